@@ -1,0 +1,90 @@
+// Every error leaves the API as RFC 9457 problem+json with a stable `type`, so integrators can
+// branch on it. Only AppError and client errors from koa/http-errors are shown to the caller;
+// anything else is logged and answered with a generic 500.
+import type { Context, Next } from 'koa';
+import { ZodError } from 'zod';
+import type { Logger } from './logger.ts';
+
+export const PROBLEM_BASE = 'https://onboarding.example/problems/';
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly detail?: string;
+  readonly extra?: Record<string, unknown>;
+  constructor(code: string, status: number, title: string, options: { detail?: string; extra?: Record<string, unknown> } = {}) {
+    super(title);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = status;
+    this.detail = options.detail;
+    this.extra = options.extra;
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boolean } {
+  const instance = ctx.path;
+  if (error instanceof AppError) {
+    return {
+      problem: { type: PROBLEM_BASE + error.code, title: error.message, status: error.status, detail: error.detail, instance, ...error.extra },
+      log: error.status >= 500,
+    };
+  }
+  if (error instanceof ZodError) {
+    return {
+      problem: {
+        type: PROBLEM_BASE + 'validation-failed',
+        title: 'The request is not valid',
+        status: 400,
+        instance,
+        errors: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      },
+      log: false,
+    };
+  }
+  const e = error as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+  const status = e.status ?? e.statusCode;
+  if (status && status >= 400 && status < 500) {
+    const code =
+      status === 413 ? 'payload-too-large'
+      : status === 415 ? 'unsupported-media-type'
+      : status === 404 ? 'not-found'
+      : status === 405 ? 'method-not-allowed'
+      : e.type === 'entity.parse.failed' ? 'malformed-json'
+      : 'bad-request';
+    return {
+      problem: { type: PROBLEM_BASE + code, title: e.expose && e.message ? e.message : 'Bad request', status, instance },
+      log: false,
+    };
+  }
+  return {
+    problem: { type: PROBLEM_BASE + 'internal-error', title: 'Something went wrong on our side', status: 500, instance },
+    log: true,
+  };
+}
+
+export function problemMiddleware(logger: Logger) {
+  return async function problems(ctx: Context, next: Next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new AppError('not-found', 404, 'No such resource', { detail: `${ctx.method} ${ctx.path} does not exist` });
+      }
+    } catch (error) {
+      const { problem, log } = toProblem(error, ctx);
+      if (log) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');
+      ctx.status = problem.status;
+      ctx.type = 'application/problem+json';
+      ctx.body = { ...problem, requestId: ctx.state.requestId };
+    }
+  };
+}

@@ -1,0 +1,180 @@
+// The one place that reads the environment. Every entry point calls loadConfig() once at start-up
+// and passes the result down; nothing else touches process.env.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const postgresUrl = z.string().refine((v) => {
+  try {
+    return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database');
+
+const smtpUrl = z.string().refine((v) => {
+  try {
+    return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587');
+
+const httpUrl = z.string().refine((v) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const booleanFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+// Durations as `30s`, `15m`, `2d`, `1h30m` or plain milliseconds, so that tests and demos can run
+// the lifecycle in seconds while production keeps days.
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) return undefined;
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit!]!, 0);
+}
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 15m, 2d or 1h30m' });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('.data'),
+
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  PUBLIC_URL: optional(httpUrl),
+
+  DATABASE_URL: optional(postgresUrl),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(10),
+
+  // Temporal's own variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*,
+  // TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE) are read by @temporalio/envconfig; we only decide
+  // whether one of them asks for an external server.
+  TEMPORAL_ADDRESS: optional(z.string().regex(/^[^\s:/]+:\d+$/, 'must be host:port, e.g. localhost:7233')),
+  TEMPORAL_PROFILE: optional(z.string()),
+  TEMPORAL_CONFIG_FILE: optional(z.string()),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('member-lifecycle'),
+  TEMPORAL_CLI_PATH: optional(z.string()),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_HEADLESS: optional(booleanFlag),
+
+  SMTP_URL: optional(smtpUrl),
+  SMTP_CATCHER_PORT: port.default(1025),
+  MAIL_FROM: z.string().min(3).default('Onboarding <onboarding@localhost>'),
+
+  // Lifecycle defaults (issue #3 uses them); per-organisation overrides live in the database.
+  INVITATION_REMINDERS: z.string().default('2d,5d'),
+  INVITATION_EXPIRES_AFTER: duration('7d'),
+  CARD_REMINDERS: z.string().default('3d,10d'),
+  CARD_OVERDUE_AFTER: duration('14d'),
+});
+
+function durationList(variable: string, text: string): number[] {
+  const values = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => parseDuration(s));
+  if (values.some((v) => v === undefined || v <= 0)) {
+    throw new ConfigError(variable, 'must be a comma-separated list of durations such as 2d,5d');
+  }
+  return values as number[];
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const value = env[variable];
+    const problem = issue.code === 'invalid_value' && 'values' in issue
+      ? `must be one of ${(issue.values as unknown[]).join(', ')}`
+      : issue.message;
+    throw new ConfigError(variable, value === undefined ? problem : `${problem} (got "${value}")`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
+    throw new ConfigError('SMTP_URL', 'is required when NODE_ENV=production (the mail catcher is for development only)');
+  }
+  const dataDir = path.resolve(projectRoot, e.DATA_DIR);
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
+  const externalTemporal = Boolean(e.TEMPORAL_ADDRESS || e.TEMPORAL_PROFILE || e.TEMPORAL_CONFIG_FILE);
+
+  return {
+    env: e.NODE_ENV,
+    production: e.NODE_ENV === 'production',
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    http: { host: e.HOST, port: e.PORT, publicUrl },
+    database: {
+      url: e.DATABASE_URL,
+      embedded: e.DATABASE_URL === undefined,
+      embeddedPort: e.EMBEDDED_POSTGRES_PORT,
+      poolMax: e.DATABASE_POOL_MAX,
+    },
+    temporal: {
+      external: externalTemporal,
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      headless: e.TEMPORAL_HEADLESS ?? false,
+    },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      catcher: e.SMTP_URL === undefined && e.NODE_ENV !== 'production',
+      catcherPort: e.SMTP_CATCHER_PORT,
+      from: e.MAIL_FROM,
+    },
+    lifecycle: {
+      invitationRemindersMs: durationList('INVITATION_REMINDERS', e.INVITATION_REMINDERS),
+      invitationExpiresAfterMs: e.INVITATION_EXPIRES_AFTER,
+      cardRemindersMs: durationList('CARD_REMINDERS', e.CARD_REMINDERS),
+      cardOverdueAfterMs: e.CARD_OVERDUE_AFTER,
+    },
+    // Kept so envconfig can read Temporal's standard variables from the same snapshot.
+    rawEnv: env,
+  };
+}

@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p } from '@mikro-orm/core';
+import { Organization } from './organization.entity.ts';
+
+/**
+ * An HR system's credential. Keys are 256-bit random strings, so a plain SHA-256 is enough to
+ * store them (a slow KDF protects low-entropy passwords, not random keys) and allows lookup by hash.
+ */
+export const ApiKeySchema = defineEntity({
+  name: 'ApiKey',
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    organization: () => p.manyToOne(Organization),
+    name: p.string().length(200),
+    // The first characters of the key, shown in listings so an admin can tell keys apart.
+    prefix: p.string().length(16),
+    secretHash: p.string().length(64).unique().hidden(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    lastUsedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+  },
+});
+
+export class ApiKey extends ApiKeySchema.class {}
+ApiKeySchema.setClass(ApiKey);

@@ -1,0 +1,47 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Member } from './member.entity.ts';
+import { Organization } from './organization.entity.ts';
+
+/**
+ * The auditable history. Append-only, enforced by the database itself: whatever code or person
+ * connects, UPDATE, DELETE and TRUNCATE on this table fail.
+ */
+export const AuditEventSchema = defineEntity({
+  name: 'AuditEvent',
+  indexes: [
+    { properties: ['member', 'id'] },
+    { properties: ['organization', 'occurredAt'] },
+  ],
+  triggers: [
+    {
+      name: 'audit_event_append_only',
+      timing: 'before',
+      events: ['update', 'delete'],
+      forEach: 'row',
+      body: "raise exception 'audit_event is append-only: % refused', tg_op using errcode = 'insufficient_privilege';",
+    },
+    {
+      name: 'audit_event_no_truncate',
+      timing: 'before',
+      events: ['truncate'],
+      forEach: 'statement',
+      body: "raise exception 'audit_event is append-only: % refused', tg_op using errcode = 'insufficient_privilege';",
+    },
+  ],
+  properties: {
+    id: p.bigint('number').primary().autoincrement(),
+    organization: () => p.manyToOne(Organization),
+    // History outlives everything it mentions: nothing referenced by it may be deleted.
+    member: () => p.manyToOne(Member).nullable().deleteRule('no action'),
+    // Who did it: `member:<id>`, `api-key:<id>`, `door-controller:<id>` or `system`.
+    actor: p.string().length(100),
+    type: p.string().length(100),
+    data: p.json<Record<string, unknown>>().default('{}'),
+    occurredAt: p.datetime().onCreate(() => new Date()),
+    workflowId: p.string().length(200).nullable(),
+    workflowRunId: p.string().length(64).nullable(),
+  },
+});
+
+export class AuditEvent extends AuditEventSchema.class {}
+AuditEventSchema.setClass(AuditEvent);

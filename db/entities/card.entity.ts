@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p } from '@mikro-orm/core';
+import { Member } from './member.entity.ts';
+import { Site } from './site.entity.ts';
+
+export const CARD_STATES = ['stock', 'assigned', 'revoked'] as const;
+export type CardState = (typeof CARD_STATES)[number];
+
+/** A physical access card of a site's stock; `qrToken` is what the QR code printed on it encodes. */
+export const CardSchema = defineEntity({
+  name: 'Card',
+  uniques: [{ properties: ['site', 'number'] }],
+  indexes: [{ properties: ['site', 'state'] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    site: () => p.manyToOne(Site),
+    number: p.string().length(64),
+    qrToken: p.string().length(128).unique(),
+    state: p.enum(CARD_STATES).default('stock'),
+    member: () => p.manyToOne(Member).nullable(),
+    assignedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+export class Card extends CardSchema.class {}
+CardSchema.setClass(Card);

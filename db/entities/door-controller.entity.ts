@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p } from '@mikro-orm/core';
+import { Site } from './site.entity.ts';
+
+/**
+ * The reader + keypad at a site's entrance. It signs its events with HMAC-SHA256, so the server
+ * needs the secret itself, not a hash: it is kept encrypted with the deployment's key.
+ */
+export const DoorControllerSchema = defineEntity({
+  name: 'DoorController',
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    site: () => p.manyToOne(Site),
+    name: p.string().length(200),
+    secretCiphertext: p.text(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    lastSeenAt: p.datetime().nullable(),
+  },
+});
+
+export class DoorController extends DoorControllerSchema.class {}
+DoorControllerSchema.setClass(DoorController);

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p } from '@mikro-orm/core';
+import { Organization } from './organization.entity.ts';
+import { Site } from './site.entity.ts';
+
+export const MEMBER_ROLES = ['admin', 'user'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const MEMBER_LOCALES = ['fr', 'en'] as const;
+export type MemberLocale = (typeof MEMBER_LOCALES)[number];
+
+// Mirrors the lifecycle workflow's status, which is also the `MemberStatus` search attribute.
+export const MEMBER_STATUSES = [
+  'invited',
+  'invitation_expired',
+  'awaiting_card',
+  'card_overdue',
+  'active',
+  'removed',
+] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+export const MemberSchema = defineEntity({
+  name: 'Member',
+  // One row per person per organisation: re-inviting a removed member reuses it (new workflow run).
+  uniques: [{ properties: ['organization', 'email'] }],
+  indexes: [{ properties: ['organization', 'status'] }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    organization: () => p.manyToOne(Organization),
+    site: () => p.manyToOne(Site).nullable(),
+    // Stored lower-cased so uniqueness is case-insensitive.
+    email: p.string().length(320),
+    name: p.string().length(200),
+    role: p.enum(MEMBER_ROLES).default('user'),
+    locale: p.enum(MEMBER_LOCALES).default('fr'),
+    status: p.enum(MEMBER_STATUSES).default('invited'),
+    passwordHash: p.string().length(255).nullable().hidden(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    removedAt: p.datetime().nullable(),
+  },
+});
+
+export class Member extends MemberSchema.class {}
+MemberSchema.setClass(Member);

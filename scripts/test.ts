@@ -1,0 +1,83 @@
+// `npm test`: starts the shared real services once (PostgreSQL on a free port, a Temporal dev
+// server, one workflow bundle), runs ava with their addresses in the environment, stops them, and
+// ends with the line `N passed, N failed`. Extra arguments go to ava (e.g. a test file).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { projectRoot } from '../config/index.ts';
+import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
+import { findTemporalCli, startTemporalServer } from '../services/temporal-server.ts';
+import { workflowsPath } from '../worker/create-worker.ts';
+import { freePort } from './lib/ports.ts';
+
+const started = performance.now();
+const say = (line: string) => process.stdout.write(`# ${line}\n`);
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onboarding-test-'));
+// As root, embedded PostgreSQL runs as a separate `postgres` user, which must reach its data dir.
+fs.chmodSync(workDir, 0o755);
+const stops: (() => Promise<void>)[] = [];
+
+async function stopAll() {
+  while (stops.length) await stops.pop()!().catch((e: unknown) => console.error('teardown:', e));
+  fs.rmSync(workDir, { recursive: true, force: true });
+}
+
+let exitCode = 1;
+let passed = 0;
+let failed = 0;
+try {
+  const [pgPort, temporalPort] = await Promise.all([freePort(), freePort()]);
+  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined, say);
+
+  const [db, temporal, bundle] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, persistent: false }),
+    startTemporalServer({
+      cliPath: cli?.path,
+      port: temporalPort,
+      headless: true,
+      namespace: 'default',
+      logFile: path.join(workDir, 'temporal.log'),
+      onProgress: say,
+    }),
+    bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+  ]);
+  stops.push(() => db.stop(), () => temporal.stop());
+  const bundlePath = path.join(workDir, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${temporal.source})`);
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    TEST_POSTGRES_URL: db.url,
+    TEST_TEMPORAL_ADDRESS: temporal.address,
+    TEST_WORKFLOW_BUNDLE: bundlePath,
+    TEST_TEMPORAL_CLI: cli?.path ?? '',
+    TEST_WORK_DIR: workDir,
+  };
+  // Tests choose their own services; a developer's shell settings must not leak into them.
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'SMTP_URL']) delete env[name];
+
+  const ava = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), '--tap', ...process.argv.slice(2)], {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = readline.createInterface({ input: ava.stdout });
+  lines.on('line', (line) => {
+    process.stdout.write(`${line}\n`);
+    if (/^ok \d+/.test(line)) passed++;
+    else if (/^not ok \d+/.test(line)) failed++;
+  });
+  exitCode = await new Promise<number>((resolve) => ava.once('close', (code) => resolve(code ?? 1)));
+} catch (error) {
+  console.error('Could not start the test services:', error);
+} finally {
+  await stopAll();
+}
+say(`finished in ${Math.round((performance.now() - started) / 1000)} s`);
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exit(exitCode === 0 && failed === 0 && passed > 0 ? 0 : 1);

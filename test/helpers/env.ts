@@ -1,0 +1,14 @@
+// Addresses of the shared services `npm test` (scripts/test.ts) started for this run.
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with \`npm test\`, which starts PostgreSQL and Temporal first`);
+  return value;
+}
+
+export const testEnv = {
+  get postgresUrl() { return required('TEST_POSTGRES_URL'); },
+  get temporalAddress() { return required('TEST_TEMPORAL_ADDRESS'); },
+  get workflowBundle() { return required('TEST_WORKFLOW_BUNDLE'); },
+  get temporalCli() { return process.env.TEST_TEMPORAL_CLI || undefined; },
+  get workDir() { return required('TEST_WORK_DIR'); },
+};

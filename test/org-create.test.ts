@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import test from 'ava';
+import { projectRoot } from '../config/index.ts';
+import { hashApiKey } from '../domain/api-keys.ts';
+import { createEmptyDatabase, query } from './helpers/database.ts';
+
+const orgCreate = (databaseUrl: string, args: string[]) =>
+  spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), ...args], {
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+test('org:create makes an organisation, its admin and site, and prints one JSON line with a key stored only hashed', async (t) => {
+  const url = await createEmptyDatabase();
+  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'Office.Manager@Acme.test', '--site', 'Paris HQ', '--locale', 'en']);
+  t.is(result.status, 0, result.stderr);
+  const lines = result.stdout.trim().split('\n');
+  t.is(lines.length, 1);
+  const out = JSON.parse(lines[0]!) as Record<string, string>;
+  t.deepEqual(Object.keys(out).sort(), ['adminMemberId', 'apiKey', 'organizationId', 'siteId']);
+
+  const member = await query(url, 'select organization_id, site_id, email, role, locale, status from member where id = $1', [out.adminMemberId]);
+  t.deepEqual(member.rows[0], {
+    organization_id: out.organizationId,
+    site_id: out.siteId,
+    email: 'office.manager@acme.test',
+    role: 'admin',
+    locale: 'en',
+    status: 'invited',
+  });
+  const site = await query(url, 'select name, organization_id from site where id = $1', [out.siteId]);
+  t.is(site.rows[0]!.name, 'Paris HQ');
+
+  const keys = await query<{ secret_hash: string; prefix: string }>(url, 'select secret_hash, prefix from api_key where organization_id = $1', [out.organizationId]);
+  t.is(keys.rowCount, 1);
+  t.is(keys.rows[0]!.secret_hash, hashApiKey(out.apiKey!));
+  t.true(out.apiKey!.startsWith(keys.rows[0]!.prefix));
+  // Nowhere in the database does the key itself appear.
+  const dump = await query(url, 'select row_to_json(k)::text as j from api_key k union all select row_to_json(a)::text from audit_event a');
+  t.false(dump.rows.some((r) => String(r.j).includes(out.apiKey!)));
+
+  const audit = await query(url, 'select type, actor from audit_event where organization_id = $1', [out.organizationId]);
+  t.deepEqual(audit.rows, [{ type: 'organization.created', actor: 'cli:org-create' }]);
+});
+
+test('org:create refuses bad arguments with a usage line and writes nothing', async (t) => {
+  const url = await createEmptyDatabase();
+  for (const args of [
+    ['--name', 'Acme', '--admin-email', 'not-an-email', '--site', 'HQ'],
+    ['--admin-email', 'a@acme.test', '--site', 'HQ'],
+    ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--time-zone', 'Mars/Olympus'],
+    ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--bogus'],
+  ]) {
+    const result = orgCreate(url, args);
+    t.is(result.status, 1, args.join(' '));
+    t.regex(result.stderr, /^Error: .+\nusage: npm run org:create/, args.join(' '));
+    t.notRegex(result.stderr, /\n\s+at /);
+  }
+  // Arguments are checked before anything connects: the database is still empty.
+  const tables = await query(url, "select count(*)::int as n from information_schema.tables where table_schema = 'public'");
+  t.is(tables.rows[0]!.n, 0);
+});

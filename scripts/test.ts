@@ -47,7 +47,7 @@ try {
   stops.push(() => db.stop(), () => temporal.stop());
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
-  say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${temporal.source})`);
+  say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${cli?.source ?? temporal.source})`);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -1,0 +1,132 @@
+// `npm start` as a new user runs it: everything embedded, then Ctrl-C, then start again.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { Client, Connection } from '@temporalio/client';
+import { projectRoot } from '../config/index.ts';
+import { freePort } from '../scripts/lib/ports.ts';
+import { embeddedDatabaseUrl } from '../services/embedded-postgres.ts';
+import { diagnosticsWorkflow } from '../workflows/diagnostics.ts';
+import { query } from './helpers/database.ts';
+import { testEnv } from './helpers/env.ts';
+import { waitFor } from './helpers/wait.ts';
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startStack(env: NodeJS.ProcessEnv): Running {
+  // Own process group, like a terminal job, so a failed test can still kill everything it started.
+  const child = spawn(process.execPath, [path.join(projectRoot, 'scripts', 'start.ts')], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Every process below `pid` (the Temporal CLI, postgres and its workers). */
+function descendants(pid: number): number[] {
+  const out = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
+  const pairs = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of pairs) if (ppid === parent) { found.push(child); walk(child); }
+  };
+  walk(pid);
+  return found;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function readyz(apiUrl: string) {
+  const response = await fetch(`${apiUrl}/readyz`);
+  return response.status === 200 ? ((await response.json()) as { checks: Record<string, { status: string }> }) : undefined;
+}
+
+async function stopWithCtrlC(t: import('ava').ExecutionContext, running: Running) {
+  const before = descendants(running.child.pid!);
+  t.true(before.length >= 2, 'PostgreSQL and Temporal run below npm start');
+  running.child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([running.exited, new Promise<'hung'>((r) => { timer = setTimeout(() => r('hung'), 60_000); })]);
+  clearTimeout(timer);
+  t.is(code, 0, running.output());
+  await waitFor('every child process to be gone', () => before.every((pid) => !alive(pid)), { timeoutMs: 15_000 });
+}
+
+const t0 = Date.now();
+const mark = (t: import('ava').ExecutionContext, what: string) => t.log(`${what} at ${Math.round((Date.now() - t0) / 1000)} s`);
+
+test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data again', async (t) => {
+  const dataDir = path.join(testEnv.workDir, `start-${process.pid}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const [port, pgPort, temporalPort, uiPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_POSTGRES_PORT: String(pgPort),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    SMTP_CATCHER_PORT: String(smtpPort),
+    LOG_LEVEL: 'warn',
+    ...(testEnv.temporalCli ? { TEMPORAL_CLI_PATH: testEnv.temporalCli } : {}),
+  };
+  const apiUrl = `http://127.0.0.1:${port}`;
+  let current: Running | undefined;
+  t.teardown(() => {
+    // Only reached with processes left when an assertion failed half-way.
+    if (current?.child.pid && current.child.exitCode === null) {
+      try { process.kill(-current.child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  });
+
+  // First run: fresh data directory.
+  current = startStack(env);
+  const ready = await waitFor('the first start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  mark(t, 'first start ready');
+  t.deepEqual(Object.values(ready.checks).map((c) => c.status), ['ok', 'ok', 'ok']);
+  t.regex(current.output(), new RegExp(`API\\s+${apiUrl}`));
+  t.regex(current.output(), new RegExp(`Temporal UI\\s+http://127.0.0.1:${uiPort}`));
+  t.is((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Temporal web UI answers');
+  t.is((await fetch(`${apiUrl}/dev/mail`)).status, 200, 'the mail catcher page answers');
+
+  const created = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), '--name', 'Persist Co', '--admin-email', 'a@persist.test', '--site', 'HQ'], { env, encoding: 'utf8', timeout: 60_000 });
+  t.is(created.status, 0, created.stderr);
+  const { organizationId } = JSON.parse(created.stdout) as { organizationId: string };
+
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  const client = new Client({ connection });
+  await client.workflow.execute(diagnosticsWorkflow, { taskQueue: 'member-lifecycle', workflowId: 'diagnostics-persist' });
+  await connection.close();
+
+  mark(t, 'before first stop');
+  await stopWithCtrlC(t, current);
+  mark(t, 'first stop done');
+
+  // Second run: same data directory, same data.
+  current = startStack(env);
+  await waitFor('the second start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  mark(t, 'second start ready');
+  const org = await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [organizationId]);
+  t.is(org.rows[0]?.name, 'Persist Co');
+  const again = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  const described = await new Client({ connection: again }).workflow.getHandle('diagnostics-persist').describe();
+  t.is(described.status.name, 'COMPLETED', 'Temporal kept the workflow history');
+  await again.close();
+
+  await stopWithCtrlC(t, current);
+  mark(t, 'second stop done');
+});

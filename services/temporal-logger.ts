@@ -5,7 +5,8 @@ import type { Logger } from '../api/logger.ts';
 export function temporalLogger(logger: Logger): TemporalLogger {
   const child = logger.child({ component: 'temporal-sdk' });
   const at = (level: LogLevel) => (message: string, meta?: LogMetadata) => {
-    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+    // The SDK's INFO (worker state changes, the bundler's webpack report) is debugging detail for us.
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'debug', WARN: 'warn', ERROR: 'error' } as const)[level];
     child[method](meta ?? {}, message);
   };
   return {

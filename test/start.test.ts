@@ -57,7 +57,8 @@ async function readyz(apiUrl: string) {
 async function stopWithCtrlC(t: import('ava').ExecutionContext, running: Running) {
   const before = descendants(running.child.pid!);
   t.true(before.length >= 2, 'PostgreSQL and Temporal run below npm start');
-  running.child.kill('SIGINT');
+  // Like Ctrl-C in a terminal: the whole foreground process group gets SIGINT, postgres included.
+  process.kill(-running.child.pid!, 'SIGINT');
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([running.exited, new Promise<'hung'>((r) => { timer = setTimeout(() => r('hung'), 60_000); })]);
   clearTimeout(timer);

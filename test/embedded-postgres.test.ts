@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import pg from 'pg';
+import { freePort } from '../scripts/lib/ports.ts';
+import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
+import { testEnv } from './helpers/env.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// Ctrl-C in a terminal signals the whole process group, so postgres may shut down on its own
+// before `npm start` gets to stopping it; stopping must still finish.
+test('stopping the embedded database finishes even when postgres already exited on Ctrl-C', async (t) => {
+  const dataDir = path.join(testEnv.workDir, `pg-stop-${process.pid}`);
+  const db = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  t.is((await client.query('select 1 as one')).rows[0].one, 1);
+  await client.end();
+
+  const pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  process.kill(pid, 'SIGINT');
+  await waitFor('postgres to exit on SIGINT', () => !alive(pid), { timeoutMs: 30_000 });
+
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    db.stop().then(() => 'stopped'),
+    new Promise<string>((resolve) => { timer = setTimeout(() => resolve('hung'), 15_000); }),
+  ]);
+  clearTimeout(timer);
+  t.is(outcome, 'stopped');
+});

@@ -19,29 +19,18 @@ const port = z.coerce.number().int().min(1).max(65535);
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
-const postgresUrl = z.string().refine((v) => {
-  try {
-    return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database');
+const urlWith = (protocols: string[], message: string) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, message);
 
-const smtpUrl = z.string().refine((v) => {
-  try {
-    return ['smtp:', 'smtps:'].includes(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587');
-
-const httpUrl = z.string().refine((v) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be an http:// or https:// URL');
+const postgresUrl = urlWith(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database');
+const smtpUrl = urlWith(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587');
+const httpUrl = urlWith(['http:', 'https:'], 'must be an http:// or https:// URL');
 
 const booleanFlag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])

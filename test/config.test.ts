@@ -74,3 +74,16 @@ test('npm start with a bad variable exits non-zero with one line naming it', (t)
   t.notRegex(result.stderr, /\n\s+at /);
   t.is(result.stdout, '');
 });
+
+test('npm start with an unreachable DATABASE_URL says so in one line, without the password', (t) => {
+  const result = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'start.ts')], {
+    env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://onboarding:s3cret@127.0.0.1:1/onboarding', LOG_LEVEL: 'silent' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  t.is(result.status, 1);
+  const lines = result.stderr.trim().split('\n');
+  t.is(lines.length, 1, result.stderr);
+  t.regex(lines[0]!, /^Error: DATABASE_URL: cannot connect to postgres:\/\/onboarding:\*\*\*@127\.0\.0\.1:1\/onboarding/);
+  t.false(result.stderr.includes('s3cret'));
+});

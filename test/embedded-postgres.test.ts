@@ -5,16 +5,9 @@ import pg from 'pg';
 import { freePort } from '../scripts/lib/ports.ts';
 import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
 import { testEnv } from './helpers/env.ts';
+import { isAlive } from './helpers/process.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 // Ctrl-C in a terminal signals the whole process group, so postgres may shut down on its own
 // before `npm start` gets to stopping it; stopping must still finish.
@@ -28,7 +21,7 @@ test('stopping the embedded database finishes even when postgres already exited 
 
   const pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   process.kill(pid, 'SIGINT');
-  await waitFor('postgres to exit on SIGINT', () => !alive(pid), { timeoutMs: 30_000 });
+  await waitFor('postgres to exit on SIGINT', () => !isAlive(pid), { timeoutMs: 30_000 });
 
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([

@@ -10,6 +10,7 @@ import { embeddedDatabaseUrl } from '../services/embedded-postgres.ts';
 import { diagnosticsWorkflow } from '../workflows/diagnostics.ts';
 import { query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
+import { isAlive } from './helpers/process.ts';
 import { waitFor } from './helpers/wait.ts';
 
 interface Running {
@@ -40,14 +41,6 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function readyz(apiUrl: string) {
   const response = await fetch(`${apiUrl}/readyz`);
@@ -63,7 +56,7 @@ async function stopWithCtrlC(t: import('ava').ExecutionContext, running: Running
   const code = await Promise.race([running.exited, new Promise<'hung'>((r) => { timer = setTimeout(() => r('hung'), 60_000); })]);
   clearTimeout(timer);
   t.is(code, 0, running.output());
-  await waitFor('every child process to be gone', () => before.every((pid) => !alive(pid)), { timeoutMs: 15_000 });
+  await waitFor('every child process to be gone', () => before.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
 }
 
 const t0 = Date.now();

@@ -1,19 +1,7 @@
 import path from 'node:path';
-import pg from 'pg';
 import type { Config } from '../../config/index.ts';
+import { probeDatabase } from '../../db/probe.ts';
 import { embeddedDatabaseUrl, startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
-
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 /**
  * Runs `fn` with a database URL: DATABASE_URL when set; else the embedded server — the one
@@ -22,7 +10,7 @@ async function answers(url: string): Promise<boolean> {
 export async function withDatabase<T>(config: Config, fn: (url: string) => Promise<T>): Promise<T> {
   if (config.database.url) return fn(config.database.url);
   const running = embeddedDatabaseUrl(config.database.embeddedPort);
-  if (await answers(running)) return fn(running);
+  if ((await probeDatabase(running, 1000)) === undefined) return fn(running);
   const db = await startEmbeddedPostgres({
     dataDir: path.join(config.dataDir, 'postgres'),
     port: config.database.embeddedPort,

@@ -5,7 +5,6 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, type Worker } from '@temporalio/worker';
-import pg from 'pg';
 import { createActivities } from '../../activities/index.ts';
 import { createApp } from '../../api/app.ts';
 import type { Logger } from '../../api/logger.ts';
@@ -13,6 +12,7 @@ import { createMetrics } from '../../api/metrics.ts';
 import { createReadiness } from '../../api/readiness.ts';
 import type { Config } from '../../config/index.ts';
 import { migrate, openOrm } from '../../db/orm.ts';
+import { probeDatabase } from '../../db/probe.ts';
 import { startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
 import { startMailCatcher } from '../../services/mail-catcher.ts';
 import { temporalTarget } from '../../services/temporal-connection.ts';
@@ -34,16 +34,11 @@ export interface Stack {
 
 /** Fails with a CommandError naming DATABASE_URL when the server cannot be reached. */
 async function checkDatabase(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-  } catch (error) {
+  const error = await probeDatabase(url);
+  if (error) {
     const safe = new URL(url);
     safe.password = safe.password ? '***' : '';
-    throw new CommandError(`DATABASE_URL: cannot connect to ${safe.href}: ${(error as Error).message}`);
-  } finally {
-    await client.end().catch(() => {});
+    throw new CommandError(`DATABASE_URL: cannot connect to ${safe.href}: ${error.message}`);
   }
 }
 

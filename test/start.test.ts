@@ -8,9 +8,10 @@ import { projectRoot } from '../config/index.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { embeddedDatabaseUrl } from '../services/embedded-postgres.ts';
 import { diagnosticsWorkflow } from '../workflows/diagnostics.ts';
-import { query } from './helpers/database.ts';
+import { createEmptyDatabase, query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
 import { isAlive } from './helpers/process.ts';
+import { uniqueTaskQueue } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
 
 interface Running {
@@ -123,4 +124,37 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
 
   await stopWithCtrlC(t, current);
   mark(t, 'second stop done');
+});
+
+test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and starts none of its own', async (t) => {
+  const [port, smtpPort] = await Promise.all([freePort(), freePort()]);
+  const databaseUrl = await createEmptyDatabase();
+  const taskQueue = uniqueTaskQueue();
+  const running = startStack({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: path.join(testEnv.workDir, `external-${process.pid}`),
+    PORT: String(port),
+    SMTP_CATCHER_PORT: String(smtpPort),
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: testEnv.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'warn',
+  });
+  t.teardown(() => {
+    if (running.child.pid && running.child.exitCode === null) {
+      try { process.kill(-running.child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  await waitFor('the stack to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  t.regex(running.output(), new RegExp(`Temporal\\s+${testEnv.temporalAddress.replaceAll('.', '\\.')}, namespace default, task queue ${taskQueue} \\(TEMPORAL_ADDRESS\\)`));
+  t.notRegex(running.output(), /Temporal UI/);
+  t.regex(running.output(), /PostgreSQL\s+DATABASE_URL/);
+  t.deepEqual(descendants(running.child.pid!), [], 'no child process: neither PostgreSQL nor Temporal was started');
+  const migrated = await query(databaseUrl, "select count(*)::int as n from information_schema.tables where table_name = 'member'");
+  t.is(migrated.rows[0]!.n, 1, 'migrations were applied to DATABASE_URL');
+
+  process.kill(-running.child.pid!, 'SIGINT');
+  t.is(await running.exited, 0, running.output());
 });

@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { stopLeftover } from './stale-process.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -39,6 +40,7 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   persistent?: boolean;
   onLog?: (line: string) => void;
+  onProgress?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
   const { dataDir, port } = options;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -55,6 +57,10 @@ export async function startEmbeddedPostgres(options: {
   const explain = (error: unknown) =>
     error instanceof Error ? error : new Error(recent.join(' ').replace(/\s+/g, ' ').trim() || 'postgres exited during start-up');
   const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  // SIGINT = postgres's fast shutdown: clean, no recovery needed at the next start.
+  if (initialised && (await stopLeftover(path.join(dataDir, 'postmaster.pid'), dataDir, 'SIGINT'))) {
+    options.onProgress?.('Stopped a PostgreSQL left running by an earlier start');
+  }
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
 import { searchAttributeKeys } from '../workflows/search-attributes.ts';
+import { stopLeftover } from './stale-process.ts';
 
 export interface TemporalServer {
   address: string;
@@ -115,7 +116,13 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.extraArgs ?? []),
   ];
-  if (options.dbFile) fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const pidFile = options.dbFile ? `${options.dbFile}.pid` : undefined;
+  if (options.dbFile) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    if (await stopLeftover(pidFile!, options.dbFile, 'SIGTERM')) {
+      options.onProgress?.('Stopped a Temporal dev server left running by an earlier start');
+    }
+  }
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   // Own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker drained.
   const child: ChildProcess = spawn(cli.path, args, { stdio: ['ignore', log, log], detached: true });
@@ -129,6 +136,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     });
   });
   child.once('error', (error) => { exitReason = `could not run ${cli.path}: ${error.message}`; });
+  if (pidFile && child.pid) fs.writeFileSync(pidFile, `${child.pid}\n`);
 
   const stop = async () => {
     if (exitReason === undefined) {
@@ -138,6 +146,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
       clearTimeout(timer);
     }
     if (typeof log === 'number') fs.closeSync(log);
+    if (pidFile) fs.rmSync(pidFile, { force: true });
   };
   try {
     await waitForTemporal(address, options.namespace, 60_000, () => exitReason);

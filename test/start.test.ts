@@ -60,9 +60,6 @@ async function stopWithCtrlC(t: import('ava').ExecutionContext, running: Running
   await waitFor('every child process to be gone', () => before.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
 }
 
-const t0 = Date.now();
-const mark = (t: import('ava').ExecutionContext, what: string) => t.log(`${what} at ${Math.round((Date.now() - t0) / 1000)} s`);
-
 test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data again', async (t) => {
   const dataDir = path.join(testEnv.workDir, `start-${process.pid}`);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -91,7 +88,6 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   // First run: fresh data directory.
   current = startStack(env);
   const ready = await waitFor('the first start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
-  mark(t, 'first start ready');
   t.deepEqual(Object.values(ready.checks).map((c) => c.status), ['ok', 'ok', 'ok']);
   t.regex(current.output(), new RegExp(`API\\s+${apiUrl}`));
   t.regex(current.output(), new RegExp(`Temporal UI\\s+http://127.0.0.1:${uiPort}`));
@@ -107,14 +103,11 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   await client.workflow.execute(diagnosticsWorkflow, { taskQueue: 'member-lifecycle', workflowId: 'diagnostics-persist' });
   await connection.close();
 
-  mark(t, 'before first stop');
   await stopWithCtrlC(t, current);
-  mark(t, 'first stop done');
 
   // Second run: same data directory, same data.
   current = startStack(env);
   await waitFor('the second start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
-  mark(t, 'second start ready');
   const org = await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [organizationId]);
   t.is(org.rows[0]?.name, 'Persist Co');
   const again = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
@@ -123,7 +116,6 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   await again.close();
 
   await stopWithCtrlC(t, current);
-  mark(t, 'second stop done');
 });
 
 test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and starts none of its own', async (t) => {
@@ -157,4 +149,47 @@ test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and s
 
   process.kill(-running.child.pid!, 'SIGINT');
   t.is(await running.exited, 0, running.output());
+});
+
+test('after npm start was killed hard, the next start stops its leftovers and runs', async (t) => {
+  const dataDir = path.join(testEnv.workDir, `killed-${process.pid}`);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const [port, pgPort, temporalPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_POSTGRES_PORT: String(pgPort),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_HEADLESS: '1',
+    SMTP_CATCHER_PORT: String(smtpPort),
+    LOG_LEVEL: 'warn',
+    ...(testEnv.temporalCli ? { TEMPORAL_CLI_PATH: testEnv.temporalCli } : {}),
+  };
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const started: Running[] = [];
+  t.teardown(() => {
+    for (const r of started) {
+      if (r.child.pid && r.child.exitCode === null) {
+        try { process.kill(-r.child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    }
+  });
+
+  const first = startStack(env);
+  started.push(first);
+  await waitFor('the first start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  const orphans = descendants(first.child.pid!);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  t.true(orphans.some(isAlive), 'PostgreSQL and Temporal outlived the killed process');
+
+  const second = startStack(env);
+  started.push(second);
+  await waitFor('the second start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  t.regex(second.output(), /Stopped a Temporal dev server left running by an earlier start/);
+  t.regex(second.output(), /Stopped a PostgreSQL left running by an earlier start/);
+  await stopWithCtrlC(t, second);
+  await waitFor('the first run\'s processes to be gone', () => orphans.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
 });

@@ -65,6 +65,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       const db = await startEmbeddedPostgres({
         dataDir: path.join(config.dataDir, 'postgres'),
         port: config.database.embeddedPort,
+        onProgress,
       }).catch((error: Error) => {
         throw new CommandError(`embedded PostgreSQL did not start on port ${config.database.embeddedPort} (${error.message}); set EMBEDDED_POSTGRES_PORT or DATABASE_URL`);
       });

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
 import { freePort } from '../scripts/lib/ports.ts';
@@ -48,7 +48,7 @@ async function readyz(apiUrl: string) {
   return response.status === 200 ? ((await response.json()) as { checks: Record<string, { status: string }> }) : undefined;
 }
 
-async function stopWithCtrlC(t: import('ava').ExecutionContext, running: Running) {
+async function stopWithCtrlC(t: ExecutionContext, running: Running) {
   const before = descendants(running.child.pid!);
   t.true(before.length >= 2, 'PostgreSQL and Temporal run below npm start');
   // Like Ctrl-C in a terminal: the whole foreground process group gets SIGINT, postgres included.
@@ -60,8 +60,9 @@ async function stopWithCtrlC(t: import('ava').ExecutionContext, running: Running
   await waitFor('every child process to be gone', () => before.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
 }
 
-test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data again', async (t) => {
-  const dataDir = path.join(testEnv.workDir, `start-${process.pid}`);
+/** Environment for a private embedded stack: its own data dir and free ports for everything. */
+async function embeddedStackEnv(name: string, extra: NodeJS.ProcessEnv = {}) {
+  const dataDir = path.join(testEnv.workDir, `${name}-${process.pid}`);
   fs.mkdirSync(dataDir, { recursive: true });
   const [port, pgPort, temporalPort, uiPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const env: NodeJS.ProcessEnv = {
@@ -75,18 +76,30 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
     SMTP_CATCHER_PORT: String(smtpPort),
     LOG_LEVEL: 'warn',
     ...(testEnv.temporalCli ? { TEMPORAL_CLI_PATH: testEnv.temporalCli } : {}),
+    ...extra,
   };
-  const apiUrl = `http://127.0.0.1:${port}`;
-  let current: Running | undefined;
+  return { env, apiUrl: `http://127.0.0.1:${port}`, pgPort, temporalPort, uiPort };
+}
+
+/** Only does something when an assertion failed half-way and left a stack running. */
+function killOnTeardown(t: ExecutionContext, runs: Running[]) {
   t.teardown(() => {
-    // Only reached with processes left when an assertion failed half-way.
-    if (current?.child.pid && current.child.exitCode === null) {
-      try { process.kill(-current.child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    for (const r of runs) {
+      if (r.child.pid && r.child.exitCode === null) {
+        try { process.kill(-r.child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
     }
   });
+}
+
+test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data again', async (t) => {
+  const { env, apiUrl, pgPort, temporalPort, uiPort } = await embeddedStackEnv('start');
+  const runs: Running[] = [];
+  killOnTeardown(t, runs);
 
   // First run: fresh data directory.
-  current = startStack(env);
+  let current = startStack(env);
+  runs.push(current);
   const ready = await waitFor('the first start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
   t.deepEqual(Object.values(ready.checks).map((c) => c.status), ['ok', 'ok', 'ok']);
   t.regex(current.output(), new RegExp(`API\\s+${apiUrl}`));
@@ -107,6 +120,7 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
 
   // Second run: same data directory, same data.
   current = startStack(env);
+  runs.push(current);
   await waitFor('the second start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
   const org = await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [organizationId]);
   t.is(org.rows[0]?.name, 'Persist Co');
@@ -133,11 +147,7 @@ test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and s
     TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_LEVEL: 'warn',
   });
-  t.teardown(() => {
-    if (running.child.pid && running.child.exitCode === null) {
-      try { process.kill(-running.child.pid, 'SIGKILL'); } catch { /* already gone */ }
-    }
-  });
+  killOnTeardown(t, [running]);
   const apiUrl = `http://127.0.0.1:${port}`;
   await waitFor('the stack to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
   t.regex(running.output(), new RegExp(`Temporal\\s+${testEnv.temporalAddress.replaceAll('.', '\\.')}, namespace default, task queue ${taskQueue} \\(TEMPORAL_ADDRESS\\)`));
@@ -152,30 +162,9 @@ test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and s
 });
 
 test('after npm start was killed hard, the next start stops its leftovers and runs', async (t) => {
-  const dataDir = path.join(testEnv.workDir, `killed-${process.pid}`);
-  fs.mkdirSync(dataDir, { recursive: true });
-  const [port, pgPort, temporalPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    EMBEDDED_POSTGRES_PORT: String(pgPort),
-    TEMPORAL_PORT: String(temporalPort),
-    TEMPORAL_HEADLESS: '1',
-    SMTP_CATCHER_PORT: String(smtpPort),
-    LOG_LEVEL: 'warn',
-    ...(testEnv.temporalCli ? { TEMPORAL_CLI_PATH: testEnv.temporalCli } : {}),
-  };
-  const apiUrl = `http://127.0.0.1:${port}`;
+  const { env, apiUrl } = await embeddedStackEnv('killed', { TEMPORAL_HEADLESS: '1' });
   const started: Running[] = [];
-  t.teardown(() => {
-    for (const r of started) {
-      if (r.child.pid && r.child.exitCode === null) {
-        try { process.kill(-r.child.pid, 'SIGKILL'); } catch { /* already gone */ }
-      }
-    }
-  });
+  killOnTeardown(t, started);
 
   const first = startStack(env);
   started.push(first);

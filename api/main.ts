@@ -4,10 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
-import { createApp } from './app.ts';
 import { createLogger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
-import { createReadiness } from './readiness.ts';
+import { startApiServer } from './server.ts';
 
 runMain(async () => {
   const config = loadConfigOrExit();
@@ -17,23 +15,15 @@ runMain(async () => {
   const target = temporalTarget(config);
   const connection = await Connection.connect(target.connectionOptions as never);
   const client = new Client({ connection, namespace: target.namespace });
-  const app = createApp({
-    config,
-    logger,
-    orm,
-    metrics: createMetrics(),
-    readiness: createReadiness({ orm, client, namespace: target.namespace, taskQueue: config.temporal.taskQueue }),
-  });
-  const server = app.listen(config.http.port, config.http.host, () => logger.info({ url: config.http.publicUrl }, 'API listening'));
+  const api = await startApiServer({ config, logger, orm, client });
+  logger.info({ url: api.url, publicUrl: config.http.publicUrl }, 'API listening');
 
-  const stop = () => {
-    server.close(async () => {
-      await connection.close();
-      await orm.close();
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+  const stop = async () => {
+    await api.close();
+    await connection.close();
+    await orm.close();
+    process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
 });

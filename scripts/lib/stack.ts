@@ -1,15 +1,12 @@
 // Starts the whole system in one process tree: PostgreSQL, Temporal, the mail catcher, the
 // worker and the API — each one replaced by a real service when its variable says so.
 import fs from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
-import { createApp } from '../../api/app.ts';
 import type { Logger } from '../../api/logger.ts';
-import { createMetrics } from '../../api/metrics.ts';
-import { createReadiness } from '../../api/readiness.ts';
+import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/index.ts';
 import { migrate, openOrm } from '../../db/orm.ts';
 import { probeDatabase } from '../../db/probe.ts';
@@ -55,7 +52,8 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
 
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
-    // We own SIGINT/SIGTERM: the SDK's own handlers would re-raise the signal mid-shutdown.
+    // We own SIGINT/SIGTERM and stop everything in order; the SDK's handler would otherwise shut
+    // the worker down on its own, racing that order.
     Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
 
     let databaseUrl = config.database.url;
@@ -134,17 +132,10 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     onStop('client connection', () => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: target.namespace });
 
-    const metrics = createMetrics();
-    const readiness = createReadiness({ orm, client, namespace: target.namespace, taskQueue: config.temporal.taskQueue });
-    const app = createApp({ config, logger, orm, readiness, metrics, mailCatcher });
-    const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-      s.once('error', (error) => reject(new CommandError(`the API could not listen on ${config.http.host}:${config.http.port} (${error.message}); set PORT`)));
+    const api = await startApiServer({ config, logger, orm, client, mailCatcher }).catch((error: Error) => {
+      throw new CommandError(`the API ${error.message}; set PORT`);
     });
-    onStop('api', () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }));
+    onStop('api', () => api.close());
 
     return {
       apiUrl: config.http.publicUrl,

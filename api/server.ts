@@ -1,0 +1,50 @@
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/index.ts';
+import type { Orm } from '../db/orm.ts';
+import type { MailCatcher } from '../services/mail-catcher.ts';
+import { createApp } from './app.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createReadiness } from './readiness.ts';
+
+export interface ApiServer {
+  /** Where it actually listens (the port may have been chosen by the system). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The Koa app, wired and listening: used by `npm start`, `npm run api` and the tests alike. */
+export async function startApiServer(deps: {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  client: Client;
+  mailCatcher?: MailCatcher;
+  /** Overrides config.http.port; 0 lets the system choose. */
+  port?: number;
+}): Promise<ApiServer> {
+  const { config, orm, client } = deps;
+  const app = createApp({
+    config,
+    logger: deps.logger,
+    orm,
+    metrics: createMetrics(),
+    readiness: createReadiness({ orm, client, namespace: client.options.namespace, taskQueue: config.temporal.taskQueue }),
+    mailCatcher: deps.mailCatcher,
+  });
+  const port = deps.port ?? config.http.port;
+  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+    const s = app.listen(port, config.http.host, () => resolve(s));
+    s.once('error', (error) => reject(new Error(`could not listen on ${config.http.host}:${port} (${error.message})`)));
+  });
+  const { address, port: actualPort } = server.address() as AddressInfo;
+  return {
+    url: `http://${address}:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,51 @@
+// The deployment shape (docker-compose): migrate once, then API and worker as separate processes.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import test from 'ava';
+import { projectRoot } from '../config/index.ts';
+import { freePort } from '../scripts/lib/ports.ts';
+import { createEmptyDatabase, query } from './helpers/database.ts';
+import { testEnv } from './helpers/env.ts';
+import { uniqueTaskQueue } from './helpers/temporal.ts';
+import { waitFor } from './helpers/wait.ts';
+
+function run(script: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [path.join(projectRoot, script)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+test('npm run migrate, then npm run worker and npm run api as their own processes', async (t) => {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    DATABASE_URL: await createEmptyDatabase(),
+    TEMPORAL_ADDRESS: testEnv.temporalAddress,
+    TEMPORAL_TASK_QUEUE: uniqueTaskQueue(),
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
+
+  const migrated = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'migrate.ts')], { env, encoding: 'utf8', timeout: 60_000 });
+  t.is(migrated.status, 0, migrated.stderr);
+  t.regex(migrated.stdout, /^applied: Migration\d+_initial/);
+  t.is((await query(env.DATABASE_URL!, 'select count(*)::int as n from organization')).rows[0]!.n, 0);
+
+  const worker = run('worker/main.ts', env);
+  const api = run('api/main.ts', env);
+  t.teardown(() => {
+    for (const p of [worker, api]) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  });
+
+  await waitFor('the API to report ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, {
+    timeoutMs: 90_000,
+    intervalMs: 250,
+  });
+
+  api.child.kill('SIGTERM');
+  worker.child.kill('SIGTERM');
+  t.is(await api.exited, 0, api.stderr());
+  t.is(await worker.exited, 0, worker.stderr());
+});

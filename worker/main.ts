@@ -2,6 +2,9 @@
 // queue until SIGTERM/SIGINT, then drains and exits.
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
+import { ensureLifecycles } from '../domain/members/ensure-lifecycles.ts';
+import { Client, Connection } from '@temporalio/client';
+import { activityDeps } from './activity-deps.ts';
 import { createLogger } from '../api/logger.ts';
 import { openOrm } from '../db/orm.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
@@ -12,21 +15,31 @@ import { createWorker } from './create-worker.ts';
 runMain(async () => {
   const config = loadConfigOrExit();
   if (!config.database.url) throw new CommandError('DATABASE_URL is required to run a worker on its own (npm start runs the embedded stack)');
+  if (!config.mail.smtpUrl) throw new CommandError('SMTP_URL is required to run a worker on its own (npm start runs a mail catcher)');
+  // Every worker and API process must share one key: a generated one would differ per process.
+  if (!config.secretKey) throw new CommandError('SECRET_KEY is required to run a worker on its own (e.g. `openssl rand -base64 48`)');
   const logger = createLogger(config.logLevel, 'worker');
   // The SDK's default signal handling shuts the worker down on SIGINT/SIGTERM; run() then resolves.
   Runtime.install({ logger: temporalLogger(logger) });
   const orm = await openOrm(config.database.url, { poolMax: config.database.poolMax });
   const target = temporalTarget(config);
+  const deps = activityDeps({ orm, smtpUrl: config.mail.smtpUrl, mailFrom: config.mail.from, secretKey: config.secretKey, publicUrl: config.http.publicUrl });
   const { worker, connection } = await createWorker({
     connectionOptions: target.connectionOptions,
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities({ orm, clock: () => new Date() }),
+    activities: createActivities(deps),
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: target.namespace }, 'worker polling');
+  const running = worker.run();
   try {
-    await worker.run();
+    const clientConnection = await Connection.connect(target.connectionOptions as never);
+    const client = new Client({ connection: clientConnection, namespace: target.namespace });
+    const started = await ensureLifecycles({ em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle }).finally(() => clientConnection.close());
+    if (started.length) logger.info({ members: started.length }, 'started lifecycles waiting for one');
+    await running;
   } finally {
+    deps.close();
     await connection.close();
     await orm.close();
   }

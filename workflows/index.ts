@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow type the task queue serves.
 export { diagnosticsWorkflow } from './diagnostics.ts';
+export { memberLifecycle } from './member-lifecycle/workflow.ts';

@@ -35,6 +35,8 @@ export const AuditEventSchema = defineEntity({
     occurredAt: p.datetime().onCreate(() => new Date()),
     workflowId: p.string().length(200).nullable(),
     workflowRunId: p.string().length(64).nullable(),
+    // Set by activities: a retried activity finds its event already written instead of adding one.
+    idempotencyKey: p.string().length(300).nullable().unique(),
   },
 });
 

@@ -6,7 +6,10 @@ import { Site } from './site.entity.ts';
 export const CARD_STATES = ['stock', 'assigned', 'revoked'] as const;
 export type CardState = (typeof CARD_STATES)[number];
 
-/** A physical access card of a site's stock; `qrToken` is what the QR code printed on it encodes. */
+/**
+ * A physical access card of a site's stock; `qrToken` is what the QR code printed on it encodes.
+ * The site's door access list is its cards that are `assigned` with `accessGrantedAt` set.
+ */
 export const CardSchema = defineEntity({
   name: 'Card',
   uniques: [{ properties: ['site', 'number'] }],
@@ -19,6 +22,8 @@ export const CardSchema = defineEntity({
     state: p.enum(CARD_STATES).default('stock'),
     member: () => p.manyToOne(Member).nullable(),
     assignedAt: p.datetime().nullable(),
+    // Set when the member became active: only then does the card open the site's doors.
+    accessGrantedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

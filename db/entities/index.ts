@@ -6,8 +6,11 @@ export * from './member.entity.ts';
 export * from './api-key.entity.ts';
 export * from './audit-event.entity.ts';
 export * from './email-outbox.entity.ts';
+export * from './auth-token.entity.ts';
+export * from './wifi-credential.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
+import { AuthTokenSchema } from './auth-token.entity.ts';
 import { AuditEventSchema } from './audit-event.entity.ts';
 import { CardSchema } from './card.entity.ts';
 import { DoorControllerSchema } from './door-controller.entity.ts';
@@ -15,6 +18,7 @@ import { EmailOutboxSchema } from './email-outbox.entity.ts';
 import { MemberSchema } from './member.entity.ts';
 import { OrganizationSchema } from './organization.entity.ts';
 import { SiteSchema } from './site.entity.ts';
+import { WifiCredentialSchema } from './wifi-credential.entity.ts';
 
 export const entities = [
   OrganizationSchema,
@@ -25,4 +29,6 @@ export const entities = [
   ApiKeySchema,
   AuditEventSchema,
   EmailOutboxSchema,
+  AuthTokenSchema,
+  WifiCredentialSchema,
 ];

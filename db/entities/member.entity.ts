@@ -23,7 +23,9 @@ export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 export const MemberSchema = defineEntity({
   name: 'Member',
   // One row per person per organisation: re-inviting a removed member reuses it (new workflow run).
-  uniques: [{ properties: ['organization', 'email'] }],
+  // The PIN typed at the door identifies a pending enrollment within a site: unique there while it
+  // is held (NULLs never collide, so finished enrollments release it by clearing it).
+  uniques: [{ properties: ['organization', 'email'] }, { properties: ['site', 'enrollmentPin'] }],
   indexes: [{ properties: ['organization', 'status'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
@@ -36,6 +38,11 @@ export const MemberSchema = defineEntity({
     locale: p.enum(MEMBER_LOCALES).default('fr'),
     status: p.enum(MEMBER_STATUSES).default('invited'),
     passwordHash: p.string().length(255).nullable().hidden(),
+    // `*` + 4 digits, revealed at wizard step 1 and typed at the door controller with the card.
+    enrollmentPin: p.string().length(5).nullable(),
+    // The lifecycle workflow run that owns this member (`member-<id>`); null until it has started,
+    // which is how a start lost between the database and Temporal is found again.
+    workflowRunId: p.string().length(64).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     removedAt: p.datetime().nullable(),

@@ -13,6 +13,8 @@ export const SiteSchema = defineEntity({
     // IANA zone: reminders and e-mails speak in the site's local time.
     timeZone: p.string().length(64).default('Europe/Paris'),
     wifiSsid: p.string().length(64).nullable(),
+    // Bumped with every change of the door access list: door controllers sync by version/ETag.
+    accessListVersion: p.integer().default(0),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
+import { ensureLifecycles } from '../../domain/members/ensure-lifecycles.ts';
 import type { Logger } from '../../api/logger.ts';
 import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/index.ts';
@@ -14,7 +15,9 @@ import { startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
 import { startMailCatcher } from '../../services/mail-catcher.ts';
 import { temporalTarget } from '../../services/temporal-connection.ts';
 import { temporalLogger } from '../../services/temporal-logger.ts';
+import { resolveSecretKey } from '../../services/secret-key.ts';
 import { startTemporalServer } from '../../services/temporal-server.ts';
+import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { CommandError } from './cli.ts';
 
@@ -114,7 +117,9 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     }
 
     onProgress('Starting the worker …');
-    const activities = createActivities({ orm, clock: () => new Date() });
+    const deps = activityDeps({ orm, smtpUrl: smtpUrl!, mailFrom: config.mail.from, secretKey: resolveSecretKey(config), publicUrl: config.http.publicUrl });
+    onStop('mailer', async () => deps.close());
+    const activities = createActivities(deps);
     const { worker, connection: workerConnection } = await createWorker({
       connectionOptions: target.connectionOptions,
       namespace: target.namespace,
@@ -131,6 +136,8 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     const clientConnection = await Connection.connect(target.connectionOptions as never);
     onStop('client connection', () => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: target.namespace });
+    const started = await ensureLifecycles({ em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
+    if (started.length) onProgress(`Started the lifecycle of ${started.length} member(s) waiting for one`);
 
     const api = await startApiServer({ config, logger, orm, client, mailCatcher }).catch((error: Error) => {
       throw new CommandError(`the API ${error.message}; set PORT`);

@@ -1,4 +1,4 @@
-import type { ExecutionContext } from 'ava';
+import type { Scope } from './scope.ts';
 import { createLogger } from '../../api/logger.ts';
 import { startApiServer } from '../../api/server.ts';
 import { loadConfig } from '../../config/index.ts';
@@ -8,7 +8,7 @@ import { temporalClient } from './temporal.ts';
 
 /** The real API on a random port, wired to the test's database and the shared Temporal server. */
 export async function startApi(
-  t: ExecutionContext,
+  t: Scope,
   options: { orm: Orm; taskQueue: string; mailCatcher?: MailCatcher; env?: NodeJS.ProcessEnv },
 ): Promise<{ url: string }> {
   const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: options.taskQueue, LOG_LEVEL: 'silent', ...options.env });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecutionContext } from 'ava';
+import type { Scope } from './scope.ts';
 import pg from 'pg';
 import { migrate, openOrm, type Orm } from '../../db/orm.ts';
 import { ensureDatabase } from '../../services/embedded-postgres.ts';
@@ -15,7 +15,7 @@ export async function createEmptyDatabase(): Promise<string> {
 }
 
 /** A fresh database with the committed migrations applied, and an ORM on it closed after the test file. */
-export async function migratedOrm(t: ExecutionContext): Promise<{ orm: Orm; url: string }> {
+export async function migratedOrm(t: Scope): Promise<{ orm: Orm; url: string }> {
   const url = await createEmptyDatabase();
   const orm = await openOrm(url, { poolMax: 4 });
   t.teardown(() => orm.close());

@@ -11,4 +11,8 @@ export const testEnv = {
   get workflowBundle() { return required('TEST_WORKFLOW_BUNDLE'); },
   get temporalCli() { return process.env.TEST_TEMPORAL_CLI || undefined; },
   get workDir() { return required('TEST_WORK_DIR'); },
+  get smtpUrl() { return required('TEST_SMTP_URL'); },
+  get mailDir() { return required('TEST_MAIL_DIR'); },
+  /** Undefined: let the SDK download the Java test server (needs the internet). */
+  get timeSkippingServer() { return process.env.TEST_TIME_SKIPPING_SERVER || undefined; },
 };

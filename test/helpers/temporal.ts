@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecutionContext } from 'ava';
+import type { Scope } from './scope.ts';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { Orm } from '../../db/orm.ts';
+import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { testEnv } from './env.ts';
 
@@ -11,27 +12,66 @@ import { testEnv } from './env.ts';
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 export const uniqueTaskQueue = () => `test-${randomUUID()}`;
+export const TEST_SECRET_KEY = 'test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz';
+export const TEST_PUBLIC_URL = 'http://onboarding.test';
 
-export async function temporalClient(t: ExecutionContext): Promise<Client> {
+/** The activities as a worker builds them, on the run's real SMTP catcher; the mailer closed after the test. */
+export function testActivities(t: Scope, orm: Orm) {
+  const deps = activityDeps({ orm, smtpUrl: testEnv.smtpUrl, mailFrom: 'Onboarding <onboarding@onboarding.test>', secretKey: TEST_SECRET_KEY, publicUrl: TEST_PUBLIC_URL });
+  t.teardown(() => deps.close());
+  return { deps, activities: createActivities(deps) };
+}
+
+export async function temporalClient(t: Scope): Promise<Client> {
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
   t.teardown(() => connection.close());
   return new Client({ connection, namespace: 'default' });
 }
 
+export interface RunningWorker {
+  worker: Worker;
+  /** Drains and stops it (what a deploy or a crash-restart does); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function supervise(t: Scope, worker: Worker, after: () => Promise<void>): RunningWorker {
+  const running = worker.run();
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await after();
+    })();
+    return stopped;
+  };
+  t.teardown(stop);
+  return { worker, stop };
+}
+
 /** A real worker on the shared server, with the run's prebuilt workflow bundle; stopped after the test. */
-export async function startWorker(t: ExecutionContext, options: { orm: Orm; taskQueue: string }): Promise<Worker> {
+export async function startWorker(t: Scope, options: { orm: Orm; taskQueue: string }): Promise<RunningWorker> {
   const { worker, connection } = await createWorker({
     connectionOptions: { address: testEnv.temporalAddress },
     namespace: 'default',
     taskQueue: options.taskQueue,
-    activities: createActivities({ orm: options.orm, clock: () => new Date() }),
+    activities: testActivities(t, options.orm).activities,
     workflowBundlePath: testEnv.workflowBundle,
   });
-  const running = worker.run();
-  t.teardown(async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
+  return supervise(t, worker, () => connection.close());
+}
+
+/** A worker on a connection the test owns (e.g. the time-skipping environment's). */
+export async function startWorkerOn(
+  t: Scope,
+  options: { connection: NativeConnection; namespace: string; orm: Orm; taskQueue: string },
+): Promise<RunningWorker> {
+  const worker = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: testActivities(t, options.orm).activities,
+    workflowBundle: { codePath: testEnv.workflowBundle },
   });
-  return worker;
+  return supervise(t, worker, async () => {});
 }

@@ -1,0 +1,16 @@
+// Errors the domain raises for callers to act on. The HTTP layer maps `kind` to a status; the
+// code names the case in the product's words (`last_admin`, `member_exists`, …).
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'gone' | 'unavailable';
+
+export class DomainError extends Error {
+  readonly code: string;
+  readonly kind: DomainErrorKind;
+  readonly details: Record<string, unknown>;
+  constructor(code: string, kind: DomainErrorKind, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.kind = kind;
+    this.details = details;
+  }
+}

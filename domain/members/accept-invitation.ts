@@ -1,0 +1,71 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { passwordSetSignal } from '../../workflows/member-lifecycle/messages.ts';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import { hashPassword } from '../passwords.ts';
+import type { Secrets } from '../secrets.ts';
+import { lifecycleHandle } from './lifecycle.ts';
+
+export const PASSWORD_MIN_LENGTH = 10;
+
+interface TokenRow {
+  id: string;
+  member_id: string;
+  organization_id: string;
+  expires_at: Date;
+  consumed_at: Date | null;
+  revoked_at: Date | null;
+  member_status: string;
+}
+
+/** Looks an invitation link up without consuming it (what a GET may do: mail scanners open links). */
+export async function inspectInvitation(em: EntityManager, secrets: Secrets, token: string): Promise<{ memberId: string; tokenId: string }> {
+  const row = await findToken(em, secrets, token, false);
+  return { memberId: row.member_id, tokenId: row.id };
+}
+
+async function findToken(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<TokenRow> {
+  const tokenId = secrets.verifyToken(token);
+  if (!tokenId) throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
+  const [row] = await em.execute<TokenRow[]>(
+    `select t.id, t.member_id, m.organization_id, t.expires_at, t.consumed_at, t.revoked_at, m.status as member_status
+       from auth_token t join member m on m.id = t.member_id where t.id = ? and t.purpose = 'invitation'${lock ? ' for update of t, m' : ''}`,
+    [tokenId],
+  );
+  if (!row || row.member_status === 'removed') throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
+  if (row.consumed_at) throw new DomainError('invitation_used', 'gone', 'this invitation link was already used: sign in with your password');
+  if (row.revoked_at) throw new DomainError('invitation_replaced', 'gone', 'a newer invitation was sent: use the link of the latest e-mail');
+  if (new Date(row.expires_at).getTime() <= Date.now()) throw new DomainError('invitation_expired', 'gone', 'this invitation link has expired: ask an administrator to send a new one');
+  return row;
+}
+
+/**
+ * The member's POST on their invitation link: the token is consumed and the password stored in
+ * one transaction, then the lifecycle learns it. Should that signal be lost, the lifecycle still
+ * finds the password in the database when the link would have expired.
+ */
+export async function acceptInvitation(
+  deps: { em: EntityManager; client: Client; secrets: Secrets },
+  options: { token: string; password: string },
+): Promise<{ memberId: string }> {
+  if (options.password.length < PASSWORD_MIN_LENGTH) {
+    throw new DomainError('password_too_short', 'invalid', `the password must have at least ${PASSWORD_MIN_LENGTH} characters`);
+  }
+  const passwordHash = await hashPassword(options.password);
+  const row = await deps.em.transactional(async (em) => {
+    const token = await findToken(em, deps.secrets, options.token, true);
+    await em.execute('update auth_token set consumed_at = now() where id = ?', [token.id]);
+    await em.execute('update member set password_hash = ?, updated_at = now() where id = ?', [passwordHash, token.member_id]);
+    await recordAudit(em, {
+      organizationId: token.organization_id,
+      memberId: token.member_id,
+      actor: `member:${token.member_id}`,
+      type: 'account.password_created',
+      data: { tokenId: token.id },
+    });
+    return token;
+  });
+  await lifecycleHandle(deps.client, row.member_id).signal(passwordSetSignal, { actor: `member:${row.member_id}` });
+  return { memberId: row.member_id };
+}

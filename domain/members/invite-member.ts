@@ -1,0 +1,108 @@
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { Member, Organization, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
+import type { LifecycleDurations } from '../../workflows/member-lifecycle/types.ts';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import { lifecycleHandle, resolveDurations, startLifecycle } from './lifecycle.ts';
+
+export interface InviteMemberDeps {
+  em: EntityManager;
+  client: Client;
+  taskQueue: string;
+  defaults: LifecycleDurations;
+  /** Tests and drills only. */
+  continueAsNewAfterEvents?: number;
+}
+
+export interface InviteMemberOptions {
+  organizationId: string;
+  email: string;
+  name?: string;
+  role?: MemberRole;
+  locale?: MemberLocale;
+  /** Required when the organisation has several sites. */
+  siteId?: string;
+  actor: string;
+}
+
+export interface InvitedMember {
+  memberId: string;
+  workflowId: string;
+  runId: string;
+  reinvited: boolean;
+}
+
+const REMOVED_RUN_GRACE_MS = 30_000;
+
+/**
+ * Invites a person: the member row first (the e-mail is unique per organisation among everyone
+ * ever invited), then their lifecycle. A removed member is invited again on the same row, and
+ * their workflow id gets a new run; the earlier run stays in the history.
+ */
+export async function inviteMember(deps: InviteMemberDeps, options: InviteMemberOptions): Promise<InvitedMember> {
+  const email = options.email.trim().toLowerCase();
+  const { member, organization, reinvited } = await deps.em.transactional(async (em) => {
+    const organization = await em.findOne(Organization, options.organizationId);
+    if (!organization) throw new DomainError('organization_not_found', 'not_found', `organisation ${options.organizationId} does not exist`);
+    const site = await chooseSite(em, organization.id, options.siteId);
+    const existing = await em.findOne(Member, { organization: organization.id, email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (existing && existing.status !== 'removed') {
+      throw new DomainError('member_exists', 'conflict', `${email} is already a member of this organisation`, { memberId: existing.id, status: existing.status });
+    }
+    const fields = {
+      site,
+      name: options.name?.trim() || email.split('@')[0]!,
+      role: options.role ?? 'user',
+      locale: options.locale ?? 'fr',
+      status: 'invited' as const,
+    };
+    const member = existing
+      ? Object.assign(existing, fields, { removedAt: null, passwordHash: null, enrollmentPin: null, workflowRunId: null })
+      : em.create(Member, { organization, email, ...fields });
+    await em.flush();
+    await recordAudit(em, {
+      organizationId: organization.id,
+      memberId: member.id,
+      actor: options.actor,
+      type: existing ? 'member.reinvited' : 'member.invited',
+      data: { email, role: member.role, locale: member.locale, siteId: site.id },
+    });
+    return { member, organization, reinvited: Boolean(existing) };
+  }).catch(async (error: unknown) => {
+    // Two invitations of the same new address raced; the other one won.
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    const winner = await deps.em.fork().findOne(Member, { organization: options.organizationId, email });
+    throw new DomainError('member_exists', 'conflict', `${email} is already a member of this organisation`, { memberId: winner?.id, status: winner?.status });
+  });
+
+  if (reinvited) {
+    // The previous run may still be finishing its offboarding; the new run starts after it.
+    await Promise.race([
+      lifecycleHandle(deps.client, member.id).result().catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, REMOVED_RUN_GRACE_MS).unref()),
+    ]);
+  }
+  const handle = await startLifecycle(deps.client, {
+    memberId: member.id,
+    organizationId: organization.id,
+    invitedBy: options.actor,
+    durations: resolveDurations(deps.defaults, organization.lifecycleOverrides),
+    taskQueue: deps.taskQueue,
+    label: `${member.name} <${member.email}>`,
+    continueAsNewAfterEvents: deps.continueAsNewAfterEvents,
+  });
+  return { memberId: member.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, reinvited };
+}
+
+async function chooseSite(em: EntityManager, organizationId: string, siteId: string | undefined): Promise<Site> {
+  if (siteId) {
+    const site = await em.findOne(Site, { id: siteId, organization: organizationId });
+    if (!site) throw new DomainError('site_not_found', 'invalid', `site ${siteId} is not a site of this organisation`);
+    return site;
+  }
+  const sites = await em.find(Site, { organization: organizationId }, { limit: 2 });
+  if (sites.length === 1) return sites[0]!;
+  throw new DomainError('site_required', 'invalid', sites.length ? 'this organisation has several sites: say which one (siteId)' : 'this organisation has no site yet');
+}

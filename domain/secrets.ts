@@ -1,0 +1,49 @@
+// Everything derived from the deployment's SECRET_KEY: invitation-link signatures and the
+// encryption of secrets the platform must be able to read back (Wi-Fi passwords, door secrets).
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export interface Secrets {
+  /** `<tokenId>.<signature>`: what an invitation link carries. */
+  signToken(tokenId: string): string;
+  /** The token id when the signature is ours, otherwise undefined (no hint why). */
+  verifyToken(token: string): string | undefined;
+  encrypt(plaintext: string): string;
+  decrypt(ciphertext: string): string;
+}
+
+// Separate keys per use, so a flaw in one use never exposes another.
+function subkey(secretKey: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secretKey, 'member-onboarding', purpose, 32));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function createSecrets(secretKey: string): Secrets {
+  const signing = subkey(secretKey, 'token-signature');
+  const encryption = subkey(secretKey, 'encryption');
+  const signature = (tokenId: string) => createHmac('sha256', signing).update(tokenId).digest('base64url');
+
+  return {
+    signToken: (tokenId) => `${tokenId}.${signature(tokenId)}`,
+    verifyToken(token) {
+      const [tokenId, given, ...rest] = token.split('.');
+      if (!tokenId || !given || rest.length || !UUID.test(tokenId)) return undefined;
+      const expected = Buffer.from(signature(tokenId));
+      const actual = Buffer.from(given);
+      return actual.length === expected.length && timingSafeEqual(actual, expected) ? tokenId : undefined;
+    },
+    encrypt(plaintext) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', encryption, iv);
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    },
+    decrypt(ciphertext) {
+      const [version, iv, tag, body] = ciphertext.split('.');
+      if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a ciphertext of this platform');
+      const decipher = createDecipheriv('aes-256-gcm', encryption, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// A customer organisation with a site and card stock in a fresh database, and the calls a test
+// needs to drive members through their lifecycle the way the API will: invite, accept the link
+// from the real e-mail, signal/update the workflow, read the mailbox and the audit trail.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Scope } from './scope.ts';
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../../config/index.ts';
+import type { MemberRole } from '../../db/entities/index.ts';
+import type { Orm } from '../../db/orm.ts';
+import { acceptInvitation } from '../../domain/members/accept-invitation.ts';
+import { inviteMember } from '../../domain/members/invite-member.ts';
+import { lifecycleHandle, type LifecycleHandle } from '../../domain/members/lifecycle.ts';
+import { createOrganization } from '../../domain/organizations/create-organization.ts';
+import { createSecrets } from '../../domain/secrets.ts';
+import { openMailbox, type CaughtMail } from '../../services/mail-catcher.ts';
+import { stateQuery } from '../../workflows/member-lifecycle/messages.ts';
+import type { LifecycleDurations, LifecycleView } from '../../workflows/member-lifecycle/types.ts';
+import { query } from './database.ts';
+import { testEnv } from './env.ts';
+import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './temporal.ts';
+import { waitFor } from './wait.ts';
+
+export const defaultDurations: LifecycleDurations = loadConfig({ NODE_ENV: 'test' }).lifecycle;
+/** Long enough that no timer fires during a test that is not about timers. */
+export const quietDurations: LifecycleDurations = {
+  invitationRemindersMs: [2 * 86_400_000, 5 * 86_400_000],
+  invitationExpiresAfterMs: 7 * 86_400_000,
+  cardRemindersMs: [3 * 86_400_000, 10 * 86_400_000],
+  cardOverdueAfterMs: 14 * 86_400_000,
+};
+
+const secrets = createSecrets(TEST_SECRET_KEY);
+const mailbox = openMailbox(testEnv.mailDir);
+const tag = () => randomBytes(4).toString('hex');
+
+export interface Fixture {
+  organizationId: string;
+  siteId: string;
+  otherSiteId: string;
+  admin: { memberId: string; email: string };
+  client: Client;
+  taskQueue: string;
+  url: string;
+  orm: Orm;
+  invite(options?: { role?: MemberRole; locale?: 'fr' | 'en'; durations?: LifecycleDurations; continueAsNewAfterEvents?: number; email?: string; siteId?: string }): Promise<{ memberId: string; email: string; handle: LifecycleHandle }>;
+  /** Adds a card to a site's stock; returns its number and the QR code's payload. */
+  addCard(siteId?: string): Promise<{ cardNumber: string; qrPayload: string; cardId: string }>;
+  /** Waits for the member's latest invitation e-mail and posts a password on its link. */
+  acceptInvitation(email: string, password?: string): Promise<void>;
+  mailsTo(email: string): Promise<CaughtMail[]>;
+  /** Waits until `email` received `count` messages whose subject matches. */
+  waitForMails(email: string, subject: RegExp, count?: number): Promise<CaughtMail[]>;
+  state(memberId: string): Promise<LifecycleView>;
+  waitForState(memberId: string, description: string, ok: (view: LifecycleView) => boolean): Promise<LifecycleView>;
+  auditTypes(memberId: string): Promise<string[]>;
+  memberRow(memberId: string): Promise<Record<string, unknown>>;
+  accessList(siteId?: string): Promise<string[]>;
+}
+
+export async function createFixture(
+  t: Scope,
+  options: { orm: Orm; url: string; client: Client; taskQueue: string; durations?: LifecycleDurations },
+): Promise<Fixture> {
+  const { orm, url, client, taskQueue } = options;
+  const adminEmail = `admin-${tag()}@acme.test`;
+  const org = await createOrganization(orm.em.fork(), { name: 'Acme', adminEmail, adminName: 'Ada Admin', siteName: `Paris ${tag()}`, actor: 'test' });
+  const [other] = (await query<{ id: string }>(url, `insert into site (id, organization_id, name, time_zone, access_list_version, created_at) values (gen_random_uuid(), $1, $2, 'Europe/Lyon', 0, now()) returning id`, [org.organizationId, `Lyon ${tag()}`])).rows;
+  await query(url, `update site set wifi_ssid = 'Acme-Guest' where id = $1`, [org.siteId]);
+
+  const fixture: Fixture = {
+    organizationId: org.organizationId,
+    siteId: org.siteId,
+    otherSiteId: other!.id,
+    admin: { memberId: org.adminMemberId, email: adminEmail },
+    client,
+    taskQueue,
+    url,
+    orm,
+    async invite(o = {}) {
+      const email = o.email ?? `member-${tag()}@acme.test`;
+      const invited = await inviteMember(
+        { em: orm.em.fork(), client, taskQueue, defaults: o.durations ?? options.durations ?? quietDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
+        { organizationId: org.organizationId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}` },
+      );
+      return { memberId: invited.memberId, email, handle: lifecycleHandle(client, invited.memberId) };
+    },
+    async addCard(siteId = org.siteId) {
+      const cardNumber = `C${randomBytes(5).toString('hex').toUpperCase()}`;
+      const qrToken = randomUUID();
+      const { rows } = await query<{ id: string }>(
+        url,
+        `insert into card (id, site_id, number, qr_token, state, created_at) values (gen_random_uuid(), $1, $2, $3, 'stock', now()) returning id`,
+        [siteId, cardNumber, qrToken],
+      );
+      return { cardNumber, qrPayload: `https://cards.example/c/${qrToken}`, cardId: rows[0]!.id };
+    },
+    async acceptInvitation(email, password = 'correct horse battery staple') {
+      const [mail] = await fixture.waitForMails(email, /invit|account|compte/i, 1);
+      const link = /\/invitations\/([^\s]+)/.exec(mail!.text)?.[1];
+      if (!link) throw new Error(`no invitation link in: ${mail!.text}`);
+      await acceptInvitation({ em: orm.em.fork(), client, secrets }, { token: decodeURIComponent(link), password });
+    },
+    mailsTo: (email) => mailbox.list({ to: email }),
+    async waitForMails(email, subject, count = 1) {
+      return waitFor(`${count} e-mail(s) to ${email} matching ${subject}`, async () => {
+        const mails = (await mailbox.list({ to: email })).filter((m) => subject.test(m.subject));
+        return mails.length >= count ? mails : undefined;
+      });
+    },
+    state: (memberId) => lifecycleHandle(client, memberId).query(stateQuery),
+    waitForState(memberId, description, ok) {
+      return waitFor(description, async () => {
+        const view = await fixture.state(memberId);
+        return ok(view) ? view : undefined;
+      });
+    },
+    async auditTypes(memberId) {
+      const { rows } = await query<{ type: string }>(url, 'select type from audit_event where member_id = $1 order by id', [memberId]);
+      return rows.map((r) => r.type);
+    },
+    async memberRow(memberId) {
+      const { rows } = await query(url, 'select * from member where id = $1', [memberId]);
+      return rows[0]!;
+    },
+    async accessList(siteId = org.siteId) {
+      const { rows } = await query<{ number: string }>(url, `select number from card where site_id = $1 and state = 'assigned' and access_granted_at is not null order by number`, [siteId]);
+      return rows.map((r) => r.number);
+    },
+  };
+  return fixture;
+}

@@ -1,0 +1,528 @@
+// One member's whole life on the platform, as one durable workflow `member-<memberId>`: the
+// account track (invitation, reminders, expiry, resend) and the card track (PIN, QR, door, admin,
+// reminders, overdue) side by side; activation when both are done; offboarding from any state.
+//
+// Deadlines are absolute times in the state, so a continued-as-new run (or a resumed worker)
+// picks up exactly where the previous one stood. Every step that touches the outside world runs
+// under one lock, so a removal never interleaves with an enrollment or an activation.
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.ts';
+import type { EmailTemplate } from '../../mail/render.ts';
+import { MemberStatusKey } from '../search-attributes.ts';
+import {
+  changeRoleUpdate,
+  confirmCardUpdate,
+  enrollAtDoorUpdate,
+  LIFECYCLE_REJECTIONS,
+  passwordSetSignal,
+  registerCardUpdate,
+  removeUpdate,
+  replaceCardUpdate,
+  resendInvitationUpdate,
+  scanQrUpdate,
+  stateQuery,
+  wizardClosedSignal,
+  type LifecycleRejection,
+} from './messages.ts';
+import type { EnrollmentResult, LifecycleState, LifecycleView, MemberLifecycleInput, MemberStatus, OffboardingReport } from './types.ts';
+
+// Side effects retry for as long as it takes (a database or SMTP outage must not end a member's
+// lifecycle); activities mark what can never succeed as non-retryable.
+const activityOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+const act = proxyActivities<Activities>(activityOptions);
+
+const MAX_CLOSES_REMEMBERED = 20;
+
+function reject(type: LifecycleRejection, detail?: string): never {
+  throw ApplicationFailure.create({ type, message: detail ?? LIFECYCLE_REJECTIONS[type], nonRetryable: true });
+}
+
+/** An activity's business failure (e.g. LastAdmin) surfaces as itself to an update's caller. */
+async function surfaced<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
+    throw error;
+  }
+}
+
+export function initialState(input: MemberLifecycleInput, lifecycleId: string, now: number): LifecycleState {
+  return {
+    memberId: input.memberId,
+    organizationId: input.organizationId,
+    siteId: null,
+    role: 'user',
+    status: 'invited',
+    lifecycleId,
+    invitedAt: now,
+    account: {
+      stage: 'invited',
+      tokenId: uuid4(),
+      sentAt: now,
+      expiresAt: now + input.durations.invitationExpiresAfterMs,
+      remindersSent: 0,
+      resends: 0,
+    },
+    card: { stage: 'not_started', remindersDue: 0, remindersSent: 0, overdueAt: now + input.durations.cardOverdueAfterMs, overdue: false },
+    access: { card: false, wifi: false },
+    pendingCloses: [],
+    closesAnswered: [],
+    sequence: {},
+  };
+}
+
+export function deriveStatus(s: LifecycleState): MemberStatus {
+  if (s.removal) return 'removed';
+  if (s.account.stage !== 'password_set') return s.account.stage === 'expired' ? 'invitation_expired' : 'invited';
+  if (s.card.stage !== 'enrolled' || !s.access.grantedAt) return s.card.overdue && s.card.stage !== 'enrolled' ? 'card_overdue' : 'awaiting_card';
+  return 'active';
+}
+
+/** The invitation reminders that fall before the link expires (a reminder for a dead link helps nobody). */
+function invitationReminderTimes(s: LifecycleState, input: MemberLifecycleInput): number[] {
+  return input.durations.invitationRemindersMs.map((ms) => s.account.sentAt + ms).filter((at) => at < s.account.expiresAt);
+}
+const cardReminderTimes = (s: LifecycleState, input: MemberLifecycleInput) => input.durations.cardRemindersMs.map((ms) => s.invitedAt + ms);
+
+/** The next moment a timer must wake the workflow, and what for (the timer's summary in the UI). */
+export function nextDeadline(s: LifecycleState, input: MemberLifecycleInput): { at: number; summary: string } | undefined {
+  const candidates: { at: number; summary: string }[] = [];
+  if (s.account.stage === 'invited') {
+    const reminders = invitationReminderTimes(s, input);
+    const next = reminders[s.account.remindersSent];
+    if (next !== undefined) candidates.push({ at: next, summary: `invitation reminder ${s.account.remindersSent + 1} of ${reminders.length}` });
+    candidates.push({ at: s.account.expiresAt, summary: 'invitation link expires' });
+  }
+  if (s.card.stage !== 'enrolled') {
+    const reminders = cardReminderTimes(s, input);
+    const next = reminders[s.card.remindersDue];
+    if (next !== undefined) candidates.push({ at: next, summary: `card reminder ${s.card.remindersDue + 1} of ${reminders.length}` });
+    if (!s.card.overdue) candidates.push({ at: s.card.overdueAt, summary: 'card registration overdue' });
+  }
+  return candidates.sort((a, b) => a.at - b.at)[0];
+}
+
+export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleView {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  const invitationReminder = s.account.stage === 'invited' ? invitationReminderTimes(s, input)[s.account.remindersSent] : undefined;
+  const cardReminder = s.card.stage !== 'enrolled' ? cardReminderTimes(s, input)[s.card.remindersDue] : undefined;
+  return {
+    memberId: s.memberId,
+    organizationId: s.organizationId,
+    status: s.status,
+    role: s.role,
+    account: {
+      stage: s.account.stage,
+      invitationExpiresAt: s.account.stage === 'password_set' ? null : iso(s.account.expiresAt),
+      nextReminderAt: iso(invitationReminder),
+      remindersSent: s.account.remindersSent,
+      resends: s.account.resends,
+    },
+    card: {
+      stage: s.card.stage,
+      pin: s.card.stage === 'pin_revealed' ? (s.card.pin ?? null) : null,
+      nextReminderAt: iso(cardReminder),
+      overdueAt: s.card.stage === 'enrolled' ? null : iso(s.card.overdueAt),
+      overdue: s.card.overdue,
+      cardNumber: s.card.cardNumber ?? null,
+      method: s.card.method ?? null,
+    },
+    access: { card: s.access.card, wifi: s.access.wifi },
+    removal: s.removal ? { actor: s.removal.actor, requestedAt: new Date(s.removal.requestedAt).toISOString() } : null,
+  };
+}
+
+export async function memberLifecycle(input: MemberLifecycleInput): Promise<OffboardingReport> {
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  const state: LifecycleState = input.carried ?? initialState(input, firstExecutionRunId, Date.now());
+  const { memberId, organizationId } = state;
+  let wake = false;
+  let busy = false;
+
+  /** One step at a time touches the outside world, in arrival order. */
+  async function exclusive<T>(step: () => Promise<T>): Promise<T> {
+    await condition(() => !busy);
+    busy = true;
+    try {
+      return await step();
+    } finally {
+      busy = false;
+    }
+  }
+
+  /** `member-…/<lifecycle>/<purpose>/<n>`: the idempotency key of one side effect. */
+  function key(purpose: string): string {
+    const n = (state.sequence[purpose] ?? 0) + 1;
+    state.sequence[purpose] = n;
+    return `${workflowId}/${state.lifecycleId}/${purpose}/${n}`;
+  }
+
+  function email(summary: string, purpose: string, to: 'member' | 'admins', template: EmailTemplate, data: Record<string, unknown> = {}) {
+    return act.sendEmail.executeWithOptions({ ...activityOptions, summary }, [
+      { key: key(purpose), organizationId, memberId, to, template, data },
+    ]);
+  }
+
+  async function syncStatus(): Promise<void> {
+    const next = deriveStatus(state);
+    if (next === state.status) return;
+    await act.recordStatus({ memberId, organizationId, from: state.status, to: next, key: key('status') });
+    state.status = next;
+    upsertSearchAttributes([{ key: MemberStatusKey, value: next }]);
+  }
+
+  async function revealPin(actor: string): Promise<string> {
+    if (state.card.pin) return state.card.pin;
+    const { pin } = await act.reserveEnrollmentPin({ memberId, organizationId, siteId: state.siteId!, actor, key: key('pin') });
+    state.card.pin = pin;
+    state.card.stage = 'pin_revealed';
+    return pin;
+  }
+
+  function cardEnrolled(result: EnrollmentResult, method: 'qr' | 'door' | 'admin'): EnrollmentResult {
+    if (result.decision === 'enrolled') {
+      Object.assign(state.card, { stage: 'enrolled', pin: undefined, cardId: result.cardId, cardNumber: result.cardNumber, method, enrolledAt: Date.now() });
+      wake = true;
+    }
+    return result;
+  }
+
+  function stillRegistering(): void {
+    if (state.removal) reject('MemberRemoved');
+    if (state.card.stage === 'enrolled') reject('CardAlreadyRegistered');
+  }
+
+  // ---- messages: registered before the first await, so none is lost ----------------------------
+
+  setHandler(stateQuery, () => view(state, input));
+
+  setHandler(passwordSetSignal, () => {
+    if (state.removal || state.account.stage === 'password_set') return;
+    state.account.stage = 'password_set';
+    state.account.passwordSetAt = Date.now();
+    wake = true;
+  });
+
+  setHandler(wizardClosedSignal, ({ step, closeId }) => {
+    if (state.removal || state.card.stage === 'enrolled' || (step !== 1 && step !== 2)) return;
+    const id = closeId ?? uuid4();
+    if (state.closesAnswered.includes(id) || state.pendingCloses.some((c) => c.closeId === id)) return;
+    state.pendingCloses.push({ step, closeId: id });
+    wake = true;
+  });
+
+  setHandler(
+    confirmCardUpdate,
+    ({ actor }) =>
+      exclusive(async () => {
+        stillRegistering();
+        const pin = await revealPin(actor);
+        wake = true;
+        return { pin };
+      }),
+    { validator: (_request) => stillRegistering() },
+  );
+
+  setHandler(
+    scanQrUpdate,
+    ({ payload, actor }) =>
+      exclusive(async () => {
+        stillRegistering();
+        const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method: 'qr', qrPayload: payload, actor, key: key('enrollment') });
+        return cardEnrolled(result, 'qr');
+      }),
+    {
+      validator: ({ payload }) => {
+        if (typeof payload !== 'string' || !payload.trim() || payload.length > 2048) reject('InvalidRequest', 'payload must be the text of the card’s QR code');
+        stillRegistering();
+      },
+    },
+  );
+
+  setHandler(
+    enrollAtDoorUpdate,
+    ({ pin, cardNumber, doorControllerId }) =>
+      exclusive(async () => {
+        stillRegistering();
+        if (state.card.pin !== pin) reject('WrongPin');
+        const result = await act.enrollCard({
+          memberId, organizationId, siteId: state.siteId!, method: 'door', cardNumber, actor: `door-controller:${doorControllerId}`, key: key('enrollment'),
+        });
+        return cardEnrolled(result, 'door');
+      }),
+    {
+      validator: ({ pin, cardNumber }) => {
+        if (typeof cardNumber !== 'string' || !cardNumber.trim()) reject('InvalidRequest', 'cardNumber is required');
+        stillRegistering();
+        if (!state.card.pin) reject('PinNotRevealed');
+        if (state.card.pin !== pin) reject('WrongPin');
+      },
+    },
+  );
+
+  setHandler(
+    registerCardUpdate,
+    ({ cardNumber, actor }) =>
+      exclusive(async () => {
+        stillRegistering();
+        const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method: 'admin', cardNumber, actor, key: key('enrollment') });
+        return cardEnrolled(result, 'admin');
+      }),
+    {
+      validator: ({ cardNumber }) => {
+        if (typeof cardNumber !== 'string' || !cardNumber.trim()) reject('InvalidRequest', 'cardNumber is required');
+        stillRegistering();
+      },
+    },
+  );
+
+  setHandler(
+    replaceCardUpdate,
+    ({ cardNumber, actor }) =>
+      exclusive(async () => {
+        if (state.removal) reject('MemberRemoved');
+        if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
+        const result = await act.replaceCard({
+          memberId, organizationId, siteId: state.siteId!, cardNumber, grantAccess: state.access.card, actor, key: key('card-replacement'),
+        });
+        if (result.decision === 'enrolled') Object.assign(state.card, { cardId: result.cardId, cardNumber: result.cardNumber });
+        return result;
+      }),
+    {
+      validator: ({ cardNumber }) => {
+        if (typeof cardNumber !== 'string' || !cardNumber.trim()) reject('InvalidRequest', 'cardNumber is required');
+        if (state.removal) reject('MemberRemoved');
+        if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
+      },
+    },
+  );
+
+  setHandler(
+    changeRoleUpdate,
+    ({ role, actor }) =>
+      exclusive(async () => {
+        if (state.removal) reject('MemberRemoved');
+        if (role === state.role) return { role };
+        await surfaced(act.changeRole({ memberId, organizationId, role, actor, key: key('role') }));
+        state.role = role;
+        return { role };
+      }),
+    {
+      validator: ({ role }) => {
+        if (role !== 'admin' && role !== 'user') reject('InvalidRequest', 'role must be admin or user');
+        if (state.removal) reject('MemberRemoved');
+      },
+    },
+  );
+
+  setHandler(
+    resendInvitationUpdate,
+    ({ actor }) =>
+      exclusive(async () => {
+        if (state.removal) reject('MemberRemoved');
+        if (state.account.stage === 'password_set') reject('PasswordAlreadySet');
+        const now = Date.now();
+        const tokenId = uuid4();
+        const expiresAt = now + input.durations.invitationExpiresAfterMs;
+        await act.issueInvitation({ memberId, organizationId, tokenId, expiresAt: new Date(expiresAt).toISOString(), resend: true, actor, key: key('invitation') });
+        state.account = { ...state.account, stage: 'invited', tokenId, sentAt: now, expiresAt, remindersSent: 0, resends: state.account.resends + 1 };
+        await email('invitation e-mail (resent)', 'invitation-email', 'member', 'invitation', { invitationTokenId: tokenId, invitationExpiresAt: new Date(expiresAt).toISOString() });
+        await syncStatus();
+        wake = true;
+        return { invitationExpiresAt: new Date(expiresAt).toISOString() };
+      }),
+    {
+      validator: (_request) => {
+        if (state.removal) reject('MemberRemoved');
+        if (state.account.stage === 'password_set') reject('PasswordAlreadySet');
+      },
+    },
+  );
+
+  setHandler(
+    removeUpdate,
+    ({ actor, reason }) =>
+      exclusive(async () => {
+        if (state.removal) return { status: 'removed' as const };
+        const claimed = await surfaced(act.claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal') }));
+        state.removal = { actor, reason, requestedAt: Date.now(), statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name };
+        state.status = 'removed';
+        upsertSearchAttributes([{ key: MemberStatusKey, value: 'removed' }]);
+        wake = true;
+        return { status: 'removed' as const };
+      }),
+    {
+      validator: ({ actor }) => {
+        if (typeof actor !== 'string' || !actor) reject('InvalidRequest', 'actor is required');
+        if (state.removal) reject('MemberRemoved', 'the member is already being removed');
+      },
+    },
+  );
+
+  // ---- the two tracks ------------------------------------------------------------------------
+
+  async function begin(): Promise<void> {
+    const member = await act.beginLifecycle({ memberId, organizationId, invitedBy: input.invitedBy, durations: input.durations, key: key('lifecycle') });
+    state.siteId = member.siteId;
+    state.role = member.role;
+    const expiresAt = new Date(state.account.expiresAt).toISOString();
+    await act.issueInvitation({ memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: key('invitation') });
+    await email('invitation e-mail', 'invitation-email', 'member', 'invitation', { invitationTokenId: state.account.tokenId, invitationExpiresAt: expiresAt });
+  }
+
+  async function advanceAccount(now: number): Promise<void> {
+    if (state.account.stage !== 'invited') return;
+    // After a long outage several reminders may be due at once: one e-mail says it.
+    const due = invitationReminderTimes(state, input).filter((at) => at <= now).length;
+    if (due > state.account.remindersSent) {
+      state.account.remindersSent = due;
+      await email(`invitation reminder ${due}`, 'invitation-reminder', 'member', 'invitation_reminder', {
+        invitationTokenId: state.account.tokenId,
+        invitationExpiresAt: new Date(state.account.expiresAt).toISOString(),
+      });
+    }
+    if (state.account.expiresAt <= now) {
+      const { passwordSet } = await act.expireInvitation({ memberId, organizationId, tokenId: state.account.tokenId, key: key('invitation-expiry') });
+      if (passwordSet) {
+        // The password exists but its signal never arrived: the database is the truth.
+        state.account.stage = 'password_set';
+        state.account.passwordSetAt = now;
+      } else {
+        state.account.stage = 'expired';
+        await email('invitation expired (to admins)', 'invitation-expired', 'admins', 'invitation_expired');
+      }
+    }
+  }
+
+  async function advanceCard(now: number): Promise<void> {
+    if (state.card.stage === 'enrolled') return;
+    const due = cardReminderTimes(state, input).filter((at) => at <= now).length;
+    if (due > state.card.remindersDue) {
+      state.card.remindersDue = due;
+      // Until a password exists the invitation e-mails speak for both tracks; a card reminder
+      // would only add a second message about the same first step.
+      if (state.account.stage === 'password_set') {
+        state.card.remindersSent++;
+        await email(`card reminder ${due}`, 'card-reminder', 'member', 'card_reminder');
+      }
+    }
+    if (!state.card.overdue && state.card.overdueAt <= now) {
+      state.card.overdue = true;
+      await act.recordEvent({ memberId, organizationId, type: 'card.overdue', data: { overdueAt: new Date(state.card.overdueAt).toISOString() }, key: key('card-overdue') });
+      await email('card overdue (to admins)', 'card-overdue', 'admins', 'card_overdue');
+    }
+  }
+
+  async function answerWizardCloses(): Promise<void> {
+    while (state.pendingCloses.length) {
+      const close = state.pendingCloses[0]!;
+      if (state.card.stage !== 'enrolled' && !state.removal) {
+        const pin = await revealPin('system');
+        await email(`card instructions (wizard closed at step ${close.step})`, 'card-instructions', 'member', 'card_instructions', { pin, step: close.step });
+      }
+      state.pendingCloses.shift();
+      state.closesAnswered = [...state.closesAnswered, close.closeId].slice(-MAX_CLOSES_REMEMBERED);
+    }
+  }
+
+  async function activateWhenReady(): Promise<void> {
+    if (state.account.stage !== 'password_set' || state.card.stage !== 'enrolled') return;
+    if (!state.access.card) {
+      await act.grantCardAccess({ memberId, organizationId, cardId: state.card.cardId!, key: key('card-access') });
+      state.access.card = true;
+    }
+    if (!state.access.wifi) {
+      await act.grantWifiAccess({ memberId, organizationId, siteId: state.siteId!, key: key('wifi-access') });
+      state.access.wifi = true;
+    }
+    if (!state.access.grantedAt) {
+      state.access.grantedAt = Date.now();
+      await email('access active (card and Wi-Fi)', 'access-active', 'member', 'access_active', { cardNumber: state.card.cardNumber });
+    }
+  }
+
+  async function advance(): Promise<void> {
+    if (state.removal) return;
+    const now = Date.now();
+    await advanceAccount(now);
+    await advanceCard(now);
+    await answerWizardCloses();
+    await activateWhenReady();
+    await syncStatus();
+  }
+
+  async function offboard(): Promise<OffboardingReport> {
+    const removal = state.removal!;
+    const card = await act.revokeCardAccess({ memberId, organizationId, key: key('offboarding-card') });
+    state.access.card = false;
+    const wifi = await act.revokeWifiAccess({ memberId, organizationId, key: key('offboarding-wifi') });
+    state.access.wifi = false;
+    const credentials = await act.invalidateCredentials({ memberId, organizationId, key: key('offboarding-credentials') });
+    const report: OffboardingReport = {
+      memberId,
+      organizationId,
+      email: removal.email,
+      name: removal.name,
+      removedBy: removal.actor,
+      reason: removal.reason ?? null,
+      statusBefore: removal.statusBefore,
+      requestedAt: new Date(removal.requestedAt).toISOString(),
+      completedAt: '',
+      card: card.cardNumber ? { number: card.cardNumber, revoked: true } : null,
+      wifi: { revoked: wifi.revoked },
+      credentialsRevoked: credentials.revoked,
+      emails: { member: 0, admins: 0 },
+    };
+    report.emails.member = (await email('removal notice (to the member)', 'removal-notice', 'member', 'removal_notice')).sent;
+    report.emails.admins = (await email('offboarding report (to admins)', 'offboarding-report', 'admins', 'offboarding_report', { report })).sent;
+    report.completedAt = new Date(Date.now()).toISOString();
+    await act.completeOffboarding({ memberId, organizationId, report, key: key('offboarding') });
+    return report;
+  }
+
+  // ---- main loop -------------------------------------------------------------------------------
+
+  const continueAsNewDue = () => {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || (input.continueAsNewAfterEvents !== undefined && info.historyLength >= input.continueAsNewAfterEvents);
+  };
+
+  if (!input.carried) await exclusive(begin);
+
+  for (;;) {
+    // Cleared before the step, so a message arriving during it still wakes the wait below.
+    wake = false;
+    await exclusive(advance);
+    if (state.removal) break;
+    if (continueAsNewDue()) {
+      // Handlers in flight finish in this run; their effects are then part of the carried state.
+      await condition(allHandlersFinished);
+      if (!state.removal) await continueAsNew<typeof memberLifecycle>({ ...input, carried: state });
+      continue;
+    }
+    const deadline = nextDeadline(state, input);
+    const woken = () => wake || state.removal !== undefined || continueAsNewDue();
+    if (deadline) await condition(woken, Math.max(deadline.at - Date.now(), 1), { summary: deadline.summary });
+    else await condition(woken);
+  }
+
+  const report = await exclusive(offboard);
+  await condition(allHandlersFinished);
+  return report;
+}

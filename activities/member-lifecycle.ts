@@ -170,6 +170,8 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       return transaction(async (em) => {
         const member = await lockMember(em, input.memberId, input.organizationId);
         if (member.password_hash) return { passwordSet: true };
+        // The workflow's clock decides; the row's own expiry is only a backstop.
+        await em.execute('update auth_token set expires_at = least(expires_at, now()) where id = ?', [input.tokenId]);
         await audit(em, { ...input, actor: 'system', type: 'invitation.expired', data: { tokenId: input.tokenId } });
         return { passwordSet: false };
       });

@@ -1,0 +1,21 @@
+// Registers the search attributes the member lifecycle writes (MemberStatus, OrganizationId) on a
+// Temporal server that does not know them yet. Idempotent.
+import type { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { searchAttributeKeys } from '../workflows/search-attributes.ts';
+
+const { IndexedValueType } = proto.temporal.api.enums.v1;
+
+/** Returns the names it had to add. */
+export async function registerSearchAttributes(connection: Connection, namespace: string, options: { assumeMissing?: boolean } = {}): Promise<string[]> {
+  // The time-skipping test server cannot list them, but can add them.
+  const existing = options.assumeMissing ? { customAttributes: {} } : await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = searchAttributeKeys.filter((key) => !(key.name in existing.customAttributes));
+  if (missing.length > 0) {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    });
+  }
+  return missing.map((key) => key.name);
+}

@@ -1,0 +1,122 @@
+// The lifecycle's day-long timers with their default durations (2/5/7 days, 3/10/14 days), on
+// Temporal's time-skipping test server: the test moves the clock, the worker, PostgreSQL and SMTP
+// are real. One server for this file; its tests run one after another because the clock is shared.
+import test from 'ava';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DomainError } from '../domain/errors.ts';
+import { resendInvitationUpdate } from '../workflows/member-lifecycle/messages.ts';
+import { registerSearchAttributes } from '../services/search-attributes.ts';
+import { migratedOrm } from './helpers/database.ts';
+import { testEnv } from './helpers/env.ts';
+import { createFixture, defaultDurations, type Fixture } from './helpers/lifecycle.ts';
+import { fileScope } from './helpers/scope.ts';
+import { startWorkerOn, uniqueTaskQueue } from './helpers/temporal.ts';
+
+const DAY = 86_400_000;
+const scope = fileScope();
+let shared: Promise<{ env: TestWorkflowEnvironment; fixture: Fixture }> | undefined;
+const setup = () =>
+  (shared ??= (async () => {
+    const server = testEnv.timeSkippingServer;
+    const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
+    scope.teardown(() => env.teardown());
+    await registerSearchAttributes(env.connection, env.namespace ?? 'default', { assumeMissing: true });
+    const { orm, url } = await migratedOrm(scope);
+    const taskQueue = uniqueTaskQueue();
+    await startWorkerOn(scope, { connection: env.nativeConnection, namespace: env.namespace ?? 'default', orm, taskQueue });
+    return { env, fixture: await createFixture(scope, { orm, url, client: env.client, taskQueue, durations: defaultDurations }) };
+  })());
+
+test.serial('invitation: reminders at 2 and 5 days, expiry at 7 days with the admins told', async (t) => {
+  const { env, fixture: f } = await setup();
+  const member = await f.invite();
+  await f.waitForMails(member.email, /vous invite/);
+  const start = await f.state(member.memberId);
+  t.is(Date.parse(start.account.nextReminderAt!) - Date.parse(start.account.invitationExpiresAt!), 2 * DAY - 7 * DAY);
+
+  await env.sleep(2 * DAY + 60_000);
+  await f.waitForMails(member.email, /Rappel : créez votre compte/, 1);
+  t.like(await f.state(member.memberId), { status: 'invited', account: { remindersSent: 1 } });
+
+  await env.sleep(3 * DAY);
+  await f.waitForMails(member.email, /Rappel : créez votre compte/, 2);
+
+  await env.sleep(2 * DAY);
+  const expired = await f.waitForState(member.memberId, 'invitation_expired', (v) => v.status === 'invitation_expired');
+  t.is(expired.account.stage, 'expired');
+  t.is(expired.account.nextReminderAt, null);
+  await f.waitForMails(f.admin.email, /Invitation expirée/);
+  t.is((await f.memberRow(member.memberId)).status, 'invitation_expired');
+  // Exactly two reminders: none after the link died.
+  t.is((await f.mailsTo(member.email)).filter((m) => /Rappel/.test(m.subject)).length, 2);
+
+  const tooLate = await t.throwsAsync(f.acceptInvitation(member.email), { instanceOf: DomainError });
+  t.is(tooLate.code, 'invitation_expired');
+});
+
+test.serial('resend: a new link, the old one dead, the account clock restarted, even after expiry', async (t) => {
+  const { env, fixture: f } = await setup();
+  const member = await f.invite();
+  const [firstMail] = await f.waitForMails(member.email, /vous invite/);
+  await env.sleep(7 * DAY + 60_000);
+  await f.waitForState(member.memberId, 'invitation_expired', (v) => v.status === 'invitation_expired');
+
+  const { invitationExpiresAt } = await member.handle.executeUpdate(resendInvitationUpdate, { args: [{ actor: `member:${f.admin.memberId}` }] });
+  t.is((await f.state(member.memberId)).status, 'invited');
+  t.true(Date.parse(invitationExpiresAt) - (await env.currentTimeMs()) > 6 * DAY, 'the new link lives 7 days from the resend');
+  const mails = await f.waitForMails(member.email, /vous invite/, 2);
+  t.not(mails[0]!.text, firstMail!.text, 'a different link');
+
+  // The first link is dead: posting a password on it is refused with a clear reason.
+  const { acceptInvitation } = await import('../domain/members/accept-invitation.ts');
+  const { createSecrets } = await import('../domain/secrets.ts');
+  const { TEST_SECRET_KEY } = await import('./helpers/temporal.ts');
+  const oldToken = decodeURIComponent(/\/invitations\/(\S+)/.exec(firstMail!.text)![1]!);
+  const refused = await t.throwsAsync(acceptInvitation({ em: f.orm.em.fork(), client: f.client, secrets: createSecrets(TEST_SECRET_KEY) }, { token: oldToken, password: 'a long password' }), { instanceOf: DomainError });
+  t.is(refused.code, 'invitation_replaced');
+
+  // The reminders start again from the resend.
+  await env.sleep(2 * DAY + 60_000);
+  await f.waitForMails(member.email, /Rappel : créez votre compte/, 1);
+  await f.acceptInvitation(member.email);
+  await f.waitForState(member.memberId, 'awaiting_card', (v) => v.status === 'awaiting_card');
+});
+
+test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admins told, and the track still waits', async (t) => {
+  const { env, fixture: f } = await setup();
+  const card = await f.addCard();
+  const member = await f.invite();
+  await f.acceptInvitation(member.email);
+  await f.waitForState(member.memberId, 'awaiting_card', (v) => v.status === 'awaiting_card');
+
+  await env.sleep(3 * DAY + 60_000);
+  await f.waitForMails(member.email, /badge n’est pas encore enregistré/, 1);
+  await env.sleep(7 * DAY);
+  await f.waitForMails(member.email, /badge n’est pas encore enregistré/, 2);
+  t.is((await f.state(member.memberId)).status, 'awaiting_card');
+
+  await env.sleep(4 * DAY);
+  const overdue = await f.waitForState(member.memberId, 'card_overdue', (v) => v.status === 'card_overdue');
+  t.true(overdue.card.overdue);
+  await f.waitForMails(f.admin.email, new RegExp(`Badge non enregistré : Member ${member.email.split('@')[0]}`));
+  t.is((await f.memberRow(member.memberId)).status, 'card_overdue');
+  t.true((await f.auditTypes(member.memberId)).includes('card.overdue'));
+
+  // Still waiting: an admin registering a card makes the member active.
+  const { registerCardUpdate } = await import('../workflows/member-lifecycle/messages.ts');
+  await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] });
+  await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
+});
+
+test.serial('no card reminder reaches a member who has not created a password yet', async (t) => {
+  const { env, fixture: f } = await setup();
+  const member = await f.invite();
+  await f.waitForMails(member.email, /vous invite/);
+  await env.sleep(3 * DAY + 60_000);
+  await f.waitForMails(member.email, /Rappel : créez votre compte/, 1);
+  // The 3-day card reminder came due (the next one is the 10-day one) and was not sent.
+  const invitedAt = (v: { account: { invitationExpiresAt: string | null } }) => Date.parse(v.account.invitationExpiresAt!) - 7 * DAY;
+  const state = await f.waitForState(member.memberId, 'the 3-day card reminder to have come due', (v) => Date.parse(v.card.nextReminderAt!) === invitedAt(v) + 10 * DAY);
+  t.is(state.status, 'invited');
+  t.false((await f.mailsTo(member.email)).some((m) => /badge/.test(m.subject)));
+});

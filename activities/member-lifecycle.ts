@@ -58,20 +58,27 @@ async function lockMember(em: EntityManager, memberId: string, organizationId: s
   return member;
 }
 
-/** Locks the organisation's live admins, so two removals or demotions cannot both pass the check. */
-async function assertNotLastAdmin(em: EntityManager, member: MemberRow, verb: string): Promise<void> {
-  if (member.role !== 'admin' || member.status === 'removed') return;
+/** A request the rules refuse: an answer for the caller, not an activity failure to retry or log. */
+export interface Refusal {
+  refused: 'LastAdmin';
+  message: string;
+}
+
+/**
+ * Locks the organisation's live admins, so two removals or demotions cannot both pass the check;
+ * answers the refusal when `member` is the last of them.
+ */
+async function lastAdminRefusal(em: EntityManager, member: MemberRow, verb: string): Promise<Refusal | undefined> {
+  if (member.role !== 'admin' || member.status === 'removed') return undefined;
   const admins = await em.execute<{ id: string }[]>(
     `select id from member where organization_id = ? and role = 'admin' and status <> 'removed' order by id for update`,
     [member.organization_id],
   );
-  if (admins.every((a) => a.id === member.id)) {
-    throw ApplicationFailure.create({
-      type: 'LastAdmin',
-      message: `${member.email} is the last administrator of the organisation and cannot be ${verb}; make another member an administrator first`,
-      nonRetryable: true,
-    });
-  }
+  if (!admins.every((a) => a.id === member.id)) return undefined;
+  return {
+    refused: 'LastAdmin',
+    message: `${member.email} is the last administrator of the organisation and cannot be ${verb}; make another member an administrator first`,
+  };
 }
 
 const isUniqueViolation = (error: unknown) =>
@@ -279,23 +286,26 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       await transaction((em) => audit(em, { ...input, actor: 'system' }));
     },
 
-    async changeRole(input: Keyed & { role: MemberRole; actor: string }): Promise<void> {
-      await transaction(async (em) => {
+    async changeRole(input: Keyed & { role: MemberRole; actor: string }): Promise<Refusal | undefined> {
+      return transaction(async (em) => {
         const member = await lockMember(em, input.memberId, input.organizationId);
-        if (member.role === input.role) return;
-        if (input.role !== 'admin') await assertNotLastAdmin(em, member, 'demoted');
+        if (member.role === input.role) return undefined;
+        const refusal = input.role === 'admin' ? undefined : await lastAdminRefusal(em, member, 'demoted');
+        if (refusal) return refusal;
         await em.execute('update member set role = ?, updated_at = now() where id = ?', [input.role, member.id]);
         await audit(em, { ...input, type: 'member.role_changed', data: { from: member.role, to: input.role } });
+        return undefined;
       });
     },
 
     /** The point of no return: the member is marked removed, unless they are the last admin. */
-    async claimRemoval(input: Keyed & { actor: string; reason: string | null }): Promise<{ statusBefore: MemberStatus; email: string; name: string }> {
+    async claimRemoval(input: Keyed & { actor: string; reason: string | null }): Promise<{ statusBefore: MemberStatus; email: string; name: string } | Refusal> {
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as { statusBefore: MemberStatus; email: string; name: string };
         const member = await lockMember(em, input.memberId, input.organizationId);
-        await assertNotLastAdmin(em, member, 'removed');
+        const refusal = await lastAdminRefusal(em, member, 'removed');
+        if (refusal) return refusal;
         await em.execute(`update member set status = 'removed', removed_at = now(), updated_at = now() where id = ?`, [member.id]);
         const result = { statusBefore: member.status, email: member.email, name: member.name };
         await audit(em, { ...input, type: 'member.removal_requested', data: { reason: input.reason, result } });

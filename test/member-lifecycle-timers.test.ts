@@ -8,7 +8,7 @@ import { resendInvitationUpdate } from '../workflows/member-lifecycle/messages.t
 import { registerSearchAttributes } from '../services/search-attributes.ts';
 import { migratedOrm } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
-import { createFixture, defaultDurations, type Fixture } from './helpers/lifecycle.ts';
+import { createFixture, defaultDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
 import { fileScope } from './helpers/scope.ts';
 import { startWorkerOn, uniqueTaskQueue } from './helpers/temporal.ts';
 
@@ -52,6 +52,7 @@ test.serial('invitation: reminders at 2 and 5 days, expiry at 7 days with the ad
 
   const tooLate = await t.throwsAsync(f.acceptInvitation(member.email), { instanceOf: DomainError });
   t.is(tooLate.code, 'invitation_expired');
+  await recordHistory(f.client, 'invitation-reminders-then-expiry', member.handle.workflowId);
 });
 
 test.serial('resend: a new link, the old one dead, the account clock restarted, even after expiry', async (t) => {
@@ -80,6 +81,7 @@ test.serial('resend: a new link, the old one dead, the account clock restarted, 
   await f.waitForMails(member.email, /Rappel : créez votre compte/, 1);
   await f.acceptInvitation(member.email);
   await f.waitForState(member.memberId, 'awaiting_card', (v) => v.status === 'awaiting_card');
+  await recordHistory(f.client, 'invitation-resent-after-expiry', member.handle.workflowId);
 });
 
 test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admins told, and the track still waits', async (t) => {
@@ -106,6 +108,7 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   const { registerCardUpdate } = await import('../workflows/member-lifecycle/messages.ts');
   await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] });
   await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
+  await recordHistory(f.client, 'card-reminders-overdue-then-registered', member.handle.workflowId);
 });
 
 test.serial('no card reminder reaches a member who has not created a password yet', async (t) => {

@@ -18,7 +18,7 @@ import {
 } from '../workflows/member-lifecycle/messages.ts';
 import { MemberStatusKey } from '../workflows/search-attributes.ts';
 import { migratedOrm, query } from './helpers/database.ts';
-import { createFixture, quietDurations, type Fixture } from './helpers/lifecycle.ts';
+import { createFixture, quietDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
 import { startWorker, temporalClient, uniqueTaskQueue } from './helpers/temporal.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -76,6 +76,7 @@ test('QR enrollment: invitation → password → PIN → QR scan → active, wit
 
   const description = await member.handle.describe();
   t.is(description.typedSearchAttributes.get(MemberStatusKey), 'active');
+  await recordHistory(f.client, 'qr-enrollment', member.handle.workflowId);
   t.deepEqual(
     (await f.auditTypes(member.memberId)).filter((type) => !type.startsWith('email.')),
     [
@@ -129,6 +130,7 @@ test('door enrollment: a wrong PIN, an unknown card and a card of another site a
 
   const again = await t.throwsAsync(member.handle.executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber: card.cardNumber, ...door }] }));
   t.regex((again as WorkflowUpdateFailedError).cause?.message ?? '', /already has a registered card/);
+  await recordHistory(f.client, 'door-enrollment-with-rejections', member.handle.workflowId);
 });
 
 test('closing the wizard at step 1 and at step 2 each sends exactly one instructions e-mail with the PIN and the link', async (t) => {
@@ -152,6 +154,7 @@ test('closing the wizard at step 1 and at step 2 each sends exactly one instruct
   const { rows } = await query<{ n: string }>(f.url, `select count(*) as n from email_outbox where member_id = $1 and template = 'card_instructions'`, [member.memberId]);
   t.is(Number(rows[0]!.n), 2);
   t.is((await f.waitForMails(member.email, /Enregistrez votre badge/, 2)).length, 2);
+  await recordHistory(f.client, 'wizard-closed-twice', member.handle.workflowId);
 });
 
 test('an admin registers a card before the password exists; the member is active as soon as the password is set', async (t) => {
@@ -171,6 +174,7 @@ test('an admin registers a card before the password exists; the member is active
   const active = await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
   t.is(active.card.method, 'admin');
   t.true((await f.accessList()).includes(card.cardNumber));
+  await recordHistory(f.client, 'admin-registers-card-before-password', member.handle.workflowId);
 });
 
 test('removal while invited: the link dies, the member and the admins are told, the workflow ends with the report', async (t) => {
@@ -202,6 +206,7 @@ test('removal while invited: the link dies, the member and the admins are told, 
   const types = await f.auditTypes(member.memberId);
   t.deepEqual(types.slice(-1), ['member.removed']);
   t.true(types.includes('member.removal_requested') && types.includes('member.credentials_revoked'));
+  await recordHistory(f.client, 'removed-while-invited', member.handle.workflowId);
 });
 
 test('removal while waiting for a card releases the PIN and ends the pending enrollment', async (t) => {
@@ -237,6 +242,7 @@ test('removal while active: the card leaves the access list and is revoked, Wi-F
   t.true(siteAfter!.access_list_version > siteBefore!.access_list_version, 'door controllers see a new access list version');
   const { rows: wifi } = await query(f.url, 'select 1 from wifi_credential where member_id = $1 and revoked_at is null', [member.memberId]);
   t.is(wifi.length, 0);
+  await recordHistory(f.client, 'removed-while-active', member.handle.workflowId);
 });
 
 test('the last admin can be neither removed nor demoted; once another admin exists, they can', async (t) => {
@@ -262,6 +268,7 @@ test('the last admin can be neither removed nor demoted; once another admin exis
   t.is((await admin.result()).statusBefore, 'invited');
   const last = await t.throwsAsync(onLifecycle(second.memberId, () => second.handle.executeUpdate(removeUpdate, { args: [{ actor: 'api-key:hr' }] })), { instanceOf: DomainError });
   t.is(last.code, 'last_admin');
+  await recordHistory(f.client, 'last-admin-refused-then-removed', admin.workflowId);
 });
 
 test('role change and card replacement are handled by the running workflow', async (t) => {
@@ -288,6 +295,7 @@ test('role change and card replacement are handled by the running workflow', asy
   t.is(state.card.cardNumber, second.cardNumber);
   t.is(state.status, 'active');
   t.is((await member.handle.describe()).status.name, 'RUNNING');
+  await recordHistory(f.client, 'role-change-and-card-replacement', member.handle.workflowId);
 });
 
 test('re-inviting a removed member starts a new run of the same workflow id; both runs stay in the history', async (t) => {
@@ -316,6 +324,8 @@ test('re-inviting a removed member starts a new run of the same workflow id; bot
   const duplicate = await t.throwsAsync(f.invite({ email: member.email }), { instanceOf: DomainError });
   t.is(duplicate.code, 'member_exists');
   t.is(duplicate.details.memberId, member.memberId);
+  await recordHistory(f.client, 'reinvited-first-run', member.handle.workflowId, firstRun);
+  await recordHistory(f.client, 'reinvited-second-run', member.handle.workflowId, secondRun);
 });
 
 test('the stock CLI query works: members are listed by MemberStatus and OrganizationId', async (t) => {
@@ -355,4 +365,38 @@ test('continue-as-new keeps the member exactly where they were, then the next ru
   t.like(report, { statusBefore: 'active', card: { number: card.cardNumber, revoked: true } });
   // The access e-mail went out once, in the first run, although the state was carried over.
   t.is((await f.waitForMails(member.email, /accès est actif/)).length, 1);
+  await recordHistory(f.client, 'continued-as-new-first-run', member.handle.workflowId, firstRun);
+  await recordHistory(f.client, 'continued-as-new-last-run', member.handle.workflowId);
+});
+
+test('a worker restarted mid-lifecycle finishes the member with no e-mail sent twice', async (t) => {
+  const shared = await fixture();
+  // A task queue of its own, so only the workers of this test serve it.
+  const taskQueue = uniqueTaskQueue();
+  const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue });
+  const card = await f.addCard();
+  const first = await startWorker(t, { orm: f.orm, taskQueue });
+  const member = await f.invite();
+  await f.waitForMails(member.email, /vous invite/);
+  await member.handle.signal(wizardClosedSignal, { step: 1, closeId: 'before-restart' });
+  await f.waitForMails(member.email, /Enregistrez votre badge/);
+  await first.stop();
+
+  // While no worker runs, the member creates their password: the signal waits in Temporal.
+  await f.acceptInvitation(member.email);
+  await startWorker(t, { orm: f.orm, taskQueue });
+  await f.waitForState(member.memberId, 'awaiting_card', (v) => v.status === 'awaiting_card');
+  await member.handle.executeUpdate(scanQrUpdate, { args: [{ payload: card.qrPayload, actor: `member:${member.memberId}` }] });
+  await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
+  await f.waitForMails(member.email, /accès est actif/);
+
+  const subjects = (await f.mailsTo(member.email)).map((m) => m.subject).sort();
+  t.deepEqual(subjects, ['Acme vous invite à créer votre compte', 'Enregistrez votre badge', 'Votre accès est actif']);
+  const { rows } = await query<{ key: string; attempts: number; status: string }>(f.url, 'select key, attempts, status from email_outbox where member_id = $1 order by created_at', [member.memberId]);
+  t.deepEqual(rows.map((r) => [r.key.split('/').slice(2).join('/'), r.status, r.attempts]), [
+    ['invitation-email/1', 'sent', 1],
+    ['card-instructions/1', 'sent', 1],
+    ['access-active/1', 'sent', 1],
+  ]);
+  await recordHistory(f.client, 'worker-restarted', member.handle.workflowId);
 });

@@ -129,3 +129,15 @@ export async function createFixture(
   };
   return fixture;
 }
+
+/**
+ * With RECORD_HISTORIES=<dir> (e.g. test/histories), saves the history of a test's workflow run
+ * for the replay tests: `RECORD_HISTORIES=test/histories npm test -- test/member-lifecycle.test.ts`.
+ */
+export async function recordHistory(client: Client, name: string, workflowId: string, runId?: string): Promise<void> {
+  const dir = process.env.RECORD_HISTORIES;
+  if (!dir) return;
+  const { exportHistory } = await import('../../services/history.ts');
+  const path = await import('node:path');
+  await exportHistory(client, { workflowId, runId, file: path.resolve(dir, `${name}.json`) });
+}

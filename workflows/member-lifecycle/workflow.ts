@@ -6,7 +6,6 @@
 // picks up exactly where the previous one stood. Every step that touches the outside world runs
 // under one lock, so a removal never interleaves with an enrollment or an activation.
 import {
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -50,16 +49,6 @@ const MAX_CLOSES_REMEMBERED = 20;
 
 function reject(type: LifecycleRejection, detail?: string): never {
   throw ApplicationFailure.create({ type, message: detail ?? LIFECYCLE_REJECTIONS[type], nonRetryable: true });
-}
-
-/** An activity's business failure (e.g. LastAdmin) surfaces as itself to an update's caller. */
-async function surfaced<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) throw error.cause;
-    throw error;
-  }
 }
 
 export function initialState(input: MemberLifecycleInput, lifecycleId: string, now: number): LifecycleState {
@@ -319,7 +308,8 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       exclusive(async () => {
         if (state.removal) reject('MemberRemoved');
         if (role === state.role) return { role };
-        await surfaced(act.changeRole({ memberId, organizationId, role, actor, key: key('role') }));
+        const refusal = await act.changeRole({ memberId, organizationId, role, actor, key: key('role') });
+        if (refusal) reject(refusal.refused, refusal.message);
         state.role = role;
         return { role };
       }),
@@ -360,7 +350,8 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     ({ actor, reason }) =>
       exclusive(async () => {
         if (state.removal) return { status: 'removed' as const };
-        const claimed = await surfaced(act.claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal') }));
+        const claimed = await act.claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal') });
+        if ('refused' in claimed) reject(claimed.refused, claimed.message);
         state.removal = { actor, reason, requestedAt: Date.now(), statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name };
         state.status = 'removed';
         upsertSearchAttributes([{ key: MemberStatusKey, value: 'removed' }]);

@@ -1,10 +1,16 @@
 // npm run org:create -- --name "Acme" --admin-email admin@acme.test --site "Paris HQ"
-// Prints one JSON line: {"organizationId", "apiKey", "siteId", "adminMemberId"}.
+// Prints one JSON line: {"organizationId", "apiKey", "siteId", "adminMemberId", "adminLifecycle"}.
+// The admin's lifecycle (their invitation e-mail) starts at once when Temporal answers
+// ("started"); otherwise the worker starts it when the stack next comes up ("pending").
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { MEMBER_LOCALES } from '../db/entities/index.ts';
 import { migrate, openOrm } from '../db/orm.ts';
-import { createOrganization } from '../domain/organizations/create-organization.ts';
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/index.ts';
+import { resolveDurations, startLifecycle } from '../domain/members/lifecycle.ts';
+import { createOrganization, type CreatedOrganization } from '../domain/organizations/create-organization.ts';
+import { temporalTarget } from '../services/temporal-connection.ts';
 import { loadConfigOrExit, runMain, CommandError } from './lib/cli.ts';
 import { withDatabase } from './lib/services.ts';
 
@@ -57,9 +63,33 @@ runMain(async () => {
         siteTimeZone: args['time-zone'],
         actor: 'cli:org-create',
       });
-      process.stdout.write(`${JSON.stringify(created)}\n`);
+      const adminLifecycle = await startAdminLifecycle(config, created, args['admin-email']);
+      process.stdout.write(`${JSON.stringify({ ...created, adminLifecycle })}\n`);
     } finally {
       await orm.close();
     }
   });
 });
+
+async function startAdminLifecycle(config: Config, created: CreatedOrganization, email: string): Promise<'started' | 'pending'> {
+  const target = temporalTarget(config);
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' });
+    const client = new Client({ connection, namespace: target.namespace });
+    await startLifecycle(client, {
+      memberId: created.adminMemberId,
+      organizationId: created.organizationId,
+      invitedBy: 'cli:org-create',
+      durations: resolveDurations(config.lifecycle, null),
+      taskQueue: config.temporal.taskQueue,
+      label: email.trim().toLowerCase(),
+    });
+    return 'started';
+  } catch (error) {
+    process.stderr.write(`Temporal at ${String(target.connectionOptions.address)} did not answer (${(error as Error).message}): the admin's invitation goes out when the worker next starts.\n`);
+    return 'pending';
+  } finally {
+    await connection?.close();
+  }
+}

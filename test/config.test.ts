@@ -55,6 +55,14 @@ test('production needs a real SMTP server', (t) => {
   t.is(error?.variable, 'SMTP_URL');
 });
 
+test('production needs its own SECRET_KEY, and a short one is refused without being echoed', (t) => {
+  const missing = t.throws(() => loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.test' }), { instanceOf: ConfigError });
+  t.is(missing?.variable, 'SECRET_KEY');
+  const short = t.throws(() => loadConfig({ SECRET_KEY: 'hunter2-is-my-secret' }), { instanceOf: ConfigError });
+  t.is(short?.variable, 'SECRET_KEY');
+  t.false(short!.message.includes('hunter2'), short!.message);
+});
+
 test('durations read as people write them', (t) => {
   t.is(parseDuration('90s'), 90_000);
   t.is(parseDuration('1h30m'), 5_400_000);

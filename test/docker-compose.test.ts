@@ -23,9 +23,15 @@ test('docker-compose.yml passes `docker-compose config` when the command exists'
     t.true(fs.existsSync(composeFile));
     return;
   }
-  const result = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { encoding: 'utf8' });
+  const env = { ...process.env, SECRET_KEY: 'a-secret-key-of-at-least-32-characters!!' };
+  const withoutKey = { ...process.env };
+  delete withoutKey.SECRET_KEY;
+  const refused = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { encoding: 'utf8', env: withoutKey });
+  t.not(refused.status, 0, 'no default SECRET_KEY: running without one is refused');
+  t.regex(refused.stderr, /SECRET_KEY/);
+  const result = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { encoding: 'utf8', env });
   t.is(result.status, 0, result.stderr);
-  const services = spawnSync('docker-compose', ['-f', composeFile, 'config', '--services'], { encoding: 'utf8' }).stdout.split('\n');
+  const services = spawnSync('docker-compose', ['-f', composeFile, 'config', '--services'], { encoding: 'utf8', env }).stdout.split('\n');
   for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mailpit', 'migrate', 'temporal-setup', 'worker', 'api']) {
     t.true(services.includes(name), `service ${name}`);
   }

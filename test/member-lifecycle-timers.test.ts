@@ -52,6 +52,11 @@ test.serial('invitation: reminders at 2 and 5 days, expiry at 7 days with the ad
 
   const tooLate = await t.throwsAsync(f.acceptInvitation(member.email), { instanceOf: DomainError });
   t.is(tooLate.code, 'invitation_expired');
+
+  // Removal works from this state too.
+  const { removeUpdate } = await import('../workflows/member-lifecycle/messages.ts');
+  await member.handle.executeUpdate(removeUpdate, { args: [{ actor: `member:${f.admin.memberId}` }] });
+  t.like(await member.handle.result(), { statusBefore: 'invitation_expired', card: null });
   await recordHistory(f.client, 'invitation-reminders-then-expiry', member.handle.workflowId);
 });
 
@@ -101,6 +106,14 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   const overdue = await f.waitForState(member.memberId, 'card_overdue', (v) => v.status === 'card_overdue');
   t.true(overdue.card.overdue);
   await f.waitForMails(f.admin.email, new RegExp(`Badge non enregistré : Member ${member.email.split('@')[0]}`));
+  // Removal works from card_overdue too.
+  const other = await f.invite();
+  await f.acceptInvitation(other.email);
+  await env.sleep(14 * DAY + 60_000);
+  await f.waitForState(other.memberId, 'card_overdue', (v) => v.status === 'card_overdue');
+  const { removeUpdate } = await import('../workflows/member-lifecycle/messages.ts');
+  await other.handle.executeUpdate(removeUpdate, { args: [{ actor: `member:${f.admin.memberId}` }] });
+  t.like(await other.handle.result(), { statusBefore: 'card_overdue' });
   t.is((await f.memberRow(member.memberId)).status, 'card_overdue');
   t.true((await f.auditTypes(member.memberId)).includes('card.overdue'));
 

@@ -8,7 +8,10 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
+  sleep,
   continueAsNew,
   proxyActivities,
   setHandler,
@@ -494,6 +497,36 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     return info.continueAsNewSuggested || (input.continueAsNewAfterEvents !== undefined && info.historyLength >= input.continueAsNewAfterEvents);
   };
 
+  /**
+   * One durable timer per deadline: a message that wakes the workflow without moving the next
+   * deadline keeps the running timer, so the history shows each reminder's timer once.
+   */
+  const timers = (() => {
+    let current: { at: number; fired: Promise<void>; scope: CancellationScope } | undefined;
+    return {
+      until(deadline: { at: number; summary: string }): Promise<void> {
+        if (current?.at !== deadline.at) {
+          current?.scope.cancel();
+          const scope = new CancellationScope();
+          const fired = scope.run(() => sleep(Math.max(deadline.at - Date.now(), 1), { summary: deadline.summary })).then(
+            () => {
+              if (current?.scope === scope) current = undefined;
+            },
+            (error: unknown) => {
+              if (!isCancellation(error)) throw error;
+            },
+          );
+          current = { at: deadline.at, fired, scope };
+        }
+        return current.fired;
+      },
+      cancel() {
+        current?.scope.cancel();
+        current = undefined;
+      },
+    };
+  })();
+
   if (!input.carried) await exclusive(begin);
 
   for (;;) {
@@ -508,11 +541,15 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       continue;
     }
     const deadline = nextDeadline(state, input);
-    const woken = () => wake || state.removal !== undefined || continueAsNewDue();
-    if (deadline) await condition(woken, Math.max(deadline.at - Date.now(), 1), { summary: deadline.summary });
-    else await condition(woken);
+    const woken = condition(() => wake || state.removal !== undefined || continueAsNewDue());
+    if (deadline) await Promise.race([timers.until(deadline), woken]);
+    else {
+      timers.cancel();
+      await woken;
+    }
   }
 
+  timers.cancel();
   const report = await exclusive(offboard);
   await condition(allHandlersFinished);
   return report;

@@ -61,8 +61,8 @@ export function createEmailActivities({ orm, mailer, secrets, wifi, publicUrl }:
   }
 
   async function context(em: EntityManager, input: SendEmailInput, recipient: Recipient): Promise<EmailContext> {
-    const [about] = await em.execute<{ name: string; email: string; organization: string; site: string | null }[]>(
-      `select m.name, m.email, o.name as organization, s.name as site
+    const [about] = await em.execute<{ name: string; email: string; organization: string; site: string | null; time_zone: string | null }[]>(
+      `select m.name, m.email, o.name as organization, s.name as site, s.time_zone
          from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?`,
       [input.memberId],
     );
@@ -80,11 +80,13 @@ export function createEmailActivities({ orm, mailer, secrets, wifi, publicUrl }:
     };
     if (typeof data.invitationTokenId === 'string') {
       ctx.invitationUrl = `${publicUrl}/invitations/${encodeURIComponent(secrets.signToken(data.invitationTokenId))}`;
-      ctx.invitationExpiresAt = new Date(String(data.invitationExpiresAt)).toLocaleString(recipient.locale === 'en' ? 'en-GB' : 'fr-FR', {
+      // In the site's local time: that is where the member reads it.
+      const timeZone = about!.time_zone ?? 'UTC';
+      ctx.invitationExpiresAt = `${new Date(String(data.invitationExpiresAt)).toLocaleString(recipient.locale === 'en' ? 'en-GB' : 'fr-FR', {
         dateStyle: 'long',
         timeStyle: 'short',
-        timeZone: 'UTC',
-      }) + ' UTC';
+        timeZone,
+      })} (${timeZone})`;
     }
     if (input.template === 'access_active') ctx.wifi = await wifi.credentials(input.memberId);
     return ctx;

@@ -2,15 +2,19 @@
 // Temporal's time-skipping test server: the test moves the clock, the worker, PostgreSQL and SMTP
 // are real. One server for this file; its tests run one after another because the clock is shared.
 import test from 'ava';
+import { WorkflowUpdateStage } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DomainError } from '../domain/errors.ts';
-import { resendInvitationUpdate } from '../workflows/member-lifecycle/messages.ts';
+import { acceptInvitation } from '../domain/members/accept-invitation.ts';
+import type { LifecycleHandle } from '../domain/members/lifecycle.ts';
+import { createSecrets } from '../domain/secrets.ts';
+import { registerCardUpdate, removeUpdate, resendInvitationUpdate } from '../workflows/member-lifecycle/messages.ts';
 import { registerSearchAttributes } from '../services/search-attributes.ts';
 import { migratedOrm } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
 import { createFixture, defaultDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
 import { fileScope } from './helpers/scope.ts';
-import { startWorkerOn, uniqueTaskQueue } from './helpers/temporal.ts';
+import { startWorkerOn, TEST_SECRET_KEY, uniqueTaskQueue } from './helpers/temporal.ts';
 
 const DAY = 86_400_000;
 const scope = fileScope();
@@ -26,6 +30,15 @@ const setup = () =>
     await startWorkerOn(scope, { connection: env.nativeConnection, namespace: env.namespace ?? 'default', orm, taskQueue });
     return { env, fixture: await createFixture(scope, { orm, url, client: env.client, taskQueue, durations: defaultDurations }) };
   })());
+
+/**
+ * The test server forgets an update's outcome once its workflow has closed, and a removal closes
+ * it within milliseconds: wait for the acceptance, then for the workflow's result (the report).
+ */
+async function removeAndWait(handle: LifecycleHandle, actor: string) {
+  await handle.startUpdate(removeUpdate, { args: [{ actor }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+  return handle.result();
+}
 
 test.serial('invitation: reminders at 2 and 5 days, expiry at 7 days with the admins told', async (t) => {
   const { env, fixture: f } = await setup();
@@ -54,9 +67,7 @@ test.serial('invitation: reminders at 2 and 5 days, expiry at 7 days with the ad
   t.is(tooLate.code, 'invitation_expired');
 
   // Removal works from this state too.
-  const { removeUpdate } = await import('../workflows/member-lifecycle/messages.ts');
-  await member.handle.executeUpdate(removeUpdate, { args: [{ actor: `member:${f.admin.memberId}` }] });
-  t.like(await member.handle.result(), { statusBefore: 'invitation_expired', card: null });
+  t.like(await removeAndWait(member.handle, `member:${f.admin.memberId}`), { statusBefore: 'invitation_expired', card: null });
   await recordHistory(f.client, 'invitation-reminders-then-expiry', member.handle.workflowId);
 });
 
@@ -74,9 +85,6 @@ test.serial('resend: a new link, the old one dead, the account clock restarted, 
   t.not(mails[0]!.text, firstMail!.text, 'a different link');
 
   // The first link is dead: posting a password on it is refused with a clear reason.
-  const { acceptInvitation } = await import('../domain/members/accept-invitation.ts');
-  const { createSecrets } = await import('../domain/secrets.ts');
-  const { TEST_SECRET_KEY } = await import('./helpers/temporal.ts');
   const oldToken = decodeURIComponent(/\/invitations\/(\S+)/.exec(firstMail!.text)![1]!);
   const refused = await t.throwsAsync(acceptInvitation({ em: f.orm.em.fork(), client: f.client, secrets: createSecrets(TEST_SECRET_KEY) }, { token: oldToken, password: 'a long password' }), { instanceOf: DomainError });
   t.is(refused.code, 'invitation_replaced');
@@ -111,14 +119,11 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   await f.acceptInvitation(other.email);
   await env.sleep(14 * DAY + 60_000);
   await f.waitForState(other.memberId, 'card_overdue', (v) => v.status === 'card_overdue');
-  const { removeUpdate } = await import('../workflows/member-lifecycle/messages.ts');
-  await other.handle.executeUpdate(removeUpdate, { args: [{ actor: `member:${f.admin.memberId}` }] });
-  t.like(await other.handle.result(), { statusBefore: 'card_overdue' });
+  t.like(await removeAndWait(other.handle, `member:${f.admin.memberId}`), { statusBefore: 'card_overdue' });
   t.is((await f.memberRow(member.memberId)).status, 'card_overdue');
   t.true((await f.auditTypes(member.memberId)).includes('card.overdue'));
 
   // Still waiting: an admin registering a card makes the member active.
-  const { registerCardUpdate } = await import('../workflows/member-lifecycle/messages.ts');
   await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] });
   await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
   await recordHistory(f.client, 'card-reminders-overdue-then-registered', member.handle.workflowId);

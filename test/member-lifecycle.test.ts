@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import test from 'ava';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DomainError } from '../domain/errors.ts';
+import { acceptInvitation } from '../domain/members/accept-invitation.ts';
 import { ensureLifecycles } from '../domain/members/ensure-lifecycles.ts';
+import { createSecrets } from '../domain/secrets.ts';
 import { lifecycleHandle, onLifecycle } from '../domain/members/lifecycle.ts';
 import {
   changeRoleUpdate,
@@ -21,7 +23,7 @@ import { MemberStatusKey } from '../workflows/search-attributes.ts';
 import { migratedOrm, query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
 import { createFixture, quietDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
-import { startWorker, temporalClient, uniqueTaskQueue } from './helpers/temporal.ts';
+import { startWorker, temporalClient, TEST_SECRET_KEY, uniqueTaskQueue } from './helpers/temporal.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -194,9 +196,6 @@ test('removal while invited: the link dies, the member and the admins are told, 
   t.true(adminReport!.text.includes('"statusBefore": "invited"'));
 
   const link = decodeURIComponent(/\/invitations\/(\S+)/.exec(invitation!.text)![1]!);
-  const { acceptInvitation } = await import('../domain/members/accept-invitation.ts');
-  const { createSecrets } = await import('../domain/secrets.ts');
-  const { TEST_SECRET_KEY } = await import('./helpers/temporal.ts');
   const refused = await t.throwsAsync(acceptInvitation({ em: f.orm.em.fork(), client: f.client, secrets: createSecrets(TEST_SECRET_KEY) }, { token: link, password: 'long enough password' }), { instanceOf: DomainError });
   t.is(refused.code, 'invitation_invalid');
 

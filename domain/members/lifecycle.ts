@@ -1,7 +1,6 @@
 // Starting and talking to a member's lifecycle workflow from outside it (API, CLI, tests).
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { LifecycleOverrides } from '../../db/entities/index.ts';
 import { LIFECYCLE_REJECTIONS, type LifecycleRejection } from '../../workflows/member-lifecycle/messages.ts';
 import type { LifecycleDurations } from '../../workflows/member-lifecycle/types.ts';

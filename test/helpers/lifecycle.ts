@@ -2,6 +2,7 @@
 // needs to drive members through their lifecycle the way the API will: invite, accept the link
 // from the real e-mail, signal/update the workflow, read the mailbox and the audit trail.
 import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Scope } from './scope.ts';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../config/index.ts';
@@ -12,6 +13,7 @@ import { inviteMember } from '../../domain/members/invite-member.ts';
 import { lifecycleHandle, type LifecycleHandle } from '../../domain/members/lifecycle.ts';
 import { createOrganization } from '../../domain/organizations/create-organization.ts';
 import { createSecrets } from '../../domain/secrets.ts';
+import { exportHistory } from '../../services/history.ts';
 import { openMailbox, type CaughtMail } from '../../services/mail-catcher.ts';
 import { stateQuery } from '../../workflows/member-lifecycle/messages.ts';
 import type { LifecycleDurations, LifecycleView } from '../../workflows/member-lifecycle/types.ts';
@@ -137,7 +139,5 @@ export async function createFixture(
 export async function recordHistory(client: Client, name: string, workflowId: string, runId?: string): Promise<void> {
   const dir = process.env.RECORD_HISTORIES;
   if (!dir) return;
-  const { exportHistory } = await import('../../services/history.ts');
-  const path = await import('node:path');
   await exportHistory(client, { workflowId, runId, file: path.resolve(dir, `${name}.json`) });
 }

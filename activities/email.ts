@@ -113,25 +113,24 @@ export function createEmailActivities({ orm, mailer, secrets, wifi, publicUrl }:
           if (row!.status !== 'pending') return row!.status;
           const rendered = renderEmail(input.template, await context(tx, input, person));
           const messageId = `<${createHash('sha256').update(rowKey).digest('hex').slice(0, 32)}@${domain}>`;
+          let failure: string | undefined;
           try {
             await mailer.send({ to: row!.to_address, ...rendered, messageId });
           } catch (error) {
             if (!(error instanceof PermanentMailError)) throw error;
-            await tx.execute(`update email_outbox set status = 'failed', attempts = attempts + 1, last_error = ? where id = ?`, [error.message, row!.id]);
-            await recordAudit(tx, {
-              organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: 'email.failed',
-              data: { template: input.template, to: row!.to_address, error: error.message },
-              workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,
-            });
-            return 'failed' as const;
+            failure = error.message;
           }
-          await tx.execute(`update email_outbox set status = 'sent', attempts = attempts + 1, message_id = ?, sent_at = now() where id = ?`, [messageId, row!.id]);
+          if (failure) {
+            await tx.execute(`update email_outbox set status = 'failed', attempts = attempts + 1, last_error = ? where id = ?`, [failure, row!.id]);
+          } else {
+            await tx.execute(`update email_outbox set status = 'sent', attempts = attempts + 1, message_id = ?, sent_at = now() where id = ?`, [messageId, row!.id]);
+          }
           await recordAudit(tx, {
-            organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: 'email.sent',
-            data: { template: input.template, to: row!.to_address, outboxKey: rowKey },
+            organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: failure ? 'email.failed' : 'email.sent',
+            data: { template: input.template, to: row!.to_address, outboxKey: rowKey, ...(failure ? { error: failure } : {}) },
             workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,
           });
-          return 'sent' as const;
+          return failure ? ('failed' as const) : ('sent' as const);
         });
         if (outcome === 'sent') sent++;
         if (outcome === 'failed') failed++;

@@ -22,7 +22,7 @@ import {
 import { MemberStatusKey } from '../workflows/search-attributes.ts';
 import { migratedOrm, query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
-import { createFixture, quietDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
+import { createFixture, defaultDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
 import { startWorker, temporalClient, TEST_SECRET_KEY, uniqueTaskQueue } from './helpers/temporal.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -150,14 +150,15 @@ test('closing the wizard at step 1 and at step 2 each sends exactly one instruct
   await member.handle.signal(wizardClosedSignal, { step: 2, closeId: 'close-b' });
   // A repeated delivery of the same close (a double click, a retried request) adds nothing.
   await member.handle.signal(wizardClosedSignal, { step: 2, closeId: 'close-b' });
-  const mails = await f.waitForMails(member.email, /Enregistrez votre badge/, 2);
-  t.true(mails[0]!.text.includes(pin));
+  await member.handle.signal(wizardClosedSignal, { step: 1, closeId: 'close-c' });
+  const mails = await f.waitForMails(member.email, /Enregistrez votre badge/, 3);
+  t.true(mails.every((m) => m.text.includes(pin)));
+  // Every signal above is in the history; once nothing is left to run, every close was answered.
+  await f.waitForIdle(member.memberId);
 
-  // Every message the workflow received was handled before this query answers; then count.
-  await f.waitForState(member.memberId, 'both closes answered', () => true);
   const { rows } = await query<{ n: string }>(f.url, `select count(*) as n from email_outbox where member_id = $1 and template = 'card_instructions'`, [member.memberId]);
-  t.is(Number(rows[0]!.n), 2);
-  t.is((await f.waitForMails(member.email, /Enregistrez votre badge/, 2)).length, 2);
+  t.is(Number(rows[0]!.n), 3, 'one e-mail per close: a, b, c, none for the repeated b');
+  t.is((await f.mailsTo(member.email)).filter((m) => /Enregistrez votre badge/.test(m.subject)).length, 3);
   await recordHistory(f.client, 'wizard-closed-twice', member.handle.workflowId);
 });
 
@@ -251,7 +252,7 @@ test('the last admin can be neither removed nor demoted; once another admin exis
   // An organisation of its own: the other tests' admins must not count here.
   const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   // org:create made the first admin without a lifecycle; start-up recovery gives them one.
-  const started = await ensureLifecycles({ em: f.orm.em.fork(), client: f.client, taskQueue: f.taskQueue, defaults: quietDurations });
+  const started = await ensureLifecycles({ em: f.orm.em.fork(), client: f.client, taskQueue: f.taskQueue, defaults: defaultDurations });
   t.true(started.includes(f.admin.memberId));
   const admin = lifecycleHandle(f.client, f.admin.memberId);
   await f.waitForMails(f.admin.email, /vous invite/);
@@ -351,7 +352,7 @@ test('an organisation’s own durations apply to the lifecycles it starts', asyn
   const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   await query(f.url, `update organization set lifecycle_overrides = $1 where id = $2`, [JSON.stringify({ invitationExpiresAfterMs: 3 * 86_400_000, cardOverdueAfterMs: 5 * 86_400_000 }), f.organizationId]);
   const before = Date.now();
-  const member = await f.invite({ durations: quietDurations });
+  const member = await f.invite({ durations: defaultDurations });
   const state = await f.waitForState(member.memberId, 'the first invitation', (v) => v.account.invitationExpiresAt !== null);
   const days = (iso: string | null) => (Date.parse(iso!) - before) / 86_400_000;
   t.true(Math.abs(days(state.account.invitationExpiresAt) - 3) < 0.01, `expires after 3 days (${state.account.invitationExpiresAt})`);

@@ -13,6 +13,7 @@ import { inviteMember } from '../../domain/members/invite-member.ts';
 import { lifecycleHandle, type LifecycleHandle } from '../../domain/members/lifecycle.ts';
 import { createOrganization } from '../../domain/organizations/create-organization.ts';
 import { createSecrets } from '../../domain/secrets.ts';
+import { siteAccessList } from '../../providers/access.ts';
 import { exportHistory } from '../../services/history.ts';
 import { openMailbox, type CaughtMail } from '../../services/mail-catcher.ts';
 import { stateQuery } from '../../workflows/member-lifecycle/messages.ts';
@@ -22,14 +23,8 @@ import { testEnv } from './env.ts';
 import { TEST_PUBLIC_URL, TEST_SECRET_KEY } from './temporal.ts';
 import { waitFor } from './wait.ts';
 
+// The deployment defaults (days): no timer fires during a test that does not move the clock.
 export const defaultDurations: LifecycleDurations = loadConfig({ NODE_ENV: 'test' }).lifecycle;
-/** Long enough that no timer fires during a test that is not about timers. */
-export const quietDurations: LifecycleDurations = {
-  invitationRemindersMs: [2 * 86_400_000, 5 * 86_400_000],
-  invitationExpiresAfterMs: 7 * 86_400_000,
-  cardRemindersMs: [3 * 86_400_000, 10 * 86_400_000],
-  cardOverdueAfterMs: 14 * 86_400_000,
-};
 
 const secrets = createSecrets(TEST_SECRET_KEY);
 const mailbox = openMailbox(testEnv.mailDir);
@@ -53,6 +48,8 @@ export interface Fixture {
   /** Waits until `email` received `count` messages whose subject matches. */
   waitForMails(email: string, subject: RegExp, count?: number): Promise<CaughtMail[]>;
   state(memberId: string): Promise<LifecycleView>;
+  /** Until the workflow has no workflow task and no activity pending: it has handled what it received. */
+  waitForIdle(memberId: string): Promise<void>;
   waitForState(memberId: string, description: string, ok: (view: LifecycleView) => boolean): Promise<LifecycleView>;
   auditTypes(memberId: string): Promise<string[]>;
   memberRow(memberId: string): Promise<Record<string, unknown>>;
@@ -81,7 +78,7 @@ export async function createFixture(
     async invite(o = {}) {
       const email = o.email ?? `member-${tag()}@acme.test`;
       const invited = await inviteMember(
-        { em: orm.em.fork(), client, taskQueue, defaults: o.durations ?? options.durations ?? quietDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
+        { em: orm.em.fork(), client, taskQueue, defaults: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
         { organizationId: org.organizationId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}` },
       );
       return { memberId: invited.memberId, email, handle: lifecycleHandle(client, invited.memberId) };
@@ -110,6 +107,12 @@ export async function createFixture(
       });
     },
     state: (memberId) => lifecycleHandle(client, memberId).query(stateQuery),
+    async waitForIdle(memberId) {
+      await waitFor(`member-${memberId} to be idle`, async () => {
+        const { raw } = await lifecycleHandle(client, memberId).describe();
+        return !raw.pendingWorkflowTask && !raw.pendingActivities?.length;
+      });
+    },
     waitForState(memberId, description, ok) {
       return waitFor(description, async () => {
         const view = await fixture.state(memberId);
@@ -125,8 +128,7 @@ export async function createFixture(
       return rows[0]!;
     },
     async accessList(siteId = org.siteId) {
-      const { rows } = await query<{ number: string }>(url, `select number from card where site_id = $1 and state = 'assigned' and access_granted_at is not null order by number`, [siteId]);
-      return rows.map((r) => r.number);
+      return (await siteAccessList(orm, siteId))!.cardNumbers;
     },
   };
   return fixture;

@@ -52,7 +52,6 @@ export interface LifecycleState {
     pin?: string;
     /** Card reminders whose time has come (sent, or skipped while no password exists yet). */
     remindersDue: number;
-    remindersSent: number;
     overdueAt: number;
     overdue: boolean;
     cardId?: string;

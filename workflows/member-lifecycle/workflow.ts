@@ -38,7 +38,7 @@ import {
   wizardClosedSignal,
   type LifecycleRejection,
 } from './messages.ts';
-import type { EnrollmentResult, LifecycleState, LifecycleView, MemberLifecycleInput, MemberStatus, OffboardingReport } from './types.ts';
+import type { EnrollmentMethod, EnrollmentResult, LifecycleState, LifecycleView, MemberLifecycleInput, MemberStatus, OffboardingReport } from './types.ts';
 
 // Side effects retry for as long as it takes (a database or SMTP outage must not end a member's
 // lifecycle); activities mark what can never succeed as non-retryable.
@@ -71,7 +71,7 @@ export function initialState(input: MemberLifecycleInput, lifecycleId: string, n
       remindersSent: 0,
       resends: 0,
     },
-    card: { stage: 'not_started', remindersDue: 0, remindersSent: 0, overdueAt: now + input.durations.cardOverdueAfterMs, overdue: false },
+    card: { stage: 'not_started', remindersDue: 0, overdueAt: now + input.durations.cardOverdueAfterMs, overdue: false },
     access: { card: false, wifi: false },
     pendingCloses: [],
     closesAnswered: [],
@@ -187,12 +187,18 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     return pin;
   }
 
-  function cardEnrolled(result: EnrollmentResult, method: 'qr' | 'door' | 'admin'): EnrollmentResult {
-    if (result.decision === 'enrolled') {
-      Object.assign(state.card, { stage: 'enrolled', pin: undefined, cardId: result.cardId, cardNumber: result.cardNumber, method, enrolledAt: Date.now() });
-      wake = true;
-    }
-    return result;
+  /** QR, door or admin: the same enrollment once it holds the lock and the track is still open. */
+  function enroll(method: EnrollmentMethod, card: { cardNumber?: string; qrPayload?: string }, actor: string, check?: () => void): Promise<EnrollmentResult> {
+    return exclusive(async () => {
+      stillRegistering();
+      check?.();
+      const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method, ...card, actor, key: key('enrollment') });
+      if (result.decision === 'enrolled') {
+        Object.assign(state.card, { stage: 'enrolled', pin: undefined, cardId: result.cardId, cardNumber: result.cardNumber, method, enrolledAt: Date.now() });
+        wake = true;
+      }
+      return result;
+    });
   }
 
   function stillRegistering(): void {
@@ -233,12 +239,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   setHandler(
     scanQrUpdate,
-    ({ payload, actor }) =>
-      exclusive(async () => {
-        stillRegistering();
-        const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method: 'qr', qrPayload: payload, actor, key: key('enrollment') });
-        return cardEnrolled(result, 'qr');
-      }),
+    ({ payload, actor }) => enroll('qr', { qrPayload: payload }, actor),
     {
       validator: ({ payload }) => {
         if (typeof payload !== 'string' || !payload.trim() || payload.length > 2048) reject('InvalidRequest', 'payload must be the text of the card’s QR code');
@@ -250,13 +251,8 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   setHandler(
     enrollAtDoorUpdate,
     ({ pin, cardNumber, doorControllerId }) =>
-      exclusive(async () => {
-        stillRegistering();
+      enroll('door', { cardNumber }, `door-controller:${doorControllerId}`, () => {
         if (state.card.pin !== pin) reject('WrongPin');
-        const result = await act.enrollCard({
-          memberId, organizationId, siteId: state.siteId!, method: 'door', cardNumber, actor: `door-controller:${doorControllerId}`, key: key('enrollment'),
-        });
-        return cardEnrolled(result, 'door');
       }),
     {
       validator: ({ pin, cardNumber }) => {
@@ -270,12 +266,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   setHandler(
     registerCardUpdate,
-    ({ cardNumber, actor }) =>
-      exclusive(async () => {
-        stillRegistering();
-        const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method: 'admin', cardNumber, actor, key: key('enrollment') });
-        return cardEnrolled(result, 'admin');
-      }),
+    ({ cardNumber, actor }) => enroll('admin', { cardNumber }, actor),
     {
       validator: ({ cardNumber }) => {
         if (typeof cardNumber !== 'string' || !cardNumber.trim()) reject('InvalidRequest', 'cardNumber is required');
@@ -412,7 +403,6 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       // Until a password exists the invitation e-mails speak for both tracks; a card reminder
       // would only add a second message about the same first step.
       if (state.account.stage === 'password_set') {
-        state.card.remindersSent++;
         await email(`card reminder ${due}`, 'card-reminder', 'member', 'card_reminder');
       }
     }

@@ -88,6 +88,10 @@ export function createEmailActivities({ orm, mailer, secrets, wifi, publicUrl }:
         timeZone,
       })} (${timeZone})`;
     }
+    if (typeof data.resetTokenId === 'string') {
+      ctx.resetCode = secrets.codeFor(data.resetTokenId);
+      ctx.resetCodeMinutes = 15;
+    }
     if (input.template === 'access_active') ctx.wifi = await wifi.credentials(input.memberId);
     return ctx;
   }

@@ -6,6 +6,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import { createEmailActivities } from './email.ts';
+import { createImportActivities, type LifecycleStarter } from './member-import.ts';
 import { createLifecycleActivities } from './member-lifecycle.ts';
 
 export interface ActivityDeps {
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   wifi: WifiProvider;
   secrets: Secrets;
   publicUrl: string;
+  /** Bulk imports start member lifecycles from an activity. */
+  lifecycles: LifecycleStarter;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -27,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...createLifecycleActivities(deps),
     ...createEmailActivities(deps),
+    ...createImportActivities(deps),
   };
 }
 

@@ -22,3 +22,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   });
   return timingSafeEqual(actual, expected);
 }
+
+export const PASSWORD_MIN_LENGTH = 12;
+// scrypt cost grows with the input; a cap keeps a megabyte "password" from costing a request.
+export const PASSWORD_MAX_LENGTH = 256;
+
+/** The rule every new password meets (invitation, password reset). */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length < PASSWORD_MIN_LENGTH) return `the password must have at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > PASSWORD_MAX_LENGTH) return `the password must have at most ${PASSWORD_MAX_LENGTH} characters`;
+  return undefined;
+}

@@ -7,6 +7,8 @@ export interface Secrets {
   signToken(tokenId: string): string;
   /** The token id when the signature is ours, otherwise undefined (no hint why). */
   verifyToken(token: string): string | undefined;
+  /** The 6-digit code an e-mail carries for a token (password reset): derived, never stored. */
+  codeFor(tokenId: string): string;
   encrypt(plaintext: string): string;
   decrypt(ciphertext: string): string;
 }
@@ -21,6 +23,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function createSecrets(secretKey: string): Secrets {
   const signing = subkey(secretKey, 'token-signature');
   const encryption = subkey(secretKey, 'encryption');
+  const coding = subkey(secretKey, 'token-code');
   const signature = (tokenId: string) => createHmac('sha256', signing).update(tokenId).digest('base64url');
 
   return {
@@ -31,6 +34,10 @@ export function createSecrets(secretKey: string): Secrets {
       const expected = Buffer.from(signature(tokenId));
       const actual = Buffer.from(given);
       return actual.length === expected.length && timingSafeEqual(actual, expected) ? tokenId : undefined;
+    },
+    codeFor(tokenId) {
+      const n = createHmac('sha256', coding).update(tokenId).digest().readUInt32BE(0) % 1_000_000;
+      return String(n).padStart(6, '0');
     },
     encrypt(plaintext) {
       const iv = randomBytes(12);

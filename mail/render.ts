@@ -10,6 +10,7 @@ export const EMAIL_TEMPLATES = [
   'access_active',
   'removal_notice',
   'offboarding_report',
+  'password_reset',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -24,6 +25,9 @@ export interface EmailContext {
   invitationExpiresAt?: string;
   cardEnrollmentUrl?: string;
   pin?: string;
+  /** The password-reset code (6 digits) and how long it lasts. */
+  resetCode?: string;
+  resetCodeMinutes?: number;
   cardNumber?: string;
   wifi?: { ssid: string | null; username: string; password: string };
   report?: Record<string, unknown>;
@@ -70,6 +74,10 @@ const fr: Record<EmailTemplate, Lines> = {
     subject: `Votre accès à ${c.organization.name} a été retiré`,
     body: [`Bonjour ${c.recipientName},`, `Votre compte, votre badge et votre accès Wi-Fi chez ${c.organization.name} ont été désactivés.`],
   }),
+  password_reset: (c) => ({
+    subject: `Votre code de réinitialisation : ${c.resetCode}`,
+    body: [`Bonjour ${c.recipientName},`, `Pour choisir un nouveau mot de passe ${c.organization.name}, saisissez ce code : ${c.resetCode}`, `Il est valable ${c.resetCodeMinutes} minutes. Si vous n'avez rien demandé, ignorez ce message.`],
+  }),
   offboarding_report: (c) => ({
     subject: `Départ de ${c.member.name} : rapport`,
     body: [`Bonjour ${c.recipientName},`, `${c.member.name} (${c.member.email}) a été retiré.`, JSON.stringify(c.report, null, 2)],
@@ -108,6 +116,10 @@ const en: Record<EmailTemplate, Lines> = {
   removal_notice: (c) => ({
     subject: `Your access to ${c.organization.name} was removed`,
     body: [`Hello ${c.recipientName},`, `Your account, card and Wi-Fi access at ${c.organization.name} have been deactivated.`],
+  }),
+  password_reset: (c) => ({
+    subject: `Your password reset code: ${c.resetCode}`,
+    body: [`Hello ${c.recipientName},`, `To choose a new ${c.organization.name} password, enter this code: ${c.resetCode}`, `It is valid for ${c.resetCodeMinutes} minutes. If you did not ask for it, ignore this message.`],
   }),
   offboarding_report: (c) => ({
     subject: `${c.member.name} was removed: report`,

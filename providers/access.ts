@@ -25,12 +25,14 @@ export function databaseCardAccess(): CardAccessProvider {
 
 /** The card numbers a site's door controllers must let in, and the version that names this list. */
 export async function siteAccessList(orm: Orm, siteId: string): Promise<{ version: number; cardNumbers: string[] } | undefined> {
-  const em = orm.em.fork();
-  const [site] = await em.execute<{ access_list_version: number }[]>('select access_list_version from site where id = ?', [siteId]);
-  if (!site) return undefined;
-  const cards = await em.execute<{ number: string }[]>(
-    `select number from card where site_id = ? and state = 'assigned' and access_granted_at is not null order by number`,
+  // One statement, one snapshot: the version always names exactly the cards listed with it.
+  const [row] = await orm.em.fork().execute<{ version: number; numbers: string[] }[]>(
+    `select s.access_list_version as version,
+            coalesce(array_agg(c.number order by c.number) filter (where c.id is not null), '{}') as numbers
+       from site s
+       left join card c on c.site_id = s.id and c.state = 'assigned' and c.access_granted_at is not null
+      where s.id = ? group by s.id`,
     [siteId],
   );
-  return { version: site.access_list_version, cardNumbers: cards.map((c) => c.number) };
+  return row ? { version: row.version, cardNumbers: row.numbers } : undefined;
 }

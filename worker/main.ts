@@ -23,7 +23,15 @@ runMain(async () => {
   Runtime.install({ logger: temporalLogger(logger) });
   const orm = await openOrm(config.database.url, { poolMax: config.database.poolMax });
   const target = temporalTarget(config);
-  const deps = activityDeps({ orm, smtpUrl: config.mail.smtpUrl, mailFrom: config.mail.from, secretKey: config.secretKey, publicUrl: config.http.publicUrl });
+  const deps = activityDeps({
+    orm,
+    smtpUrl: config.mail.smtpUrl,
+    mailFrom: config.mail.from,
+    secretKey: config.secretKey,
+    publicUrl: config.http.publicUrl,
+    temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },
+    lifecycleDefaults: config.lifecycle,
+  });
   const { worker, connection } = await createWorker({
     connectionOptions: target.connectionOptions,
     namespace: target.namespace,
@@ -39,7 +47,7 @@ runMain(async () => {
     if (started.length) logger.info({ members: started.length }, 'started lifecycles waiting for one');
     await running;
   } finally {
-    deps.close();
+    await deps.close();
     await connection.close();
     await orm.close();
   }

@@ -1,3 +1,5 @@
 // The worker's workflow bundle: every workflow type the task queue serves.
 export { diagnosticsWorkflow } from './diagnostics.ts';
 export { memberLifecycle } from './member-lifecycle/workflow.ts';
+export { accountEmail } from './account-email.ts';
+export { memberImport } from './member-import.ts';

@@ -8,6 +8,9 @@ export * from './audit-event.entity.ts';
 export * from './email-outbox.entity.ts';
 export * from './auth-token.entity.ts';
 export * from './wifi-credential.entity.ts';
+export * from './idempotency-record.entity.ts';
+export * from './member-import.entity.ts';
+export * from './door-event.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
@@ -19,6 +22,9 @@ import { MemberSchema } from './member.entity.ts';
 import { OrganizationSchema } from './organization.entity.ts';
 import { SiteSchema } from './site.entity.ts';
 import { WifiCredentialSchema } from './wifi-credential.entity.ts';
+import { IdempotencyRecordSchema } from './idempotency-record.entity.ts';
+import { MemberImportRowSchema, MemberImportSchema } from './member-import.entity.ts';
+import { DoorPendingPinSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
   OrganizationSchema,
@@ -31,4 +37,9 @@ export const entities = [
   EmailOutboxSchema,
   AuthTokenSchema,
   WifiCredentialSchema,
+  IdempotencyRecordSchema,
+  MemberImportSchema,
+  MemberImportRowSchema,
+  DoorSignatureSchema,
+  DoorPendingPinSchema,
 ];

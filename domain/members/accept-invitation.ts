@@ -3,11 +3,9 @@ import type { Client } from '@temporalio/client';
 import { passwordSetSignal } from '../../workflows/member-lifecycle/messages.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
-import { hashPassword } from '../passwords.ts';
+import { hashPassword, passwordProblem } from '../passwords.ts';
 import type { Secrets } from '../secrets.ts';
 import { lifecycleHandle } from './lifecycle.ts';
-
-export const PASSWORD_MIN_LENGTH = 10;
 
 interface TokenRow {
   id: string;
@@ -17,20 +15,28 @@ interface TokenRow {
   consumed_at: Date | null;
   revoked_at: Date | null;
   member_status: string;
+  email: string;
+  name: string;
+  organization: string;
 }
 
 /** Looks an invitation link up without consuming it (what a GET may do: mail scanners open links). */
-export async function inspectInvitation(em: EntityManager, secrets: Secrets, token: string): Promise<{ memberId: string; tokenId: string }> {
+export async function inspectInvitation(
+  em: EntityManager,
+  secrets: Secrets,
+  token: string,
+): Promise<{ memberId: string; tokenId: string; email: string; name: string; organization: string; expiresAt: Date }> {
   const row = await findToken(em, secrets, token, false);
-  return { memberId: row.member_id, tokenId: row.id };
+  return { memberId: row.member_id, tokenId: row.id, email: row.email, name: row.name, organization: row.organization, expiresAt: new Date(row.expires_at) };
 }
 
 async function findToken(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<TokenRow> {
   const tokenId = secrets.verifyToken(token);
   if (!tokenId) throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
   const [row] = await em.execute<TokenRow[]>(
-    `select t.id, t.member_id, m.organization_id, t.expires_at, t.consumed_at, t.revoked_at, m.status as member_status
-       from auth_token t join member m on m.id = t.member_id where t.id = ? and t.purpose = 'invitation'${lock ? ' for update of t, m' : ''}`,
+    `select t.id, t.member_id, m.organization_id, t.expires_at, t.consumed_at, t.revoked_at, m.status as member_status,
+            m.email, m.name, o.name as organization
+       from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id where t.id = ? and t.purpose = 'invitation'${lock ? ' for update of t, m' : ''}`,
     [tokenId],
   );
   if (!row || row.member_status === 'removed') throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
@@ -48,10 +54,9 @@ async function findToken(em: EntityManager, secrets: Secrets, token: string, loc
 export async function acceptInvitation(
   deps: { em: EntityManager; client: Client; secrets: Secrets },
   options: { token: string; password: string },
-): Promise<{ memberId: string }> {
-  if (options.password.length < PASSWORD_MIN_LENGTH) {
-    throw new DomainError('password_too_short', 'invalid', `the password must have at least ${PASSWORD_MIN_LENGTH} characters`);
-  }
+): Promise<{ memberId: string; organizationId: string; lifecycleNotified: boolean }> {
+  const weak = passwordProblem(options.password);
+  if (weak) throw new DomainError('password_rejected', 'invalid', weak);
   const passwordHash = await hashPassword(options.password);
   const row = await deps.em.transactional(async (em) => {
     const token = await findToken(em, deps.secrets, options.token, true);
@@ -66,6 +71,10 @@ export async function acceptInvitation(
     });
     return token;
   });
-  await lifecycleHandle(deps.client, row.member_id).signal(passwordSetSignal, { actor: `member:${row.member_id}` });
-  return { memberId: row.member_id };
+  // The password is stored: an unreachable Temporal must not turn that into a failure. The next
+  // sign-in tells the lifecycle again, and at the latest the expiry check finds the password.
+  const lifecycleNotified = await lifecycleHandle(deps.client, row.member_id)
+    .signal(passwordSetSignal, { actor: `member:${row.member_id}` })
+    .then(() => true, () => false);
+  return { memberId: row.member_id, organizationId: row.organization_id, lifecycleNotified };
 }

@@ -25,6 +25,8 @@ export interface InviteMemberOptions {
   /** Required when the organisation has several sites. */
   siteId?: string;
   actor: string;
+  /** Set when a bulk import invites: kept in the audit event, so a retried row knows it was done. */
+  importId?: string;
 }
 
 export interface InvitedMember {
@@ -67,7 +69,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       memberId: member.id,
       actor: options.actor,
       type: existing ? 'member.reinvited' : 'member.invited',
-      data: { email, role: member.role, locale: member.locale, siteId: site.id },
+      data: { email, role: member.role, locale: member.locale, siteId: site.id, ...(options.importId ? { importId: options.importId } : {}) },
     });
     return { member, organization, reinvited: Boolean(existing) };
   }).catch(async (error: unknown) => {

@@ -1,0 +1,96 @@
+// The bulk-invitation activities: each row is invited exactly as `POST /v1/members` would, and
+// its outcome written before the next one, so a retried batch carries on where it stopped.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Orm } from '../db/orm.ts';
+import { DomainError } from '../domain/errors.ts';
+import { ImportRow } from '../domain/imports/member-import.ts';
+import { inviteMember } from '../domain/members/invite-member.ts';
+import type { LifecycleDurations } from '../workflows/member-lifecycle/types.ts';
+
+export interface LifecycleStarter {
+  client: Client;
+  taskQueue: string;
+  defaults: LifecycleDurations;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycles: LifecycleStarter }) {
+  return {
+    async importMemberBatch(input: { importId: string; batchSize: number }): Promise<{ remaining: number }> {
+      const em = orm.em.fork();
+      const [head] = await em.execute<{ organization_id: string; actor: string }[]>('select organization_id, actor from member_import where id = ?', [input.importId]);
+      if (!head) throw ApplicationFailure.nonRetryable(`import ${input.importId} does not exist`, 'ImportNotFound');
+      const rows = await em.execute<{ id: number; position: number; input: unknown }[]>(
+        'select id, position, input from member_import_row where member_import_id = ? and outcome is null order by position limit ?',
+        [input.importId, input.batchSize],
+      );
+      const sites = await em.execute<{ id: string; name: string }[]>('select id, name from site where organization_id = ?', [head.organization_id]);
+      const record = (rowId: number, outcome: 'created' | 'skipped' | 'failed', memberId: string | null, message: string | null) =>
+        em.execute('update member_import_row set outcome = ?, member_id = ?, message = ? where id = ?', [outcome, memberId, message, rowId]);
+
+      for (const row of rows) {
+        Context.current().heartbeat(row.position);
+        const parsed = ImportRow.parse(row.input);
+        const wanted = parsed.siteId ?? parsed.site;
+        const site = wanted ? sites.find((s) => s.id === wanted || (!UUID.test(wanted) && s.name.toLowerCase() === wanted.toLowerCase())) : undefined;
+        if (wanted && !site) {
+          await record(row.id, 'failed', null, `site: no site "${wanted}" in this organisation`);
+          continue;
+        }
+        try {
+          const invited = await inviteMember(
+            { em: orm.em.fork(), client: lifecycles.client, taskQueue: lifecycles.taskQueue, defaults: lifecycles.defaults },
+            { organizationId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor, importId: input.importId },
+          );
+          await record(row.id, 'created', invited.memberId, null);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          const memberId = typeof error.details.memberId === 'string' ? error.details.memberId : null;
+          const earlierRow = memberId ? await rowThatCreated(memberId, input.importId) : undefined;
+          if (error.code === 'member_exists' && earlierRow !== undefined) {
+            await record(row.id, 'skipped', memberId, `the same e-mail address is already on row ${earlierRow} of this import`);
+          } else if (error.code === 'member_exists' && memberId && (await invitedByThisImport(memberId, input.importId))) {
+            // An earlier attempt of this batch invited them and crashed before writing it down.
+            await record(row.id, 'created', memberId, null);
+          } else if (error.code === 'member_exists') {
+            await record(row.id, 'skipped', memberId, `already a member (${String(error.details.status)})`);
+          } else {
+            await record(row.id, 'failed', null, error.message);
+          }
+        }
+      }
+      const [left] = await em.execute<{ n: string }[]>('select count(*) as n from member_import_row where member_import_id = ? and outcome is null', [input.importId]);
+      return { remaining: Number(left!.n) };
+    },
+
+    async finishMemberImport(input: { importId: string }): Promise<{ created: number; skipped: number; failed: number }> {
+      const em = orm.em.fork();
+      await em.execute('update member_import set finished_at = coalesce(finished_at, now()) where id = ?', [input.importId]);
+      const counts = await em.execute<{ outcome: string; n: string }[]>(
+        'select outcome, count(*) as n from member_import_row where member_import_id = ? group by outcome',
+        [input.importId],
+      );
+      const n = (o: string) => Number(counts.find((c) => c.outcome === o)?.n ?? 0);
+      return { created: n('created'), skipped: n('skipped'), failed: n('failed') };
+    },
+  };
+
+  async function rowThatCreated(memberId: string, importId: string): Promise<number | undefined> {
+    const [row] = await orm.em.fork().execute<{ position: number }[]>(
+      `select position from member_import_row where member_import_id = ? and member_id = ? and outcome = 'created' limit 1`,
+      [importId, memberId],
+    );
+    return row?.position;
+  }
+
+  async function invitedByThisImport(memberId: string, importId: string): Promise<boolean> {
+    const rows = await orm.em.fork().execute(
+      `select 1 from audit_event where member_id = ? and type in ('member.invited', 'member.reinvited') and data->>'importId' = ? limit 1`,
+      [memberId, importId],
+    );
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,58 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { passwordSetSignal } from '../../workflows/member-lifecycle/messages.ts';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import { hashPassword, verifyPassword } from '../passwords.ts';
+import { lifecycleHandle } from '../members/lifecycle.ts';
+import { createSession, type Session } from './sessions.ts';
+
+// Compared against when no account matches, so an unknown e-mail costs as long as a wrong password.
+const decoy = hashPassword('decoy password that matches nothing');
+
+const invalid = () => new DomainError('invalid_credentials', 'unauthorized', 'the e-mail address or the password is wrong');
+
+/**
+ * E-mail + password → a session. The same address may belong to several organisations; the
+ * password picks the account, and only when it opens several must the caller name one.
+ */
+export async function login(
+  deps: { em: EntityManager; client: Client },
+  input: { email: string; password: string; organizationId?: string },
+): Promise<Session & { memberId: string; organizationId: string }> {
+  const email = input.email.trim().toLowerCase();
+  const accounts = await deps.em.execute<{ id: string; organization_id: string; organization: string; password_hash: string; status: string }[]>(
+    `select m.id, m.organization_id, o.name as organization, m.password_hash, m.status
+       from member m join organization o on o.id = m.organization_id
+      where m.email = ? and m.password_hash is not null and m.status <> 'removed'${input.organizationId ? ' and m.organization_id = ?' : ''}`,
+    input.organizationId ? [email, input.organizationId] : [email],
+  );
+  if (!accounts.length) {
+    await verifyPassword(input.password, await decoy);
+    throw invalid();
+  }
+  const opened = [];
+  for (const account of accounts) {
+    if (await verifyPassword(input.password, account.password_hash)) opened.push(account);
+  }
+  if (!opened.length) throw invalid();
+  if (opened.length > 1) {
+    throw new DomainError('organization_required', 'invalid', 'this e-mail address is a member of several organisations: say which one (organizationId)', {
+      organizations: opened.map((a) => ({ id: a.organization_id, name: a.organization })),
+    });
+  }
+  const member = opened[0]!;
+  const session = await deps.em.transactional(async (em) => {
+    const created = await createSession(em, member.id);
+    await recordAudit(em, { organizationId: member.organization_id, memberId: member.id, actor: `member:${member.id}`, type: 'account.signed_in' });
+    return created;
+  });
+  // A password set while Temporal was unreachable never reached the lifecycle: tell it again
+  // (the workflow ignores a second passwordSet).
+  if (member.status === 'invited' || member.status === 'invitation_expired') {
+    await lifecycleHandle(deps.client, member.id)
+      .signal(passwordSetSignal, { actor: `member:${member.id}` })
+      .catch(() => undefined);
+  }
+  return { ...session, memberId: member.id, organizationId: member.organization_id };
+}

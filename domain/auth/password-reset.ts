@@ -1,0 +1,88 @@
+// "Forgot my password": a 6-digit code by e-mail, valid 15 minutes, 5 tries. The code is derived
+// from the token id with the deployment's key (like invitation links), so neither the database
+// nor the e-mail workflow's history holds it. The e-mail goes out through a Temporal workflow:
+// retried until delivered, never sent twice.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import { hashPassword, passwordProblem } from '../passwords.ts';
+import type { Secrets } from '../secrets.ts';
+import { createSession, type Session } from './sessions.ts';
+
+export const RESET_CODE_TTL_MS = 15 * 60 * 1000;
+export const RESET_CODE_TRIES = 5;
+
+/**
+ * Always succeeds from the caller's point of view (no account enumeration). Each live account
+ * with a password under this address gets its own code; a new request replaces older codes.
+ */
+export async function requestPasswordReset(
+  deps: { em: EntityManager; client: Client; taskQueue: string },
+  input: { email: string },
+): Promise<{ codesSent: number }> {
+  const email = input.email.trim().toLowerCase();
+  const accounts = await deps.em.execute<{ id: string; organization_id: string }[]>(
+    `select id, organization_id from member where email = ? and password_hash is not null and status <> 'removed'`,
+    [email],
+  );
+  for (const account of accounts) {
+    const tokenId = randomUUID();
+    await deps.em.transactional(async (em) => {
+      await em.execute(
+        `update auth_token set revoked_at = now() where member_id = ? and purpose = 'password_reset' and revoked_at is null and consumed_at is null`,
+        [account.id],
+      );
+      await em.execute(
+        `insert into auth_token (id, member_id, purpose, expires_at, attempts, created_at) values (?, ?, 'password_reset', ?, 0, now())`,
+        [tokenId, account.id, new Date(Date.now() + RESET_CODE_TTL_MS)],
+      );
+      await recordAudit(em, { organizationId: account.organization_id, memberId: account.id, actor: `member:${account.id}`, type: 'account.password_reset_requested', data: { tokenId } });
+    });
+    await deps.client.workflow.start('accountEmail', {
+      workflowId: `password-reset-${tokenId}`,
+      taskQueue: deps.taskQueue,
+      args: [{ organizationId: account.organization_id, memberId: account.id, template: 'password_reset', key: `password-reset/${tokenId}`, data: { resetTokenId: tokenId } }],
+      staticSummary: 'Password-reset code',
+    });
+  }
+  return { codesSent: accounts.length };
+}
+
+const codeInvalid = () => new DomainError('reset_code_invalid', 'invalid', 'this code is wrong, expired or used up: ask for a new one');
+
+/** The code and a new password → the password replaced, every other session ended, a new session. */
+export async function confirmPasswordReset(
+  deps: { em: EntityManager; secrets: Secrets },
+  input: { email: string; code: string; password: string },
+): Promise<Session & { memberId: string; organizationId: string }> {
+  const weak = passwordProblem(input.password);
+  if (weak) throw new DomainError('password_rejected', 'invalid', weak);
+  const email = input.email.trim().toLowerCase();
+  const passwordHash = await hashPassword(input.password);
+  const outcome = await deps.em.transactional(async (em) => {
+    const tokens = await em.execute<{ id: string; member_id: string; organization_id: string }[]>(
+      `select t.id, t.member_id, m.organization_id from auth_token t join member m on m.id = t.member_id
+        where m.email = ? and m.status <> 'removed' and t.purpose = 'password_reset' and t.revoked_at is null
+          and t.consumed_at is null and t.expires_at > now() and t.attempts < ? for update of t`,
+      [email, RESET_CODE_TRIES],
+    );
+    const given = Buffer.from(input.code.padEnd(6).slice(0, 6));
+    const match = tokens.find((t) => timingSafeEqual(Buffer.from(deps.secrets.codeFor(t.id)), given) && input.code.length === 6);
+    if (!match) {
+      // Every live code of the address pays for a wrong try, so spreading guesses gains nothing.
+      if (tokens.length) await em.execute(`update auth_token set attempts = attempts + 1 where id in (${tokens.map(() => '?').join(', ')})`, tokens.map((t) => t.id));
+      return undefined;
+    }
+    await em.execute('update auth_token set consumed_at = now() where id = ?', [match.id]);
+    await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'session' and revoked_at is null`, [match.member_id]);
+    await em.execute('update member set password_hash = ?, updated_at = now() where id = ?', [passwordHash, match.member_id]);
+    await recordAudit(em, { organizationId: match.organization_id, memberId: match.member_id, actor: `member:${match.member_id}`, type: 'account.password_reset' });
+    const session = await createSession(em, match.member_id);
+    return { ...session, memberId: match.member_id, organizationId: match.organization_id };
+  });
+  // Wrong tries must be counted even though the request fails: hence the throw after the commit.
+  if (!outcome) throw codeInvalid();
+  return outcome;
+}

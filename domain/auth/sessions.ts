@@ -1,0 +1,57 @@
+// Member sessions: `<token id>.<random secret>`, kept as an auth_token row holding only the
+// secret's SHA-256 (a 256-bit random secret needs no slow hash), so offboarding revokes them with
+// every other credential of the member.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MemberRole, MemberStatus } from '../../db/entities/index.ts';
+
+export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface Session {
+  token: string;
+  expiresAt: Date;
+}
+
+export async function createSession(em: EntityManager, memberId: string): Promise<Session> {
+  const id = randomUUID();
+  const secret = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  await em.execute(
+    `insert into auth_token (id, member_id, purpose, secret_hash, expires_at, attempts, created_at) values (?, ?, 'session', ?, ?, 0, now())`,
+    [id, memberId, sha256(secret), expiresAt],
+  );
+  return { token: `${id}.${secret}`, expiresAt };
+}
+
+export interface SessionMember {
+  sessionId: string;
+  memberId: string;
+  organizationId: string;
+  role: MemberRole;
+  status: MemberStatus;
+}
+
+/** The member a session token belongs to, if it is live; undefined says nothing about why. */
+export async function resolveSession(em: EntityManager, token: string): Promise<SessionMember | undefined> {
+  const [id, secret, ...rest] = token.split('.');
+  if (!id || !secret || rest.length || !UUID.test(id)) return undefined;
+  const [row] = await em.execute<{ secret_hash: string; member_id: string; organization_id: string; role: MemberRole; status: MemberStatus }[]>(
+    `select t.secret_hash, m.id as member_id, m.organization_id, m.role, m.status
+       from auth_token t join member m on m.id = t.member_id
+      where t.id = ? and t.purpose = 'session' and t.revoked_at is null and t.expires_at > now() and m.status <> 'removed'`,
+    [id],
+  );
+  if (!row) return undefined;
+  const expected = Buffer.from(row.secret_hash, 'hex');
+  const actual = Buffer.from(sha256(secret), 'hex');
+  if (!timingSafeEqual(expected, actual)) return undefined;
+  return { sessionId: id, memberId: row.member_id, organizationId: row.organization_id, role: row.role, status: row.status };
+}
+
+export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {
+  await em.execute(`update auth_token set revoked_at = now() where id = ? and purpose = 'session' and revoked_at is null`, [sessionId]);
+}

@@ -1,0 +1,89 @@
+// What a door controller reports: a PIN typed and a card presented. Together (or paired within 30
+// seconds when the reader reports them apart) they enroll the card of the member whose pending
+// enrollment holds that PIN, decided by their lifecycle workflow in the same request.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import { enrollAtDoorUpdate } from '../../workflows/member-lifecycle/messages.ts';
+import type { EnrollmentRejection } from '../../workflows/member-lifecycle/types.ts';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import { lifecycleHandle, onLifecycle } from '../members/lifecycle.ts';
+import type { DoorControllerIdentity } from './signatures.ts';
+
+export const PIN_PAIRING_WINDOW_S = 30;
+export const PIN_LOCKOUT = { failures: 5, windowMinutes: 10 };
+
+export type DoorEvent =
+  | { type: 'pin_entered'; pin: string; cardNumber?: string; occurredAt?: string }
+  | { type: 'card_presented'; cardNumber: string; occurredAt?: string };
+
+export type DoorDecision =
+  | { decision: 'enrolled'; reason: null; cardNumber: string }
+  | { decision: 'rejected'; reason: EnrollmentRejection | 'unknown_pin' | 'no_pin_entered'; cardNumber: string | null }
+  | { decision: 'awaiting_card'; reason: null; cardNumber: null };
+
+/** Keypads may or may not send the star; the PIN is stored as `*` + 4 digits. */
+export const normalizePin = (pin: string) => (pin.startsWith('*') ? pin : `*${pin}`);
+
+async function refuseWhenLockedOut(em: EntityManager, door: DoorControllerIdentity): Promise<void> {
+  const recent = await em.execute<{ occurred_at: Date }[]>(
+    `select occurred_at from audit_event where organization_id = ? and actor = ? and type = 'door.pin_rejected'
+        and occurred_at > now() - make_interval(mins => ?) order by occurred_at desc limit ?`,
+    [door.organizationId, `door-controller:${door.doorControllerId}`, PIN_LOCKOUT.windowMinutes, PIN_LOCKOUT.failures],
+  );
+  if (recent.length < PIN_LOCKOUT.failures) return;
+  const oldest = new Date(recent.at(-1)!.occurred_at).getTime();
+  const retryAfterSeconds = Math.max(1, Math.ceil((oldest + PIN_LOCKOUT.windowMinutes * 60_000 - Date.now()) / 1000));
+  throw new DomainError('pin_locked_out', 'too_many', `${PIN_LOCKOUT.failures} wrong PINs in ${PIN_LOCKOUT.windowMinutes} minutes at this controller: PIN entry is locked for now`, { retryAfterSeconds });
+}
+
+export async function handleDoorEvent(deps: { em: EntityManager; client: Client }, door: DoorControllerIdentity, event: DoorEvent): Promise<DoorDecision> {
+  const { em } = deps;
+  const actor = `door-controller:${door.doorControllerId}`;
+  await refuseWhenLockedOut(em, door);
+
+  let pin: string;
+  let cardNumber: string;
+  if (event.type === 'pin_entered' && event.cardNumber === undefined) {
+    await em.execute(
+      `insert into door_pending_pin (door_controller_id, pin, entered_at) values (?, ?, now())
+       on conflict (door_controller_id) do update set pin = excluded.pin, entered_at = excluded.entered_at`,
+      [door.doorControllerId, normalizePin(event.pin)],
+    );
+    return { decision: 'awaiting_card', reason: null, cardNumber: null };
+  }
+  if (event.type === 'card_presented') {
+    const [pending] = await em.execute<{ pin: string }[]>(
+      `delete from door_pending_pin where door_controller_id = ? and entered_at > now() - make_interval(secs => ?) returning pin`,
+      [door.doorControllerId, PIN_PAIRING_WINDOW_S],
+    );
+    if (!pending) return { decision: 'rejected', reason: 'no_pin_entered', cardNumber: event.cardNumber };
+    pin = pending.pin;
+    cardNumber = event.cardNumber;
+  } else {
+    pin = normalizePin(event.pin);
+    cardNumber = event.cardNumber!;
+  }
+
+  const wrongPin = async (): Promise<DoorDecision> => {
+    await recordAudit(em, { organizationId: door.organizationId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber } });
+    return { decision: 'rejected', reason: 'unknown_pin', cardNumber };
+  };
+  const [member] = await em.execute<{ id: string }[]>(
+    `select id from member where site_id = ? and enrollment_pin = ? and status <> 'removed'`,
+    [door.siteId, pin],
+  );
+  if (!member) return wrongPin();
+  try {
+    const result = await onLifecycle(member.id, () =>
+      lifecycleHandle(deps.client, member.id).executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: door.doorControllerId }] }),
+    );
+    return result.decision === 'enrolled'
+      ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber }
+      : { decision: 'rejected', reason: result.reason, cardNumber };
+  } catch (error) {
+    // The PIN was released between our lookup and the update (enrolled or removed meanwhile).
+    if (error instanceof DomainError && ['wrong_pin', 'pin_not_revealed', 'member_removed', 'lifecycle_not_running', 'card_already_registered'].includes(error.code)) return wrongPin();
+    throw error;
+  }
+}

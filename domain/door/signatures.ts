@@ -1,0 +1,67 @@
+// Door controllers sign every request: `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+// "<t>.<raw body>")>`, the Stripe scheme their firmware authors already know. A signature older or
+// newer than 5 minutes, or an event whose signature was already seen, is refused.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DomainError } from '../errors.ts';
+import type { Secrets } from '../secrets.ts';
+
+export const SIGNATURE_TOLERANCE_S = 300;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface DoorControllerIdentity {
+  doorControllerId: string;
+  siteId: string;
+  organizationId: string;
+}
+
+/** A new controller secret: 256 random bits, shown once. */
+export const generateDoorSecret = () => `dcs_${randomBytes(32).toString('base64url')}`;
+
+/** What a controller sends (door-sim and the tests use it too). */
+export function signDoorRequest(secret: string, rawBody: string, at = Math.floor(Date.now() / 1000)): string {
+  return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${rawBody}`).digest('hex')}`;
+}
+
+const refused = (code: string, message: string) => new DomainError(code, 'unauthorized', message);
+
+export async function authenticateDoorController(
+  em: EntityManager,
+  secrets: Secrets,
+  request: { controllerId: string; signature: string; rawBody: string; /** Reads (the access list) may repeat a signature: a replay changes nothing. */ read?: boolean },
+): Promise<DoorControllerIdentity> {
+  if (!request.controllerId || !request.signature) {
+    throw refused('door_signature_missing', 'door controllers must send X-Door-Controller and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>');
+  }
+  const parts = Object.fromEntries(request.signature.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
+  const at = Number(parts.t);
+  const given = parts.v1 ?? '';
+  if (!UUID.test(request.controllerId) || !Number.isInteger(at) || !/^[0-9a-f]{64}$/i.test(given)) {
+    throw refused('door_signature_invalid', 'the signature is malformed: X-Signature must be t=<unix seconds>,v1=<64 hex digits>');
+  }
+  if (Math.abs(Date.now() / 1000 - at) > SIGNATURE_TOLERANCE_S) {
+    throw refused('door_signature_expired', `the signature's time is more than ${SIGNATURE_TOLERANCE_S / 60} minutes away from ours: check the controller's clock`);
+  }
+  const [controller] = await em.execute<{ id: string; secret_ciphertext: string; site_id: string; organization_id: string }[]>(
+    'select d.id, d.secret_ciphertext, d.site_id, s.organization_id from door_controller d join site s on s.id = d.site_id where d.id = ?',
+    [request.controllerId],
+  );
+  // An unknown controller gets the same answer as a wrong signature.
+  const expected = controller
+    ? createHmac('sha256', secrets.decrypt(controller.secret_ciphertext)).update(`${at}.${request.rawBody}`).digest()
+    : Buffer.alloc(32);
+  if (!controller || !timingSafeEqual(expected, Buffer.from(given, 'hex'))) {
+    throw refused('door_signature_invalid', 'the signature does not match this controller and request body');
+  }
+  if (!request.read) {
+    const fresh = await em.execute(
+      'insert into door_signature (door_controller_id, signature, seen_at) values (?, ?, now()) on conflict do nothing returning id',
+      [controller.id, given.toLowerCase()],
+    );
+    if (!fresh.length) throw refused('door_signature_replayed', 'this signed request was already received: sign each request anew (include occurredAt)');
+    // Past the tolerance a signature is refused by its age, so it need not be remembered.
+    await em.execute(`delete from door_signature where seen_at < now() - interval '10 minutes'`);
+  }
+  await em.execute('update door_controller set last_seen_at = now() where id = ?', [controller.id]);
+  return { doorControllerId: controller.id, siteId: controller.site_id, organizationId: controller.organization_id };
+}

@@ -1,0 +1,199 @@
+// Reading members and their history, always within one organisation: another organisation's ids
+// are simply not found.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
+import { DomainError } from '../errors.ts';
+
+export interface MemberView {
+  id: string;
+  email: string;
+  name: string;
+  role: MemberRole;
+  locale: MemberLocale;
+  status: MemberStatus;
+  siteId: string | null;
+  card: { number: string; state: 'assigned' | 'revoked'; accessGranted: boolean } | null;
+  createdAt: string;
+  updatedAt: string;
+  removedAt: string | null;
+}
+
+interface MemberRow {
+  id: string;
+  email: string;
+  name: string;
+  role: MemberRole;
+  locale: MemberLocale;
+  status: MemberStatus;
+  site_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  removed_at: Date | null;
+  card_number: string | null;
+  card_state: 'assigned' | 'revoked' | null;
+  card_access: boolean | null;
+  /** created_at as PostgreSQL prints it: keeps the microseconds a Date would lose. */
+  cursor_at: string;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+// The member's current card, or the last one they held.
+const SELECT_MEMBER = `
+  select m.id, m.email, m.name, m.role, m.locale, m.status, m.site_id, m.created_at, m.updated_at, m.removed_at,
+         c.number as card_number, c.state as card_state, (c.access_granted_at is not null) as card_access,
+         m.created_at::text as cursor_at
+    from member m
+    left join lateral (
+      select number, state, access_granted_at from card where card.member_id = m.id
+       order by (state = 'assigned') desc, coalesce(revoked_at, assigned_at) desc nulls last limit 1
+    ) c on true`;
+
+export const memberView = (r: MemberRow): MemberView => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role,
+  locale: r.locale,
+  status: r.status,
+  siteId: r.site_id,
+  card: r.card_number ? { number: r.card_number, state: r.card_state!, accessGranted: Boolean(r.card_access) } : null,
+  createdAt: iso(r.created_at)!,
+  updatedAt: iso(r.updated_at)!,
+  removedAt: iso(r.removed_at),
+});
+
+export async function getMember(em: EntityManager, organizationId: string, memberId: string): Promise<MemberView> {
+  const [row] = await em.execute<MemberRow[]>(`${SELECT_MEMBER} where m.id = ? and m.organization_id = ?`, [memberId, organizationId]);
+  if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${memberId} in this organisation`);
+  return memberView(row);
+}
+
+const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+function decodeCursor<T extends unknown[]>(cursor: string, check: (v: unknown[]) => boolean): T {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && check(value)) return value as T;
+  } catch {
+    // falls through to the problem below
+  }
+  throw new DomainError('cursor_invalid', 'invalid', 'this cursor is not one this API gave out: start again without it');
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+/** Newest first; `q` matches name or e-mail, case-insensitively. */
+export async function listMembers(
+  em: EntityManager,
+  organizationId: string,
+  options: { status?: MemberStatus[]; q?: string; cursor?: string; limit: number },
+): Promise<Page<MemberView>> {
+  const where = ['m.organization_id = ?'];
+  const params: unknown[] = [organizationId];
+  if (options.status?.length) {
+    where.push(`m.status in (${options.status.map(() => '?').join(', ')})`);
+    params.push(...options.status);
+  }
+  if (options.q) {
+    where.push(`(m.email ilike ? escape '\\' or m.name ilike ? escape '\\')`);
+    const like = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    params.push(like, like);
+  }
+  if (options.cursor) {
+    const [createdAt, id] = decodeCursor<[string, string]>(options.cursor, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])));
+    where.push('(m.created_at, m.id) < (?::timestamptz, ?::uuid)');
+    params.push(createdAt, id);
+  }
+  const rows = await em.execute<MemberRow[]>(
+    `${SELECT_MEMBER} where ${where.join(' and ')} order by m.created_at desc, m.id desc limit ?`,
+    [...params, options.limit + 1],
+  );
+  const items = rows.slice(0, options.limit).map(memberView);
+  const last = rows.length > options.limit ? rows[options.limit - 1]! : undefined;
+  return { items, nextCursor: last ? encodeCursor([last.cursor_at, last.id]) : null };
+}
+
+export interface AuditEventView {
+  id: number;
+  occurredAt: string;
+  type: string;
+  actor: string;
+  memberId: string | null;
+  data: Record<string, unknown>;
+  workflowId: string | null;
+  workflowRunId: string | null;
+}
+
+interface AuditRow {
+  id: string | number;
+  occurred_at: Date;
+  type: string;
+  actor: string;
+  member_id: string | null;
+  data: Record<string, unknown>;
+  workflow_id: string | null;
+  workflow_run_id: string | null;
+}
+
+const auditView = (r: AuditRow): AuditEventView => ({
+  id: Number(r.id),
+  occurredAt: iso(r.occurred_at)!,
+  type: r.type,
+  actor: r.actor,
+  memberId: r.member_id,
+  data: r.data,
+  workflowId: r.workflow_id,
+  workflowRunId: r.workflow_run_id,
+});
+
+export interface AuditFilter {
+  memberId?: string;
+  /** Exact type, or a prefix ending in `.` (`access.`). */
+  type?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+  cursor?: string;
+  limit: number;
+}
+
+/** Oldest first, in the order things happened. */
+export async function auditEvents(em: EntityManager, organizationId: string, filter: AuditFilter): Promise<Page<AuditEventView>> {
+  const where = ['organization_id = ?'];
+  const params: unknown[] = [organizationId];
+  if (filter.memberId) (where.push('member_id = ?'), params.push(filter.memberId));
+  if (filter.type) {
+    if (filter.type.endsWith('.')) (where.push('type like ?'), params.push(`${filter.type.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+    else (where.push('type = ?'), params.push(filter.type));
+  }
+  if (filter.actor) (where.push('actor = ?'), params.push(filter.actor));
+  if (filter.from) (where.push('occurred_at >= ?'), params.push(filter.from));
+  if (filter.to) (where.push('occurred_at < ?'), params.push(filter.to));
+  if (filter.cursor) {
+    const [after] = decodeCursor<[number]>(filter.cursor, (v) => v.length === 1 && Number.isSafeInteger(v[0]));
+    where.push('id > ?');
+    params.push(after);
+  }
+  const rows = await em.execute<AuditRow[]>(
+    `select id, occurred_at, type, actor, member_id, data, workflow_id, workflow_run_id from audit_event
+      where ${where.join(' and ')} order by id limit ?`,
+    [...params, filter.limit + 1],
+  );
+  const items = rows.slice(0, filter.limit).map(auditView);
+  return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items.at(-1)!.id]) : null };
+}
+
+/** A member's whole history, every run of their lifecycle, oldest first. */
+export async function memberHistory(em: EntityManager, organizationId: string, memberId: string): Promise<AuditEventView[]> {
+  await getMember(em, organizationId, memberId);
+  const rows = await em.execute<AuditRow[]>(
+    `select id, occurred_at, type, actor, member_id, data, workflow_id, workflow_run_id from audit_event
+      where organization_id = ? and member_id = ? order by id`,
+    [organizationId, memberId],
+  );
+  return rows.map(auditView);
+}

@@ -1,23 +1,37 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { RequestContext } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
 import Koa from 'koa';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
+import type { Secrets } from '../domain/secrets.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
+import { createAuthenticator } from './auth.ts';
 import { problemMiddleware } from './errors.ts';
+import { createIdempotency } from './idempotency.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { createRateLimits } from './rate-limit.ts';
 import type { Readiness } from './readiness.ts';
 import { requestLog } from './request-context.ts';
 import { mountRoutes, openApiDocument, type Route } from './route.ts';
+import { authRoutes } from './routes/auth.ts';
 import { devMailRouter } from './routes/dev-mail.ts';
+import { doorRoutes } from './routes/door.ts';
 import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { memberRoutes } from './routes/members.ts';
+import { siteRoutes } from './routes/sites.ts';
+import type { ApiServices } from './services.ts';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   orm: Orm;
+  client: Client;
+  secrets: Secrets;
   readiness: Readiness;
   metrics: Metrics;
   mailCatcher?: MailCatcher;
@@ -29,18 +43,28 @@ export const API_INFO = {
   description: 'Invite members, register their access cards, and remove them — one Temporal workflow per member.',
 };
 
-export function apiRoutes(deps: Pick<AppDeps, 'readiness'>): Route[] {
-  return [...healthRoutes(deps.readiness)];
+export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] {
+  return [
+    ...healthRoutes(readiness),
+    ...memberRoutes(services),
+    ...siteRoutes(services),
+    ...authRoutes(services),
+    ...meRoutes(services),
+    ...doorRoutes(services),
+  ];
 }
 
 export function createApp(deps: AppDeps): Koa {
   const { config, logger, orm, metrics } = deps;
   const app = new Koa({ proxy: config.production });
-  const routes = apiRoutes(deps);
+  // Inside a request, orm.em is that request's context (RequestContext below).
+  const em = () => orm.em as EntityManager;
+  const services: ApiServices = { config, orm, client: deps.client, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
+  const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
 
   const router = new Router();
-  mountRoutes(router, routes);
+  mountRoutes(router, routes, { authenticate: createAuthenticator({ em, secrets: deps.secrets }), idempotency: createIdempotency(em) });
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
   });
@@ -56,7 +80,16 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(logger));
   app.use(metrics.middleware());
   app.use(problemMiddleware(logger));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '256kb', encoding: 'utf-8' }));
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'text'],
+      extendTypes: { text: ['text/csv'] },
+      // A 5,000-member JSON import fits; anything bigger is refused with 413 before parsing.
+      jsonLimit: '1mb',
+      textLimit: '1mb',
+      encoding: 'utf-8',
+    }),
+  );
   app.use((ctx, next) => RequestContext.create(orm.em, next));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

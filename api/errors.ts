@@ -2,7 +2,9 @@
 // branch on it. Only AppError and client errors from koa/http-errors are shown to the caller;
 // anything else is logged and answered with a generic 500.
 import type { Context, Next } from 'koa';
+import { ServiceError } from '@temporalio/client';
 import { ZodError } from 'zod';
+import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
 import type { Logger } from './logger.ts';
 
 export const PROBLEM_BASE = 'https://onboarding.example/problems/';
@@ -12,13 +14,15 @@ export class AppError extends Error {
   readonly status: number;
   readonly detail?: string;
   readonly extra?: Record<string, unknown>;
-  constructor(code: string, status: number, title: string, options: { detail?: string; extra?: Record<string, unknown> } = {}) {
+  readonly headers?: Record<string, string>;
+  constructor(code: string, status: number, title: string, options: { detail?: string; extra?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
     super(title);
     this.name = 'AppError';
     this.code = code;
     this.status = status;
     this.detail = options.detail;
     this.extra = options.extra;
+    this.headers = options.headers;
   }
 }
 
@@ -31,11 +35,40 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
+const KIND_STATUS: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  too_many: 429,
+  unavailable: 503,
+};
+
+/** `member_exists` → `member-exists`: the problem types are URLs. */
+export const problemType = (code: string) => PROBLEM_BASE + code.replace(/_/g, '-');
+
 function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boolean } {
   const instance = ctx.path;
-  if (error instanceof AppError) {
+  if (error instanceof DomainError) {
+    const status = KIND_STATUS[error.kind];
+    if (typeof error.details.retryAfterSeconds === 'number') ctx.set('Retry-After', String(error.details.retryAfterSeconds));
     return {
-      problem: { type: PROBLEM_BASE + error.code, title: error.message, status: error.status, detail: error.detail, instance, ...error.extra },
+      problem: { ...error.details, type: problemType(error.code), title: error.message, status, instance, code: error.code },
+      log: status >= 500,
+    };
+  }
+  if (error instanceof ServiceError) {
+    return {
+      problem: { type: problemType('workflow-engine-unavailable'), title: 'The workflow engine did not answer; try again shortly', status: 503, instance },
+      log: true,
+    };
+  }
+  if (error instanceof AppError) {
+    for (const [name, value] of Object.entries(error.headers ?? {})) ctx.set(name, value);
+    return {
+      problem: { type: problemType(error.code), title: error.message, status: error.status, detail: error.detail, instance, ...error.extra },
       log: error.status >= 500,
     };
   }
@@ -59,7 +92,8 @@ function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boole
       : status === 415 ? 'unsupported-media-type'
       : status === 404 ? 'not-found'
       : status === 405 ? 'method-not-allowed'
-      : e.type === 'entity.parse.failed' ? 'malformed-json'
+      // co-body rethrows JSON.parse's SyntaxError with status 400.
+      : error instanceof SyntaxError || e.type === 'entity.parse.failed' ? 'malformed-json'
       : 'bad-request';
     return {
       problem: { type: PROBLEM_BASE + code, title: e.expose && e.message ? e.message : 'Bad request', status, instance },

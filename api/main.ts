@@ -10,12 +10,14 @@ import { startApiServer } from './server.ts';
 runMain(async () => {
   const config = loadConfigOrExit();
   if (!config.database.url) throw new CommandError('DATABASE_URL is required to run the API on its own (npm start runs the embedded stack)');
+  // Every worker and API process must share one key: a generated one would differ per process.
+  if (!config.secretKey) throw new CommandError('SECRET_KEY is required to run the API on its own (e.g. `openssl rand -base64 48`)');
   const logger = createLogger(config.logLevel, 'api');
   const orm = await openOrm(config.database.url, { poolMax: config.database.poolMax });
   const target = temporalTarget(config);
   const connection = await Connection.connect(target.connectionOptions as never);
   const client = new Client({ connection, namespace: target.namespace });
-  const api = await startApiServer({ config, logger, orm, client });
+  const api = await startApiServer({ config, logger, orm, client, secretKey: config.secretKey });
   logger.info({ url: api.url, publicUrl: config.http.publicUrl }, 'API listening');
 
   const stop = async () => {

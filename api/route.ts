@@ -1,9 +1,13 @@
 // A route is declared once: its zod schemas validate the request in the handler and describe the
-// operation in the OpenAPI document, so the two cannot drift apart.
+// operation in the OpenAPI document, so the two cannot drift apart. It also says who may call it
+// (`auth`) and whether it honours `Idempotency-Key`.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import type { Authenticate, AuthKind, PrincipalFor } from './auth.ts';
+import { AppError } from './errors.ts';
+import type { Idempotency } from './idempotency.ts';
 import { ProblemSchema } from './problem.schema.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -12,47 +16,62 @@ export interface RouteResponse {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+  /** Further representations of the same answer (e.g. text/csv). */
+  alternatives?: Record<string, z.ZodType>;
 }
 
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A extends AuthKind | undefined> {
   method: Method;
   /** OpenAPI style: `/v1/members/{id}`. */
   path: string;
   operationId: string;
   summary: string;
+  description?: string;
   tags: string[];
+  auth?: A;
+  /** Honours `Idempotency-Key` (needs an organisation: admin routes only). */
+  idempotent?: boolean;
   params?: P;
   query?: Q;
   body?: B;
+  /** Also takes a `text/csv` body, handed to the handler as `csv`. */
+  acceptsCsv?: boolean;
   responses: Record<number, RouteResponse>;
 }
 
-export interface Input<P, Q, B> {
+export interface Input<P, Q, B, A> {
   params: P;
   query: Q;
   body: B;
+  /** The text of a `text/csv` request (routes with `acceptsCsv`). */
+  csv?: string;
+  principal: PrincipalFor<A>;
 }
 
 export interface Route {
-  spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
-  handle(ctx: Context): Promise<void>;
+  spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, AuthKind | undefined>;
+  handle(ctx: Context, principal: unknown): Promise<void>;
 }
 
 export function defineRoute<
   P extends z.ZodType = z.ZodUndefined,
   Q extends z.ZodType = z.ZodUndefined,
   B extends z.ZodType = z.ZodUndefined,
+  A extends AuthKind | undefined = undefined,
 >(
-  spec: RouteSpec<P, Q, B>,
-  handler: (input: Input<z.output<P>, z.output<Q>, z.output<B>>, ctx: Context) => Promise<void> | void,
+  spec: RouteSpec<P, Q, B, A>,
+  handler: (input: Input<z.output<P>, z.output<Q>, z.output<B>, A>, ctx: Context) => Promise<void> | void,
 ): Route {
   return {
     spec: spec as unknown as Route['spec'],
-    async handle(ctx) {
+    async handle(ctx, principal) {
+      const csv = spec.acceptsCsv && ctx.is('text/csv') ? String(ctx.request.body ?? '') : undefined;
       const input = {
         params: (spec.params ? spec.params.parse(ctx.params) : undefined) as z.output<P>,
         query: (spec.query ? spec.query.parse(ctx.query) : undefined) as z.output<Q>,
-        body: (spec.body ? spec.body.parse(ctx.request.body) : undefined) as z.output<B>,
+        body: (spec.body && csv === undefined ? spec.body.parse(ctx.request.body) : undefined) as z.output<B>,
+        csv,
+        principal: principal as PrincipalFor<A>,
       };
       await handler(input, ctx);
     },
@@ -61,9 +80,27 @@ export function defineRoute<
 
 const koaPath = (openApiPath: string) => openApiPath.replace(/\{(\w+)\}/g, ':$1');
 
-export function mountRoutes(router: Router, routes: Route[]): void {
+const hasBody = (ctx: Context) => Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
+
+export function mountRoutes(router: Router, routes: Route[], deps: { authenticate: Authenticate; idempotency: Idempotency }): void {
   for (const route of routes) {
-    router[route.spec.method](route.spec.operationId, koaPath(route.spec.path), (ctx) => route.handle(ctx));
+    const { spec } = route;
+    router[spec.method](spec.operationId, koaPath(spec.path), async (ctx) => {
+      if (spec.body && hasBody(ctx)) {
+        const types = spec.acceptsCsv ? ['application/json', 'text/csv'] : ['application/json'];
+        if (!ctx.is(...types)) {
+          throw new AppError('unsupported-media-type', 415, 'Unsupported request body type', { detail: `send ${types.join(' or ')}` });
+        }
+      }
+      const principal = spec.auth ? await deps.authenticate(ctx, spec.auth) : undefined;
+      ctx.state.principal = principal;
+      const key = ctx.get('Idempotency-Key');
+      if (spec.idempotent && key && principal) {
+        await deps.idempotency(ctx, principal.organizationId, () => route.handle(ctx, principal));
+      } else {
+        await route.handle(ctx, principal);
+      }
+    });
   }
 }
 
@@ -72,25 +109,49 @@ const problemResponse = {
   content: { 'application/problem+json': { schema: ProblemSchema } },
 };
 
+const SECURITY: Record<AuthKind, Record<string, string[]>[]> = {
+  admin: [{ apiKey: [] }, { memberSession: [] }, { memberSessionCookie: [] }],
+  member: [{ memberSession: [] }, { memberSessionCookie: [] }],
+  door: [{ doorController: [], doorSignature: [] }],
+};
+
+const IdempotencyHeader = z.object({
+  'idempotency-key': z.string().max(255).optional().meta({ description: 'Retrying with the same key and body returns the first answer (24 hours)' }),
+});
+
 export function openApiDocument(routes: Route[], info: { title: string; version: string; description?: string }, serverUrl: string) {
   const paths: ZodOpenApiPathsObject = {};
   for (const { spec } of routes) {
+    const bodyContent = {
+      ...(spec.body ? { 'application/json': { schema: spec.body } } : {}),
+      ...(spec.acceptsCsv ? { 'text/csv': { schema: z.string().meta({ description: 'A header row then one member per row' }) } } : {}),
+    };
     const operation: ZodOpenApiOperationObject = {
       operationId: spec.operationId,
       summary: spec.summary,
+      ...(spec.description ? { description: spec.description } : {}),
       tags: spec.tags,
+      ...(spec.auth ? { security: SECURITY[spec.auth] } : { security: [] }),
       requestParams: {
         ...(spec.params ? { path: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.idempotent ? { header: IdempotencyHeader } : {}),
       },
-      ...(spec.body ? { requestBody: { content: { 'application/json': { schema: spec.body } } } } : {}),
+      ...(Object.keys(bodyContent).length ? { requestBody: { required: true, content: bodyContent } } : {}),
       responses: {
         ...Object.fromEntries(
           Object.entries(spec.responses).map(([status, r]) => [
             status,
             {
               description: r.description,
-              ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+              ...(r.schema
+                ? {
+                    content: {
+                      [r.contentType ?? 'application/json']: { schema: r.schema },
+                      ...Object.fromEntries(Object.entries(r.alternatives ?? {}).map(([type, schema]) => [type, { schema }])),
+                    },
+                  }
+                : {}),
             },
           ]),
         ),
@@ -104,5 +165,19 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
     info,
     servers: [{ url: serverUrl }],
     paths,
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An organisation API key (`mo_…`), for HR systems' },
+        memberSession: { type: 'http', scheme: 'bearer', description: 'A member session from sign-in or from accepting an invitation' },
+        memberSessionCookie: { type: 'apiKey', in: 'cookie', name: 'mo_session', description: 'The same session as an HttpOnly cookie (the pages)' },
+        doorController: { type: 'apiKey', in: 'header', name: 'X-Door-Controller', description: 'The door controller id' },
+        doorSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Signature',
+          description: '`t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; refused when older than 5 minutes or replayed',
+        },
+      },
+    },
   });
 }

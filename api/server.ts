@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
+import { createSecrets } from '../domain/secrets.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
 import { createApp } from './app.ts';
 import type { Logger } from './logger.ts';
@@ -20,6 +21,8 @@ export async function startApiServer(deps: {
   logger: Logger;
   orm: Orm;
   client: Client;
+  /** The deployment's SECRET_KEY: the same in every API and worker process. */
+  secretKey: string;
   mailCatcher?: MailCatcher;
   /** Overrides config.http.port; 0 lets the system choose. */
   port?: number;
@@ -29,6 +32,8 @@ export async function startApiServer(deps: {
     config,
     logger: deps.logger,
     orm,
+    client,
+    secrets: createSecrets(deps.secretKey),
     metrics: createMetrics(),
     readiness: createReadiness({ orm, client, namespace: client.options.namespace, taskQueue: config.temporal.taskQueue }),
     mailCatcher: deps.mailCatcher,

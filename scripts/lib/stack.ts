@@ -117,8 +117,17 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     }
 
     onProgress('Starting the worker …');
-    const deps = activityDeps({ orm, smtpUrl: smtpUrl!, mailFrom: config.mail.from, secretKey: resolveSecretKey(config), publicUrl: config.http.publicUrl });
-    onStop('mailer', async () => deps.close());
+    const secretKey = resolveSecretKey(config);
+    const deps = activityDeps({
+      orm,
+      smtpUrl: smtpUrl!,
+      mailFrom: config.mail.from,
+      secretKey,
+      publicUrl: config.http.publicUrl,
+      temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },
+      lifecycleDefaults: config.lifecycle,
+    });
+    onStop('activity dependencies', () => deps.close());
     const activities = createActivities(deps);
     const { worker, connection: workerConnection } = await createWorker({
       connectionOptions: target.connectionOptions,
@@ -139,7 +148,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     const started = await ensureLifecycles({ em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
     if (started.length) onProgress(`Started the lifecycle of ${started.length} member(s) waiting for one`);
 
-    const api = await startApiServer({ config, logger, orm, client, mailCatcher }).catch((error: Error) => {
+    const api = await startApiServer({ config, logger, orm, client, secretKey, mailCatcher }).catch((error: Error) => {
       throw new CommandError(`the API ${error.message}; set PORT`);
     });
     onStop('api', () => api.close());

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../../domain/passwords.ts';
+import { Email, Timestamp, Uuid } from './common.schema.ts';
+
+// The length rule (12+) is checked by the domain when a password is *set*; a sign-in only needs one.
+const Password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
+export const NewPassword = z.string().max(PASSWORD_MAX_LENGTH).meta({ description: 'At least 12 characters' });
+
+export const LoginBody = z
+  .strictObject({
+    email: Email,
+    password: Password,
+    organizationId: Uuid.optional().meta({ description: 'Only needed when the same address and password open several organisations' }),
+  })
+  .meta({ id: 'Login' });
+
+export const PasswordResetBody = z.strictObject({ email: Email }).meta({ id: 'PasswordReset' });
+export const PasswordResetAccepted = z.object({ status: z.literal('accepted'), detail: z.string() });
+
+export const PasswordResetConfirmBody = z
+  .strictObject({
+    email: Email,
+    code: z.string().regex(/^\d{6}$/, 'the 6 digits of the e-mail'),
+    password: NewPassword,
+  })
+  .meta({ id: 'PasswordResetConfirm' });
+
+export const InvitationParams = z.object({ token: z.string().min(1).max(300).meta({ description: 'The token of the invitation link' }) });
+
+export const Invitation = z
+  .object({
+    valid: z.literal(true),
+    email: Email,
+    name: z.string(),
+    organization: z.string(),
+    expiresAt: Timestamp,
+  })
+  .meta({ id: 'Invitation' });
+
+export const AcceptInvitationBody = z.strictObject({ password: NewPassword }).meta({ id: 'AcceptInvitation' });

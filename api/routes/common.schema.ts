@@ -1,0 +1,73 @@
+// Schemas several routes share.
+import { z } from 'zod';
+import { MEMBER_LOCALES, MEMBER_ROLES, MEMBER_STATUSES } from '../../db/entities/index.ts';
+
+export const Uuid = z.uuid().meta({ example: '0b7c4a6e-2f1d-4c8e-9a57-3e1f2b9d6c10' });
+export const IdParams = z.object({ id: Uuid });
+export const Email = z.email().max(320).meta({ example: 'alice.martin@acme.example' });
+export const Role = z.enum(MEMBER_ROLES).meta({ description: '`admin` may manage members; `user` may not' });
+export const Locale = z.enum(MEMBER_LOCALES).meta({ description: 'Language of the e-mails and pages' });
+export const Status = z.enum(MEMBER_STATUSES);
+export const Timestamp = z.string().meta({ format: 'date-time', example: '2026-11-23T09:30:00.000Z' });
+
+export const Limit = z.coerce.number().int().min(1).max(200).default(50);
+export const Cursor = z.string().max(500).meta({ description: 'The `nextCursor` of the previous page' });
+
+export const EnrollmentResult = z
+  .object({
+    decision: z.enum(['enrolled', 'rejected']),
+    reason: z
+      .enum(['unknown_card', 'card_of_another_site', 'card_already_assigned', 'card_revoked', 'invalid_qr_code'])
+      .nullable()
+      .meta({ description: 'Why the card was refused; null when enrolled' }),
+    cardNumber: z.string().nullable(),
+  })
+  .meta({ id: 'EnrollmentResult' });
+
+export const Session = z
+  .object({
+    token: z.string().meta({ description: 'Send as `Authorization: Bearer <token>`; also set as the HttpOnly `mo_session` cookie' }),
+    expiresAt: Timestamp,
+    memberId: Uuid,
+    organizationId: Uuid,
+  })
+  .meta({ id: 'Session' });
+
+export const AuditEvent = z
+  .object({
+    id: z.number().int(),
+    occurredAt: Timestamp,
+    type: z.string().meta({ example: 'card.enrolled' }),
+    actor: z.string().meta({ description: '`member:<id>`, `api-key:<id>`, `door-controller:<id>`, `cli:…` or `system`' }),
+    memberId: Uuid.nullable(),
+    data: z.record(z.string(), z.unknown()),
+    workflowId: z.string().nullable(),
+    workflowRunId: z.string().nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+/** The lifecycle workflow's own view (its `state` query). */
+export const Lifecycle = z
+  .object({
+    status: Status,
+    role: Role,
+    account: z.object({
+      stage: z.enum(['invited', 'expired', 'password_set']),
+      invitationExpiresAt: Timestamp.nullable(),
+      nextReminderAt: Timestamp.nullable(),
+      remindersSent: z.number().int(),
+      resends: z.number().int(),
+    }),
+    card: z.object({
+      stage: z.enum(['not_started', 'pin_revealed', 'enrolled']),
+      pin: z.string().nullable(),
+      nextReminderAt: Timestamp.nullable(),
+      overdueAt: Timestamp.nullable(),
+      overdue: z.boolean(),
+      cardNumber: z.string().nullable(),
+      method: z.enum(['qr', 'door', 'admin']).nullable(),
+    }),
+    access: z.object({ card: z.boolean(), wifi: z.boolean() }),
+    removal: z.object({ actor: z.string(), requestedAt: Timestamp }).nullable(),
+  })
+  .meta({ id: 'Lifecycle' });

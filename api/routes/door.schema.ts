@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { Uuid } from './common.schema.ts';
+
+const Pin = z.string().regex(/^\*?\d{4}$/, 'a PIN is * followed by 4 digits').meta({ example: '*4821' });
+const CardNumber = z.string().trim().min(1).max(64);
+const OccurredAt = z.iso.datetime({ offset: true }).optional().meta({ description: 'When the controller saw it (informative)' });
+
+export const DoorEventBody = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('pin_entered'), pin: Pin, cardNumber: CardNumber.optional().meta({ description: 'Omitted by readers that report the card as its own event' }), occurredAt: OccurredAt }),
+    z.strictObject({ type: z.literal('card_presented'), cardNumber: CardNumber, occurredAt: OccurredAt }),
+  ])
+  .meta({ id: 'DoorEvent' });
+
+export const DoorDecision = z
+  .object({
+    decision: z.enum(['enrolled', 'rejected', 'awaiting_card']).meta({ description: '`awaiting_card`: the PIN waits 30 s for a `card_presented` from this controller' }),
+    reason: z
+      .enum(['unknown_pin', 'no_pin_entered', 'unknown_card', 'card_of_another_site', 'card_already_assigned', 'card_revoked', 'invalid_qr_code'])
+      .nullable(),
+    cardNumber: z.string().nullable(),
+  })
+  .meta({ id: 'DoorDecision' });
+
+export const AccessListParams = z.object({ id: Uuid });
+
+export const AccessList = z
+  .object({
+    version: z.number().int().meta({ description: 'Also the ETag: send it back as If-None-Match' }),
+    cards: z.array(z.string()).meta({ description: 'Card numbers that open this site\'s doors' }),
+  })
+  .meta({ id: 'AccessList' });

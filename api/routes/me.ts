@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { lifecycleHandle, onLifecycle } from '../../domain/members/lifecycle.ts';
+import { getMember } from '../../domain/members/queries.ts';
+import { confirmCardUpdate, scanQrUpdate, stateQuery, wizardClosedSignal } from '../../workflows/member-lifecycle/messages.ts';
+import { defineRoute } from '../route.ts';
+import type { ApiServices } from '../services.ts';
+import { EnrollmentResult } from './common.schema.ts';
+import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, ScanQrBody } from './me.schema.ts';
+
+const tags = ['member'];
+
+export function meRoutes(s: ApiServices) {
+  const handle = (memberId: string) => lifecycleHandle(s.client, memberId);
+  return [
+    defineRoute(
+      {
+        method: 'get', path: '/v1/me', operationId: 'me', tags, auth: 'member',
+        summary: 'The signed-in member',
+        responses: { 200: { description: 'The member', schema: Me } },
+      },
+      async ({ principal }, ctx) => {
+        const member = await getMember(s.em(), principal.organizationId, principal.memberId);
+        const [where] = await s.em().execute<{ organization: string; site_id: string | null; site: string | null }[]>(
+          'select o.name as organization, s.id as site_id, s.name as site from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?',
+          [principal.memberId],
+        );
+        ctx.body = {
+          ...member,
+          organization: { id: principal.organizationId, name: where!.organization },
+          site: where!.site_id ? { id: where!.site_id, name: where!.site! } : null,
+        };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/me/card-enrollment', operationId: 'cardEnrollment', tags, auth: 'member',
+        summary: 'Where the member is in the card wizard',
+        responses: { 200: { description: 'The card track', schema: CardEnrollment } },
+      },
+      async ({ principal }, ctx) => {
+        const view = await onLifecycle(principal.memberId, () => handle(principal.memberId).query(stateQuery));
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = {
+          status: view.status,
+          stage: view.card.stage,
+          pin: view.card.pin,
+          cardNumber: view.card.cardNumber,
+          method: view.card.method,
+          nextReminderAt: view.card.nextReminderAt,
+          overdue: view.card.overdue,
+        };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/me/card-enrollment/confirm', operationId: 'confirmCard', tags, auth: 'member',
+        summary: 'Step 1, "I hold a card": reveals the PIN to type at the door controller',
+        responses: { 200: { description: 'The PIN', schema: ConfirmCardResponse } },
+      },
+      async ({ principal }, ctx) => {
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = await onLifecycle(principal.memberId, () => handle(principal.memberId).executeUpdate(confirmCardUpdate, { args: [{ actor: principal.actor }] }));
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/me/card-enrollment/close', operationId: 'closeCardWizard', tags, auth: 'member',
+        summary: 'The wizard was closed at step 1 or 2: the instructions e-mail goes out (one per close)',
+        body: CloseWizardBody,
+        responses: { 202: { description: 'Accepted', schema: CloseWizardAccepted } },
+      },
+      async ({ body, principal }, ctx) => {
+        await onLifecycle(principal.memberId, () => handle(principal.memberId).signal(wizardClosedSignal, { step: body.step, closeId: body.closeId ?? randomUUID() }));
+        ctx.status = 202;
+        ctx.body = { status: 'accepted' };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/me/card-enrollment/qr', operationId: 'scanCardQr', tags, auth: 'member',
+        summary: 'Step 2: the QR code of the card, read by the member\'s phone',
+        description: 'Answers 200 with `decision: "rejected"` and a reason when this card cannot be theirs.',
+        body: ScanQrBody,
+        responses: { 200: { description: 'The decision', schema: EnrollmentResult } },
+      },
+      async ({ body, principal }, ctx) => {
+        const result = await onLifecycle(principal.memberId, () => handle(principal.memberId).executeUpdate(scanQrUpdate, { args: [{ payload: body.payload, actor: principal.actor }] }));
+        ctx.body = result.decision === 'enrolled' ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber } : { decision: 'rejected', reason: result.reason, cardNumber: null };
+      },
+    ),
+  ];
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { IMPORT_MAX_ROWS } from '../../domain/imports/member-import.ts';
+import { AuditEvent, Cursor, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
+
+export const Member = z
+  .object({
+    id: Uuid,
+    email: Email,
+    name: z.string(),
+    role: Role,
+    locale: Locale,
+    status: Status,
+    siteId: Uuid.nullable(),
+    card: z.object({ number: z.string(), state: z.enum(['assigned', 'revoked']), accessGranted: z.boolean() }).nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    removedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'Member' });
+
+export const InviteMemberBody = z
+  .strictObject({
+    email: Email,
+    name: z.string().trim().min(1).max(200).optional(),
+    role: Role.default('user'),
+    siteId: Uuid.optional().meta({ description: 'Required when the organisation has several sites' }),
+    locale: Locale.default('fr'),
+  })
+  .meta({ id: 'InviteMember' });
+
+export const InvitedMember = Member.extend({ workflowId: z.string(), reinvited: z.boolean() }).meta({ id: 'InvitedMember' });
+
+const statusList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(Status))
+  .meta({ description: 'One status or several, comma-separated', example: 'invited,card_overdue' });
+
+export const ListMembersQuery = z.strictObject({
+  status: statusList.optional(),
+  q: z.string().trim().max(200).optional().meta({ description: 'Part of the name or e-mail address' }),
+  cursor: Cursor.optional(),
+  limit: Limit,
+});
+
+export const MemberPage = z.object({ items: z.array(Member), nextCursor: z.string().nullable() }).meta({ id: 'MemberPage' });
+
+export const MemberDetail = Member.extend({
+  lifecycle: Lifecycle.nullable().meta({ description: 'The running workflow\'s state; null once the lifecycle has ended' }),
+}).meta({ id: 'MemberDetail' });
+
+export const PatchMemberBody = z.strictObject({ role: Role }).meta({ id: 'PatchMember' });
+
+export const RegisterCardBody = z
+  .strictObject({
+    cardNumber: z.string().trim().min(1).max(64),
+    replace: z.boolean().default(false).meta({ description: 'Swap the member\'s current card for this one (the old one is revoked)' }),
+  })
+  .meta({ id: 'RegisterCard' });
+
+export const ResendResponse = z.object({ invitationExpiresAt: Timestamp });
+export const RemoveQuery = z.strictObject({ reason: z.string().trim().max(500).optional() });
+export const RemoveResponse = z.object({ id: Uuid, status: z.literal('removed') });
+export const HistoryResponse = z.object({ items: z.array(AuditEvent) });
+
+export const BulkBody = z
+  .strictObject({
+    members: z
+      .array(z.record(z.string(), z.unknown()))
+      .min(1)
+      .max(IMPORT_MAX_ROWS)
+      .meta({ description: 'Each `{email, name?, role?, site?, locale?}`; `site` is a site id or name. Rows are checked one by one: a bad row fails alone.' }),
+  })
+  .meta({ id: 'BulkInvite' });
+
+export const ImportAccepted = z.object({ importId: Uuid, total: z.number().int() }).meta({ id: 'ImportAccepted' });
+
+export const ImportProgress = z
+  .object({
+    id: Uuid,
+    status: z.enum(['running', 'finished']),
+    total: z.number().int(),
+    processed: z.number().int(),
+    created: z.number().int(),
+    skipped: z.number().int(),
+    failed: z.number().int(),
+    errors: z.array(z.object({ row: z.number().int().meta({ description: '1-based among the data rows' }), outcome: z.enum(['skipped', 'failed']), message: z.string(), memberId: Uuid.nullable() })),
+    createdAt: Timestamp,
+    finishedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'ImportProgress' });
+
+export const AuditQuery = z.strictObject({
+  memberId: Uuid.optional(),
+  type: z.string().max(100).optional().meta({ description: 'An event type, or a prefix ending in "." (e.g. `access.`)' }),
+  actor: z.string().max(100).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  cursor: Cursor.optional(),
+  limit: Limit,
+  format: z.enum(['json', 'csv']).default('json').meta({ description: '`csv` exports every matching event (or send Accept: text/csv)' }),
+});
+
+export const AuditPage = z.object({ items: z.array(AuditEvent), nextCursor: z.string().nullable() }).meta({ id: 'AuditPage' });

@@ -1,0 +1,225 @@
+import type { Context } from 'koa';
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
+import { inviteMember } from '../../domain/members/invite-member.ts';
+import { lifecycleHandle, onLifecycle } from '../../domain/members/lifecycle.ts';
+import { auditEvents, getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
+import {
+  changeRoleUpdate,
+  registerCardUpdate,
+  removeUpdate,
+  replaceCardUpdate,
+  resendInvitationUpdate,
+  stateQuery,
+} from '../../workflows/member-lifecycle/messages.ts';
+import type { LifecycleView } from '../../workflows/member-lifecycle/types.ts';
+import { defineRoute } from '../route.ts';
+import type { ApiServices } from '../services.ts';
+import { EnrollmentResult, IdParams } from './common.schema.ts';
+import {
+  AuditPage,
+  AuditQuery,
+  BulkBody,
+  HistoryResponse,
+  ImportAccepted,
+  ImportProgress,
+  InvitedMember,
+  InviteMemberBody,
+  ListMembersQuery,
+  Member,
+  MemberDetail,
+  MemberPage,
+  PatchMemberBody,
+  RegisterCardBody,
+  RemoveQuery,
+  RemoveResponse,
+  ResendResponse,
+} from './members.schema.ts';
+
+const tags = ['members'];
+
+/** What the admin API shows of the lifecycle: everything but the member's own door PIN. */
+const adminView = (view: LifecycleView) => ({ ...view, card: { ...view.card, pin: null } });
+
+export function memberRoutes(s: ApiServices) {
+  const handle = (id: string) => lifecycleHandle(s.client, id);
+  // Every member route first proves the member is the caller's organisation's.
+  const member = (organizationId: string, id: string) => getMember(s.em(), organizationId, id);
+
+  return [
+    defineRoute(
+      {
+        method: 'post', path: '/v1/members', operationId: 'inviteMember', tags, auth: 'admin', idempotent: true,
+        summary: 'Invite a member: the invitation e-mail goes out and their lifecycle starts',
+        description: 'The same live e-mail address in the organisation answers 409 naming the existing member. A removed member is invited again (a new lifecycle run; the history keeps both).',
+        body: InviteMemberBody,
+        responses: { 201: { description: 'Invited', schema: InvitedMember } },
+      },
+      async ({ body, principal }, ctx) => {
+        const invited = await inviteMember(
+          { em: s.em(), client: s.client, taskQueue: s.config.temporal.taskQueue, defaults: s.config.lifecycle },
+          { organizationId: principal.organizationId, ...body, actor: principal.actor },
+        );
+        s.metrics.workflowStarts.inc();
+        ctx.status = 201;
+        ctx.set('Location', `/v1/members/${invited.memberId}`);
+        ctx.body = { ...(await member(principal.organizationId, invited.memberId)), workflowId: invited.workflowId, reinvited: invited.reinvited };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/members/bulk', operationId: 'inviteMembers', tags, auth: 'admin', idempotent: true, acceptsCsv: true,
+        summary: 'Invite many members at once (JSON list or CSV file)',
+        description: 'CSV: a header row `email,name,role,site,locale` (only email is required). Answers at once; follow the progress at `/v1/imports/{id}`.',
+        body: BulkBody,
+        responses: { 202: { description: 'Accepted; the invitations go out in the background', schema: ImportAccepted } },
+      },
+      async ({ body, csv, principal }, ctx) => {
+        const rows = csv !== undefined ? parseMembersCsv(csv) : body.members;
+        const created = await createMemberImport(
+          { em: s.em(), client: s.client, taskQueue: s.config.temporal.taskQueue },
+          { organizationId: principal.organizationId, actor: principal.actor, source: csv !== undefined ? 'csv' : 'json', rows },
+        );
+        ctx.status = 202;
+        ctx.set('Location', `/v1/imports/${created.importId}`);
+        ctx.body = created;
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/imports/{id}', operationId: 'getImport', tags, auth: 'admin',
+        summary: 'Progress of a bulk invitation, with the rows that were skipped or failed',
+        params: IdParams,
+        responses: { 200: { description: 'Progress', schema: ImportProgress } },
+      },
+      async ({ params, principal }, ctx) => {
+        ctx.body = await importProgress(s.em(), principal.organizationId, params.id);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/members', operationId: 'listMembers', tags, auth: 'admin',
+        summary: 'Members, newest first: filter by status, search by name or e-mail, page with the cursor',
+        query: ListMembersQuery,
+        responses: { 200: { description: 'One page', schema: MemberPage } },
+      },
+      async ({ query, principal }, ctx) => {
+        ctx.body = await listMembers(s.em(), principal.organizationId, query);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/members/{id}', operationId: 'getMember', tags, auth: 'admin',
+        summary: 'A member, with their lifecycle\'s current state',
+        params: IdParams,
+        responses: { 200: { description: 'The member', schema: MemberDetail } },
+      },
+      async ({ params, principal }, ctx) => {
+        const found = await member(principal.organizationId, params.id);
+        const lifecycle = found.status === 'removed' ? null : await handle(params.id).query(stateQuery).then(adminView, () => null);
+        ctx.body = { ...found, lifecycle };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'patch', path: '/v1/members/{id}', operationId: 'updateMember', tags, auth: 'admin',
+        summary: 'Change a member\'s role (the last administrator cannot be demoted)',
+        params: IdParams,
+        body: PatchMemberBody,
+        responses: { 200: { description: 'The member after the change', schema: Member } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        await member(principal.organizationId, params.id);
+        await onLifecycle(params.id, () => handle(params.id).executeUpdate(changeRoleUpdate, { args: [{ role: body.role, actor: principal.actor }] }));
+        ctx.body = await member(principal.organizationId, params.id);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/members/{id}/invitation/resend', operationId: 'resendInvitation', tags, auth: 'admin',
+        summary: 'Send a new invitation link (the old link stops working; the expiry clock restarts)',
+        params: IdParams,
+        responses: { 200: { description: 'Sent', schema: ResendResponse } },
+      },
+      async ({ params, principal }, ctx) => {
+        await member(principal.organizationId, params.id);
+        ctx.body = await onLifecycle(params.id, () => handle(params.id).executeUpdate(resendInvitationUpdate, { args: [{ actor: principal.actor }] }));
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/members/{id}/cards', operationId: 'registerCard', tags, auth: 'admin',
+        summary: 'Register a card of the site\'s stock on the member\'s behalf (or replace their card)',
+        description: 'Answers 200 with `decision: "rejected"` and a reason when the card cannot be theirs (unknown, another site\'s, someone else\'s, revoked).',
+        params: IdParams,
+        body: RegisterCardBody,
+        responses: { 200: { description: 'The decision', schema: EnrollmentResult } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        await member(principal.organizationId, params.id);
+        const update = body.replace ? replaceCardUpdate : registerCardUpdate;
+        const result = await onLifecycle(params.id, () => handle(params.id).executeUpdate(update, { args: [{ cardNumber: body.cardNumber, actor: principal.actor }] }));
+        ctx.body = result.decision === 'enrolled' ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber } : { decision: 'rejected', reason: result.reason, cardNumber: body.cardNumber };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'delete', path: '/v1/members/{id}', operationId: 'removeMember', tags, auth: 'admin',
+        summary: 'Remove a member: card, Wi-Fi, sessions revoked; the member and the admins are told',
+        description: 'The member is `removed` when this answers; the offboarding then runs in their lifecycle (see the history). The last administrator cannot be removed.',
+        params: IdParams,
+        query: RemoveQuery,
+        responses: { 202: { description: 'Removed; offboarding under way', schema: RemoveResponse } },
+      },
+      async ({ params, query, principal }, ctx) => {
+        await member(principal.organizationId, params.id);
+        await onLifecycle(params.id, () => handle(params.id).executeUpdate(removeUpdate, { args: [{ actor: principal.actor, ...(query.reason ? { reason: query.reason } : {}) }] }));
+        ctx.status = 202;
+        ctx.body = { id: params.id, status: 'removed' };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/members/{id}/history', operationId: 'memberHistory', tags, auth: 'admin',
+        summary: 'Everything that happened to a member, oldest first, with who did it',
+        params: IdParams,
+        responses: { 200: { description: 'The history', schema: HistoryResponse } },
+      },
+      async ({ params, principal }, ctx) => {
+        ctx.body = { items: await memberHistory(s.em(), principal.organizationId, params.id) };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/audit', operationId: 'auditLog', tags: ['audit'], auth: 'admin',
+        summary: 'The organisation\'s audit trail, oldest first; filterable; CSV export',
+        query: AuditQuery,
+        responses: { 200: { description: 'One page (JSON) or every matching event (CSV)', schema: AuditPage, alternatives: { 'text/csv': z.string() } } },
+      },
+      async ({ query, principal }, ctx) => {
+        const filter = { memberId: query.memberId, type: query.type, actor: query.actor, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined };
+        if (query.format === 'csv' || ctx.accepts('application/json', 'text/csv') === 'text/csv') {
+          await sendAuditCsv(ctx, s, principal.organizationId, filter);
+          return;
+        }
+        ctx.body = await auditEvents(s.em(), principal.organizationId, { ...filter, cursor: query.cursor, limit: query.limit });
+      },
+    ),
+  ];
+}
+
+const CSV_EXPORT_MAX = 100_000;
+
+async function sendAuditCsv(ctx: Context, s: ApiServices, organizationId: string, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>) {
+  const lines: string[][] = [['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data']];
+  let cursor: string | undefined;
+  do {
+    const page = await auditEvents(s.em(), organizationId, { ...filter, cursor, limit: 1000 });
+    for (const e of page.items) lines.push([String(e.id), e.occurredAt, e.type, e.actor, e.memberId ?? '', e.workflowId ?? '', e.workflowRunId ?? '', JSON.stringify(e.data)]);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && lines.length <= CSV_EXPORT_MAX);
+  ctx.type = 'text/csv; charset=utf-8';
+  ctx.set('Content-Disposition', 'attachment; filename="audit.csv"');
+  ctx.body = stringify(lines);
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { Timestamp, Uuid } from './common.schema.ts';
+
+const TimeZone = z
+  .string()
+  .refine((tz) => tz === 'UTC' || Intl.supportedValuesOf('timeZone').includes(tz), 'must be an IANA time zone such as Europe/Paris')
+  .meta({ example: 'Europe/Paris' });
+
+export const Site = z
+  .object({ id: Uuid, name: z.string(), timeZone: z.string(), wifiSsid: z.string().nullable(), accessListVersion: z.number().int(), createdAt: Timestamp })
+  .meta({ id: 'Site' });
+
+export const CreateSiteBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    timeZone: TimeZone.default('Europe/Paris'),
+    wifiSsid: z.string().trim().min(1).max(64).nullable().optional(),
+  })
+  .meta({ id: 'CreateSite' });
+
+export const SiteList = z.object({ items: z.array(Site) });
+
+export const CreateDoorControllerBody = z.strictObject({ name: z.string().trim().min(1).max(200) }).meta({ id: 'CreateDoorController' });
+
+export const DoorController = z
+  .object({ id: Uuid, siteId: Uuid, name: z.string(), createdAt: Timestamp, lastSeenAt: Timestamp.nullable() })
+  .meta({ id: 'DoorController' });
+
+export const CreatedDoorController = z
+  .object({
+    id: Uuid,
+    siteId: Uuid,
+    name: z.string(),
+    secret: z.string().meta({ description: 'The signing secret: shown this once, store it in the controller' }),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'CreatedDoorController' });
+
+export const DoorControllerList = z.object({ items: z.array(DoorController) });
+
+const CardNumber = z.string().trim().min(1).max(64).regex(/^[\w-]+$/, 'letters, digits, - and _ only');
+
+export const AddCardsBody = z
+  .strictObject({
+    cards: z
+      .array(
+        z.strictObject({
+          number: CardNumber,
+          qr: z.string().trim().regex(/^[\w-]{6,128}$/, '6 to 128 letters, digits, - or _').optional().meta({ description: 'What the printed QR code encodes; generated when absent' }),
+        }),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .meta({ id: 'AddCards' });
+
+export const Card = z
+  .object({
+    id: Uuid,
+    number: z.string(),
+    qr: z.string().meta({ description: 'The QR payload to print on the card' }),
+    state: z.enum(['stock', 'assigned', 'revoked']),
+    memberId: Uuid.nullable(),
+  })
+  .meta({ id: 'Card' });
+
+export const CardList = z.object({ items: z.array(Card) });
+export const CardsQuery = z.strictObject({ state: z.enum(['stock', 'assigned', 'revoked']).optional() });

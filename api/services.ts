@@ -1,0 +1,21 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/index.ts';
+import type { Orm } from '../db/orm.ts';
+import type { Secrets } from '../domain/secrets.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { RateLimits } from './rate-limit.ts';
+
+/** What route handlers call: built once per app. */
+export interface ApiServices {
+  config: Config;
+  orm: Orm;
+  client: Client;
+  secrets: Secrets;
+  logger: Logger;
+  metrics: Metrics;
+  limits: RateLimits;
+  /** The request's entity manager (RequestContext). */
+  em(): EntityManager;
+}

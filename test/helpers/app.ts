@@ -4,7 +4,7 @@ import { startApiServer } from '../../api/server.ts';
 import { loadConfig } from '../../config/index.ts';
 import type { Orm } from '../../db/orm.ts';
 import type { MailCatcher } from '../../services/mail-catcher.ts';
-import { temporalClient } from './temporal.ts';
+import { TEST_SECRET_KEY, temporalClient } from './temporal.ts';
 
 /** The real API on a random port, wired to the test's database and the shared Temporal server. */
 export async function startApi(
@@ -17,6 +17,7 @@ export async function startApi(
     logger: createLogger('silent'),
     orm: options.orm,
     client: await temporalClient(t),
+    secretKey: TEST_SECRET_KEY,
     mailCatcher: options.mailCatcher,
     port: 0,
   });

@@ -7,6 +7,9 @@ import type { Orm } from '../../db/orm.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { testEnv } from './env.ts';
+import { loadConfig } from '../../config/index.ts';
+
+const defaultLifecycle = loadConfig({ NODE_ENV: 'test' }).lifecycle;
 
 // Worker state changes at INFO would drown the TAP output.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -16,8 +19,16 @@ export const TEST_SECRET_KEY = 'test-only-secret-key-0123456789-abcdefghijklmnop
 export const TEST_PUBLIC_URL = 'http://onboarding.test';
 
 /** The activities as a worker builds them, on the run's real SMTP catcher; the mailer closed after the test. */
-export function testActivities(t: Scope, orm: Orm) {
-  const deps = activityDeps({ orm, smtpUrl: testEnv.smtpUrl, mailFrom: 'Onboarding <onboarding@onboarding.test>', secretKey: TEST_SECRET_KEY, publicUrl: TEST_PUBLIC_URL });
+export function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activities') {
+  const deps = activityDeps({
+    orm,
+    smtpUrl: testEnv.smtpUrl,
+    mailFrom: 'Onboarding <onboarding@onboarding.test>',
+    secretKey: TEST_SECRET_KEY,
+    publicUrl: TEST_PUBLIC_URL,
+    temporal: { connectionOptions: { address: testEnv.temporalAddress }, namespace: 'default', taskQueue },
+    lifecycleDefaults: defaultLifecycle,
+  });
   t.teardown(() => deps.close());
   return { deps, activities: createActivities(deps) };
 }
@@ -55,7 +66,7 @@ export async function startWorker(t: Scope, options: { orm: Orm; taskQueue: stri
     connectionOptions: { address: testEnv.temporalAddress },
     namespace: 'default',
     taskQueue: options.taskQueue,
-    activities: testActivities(t, options.orm).activities,
+    activities: testActivities(t, options.orm, options.taskQueue).activities,
     workflowBundlePath: testEnv.workflowBundle,
   });
   return supervise(t, worker, () => connection.close());
@@ -70,7 +81,7 @@ export async function startWorkerOn(
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: testActivities(t, options.orm).activities,
+    activities: testActivities(t, options.orm, options.taskQueue).activities,
     workflowBundle: { codePath: testEnv.workflowBundle },
   });
   return supervise(t, worker, async () => {});

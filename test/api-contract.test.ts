@@ -1,0 +1,129 @@
+// The edges of the v1 contract: its OpenAPI document, bad input of every kind, bulk invitations.
+import test from 'ava';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { apiWorld, problemOf, tag, type ApiWorld } from './helpers/api.ts';
+import { fileScope } from './helpers/scope.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const scope = fileScope();
+let world: ApiWorld;
+test.before(async () => {
+  world = await apiWorld(scope);
+});
+
+const problem = 'application/problem+json';
+
+// Every endpoint of PRODUCT.md's "External contract (v1)" and of issue #4.
+const CONTRACT = [
+  'post /v1/members', 'post /v1/members/bulk', 'get /v1/imports/{id}', 'get /v1/members', 'get /v1/members/{id}', 'patch /v1/members/{id}',
+  'post /v1/members/{id}/invitation/resend', 'post /v1/members/{id}/cards', 'delete /v1/members/{id}', 'get /v1/members/{id}/history', 'get /v1/audit',
+  'post /v1/sites', 'get /v1/sites', 'post /v1/sites/{id}/door-controllers', 'post /v1/sites/{id}/cards',
+  'post /v1/invitations/{token}/accept', 'get /v1/invitations/{token}', 'post /v1/auth/login', 'post /v1/auth/logout',
+  'post /v1/auth/password-reset', 'post /v1/auth/password-reset/confirm', 'get /v1/me', 'get /v1/me/card-enrollment',
+  'post /v1/me/card-enrollment/confirm', 'post /v1/me/card-enrollment/close', 'post /v1/me/card-enrollment/qr',
+  'post /v1/door-events', 'get /v1/door-controllers/{id}/access-list', 'get /healthz', 'get /readyz',
+];
+
+test('/openapi.json validates as OpenAPI 3.1 and describes every endpoint of the contract, with its security', async (t) => {
+  const document = (await world.api.get('/openapi.json')).body;
+  const result = await new Validator().validate(document);
+  t.true(result.valid, JSON.stringify(result.errors));
+  t.is(document.openapi, '3.1.0');
+  const operations = Object.entries(document.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`));
+  for (const operation of CONTRACT) t.true(operations.includes(operation), `${operation} is documented`);
+  t.deepEqual(document.paths['/v1/members'].post.security, [{ apiKey: [] }, { memberSession: [] }, { memberSessionCookie: [] }]);
+  t.deepEqual(document.paths['/v1/door-events'].post.security, [{ doorController: [], doorSignature: [] }]);
+  t.truthy(document.paths['/v1/members/bulk'].post.requestBody.content['text/csv']);
+  t.truthy(document.components.schemas.Problem);
+});
+
+test('bad input is a 4xx problem, never a 500: malformed JSON, wrong types, unknown fields, wrong media type, huge bodies', async (t) => {
+  const { api, org } = world;
+  const auth = { Authorization: `Bearer ${org.apiKey}` };
+  const malformed = await api.call('POST', '/v1/members', { raw: '{"email": "a@b.c",', headers: { ...auth, 'Content-Type': 'application/json' } });
+  t.deepEqual(problemOf(malformed), { status: 400, type: 'malformed-json', contentType: problem });
+
+  const wrongTypes = await api.post('/v1/members', { email: 42, role: 'boss', locale: ['fr'] }, { token: org.apiKey });
+  t.deepEqual(problemOf(wrongTypes), { status: 400, type: 'validation-failed', contentType: problem });
+  t.deepEqual(wrongTypes.body.errors.map((e: { path: string }) => e.path).sort(), ['email', 'locale', 'role']);
+
+  const unknownField = await api.post('/v1/members', { email: `u-${tag()}@acme.test`, isAdmin: true }, { token: org.apiKey });
+  t.deepEqual(problemOf(unknownField), { status: 400, type: 'validation-failed', contentType: problem });
+  t.regex(JSON.stringify(unknownField.body.errors), /isAdmin/);
+
+  const notAnObject = await api.call('POST', '/v1/members', { raw: '"just a string"', headers: { ...auth, 'Content-Type': 'application/json' } });
+  t.is(notAnObject.status, 400);
+  const form = await api.call('POST', '/v1/members', { raw: 'email=a@b.c', headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' } });
+  t.deepEqual(problemOf(form), { status: 415, type: 'unsupported-media-type', contentType: problem });
+  const huge = await api.call('POST', '/v1/members', { raw: JSON.stringify({ email: 'a@b.c', name: 'x'.repeat(2_000_000) }), headers: { ...auth, 'Content-Type': 'application/json' } });
+  t.deepEqual(problemOf(huge), { status: 413, type: 'payload-too-large', contentType: problem });
+  t.deepEqual(problemOf(await api.get('/v1/members/not-a-uuid', { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  t.deepEqual(problemOf(await api.get(`/v1/members/${crypto.randomUUID()}`, { token: org.apiKey })), { status: 404, type: 'member-not-found', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/members', { email: `s-${tag()}@acme.test`, siteId: crypto.randomUUID() }, { token: org.apiKey })), { status: 400, type: 'site-not-found', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/members', { email: 'a@b.c' }, { token: org.apiKey, headers: { 'Idempotency-Key': 'has spaces' } })), { status: 400, type: 'idempotency-key-invalid', contentType: problem });
+
+  // Nothing half-written: the refused invitations left no member behind.
+  const members = await api.get('/v1/members?q=a@b.c', { token: org.apiKey });
+  t.deepEqual(members.body.items, []);
+  const metrics = (await api.get('/metrics')).text;
+  t.notRegex(metrics, /status="500"/);
+  t.regex(metrics, /member_workflow_starts_total \d+/);
+  t.regex(metrics, /http_requests_total\{method="POST",route="\/v1\/members",status="400"\} \d+/);
+});
+
+test('bulk CSV: good rows invited, bad rows reported with their row number, duplicates skipped', async (t) => {
+  const { api } = world;
+  const org = await world.newOrganization();
+  const existing = `exists-${tag()}@acme.test`;
+  await api.post('/v1/members', { email: existing }, { token: org.apiKey });
+  const ok1 = `ok1-${tag()}@acme.test`;
+  const ok2 = `ok2-${tag()}@acme.test`;
+  const csv = [
+    'email,name,role,site,locale',
+    `${ok1},Odile Un,admin,Paris HQ,en`,
+    'not-an-email,Bad Row,user,,fr',
+    `${ok2},"Martin, Deux",,,`,
+    `${existing},Already There,user,,`,
+    `other-${tag()}@acme.test,No Site,user,Atlantis,fr`,
+    `${ok1},Twice In File,user,,`,
+    `${tag()}@acme.test,Bad Role,owner,,`,
+  ].join('\n');
+  const accepted = await api.call('POST', '/v1/members/bulk', { raw: csv, headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'text/csv' } });
+  t.is(accepted.status, 202, accepted.text);
+  t.is(accepted.body.total, 7);
+  t.is(accepted.headers.get('location'), `/v1/imports/${accepted.body.importId}`);
+
+  const done = await waitFor('the import to finish', async () => {
+    const r = await api.get(`/v1/imports/${accepted.body.importId}`, { token: org.apiKey });
+    return r.body.status === 'finished' ? r.body : undefined;
+  });
+  t.like(done, { total: 7, processed: 7, created: 2, skipped: 2, failed: 3 });
+  t.deepEqual(done.errors.map((e: { row: number; outcome: string }) => [e.row, e.outcome]), [[2, 'failed'], [4, 'skipped'], [5, 'failed'], [6, 'skipped'], [7, 'failed']]);
+  t.regex(done.errors[0].message, /email/);
+  t.regex(done.errors[2].message, /Atlantis/);
+  const listed = await api.get(`/v1/members?q=${encodeURIComponent(ok2)}`, { token: org.apiKey });
+  t.like(listed.body.items[0], { name: 'Martin, Deux', role: 'user', locale: 'fr', status: 'invited' });
+  t.is((await api.get(`/v1/members?q=${encodeURIComponent(ok1)}`, { token: org.apiKey })).body.items[0].role, 'admin');
+
+  const other = await world.newOrganization();
+  t.deepEqual(problemOf(await api.get(`/v1/imports/${accepted.body.importId}`, { token: other.apiKey })), { status: 404, type: 'import-not-found', contentType: problem });
+});
+
+test('bulk JSON, and files that are not member lists at all', async (t) => {
+  const { api, org } = world;
+  const emails = [0, 1, 2].map((i) => `json-${i}-${tag()}@acme.test`);
+  const accepted = await api.post('/v1/members/bulk', { members: emails.map((email) => ({ email, locale: 'en' })) }, { token: org.apiKey });
+  t.is(accepted.status, 202);
+  const done = await waitFor('the import to finish', async () => {
+    const r = await api.get(`/v1/imports/${accepted.body.importId}`, { token: org.apiKey });
+    return r.body.status === 'finished' ? r.body : undefined;
+  });
+  t.like(done, { created: 3, failed: 0, skipped: 0, errors: [] });
+
+  const csv = (body: string) => api.call('POST', '/v1/members/bulk', { raw: body, headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'text/csv' } });
+  t.deepEqual(problemOf(await csv('email,name\n"unterminated,x\n')), { status: 400, type: 'csv-invalid', contentType: problem });
+  t.deepEqual(problemOf(await csv('mail,name\na@b.c,x\n')), { status: 400, type: 'csv-invalid', contentType: problem });
+  t.deepEqual(problemOf(await csv('email,name\n')), { status: 400, type: 'import-empty', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/members/bulk', { members: [] }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/members/bulk', { members: 'a@b.c' }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+});

@@ -1,0 +1,232 @@
+// The HR / admin contract, end to end over HTTP: real app, real worker, real Temporal, PostgreSQL, SMTP.
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { apiWorld, problemOf, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
+import { fileScope } from './helpers/scope.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const scope = fileScope();
+let world: ApiWorld;
+test.before(async () => {
+  world = await apiWorld(scope);
+});
+
+const problem = 'application/problem+json';
+
+test('POST /v1/members invites: 201 with the member, the invitation e-mail, and a 409 naming them on a second try', async (t) => {
+  const { api, org } = world;
+  const email = `Alice.${tag()}@Acme.test`;
+  const first = await api.post('/v1/members', { email, name: 'Alice Martin', role: 'user', siteId: org.siteId, locale: 'en' }, { token: org.apiKey });
+  t.is(first.status, 201, first.text);
+  t.like(first.body, { email: email.toLowerCase(), name: 'Alice Martin', role: 'user', locale: 'en', status: 'invited', siteId: org.siteId, reinvited: false });
+  t.is(first.headers.get('location'), `/v1/members/${first.body.id}`);
+  t.is(first.body.workflowId, `member-${first.body.id}`);
+  await waitForMail(email.toLowerCase(), /invites you/);
+
+  const again = await api.post('/v1/members', { email: email.toUpperCase(), siteId: org.siteId }, { token: org.apiKey });
+  t.deepEqual(problemOf(again), { status: 409, type: 'member-exists', contentType: problem });
+  t.is(again.body.memberId, first.body.id);
+});
+
+test('Idempotency-Key: the same request again gets the same answer and no second member; another body with that key is refused', async (t) => {
+  const { api, org } = world;
+  const key = randomUUID();
+  const body = { email: `idem-${tag()}@acme.test`, siteId: org.siteId };
+  const first = await api.post('/v1/members', body, { token: org.apiKey, headers: { 'Idempotency-Key': key } });
+  const second = await api.post('/v1/members', body, { token: org.apiKey, headers: { 'Idempotency-Key': key } });
+  t.is(first.status, 201);
+  t.is(second.status, 201);
+  t.deepEqual(second.body, first.body);
+  t.is(second.headers.get('idempotent-replayed'), 'true');
+  const listed = await api.get(`/v1/members?q=${encodeURIComponent(body.email)}`, { token: org.apiKey });
+  t.is(listed.body.items.length, 1);
+
+  const other = await api.post('/v1/members', { ...body, email: `other-${tag()}@acme.test` }, { token: org.apiKey, headers: { 'Idempotency-Key': key } });
+  t.deepEqual(problemOf(other), { status: 422, type: 'idempotency-key-reused', contentType: problem });
+  // A key is the organisation's own: another organisation may use the same one.
+  const elsewhere = await world.newOrganization();
+  const theirs = await api.post('/v1/members', { email: body.email, siteId: elsewhere.siteId }, { token: elsewhere.apiKey, headers: { 'Idempotency-Key': key } });
+  t.is(theirs.status, 201);
+  t.not(theirs.body.id, first.body.id);
+});
+
+test('GET /v1/members filters by status, searches, and pages with a cursor without gaps or repeats', async (t) => {
+  const { api } = world;
+  const org = await world.newOrganization();
+  const marker = tag();
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await api.post('/v1/members', { email: `page-${marker}-${i}@acme.test`, name: `Page ${i}` }, { token: org.apiKey });
+    ids.push(r.body.id);
+  }
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const r: Reply = await api.get(`/v1/members?q=${marker}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: org.apiKey });
+    t.is(r.status, 200);
+    seen.push(...r.body.items.map((m: { id: string }) => m.id));
+    cursor = r.body.nextCursor;
+    pages++;
+  } while (cursor);
+  t.is(pages, 3);
+  t.deepEqual(seen, [...ids].reverse(), 'newest first, each once');
+
+  const invited = await api.get('/v1/members?status=invited', { token: org.apiKey });
+  t.true(invited.body.items.every((m: { status: string }) => m.status === 'invited'));
+  t.true(invited.body.items.length >= 5);
+  const none = await api.get('/v1/members?status=active,removed', { token: org.apiKey });
+  t.deepEqual(none.body.items, []);
+  t.deepEqual(problemOf(await api.get('/v1/members?status=sleeping', { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  t.deepEqual(problemOf(await api.get('/v1/members?cursor=garbage', { token: org.apiKey })), { status: 400, type: 'cursor-invalid', contentType: problem });
+});
+
+test('an admin registers a card, changes the role, resends the invitation; removal revokes the card and the history tells it all', async (t) => {
+  const { api, org } = world;
+  const cards = await api.post(`/v1/sites/${org.siteId}/cards`, { cards: [{ number: `N${tag()}` }, { number: `N${tag()}` }] }, { token: org.apiKey });
+  t.is(cards.status, 201, cards.text);
+  const [card, spare] = cards.body.items;
+  t.regex(card.qr, /^[\w-]{20,}$/, 'a printable QR payload was generated');
+
+  const m = await world.member();
+  const registered = await api.post(`/v1/members/${m.id}/cards`, { cardNumber: card.number }, { token: org.apiKey });
+  t.deepEqual(registered.body, { decision: 'enrolled', reason: null, cardNumber: card.number });
+  const taken = await api.post(`/v1/members/${(await world.member()).id}/cards`, { cardNumber: card.number }, { token: org.apiKey });
+  t.deepEqual(taken.body, { decision: 'rejected', reason: 'card_already_assigned', cardNumber: card.number });
+
+  const detail = await waitFor('the member active', async () => {
+    const r: Reply = await api.get(`/v1/members/${m.id}`, { token: org.apiKey });
+    return r.body.status === 'active' ? r : undefined;
+  });
+  t.like(detail.body, { card: { number: card.number, state: 'assigned', accessGranted: true }, lifecycle: { status: 'active', card: { method: 'admin', pin: null } } });
+
+  const promoted = await api.patch(`/v1/members/${m.id}`, { role: 'admin' }, { token: org.apiKey });
+  t.is(promoted.status, 200);
+  t.is(promoted.body.role, 'admin');
+  t.deepEqual(problemOf(await api.patch(`/v1/members/${m.id}`, { role: 'owner' }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+
+  const replaced = await api.post(`/v1/members/${m.id}/cards`, { cardNumber: spare.number, replace: true }, { token: org.apiKey });
+  t.is(replaced.body.decision, 'enrolled');
+
+  const resend = await api.post(`/v1/members/${m.id}/invitation/resend`, undefined, { token: org.apiKey });
+  t.deepEqual(problemOf(resend), { status: 409, type: 'password-already-set', contentType: problem });
+
+  const removed = await api.delete(`/v1/members/${m.id}?reason=left%20the%20company`, { token: org.apiKey });
+  t.is(removed.status, 202, removed.text);
+  t.deepEqual(removed.body, { id: m.id, status: 'removed' });
+  t.is((await api.get(`/v1/members/${m.id}`, { token: org.apiKey })).body.status, 'removed');
+
+  const history = await waitFor('the offboarding in the history', async () => {
+    const r = await api.get(`/v1/members/${m.id}/history`, { token: org.apiKey });
+    return r.body.items.some((e: { type: string }) => e.type === 'member.removed') ? r.body.items : undefined;
+  });
+  const types = history.map((e: { type: string }) => e.type);
+  for (const step of ['member.invited', 'account.password_created', 'card.registered', 'access.card_granted', 'member.role_changed', 'card.replaced', 'member.removal_requested', 'access.card_revoked', 'access.wifi_revoked', 'member.removed']) {
+    t.true(types.includes(step), `${step} in ${types.join(', ')}`);
+  }
+  t.deepEqual(history.map((e: { id: number }) => e.id), [...history.map((e: { id: number }) => e.id)].sort((a: number, b: number) => a - b), 'oldest first');
+  t.true(history.find((e: { type: string }) => e.type === 'member.invited').actor.startsWith('api-key:'));
+
+  const after = await api.get(`/v1/members/${m.id}`, { token: org.apiKey });
+  t.like(after.body, { status: 'removed', card: { number: spare.number, state: 'revoked', accessGranted: false }, lifecycle: null });
+
+  const audit = await api.get(`/v1/audit?memberId=${m.id}&type=access.`, { token: org.apiKey });
+  t.true(audit.body.items.length >= 2);
+  t.true(audit.body.items.every((e: { type: string }) => e.type.startsWith('access.')));
+  const csv = await api.get(`/v1/audit?memberId=${m.id}&format=csv`, { token: org.apiKey });
+  t.regex(csv.headers.get('content-type')!, /^text\/csv/);
+  const lines = csv.text.trim().split('\n');
+  t.is(lines[0], 'id,occurred_at,type,actor,member_id,workflow_id,workflow_run_id,data');
+  t.is(lines.length, history.length + 1);
+});
+
+test('the last admin is neither removed nor demoted over the API; with a second admin they can be', async (t) => {
+  const { api } = world;
+  const org = await world.newOrganization();
+  const session = await world.adminSession(org);
+  t.deepEqual(problemOf(await api.patch(`/v1/members/${org.adminMemberId}`, { role: 'user' }, { token: org.apiKey })), { status: 409, type: 'last-admin', contentType: problem });
+  t.deepEqual(problemOf(await api.delete(`/v1/members/${org.adminMemberId}`, { token: session })), { status: 409, type: 'last-admin', contentType: problem });
+  const second = await api.post('/v1/members', { email: `second-${tag()}@acme.test`, role: 'admin' }, { token: org.apiKey });
+  t.is(second.status, 201);
+  const demoted = await api.patch(`/v1/members/${org.adminMemberId}`, { role: 'user' }, { token: org.apiKey });
+  t.is(demoted.status, 200, demoted.text);
+  t.is(demoted.body.role, 'user');
+  // Demoted, the same session no longer opens admin routes.
+  t.deepEqual(problemOf(await api.get('/v1/members', { token: session })), { status: 403, type: 'forbidden', contentType: problem });
+});
+
+test('auth: no key, a wrong key, a member session on admin routes, and another organisation\'s ids', async (t) => {
+  const { api, org } = world;
+  const none = await api.get('/v1/members');
+  t.deepEqual(problemOf(none), { status: 401, type: 'unauthenticated', contentType: problem });
+  t.is(none.headers.get('www-authenticate'), 'Bearer');
+  t.deepEqual(problemOf(await api.get('/v1/members', { token: 'mo_not-a-key' })), { status: 401, type: 'invalid-credentials', contentType: problem });
+  t.deepEqual(problemOf(await api.get('/v1/members', { headers: { Authorization: 'Basic abc' } })), { status: 401, type: 'unauthenticated', contentType: problem });
+
+  const user = await world.member();
+  t.deepEqual(problemOf(await api.get('/v1/members', { token: user.token })), { status: 403, type: 'forbidden', contentType: problem });
+  t.deepEqual(problemOf(await api.delete(`/v1/members/${user.id}`, { token: user.token })), { status: 403, type: 'forbidden', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/sites', { name: 'Nope' }, { token: user.token })), { status: 403, type: 'forbidden', contentType: problem });
+  // An API key is not a member.
+  t.deepEqual(problemOf(await api.get('/v1/me', { token: org.apiKey })), { status: 403, type: 'forbidden', contentType: problem });
+
+  const admin = await world.adminSession();
+  const asAdmin = await api.get(`/v1/members/${user.id}`, { token: admin });
+  t.is(asAdmin.status, 200);
+  const invitedByAdmin = await api.post('/v1/members', { email: `by-admin-${tag()}@acme.test` }, { token: admin });
+  t.is(invitedByAdmin.status, 201);
+  const history = await api.get(`/v1/members/${invitedByAdmin.body.id}/history`, { token: admin });
+  t.is(history.body.items[0].actor, `member:${org.adminMemberId}`);
+
+  const other = await world.newOrganization();
+  for (const [method, path] of [
+    ['GET', `/v1/members/${user.id}`],
+    ['PATCH', `/v1/members/${user.id}`],
+    ['DELETE', `/v1/members/${user.id}`],
+    ['GET', `/v1/members/${user.id}/history`],
+    ['POST', `/v1/members/${user.id}/invitation/resend`],
+    ['POST', `/v1/members/${user.id}/cards`],
+    ['GET', `/v1/sites/${org.siteId}`],
+    ['POST', `/v1/sites/${org.siteId}/door-controllers`],
+    ['POST', `/v1/sites/${org.siteId}/cards`],
+  ] as const) {
+    const body = method === 'PATCH' ? { role: 'admin' } : path.endsWith('/cards') && path.includes('members') ? { cardNumber: 'X1' } : path.endsWith('/cards') ? { cards: [{ number: 'X1' }] } : path.endsWith('controllers') ? { name: 'x' } : undefined;
+    const reply = await api.call(method, path, { token: other.apiKey, ...(body ? { body } : {}) });
+    t.is(reply.status, 404, `${method} ${path} from another organisation: ${reply.text}`);
+  }
+  const theirList = await api.get('/v1/members', { token: other.apiKey });
+  t.false(theirList.body.items.some((m: { id: string }) => m.id === user.id));
+  t.not((await api.get(`/v1/members/${user.id}`, { token: org.apiKey })).body.status, 'removed', 'the other organisation\'s DELETE changed nothing');
+});
+
+test('sites: create, list, door controllers with a secret shown once, card stock all-or-nothing', async (t) => {
+  const { api } = world;
+  const org = await world.newOrganization();
+  const site = await api.post('/v1/sites', { name: 'Lyon Part-Dieu', timeZone: 'Europe/Paris', wifiSsid: 'Acme-Lyon' }, { token: org.apiKey });
+  t.is(site.status, 201, site.text);
+  t.like(site.body, { name: 'Lyon Part-Dieu', timeZone: 'Europe/Paris', wifiSsid: 'Acme-Lyon', accessListVersion: 0 });
+  t.deepEqual(problemOf(await api.post('/v1/sites', { name: 'Lyon Part-Dieu' }, { token: org.apiKey })), { status: 409, type: 'site-exists', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/sites', { name: 'X', timeZone: 'Mars/Olympus' }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  const sites = await api.get('/v1/sites', { token: org.apiKey });
+  t.deepEqual(sites.body.items.map((s: { name: string }) => s.name), ['Lyon Part-Dieu', 'Paris HQ']);
+
+  const controller = await api.post(`/v1/sites/${site.body.id}/door-controllers`, { name: 'Main entrance' }, { token: org.apiKey });
+  t.is(controller.status, 201);
+  t.regex(controller.body.secret, /^dcs_[\w-]{40,}$/);
+  t.is(controller.headers.get('cache-control'), 'no-store');
+  const listed = await api.get(`/v1/sites/${site.body.id}/door-controllers`, { token: org.apiKey });
+  t.deepEqual(listed.body.items.map((c: { id: string }) => c.id), [controller.body.id]);
+  t.false(JSON.stringify(listed.body).includes(controller.body.secret), 'the secret is never shown again');
+  const [stored] = await world.orm.em.fork().execute<{ secret_ciphertext: string }[]>('select secret_ciphertext from door_controller where id = ?', [controller.body.id]);
+  t.false(stored!.secret_ciphertext.includes(controller.body.secret.slice(4)), 'stored encrypted');
+
+  const number = `L${tag()}`;
+  const added = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number, qr: `printed-${number}` }] }, { token: org.apiKey });
+  t.deepEqual(added.body.items.map((c: { number: string; qr: string; state: string }) => [c.number, c.qr, c.state]), [[number, `printed-${number}`, 'stock']]);
+  const clash = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}` }, { number }] }, { token: org.apiKey });
+  t.deepEqual(problemOf(clash), { status: 409, type: 'card-exists', contentType: problem });
+  t.deepEqual(clash.body.numbers, [number]);
+  const stock = await api.get(`/v1/sites/${site.body.id}/cards?state=stock`, { token: org.apiKey });
+  t.is(stock.body.items.length, 1, 'nothing of the refused request was added');
+  t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: 'a' }, { number: 'a' }] }, { token: org.apiKey })), { status: 400, type: 'card-number-repeated', contentType: problem });
+});

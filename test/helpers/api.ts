@@ -1,0 +1,139 @@
+// The HTTP API as integrators meet it: a real app on a random port, a real worker, a fresh
+// database and an organisation with its API key; plus a small fetch wrapper and the steps that
+// turn an e-mailed invitation into a session.
+import { randomBytes } from 'node:crypto';
+import type { Scope } from './scope.ts';
+import type { Orm } from '../../db/orm.ts';
+import { resolveDurations, startLifecycle } from '../../domain/members/lifecycle.ts';
+import { createOrganization } from '../../domain/organizations/create-organization.ts';
+import { openMailbox, type CaughtMail } from '../../services/mail-catcher.ts';
+import { startApi } from './app.ts';
+import { migratedOrm } from './database.ts';
+import { testEnv } from './env.ts';
+import { defaultDurations } from './lifecycle.ts';
+import { startWorker, temporalClient, uniqueTaskQueue } from './temporal.ts';
+import { waitFor } from './wait.ts';
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is (with its own Content-Type header) instead of JSON. */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export function httpClient(base: string) {
+  async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const response = await fetch(base + path, { method, headers, body });
+    const text = await response.text();
+    const type = response.headers.get('content-type') ?? '';
+    return { status: response.status, headers: response.headers, text, body: /json/.test(type) && text ? JSON.parse(text) : text };
+  }
+  return {
+    url: base,
+    call,
+    get: <T = any>(path: string, o?: CallOptions) => call<T>('GET', path, o),
+    post: <T = any>(path: string, body?: unknown, o?: CallOptions) => call<T>('POST', path, { ...o, ...(body === undefined ? {} : { body }) }),
+    patch: <T = any>(path: string, body?: unknown, o?: CallOptions) => call<T>('PATCH', path, { ...o, body }),
+    delete: <T = any>(path: string, o?: CallOptions) => call<T>('DELETE', path, o),
+  };
+}
+export type HttpClient = ReturnType<typeof httpClient>;
+
+const mailbox = openMailbox(testEnv.mailDir);
+export const tag = () => randomBytes(4).toString('hex');
+
+export async function waitForMail(to: string, subject: RegExp, count = 1): Promise<CaughtMail[]> {
+  return waitFor(`${count} e-mail(s) to ${to} matching ${subject}`, async () => {
+    const mails = (await mailbox.list({ to })).filter((m) => subject.test(m.subject));
+    return mails.length >= count ? mails : undefined;
+  });
+}
+
+/** The token of the latest invitation link e-mailed to `email`. */
+export async function invitationToken(email: string, count = 1): Promise<string> {
+  const mails = await waitForMail(email, /invit|account|compte/i, count);
+  // The mailbox lists newest first.
+  const link = /\/invitations\/([^\s]+)/.exec(mails[0]!.text)?.[1];
+  if (!link) throw new Error(`no invitation link in: ${mails[0]!.text}`);
+  return decodeURIComponent(link);
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface ApiWorld {
+  orm: Orm;
+  url: string;
+  taskQueue: string;
+  api: HttpClient;
+  org: { organizationId: string; apiKey: string; siteId: string; adminMemberId: string; adminEmail: string };
+  /** Another organisation, for tenant-isolation checks. */
+  newOrganization(): Promise<ApiWorld['org']>;
+  /** Invites through the API and creates the password from the e-mailed link: a member session. */
+  member(options?: { role?: 'admin' | 'user'; siteId?: string; email?: string }): Promise<{ id: string; email: string; token: string }>;
+  /** An organisation's first admin, signed in (their lifecycle started as org:create does). */
+  adminSession(organization?: ApiWorld['org']): Promise<string>;
+}
+
+export async function apiWorld(t: Scope): Promise<ApiWorld> {
+  const { orm, url } = await migratedOrm(t);
+  const taskQueue = uniqueTaskQueue();
+  await startWorker(t, { orm, taskQueue });
+  const { url: base } = await startApi(t, { orm, taskQueue });
+  const api = httpClient(base);
+  const client = await temporalClient(t);
+
+  const newOrganization = async () => {
+    const adminEmail = `admin-${tag()}@acme.test`;
+    const created = await createOrganization(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail, adminName: 'Ada Admin', siteName: 'Paris HQ', actor: 'test' });
+    return { ...created, adminEmail };
+  };
+  const org = await newOrganization();
+  const adminTokens = new Map<string, string>();
+
+  const world: ApiWorld = {
+    orm,
+    url,
+    taskQueue,
+    api,
+    org,
+    newOrganization,
+    async member(options = {}) {
+      const email = options.email ?? `member-${tag()}@acme.test`;
+      const invited = await api.post('/v1/members', { email, name: `Member ${email.split('@')[0]}`, role: options.role ?? 'user', siteId: options.siteId ?? org.siteId, locale: 'en' }, { token: org.apiKey });
+      if (invited.status !== 201) throw new Error(`invite failed: ${invited.status} ${invited.text}`);
+      const accepted = await api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(email))}/accept`, { password: PASSWORD });
+      if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
+      return { id: invited.body.id, email, token: accepted.body.token };
+    },
+    async adminSession(o = org) {
+      const known = adminTokens.get(o.organizationId);
+      if (known) return known;
+      await startLifecycle(client, { memberId: o.adminMemberId, organizationId: o.organizationId, invitedBy: 'test', durations: resolveDurations(defaultDurations, null), taskQueue, label: o.adminEmail });
+      const accepted = await api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(o.adminEmail))}/accept`, { password: PASSWORD });
+      if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
+      adminTokens.set(o.organizationId, accepted.body.token);
+      return accepted.body.token as string;
+    },
+  };
+  return world;
+}
+
+/** Asserts the answer is a problem+json of this type and status. */
+export function problemOf(reply: Reply): { status: number; type: string; contentType: string | null } {
+  return { status: reply.status, type: String(reply.body?.type ?? '').replace('https://onboarding.example/problems/', ''), contentType: reply.headers.get('content-type') };
+}

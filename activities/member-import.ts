@@ -15,6 +15,8 @@ export interface LifecycleStarter {
   defaults: LifecycleDurations;
 }
 
+// Invitations of one import in flight at once: each waits mostly on PostgreSQL and Temporal.
+const IMPORT_CONCURRENCY = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycles: LifecycleStarter }) {
@@ -29,16 +31,16 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
       );
       const sites = await em.execute<{ id: string; name: string }[]>('select id, name from site where organization_id = ?', [head.organization_id]);
       const record = (rowId: number, outcome: 'created' | 'skipped' | 'failed', memberId: string | null, message: string | null) =>
-        em.execute('update member_import_row set outcome = ?, member_id = ?, message = ? where id = ?', [outcome, memberId, message, rowId]);
+        orm.em.fork().execute('update member_import_row set outcome = ?, member_id = ?, message = ? where id = ?', [outcome, memberId, message, rowId]);
 
-      for (const row of rows) {
+      const importRow = async (row: (typeof rows)[number]): Promise<void> => {
         Context.current().heartbeat(row.position);
         const parsed = ImportRow.parse(row.input);
         const wanted = parsed.siteId ?? parsed.site;
         const site = wanted ? sites.find((s) => s.id === wanted || (!UUID.test(wanted) && s.name.toLowerCase() === wanted.toLowerCase())) : undefined;
         if (wanted && !site) {
           await record(row.id, 'failed', null, `site: no site "${wanted}" in this organisation`);
-          continue;
+          return;
         }
         try {
           const invited = await inviteMember(
@@ -61,7 +63,22 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
             await record(row.id, 'failed', null, error.message);
           }
         }
+      };
+
+      // Rows of one address run in file order (the first one invites, the next are duplicates);
+      // different addresses are invited side by side.
+      const byAddress = new Map<string, typeof rows>();
+      for (const row of rows) {
+        const email = String((row.input as { email?: unknown } | null)?.email ?? '').trim().toLowerCase();
+        byAddress.set(email, [...(byAddress.get(email) ?? []), row]);
       }
+      const groups = [...byAddress.values()];
+      const work = async () => {
+        for (let group = groups.shift(); group; group = groups.shift()) {
+          for (const row of group) await importRow(row);
+        }
+      };
+      await Promise.all(Array.from({ length: IMPORT_CONCURRENCY }, work));
       const [left] = await em.execute<{ n: string }[]>('select count(*) as n from member_import_row where member_import_id = ? and outcome is null', [input.importId]);
       return { remaining: Number(left!.n) };
     },

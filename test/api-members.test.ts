@@ -230,3 +230,20 @@ test('sites: create, list, door controllers with a secret shown once, card stock
   t.is(stock.body.items.length, 1, 'nothing of the refused request was added');
   t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: 'a' }, { number: 'a' }] }, { token: org.apiKey })), { status: 400, type: 'card-number-repeated', contentType: problem });
 });
+
+test('an invitation whose lifecycle never started (Temporal was down) is started by the HR system\'s retry, which still hears 409', async (t) => {
+  const { api, org } = world;
+  const email = `lost-${tag()}@acme.test`;
+  // What a commit followed by an unreachable Temporal leaves: the row, no workflow.
+  const [row] = await world.orm.em.fork().execute<{ id: string }[]>(
+    `insert into member (id, organization_id, site_id, email, name, role, locale, status, created_at, updated_at)
+     values (gen_random_uuid(), ?, ?, ?, 'Lost Start', 'user', 'en', 'invited', now(), now()) returning id`,
+    [org.organizationId, org.siteId, email],
+  );
+  t.is((await api.get(`/v1/members/${row!.id}`, { token: org.apiKey })).body.lifecycle, null);
+  const retry = await api.post('/v1/members', { email }, { token: org.apiKey });
+  t.deepEqual(problemOf(retry), { status: 409, type: 'member-exists', contentType: problem });
+  t.is(retry.body.memberId, row!.id);
+  await waitForMail(email, /invites you/);
+  t.like((await api.get(`/v1/members/${row!.id}`, { token: org.apiKey })).body.lifecycle, { status: 'invited' });
+});

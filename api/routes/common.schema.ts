@@ -71,3 +71,13 @@ export const Lifecycle = z
     removal: z.object({ actor: z.string(), requestedAt: Timestamp }).nullable(),
   })
   .meta({ id: 'Lifecycle' });
+
+/** The workflow's enrollment result as the API shows it: `reason` always present, the card number when known. */
+export function enrollmentAnswer(
+  result: { decision: 'enrolled'; cardNumber: string } | { decision: 'rejected'; reason: string },
+  attempted: string | null,
+): z.infer<typeof EnrollmentResult> {
+  return result.decision === 'enrolled'
+    ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber }
+    : { decision: 'rejected', reason: result.reason as NonNullable<z.infer<typeof EnrollmentResult>['reason']>, cardNumber: attempted };
+}

@@ -4,7 +4,7 @@ import { getMember } from '../../domain/members/queries.ts';
 import { confirmCardUpdate, scanQrUpdate, stateQuery, wizardClosedSignal } from '../../workflows/member-lifecycle/messages.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { EnrollmentResult } from './common.schema.ts';
+import { EnrollmentResult, enrollmentAnswer } from './common.schema.ts';
 import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, ScanQrBody } from './me.schema.ts';
 
 const tags = ['member'];
@@ -85,7 +85,7 @@ export function meRoutes(s: ApiServices) {
       },
       async ({ body, principal }, ctx) => {
         const result = await onLifecycle(principal.memberId, () => handle(principal.memberId).executeUpdate(scanQrUpdate, { args: [{ payload: body.payload, actor: principal.actor }] }));
-        ctx.body = result.decision === 'enrolled' ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber } : { decision: 'rejected', reason: result.reason, cardNumber: null };
+        ctx.body = enrollmentAnswer(result, null);
       },
     ),
   ];

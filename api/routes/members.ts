@@ -16,7 +16,7 @@ import {
 import type { LifecycleView } from '../../workflows/member-lifecycle/types.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { EnrollmentResult, IdParams } from './common.schema.ts';
+import { EnrollmentResult, enrollmentAnswer, IdParams } from './common.schema.ts';
 import {
   AuditPage,
   AuditQuery,
@@ -160,7 +160,7 @@ export function memberRoutes(s: ApiServices) {
         await member(principal.organizationId, params.id);
         const update = body.replace ? replaceCardUpdate : registerCardUpdate;
         const result = await onLifecycle(params.id, () => handle(params.id).executeUpdate(update, { args: [{ cardNumber: body.cardNumber, actor: principal.actor }] }));
-        ctx.body = result.decision === 'enrolled' ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber } : { decision: 'rejected', reason: result.reason, cardNumber: body.cardNumber };
+        ctx.body = enrollmentAnswer(result, body.cardNumber);
       },
     ),
     defineRoute(

@@ -45,14 +45,12 @@ const REMOVED_RUN_GRACE_MS = 30_000;
  */
 export async function inviteMember(deps: InviteMemberDeps, options: InviteMemberOptions): Promise<InvitedMember> {
   const email = options.email.trim().toLowerCase();
-  const { member, organization, reinvited } = await deps.em.transactional(async (em) => {
+  const { member, organization, reinvited, conflict } = await deps.em.transactional(async (em) => {
     const organization = await em.findOne(Organization, options.organizationId);
     if (!organization) throw new DomainError('organization_not_found', 'not_found', `organisation ${options.organizationId} does not exist`);
-    const site = await chooseSite(em, organization.id, options.siteId);
     const existing = await em.findOne(Member, { organization: organization.id, email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (existing && existing.status !== 'removed') {
-      throw new DomainError('member_exists', 'conflict', `${email} is already a member of this organisation`, { memberId: existing.id, status: existing.status });
-    }
+    if (existing && existing.status !== 'removed') return { member: existing, organization, reinvited: false, conflict: true };
+    const site = await chooseSite(em, organization.id, options.siteId);
     const fields = {
       site,
       name: options.name?.trim() || email.split('@')[0]!,
@@ -71,7 +69,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       type: existing ? 'member.reinvited' : 'member.invited',
       data: { email, role: member.role, locale: member.locale, siteId: site.id, ...(options.importId ? { importId: options.importId } : {}) },
     });
-    return { member, organization, reinvited: Boolean(existing) };
+    return { member, organization, reinvited: Boolean(existing), conflict: false };
   }).catch(async (error: unknown) => {
     // Two invitations of the same new address raced; the other one won.
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
@@ -79,6 +77,22 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
     throw new DomainError('member_exists', 'conflict', `${email} is already a member of this organisation`, { memberId: winner?.id, status: winner?.status });
   });
 
+  const start = () =>
+    startLifecycle(deps.client, {
+      memberId: member.id,
+      organizationId: organization.id,
+      invitedBy: options.actor,
+      durations: resolveDurations(deps.defaults, organization.lifecycleOverrides),
+      taskQueue: deps.taskQueue,
+      label: `${member.name} <${member.email}>`,
+      continueAsNewAfterEvents: deps.continueAsNewAfterEvents,
+    });
+  if (conflict) {
+    // The caller may be retrying an invitation whose lifecycle never started (Temporal was down
+    // when the row was committed): start it now, idempotently, then say the member exists.
+    if (!member.workflowRunId) await start();
+    throw new DomainError('member_exists', 'conflict', `${email} is already a member of this organisation`, { memberId: member.id, status: member.status });
+  }
   if (reinvited) {
     // The previous run may still be finishing its offboarding; the new run starts after it.
     await Promise.race([
@@ -86,15 +100,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       new Promise((resolve) => setTimeout(resolve, REMOVED_RUN_GRACE_MS).unref()),
     ]);
   }
-  const handle = await startLifecycle(deps.client, {
-    memberId: member.id,
-    organizationId: organization.id,
-    invitedBy: options.actor,
-    durations: resolveDurations(deps.defaults, organization.lifecycleOverrides),
-    taskQueue: deps.taskQueue,
-    label: `${member.name} <${member.email}>`,
-    continueAsNewAfterEvents: deps.continueAsNewAfterEvents,
-  });
+  const handle = await start();
   return { memberId: member.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, reinvited };
 }
 

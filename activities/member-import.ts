@@ -1,11 +1,12 @@
 // The bulk-invitation activities: each row is invited exactly as `POST /v1/members` would, and
-// its outcome written before the next one, so a retried batch carries on where it stopped.
+// its outcome written as soon as it is known, so a retried batch carries on where it stopped.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm.ts';
 import { DomainError } from '../domain/errors.ts';
-import { ImportRow } from '../domain/imports/member-import.ts';
+import { isUuid } from '../domain/ids.ts';
+import { importCounts, ImportRow } from '../domain/imports/member-import.ts';
 import { inviteMember } from '../domain/members/invite-member.ts';
 import type { LifecycleDurations } from '../workflows/member-lifecycle/types.ts';
 
@@ -17,7 +18,6 @@ export interface LifecycleStarter {
 
 // Invitations of one import in flight at once: each waits mostly on PostgreSQL and Temporal.
 const IMPORT_CONCURRENCY = 8;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycles: LifecycleStarter }) {
   return {
@@ -37,7 +37,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         Context.current().heartbeat(row.position);
         const parsed = ImportRow.parse(row.input);
         const wanted = parsed.siteId ?? parsed.site;
-        const site = wanted ? sites.find((s) => s.id === wanted || (!UUID.test(wanted) && s.name.toLowerCase() === wanted.toLowerCase())) : undefined;
+        const site = wanted ? sites.find((s) => s.id === wanted || (!isUuid(wanted) && s.name.toLowerCase() === wanted.toLowerCase())) : undefined;
         if (wanted && !site) {
           await record(row.id, 'failed', null, `site: no site "${wanted}" in this organisation`);
           return;
@@ -86,12 +86,8 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
     async finishMemberImport(input: { importId: string }): Promise<{ created: number; skipped: number; failed: number }> {
       const em = orm.em.fork();
       await em.execute('update member_import set finished_at = coalesce(finished_at, now()) where id = ?', [input.importId]);
-      const counts = await em.execute<{ outcome: string; n: string }[]>(
-        'select outcome, count(*) as n from member_import_row where member_import_id = ? group by outcome',
-        [input.importId],
-      );
-      const n = (o: string) => Number(counts.find((c) => c.outcome === o)?.n ?? 0);
-      return { created: n('created'), skipped: n('skipped'), failed: n('failed') };
+      const { created, skipped, failed } = await importCounts(em, input.importId);
+      return { created, skipped, failed };
     },
   };
 

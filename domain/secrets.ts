@@ -1,6 +1,7 @@
 // Everything derived from the deployment's SECRET_KEY: invitation-link signatures and the
 // encryption of secrets the platform must be able to read back (Wi-Fi passwords, door secrets).
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isUuid } from './ids.ts';
 
 export interface Secrets {
   /** `<tokenId>.<signature>`: what an invitation link carries. */
@@ -18,7 +19,6 @@ function subkey(secretKey: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secretKey, 'member-onboarding', purpose, 32));
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function createSecrets(secretKey: string): Secrets {
   const signing = subkey(secretKey, 'token-signature');
@@ -30,7 +30,7 @@ export function createSecrets(secretKey: string): Secrets {
     signToken: (tokenId) => `${tokenId}.${signature(tokenId)}`,
     verifyToken(token) {
       const [tokenId, given, ...rest] = token.split('.');
-      if (!tokenId || !given || rest.length || !UUID.test(tokenId)) return undefined;
+      if (!tokenId || !given || rest.length || !isUuid(tokenId)) return undefined;
       const expected = Buffer.from(signature(tokenId));
       const actual = Buffer.from(given);
       return actual.length === expected.length && timingSafeEqual(actual, expected) ? tokenId : undefined;

@@ -8,7 +8,8 @@ import { lifecycleHandle } from '../members/lifecycle.ts';
 import { createSession, type Session } from './sessions.ts';
 
 // Compared against when no account matches, so an unknown e-mail costs as long as a wrong password.
-const decoy = hashPassword('decoy password that matches nothing');
+// Made on first use, not when the module loads: every process importing the API pays otherwise.
+let decoy: Promise<string> | undefined;
 
 const invalid = () => new DomainError('invalid_credentials', 'unauthorized', 'the e-mail address or the password is wrong');
 
@@ -28,7 +29,7 @@ export async function login(
     input.organizationId ? [email, input.organizationId] : [email],
   );
   if (!accounts.length) {
-    await verifyPassword(input.password, await decoy);
+    await verifyPassword(input.password, await (decoy ??= hashPassword('decoy password that matches nothing')));
     throw invalid();
   }
   const opened = [];

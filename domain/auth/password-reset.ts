@@ -68,8 +68,11 @@ export async function confirmPasswordReset(
           and t.consumed_at is null and t.expires_at > now() and t.attempts < ? for update of t`,
       [email, RESET_CODE_TRIES],
     );
-    const given = Buffer.from(input.code.padEnd(6).slice(0, 6));
-    const match = tokens.find((t) => timingSafeEqual(Buffer.from(deps.secrets.codeFor(t.id)), given) && input.code.length === 6);
+    const given = Buffer.from(input.code);
+    const match = tokens.find((t) => {
+      const expected = Buffer.from(deps.secrets.codeFor(t.id));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
     if (!match) {
       // Every live code of the address pays for a wrong try, so spreading guesses gains nothing.
       if (tokens.length) await em.execute(`update auth_token set attempts = attempts + 1 where id in (${tokens.map(() => '?').join(', ')})`, tokens.map((t) => t.id));

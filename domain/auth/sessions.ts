@@ -1,15 +1,14 @@
 // Member sessions: `<token id>.<random secret>`, kept as an auth_token row holding only the
 // secret's SHA-256 (a 256-bit random secret needs no slow hash), so offboarding revokes them with
 // every other credential of the member.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberRole, MemberStatus } from '../../db/entities/index.ts';
+import { isUuid } from '../ids.ts';
 
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface Session {
   token: string;
@@ -38,7 +37,7 @@ export interface SessionMember {
 /** The member a session token belongs to, if it is live; undefined says nothing about why. */
 export async function resolveSession(em: EntityManager, token: string): Promise<SessionMember | undefined> {
   const [id, secret, ...rest] = token.split('.');
-  if (!id || !secret || rest.length || !UUID.test(id)) return undefined;
+  if (!id || !secret || rest.length || !isUuid(id)) return undefined;
   const [row] = await em.execute<{ secret_hash: string; member_id: string; organization_id: string; role: MemberRole; status: MemberStatus }[]>(
     `select t.secret_hash, m.id as member_id, m.organization_id, m.role, m.status
        from auth_token t join member m on m.id = t.member_id

@@ -4,10 +4,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 import type { Secrets } from '../secrets.ts';
 
 export const SIGNATURE_TOLERANCE_S = 300;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DoorControllerIdentity {
   doorControllerId: string;
@@ -36,7 +36,7 @@ export async function authenticateDoorController(
   const parts = Object.fromEntries(request.signature.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
   const at = Number(parts.t);
   const given = parts.v1 ?? '';
-  if (!UUID.test(request.controllerId) || !Number.isInteger(at) || !/^[0-9a-f]{64}$/i.test(given)) {
+  if (!isUuid(request.controllerId) || !Number.isInteger(at) || !/^[0-9a-f]{64}$/i.test(given)) {
     throw refused('door_signature_invalid', 'the signature is malformed: X-Signature must be t=<unix seconds>,v1=<64 hex digits>');
   }
   if (Math.abs(Date.now() / 1000 - at) > SIGNATURE_TOLERANCE_S) {

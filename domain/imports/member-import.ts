@@ -99,24 +99,27 @@ export interface ImportProgress {
   finishedAt: string | null;
 }
 
+/** How many rows came to each outcome so far. */
+export async function importCounts(em: EntityManager, importId: string): Promise<Record<ImportOutcome, number>> {
+  const counts = await em.execute<{ outcome: ImportOutcome | null; n: string }[]>(
+    'select outcome, count(*) as n from member_import_row where member_import_id = ? group by outcome',
+    [importId],
+  );
+  const count = (o: ImportOutcome) => Number(counts.find((c) => c.outcome === o)?.n ?? 0);
+  return { created: count('created'), skipped: count('skipped'), failed: count('failed') };
+}
+
 export async function importProgress(em: EntityManager, organizationId: string, importId: string): Promise<ImportProgress> {
   const [head] = await em.execute<{ id: string; total: number; created_at: Date; finished_at: Date | null }[]>(
     'select id, total, created_at, finished_at from member_import where id = ? and organization_id = ?',
     [importId, organizationId],
   );
   if (!head) throw new DomainError('import_not_found', 'not_found', `no import ${importId} in this organisation`);
-  const counts = await em.execute<{ outcome: ImportOutcome | null; n: string }[]>(
-    'select outcome, count(*) as n from member_import_row where member_import_id = ? group by outcome',
-    [importId],
-  );
-  const count = (o: ImportOutcome) => Number(counts.find((c) => c.outcome === o)?.n ?? 0);
+  const { created, skipped, failed } = await importCounts(em, importId);
   const errors = await em.execute<{ position: number; outcome: 'skipped' | 'failed'; message: string; member_id: string | null }[]>(
     `select position, outcome, message, member_id from member_import_row where member_import_id = ? and outcome in ('skipped', 'failed') order by position`,
     [importId],
   );
-  const created = count('created');
-  const skipped = count('skipped');
-  const failed = count('failed');
   return {
     id: head.id,
     status: head.finished_at ? 'finished' : 'running',

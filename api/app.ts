@@ -23,6 +23,7 @@ import { doorRoutes } from './routes/door.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
+import { organizationRoutes } from './routes/organization.ts';
 import { siteRoutes } from './routes/sites.ts';
 import type { ApiServices } from './services.ts';
 
@@ -48,6 +49,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
     ...healthRoutes(readiness),
     ...memberRoutes(services),
     ...siteRoutes(services),
+    ...organizationRoutes(services),
     ...authRoutes(services),
     ...meRoutes(services),
     ...doorRoutes(services),

@@ -14,7 +14,7 @@ import { temporalTarget } from '../services/temporal-connection.ts';
 import { loadConfigOrExit, runMain, CommandError } from './lib/cli.ts';
 import { withDatabase } from './lib/services.ts';
 
-const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris]';
+const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';
 
 const Args = z.object({
   name: z.string().trim().min(1, '--name is required').max(200),
@@ -26,6 +26,8 @@ const Args = z.object({
     .string()
     .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', '--time-zone must be an IANA time zone such as Europe/Paris')
     .optional(),
+  'brand-color': z.string().regex(/^#[0-9a-fA-F]{6}$/, '--brand-color must be a colour as #rrggbb').optional(),
+  'logo-url': z.url({ protocol: /^https$/, message: '--logo-url must be an https:// address' }).max(2000).optional(),
 });
 
 runMain(async () => {
@@ -39,6 +41,8 @@ runMain(async () => {
         site: { type: 'string' },
         locale: { type: 'string' },
         'time-zone': { type: 'string' },
+        'brand-color': { type: 'string' },
+        'logo-url': { type: 'string' },
       },
       strict: true,
     }));
@@ -61,6 +65,8 @@ runMain(async () => {
         adminLocale: args.locale,
         siteName: args.site,
         siteTimeZone: args['time-zone'],
+        brandColor: args['brand-color'],
+        logoUrl: args['logo-url'],
         actor: 'cli:org-create',
       });
       const adminLifecycle = await startAdminLifecycle(config, created, args['admin-email']);

@@ -17,7 +17,7 @@ const orgCreate = (databaseUrl: string, args: string[], env: NodeJS.ProcessEnv =
 
 test('org:create makes an organisation, its admin and site, and prints one JSON line with a key stored only hashed', async (t) => {
   const url = await createEmptyDatabase();
-  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'Office.Manager@Acme.test', '--site', 'Paris HQ', '--locale', 'en']);
+  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'Office.Manager@Acme.test', '--site', 'Paris HQ', '--locale', 'en', '--brand-color', '#0F766E', '--logo-url', 'https://cdn.acme.test/logo.png']);
   t.is(result.status, 0, result.stderr);
   const lines = result.stdout.trim().split('\n');
   t.is(lines.length, 1);
@@ -35,6 +35,8 @@ test('org:create makes an organisation, its admin and site, and prints one JSON 
     locale: 'en',
     status: 'invited',
   });
+  const organization = await query(url, 'select name, brand_color, logo_url from organization where id = $1', [out.organizationId]);
+  t.deepEqual(organization.rows[0], { name: 'Acme', brand_color: '#0f766e', logo_url: 'https://cdn.acme.test/logo.png' });
   const site = await query(url, 'select name, organization_id from site where id = $1', [out.siteId]);
   t.is(site.rows[0]!.name, 'Paris HQ');
 
@@ -57,6 +59,8 @@ test('org:create refuses bad arguments with a usage line and writes nothing', as
     ['--admin-email', 'a@acme.test', '--site', 'HQ'],
     ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--time-zone', 'Mars/Olympus'],
     ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--bogus'],
+    ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--brand-color', 'teal'],
+    ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--logo-url', 'http://acme.test/logo.png'],
   ]) {
     const result = orgCreate(url, args);
     t.is(result.status, 1, args.join(' '));

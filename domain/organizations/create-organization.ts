@@ -9,6 +9,9 @@ export interface CreateOrganizationOptions {
   adminLocale?: MemberLocale;
   siteName: string;
   siteTimeZone?: string;
+  /** #rrggbb and an https:// logo for the e-mails' header; PATCH /v1/organization changes them later. */
+  brandColor?: string;
+  logoUrl?: string;
   actor: string;
 }
 
@@ -23,7 +26,11 @@ export interface CreatedOrganization {
 export async function createOrganization(em: EntityManager, options: CreateOrganizationOptions): Promise<CreatedOrganization> {
   const key = generateApiKey();
   return em.transactional(async (tx) => {
-    const organization = tx.create(Organization, { name: options.name.trim() });
+    const organization = tx.create(Organization, {
+      name: options.name.trim(),
+      ...(options.brandColor ? { brandColor: options.brandColor.toLowerCase() } : {}),
+      logoUrl: options.logoUrl ?? null,
+    });
     const site = tx.create(Site, {
       organization,
       name: options.siteName.trim(),

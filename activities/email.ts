@@ -1,25 +1,40 @@
 // The e-mail outbox. The workflow decides *that* an e-mail goes out (its key: workflow id +
 // lifecycle + purpose + sequence); this activity writes one outbox row per recipient under that
-// key and sends each row at most once: a retry skips rows already sent. Secrets (invitation link,
-// Wi-Fi password) are resolved at send time and never stored in the row or the workflow history.
+// key (committed before anything is sent) and sends each row at most once: a retry skips rows
+// already sent, and the row lock makes a concurrent attempt wait and then see 'sent'.
+//
+// SMTP trouble: a 5xx refusal is final (row 'failed'); anything else is written on the row
+// (attempts, last_error) and thrown, so Temporal retries with backoff, until the e-mail has been
+// tried for `retryForMs`; then the row is 'failed' too and the workflow carries on.
+//
+// Secrets (invitation link, reset code, Wi-Fi password) are resolved at send time and never stored
+// in the row or the workflow history.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import type { MemberLocale } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { recordAudit } from '../domain/audit.ts';
+import { RESET_CODE_TTL_MS } from '../domain/auth/password-reset.ts';
+import { isUuid } from '../domain/ids.ts';
+import { importCounts } from '../domain/imports/member-import.ts';
 import type { Secrets } from '../domain/secrets.ts';
+import type { CommonEmailData, EmailTemplate, TemplateData } from '../mail/catalog.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
-import { renderEmail, type EmailContext, type EmailTemplate } from '../mail/render.ts';
+import type { EmailRenderer } from '../mail/render.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
+import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
 
 export interface EmailActivityDeps {
   orm: Orm;
   mailer: Mailer;
+  renderer: EmailRenderer;
   secrets: Secrets;
   wifi: WifiProvider;
   /** Where links in e-mails point (PUBLIC_URL). */
   publicUrl: string;
+  /** How long SMTP errors are retried before the e-mail is marked failed. */
+  mailRetryForMs: number;
 }
 
 export interface SendEmailInput {
@@ -30,6 +45,8 @@ export interface SendEmailInput {
   to: 'member' | 'admins';
   template: EmailTemplate;
   data?: Record<string, unknown>;
+  /** Stop retrying sooner than SMTP_RETRY_FOR: an e-mail that is useless late (a 15-minute code). */
+  giveUpAfterMs?: number;
 }
 
 interface Recipient {
@@ -41,12 +58,15 @@ interface Recipient {
 
 interface OutboxRow {
   id: string;
-  key: string;
   to_address: string;
   status: 'pending' | 'sent' | 'failed';
 }
 
-export function createEmailActivities({ orm, mailer, secrets, wifi, publicUrl }: EmailActivityDeps) {
+type Outcome = 'sent' | 'failed' | { retry: unknown };
+
+const IMPORT_PROBLEMS_SHOWN = 20;
+
+export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, publicUrl, mailRetryForMs }: EmailActivityDeps) {
   const domain = new URL(publicUrl).hostname || 'localhost';
 
   async function recipients(em: EntityManager, input: SendEmailInput): Promise<Recipient[]> {
@@ -60,82 +80,176 @@ export function createEmailActivities({ orm, mailer, secrets, wifi, publicUrl }:
     );
   }
 
-  async function context(em: EntityManager, input: SendEmailInput, recipient: Recipient): Promise<EmailContext> {
-    const [about] = await em.execute<{ name: string; email: string; organization: string; site: string | null; time_zone: string | null }[]>(
-      `select m.name, m.email, o.name as organization, s.name as site, s.time_zone
+  /** Who did it, in words: a member's name, an API key's name, or the actor id as recorded. */
+  async function actorName(em: EntityManager, actor: string): Promise<string> {
+    const [kind, id] = actor.split(/:(.*)/s);
+    if (!id || !isUuid(id)) return actor;
+    if (kind === 'member') {
+      const [row] = await em.execute<{ name: string }[]>('select name from member where id = ?', [id]);
+      if (row) return row.name;
+    }
+    if (kind === 'api-key') {
+      const [row] = await em.execute<{ name: string }[]>('select name from api_key where id = ?', [id]);
+      if (row) return `${row.name} (API)`;
+    }
+    return actor;
+  }
+
+  async function common(em: EntityManager, input: SendEmailInput, recipient: Recipient): Promise<CommonEmailData> {
+    const [about] = await em.execute<
+      { name: string; email: string; organization: string; brand_color: string; logo_url: string | null; site: string | null; time_zone: string | null }[]
+    >(
+      `select m.name, m.email, o.name as organization, o.brand_color, o.logo_url, s.name as site, s.time_zone
          from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?`,
       [input.memberId],
     );
-    const data = input.data ?? {};
-    const ctx: EmailContext = {
-      locale: recipient.locale,
-      recipientName: recipient.name,
-      member: { name: about!.name, email: about!.email },
-      organization: { name: about!.organization },
-      site: about!.site ? { name: about!.site } : undefined,
-      cardEnrollmentUrl: `${publicUrl}/me/card-enrollment`,
-      pin: typeof data.pin === 'string' ? data.pin : undefined,
-      cardNumber: typeof data.cardNumber === 'string' ? data.cardNumber : undefined,
-      report: (data.report as Record<string, unknown> | undefined) ?? undefined,
+    if (!about) throw new Error(`member ${input.memberId} not found`);
+    return {
+      recipient: { name: recipient.name, email: recipient.email },
+      audience: input.to === 'admins' || input.template === 'import_finished' ? 'admin' : 'member',
+      member: { name: about.name, email: about.email },
+      organization: { name: about.organization, brandColor: about.brand_color, logoUrl: about.logo_url },
+      site: about.site ? { name: about.site } : null,
+      timeZone: about.time_zone ?? 'UTC',
+      homeUrl: publicUrl,
     };
-    if (typeof data.invitationTokenId === 'string') {
-      ctx.invitationUrl = `${publicUrl}/invitations/${encodeURIComponent(secrets.signToken(data.invitationTokenId))}`;
-      // In the site's local time: that is where the member reads it.
-      const timeZone = about!.time_zone ?? 'UTC';
-      ctx.invitationExpiresAt = `${new Date(String(data.invitationExpiresAt)).toLocaleString(recipient.locale === 'en' ? 'en-GB' : 'fr-FR', {
-        dateStyle: 'long',
-        timeStyle: 'short',
-        timeZone,
-      })} (${timeZone})`;
+  }
+
+  /** What this e-mail says beyond the common part, read at send time. */
+  async function specific(em: EntityManager, input: SendEmailInput): Promise<TemplateData[EmailTemplate]> {
+    const data = input.data ?? {};
+    const memberUrl = `${publicUrl}/admin/members/${input.memberId}`;
+    const enrollmentUrl = `${publicUrl}/me/card-enrollment`;
+    const invitation = () => ({
+      url: `${publicUrl}/invitations/${encodeURIComponent(secrets.signToken(String(data.invitationTokenId)))}`,
+      expiresAt: String(data.invitationExpiresAt),
+    });
+    switch (input.template) {
+      case 'invitation':
+      case 'invitation_reminder':
+        return { invitation: invitation() };
+      case 'invitation_expired': {
+        const [token] = await em.execute<{ expires_at: Date | null }[]>(
+          `select max(expires_at) as expires_at from auth_token where member_id = ? and purpose = 'invitation'`,
+          [input.memberId],
+        );
+        return { invitation: { expiredAt: new Date(token?.expires_at ?? Date.now()).toISOString() }, memberUrl };
+      }
+      case 'card_instructions':
+      case 'card_reminder': {
+        const [member] = await em.execute<{ enrollment_pin: string | null }[]>('select enrollment_pin from member where id = ?', [input.memberId]);
+        const pin = typeof data.pin === 'string' ? data.pin : (member?.enrollment_pin ?? null);
+        if (input.template === 'card_instructions' && !pin) throw new Error('card instructions without an enrollment PIN');
+        return { card: { pin: pin!, enrollmentUrl } };
+      }
+      case 'card_overdue':
+        return { memberUrl };
+      case 'access_active':
+        return { card: { number: String(data.cardNumber) }, wifi: (await wifi.credentials(input.memberId)) ?? null };
+      case 'password_reset':
+        return { reset: { code: secrets.codeFor(String(data.resetTokenId)), minutes: RESET_CODE_TTL_MS / 60_000 } };
+      case 'removal_notice': {
+        const [member] = await em.execute<{ removed_at: Date | null }[]>('select removed_at from member where id = ?', [input.memberId]);
+        return { removal: { at: new Date(member?.removed_at ?? Date.now()).toISOString() } };
+      }
+      case 'offboarding_report': {
+        const report = data.report as OffboardingReport;
+        return {
+          report: {
+            removedBy: await actorName(em, report.removedBy),
+            reason: report.reason,
+            statusBefore: report.statusBefore,
+            requestedAt: report.requestedAt,
+            completedAt: report.completedAt || new Date().toISOString(),
+            card: report.card ? { number: report.card.number } : null,
+            wifiRevoked: report.wifi.revoked,
+            credentialsRevoked: report.credentialsRevoked,
+            memberNotified: report.emails.member > 0,
+          },
+          memberUrl,
+        };
+      }
+      case 'import_finished': {
+        const importId = String(data.importId);
+        const [head] = await em.execute<{ total: number; created_at: Date; finished_at: Date | null }[]>(
+          'select total, created_at, finished_at from member_import where id = ?',
+          [importId],
+        );
+        if (!head) throw new Error(`import ${importId} not found`);
+        const counts = await importCounts(em, importId);
+        const problems = await em.execute<{ position: number; input: Record<string, unknown>; outcome: string; message: string | null }[]>(
+          `select position, input, outcome, message from member_import_row
+            where member_import_id = ? and outcome in ('skipped', 'failed') order by position limit ?`,
+          [importId, IMPORT_PROBLEMS_SHOWN],
+        );
+        return {
+          import: {
+            total: head.total,
+            ...counts,
+            startedAt: new Date(head.created_at).toISOString(),
+            finishedAt: new Date(head.finished_at ?? Date.now()).toISOString(),
+            url: `${publicUrl}/admin/imports/${importId}`,
+            problems: problems.map((p) => ({
+              position: p.position,
+              email: typeof p.input.email === 'string' ? p.input.email : '',
+              skipped: p.outcome === 'skipped',
+              message: p.message ?? '',
+            })),
+            moreProblems: Math.max(0, counts.skipped + counts.failed - problems.length),
+          },
+        };
+      }
     }
-    if (typeof data.resetTokenId === 'string') {
-      ctx.resetCode = secrets.codeFor(data.resetTokenId);
-      ctx.resetCodeMinutes = 15;
-    }
-    if (input.template === 'access_active') ctx.wifi = await wifi.credentials(input.memberId);
-    return ctx;
   }
 
   return {
     async sendEmail(input: SendEmailInput): Promise<{ sent: number; failed: number }> {
       const em = orm.em.fork();
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? null;
-      const workflowRunId = Context.current().info.workflowExecution?.runId ?? null;
+      const info = Context.current().info;
+      const workflowId = info.workflowExecution?.workflowId ?? null;
+      const workflowRunId = info.workflowExecution?.runId ?? null;
       const people = await recipients(em, input);
       let sent = 0;
       let failed = 0;
       for (const person of people) {
         const rowKey = input.to === 'member' ? input.key : `${input.key}/admin:${person.id}`;
-        const outcome = await em.transactional(async (tx) => {
-          await tx.execute(
-            `insert into email_outbox (id, key, organization_id, member_id, to_address, template, locale, data, status, attempts, created_at)
-             values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now()) on conflict (key) do nothing`,
-            [rowKey, input.organizationId, input.memberId, person.email, input.template, person.locale, JSON.stringify(input.data ?? {})],
-          );
-          // The row lock makes a concurrent attempt of the same activity wait, then see 'sent'.
-          const [row] = await tx.execute<OutboxRow[]>('select id, key, to_address, status from email_outbox where key = ? for update', [rowKey]);
+        await em.execute(
+          `insert into email_outbox (id, key, organization_id, member_id, to_address, template, locale, data, status, attempts, created_at)
+           values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now()) on conflict (key) do nothing`,
+          [rowKey, input.organizationId, input.memberId, person.email, input.template, person.locale, JSON.stringify(input.data ?? {})],
+        );
+        const outcome = await em.transactional(async (tx): Promise<Outcome> => {
+          const [row] = await tx.execute<OutboxRow[]>('select id, to_address, status from email_outbox where key = ? for update', [rowKey]);
           if (row!.status !== 'pending') return row!.status;
-          const rendered = renderEmail(input.template, await context(tx, input, person));
+          const data = { ...(await common(tx, input, person)), ...(await specific(tx, input)) };
+          const rendered = renderer.render(input.template, person.locale, data as never);
           const messageId = `<${createHash('sha256').update(rowKey).digest('hex').slice(0, 32)}@${domain}>`;
           let failure: string | undefined;
           try {
             await mailer.send({ to: row!.to_address, ...rendered, messageId });
           } catch (error) {
-            if (!(error instanceof PermanentMailError)) throw error;
-            failure = error.message;
+            failure = (error as Error).message;
+            const retryFor = Math.min(mailRetryForMs, input.giveUpAfterMs ?? Infinity);
+            const givingUp = error instanceof PermanentMailError || Date.now() - info.scheduledTimestampMs >= retryFor;
+            if (!givingUp) {
+              await tx.execute('update email_outbox set attempts = attempts + 1, last_error = ? where id = ?', [failure, row!.id]);
+              return { retry: error };
+            }
           }
-          if (failure) {
+          if (failure !== undefined) {
             await tx.execute(`update email_outbox set status = 'failed', attempts = attempts + 1, last_error = ? where id = ?`, [failure, row!.id]);
           } else {
             await tx.execute(`update email_outbox set status = 'sent', attempts = attempts + 1, message_id = ?, sent_at = now() where id = ?`, [messageId, row!.id]);
           }
           await recordAudit(tx, {
-            organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: failure ? 'email.failed' : 'email.sent',
-            data: { template: input.template, to: row!.to_address, outboxKey: rowKey, ...(failure ? { error: failure } : {}) },
+            organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
+            data: { template: input.template, to: row!.to_address, outboxKey: rowKey, ...(failure !== undefined ? { error: failure } : {}) },
             workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,
           });
-          return failure ? ('failed' as const) : ('sent' as const);
+          return failure !== undefined ? 'failed' : 'sent';
         });
+        // Thrown after the commit, so the row keeps the attempt and its error.
+        if (typeof outcome === 'object') throw outcome.retry;
         if (outcome === 'sent') sent++;
         if (outcome === 'failed') failed++;
       }

@@ -3,6 +3,7 @@
 import type { Orm } from '../db/orm.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { Mailer } from '../mail/mailer.ts';
+import type { EmailRenderer } from '../mail/render.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import { createEmailActivities } from './email.ts';
@@ -12,6 +13,9 @@ import { createLifecycleActivities } from './member-lifecycle.ts';
 export interface ActivityDeps {
   orm: Orm;
   mailer: Mailer;
+  renderer: EmailRenderer;
+  /** How long SMTP errors are retried before an e-mail is marked failed (SMTP_RETRY_FOR). */
+  mailRetryForMs: number;
   access: CardAccessProvider;
   wifi: WifiProvider;
   secrets: Secrets;

@@ -83,11 +83,27 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
       return { remaining: Number(left!.n) };
     },
 
-    async finishMemberImport(input: { importId: string }): Promise<{ created: number; skipped: number; failed: number }> {
+    /**
+     * Marks the import finished; `notify` names the administrator who started it (imports started
+     * with an API key have nobody to tell: the HR system reads the outcome from the API).
+     */
+    async finishMemberImport(input: { importId: string }): Promise<{
+      created: number;
+      skipped: number;
+      failed: number;
+      notify?: { organizationId: string; memberId: string };
+    }> {
       const em = orm.em.fork();
-      await em.execute('update member_import set finished_at = coalesce(finished_at, now()) where id = ?', [input.importId]);
+      const [head] = await em.execute<{ organization_id: string; actor: string }[]>(
+        'update member_import set finished_at = coalesce(finished_at, now()) where id = ? returning organization_id, actor',
+        [input.importId],
+      );
       const { created, skipped, failed } = await importCounts(em, input.importId);
-      return { created, skipped, failed };
+      const starter = /^member:(.+)$/.exec(head?.actor ?? '')?.[1];
+      const [admin] = starter
+        ? await em.execute<{ id: string }[]>(`select id from member where id = ? and organization_id = ? and role = 'admin' and status <> 'removed'`, [starter, head!.organization_id])
+        : [];
+      return { created, skipped, failed, ...(admin ? { notify: { organizationId: head!.organization_id, memberId: admin.id } } : {}) };
     },
   };
 

@@ -88,6 +88,8 @@ const EnvSchema = z.object({
   SMTP_URL: optional(smtpUrl),
   SMTP_CATCHER_PORT: port.default(1025),
   MAIL_FROM: z.string().min(3).default('Onboarding <onboarding@localhost>'),
+  // How long an e-mail is retried (with backoff) while the SMTP server fails; then it is marked failed.
+  SMTP_RETRY_FOR: duration('24h'),
 
   // Signs invitation links and encrypts stored secrets (Wi-Fi passwords, door-controller secrets).
   // `npm start` keeps a generated one under DATA_DIR when unset; production must set it.
@@ -165,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       catcher: e.SMTP_URL === undefined && e.NODE_ENV !== 'production',
       catcherPort: e.SMTP_CATCHER_PORT,
       from: e.MAIL_FROM,
+      retryForMs: e.SMTP_RETRY_FOR,
     },
     secretKey: e.SECRET_KEY,
     lifecycle: {

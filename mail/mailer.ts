@@ -24,7 +24,17 @@ export class PermanentMailError extends Error {
 }
 
 export function createMailer(options: { smtpUrl: string; from: string }): Mailer {
-  const transport = nodemailer.createTransport(options.smtpUrl);
+  // Pooled: a burst of invitations (a bulk import) reuses a few connections instead of opening one
+  // per e-mail. Short timeouts so that a stuck server fails the attempt and Temporal retries it,
+  // well inside the activity's own timeout. Settings in the URL's query win over these.
+  const transport = nodemailer.createTransport({
+    url: options.smtpUrl,
+    pool: true,
+    maxConnections: 5,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
   return {
     async send(email) {
       try {

@@ -1,144 +1,214 @@
-// A deliberately plain renderer: subject and text in French and English for every e-mail the
-// lifecycle sends. The MJML + Handlebars templates of issue #5 replace it behind this signature.
-export const EMAIL_TEMPLATES = [
-  'invitation',
-  'invitation_reminder',
-  'invitation_expired',
-  'card_instructions',
-  'card_reminder',
-  'card_overdue',
-  'access_active',
-  'removal_notice',
-  'offboarding_report',
-  'password_reset',
-] as const;
-export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+// Turns a template name, a language and the e-mail's data into {subject, html, text}.
+//
+// At load: each e-mail's MJML is put into the layout and compiled once, strictly (an MJML error is
+// a load error naming the file), and the resulting HTML becomes a Handlebars template; the
+// translations are read and checked (same keys in every language). Per send: Handlebars only,
+// which is what keeps a warm render far below a millisecond.
+//
+// MJML validates colours, so the layout uses two stand-in colours for the organisation's colour
+// and the text colour readable on it, swapped for Handlebars expressions after compiling.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import mjml2html from 'mjml';
+import YAML from 'yaml';
+import { projectRoot } from '../config/index.ts';
+import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailData, type EmailLocale, type EmailTemplate } from './catalog.ts';
 
-export interface EmailContext {
-  locale: 'fr' | 'en';
-  recipientName: string;
-  member: { name: string; email: string };
-  organization: { name: string };
-  site?: { name: string };
-  /** Present in the invitation e-mails: the single-use link to create a password. */
-  invitationUrl?: string;
-  invitationExpiresAt?: string;
-  cardEnrollmentUrl?: string;
-  pin?: string;
-  /** The password-reset code (6 digits) and how long it lasts. */
-  resetCode?: string;
-  resetCodeMinutes?: number;
-  cardNumber?: string;
-  wifi?: { ssid: string | null; username: string; password: string };
-  report?: Record<string, unknown>;
-}
+export const TEMPLATES_DIR = path.join(projectRoot, 'templates');
+
+const BRAND_COLOR_STAND_IN = /#010203/gi;
+const ON_BRAND_COLOR_STAND_IN = /#010204/gi;
+const CONTENT_SLOT = '<!-- content -->';
 
 export interface RenderedEmail {
   subject: string;
-  text: string;
   html: string;
+  text: string;
 }
 
-type Lines = (c: EmailContext) => { subject: string; body: string[] };
-
-const fr: Record<EmailTemplate, Lines> = {
-  invitation: (c) => ({
-    subject: `${c.organization.name} vous invite à créer votre compte`,
-    body: [`Bonjour ${c.recipientName},`, `${c.organization.name} vous invite. Créez votre mot de passe :`, c.invitationUrl!, `Ce lien est valable jusqu'au ${c.invitationExpiresAt}.`],
-  }),
-  invitation_reminder: (c) => ({
-    subject: `Rappel : créez votre compte ${c.organization.name}`,
-    body: [`Bonjour ${c.recipientName},`, `Votre invitation vous attend toujours :`, c.invitationUrl!, `Ce lien est valable jusqu'au ${c.invitationExpiresAt}.`],
-  }),
-  invitation_expired: (c) => ({
-    subject: `Invitation expirée : ${c.member.name}`,
-    body: [`Bonjour ${c.recipientName},`, `${c.member.name} (${c.member.email}) n'a pas créé son compte à temps : l'invitation a expiré. Vous pouvez la renvoyer.`],
-  }),
-  card_instructions: (c) => ({
-    subject: 'Enregistrez votre badge',
-    body: [`Bonjour ${c.recipientName},`, `Pour enregistrer votre badge, tapez ${c.pin} sur le lecteur à l'entrée puis présentez votre badge, ou scannez son QR code :`, `Enregistrer mon badge : ${c.cardEnrollmentUrl}`],
-  }),
-  card_reminder: (c) => ({
-    subject: 'Rappel : votre badge n’est pas encore enregistré',
-    body: [`Bonjour ${c.recipientName},`, `Enregistrer mon badge : ${c.cardEnrollmentUrl}`],
-  }),
-  card_overdue: (c) => ({
-    subject: `Badge non enregistré : ${c.member.name}`,
-    body: [`Bonjour ${c.recipientName},`, `${c.member.name} (${c.member.email}) n'a toujours pas enregistré son badge. Vous pouvez l'enregistrer pour ce membre.`],
-  }),
-  access_active: (c) => ({
-    subject: 'Votre accès est actif',
-    body: [`Bonjour ${c.recipientName},`, `Votre badge ${c.cardNumber} ouvre désormais les portes de ${c.site?.name ?? c.organization.name}.`, ...wifiLines(c, 'Wi-Fi', 'identifiant', 'mot de passe')],
-  }),
-  removal_notice: (c) => ({
-    subject: `Votre accès à ${c.organization.name} a été retiré`,
-    body: [`Bonjour ${c.recipientName},`, `Votre compte, votre badge et votre accès Wi-Fi chez ${c.organization.name} ont été désactivés.`],
-  }),
-  password_reset: (c) => ({
-    subject: `Votre code de réinitialisation : ${c.resetCode}`,
-    body: [`Bonjour ${c.recipientName},`, `Pour choisir un nouveau mot de passe ${c.organization.name}, saisissez ce code : ${c.resetCode}`, `Il est valable ${c.resetCodeMinutes} minutes. Si vous n'avez rien demandé, ignorez ce message.`],
-  }),
-  offboarding_report: (c) => ({
-    subject: `Départ de ${c.member.name} : rapport`,
-    body: [`Bonjour ${c.recipientName},`, `${c.member.name} (${c.member.email}) a été retiré.`, JSON.stringify(c.report, null, 2)],
-  }),
-};
-
-const en: Record<EmailTemplate, Lines> = {
-  invitation: (c) => ({
-    subject: `${c.organization.name} invites you to create your account`,
-    body: [`Hello ${c.recipientName},`, `${c.organization.name} invites you. Create your password:`, c.invitationUrl!, `This link is valid until ${c.invitationExpiresAt}.`],
-  }),
-  invitation_reminder: (c) => ({
-    subject: `Reminder: create your ${c.organization.name} account`,
-    body: [`Hello ${c.recipientName},`, `Your invitation is still waiting:`, c.invitationUrl!, `This link is valid until ${c.invitationExpiresAt}.`],
-  }),
-  invitation_expired: (c) => ({
-    subject: `Invitation expired: ${c.member.name}`,
-    body: [`Hello ${c.recipientName},`, `${c.member.name} (${c.member.email}) did not create their account in time: the invitation expired. You can resend it.`],
-  }),
-  card_instructions: (c) => ({
-    subject: 'Register your access card',
-    body: [`Hello ${c.recipientName},`, `To register your card, type ${c.pin} on the reader at the entrance and present your card, or scan its QR code:`, `Register my card: ${c.cardEnrollmentUrl}`],
-  }),
-  card_reminder: (c) => ({
-    subject: 'Reminder: your access card is not registered yet',
-    body: [`Hello ${c.recipientName},`, `Register my card: ${c.cardEnrollmentUrl}`],
-  }),
-  card_overdue: (c) => ({
-    subject: `Card not registered: ${c.member.name}`,
-    body: [`Hello ${c.recipientName},`, `${c.member.name} (${c.member.email}) still has not registered a card. You can register one on their behalf.`],
-  }),
-  access_active: (c) => ({
-    subject: 'Your access is active',
-    body: [`Hello ${c.recipientName},`, `Your card ${c.cardNumber} now opens the doors of ${c.site?.name ?? c.organization.name}.`, ...wifiLines(c, 'Wi-Fi', 'username', 'password')],
-  }),
-  removal_notice: (c) => ({
-    subject: `Your access to ${c.organization.name} was removed`,
-    body: [`Hello ${c.recipientName},`, `Your account, card and Wi-Fi access at ${c.organization.name} have been deactivated.`],
-  }),
-  password_reset: (c) => ({
-    subject: `Your password reset code: ${c.resetCode}`,
-    body: [`Hello ${c.recipientName},`, `To choose a new ${c.organization.name} password, enter this code: ${c.resetCode}`, `It is valid for ${c.resetCodeMinutes} minutes. If you did not ask for it, ignore this message.`],
-  }),
-  offboarding_report: (c) => ({
-    subject: `${c.member.name} was removed: report`,
-    body: [`Hello ${c.recipientName},`, `${c.member.name} (${c.member.email}) was removed.`, JSON.stringify(c.report, null, 2)],
-  }),
-};
-
-function wifiLines(c: EmailContext, wifi: string, user: string, password: string): string[] {
-  if (!c.wifi) return [];
-  return [`${wifi}${c.wifi.ssid ? ` « ${c.wifi.ssid} »` : ''} — ${user}: ${c.wifi.username}, ${password}: ${c.wifi.password}`];
+export interface EmailRenderer {
+  render<T extends EmailTemplate>(template: T, locale: EmailLocale, data: EmailData<T>): RenderedEmail;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+export class EmailTemplateError extends Error {
+  constructor(file: string, problem: string) {
+    super(`${file}: ${problem}`);
+    this.name = 'EmailTemplateError';
+  }
+}
 
-export function renderEmail(template: EmailTemplate, context: EmailContext): RenderedEmail {
-  const { subject, body } = (context.locale === 'en' ? en : fr)[template](context);
+type Strings = Map<string, Handlebars.TemplateDelegate>;
+type Root = Record<string, unknown> & { locale: EmailLocale; timeZone: string };
+
+/** Text readable on a background of `hex` (#rrggbb): dark on light colours, white on dark ones. */
+export function textColorOn(hex: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  const luminance = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  return luminance > 0.4 ? '#111827' : '#ffffff';
+}
+
+function flatten(value: unknown, prefix: string, into: Map<string, string>, file: string): void {
+  if (typeof value === 'string') {
+    into.set(prefix, value);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new EmailTemplateError(file, `${prefix || '(root)'} must be a string or a group of strings`);
+  }
+  for (const [key, child] of Object.entries(value)) flatten(child, prefix ? `${prefix}.${key}` : key, into, file);
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new EmailTemplateError(file, (error as Error).message);
+  }
+}
+
+export async function loadEmailRenderer(options: { dir?: string } = {}): Promise<EmailRenderer> {
+  const dir = options.dir ?? TEMPLATES_DIR;
+  // Two environments: HTML escapes every value, text (and subjects) keep them as they are.
+  const htmlEnv = Handlebars.create();
+  const textEnv = Handlebars.create();
+  const compileText = (source: string, file: string) => {
+    try {
+      Handlebars.parse(source);
+    } catch (error) {
+      throw new EmailTemplateError(file, (error as Error).message);
+    }
+    return textEnv.compile(source, { noEscape: true, strict: true });
+  };
+
+  // ---- translations ----------------------------------------------------------------------------
+  const strings = new Map<EmailLocale, Strings>();
+  const keysOf = new Map<EmailLocale, Set<string>>();
+  for (const locale of EMAIL_LOCALES) {
+    const file = path.join(dir, 'locales', `${locale}.yaml`);
+    const flat = new Map<string, string>();
+    let parsed: unknown;
+    try {
+      parsed = YAML.parse(await readText(file));
+    } catch (error) {
+      throw error instanceof EmailTemplateError ? error : new EmailTemplateError(file, (error as Error).message);
+    }
+    flatten(parsed, '', flat, file);
+    const compiled: Strings = new Map();
+    for (const [key, source] of flat) {
+      if (/[<>]/.test(source)) throw new EmailTemplateError(file, `${key} contains markup; translations are plain text`);
+      compiled.set(key, compileText(source, `${file} (${key})`));
+    }
+    strings.set(locale, compiled);
+    keysOf.set(locale, new Set(flat.keys()));
+  }
+  const [first, ...others] = EMAIL_LOCALES;
+  for (const locale of others) {
+    const missing = [...keysOf.get(first)!].filter((k) => !keysOf.get(locale)!.has(k));
+    const extra = [...keysOf.get(locale)!].filter((k) => !keysOf.get(first)!.has(k));
+    if (missing.length || extra.length) {
+      throw new EmailTemplateError(path.join(dir, 'locales', `${locale}.yaml`), `keys differ from ${first}.yaml: missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'}`);
+    }
+  }
+  for (const template of EMAIL_TEMPLATES) {
+    for (const part of ['subject', 'preview']) {
+      if (!keysOf.get(first)!.has(`${template}.${part}`)) throw new EmailTemplateError(path.join(dir, 'locales', `${first}.yaml`), `${template}.${part} is missing`);
+    }
+  }
+
+  // ---- helpers (both environments) ---------------------------------------------------------------
+  const translate = (segments: unknown[], options: Handlebars.HelperOptions): string => {
+    const root = options.data.root as Root;
+    const key = segments.map(String).join('');
+    const compiled = strings.get(root.locale)?.get(key);
+    if (!compiled) throw new Error(`no translation "${key}" in ${root.locale}`);
+    return compiled({ ...root, ...options.hash });
+  };
+  const formats = new Map<string, Intl.DateTimeFormat>();
+  const formatDate = (iso: unknown, options: Handlebars.HelperOptions): string => {
+    const root = options.data.root as Root;
+    const date = new Date(String(iso));
+    if (Number.isNaN(date.getTime())) throw new Error(`not a date: ${String(iso)}`);
+    const id = `${root.locale}|${root.timeZone}`;
+    let format = formats.get(id);
+    if (!format) {
+      format = new Intl.DateTimeFormat(root.locale === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: root.timeZone });
+      formats.set(id, format);
+    }
+    return `${format.format(date)} (${root.timeZone})`;
+  };
+  const helpers = (escape: (s: string) => string | Handlebars.SafeString) => ({
+    t: (...args: unknown[]) => escape(translate(args.slice(0, -1), args.at(-1) as Handlebars.HelperOptions)),
+    label: (...args: unknown[]) => {
+      const options = args.at(-1) as Handlebars.HelperOptions;
+      return escape(translate(args.slice(0, -1), options) + translate(['common.colon'], options));
+    },
+    date: (iso: unknown, options: Handlebars.HelperOptions) => escape(formatDate(iso, options)),
+  });
+  // Translations are plain text: escaped as a whole for HTML (their values included).
+  htmlEnv.registerHelper(helpers((s) => new Handlebars.SafeString(Handlebars.escapeExpression(s))));
+  textEnv.registerHelper(helpers((s) => s));
+
+  // ---- layouts and e-mails -----------------------------------------------------------------------
+  const layoutFile = path.join(dir, 'layout.mjml');
+  const layout = await readText(layoutFile);
+  if (!layout.includes(CONTENT_SLOT)) throw new EmailTemplateError(layoutFile, `has no ${CONTENT_SLOT} slot`);
+  const textLayoutFile = path.join(dir, 'layout.txt.hbs');
+  const textLayout = compileText(await readText(textLayoutFile), textLayoutFile);
+
+  const compiled = new Map<EmailTemplate, { html: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate }>();
+  await Promise.all(
+    EMAIL_TEMPLATES.map(async (template) => {
+      const mjmlFile = path.join(dir, 'emails', `${template}.mjml`);
+      const textFile = path.join(dir, 'emails', `${template}.txt.hbs`);
+      const source = layout.replace(CONTENT_SLOT, await readText(mjmlFile));
+      let html: string;
+      try {
+        // The layout's mj-include paths are relative to it; nothing outside the templates folder.
+        // No web fonts: MJML would link Google Fonts for Roboto, a third party every reader calls.
+        ({ html } = await mjml2html(source, { validationLevel: 'strict', filePath: layoutFile, ignoreIncludes: false, includePath: dir, keepComments: false, fonts: {} }));
+      } catch (error) {
+        // Line numbers count from the top of the layout, which holds this e-mail at its content slot.
+        throw new EmailTemplateError(mjmlFile, `${(error as Error).message.replace(/\s+/g, ' ').trim()} (lines counted in layout.mjml with this file in it)`);
+      }
+      html = html.replace(BRAND_COLOR_STAND_IN, '{{brand.color}}').replace(ON_BRAND_COLOR_STAND_IN, '{{brand.textColor}}');
+      try {
+        Handlebars.parse(html);
+      } catch (error) {
+        throw new EmailTemplateError(mjmlFile, (error as Error).message);
+      }
+      compiled.set(template, {
+        html: htmlEnv.compile(html, { strict: true }),
+        text: compileText(await readText(textFile), textFile),
+      });
+    }),
+  );
+
   return {
-    subject,
-    text: `${body.join('\n\n')}\n`,
-    html: `<!doctype html><html lang="${context.locale}"><body>${body.map((line) => `<p style="white-space:pre-wrap">${escapeHtml(line)}</p>`).join('')}</body></html>`,
+    render(template, locale, data) {
+      const entry = compiled.get(template);
+      const texts = strings.get(locale);
+      if (!entry || !texts) throw new Error(`no e-mail template ${template} in ${locale}`);
+      const root: Root = {
+        ...data,
+        locale,
+        brand: { color: data.organization.brandColor, textColor: textColorOn(data.organization.brandColor) },
+      };
+      try {
+        // A subject is one header line whatever the data holds.
+        root.subject = texts.get(`${template}.subject`)!(root).replace(/\s+/g, ' ').trim();
+        root.preview = texts.get(`${template}.preview`)!(root);
+        const text = textLayout(root, { partials: { content: entry.text } })
+          .replace(/[ \t]+$/gm, '')
+          .replace(/\n{3,}/g, '\n\n');
+        return { subject: root.subject as string, html: entry.html(root), text: text.trim() + '\n' };
+      } catch (error) {
+        // Strict Handlebars names the missing field; say which e-mail it was.
+        throw new Error(`${template} (${locale}): ${(error as { message?: string }).message ?? String(error)}`);
+      }
+    },
   };
 }

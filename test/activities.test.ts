@@ -22,7 +22,7 @@ let shared: Promise<Awaited<ReturnType<typeof build>>> | undefined;
 async function build() {
   const { orm, url } = await migratedOrm(scope);
   const org = await createOrganization(orm.em.fork(), { name: 'Acme', adminEmail: `admin-${tag()}@acme.test`, siteName: 'Paris', actor: 'test' });
-  const { deps, activities } = testActivities(scope, orm);
+  const { deps, activities } = await testActivities(scope, orm);
   return { orm, url, org, deps, activities };
 }
 const setup = () => (shared ??= build());
@@ -40,7 +40,7 @@ async function addMember(url: string, organizationId: string, siteId: string, ro
 
 /** An activity attempt as Temporal would run it, inside a workflow's context. */
 function attempt(attemptNumber = 1) {
-  const env = new MockActivityEnvironment({ attempt: attemptNumber, workflowExecution: { workflowId: 'member-test', runId: randomUUID() } });
+  const env = new MockActivityEnvironment({ attempt: attemptNumber, scheduledTimestampMs: Date.now(), workflowExecution: { workflowId: 'member-test', runId: randomUUID() } });
   return { run: <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => env.run(fn as never, ...args) as Promise<R> };
 }
 

@@ -247,3 +247,31 @@ test('an invitation whose lifecycle never started (Temporal was down) is started
   await waitForMail(email, /invites you/);
   t.like((await api.get(`/v1/members/${row!.id}`, { token: org.apiKey })).body.lifecycle, { status: 'invited' });
 });
+
+test("the organisation's colour and logo: checked when set, and in the header of the next e-mail", async (t) => {
+  const { api } = world;
+  const org = await world.newOrganization();
+  t.like((await api.get('/v1/organization', { token: org.apiKey })).body, { id: org.organizationId, brandColor: '#1d4ed8', logoUrl: null });
+
+  const badColour = await api.patch('/v1/organization', { brandColor: 'red' }, { token: org.apiKey });
+  t.deepEqual(problemOf(badColour), { status: 400, type: 'validation-failed', contentType: problem });
+  t.deepEqual(badColour.body.errors.map((e: { path: string }) => e.path), ['brandColor']);
+  const plainHttpLogo = await api.patch('/v1/organization', { logoUrl: 'http://example.org/logo.png' }, { token: org.apiKey });
+  t.deepEqual(badColour.status, plainHttpLogo.status);
+  t.deepEqual(plainHttpLogo.body.errors.map((e: { path: string }) => e.path), ['logoUrl']);
+  t.like((await api.get('/v1/organization', { token: org.apiKey })).body, { brandColor: '#1d4ed8' }, 'a refused change changes nothing');
+
+  const logoUrl = 'https://cdn.example.org/acme.png';
+  const changed = await api.patch('/v1/organization', { brandColor: '#FFD500', logoUrl }, { token: org.apiKey });
+  t.is(changed.status, 200, changed.text);
+  t.like(changed.body, { brandColor: '#ffd500', logoUrl });
+
+  const email = `brand-${tag()}@acme.test`;
+  t.is((await api.post('/v1/members', { email, siteId: org.siteId }, { token: org.apiKey })).status, 201);
+  const [mail] = await waitForMail(email, /vous invite/);
+  t.true(mail!.html!.includes(`src="${logoUrl}"`), 'the logo');
+  t.true(mail!.html!.includes('#ffd500'), 'the colour');
+
+  const history = await api.get('/v1/audit?type=organization.updated', { token: org.apiKey });
+  t.deepEqual(history.body.items.map((e: { data: unknown }) => e.data), [{ brandColor: '#ffd500', logoUrl }]);
+});

@@ -111,9 +111,9 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   await f.waitForState(member.memberId, 'awaiting_card', (v) => v.status === 'awaiting_card');
 
   await env.sleep(3 * DAY + 60_000);
-  await f.waitForMails(member.email, /badge n’est pas encore enregistré/, 1);
+  await f.waitForMails(member.email, /badge n'est pas encore enregistré/, 1);
   await env.sleep(7 * DAY);
-  await f.waitForMails(member.email, /badge n’est pas encore enregistré/, 2);
+  await f.waitForMails(member.email, /badge n'est pas encore enregistré/, 2);
   t.is((await f.state(member.memberId)).status, 'awaiting_card');
 
   await env.sleep(4 * DAY);

@@ -5,26 +5,35 @@ import type { ActivityDeps } from '../activities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { createMailer } from '../mail/mailer.ts';
+import { loadEmailRenderer, type EmailRenderer } from '../mail/render.ts';
 import { databaseCardAccess } from '../providers/access.ts';
 import { databaseWifi } from '../providers/wifi.ts';
 import type { LifecycleDurations } from '../workflows/member-lifecycle/types.ts';
 
-export function activityDeps(options: {
+export async function activityDeps(options: {
   orm: Orm;
   smtpUrl: string;
   mailFrom: string;
+  /** SMTP_RETRY_FOR. */
+  mailRetryForMs: number;
+  /** The e-mail templates, compiled; loaded (MJML compiled) here when not given. */
+  renderer?: EmailRenderer;
   secretKey: string;
   publicUrl: string;
   /** The client activities use to start member lifecycles (bulk imports). Connects on first use. */
   temporal: { connectionOptions: ConnectionOptions; namespace: string; taskQueue: string };
   lifecycleDefaults: LifecycleDurations;
-}): ActivityDeps & { close(): Promise<void> } {
+}): Promise<ActivityDeps & { close(): Promise<void> }> {
+  // First, so that a broken template stops the worker before it connects to anything.
+  const renderer = options.renderer ?? (await loadEmailRenderer());
   const secrets = createSecrets(options.secretKey);
   const mailer = createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom });
   const connection = Connection.lazy(options.temporal.connectionOptions);
   return {
     orm: options.orm,
     mailer,
+    renderer,
+    mailRetryForMs: options.mailRetryForMs,
     secrets,
     access: databaseCardAccess(),
     wifi: databaseWifi(options.orm, secrets),

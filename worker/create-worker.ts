@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { NativeConnection, Worker, type NativeConnectionOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerInterceptors } from '@temporalio/worker';
 import { projectRoot } from '../config/index.ts';
 import type { Activities } from '../activities/index.ts';
 
@@ -12,6 +12,7 @@ export interface WorkerOptions {
   activities: Activities;
   /** A pre-built bundle (tests build it once per run); otherwise the worker bundles workflows/ at start. */
   workflowBundlePath?: string;
+  interceptors?: WorkerInterceptors;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -22,6 +23,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       activities: options.activities,
+      interceptors: options.interceptors,
       ...(options.workflowBundlePath
         ? { workflowBundle: { codePath: options.workflowBundlePath } }
         : { workflowsPath, bundlerOptions: { ignoreModules: [] } }),

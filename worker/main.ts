@@ -23,10 +23,11 @@ runMain(async () => {
   Runtime.install({ logger: temporalLogger(logger) });
   const orm = await openOrm(config.database.url, { poolMax: config.database.poolMax });
   const target = temporalTarget(config);
-  const deps = activityDeps({
+  const deps = await activityDeps({
     orm,
     smtpUrl: config.mail.smtpUrl,
     mailFrom: config.mail.from,
+    mailRetryForMs: config.mail.retryForMs,
     secretKey: config.secretKey,
     publicUrl: config.http.publicUrl,
     temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },

@@ -9,7 +9,8 @@ const { sendEmail } = proxyActivities<Activities>({
 
 /**
  * An e-mail about a member's account that is not a lifecycle step (the password-reset code): sent
- * through the same outbox, retried by Temporal until the SMTP server takes it.
+ * through the same outbox, retried quickly (the code is short-lived) until the SMTP server takes
+ * it or `giveUpAfterMs` has passed.
  */
 export async function accountEmail(input: Omit<SendEmailInput, 'to'>): Promise<{ sent: number; failed: number }> {
   return sendEmail({ ...input, to: 'member' });

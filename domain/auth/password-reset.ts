@@ -43,7 +43,7 @@ export async function requestPasswordReset(
     await deps.client.workflow.start('accountEmail', {
       workflowId: `password-reset-${tokenId}`,
       taskQueue: deps.taskQueue,
-      args: [{ organizationId: account.organization_id, memberId: account.id, template: 'password_reset', key: `password-reset/${tokenId}`, data: { resetTokenId: tokenId } }],
+      args: [{ organizationId: account.organization_id, memberId: account.id, template: 'password_reset', key: `password-reset/${tokenId}`, data: { resetTokenId: tokenId }, giveUpAfterMs: RESET_CODE_TTL_MS }],
       staticSummary: 'Password-reset code',
     });
   }

@@ -118,10 +118,11 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
 
     onProgress('Starting the worker …');
     const secretKey = resolveSecretKey(config);
-    const deps = activityDeps({
+    const deps = await activityDeps({
       orm,
       smtpUrl: smtpUrl!,
       mailFrom: config.mail.from,
+      mailRetryForMs: config.mail.retryForMs,
       secretKey,
       publicUrl: config.http.publicUrl,
       temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Scope } from './scope.ts';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerInterceptors } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { Orm } from '../../db/orm.ts';
+import { loadEmailRenderer, type EmailRenderer } from '../../mail/render.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { testEnv } from './env.ts';
@@ -18,12 +19,23 @@ export const uniqueTaskQueue = () => `test-${randomUUID()}`;
 export const TEST_SECRET_KEY = 'test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const TEST_PUBLIC_URL = 'http://onboarding.test';
 
+/** What a test may change about the worker's e-mail: another SMTP server, a shorter retry window. */
+export interface TestMailOptions {
+  smtpUrl?: string;
+  retryForMs?: number;
+}
+
+// One compiled set of templates per test process: compiling is what start-up costs, not tests.
+let renderer: Promise<EmailRenderer> | undefined;
+
 /** The activities as a worker builds them, on the run's real SMTP catcher; the mailer closed after the test. */
-export function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activities') {
-  const deps = activityDeps({
+export async function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activities', mail: TestMailOptions = {}) {
+  const deps = await activityDeps({
     orm,
-    smtpUrl: testEnv.smtpUrl,
+    smtpUrl: mail.smtpUrl ?? testEnv.smtpUrl,
     mailFrom: 'Onboarding <onboarding@onboarding.test>',
+    mailRetryForMs: mail.retryForMs ?? 24 * 3_600_000,
+    renderer: await (renderer ??= loadEmailRenderer()),
     secretKey: TEST_SECRET_KEY,
     publicUrl: TEST_PUBLIC_URL,
     temporal: { connectionOptions: { address: testEnv.temporalAddress }, namespace: 'default', taskQueue },
@@ -61,13 +73,17 @@ function supervise(t: Scope, worker: Worker, after: () => Promise<void>): Runnin
 }
 
 /** A real worker on the shared server, with the run's prebuilt workflow bundle; stopped after the test. */
-export async function startWorker(t: Scope, options: { orm: Orm; taskQueue: string }): Promise<RunningWorker> {
+export async function startWorker(
+  t: Scope,
+  options: { orm: Orm; taskQueue: string; mail?: TestMailOptions; interceptors?: WorkerInterceptors },
+): Promise<RunningWorker> {
   const { worker, connection } = await createWorker({
     connectionOptions: { address: testEnv.temporalAddress },
     namespace: 'default',
     taskQueue: options.taskQueue,
-    activities: testActivities(t, options.orm, options.taskQueue).activities,
+    activities: (await testActivities(t, options.orm, options.taskQueue, options.mail)).activities,
     workflowBundlePath: testEnv.workflowBundle,
+    interceptors: options.interceptors,
   });
   return supervise(t, worker, () => connection.close());
 }
@@ -81,7 +97,7 @@ export async function startWorkerOn(
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: testActivities(t, options.orm, options.taskQueue).activities,
+    activities: (await testActivities(t, options.orm, options.taskQueue)).activities,
     workflowBundle: { codePath: testEnv.workflowBundle },
   });
   return supervise(t, worker, async () => {});

@@ -21,7 +21,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.ts';
-import type { EmailTemplate } from '../../mail/render.ts';
+import type { EmailTemplate } from '../../mail/catalog.ts';
+import { emailActivityOptions } from '../email-options.ts';
 import { MemberStatusKey } from '../search-attributes.ts';
 import {
   changeRoleUpdate,
@@ -166,7 +167,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   }
 
   function email(summary: string, purpose: string, to: 'member' | 'admins', template: EmailTemplate, data: Record<string, unknown> = {}) {
-    return act.sendEmail.executeWithOptions({ ...activityOptions, summary }, [
+    return act.sendEmail.executeWithOptions({ ...emailActivityOptions, summary }, [
       { key: key(purpose), organizationId, memberId, to, template, data },
     ]);
   }

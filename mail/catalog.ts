@@ -1,0 +1,93 @@
+// The e-mails the platform sends and what each one needs to render. Workflows import the names
+// (types only); the renderer and the outbox activity import the data shapes. Dates are ISO 8601
+// strings: the templates show them in `timeZone` and the recipient's language.
+export const EMAIL_TEMPLATES = [
+  'invitation',
+  'invitation_reminder',
+  'invitation_expired',
+  'card_instructions',
+  'card_reminder',
+  'card_overdue',
+  'access_active',
+  'password_reset',
+  'removal_notice',
+  'offboarding_report',
+  'import_finished',
+] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+export const EMAIL_LOCALES = ['fr', 'en'] as const;
+export type EmailLocale = (typeof EMAIL_LOCALES)[number];
+
+export interface Person {
+  name: string;
+  email: string;
+}
+
+/** What every e-mail has, whoever it goes to. */
+export interface CommonEmailData {
+  /** Who reads it: the member, or an administrator for the e-mails about a member. */
+  recipient: Person;
+  audience: 'member' | 'admin';
+  /** Whom it is about (the recipient themself in a member's e-mails). */
+  member: Person;
+  organization: { name: string; brandColor: string; logoUrl: string | null };
+  site: { name: string } | null;
+  /** IANA time zone of the member's site: dates are shown where the member is. */
+  timeZone: string;
+  /** PUBLIC_URL, for the footer. */
+  homeUrl: string;
+}
+
+export interface ImportProblem {
+  position: number;
+  email: string;
+  /** Skipped: the address is already a member's. Otherwise `message` says why the row failed. */
+  skipped: boolean;
+  message: string;
+}
+
+export interface TemplateData {
+  invitation: { invitation: { url: string; expiresAt: string } };
+  invitation_reminder: { invitation: { url: string; expiresAt: string } };
+  invitation_expired: { invitation: { expiredAt: string }; memberUrl: string };
+  card_instructions: { card: { pin: string; enrollmentUrl: string } };
+  card_reminder: { card: { pin: string | null; enrollmentUrl: string } };
+  card_overdue: { memberUrl: string };
+  access_active: {
+    card: { number: string };
+    wifi: { ssid: string | null; username: string; password: string } | null;
+  };
+  password_reset: { reset: { code: string; minutes: number } };
+  removal_notice: { removal: { at: string } };
+  offboarding_report: {
+    report: {
+      removedBy: string;
+      reason: string | null;
+      statusBefore: string;
+      requestedAt: string;
+      completedAt: string;
+      card: { number: string } | null;
+      wifiRevoked: boolean;
+      credentialsRevoked: number;
+      memberNotified: boolean;
+    };
+    memberUrl: string;
+  };
+  import_finished: {
+    import: {
+      total: number;
+      created: number;
+      skipped: number;
+      failed: number;
+      startedAt: string;
+      finishedAt: string;
+      url: string;
+      /** The first rows that were not invited (skipped or failed), in file order. */
+      problems: ImportProblem[];
+      moreProblems: number;
+    };
+  };
+}
+
+export type EmailData<T extends EmailTemplate> = CommonEmailData & TemplateData[T];

@@ -1,0 +1,67 @@
+// Realistic data for every e-mail: `npm run emails:preview`, the render tests and the render
+// benchmark all use it, so what a person checks in a browser is what the tests check.
+import type { CommonEmailData, EmailData, EmailTemplate, TemplateData } from './catalog.ts';
+
+export function sampleEmailData<T extends EmailTemplate>(
+  template: T,
+  options: { publicUrl?: string; common?: Partial<CommonEmailData> } = {},
+): EmailData<T> {
+  const base = (options.publicUrl ?? 'https://onboarding.example.org').replace(/\/$/, '');
+  const member = { name: 'Camille Durand', email: 'camille.durand@example.org' };
+  const admin = { name: 'Ada Martin', email: 'ada.martin@example.org' };
+  const toAdmin = ['invitation_expired', 'card_overdue', 'offboarding_report', 'import_finished'].includes(template);
+  const common: CommonEmailData = {
+    recipient: toAdmin ? admin : member,
+    audience: toAdmin ? 'admin' : 'member',
+    member: template === 'import_finished' ? admin : member,
+    organization: { name: 'Atelier Lumière', brandColor: '#0f766e', logoUrl: null },
+    site: { name: 'Lyon Part-Dieu' },
+    timeZone: 'Europe/Paris',
+    homeUrl: base,
+    ...options.common,
+  };
+  const memberUrl = `${base}/admin/members/0b9e1c4e-5f7a-4f43-9d2a-3c1f2b6e8a10`;
+  const specific: TemplateData = {
+    invitation: { invitation: { url: `${base}/invitations/eyJ0IjoiMSJ9.c2lnbmF0dXJl`, expiresAt: '2026-12-01T17:00:00.000Z' } },
+    invitation_reminder: { invitation: { url: `${base}/invitations/eyJ0IjoiMSJ9.c2lnbmF0dXJl`, expiresAt: '2026-12-01T17:00:00.000Z' } },
+    invitation_expired: { invitation: { expiredAt: '2026-12-01T17:00:00.000Z' }, memberUrl },
+    card_instructions: { card: { pin: '482913', enrollmentUrl: `${base}/me/card-enrollment` } },
+    card_reminder: { card: { pin: '482913', enrollmentUrl: `${base}/me/card-enrollment` } },
+    card_overdue: { memberUrl },
+    access_active: { card: { number: '04A1B2C3' }, wifi: { ssid: 'Atelier-Membres', username: 'camille.durand', password: 'vK7p-Qe2m-Xw9r' } },
+    password_reset: { reset: { code: '305718', minutes: 15 } },
+    removal_notice: { removal: { at: '2027-03-31T16:30:00.000Z' } },
+    offboarding_report: {
+      report: {
+        removedBy: 'Ada Martin',
+        reason: 'Fin de contrat',
+        statusBefore: 'active',
+        requestedAt: '2027-03-31T16:30:00.000Z',
+        completedAt: '2027-03-31T16:30:04.000Z',
+        card: { number: '04A1B2C3' },
+        wifiRevoked: true,
+        credentialsRevoked: 2,
+        memberNotified: true,
+      },
+      memberUrl,
+    },
+    import_finished: {
+      import: {
+        total: 42,
+        created: 39,
+        skipped: 2,
+        failed: 1,
+        startedAt: '2026-11-23T08:15:00.000Z',
+        finishedAt: '2026-11-23T08:16:10.000Z',
+        url: `${base}/admin/imports/7c0c2b1e-9a51-4d0e-8f3c-2e4b6a1d9f00`,
+        problems: [
+          { position: 7, email: 'jean.morel@example.org', skipped: true, message: 'already a member' },
+          { position: 12, email: 'lea.petit@example.org', skipped: true, message: 'already a member' },
+          { position: 31, email: 'not-an-address', skipped: false, message: 'email: Invalid email address' },
+        ],
+        moreProblems: 0,
+      },
+    },
+  };
+  return { ...common, ...specific[template] } as EmailData<T>;
+}

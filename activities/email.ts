@@ -19,7 +19,7 @@ import { RESET_CODE_TTL_MS } from '../domain/auth/password-reset.ts';
 import { isUuid } from '../domain/ids.ts';
 import { importCounts } from '../domain/imports/member-import.ts';
 import type { Secrets } from '../domain/secrets.ts';
-import type { CommonEmailData, EmailTemplate, TemplateData } from '../mail/catalog.ts';
+import { EMAIL_AUDIENCE, type CommonEmailData, type EmailTemplate, type TemplateData } from '../mail/catalog.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
 import type { EmailRenderer } from '../mail/render.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
@@ -95,28 +95,38 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     return actor;
   }
 
-  async function common(em: EntityManager, input: SendEmailInput, recipient: Recipient): Promise<CommonEmailData> {
-    const [about] = await em.execute<
-      { name: string; email: string; organization: string; brand_color: string; logo_url: string | null; site: string | null; time_zone: string | null }[]
+  /** The member the e-mail is about, with their organisation and site. */
+  async function about(em: EntityManager, memberId: string) {
+    const [row] = await em.execute<
+      {
+        name: string; email: string; enrollment_pin: string | null; removed_at: Date | null;
+        organization: string; brand_color: string; logo_url: string | null; site: string | null; time_zone: string | null;
+      }[]
     >(
-      `select m.name, m.email, o.name as organization, o.brand_color, o.logo_url, s.name as site, s.time_zone
+      `select m.name, m.email, m.enrollment_pin, m.removed_at, o.name as organization, o.brand_color, o.logo_url, s.name as site, s.time_zone
          from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?`,
-      [input.memberId],
+      [memberId],
     );
-    if (!about) throw new Error(`member ${input.memberId} not found`);
+    if (!row) throw new Error(`member ${memberId} not found`);
+    return row;
+  }
+
+  /** Everything the e-mail says but the recipient's name: the same for every admin it goes to. */
+  async function content(em: EntityManager, input: SendEmailInput): Promise<Omit<CommonEmailData, 'recipient'> & TemplateData[EmailTemplate]> {
+    const member = await about(em, input.memberId);
     return {
-      recipient: { name: recipient.name, email: recipient.email },
-      audience: input.to === 'admins' || input.template === 'import_finished' ? 'admin' : 'member',
-      member: { name: about.name, email: about.email },
-      organization: { name: about.organization, brandColor: about.brand_color, logoUrl: about.logo_url },
-      site: about.site ? { name: about.site } : null,
-      timeZone: about.time_zone ?? 'UTC',
+      audience: EMAIL_AUDIENCE[input.template],
+      member: { name: member.name, email: member.email },
+      organization: { name: member.organization, brandColor: member.brand_color, logoUrl: member.logo_url },
+      site: member.site ? { name: member.site } : null,
+      timeZone: member.time_zone ?? 'UTC',
       homeUrl: publicUrl,
+      ...(await specific(em, input, member)),
     };
   }
 
   /** What this e-mail says beyond the common part, read at send time. */
-  async function specific(em: EntityManager, input: SendEmailInput): Promise<TemplateData[EmailTemplate]> {
+  async function specific(em: EntityManager, input: SendEmailInput, member: Awaited<ReturnType<typeof about>>): Promise<TemplateData[EmailTemplate]> {
     const data = input.data ?? {};
     const memberUrl = `${publicUrl}/admin/members/${input.memberId}`;
     const enrollmentUrl = `${publicUrl}/me/card-enrollment`;
@@ -137,8 +147,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       }
       case 'card_instructions':
       case 'card_reminder': {
-        const [member] = await em.execute<{ enrollment_pin: string | null }[]>('select enrollment_pin from member where id = ?', [input.memberId]);
-        const pin = typeof data.pin === 'string' ? data.pin : (member?.enrollment_pin ?? null);
+        const pin = typeof data.pin === 'string' ? data.pin : member.enrollment_pin;
         if (input.template === 'card_instructions' && !pin) throw new Error('card instructions without an enrollment PIN');
         return { card: { pin: pin!, enrollmentUrl } };
       }
@@ -148,10 +157,8 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         return { card: { number: String(data.cardNumber) }, wifi: (await wifi.credentials(input.memberId)) ?? null };
       case 'password_reset':
         return { reset: { code: secrets.codeFor(String(data.resetTokenId)), minutes: RESET_CODE_TTL_MS / 60_000 } };
-      case 'removal_notice': {
-        const [member] = await em.execute<{ removed_at: Date | null }[]>('select removed_at from member where id = ?', [input.memberId]);
-        return { removal: { at: new Date(member?.removed_at ?? Date.now()).toISOString() } };
-      }
+      case 'removal_notice':
+        return { removal: { at: new Date(member.removed_at ?? Date.now()).toISOString() } };
       case 'offboarding_report': {
         const report = data.report as OffboardingReport;
         return {
@@ -211,6 +218,8 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       const people = await recipients(em, input);
       let sent = 0;
       let failed = 0;
+      // Read once, and only if some row still has to be sent (a retry after success reads nothing).
+      let shared: Awaited<ReturnType<typeof content>> | undefined;
       for (const person of people) {
         const rowKey = input.to === 'member' ? input.key : `${input.key}/admin:${person.id}`;
         await em.execute(
@@ -221,7 +230,9 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         const outcome = await em.transactional(async (tx): Promise<Outcome> => {
           const [row] = await tx.execute<OutboxRow[]>('select id, to_address, status from email_outbox where key = ? for update', [rowKey]);
           if (row!.status !== 'pending') return row!.status;
-          const data = { ...(await common(tx, input, person)), ...(await specific(tx, input)) };
+          // On the transaction's own connection: a second one per send could exhaust the pool.
+          shared ??= await content(tx, input);
+          const data = { ...shared, recipient: { name: person.name, email: person.email } };
           const rendered = renderer.render(input.template, person.locale, data as never);
           const messageId = `<${createHash('sha256').update(rowKey).digest('hex').slice(0, 32)}@${domain}>`;
           let failure: string | undefined;

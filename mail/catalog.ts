@@ -16,6 +16,21 @@ export const EMAIL_TEMPLATES = [
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
+/** Who reads each e-mail: it picks the footer ("you were invited" / "you administer"). */
+export const EMAIL_AUDIENCE: Record<EmailTemplate, 'member' | 'admin'> = {
+  invitation: 'member',
+  invitation_reminder: 'member',
+  invitation_expired: 'admin',
+  card_instructions: 'member',
+  card_reminder: 'member',
+  card_overdue: 'admin',
+  access_active: 'member',
+  password_reset: 'member',
+  removal_notice: 'member',
+  offboarding_report: 'admin',
+  import_finished: 'admin',
+};
+
 export const EMAIL_LOCALES = ['fr', 'en'] as const;
 export type EmailLocale = (typeof EMAIL_LOCALES)[number];
 

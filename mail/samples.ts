@@ -1,6 +1,6 @@
 // Realistic data for every e-mail: `npm run emails:preview`, the render tests and the render
 // benchmark all use it, so what a person checks in a browser is what the tests check.
-import type { CommonEmailData, EmailData, EmailTemplate, TemplateData } from './catalog.ts';
+import { EMAIL_AUDIENCE, type CommonEmailData, type EmailData, type EmailTemplate, type TemplateData } from './catalog.ts';
 
 export function sampleEmailData<T extends EmailTemplate>(
   template: T,
@@ -9,7 +9,7 @@ export function sampleEmailData<T extends EmailTemplate>(
   const base = (options.publicUrl ?? 'https://onboarding.example.org').replace(/\/$/, '');
   const member = { name: 'Camille Durand', email: 'camille.durand@example.org' };
   const admin = { name: 'Ada Martin', email: 'ada.martin@example.org' };
-  const toAdmin = ['invitation_expired', 'card_overdue', 'offboarding_report', 'import_finished'].includes(template);
+  const toAdmin = EMAIL_AUDIENCE[template] === 'admin';
   const common: CommonEmailData = {
     recipient: toAdmin ? admin : member,
     audience: toAdmin ? 'admin' : 'member',

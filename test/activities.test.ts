@@ -8,7 +8,7 @@ import { qrTokenFrom } from '../activities/member-lifecycle.ts';
 import { createOrganization } from '../domain/organizations/create-organization.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
 import { openMailbox } from '../services/mail-catcher.ts';
-import { migratedOrm, query } from './helpers/database.ts';
+import { insertMember, migratedOrm, query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
 import { fileScope } from './helpers/scope.ts';
 import { testActivities } from './helpers/temporal.ts';
@@ -27,16 +27,6 @@ async function build() {
 }
 const setup = () => (shared ??= build());
 
-async function addMember(url: string, organizationId: string, siteId: string, role = 'user') {
-  const email = `m-${tag()}@acme.test`;
-  const { rows } = await query<{ id: string }>(
-    url,
-    `insert into member (id, organization_id, site_id, email, name, role, locale, status, created_at, updated_at)
-     values (gen_random_uuid(), $1, $2, $3, 'Test Member', $4, 'en', 'awaiting_card', now(), now()) returning id`,
-    [organizationId, siteId, email, role],
-  );
-  return { memberId: rows[0]!.id, email };
-}
 
 /** An activity attempt as Temporal would run it, inside a workflow's context. */
 function attempt(attemptNumber = 1) {
@@ -56,7 +46,7 @@ test('qrTokenFrom reads a bare token or a link to it, and nothing else', (t) => 
 
 test('sendEmail retried after success sends nothing more: one outbox row, one message', async (t) => {
   const { activities, org, url } = await setup();
-  const member = await addMember(url, org.organizationId, org.siteId);
+  const member = await insertMember(url, org);
   const input = { key: `member-test/${tag()}/card-reminder/1`, organizationId: org.organizationId, memberId: member.memberId, to: 'member' as const, template: 'card_reminder' as const };
 
   t.deepEqual(await attempt(1).run(activities.sendEmail, input), { sent: 1, failed: 0 });
@@ -74,7 +64,7 @@ test('sendEmail retried after success sends nothing more: one outbox row, one me
 
 test('sendEmail: a transient SMTP failure is retried; a permanent refusal is recorded, not retried', async (t) => {
   const { deps, org, url } = await setup();
-  const member = await addMember(url, org.organizationId, org.siteId);
+  const member = await insertMember(url, org);
   let calls = 0;
   const flaky: Mailer = {
     async send(email) {
@@ -102,7 +92,7 @@ test('sendEmail: a transient SMTP failure is retried; a permanent refusal is rec
 
 test('enrollCard retried returns the first answer and writes one audit event; a card held by another member is refused', async (t) => {
   const { activities, org, url } = await setup();
-  const [alice, bob] = [await addMember(url, org.organizationId, org.siteId), await addMember(url, org.organizationId, org.siteId)];
+  const [alice, bob] = [await insertMember(url, org), await insertMember(url, org)];
   const number = `C${tag()}`;
   await query(url, `insert into card (id, site_id, number, qr_token, state, created_at) values (gen_random_uuid(), $1, $2, $3, 'stock', now())`, [org.siteId, number, randomUUID()]);
   const input = { memberId: alice.memberId, organizationId: org.organizationId, siteId: org.siteId, method: 'admin' as const, cardNumber: number, actor: 'test', key: `k-${tag()}` };
@@ -128,7 +118,7 @@ test('claimRemoval refuses the last admin as an answer and changes nothing', asy
 
 test('PINs are * + 4 digits, stable for a member, and distinct among a site’s pending enrollments', async (t) => {
   const { activities, org, url } = await setup();
-  const members = await Promise.all(Array.from({ length: 25 }, () => addMember(url, org.organizationId, org.siteId)));
+  const members = await Promise.all(Array.from({ length: 25 }, () => insertMember(url, org)));
   const pins = await Promise.all(
     members.map((m) => attempt().run(activities.reserveEnrollmentPin, { memberId: m.memberId, organizationId: org.organizationId, siteId: org.siteId, actor: 'test', key: `k-${tag()}` })),
   );
@@ -140,7 +130,7 @@ test('PINs are * + 4 digits, stable for a member, and distinct among a site’s 
 
 test('issueInvitation: a retry keeps one token; a new token kills the older one', async (t) => {
   const { activities, org, url } = await setup();
-  const member = await addMember(url, org.organizationId, org.siteId);
+  const member = await insertMember(url, org);
   const first = { memberId: member.memberId, organizationId: org.organizationId, tokenId: randomUUID(), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), resend: false, actor: 'test', key: `k-${tag()}` };
   await attempt(1).run(activities.issueInvitation, first);
   await attempt(2).run(activities.issueInvitation, first);

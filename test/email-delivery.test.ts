@@ -12,10 +12,10 @@ import { createSecrets } from '../domain/secrets.ts';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailTemplate } from '../mail/catalog.ts';
 import { wizardClosedSignal } from '../workflows/member-lifecycle/messages.ts';
 import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
-import { migratedOrm, query } from './helpers/database.ts';
+import { insertMember, migratedOrm, query } from './helpers/database.ts';
 import { createFixture } from './helpers/lifecycle.ts';
 import { fileScope } from './helpers/scope.ts';
-import { testSmtp, type ReceivedMail } from './helpers/smtp.ts';
+import { linksIn, testSmtp, type ReceivedMail } from './helpers/smtp.ts';
 import { startWorker, temporalClient, TEST_PUBLIC_URL, TEST_SECRET_KEY, uniqueTaskQueue, type TestMailOptions } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -35,16 +35,6 @@ async function organization() {
   return createOrganization(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail: `admin-${tag()}@acme.test`, adminName: 'Ada Admin', siteName: 'Paris', actor: 'test' });
 }
 
-async function addMember(url: string, org: { organizationId: string; siteId: string }, locale: 'fr' | 'en') {
-  const email = `m-${tag()}@acme.test`;
-  const { rows } = await query<{ id: string }>(
-    url,
-    `insert into member (id, organization_id, site_id, email, name, role, locale, status, created_at, updated_at)
-     values (gen_random_uuid(), $1, $2, $3, 'Jo Member', 'user', $4, 'awaiting_card', now(), now()) returning id`,
-    [org.organizationId, org.siteId, email, locale],
-  );
-  return { memberId: rows[0]!.id, email };
-}
 
 /** A worker on its own task queue whose e-mail goes to `mail.smtpUrl`. */
 async function worker(t: Parameters<typeof startWorker>[0], mail: TestMailOptions, interceptors?: Parameters<typeof startWorker>[1]['interceptors']) {
@@ -72,7 +62,6 @@ async function outbox(key: string) {
   return rows[0];
 }
 
-const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 test('every e-mail in French and English goes out through the outbox complete: language, both parts, absolute links', async (t) => {
   const { url } = await services();
@@ -104,7 +93,7 @@ test('every e-mail in French and English goes out through the outbox complete: l
   };
 
   for (const locale of EMAIL_LOCALES) {
-    const member = await addMember(url, org, locale);
+    const member = await insertMember(url, org, { locale, name: 'Jo Member' });
     const results = await Promise.all(EMAIL_TEMPLATES.map((template) => send(taskQueue, { organizationId: org.organizationId, memberId: member.memberId, template, data: data[template] })));
     t.true(results.every((r) => r.result.sent === 1), `${locale}: every e-mail was sent`);
     const mails = await smtp.waitFor(member.email, EMAIL_TEMPLATES.length);
@@ -116,7 +105,7 @@ test('every e-mail in French and English goes out through the outbox complete: l
       t.truthy(mail.text?.trim(), `${mail.subject}: a text part`);
       t.regex(html, new RegExp(`<html lang="${locale}"`), `${mail.subject}: html lang`);
       t.false(/\{\{|\}\}/.test(`${mail.subject}${html}${mail.text}`), `${mail.subject}: every placeholder filled`);
-      const links = hrefs(html);
+      const links = linksIn(html);
       t.true(links.length > 0, `${mail.subject}: has links`);
       for (const link of links) t.true(link.startsWith(`${TEST_PUBLIC_URL}`), `${mail.subject}: ${link} is absolute, on PUBLIC_URL`);
       for (const link of links) t.true(mail.text!.includes(link), `${mail.subject}: ${link} is also in the text part`);
@@ -153,7 +142,7 @@ test('the lifecycle e-mails the right person in their language, with a link that
 
   // The link in the text part and the button in the HTML part are the same working link.
   const link = /http:\/\/onboarding\.test\/invitations\/(\S+)/.exec(fr!.mail.text!)!;
-  t.true(hrefs(String(fr!.mail.html)).includes(link[0]));
+  t.true(linksIn(String(fr!.mail.html)).includes(link[0]));
   const invitation = await inspectInvitation(orm.em.fork(), secrets, decodeURIComponent(link[1]!));
   t.is(invitation.email, french.email);
 
@@ -165,7 +154,7 @@ test('the lifecycle e-mails the right person in their language, with a link that
   t.is(instructions!.mail.subject, 'Enregistrez votre badge');
   const pin = String((await f.memberRow(french.memberId)).enrollment_pin);
   t.true(instructions!.mail.text!.includes(pin), 'the PIN to type at the door');
-  t.true(hrefs(String(instructions!.mail.html)).includes('http://onboarding.test/me/card-enrollment'));
+  t.true(linksIn(String(instructions!.mail.html)).includes('http://onboarding.test/me/card-enrollment'));
   t.regex(String(instructions!.mail.html), /Enregistrer ma carte/);
 });
 
@@ -174,7 +163,7 @@ test('SMTP down, then up: the e-mail waits in the outbox with the error, then ar
   const smtp = await testSmtp(t, { down: true });
   const taskQueue = await worker(t, { smtpUrl: smtp.url });
   const org = await organization();
-  const member = await addMember(url, org, 'en');
+  const member = await insertMember(url, org, { locale: 'en' });
   const key = `email-test/${randomUUID()}`;
   const sending = send(taskQueue, { key, organizationId: org.organizationId, memberId: member.memberId, template: 'card_reminder' });
 
@@ -212,7 +201,7 @@ test('a sending activity retried after its e-mail went out (its completion lost)
   });
   const taskQueue = await worker(t, { smtpUrl: smtp.url }, { activity: [() => ({ inbound: loseFirstCompletion() })] });
   const org = await organization();
-  const member = await addMember(url, org, 'fr');
+  const member = await insertMember(url, org, { locale: 'fr' });
   const { key, result } = await send(taskQueue, { organizationId: org.organizationId, memberId: member.memberId, template: 'card_reminder' });
 
   t.deepEqual(result, { sent: 1, failed: 0 });
@@ -226,7 +215,7 @@ test('an SMTP server that stays down: after SMTP_RETRY_FOR the e-mail is marked 
   const smtp = await testSmtp(t, { down: true });
   const taskQueue = await worker(t, { smtpUrl: smtp.url, retryForMs: 1500 });
   const org = await organization();
-  const member = await addMember(url, org, 'fr');
+  const member = await insertMember(url, org, { locale: 'fr' });
   const { key, result } = await send(taskQueue, { organizationId: org.organizationId, memberId: member.memberId, template: 'card_reminder' });
 
   t.deepEqual(result, { sent: 0, failed: 1 });
@@ -252,7 +241,7 @@ test('a bulk import started by an admin ends with an e-mail to that admin; one s
   const [report] = smtp.to(admin!.email).filter((m: ReceivedMail) => /Import/.test(m.mail.subject!));
   t.is(report?.mail.subject, 'Import terminé : 1 invitation(s) sur 2 ligne(s)');
   t.regex(report!.mail.text!, /Ligne 2 \(not-an-address\) :/);
-  t.true(hrefs(String(report!.mail.html)).includes(`${TEST_PUBLIC_URL}/admin/imports/${byAdmin.importId}`));
+  t.true(linksIn(String(report!.mail.html)).includes(`${TEST_PUBLIC_URL}/admin/imports/${byAdmin.importId}`));
   await smtp.waitFor(invited);
 
   const byKey = await createMemberImport({ em: orm.em.fork(), client, taskQueue }, { organizationId: org.organizationId, actor: 'api-key:hr-system', source: 'json', rows: [{ email: `other-${tag()}@acme.test`, name: 'Other' }] });

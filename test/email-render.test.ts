@@ -7,10 +7,10 @@ import test from 'ava';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailTemplate } from '../mail/catalog.ts';
 import { EmailTemplateError, loadEmailRenderer, textColorOn, TEMPLATES_DIR } from '../mail/render.ts';
 import { sampleEmailData } from '../mail/samples.ts';
+import { linksIn } from './helpers/smtp.ts';
 
 const PUBLIC_URL = 'https://members.example.org';
 const rendererOnce = loadEmailRenderer();
-const hrefs = (html: string) => [...html.matchAll(/\b(?:href|src)="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
 
 for (const template of EMAIL_TEMPLATES) {
   for (const locale of EMAIL_LOCALES) {
@@ -24,8 +24,8 @@ for (const template of EMAIL_TEMPLATES) {
       t.regex(email.html, new RegExp(`^<!doctype html>\\s*<html lang="${locale}"`, 'i'));
       t.true(email.html.includes(`<title>${email.subject.replace(/&/g, '&amp;').replace(/'/g, '&#x27;')}</title>`), 'the subject is the title');
       t.true(email.html.includes(data.organization.brandColor), "the organisation's colour");
-      for (const link of hrefs(email.html)) t.true(link.startsWith(`${PUBLIC_URL}`), `${link} is absolute, on PUBLIC_URL`);
-      for (const link of hrefs(email.html)) t.true(email.text.includes(link), `${link} is also in the text part`);
+      for (const link of linksIn(email.html)) t.true(link.startsWith(`${PUBLIC_URL}`), `${link} is absolute, on PUBLIC_URL`);
+      for (const link of linksIn(email.html)) t.true(email.text.includes(link), `${link} is also in the text part`);
 
       // The text part is written to be read: no markup, short lines of words, the greeting first.
       t.false(/<\/?[a-z][^>]*>/i.test(email.text), 'no HTML in the text part');

@@ -6,6 +6,9 @@ import { SMTPServer } from 'smtp-server';
 import type { Scope } from './scope.ts';
 import { waitFor } from './wait.ts';
 
+/** Every address an HTML e-mail points at or loads (links and images), unescaped. */
+export const linksIn = (html: string): string[] => [...html.matchAll(/\b(?:href|src)="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+
 export interface ReceivedMail {
   envelopeTo: string[];
   mail: ParsedMail;

@@ -10,7 +10,7 @@ import { createWorker } from '../../worker/create-worker.ts';
 import { testEnv } from './env.ts';
 import { loadConfig } from '../../config/index.ts';
 
-const defaultLifecycle = loadConfig({ NODE_ENV: 'test' }).lifecycle;
+const testConfig = loadConfig({ NODE_ENV: 'test' });
 
 // Worker state changes at INFO would drown the TAP output.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -34,12 +34,12 @@ export async function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activ
     orm,
     smtpUrl: mail.smtpUrl ?? testEnv.smtpUrl,
     mailFrom: 'Onboarding <onboarding@onboarding.test>',
-    mailRetryForMs: mail.retryForMs ?? 24 * 3_600_000,
+    mailRetryForMs: mail.retryForMs ?? testConfig.mail.retryForMs,
     renderer: await (renderer ??= loadEmailRenderer()),
     secretKey: TEST_SECRET_KEY,
     publicUrl: TEST_PUBLIC_URL,
     temporal: { connectionOptions: { address: testEnv.temporalAddress }, namespace: 'default', taskQueue },
-    lifecycleDefaults: defaultLifecycle,
+    lifecycleDefaults: testConfig.lifecycle,
   });
   t.teardown(() => deps.close());
   return { deps, activities: createActivities(deps) };

@@ -26,6 +26,10 @@ import { memberRoutes } from './routes/members.ts';
 import { organizationRoutes } from './routes/organization.ts';
 import { siteRoutes } from './routes/sites.ts';
 import type { ApiServices } from './services.ts';
+import { memberActions } from '../domain/members/actions.ts';
+import { databaseWifi } from '../providers/wifi.ts';
+import { createPagesRouter } from '../web/pages.ts';
+import { loadPageViews } from '../web/views.ts';
 
 export interface AppDeps {
   config: Config;
@@ -56,7 +60,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
   ];
 }
 
-export function createApp(deps: AppDeps): Koa {
+export async function createApp(deps: AppDeps): Promise<Koa> {
   const { config, logger, orm, metrics } = deps;
   const app = new Koa({ proxy: config.production });
   // Inside a request, orm.em is that request's context (RequestContext below).
@@ -64,6 +68,19 @@ export function createApp(deps: AppDeps): Koa {
   const services: ApiServices = { config, orm, client: deps.client, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
   const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
+
+  // The pages call the same domain code as the routes above, as the signed-in member.
+  const pages = await createPagesRouter({
+    config,
+    em,
+    client: deps.client,
+    secrets: deps.secrets,
+    logger,
+    limits: services.limits,
+    views: await loadPageViews(),
+    actions: memberActions(deps.client),
+    wifi: databaseWifi(orm, deps.secrets),
+  });
 
   const router = new Router();
   mountRoutes(router, routes, { authenticate: createAuthenticator({ em, secrets: deps.secrets }), idempotency: createIdempotency(em) });
@@ -84,16 +101,19 @@ export function createApp(deps: AppDeps): Koa {
   app.use(problemMiddleware(logger));
   app.use(
     bodyParser({
-      enableTypes: ['json', 'text'],
+      enableTypes: ['json', 'text', 'form'],
       extendTypes: { text: ['text/csv'] },
       // A 5,000-member JSON import fits; anything bigger is refused with 413 before parsing.
       jsonLimit: '1mb',
       textLimit: '1mb',
+      formLimit: '64kb',
       encoding: 'utf-8',
     }),
   );
   app.use((ctx, next) => RequestContext.create(orm.em, next));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
+  app.use(pages.routes());
+  app.use(pages.allowedMethods());
   return app;
 }

@@ -28,7 +28,7 @@ export async function startApiServer(deps: {
   port?: number;
 }): Promise<ApiServer> {
   const { config, orm, client } = deps;
-  const app = createApp({
+  const app = await createApp({
     config,
     logger: deps.logger,
     orm,

@@ -12,6 +12,8 @@ export interface Secrets {
   codeFor(tokenId: string): string;
   encrypt(plaintext: string): string;
   decrypt(ciphertext: string): string;
+  /** What the pages' forms carry against cross-site requests: a MAC of the browser's CSRF cookie. */
+  formToken(cookie: string): string;
 }
 
 // Separate keys per use, so a flaw in one use never exposes another.
@@ -24,6 +26,7 @@ export function createSecrets(secretKey: string): Secrets {
   const signing = subkey(secretKey, 'token-signature');
   const encryption = subkey(secretKey, 'encryption');
   const coding = subkey(secretKey, 'token-code');
+  const forms = subkey(secretKey, 'form-token');
   const signature = (tokenId: string) => createHmac('sha256', signing).update(tokenId).digest('base64url');
 
   return {
@@ -39,6 +42,7 @@ export function createSecrets(secretKey: string): Secrets {
       const n = createHmac('sha256', coding).update(tokenId).digest().readUInt32BE(0) % 1_000_000;
       return String(n).padStart(6, '0');
     },
+    formToken: (cookie) => createHmac('sha256', forms).update(cookie).digest('base64url'),
     encrypt(plaintext) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', encryption, iv);

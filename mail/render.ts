@@ -11,8 +11,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
-import YAML from 'yaml';
 import { projectRoot } from '../config/index.ts';
+import { loadTranslations, TranslationError } from '../i18n/translations.ts';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailData, type EmailLocale, type EmailTemplate } from './catalog.ts';
 
 export const TEMPLATES_DIR = path.join(projectRoot, 'templates');
@@ -51,17 +51,6 @@ export function textColorOn(hex: string): string {
   return luminance > 0.4 ? '#111827' : '#ffffff';
 }
 
-function flatten(value: unknown, prefix: string, into: Map<string, string>, file: string): void {
-  if (typeof value === 'string') {
-    into.set(prefix, value);
-    return;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new EmailTemplateError(file, `${prefix || '(root)'} must be a string or a group of strings`);
-  }
-  for (const [key, child] of Object.entries(value)) flatten(child, prefix ? `${prefix}.${key}` : key, into, file);
-}
-
 async function readText(file: string): Promise<string> {
   try {
     return await fs.readFile(file, 'utf8');
@@ -85,34 +74,22 @@ export async function loadEmailRenderer(options: { dir?: string } = {}): Promise
   };
 
   // ---- translations ----------------------------------------------------------------------------
+  let tables: Awaited<ReturnType<typeof loadTranslations<EmailLocale>>>;
+  try {
+    tables = await loadTranslations(path.join(dir, 'locales'), EMAIL_LOCALES);
+  } catch (error) {
+    throw error instanceof TranslationError ? new EmailTemplateError(error.file, error.message.slice(error.file.length + 2)) : error;
+  }
   const strings = new Map<EmailLocale, Strings>();
   const keysOf = new Map<EmailLocale, Set<string>>();
-  for (const locale of EMAIL_LOCALES) {
+  for (const [locale, table] of tables) {
     const file = path.join(dir, 'locales', `${locale}.yaml`);
-    const flat = new Map<string, string>();
-    let parsed: unknown;
-    try {
-      parsed = YAML.parse(await readText(file));
-    } catch (error) {
-      throw error instanceof EmailTemplateError ? error : new EmailTemplateError(file, (error as Error).message);
-    }
-    flatten(parsed, '', flat, file);
     const compiled: Strings = new Map();
-    for (const [key, source] of flat) {
-      if (/[<>]/.test(source)) throw new EmailTemplateError(file, `${key} contains markup; translations are plain text`);
-      compiled.set(key, compileText(source, `${file} (${key})`));
-    }
+    for (const [key, source] of table) compiled.set(key, compileText(source, `${file} (${key})`));
     strings.set(locale, compiled);
-    keysOf.set(locale, new Set(flat.keys()));
+    keysOf.set(locale, new Set(table.keys()));
   }
-  const [first, ...others] = EMAIL_LOCALES;
-  for (const locale of others) {
-    const missing = [...keysOf.get(first)!].filter((k) => !keysOf.get(locale)!.has(k));
-    const extra = [...keysOf.get(locale)!].filter((k) => !keysOf.get(first)!.has(k));
-    if (missing.length || extra.length) {
-      throw new EmailTemplateError(path.join(dir, 'locales', `${locale}.yaml`), `keys differ from ${first}.yaml: missing ${missing.join(', ') || 'none'}; extra ${extra.join(', ') || 'none'}`);
-    }
-  }
+  const [first] = EMAIL_LOCALES;
   for (const template of EMAIL_TEMPLATES) {
     for (const part of ['subject', 'preview']) {
       if (!keysOf.get(first)!.has(`${template}.${part}`)) throw new EmailTemplateError(path.join(dir, 'locales', `${first}.yaml`), `${template}.${part} is missing`);

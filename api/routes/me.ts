@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { lifecycleHandle, onLifecycle } from '../../domain/members/lifecycle.ts';
+import { memberActions } from '../../domain/members/actions.ts';
 import { getMember } from '../../domain/members/queries.ts';
-import { confirmCardUpdate, scanQrUpdate, stateQuery, wizardClosedSignal } from '../../workflows/member-lifecycle/messages.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
 import { EnrollmentResult, enrollmentAnswer } from './common.schema.ts';
@@ -10,7 +9,7 @@ import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardRespon
 const tags = ['member'];
 
 export function meRoutes(s: ApiServices) {
-  const handle = (memberId: string) => lifecycleHandle(s.client, memberId);
+  const actions = memberActions(s.client);
   return [
     defineRoute(
       {
@@ -38,7 +37,7 @@ export function meRoutes(s: ApiServices) {
         responses: { 200: { description: 'The card track', schema: CardEnrollment } },
       },
       async ({ principal }, ctx) => {
-        const view = await onLifecycle(principal.memberId, () => handle(principal.memberId).query(stateQuery));
+        const view = await actions.state(principal.memberId);
         ctx.set('Cache-Control', 'no-store');
         ctx.body = {
           status: view.status,
@@ -59,7 +58,7 @@ export function meRoutes(s: ApiServices) {
       },
       async ({ principal }, ctx) => {
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = await onLifecycle(principal.memberId, () => handle(principal.memberId).executeUpdate(confirmCardUpdate, { args: [{ actor: principal.actor }] }));
+        ctx.body = await actions.confirmCard(principal.memberId, principal.actor);
       },
     ),
     defineRoute(
@@ -70,7 +69,7 @@ export function meRoutes(s: ApiServices) {
         responses: { 202: { description: 'Accepted', schema: CloseWizardAccepted } },
       },
       async ({ body, principal }, ctx) => {
-        await onLifecycle(principal.memberId, () => handle(principal.memberId).signal(wizardClosedSignal, { step: body.step, closeId: body.closeId ?? randomUUID() }));
+        await actions.closeWizard(principal.memberId, body.step, body.closeId ?? randomUUID());
         ctx.status = 202;
         ctx.body = { status: 'accepted' };
       },
@@ -84,7 +83,7 @@ export function meRoutes(s: ApiServices) {
         responses: { 200: { description: 'The decision', schema: EnrollmentResult } },
       },
       async ({ body, principal }, ctx) => {
-        const result = await onLifecycle(principal.memberId, () => handle(principal.memberId).executeUpdate(scanQrUpdate, { args: [{ payload: body.payload, actor: principal.actor }] }));
+        const result = await actions.scanQr(principal.memberId, body.payload, principal.actor);
         ctx.body = enrollmentAnswer(result, null);
       },
     ),

@@ -3,17 +3,8 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
-import { lifecycleHandle, onLifecycle } from '../../domain/members/lifecycle.ts';
+import { memberActions } from '../../domain/members/actions.ts';
 import { auditEvents, getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
-import {
-  changeRoleUpdate,
-  registerCardUpdate,
-  removeUpdate,
-  replaceCardUpdate,
-  resendInvitationUpdate,
-  stateQuery,
-} from '../../workflows/member-lifecycle/messages.ts';
-import type { LifecycleView } from '../../workflows/member-lifecycle/types.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
 import { EnrollmentResult, enrollmentAnswer, IdParams } from './common.schema.ts';
@@ -39,11 +30,8 @@ import {
 
 const tags = ['members'];
 
-/** What the admin API shows of the lifecycle: everything but the member's own door PIN. */
-const adminView = (view: LifecycleView) => ({ ...view, card: { ...view.card, pin: null } });
-
 export function memberRoutes(s: ApiServices) {
-  const handle = (id: string) => lifecycleHandle(s.client, id);
+  const actions = memberActions(s.client);
   // Every member route first proves the member is the caller's organisation's.
   const member = (organizationId: string, id: string) => getMember(s.em(), organizationId, id);
 
@@ -117,7 +105,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, principal }, ctx) => {
         const found = await member(principal.organizationId, params.id);
-        const lifecycle = found.status === 'removed' ? null : await handle(params.id).query(stateQuery).then(adminView, () => null);
+        const lifecycle = found.status === 'removed' ? null : await actions.adminState(params.id);
         ctx.body = { ...found, lifecycle };
       },
     ),
@@ -131,7 +119,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, body, principal }, ctx) => {
         await member(principal.organizationId, params.id);
-        await onLifecycle(params.id, () => handle(params.id).executeUpdate(changeRoleUpdate, { args: [{ role: body.role, actor: principal.actor }] }));
+        await actions.changeRole(params.id, body.role, principal.actor);
         ctx.body = await member(principal.organizationId, params.id);
       },
     ),
@@ -144,7 +132,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, principal }, ctx) => {
         await member(principal.organizationId, params.id);
-        ctx.body = await onLifecycle(params.id, () => handle(params.id).executeUpdate(resendInvitationUpdate, { args: [{ actor: principal.actor }] }));
+        ctx.body = await actions.resendInvitation(params.id, principal.actor);
       },
     ),
     defineRoute(
@@ -158,8 +146,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, body, principal }, ctx) => {
         await member(principal.organizationId, params.id);
-        const update = body.replace ? replaceCardUpdate : registerCardUpdate;
-        const result = await onLifecycle(params.id, () => handle(params.id).executeUpdate(update, { args: [{ cardNumber: body.cardNumber, actor: principal.actor }] }));
+        const result = await actions.registerCard(params.id, { cardNumber: body.cardNumber, replace: body.replace, actor: principal.actor });
         ctx.body = enrollmentAnswer(result, body.cardNumber);
       },
     ),
@@ -174,7 +161,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, query, principal }, ctx) => {
         await member(principal.organizationId, params.id);
-        await onLifecycle(params.id, () => handle(params.id).executeUpdate(removeUpdate, { args: [{ actor: principal.actor, ...(query.reason ? { reason: query.reason } : {}) }] }));
+        await actions.remove(params.id, { actor: principal.actor, reason: query.reason });
         ctx.status = 202;
         ctx.body = { id: params.id, status: 'removed' };
       },

@@ -1,0 +1,109 @@
+// Per-request state of the pages: who is looking (from the session cookie), in which language,
+// and the form token that proves a POST came from one of our pages.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context, Next } from 'koa';
+import { SESSION_COOKIE } from '../api/auth.ts';
+import { resolveSession } from '../domain/auth/sessions.ts';
+import type { Secrets } from '../domain/secrets.ts';
+import type { MemberLocale, MemberRole, MemberStatus } from '../db/entities/index.ts';
+import { isPageLocale, type PageLocale } from './views.ts';
+
+export const LANGUAGE_COOKIE = 'mo_lang';
+export const CSRF_COOKIE = 'mo_csrf';
+export const CSRF_FIELD = '_csrf';
+
+export interface Viewer {
+  memberId: string;
+  organizationId: string;
+  sessionId: string;
+  role: MemberRole;
+  status: MemberStatus;
+  actor: string;
+  name: string;
+  email: string;
+  locale: MemberLocale;
+  organization: string;
+  timeZone: string;
+}
+
+export interface PageState {
+  viewer?: Viewer;
+  locale: PageLocale;
+  csrfToken: string;
+}
+
+export const pageState = (ctx: Context): PageState => ctx.state.page as PageState;
+
+export class CsrfError extends Error {
+  constructor() {
+    super('the form token is missing or not this browser\'s');
+    this.name = 'CsrfError';
+  }
+}
+
+async function findViewer(em: EntityManager, token: string | undefined): Promise<Viewer | undefined> {
+  // An API key in the cookie is not a person: the pages are for members.
+  if (!token || token.startsWith('mo_')) return undefined;
+  const session = await resolveSession(em, token);
+  if (!session) return undefined;
+  const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; organization: string; time_zone: string | null }[]>(
+    `select m.name, m.email, m.locale, o.name as organization, s.time_zone
+       from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?`,
+    [session.memberId],
+  );
+  if (!row) return undefined;
+  return {
+    ...session,
+    actor: `member:${session.memberId}`,
+    name: row.name,
+    email: row.email,
+    locale: row.locale,
+    organization: row.organization,
+    timeZone: row.time_zone ?? 'Europe/Paris',
+  };
+}
+
+const cookieOptions = (ctx: Context, maxAge: number) => ({ httpOnly: true, sameSite: 'lax' as const, secure: ctx.secure, path: '/', maxAge, overwrite: true });
+
+export function pageContext(deps: { em: () => EntityManager; secrets: Secrets }) {
+  return async function page(ctx: Context, next: Next) {
+    const viewer = await findViewer(deps.em(), ctx.cookies.get(SESSION_COOKIE));
+
+    // An explicit choice (?lang=) is remembered; then the member's own language; then the browser's.
+    const asked = ctx.query.lang;
+    let locale: PageLocale;
+    if (isPageLocale(asked)) {
+      ctx.cookies.set(LANGUAGE_COOKIE, asked, { ...cookieOptions(ctx, 365 * 24 * 3600 * 1000), httpOnly: false });
+      locale = asked;
+    } else {
+      const remembered = ctx.cookies.get(LANGUAGE_COOKIE);
+      locale = isPageLocale(remembered) ? remembered : viewer ? viewer.locale : ((ctx.acceptsLanguages('fr', 'en') || 'fr') as PageLocale);
+    }
+
+    let csrfCookie = ctx.cookies.get(CSRF_COOKIE);
+    if (!csrfCookie || !/^[\w-]{32,64}$/.test(csrfCookie)) {
+      csrfCookie = randomBytes(32).toString('base64url');
+      ctx.cookies.set(CSRF_COOKIE, csrfCookie, cookieOptions(ctx, 365 * 24 * 3600 * 1000));
+    }
+    const csrfToken = deps.secrets.formToken(csrfCookie);
+    ctx.state.page = { viewer, locale, csrfToken } satisfies PageState;
+
+    if (ctx.method === 'POST') {
+      // Belt and braces: the browser says where the request came from, and the form carries a
+      // token only our pages can know (multipart forms carry it in their action URL).
+      if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new CsrfError();
+      const body = ctx.request.body as Record<string, unknown> | undefined;
+      const given = String(body?.[CSRF_FIELD] ?? ctx.query[CSRF_FIELD] ?? '');
+      const expected = Buffer.from(csrfToken);
+      if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), expected)) throw new CsrfError();
+    }
+
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Content-Security-Policy', "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    await next();
+  };
+}

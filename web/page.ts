@@ -1,0 +1,180 @@
+// What every page handler uses: render a view with the common data, redirect after a POST, read a
+// form, turn a zod error into messages tied to the fields, and require a signed-in member.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Context, Next } from 'koa';
+import { ServiceError } from '@temporalio/client';
+import { ZodError, type z } from 'zod';
+import type { Logger } from '../api/logger.ts';
+import type { RateLimits } from '../api/rate-limit.ts';
+import { AppError } from '../api/errors.ts';
+import type { Config } from '../config/index.ts';
+import type { MemberActions } from '../domain/members/actions.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { Secrets } from '../domain/secrets.ts';
+import type { WifiProvider } from '../providers/wifi.ts';
+import { CsrfError, CSRF_FIELD, pageState, type Viewer } from './page-context.ts';
+import type { PageViews } from './views.ts';
+
+export interface PageDeps {
+  config: Config;
+  em(): EntityManager;
+  client: Client;
+  secrets: Secrets;
+  logger: Logger;
+  limits: RateLimits;
+  views: PageViews;
+  actions: MemberActions;
+  wifi: WifiProvider;
+  staticUrls: Record<string, string>;
+}
+
+export type FieldErrors = Record<string, string>;
+
+export interface Renderer {
+  (ctx: Context, view: string, data?: Record<string, unknown>, status?: number): void;
+  /** A translation in the request's language, as plain text. */
+  t(ctx: Context, key: string, values?: Record<string, unknown>): string;
+}
+
+/** The same address with `lang` set: the language switch keeps the reader where they are. */
+function withLanguage(ctx: Context, lang: string): string {
+  const params = new URLSearchParams(ctx.querystring);
+  params.delete('lang');
+  params.delete(CSRF_FIELD);
+  params.set('lang', lang);
+  return `${ctx.path}?${params}`;
+}
+
+export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Renderer {
+  const render = ((ctx, view, data = {}, status = 200) => {
+    const state = pageState(ctx);
+    const done = typeof ctx.query.done === 'string' && deps.views.has(state.locale, `flash.${ctx.query.done}`) ? `flash.${ctx.query.done}` : null;
+    ctx.status = status;
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = deps.views.render(view, {
+      timeZone: state.viewer?.timeZone ?? 'Europe/Paris',
+      ...data,
+      view: view.replace(/\//g, '_'),
+      locale: state.locale,
+      viewer: state.viewer,
+      isAdmin: state.viewer?.role === 'admin',
+      csrfField: CSRF_FIELD,
+      csrfToken: state.csrfToken,
+      path: ctx.path,
+      flash: done,
+      static: deps.staticUrls,
+      languages: [
+        { code: 'fr', name: 'Français', url: withLanguage(ctx, 'fr'), current: state.locale === 'fr' },
+        { code: 'en', name: 'English', url: withLanguage(ctx, 'en'), current: state.locale === 'en' },
+      ],
+    });
+  }) as Renderer;
+  render.t = (ctx, key, values) => deps.views.translate(pageState(ctx).locale, key, values);
+  return render;
+}
+
+/** 303 See Other: after a form, the browser GETs the next page (a reload never re-posts). */
+export function see(ctx: Context, url: string): void {
+  ctx.status = 303;
+  ctx.redirect(url);
+}
+
+/** Only a path of this site: `next=https://evil.test` or `//evil.test` would send people away. */
+export function safeNext(value: unknown, fallback: string): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : fallback;
+}
+
+/** The form's fields, without the token and with empty fields left out (so "optional" means optional). */
+export function formFields(ctx: Context): Record<string, string> {
+  const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (name === CSRF_FIELD) continue;
+    const text = Array.isArray(value) ? String(value.at(-1) ?? '') : String(value ?? '');
+    if (text.trim() !== '') fields[name] = text;
+  }
+  return fields;
+}
+
+/** Each field's first problem, in the reader's words. */
+export function fieldErrors(ctx: Context, render: Renderer, error: ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? '_form');
+    if (errors[field]) continue;
+    const i = issue as { code: string; input?: unknown; minimum?: number | bigint; maximum?: number | bigint; format?: string };
+    errors[field] =
+      // Our own refinements name their message's key (e.g. password_mismatch).
+      i.code === 'custom' ? render.t(ctx, `errors.${issue.message}`)
+      : i.input === undefined ? render.t(ctx, 'errors.required')
+      : i.code === 'too_small' ? render.t(ctx, 'errors.too_short', { min: Number(i.minimum) })
+      : i.code === 'too_big' ? render.t(ctx, 'errors.too_long', { max: Number(i.maximum) })
+      : i.code === 'invalid_format' && i.format === 'email' ? render.t(ctx, 'errors.email')
+      : render.t(ctx, 'errors.invalid');
+  }
+  return errors;
+}
+
+export function parseForm<S extends z.ZodType>(ctx: Context, render: Renderer, schema: S): { ok: true; data: z.output<S> } | { ok: false; errors: FieldErrors } {
+  const parsed = schema.safeParse(formFields(ctx));
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, errors: fieldErrors(ctx, render, parsed.error) };
+}
+
+/** A domain refusal in the reader's words when the pages know the case, else its own (English) message. */
+export function domainMessage(ctx: Context, render: Renderer, views: PageViews, error: DomainError | AppError): string {
+  const key = `problems.${error.code.replace(/-/g, '_')}`;
+  return views.has(pageState(ctx).locale, key) ? render.t(ctx, key, { ...(error instanceof DomainError ? error.details : error.extra) }) : error.message;
+}
+
+export function requireViewer(ctx: Context): Viewer {
+  const viewer = pageState(ctx).viewer;
+  if (!viewer) throw new SignInRequired();
+  return viewer;
+}
+
+export function requireAdmin(ctx: Context): Viewer & { role: 'admin' } {
+  const viewer = requireViewer(ctx);
+  if (viewer.role !== 'admin') throw new AppError('forbidden', 403, 'Administrators only');
+  return viewer as Viewer & { role: 'admin' };
+}
+
+export class SignInRequired extends Error {
+  constructor() {
+    super('sign in first');
+    this.name = 'SignInRequired';
+  }
+}
+
+/** The pages' error handling: people get a page in their language, never a problem+json. */
+export function pageErrors(render: Renderer, logger: Logger) {
+  return async function errors(ctx: Context, next: Next) {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof SignInRequired) {
+        see(ctx, `/login?next=${encodeURIComponent(ctx.originalUrl)}`);
+        return;
+      }
+      if (!ctx.state.page) throw error;
+      const status =
+        error instanceof CsrfError ? 403
+        : error instanceof DomainError ? { not_found: 404, gone: 410, forbidden: 403, unauthorized: 401, conflict: 409, invalid: 400, too_many: 429, unavailable: 503 }[error.kind]
+        : error instanceof AppError ? error.status
+        : error instanceof ServiceError ? 503
+        : error instanceof ZodError ? 400
+        : 500;
+      const kind =
+        error instanceof CsrfError ? 'csrf'
+        : status === 404 || status === 410 ? 'not_found'
+        : status === 403 ? 'forbidden'
+        : status === 429 ? 'too_many'
+        : status === 503 ? 'unavailable'
+        : status >= 500 ? 'internal'
+        : 'invalid';
+      if (status >= 500 && status !== 503) logger.error({ err: error, requestId: ctx.state.requestId }, 'page failed');
+      else if (status === 503) logger.warn({ err: error, requestId: ctx.state.requestId }, 'page could not reach the workflow engine');
+      render(ctx, 'error', { kind, requestId: ctx.state.requestId }, status);
+    }
+  };
+}

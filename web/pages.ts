@@ -1,0 +1,69 @@
+// The server-rendered pages, served by the same Koa app as the API and calling the same domain
+// code. One router: static assets, then every page behind the page context (viewer, language,
+// CSRF check) and the pages' own error handling.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import Router from '@koa/router';
+import { projectRoot } from '../config/index.ts';
+import { pageContext } from './page-context.ts';
+import { createRenderer, pageErrors, type PageDeps } from './page.ts';
+import { accountPages } from './routes/account.ts';
+import { adminMemberPages } from './routes/admin-members.ts';
+import { adminSitePages } from './routes/admin-sites.ts';
+import { memberPages } from './routes/member.ts';
+import type { PageViews } from './views.ts';
+
+const STATIC_DIR = path.join(projectRoot, 'web', 'static');
+const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml' };
+
+interface StaticFile {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+/** The static files, read once; their URLs carry a content hash so browsers may keep them a year. */
+async function loadStatic(): Promise<{ files: Map<string, StaticFile>; urls: Record<string, string> }> {
+  const files = new Map<string, StaticFile>();
+  const urls: Record<string, string> = {};
+  for (const name of await fs.readdir(STATIC_DIR)) {
+    const type = TYPES[path.extname(name)];
+    if (!type) continue;
+    const body = await fs.readFile(path.join(STATIC_DIR, name));
+    const hash = createHash('sha256').update(body).digest('base64url').slice(0, 10);
+    files.set(name, { body, type, etag: `"${hash}"` });
+    urls[name.replace(/\W/g, '_')] = `/static/${name}?v=${hash}`;
+  }
+  return { files, urls };
+}
+
+export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'views'> & { views: PageViews }): Promise<Router> {
+  const assets = await loadStatic();
+  const full: PageDeps = { ...deps, staticUrls: assets.urls };
+  const render = createRenderer(full);
+  const router = new Router();
+
+  router.get('/static/:name', (ctx) => {
+    const file = assets.files.get(ctx.params.name!);
+    if (!file) return;
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.etag = file.etag;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.type = file.type;
+    ctx.body = file.body;
+  });
+
+  const pages = new Router();
+  pages.use(pageErrors(render, deps.logger), pageContext({ em: deps.em, secrets: deps.secrets }));
+  accountPages(pages, full, render);
+  memberPages(pages, full, render);
+  adminMemberPages(pages, full, render);
+  adminSitePages(pages, full, render);
+  router.use(pages.routes(), pages.allowedMethods());
+  return router;
+}

@@ -1,0 +1,244 @@
+// The administrators' member pages: the list, inviting one person or a whole team (CSV), an
+// import's progress, a member's profile with its actions, and removal behind a confirmation.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { AppError } from '../../api/errors.ts';
+import { InviteMemberBody, ListMembersQuery, PatchMemberBody } from '../../api/routes/members.schema.ts';
+import { MEMBER_STATUSES } from '../../db/entities/index.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
+import { inviteMember } from '../../domain/members/invite-member.ts';
+import { getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
+import { listCards, listSites } from '../../domain/sites/sites.ts';
+import { readUpload, UploadTooLarge } from '../multipart.ts';
+import { domainMessage, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
+import type { Viewer } from '../page-context.ts';
+
+const PAGE_SIZE = 25;
+const CSV_MAX_BYTES = 1024 * 1024;
+
+const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
+const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
+const IdParam = z.uuid();
+
+/** "member:<id>" reads better as that member's name; API keys and the platform keep their label. */
+async function withActorNames(deps: PageDeps, organizationId: string, events: Awaited<ReturnType<typeof memberHistory>>) {
+  const ids = [...new Set(events.map((e) => /^member:([0-9a-f-]{36})$/.exec(e.actor)?.[1]).filter((id): id is string => Boolean(id)))];
+  const names = new Map<string, string>();
+  if (ids.length) {
+    const rows = await deps.em().execute<{ id: string; name: string; email: string }[]>(
+      `select id, name, email from member where organization_id = ? and id in (${ids.map(() => '?').join(', ')})`,
+      [organizationId, ...ids],
+    );
+    for (const row of rows) names.set(`member:${row.id}`, row.name || row.email);
+  }
+  return events.map((e) => ({ ...e, actorName: names.get(e.actor) ?? e.actor }));
+}
+
+export function adminMemberPages(router: Router, deps: PageDeps, render: Renderer): void {
+  const memberId = (ctx: Context) => {
+    const id = IdParam.safeParse(ctx.params.id);
+    if (!id.success) throw new AppError('not-found', 404, 'No such member');
+    return id.data;
+  };
+
+  router.get('/admin', (ctx) => {
+    requireAdmin(ctx);
+    see(ctx, '/admin/members');
+  });
+
+  // ---- list --------------------------------------------------------------------------------------
+  router.get('/admin/members', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const asked = ListMembersQuery.safeParse({
+      ...(ctx.query.status ? { status: ctx.query.status } : {}),
+      ...(typeof ctx.query.q === 'string' && ctx.query.q.trim() ? { q: ctx.query.q } : {}),
+      ...(ctx.query.cursor ? { cursor: ctx.query.cursor } : {}),
+    });
+    const query = asked.success ? asked.data : { limit: PAGE_SIZE };
+    const page = await listMembers(deps.em(), viewer.organizationId, { ...query, limit: PAGE_SIZE });
+    const filters = { status: query.status?.[0] ?? '', q: query.q ?? '' };
+    const params = new URLSearchParams({ ...(filters.status ? { status: filters.status } : {}), ...(filters.q ? { q: filters.q } : {}) });
+    render(ctx, 'admin/members', {
+      page,
+      filters,
+      statuses: MEMBER_STATUSES,
+      filtered: Boolean(filters.status || filters.q),
+      nextUrl: page.nextCursor ? `/admin/members?${new URLSearchParams({ ...Object.fromEntries(params), cursor: page.nextCursor })}` : null,
+      firstUrl: query.cursor ? `/admin/members?${params}` : null,
+    });
+  });
+
+  // ---- invite: one person, or a team from a CSV file ------------------------------------------
+  const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
+    const sites = await listSites(deps.em(), viewer.organizationId);
+    render(ctx, 'admin/invite', { sites, severalSites: sites.length > 1, values: { role: 'user', locale: viewer.locale }, ...extra }, status);
+  };
+
+  router.get('/admin/members/new', async (ctx) => invitePage(ctx, requireAdmin(ctx)));
+
+  router.post('/admin/members', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, InviteMemberBody);
+    if (!form.ok) return invitePage(ctx, viewer, { values, errors: form.errors }, 400);
+    try {
+      const invited = await inviteMember(
+        { em: deps.em(), client: deps.client, taskQueue: deps.config.temporal.taskQueue, defaults: deps.config.lifecycle },
+        { organizationId: viewer.organizationId, ...form.data, actor: viewer.actor },
+      );
+      see(ctx, `/admin/members/${invited.memberId}?done=${invited.reinvited ? 'reinvited' : 'invited'}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['member_exists', 'site_required', 'site_not_found'].includes(error.code)) throw error;
+      const field = error.code === 'member_exists' ? 'email' : 'siteId';
+      const existing = error.code === 'member_exists' ? (error.details.memberId as string | undefined) : undefined;
+      return invitePage(ctx, viewer, { values, existing, errors: { [field]: domainMessage(ctx, render, deps.views, error) } }, error.code === 'member_exists' ? 409 : 400);
+    }
+  });
+
+  router.post('/admin/imports', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const fail = (message: string, status = 400) => invitePage(ctx, viewer, { csvErrors: { file: message } }, status);
+    let upload: Awaited<ReturnType<typeof readUpload>>;
+    try {
+      upload = await readUpload(ctx, { field: 'file', maxBytes: CSV_MAX_BYTES });
+    } catch (error) {
+      if (error instanceof UploadTooLarge) return fail(render.t(ctx, 'problems.upload_too_large'), 413);
+      throw error;
+    }
+    if (!upload.file || !upload.file.text.trim()) return fail(render.t(ctx, 'errors.file_required'));
+    try {
+      const rows = parseMembersCsv(upload.file.text);
+      const created = await createMemberImport(
+        { em: deps.em(), client: deps.client, taskQueue: deps.config.temporal.taskQueue },
+        { organizationId: viewer.organizationId, actor: viewer.actor, source: 'csv', rows },
+      );
+      see(ctx, `/admin/imports/${created.importId}`);
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.kind !== 'invalid') throw error;
+      return fail(domainMessage(ctx, render, deps.views, error));
+    }
+  });
+
+  router.get('/admin/imports/:id', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const progress = await importProgress(deps.em(), viewer.organizationId, memberId(ctx));
+    const percent = progress.total ? Math.round((progress.processed / progress.total) * 100) : 100;
+    render(ctx, 'admin/import', { progress, percent, running: progress.status === 'running' });
+  });
+
+  router.get('/admin/imports/:id/status', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const progress = await importProgress(deps.em(), viewer.organizationId, memberId(ctx));
+    ctx.type = 'application/json';
+    ctx.body = { state: `${progress.status}:${progress.processed}` };
+  });
+
+  // ---- a member's profile -----------------------------------------------------------------------
+  const memberPage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
+    const member = await getMember(deps.em(), viewer.organizationId, id);
+    const [lifecycle, history, sites] = await Promise.all([
+      member.status === 'removed' ? null : deps.actions.adminState(id),
+      memberHistory(deps.em(), viewer.organizationId, id),
+      listSites(deps.em(), viewer.organizationId),
+    ]);
+    const site = sites.find((s) => s.id === member.siteId) ?? null;
+    const stock = site && member.status !== 'removed' ? await listCards(deps.em(), viewer.organizationId, site.id, 'stock') : [];
+    render(
+      ctx,
+      'admin/member',
+      {
+        member,
+        lifecycle,
+        history: await withActorNames(deps, viewer.organizationId, [...history].reverse()),
+        site,
+        stock: stock.slice(0, 500),
+        removed: member.status === 'removed',
+        passwordPending: lifecycle?.account.stage !== 'password_set',
+        hasCard: member.card?.state === 'assigned',
+        isSelf: member.id === viewer.memberId,
+        timeZone: site?.timeZone ?? viewer.timeZone,
+        ...extra,
+      },
+      status,
+    );
+  };
+
+  router.get('/admin/members/:id', async (ctx) => memberPage(ctx, requireAdmin(ctx), memberId(ctx)));
+
+  const refusal = async (ctx: Context, viewer: Viewer, id: string, error: unknown, field: string) => {
+    if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
+    return memberPage(ctx, viewer, id, { errors: { [field]: domainMessage(ctx, render, deps.views, error) } }, error.kind === 'invalid' ? 400 : 409);
+  };
+
+  router.post('/admin/members/:id/role', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const id = memberId(ctx);
+    await getMember(deps.em(), viewer.organizationId, id);
+    const form = parseForm(ctx, render, PatchMemberBody);
+    if (!form.ok) return memberPage(ctx, viewer, id, { errors: form.errors }, 400);
+    try {
+      await deps.actions.changeRole(id, form.data.role, viewer.actor);
+    } catch (error) {
+      return refusal(ctx, viewer, id, error, 'role');
+    }
+    see(ctx, `/admin/members/${id}?done=role_changed`);
+  });
+
+  router.post('/admin/members/:id/invitation', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const id = memberId(ctx);
+    await getMember(deps.em(), viewer.organizationId, id);
+    try {
+      await deps.actions.resendInvitation(id, viewer.actor);
+    } catch (error) {
+      return refusal(ctx, viewer, id, error, 'invitation');
+    }
+    see(ctx, `/admin/members/${id}?done=invitation_resent`);
+  });
+
+  router.post('/admin/members/:id/card', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const id = memberId(ctx);
+    await getMember(deps.em(), viewer.organizationId, id);
+    const form = parseForm(ctx, render, RegisterCardForm);
+    const values = ctx.request.body as Record<string, string>;
+    if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
+    let result;
+    try {
+      result = await deps.actions.registerCard(id, { cardNumber: form.data.cardNumber, replace: form.data.replace === 'on', actor: viewer.actor });
+    } catch (error) {
+      return refusal(ctx, viewer, id, error, 'cardNumber');
+    }
+    if (result.decision === 'rejected') {
+      return memberPage(ctx, viewer, id, { values, errors: { cardNumber: render.t(ctx, `rejections.${result.reason}`) } }, 422);
+    }
+    see(ctx, `/admin/members/${id}?done=card_registered`);
+  });
+
+  // ---- removal: a confirmation page first --------------------------------------------------------
+  const removePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
+    const member = await getMember(deps.em(), viewer.organizationId, id);
+    if (member.status === 'removed') return see(ctx, `/admin/members/${id}`);
+    render(ctx, 'admin/remove', { member, isSelf: member.id === viewer.memberId, ...extra }, status);
+  };
+
+  router.get('/admin/members/:id/remove', async (ctx) => removePage(ctx, requireAdmin(ctx), memberId(ctx)));
+
+  router.post('/admin/members/:id/remove', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const id = memberId(ctx);
+    await getMember(deps.em(), viewer.organizationId, id);
+    const form = parseForm(ctx, render, RemoveForm);
+    if (!form.ok) return removePage(ctx, viewer, id, { errors: form.errors }, 400);
+    try {
+      await deps.actions.remove(id, { actor: viewer.actor, reason: form.data.reason });
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
+      return removePage(ctx, viewer, id, { formError: domainMessage(ctx, render, deps.views, error) }, 409);
+    }
+    // Removing yourself ends your own session: the lifecycle revoked it.
+    see(ctx, id === viewer.memberId ? '/login?done=removed_self' : `/admin/members/${id}?done=removed`);
+  });
+}

@@ -129,7 +129,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
   async function specific(em: EntityManager, input: SendEmailInput, member: Awaited<ReturnType<typeof about>>): Promise<TemplateData[EmailTemplate]> {
     const data = input.data ?? {};
     const memberUrl = `${publicUrl}/admin/members/${input.memberId}`;
-    const enrollmentUrl = `${publicUrl}/me/card-enrollment`;
+    const enrollmentUrl = `${publicUrl}/card`;
     const invitation = () => ({
       url: `${publicUrl}/invitations/${encodeURIComponent(secrets.signToken(String(data.invitationTokenId)))}`,
       expiresAt: String(data.invitationExpiresAt),

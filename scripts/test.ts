@@ -1,5 +1,5 @@
 // `npm test`: starts the shared real services once (PostgreSQL on a free port, a Temporal dev
-// server, one workflow bundle), runs ava with their addresses in the environment, stops them, and
+// server, one workflow bundle, a headless Chromium for the page tests), runs ava with their addresses in the environment, stops them, and
 // ends with the line `N passed, N failed`. Extra arguments go to ava (e.g. a test file).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { chromium } from 'playwright-core';
 import { projectRoot } from '../config/index.ts';
 import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
 import { startMailCatcher } from '../services/mail-catcher.ts';
@@ -20,6 +21,9 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onboarding-test-'));
 // As root, embedded PostgreSQL runs as a separate `postgres` user, which must reach its data dir.
 fs.chmodSync(workDir, 0o755);
 const stops: (() => Promise<void>)[] = [];
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// No sandbox: CI runs as root in a container, where Chromium's sandbox cannot start.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function stopAll() {
   while (stops.length) await stops.pop()!().catch((e: unknown) => console.error('teardown:', e));
@@ -56,19 +60,30 @@ try {
       stops.push(() => catcher.stop());
       return catcher;
     }),
+    // Debian's Chromium (never a downloaded one); the page tests connect to this one browser.
+    fs.existsSync(chromiumPath)
+      ? chromium
+          .launchServer({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS })
+          .then((browser) => {
+            stops.push(() => browser.close());
+            return browser;
+          })
+      : Promise.resolve(undefined),
     bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
   ]);
   const failure = settled.find((r) => r.status === 'rejected');
   if (failure) throw failure.reason;
-  const [db, temporal, catcher, bundle] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [db, temporal, catcher, browser, bundle] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof startEmbeddedPostgres>>,
     Awaited<ReturnType<typeof startTemporalServer>>,
     Awaited<ReturnType<typeof startMailCatcher>>,
+    Awaited<ReturnType<typeof chromium.launchServer>> | undefined,
     Awaited<ReturnType<typeof bundleWorkflowCode>>,
   ];
+  if (!browser) say(`no Chromium at ${chromiumPath}: the page tests will fail (apt-get install chromium, or set CHROMIUM_PATH)`);
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
-  say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${cli?.source ?? temporal.source}), SMTP ${catcher.smtpUrl}, time-skipping server: ${testServer?.source ?? 'SDK download'}`);
+  say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${cli?.source ?? temporal.source}), SMTP ${catcher.smtpUrl}, Chromium ${browser ? chromiumPath : 'missing'}, time-skipping server: ${testServer?.source ?? 'SDK download'}`);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -81,6 +96,7 @@ try {
     TEST_SMTP_URL: catcher.smtpUrl,
     TEST_MAIL_DIR: path.join(workDir, 'mail'),
     TEST_WORK_DIR: workDir,
+    TEST_BROWSER_WS: browser?.wsEndpoint() ?? '',
   };
   // Tests choose their own services; a developer's shell settings must not leak into them.
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'SMTP_URL', 'SECRET_KEY']) delete env[name];

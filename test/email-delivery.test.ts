@@ -154,7 +154,7 @@ test('the lifecycle e-mails the right person in their language, with a link that
   t.is(instructions!.mail.subject, 'Enregistrez votre badge');
   const pin = String((await f.memberRow(french.memberId)).enrollment_pin);
   t.true(instructions!.mail.text!.includes(pin), 'the PIN to type at the door');
-  t.true(linksIn(String(instructions!.mail.html)).includes('http://onboarding.test/me/card-enrollment'));
+  t.true(linksIn(String(instructions!.mail.html)).includes('http://onboarding.test/card'));
   t.regex(String(instructions!.mail.html), /Enregistrer ma carte/);
 });
 

@@ -55,7 +55,7 @@ export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Re
     ctx.body = deps.views.render(view, {
       timeZone: state.viewer?.timeZone ?? 'Europe/Paris',
       ...data,
-      view: view.replace(/\//g, '_'),
+      pageName: view.replace(/\//g, '_'),
       locale: state.locale,
       viewer: state.viewer,
       isAdmin: state.viewer?.role === 'admin',

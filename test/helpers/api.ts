@@ -77,7 +77,10 @@ export const PASSWORD = 'correct horse battery staple';
 
 export interface ApiWorld {
   orm: Orm;
+  /** The database's URL. */
   url: string;
+  /** Where the app (API and pages) listens. */
+  appUrl: string;
   taskQueue: string;
   api: HttpClient;
   org: { organizationId: string; apiKey: string; siteId: string; adminMemberId: string; adminEmail: string };
@@ -108,6 +111,7 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
   const world: ApiWorld = {
     orm,
     url,
+    appUrl: base,
     taskQueue,
     api,
     org,

@@ -13,6 +13,12 @@ export const testEnv = {
   get workDir() { return required('TEST_WORK_DIR'); },
   get smtpUrl() { return required('TEST_SMTP_URL'); },
   get mailDir() { return required('TEST_MAIL_DIR'); },
+  get browserEndpoint() {
+    required('TEST_TEMPORAL_ADDRESS');
+    const endpoint = process.env.TEST_BROWSER_WS;
+    if (!endpoint) throw new Error('npm test found no Chromium: apt-get install chromium (Debian), or set CHROMIUM_PATH');
+    return endpoint;
+  },
   /** Undefined: let the SDK download the Java test server (needs the internet). */
   get timeSkippingServer() { return process.env.TEST_TIME_SKIPPING_SERVER || undefined; },
 };

@@ -1,0 +1,49 @@
+// The run's one headless Chromium (started by scripts/test.ts), a fresh browser context per test,
+// and screenshots kept as test output under test-output/screenshots (not committed).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { projectRoot } from '../../config/index.ts';
+import { testEnv } from './env.ts';
+import type { Scope } from './scope.ts';
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+export const SCREENSHOTS_DIR = path.join(projectRoot, 'test-output', 'screenshots');
+
+/** This test file's connection to the run's browser, closed after its last test. */
+export async function connectBrowser(file: Scope): Promise<Browser> {
+  const browser = await chromium.connect(testEnv.browserEndpoint);
+  file.teardown(() => browser.close());
+  return browser;
+}
+
+/** A new browser context (cookies, language, window size of its own) on the app at `baseURL`. */
+export async function openPage(
+  t: Scope,
+  browser: Browser,
+  options: { baseURL: string; locale: 'fr' | 'en'; viewport?: { width: number; height: number } },
+): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: options.baseURL,
+    locale: options.locale === 'fr' ? 'fr-FR' : 'en-GB',
+    viewport: options.viewport ?? PHONE,
+    timezoneId: 'Europe/Paris',
+  });
+  // Generous for a loaded 2-core machine; every wait is on something the page must show.
+  context.setDefaultTimeout(30_000);
+  t.teardown(() => context.close());
+  return context.newPage();
+}
+
+/** Saves the whole page as test-output/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** The path and query of an e-mailed link, on the app under test (e-mails carry PUBLIC_URL). */
+export function onApp(link: string): string {
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
+}

@@ -79,7 +79,8 @@ export async function loadPageViews(): Promise<PageViews> {
     eq: (a: unknown, b: unknown) => a === b,
     startsWith: (text: unknown, prefix: unknown) => typeof text === 'string' && text.startsWith(String(prefix)),
     not: (a: unknown) => !a,
-    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    /** The first truthy value (like JavaScript's ||), so it also picks a label: (or name email). */
+    or: (...args: unknown[]) => args.slice(0, -1).find(Boolean) ?? false,
     and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
     json: (value: unknown) => JSON.stringify(value ?? null),
     concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(''),

@@ -214,7 +214,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     if (result.decision === 'rejected') {
       return memberPage(ctx, viewer, id, { values, errors: { cardNumber: render.t(ctx, `rejections.${result.reason}`) } }, 422);
     }
-    see(ctx, `/admin/members/${id}?done=card_registered`);
+    see(ctx, `/admin/members/${id}?done=member_card_registered`);
   });
 
   // ---- removal: a confirmation page first --------------------------------------------------------

@@ -1,0 +1,181 @@
+// The administrators' pages in a real browser against the real stack: invite one member, a team
+// by CSV, add cards and a door controller, register a card for a member, remove a member behind
+// a confirmation; and what the pages refuse (other people's forms, non-admins, open redirects).
+import test, { type ExecutionContext } from 'ava';
+import type { Browser, Page } from 'playwright-core';
+import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
+import { connectBrowser, DESKTOP, openPage, PHONE, screenshot } from './helpers/browser.ts';
+import { query } from './helpers/database.ts';
+import { fileScope } from './helpers/scope.ts';
+
+const scope = fileScope();
+let world: ApiWorld;
+let browser: Browser;
+test.before(async () => {
+  [world, browser] = await Promise.all([apiWorld(scope), connectBrowser(scope)]);
+  // The organisation's first admin creates their password (as org:create's e-mail has them do).
+  await world.adminSession();
+});
+
+async function signInAsAdmin(t: ExecutionContext, locale: 'fr' | 'en', viewport = DESKTOP): Promise<Page> {
+  const page = await openPage(t, browser, { baseURL: world.appUrl, locale, viewport });
+  await page.goto('/login');
+  await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(world.org.adminEmail);
+  await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
+  await page.waitForURL(/\/admin\/members$/);
+  // The pages speak the admin's own language (French here) until they choose another one.
+  t.is(await page.locator('html').getAttribute('lang'), 'fr');
+  if (locale === 'en') {
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.waitForURL(/lang=en/);
+  }
+  return page;
+}
+
+const mainText = async (page: Page) => (await page.locator('main').textContent()) ?? '';
+
+test('an admin invites a member, gives them a card from the stock, then removes them after confirming', async (t) => {
+  const page = await signInAsAdmin(t, 'en');
+  await screenshot(page, 'admin-members.en.desktop');
+
+  // Card stock and a door controller, from the site's page.
+  await page.getByRole('link', { name: 'Sites', exact: true }).click();
+  await screenshot(page, 'admin-sites.en.desktop');
+  await page.getByRole('link', { name: 'Paris HQ' }).click();
+  const cardNumber = `B-${tag()}`;
+  await page.getByLabel('Cards to add').fill(`${cardNumber}\nB-${tag()},qr-${tag()}-print`);
+  await page.getByRole('button', { name: 'Add to the stock' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /cards have been added/);
+  t.true(await page.getByRole('cell', { name: cardNumber, exact: true }).isVisible());
+  await page.getByLabel('Controller name').fill('Main entrance');
+  await page.getByRole('button', { name: 'Add a door controller' }).click();
+  const secret = (await page.locator('.secret-value').textContent()) ?? '';
+  t.regex(secret, /^dcs_/);
+  await screenshot(page, 'admin-site.en.desktop');
+  // Shown once: the next visit of the page no longer has it.
+  await page.reload();
+  t.false((await page.content()).includes(secret));
+
+  // Invite one person.
+  await page.getByRole('link', { name: 'Members', exact: true }).click();
+  await page.getByRole('link', { name: 'Invite member' }).click();
+  await screenshot(page, 'admin-invite.en.desktop');
+  const email = `new-${tag()}@acme.test`;
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel(/^Full name/).fill('Noah Lambert');
+  await page.getByRole('radio', { name: 'Administrator' }).check();
+  await page.getByRole('radio', { name: 'User' }).check();
+  await page.getByLabel('Language of the e-mails').selectOption('en');
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  await page.waitForURL(/\/admin\/members\/[0-9a-f-]{36}\?done=invited/);
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /invitation is on its way/);
+  t.is(await page.getByRole('heading', { level: 1 }).textContent(), 'Noah Lambert');
+  t.regex(await mainText(page), /Invitation link expires/);
+  await waitForMail(email, /invites you/);
+
+  // The same address again: refused on the e-mail field, with a link to the existing member.
+  await page.goto('/admin/members/new');
+  await page.getByLabel('E-mail address').fill(email.toUpperCase());
+  await page.getByRole('button', { name: 'Send the invitation' }).click();
+  t.is(await page.getByLabel('E-mail address').getAttribute('aria-invalid'), 'true');
+  t.true(await page.getByRole('link', { name: 'See this member' }).isVisible());
+  await page.getByRole('link', { name: 'See this member' }).click();
+
+  // "Register an access card for…" even before they have a password.
+  await page.getByLabel('Card number').fill('NOT-IN-STOCK');
+  await page.getByRole('button', { name: 'Register the card' }).click();
+  t.regex((await page.getByRole('alert').textContent()) ?? '', /not in your site's card stock/);
+  await page.getByLabel('Card number').fill(cardNumber);
+  await page.getByRole('button', { name: 'Register the card' }).click();
+  await page.waitForURL(/done=member_card_registered/);
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /card is registered for this member/);
+  t.is(await page.getByRole('heading', { name: 'Register an access card for Noah Lambert' }).count(), 1);
+  t.regex(await mainText(page), new RegExp(`${cardNumber} \\(Assigned\\)`));
+  t.regex(await mainText(page), /Card registered/, 'the history shows it');
+  await screenshot(page, 'admin-member.en.desktop');
+  await page.goto(`${new URL(page.url()).pathname}?lang=fr`);
+  await screenshot(page, 'admin-member.fr.desktop');
+  await page.goto(`${new URL(page.url()).pathname}?lang=en`);
+
+  // "Remove user" is at the bottom and asks first; cancelling changes nothing.
+  const memberPath = new URL(page.url()).pathname;
+  await page.getByRole('link', { name: 'Remove user' }).click();
+  await screenshot(page, 'admin-remove.en.desktop');
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await page.waitForURL(new RegExp(`${memberPath}$`));
+  t.regex(await mainText(page), /Invited/);
+  await page.getByRole('link', { name: 'Remove user' }).click();
+  await page.getByLabel(/^Reason/).fill('Left the company');
+  await page.getByRole('button', { name: 'Yes, remove this user' }).click();
+  await page.waitForURL(/done=removed/);
+  t.is(await page.locator('.page-head .badge').textContent(), 'Removed');
+  t.is(await page.getByRole('link', { name: 'Remove user' }).count(), 0);
+  await waitForMail(email, /was removed/);
+  const [card] = (await query<{ state: string }>(world.url, 'select state from card where number = $1', [cardNumber])).rows;
+  t.is(card!.state, 'revoked');
+});
+
+test('an admin invites a team from a CSV file and follows the import to its end, rows in error listed', async (t) => {
+  const page = await signInAsAdmin(t, 'fr', PHONE);
+  await screenshot(page, 'admin-members.fr.phone');
+  await page.getByRole('link', { name: 'Inviter membre' }).click();
+  await screenshot(page, 'admin-invite.fr.phone');
+  const marker = tag();
+  const csv = `email,name,role,locale\nteam-${marker}-1@acme.test,Léa Martin,user,fr\nteam-${marker}-2@acme.test,Hugo Blanc,admin,en\nnot-an-address,Nobody,user,fr\n`;
+
+  await page.getByLabel('Fichier CSV').setInputFiles({ name: 'team.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: 'Inviter l’équipe' }).click();
+  await page.waitForURL(/\/admin\/imports\/[0-9a-f-]{36}$/);
+  // The page follows the import by itself until it ends.
+  await page.getByRole('heading', { name: 'Import terminé' }).waitFor();
+  const text = await mainText(page);
+  t.regex(text, /3 lignes traitées sur 3/);
+  t.regex(text, /Invités\s*2/);
+  t.regex(text, /not-an-address|email/i, 'the row in error says why');
+  await screenshot(page, 'admin-import.fr.phone');
+  await page.goto(`${new URL(page.url()).pathname}?lang=en`);
+  await screenshot(page, 'admin-import.en.phone');
+  await waitForMail(`team-${marker}-2@acme.test`, /invites you/);
+
+  // The list finds them, filtered by status and searched by name.
+  await page.goto(`/admin/members?q=${marker}&status=invited&lang=fr`);
+  t.is(await page.locator('tbody tr').count(), 2);
+  await page.getByLabel('Nom ou e-mail').fill('Hugo Blanc');
+  await page.getByRole('button', { name: 'Filtrer' }).click();
+  t.is(await page.locator('tbody tr').count(), 1);
+  t.true(await page.getByRole('link', { name: 'Hugo Blanc' }).isVisible());
+});
+
+test('forms carry a token only our pages know; members cannot open admin pages; next= stays on this site', async (t) => {
+  const app = world.appUrl;
+  // A form posted from elsewhere (no token, or a cross-site request) is refused and changes nothing.
+  const forged = await fetch(`${app}/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `email=${encodeURIComponent(world.org.adminEmail)}&password=${encodeURIComponent(PASSWORD)}`, redirect: 'manual' });
+  t.is(forged.status, 403);
+  t.falsy(forged.headers.get('set-cookie')?.includes('mo_session='));
+  t.regex(await forged.text(), /formulaire a expiré|form has expired/);
+
+  // The session cookie is HttpOnly and SameSite=Lax.
+  const page = await signInAsAdmin(t, 'en');
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'mo_session');
+  t.like(session, { httpOnly: true, sameSite: 'Lax' });
+
+  // A member who is not an admin gets a 403 page, in their language.
+  const member = await world.member();
+  const memberPage = await openPage(t, browser, { baseURL: app, locale: 'en', viewport: PHONE });
+  await memberPage.goto('/login?next=//evil.example/steal');
+  await memberPage.getByLabel('E-mail address').fill(member.email);
+  await memberPage.getByLabel('Password').fill(PASSWORD);
+  await memberPage.getByRole('button', { name: 'Sign in' }).click();
+  await memberPage.waitForURL(new RegExp(`^${app}/me$`));
+  const refused = await memberPage.goto('/admin/members');
+  t.is(refused!.status(), 403);
+  t.is(await memberPage.getByRole('heading', { level: 1 }).textContent(), 'Access refused');
+
+  // Signed out, a page sends to the sign-in and back.
+  const anonymous = await openPage(t, browser, { baseURL: app, locale: 'fr', viewport: PHONE });
+  await anonymous.goto('/admin/members');
+  await anonymous.waitForURL(/\/login\?next=%2Fadmin%2Fmembers/);
+  t.is(await anonymous.getByRole('heading', { level: 1 }).textContent(), 'Connexion');
+});

@@ -28,7 +28,7 @@ import { siteRoutes } from './routes/sites.ts';
 import type { ApiServices } from './services.ts';
 import { memberActions } from '../domain/members/actions.ts';
 import { databaseWifi } from '../providers/wifi.ts';
-import { createPagesRouter } from '../web/pages.ts';
+import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
 
 export interface AppDeps {
@@ -99,6 +99,10 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   app.use(requestLog(logger));
   app.use(metrics.middleware());
   app.use(problemMiddleware(logger));
+  app.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined && wantsPage(ctx)) await pages.notFound(ctx);
+  });
   app.use(
     bodyParser({
       enableTypes: ['json', 'text', 'form'],
@@ -113,7 +117,6 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   app.use((ctx, next) => RequestContext.create(orm.em, next));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
-  app.use(pages.routes());
-  app.use(pages.allowedMethods());
+  app.use(pages.router.routes());
   return app;
 }

@@ -179,3 +179,13 @@ test('forms carry a token only our pages know; members cannot open admin pages; 
   await anonymous.waitForURL(/\/login\?next=%2Fadmin%2Fmembers/);
   t.is(await anonymous.getByRole('heading', { level: 1 }).textContent(), 'Connexion');
 });
+
+test('a mistyped address gets a page in a browser and problem+json from the API', async (t) => {
+  const page = await openPage(t, browser, { baseURL: world.appUrl, locale: 'en', viewport: PHONE });
+  const answer = await page.goto('/no/such/page');
+  t.is(answer!.status(), 404);
+  t.is(await page.getByRole('heading', { level: 1 }).textContent(), 'Page not found');
+  const api = await fetch(`${world.appUrl}/v1/no-such-thing`);
+  t.is(api.status, 404);
+  t.is(api.headers.get('content-type'), 'application/problem+json');
+});

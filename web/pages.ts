@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { projectRoot } from '../config/index.ts';
 import { pageContext } from './page-context.ts';
 import { createRenderer, pageErrors, type PageDeps } from './page.ts';
@@ -38,7 +39,7 @@ async function loadStatic(): Promise<{ files: Map<string, StaticFile>; urls: Rec
   return { files, urls };
 }
 
-export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'views'> & { views: PageViews }): Promise<Router> {
+export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'views'> & { views: PageViews }): Promise<{ router: Router; notFound(ctx: Context): Promise<void> }> {
   const assets = await loadStatic();
   const full: PageDeps = { ...deps, staticUrls: assets.urls };
   const render = createRenderer(full);
@@ -59,11 +60,18 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   });
 
   const pages = new Router();
-  pages.use(pageErrors(render, deps.logger), pageContext({ em: deps.em, secrets: deps.secrets }));
+  const context = pageContext({ em: deps.em, secrets: deps.secrets });
+  pages.use(pageErrors(render, deps.logger), context);
   accountPages(pages, full, render);
   memberPages(pages, full, render);
   adminMemberPages(pages, full, render);
   adminSitePages(pages, full, render);
-  router.use(pages.routes(), pages.allowedMethods());
-  return router;
+  router.use(pages.routes());
+  return {
+    router,
+    /** A mistyped address in a browser gets a page in the reader's language, not the API's problem+json. */
+    notFound: (ctx: Context) => context(ctx, async () => render(ctx, 'error', { kind: 'not_found' }, 404)),
+  };
 }
+
+export const wantsPage = (ctx: Context) => ctx.method === 'GET' && !ctx.path.startsWith('/v1/') && ctx.get('Accept').includes('text/html');

@@ -46,7 +46,8 @@ export async function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activ
 }
 
 export async function temporalClient(t: Scope): Promise<Client> {
-  const connection = await Connection.connect({ address: testEnv.temporalAddress });
+  // Generous: on a loaded 2-core machine (a browser running beside) the first connection can be slow.
+  const connection = await Connection.connect({ address: testEnv.temporalAddress, connectTimeout: '30s' });
   t.teardown(() => connection.close());
   return new Client({ connection, namespace: 'default' });
 }

@@ -73,6 +73,13 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
   t.regex((await page.locator(`#${await confirm.getAttribute('aria-describedby')}`).textContent()) ?? '', /pas identiques/);
   t.regex((await page.getByRole('alert').textContent()) ?? '', /Il y a un problème/);
 
+  // Too short: said on the password field, in the reader's language.
+  await page.getByLabel(FR.password).fill('court');
+  await page.getByLabel(FR.confirm).fill('court');
+  await page.getByRole('button', { name: FR.submit }).click();
+  t.regex((await page.locator('#f-password-error').textContent()) ?? '', /au moins 12 caractères/);
+  await screenshot(page, 'invitation-error.fr.phone');
+
   await page.getByLabel(FR.password).fill(PASSWORD);
   await page.getByLabel(FR.confirm).fill(PASSWORD);
   await page.getByRole('button', { name: FR.submit }).click();

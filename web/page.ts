@@ -98,16 +98,16 @@ export function formFields(ctx: Context): Record<string, string> {
 }
 
 /** Each field's first problem, in the reader's words. */
-export function fieldErrors(ctx: Context, render: Renderer, error: ZodError): FieldErrors {
+export function fieldErrors(ctx: Context, render: Renderer, error: ZodError, input: Record<string, unknown>): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? '_form');
     if (errors[field]) continue;
-    const i = issue as { code: string; input?: unknown; minimum?: number | bigint; maximum?: number | bigint; format?: string };
+    const i = issue as { code: string; minimum?: number | bigint; maximum?: number | bigint; format?: string };
     errors[field] =
       // Our own refinements name their message's key (e.g. password_mismatch).
       i.code === 'custom' ? render.t(ctx, `errors.${issue.message}`)
-      : i.input === undefined ? render.t(ctx, 'errors.required')
+      : input[field] === undefined ? render.t(ctx, 'errors.required')
       : i.code === 'too_small' ? render.t(ctx, 'errors.too_short', { min: Number(i.minimum) })
       : i.code === 'too_big' ? render.t(ctx, 'errors.too_long', { max: Number(i.maximum) })
       : i.code === 'invalid_format' && i.format === 'email' ? render.t(ctx, 'errors.email')
@@ -117,8 +117,9 @@ export function fieldErrors(ctx: Context, render: Renderer, error: ZodError): Fi
 }
 
 export function parseForm<S extends z.ZodType>(ctx: Context, render: Renderer, schema: S): { ok: true; data: z.output<S> } | { ok: false; errors: FieldErrors } {
-  const parsed = schema.safeParse(formFields(ctx));
-  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, errors: fieldErrors(ctx, render, parsed.error) };
+  const fields = formFields(ctx);
+  const parsed = schema.safeParse(fields);
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, errors: fieldErrors(ctx, render, parsed.error, fields) };
 }
 
 /** A domain refusal in the reader's words when the pages know the case, else its own (English) message. */

@@ -110,7 +110,8 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
       // A 5,000-member JSON import fits; anything bigger is refused with 413 before parsing.
       jsonLimit: '1mb',
       textLimit: '1mb',
-      formLimit: '64kb',
+      // Forms are small; the largest is a site's card list (1,000 lines).
+      formLimit: '256kb',
       encoding: 'utf-8',
     }),
   );

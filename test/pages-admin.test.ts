@@ -17,10 +17,10 @@ test.before(async () => {
   await world.adminSession();
 });
 
-async function signInAsAdmin(t: ExecutionContext, locale: 'fr' | 'en', viewport = DESKTOP): Promise<Page> {
+async function signInAsAdmin(t: ExecutionContext, locale: 'fr' | 'en', viewport = DESKTOP, org = world.org): Promise<Page> {
   const page = await openPage(t, browser, { baseURL: world.appUrl, locale, viewport });
   await page.goto('/login');
-  await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(world.org.adminEmail);
+  await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(org.adminEmail);
   await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
   await page.waitForURL(/\/admin\/members$/);
@@ -160,6 +160,19 @@ test('forms carry a token only our pages know; members cannot open admin pages; 
   const cookies = await page.context().cookies();
   const session = cookies.find((c) => c.name === 'mo_session');
   t.like(session, { httpOnly: true, sameSite: 'Lax' });
+
+
+  // The last administrator cannot remove themselves (an organisation of their own here, so the
+  // other tests' invitations make no second admin): the confirmation page says why.
+  const alone = await world.newOrganization();
+  await world.adminSession(alone);
+  const lastAdmin = await signInAsAdmin(t, 'en', DESKTOP, alone);
+  await lastAdmin.goto(`/admin/members/${alone.adminMemberId}/remove`);
+  t.true(await lastAdmin.getByText('This is you: you will be signed out at once.').isVisible());
+  await lastAdmin.getByRole('button', { name: 'Yes, remove this user' }).click();
+  t.regex((await lastAdmin.getByRole('alert').textContent()) ?? '', /last administrator/);
+  await lastAdmin.goto(`/admin/members/${alone.adminMemberId}`);
+  t.not(await lastAdmin.locator('.page-head .badge').textContent(), 'Removed');
 
   // A member who is not an admin gets a 403 page, in their language.
   const member = await world.member();

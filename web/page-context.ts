@@ -88,6 +88,11 @@ export function pageContext(deps: { em: () => EntityManager; secrets: Secrets })
     }
     const csrfToken = deps.secrets.formToken(csrfCookie);
     ctx.state.page = { viewer, locale, csrfToken } satisfies PageState;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Content-Security-Policy', "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 
     if (ctx.method === 'POST') {
       // Belt and braces: the browser says where the request came from, and the form carries a
@@ -99,11 +104,6 @@ export function pageContext(deps: { em: () => EntityManager; secrets: Secrets })
       if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), expected)) throw new CsrfError();
     }
 
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Content-Security-Policy', "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     await next();
   };
 }

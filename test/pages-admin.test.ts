@@ -4,7 +4,7 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
-import { connectBrowser, DESKTOP, openPage, PHONE, screenshot } from './helpers/browser.ts';
+import { connectBrowser, DESKTOP, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
 
@@ -37,12 +37,13 @@ const mainText = async (page: Page) => (await page.locator('main').textContent()
 
 test('an admin invites a member, gives them a card from the stock, then removes them after confirming', async (t) => {
   const page = await signInAsAdmin(t, 'en');
-  await screenshot(page, 'admin-members.en.desktop');
+  await screenshots(page, 'admin-members');
 
   // Card stock and a door controller, from the site's page.
   await page.getByRole('link', { name: 'Sites', exact: true }).click();
-  await screenshot(page, 'admin-sites.en.desktop');
+  await screenshots(page, 'admin-sites');
   await page.getByRole('link', { name: 'Paris HQ' }).click();
+  const sitePath = new URL(page.url()).pathname;
   const cardNumber = `B-${tag()}`;
   await page.getByLabel('Cards to add').fill(`${cardNumber}\nB-${tag()},qr-${tag()}-print`);
   await page.getByRole('button', { name: 'Add to the stock' }).click();
@@ -53,14 +54,16 @@ test('an admin invites a member, gives them a card from the stock, then removes 
   const secret = (await page.locator('.secret-value').textContent()) ?? '';
   t.regex(secret, /^dcs_/);
   await screenshot(page, 'admin-site.en.desktop');
-  // Shown once: the next visit of the page no longer has it.
-  await page.reload();
+  // Shown once: the next visit of the site's page no longer has it.
+  await page.goto(sitePath);
+  t.true(await page.getByRole('cell', { name: 'Main entrance' }).isVisible());
   t.false((await page.content()).includes(secret));
+  await screenshots(page, 'admin-site');
 
   // Invite one person.
   await page.getByRole('link', { name: 'Members', exact: true }).click();
   await page.getByRole('link', { name: 'Invite member' }).click();
-  await screenshot(page, 'admin-invite.en.desktop');
+  await screenshots(page, 'admin-invite');
   const email = `new-${tag()}@acme.test`;
   await page.getByLabel('E-mail address').fill(email);
   await page.getByLabel(/^Full name/).fill('Noah Lambert');
@@ -93,15 +96,12 @@ test('an admin invites a member, gives them a card from the stock, then removes 
   t.is(await page.getByRole('heading', { name: 'Register an access card for Noah Lambert' }).count(), 1);
   t.regex(await mainText(page), new RegExp(`${cardNumber} \\(Assigned\\)`));
   t.regex(await mainText(page), /Card registered/, 'the history shows it');
-  await screenshot(page, 'admin-member.en.desktop');
-  await page.goto(`${new URL(page.url()).pathname}?lang=fr`);
-  await screenshot(page, 'admin-member.fr.desktop');
-  await page.goto(`${new URL(page.url()).pathname}?lang=en`);
+  await screenshots(page, 'admin-member');
 
   // "Remove user" is at the bottom and asks first; cancelling changes nothing.
   const memberPath = new URL(page.url()).pathname;
   await page.getByRole('link', { name: 'Remove user' }).click();
-  await screenshot(page, 'admin-remove.en.desktop');
+  await screenshots(page, 'admin-remove');
   await page.getByRole('link', { name: 'Cancel' }).click();
   await page.waitForURL(new RegExp(`${memberPath}$`));
   t.regex(await mainText(page), /Invited/);
@@ -118,9 +118,9 @@ test('an admin invites a member, gives them a card from the stock, then removes 
 
 test('an admin invites a team from a CSV file and follows the import to its end, rows in error listed', async (t) => {
   const page = await signInAsAdmin(t, 'fr', PHONE);
-  await screenshot(page, 'admin-members.fr.phone');
+  await screenshots(page, 'admin-members');
   await page.getByRole('link', { name: 'Inviter membre' }).click();
-  await screenshot(page, 'admin-invite.fr.phone');
+  await screenshots(page, 'admin-invite');
   const marker = tag();
   const csv = `email,name,role,locale\nteam-${marker}-1@acme.test,Léa Martin,user,fr\nteam-${marker}-2@acme.test,Hugo Blanc,admin,en\nnot-an-address,Nobody,user,fr\n`;
 
@@ -133,9 +133,7 @@ test('an admin invites a team from a CSV file and follows the import to its end,
   t.regex(text, /3 lignes traitées sur 3/);
   t.regex(text, /Invités\s*2/);
   t.regex(text, /not-an-address|email/i, 'the row in error says why');
-  await screenshot(page, 'admin-import.fr.phone');
-  await page.goto(`${new URL(page.url()).pathname}?lang=en`);
-  await screenshot(page, 'admin-import.en.phone');
+  await screenshots(page, 'admin-import');
   await waitForMail(`team-${marker}-2@acme.test`, /invites you/);
 
   // The list finds them, filtered by status and searched by name.

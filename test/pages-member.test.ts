@@ -5,7 +5,7 @@ import test from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
-import { connectBrowser, DESKTOP, onApp, openPage, PHONE, screenshot } from './helpers/browser.ts';
+import { connectBrowser, DESKTOP, onApp, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
 import { fileScope } from './helpers/scope.ts';
 
 const scope = fileScope();
@@ -62,7 +62,7 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
   await page.goto(link);
   await page.goto(link);
   t.is(await page.getByRole('heading', { level: 1 }).textContent(), 'Créez votre mot de passe');
-  await screenshot(page, 'invitation.fr.phone');
+  await screenshots(page, 'invitation');
 
   // Two different passwords: the error is tied to its field, and nothing is created.
   await page.getByLabel(FR.password).fill(PASSWORD);
@@ -85,17 +85,17 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
   await page.getByRole('button', { name: FR.submit }).click();
   await page.waitForURL(/\/card/);
   t.regex((await page.getByRole('status').textContent()) ?? '', /mot de passe est créé/);
-  await screenshot(page, 'card-step1.fr.phone');
+  await screenshots(page, 'card-step1');
 
   // Step 1 → step 2 (QR) → step 3 (PIN at the door).
   await page.getByRole('button', { name: 'Je confirme avoir une carte en ma possession' }).click();
   await page.getByRole('heading', { name: /Scannez le code QR/ }).waitFor();
-  await screenshot(page, 'card-step2.fr.phone');
+  await screenshots(page, 'card-step2');
   await page.getByRole('link', { name: /pas de code QR/ }).click();
   const pinHeading = page.getByRole('heading', { name: /^Tapez le code PIN \*\d{4} à la porte$/ });
   await pinHeading.waitFor();
   const pin = /\*\d{4}/.exec((await pinHeading.textContent())!)![0];
-  await screenshot(page, 'card-step3.fr.phone');
+  await screenshots(page, 'card-step3');
 
   // The door controller reports the PIN and the card: the open page moves on by itself.
   const raw = JSON.stringify({ type: 'pin_entered', pin, cardNumber: card.number, occurredAt: new Date().toISOString() });
@@ -106,7 +106,7 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
   t.is(decision.body.decision, 'enrolled', decision.text);
   await page.getByRole('heading', { name: 'Votre carte est enregistrée' }).waitFor();
   t.regex((await page.locator('main').textContent()) ?? '', new RegExp(`La carte ${card.number} est à vous`));
-  await screenshot(page, 'card-done.fr.phone');
+  await screenshots(page, 'card-done');
 
   // The profile shows the card and, once access is granted, the Wi-Fi details.
   await page.goto('/me');
@@ -116,14 +116,14 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
     await page.reload();
   }
   t.true(await page.getByText('Identifiant').isVisible());
-  await screenshot(page, 'profile.fr.phone');
+  await screenshots(page, 'profile');
 
   // The language can be switched, and stays switched.
   await page.getByRole('link', { name: 'English' }).click();
   t.is(await page.getByRole('heading', { name: 'Access card' }).count(), 1);
   await page.goto('/card');
   t.is(await page.getByRole('heading', { name: 'Your card is registered' }).count(), 1);
-  await screenshot(page, 'card-done.en.phone');
+  await screenshots(page, 'card-done');
 });
 
 test('the card\'s QR code opened on a phone: sign in first, then one tap registers that card', async (t) => {
@@ -131,18 +131,18 @@ test('the card\'s QR code opened on a phone: sign in first, then one tap registe
   const card = await stockCard();
   const setup = await openPage(t, browser, { baseURL: world.appUrl, locale: 'en', viewport: DESKTOP });
   await acceptInvitation(setup, member.email, EN);
-  await screenshot(setup, 'card-step1.en.desktop');
+  await screenshots(setup, 'card-step1');
 
   const phone = await openPage(t, browser, { baseURL: world.appUrl, locale: 'en', viewport: PHONE });
   await phone.goto(`/q/${card.qr}`);
   await phone.waitForURL(/\/login\?next=/);
   t.true(await phone.getByText('Sign in to register the card you just scanned.').isVisible());
-  await screenshot(phone, 'login.en.phone');
+  await screenshots(phone, 'login');
   await phone.getByLabel('E-mail address').fill(member.email);
   await phone.getByLabel('Password').fill(PASSWORD);
   await phone.getByRole('button', { name: 'Sign in' }).click();
   await phone.waitForURL(new RegExp(`/q/${card.qr}$`));
-  await screenshot(phone, 'qr.en.phone');
+  await screenshots(phone, 'qr');
   await phone.getByRole('button', { name: 'Register this card' }).click();
   await phone.getByRole('heading', { name: 'Your card is registered' }).waitFor();
   t.regex((await phone.locator('main').textContent()) ?? '', new RegExp(`Card ${card.number} is yours`));
@@ -160,11 +160,11 @@ test('closing the wizard at step 1 sends one instructions e-mail with the PIN an
   const member = await invite('en', 'Claire Petit');
   const page = await openPage(t, browser, { baseURL: world.appUrl, locale: 'en', viewport: PHONE });
   await acceptInvitation(page, member.email, EN);
-  await screenshot(page, 'card-step1.en.phone');
+  await screenshots(page, 'card-step1');
   await page.getByRole('button', { name: 'Close' }).click();
   await page.waitForURL(/\/me\?done=instructions_sent/);
   t.regex((await page.getByRole('status').textContent()) ?? '', /e-mailed you the instructions/);
-  await screenshot(page, 'profile-card-pending.en.phone');
+  await screenshots(page, 'profile-card-pending');
 
   const [mail] = await waitForMail(member.email, /Register your access card/);
   t.regex(mail!.text, /\*\d{4}/);
@@ -184,11 +184,11 @@ test('forgotten password: e-mail, 6-digit code, new password; a wrong code is re
   await page.waitForURL(/\/login\?done=signed_out/);
 
   await page.getByRole('link', { name: 'Mot de passe oublié ?' }).click();
-  await screenshot(page, 'forgot-password.fr.phone');
+  await screenshots(page, 'forgot-password');
   await page.getByLabel('Adresse e-mail').fill(member.email);
   await page.getByRole('button', { name: 'M’envoyer un code' }).click();
   await page.waitForURL(/\/forgot-password\/code/);
-  await screenshot(page, 'reset-password.fr.phone');
+  await screenshots(page, 'reset-password');
   const [mail] = await waitForMail(member.email, /réinitialisation/);
   const code = /\b(\d{6})\b/.exec(mail!.subject)![1]!;
 

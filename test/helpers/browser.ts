@@ -47,3 +47,22 @@ export function onApp(link: string): string {
   const url = new URL(link);
   return `${url.pathname}${url.search}`;
 }
+
+/**
+ * The page as it stands in both languages: test-output/screenshots/<name>.<fr|en>.<phone|desktop>.png.
+ * Reloads the same address with the other `lang`, then comes back to the page's own language.
+ */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  const lang = (await page.locator('html').getAttribute('lang')) === 'en' ? 'en' : 'fr';
+  const other = lang === 'fr' ? 'en' : 'fr';
+  const size = (page.viewportSize()?.width ?? 0) < 600 ? 'phone' : 'desktop';
+  const inLanguage = (code: string) => {
+    const url = new URL(page.url());
+    url.searchParams.set('lang', code);
+    return url.toString();
+  };
+  await screenshot(page, `${name}.${lang}.${size}`);
+  await page.goto(inLanguage(other));
+  await screenshot(page, `${name}.${other}.${size}`);
+  await page.goto(inLanguage(lang));
+}

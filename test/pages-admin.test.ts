@@ -85,6 +85,15 @@ test('an admin invites a member, gives them a card from the stock, then removes 
   t.true(await page.getByRole('link', { name: 'See this member' }).isVisible());
   await page.getByRole('link', { name: 'See this member' }).click();
 
+  // A new invitation link (the old one dies), and a change of permissions, without leaving the page.
+  await page.getByRole('button', { name: 'Resend the invitation' }).click();
+  await page.waitForURL(/done=invitation_resent/);
+  await waitForMail(email, /invites you/, 2);
+  await page.getByRole('radio', { name: 'Administrator' }).check();
+  await page.getByRole('button', { name: 'Change permissions' }).click();
+  await page.waitForURL(/done=role_changed/);
+  t.regex(await mainText(page), /PermissionsAdministrator/);
+
   // "Register an access card for…" even before they have a password.
   await page.getByLabel('Card number').fill('NOT-IN-STOCK');
   await page.getByRole('button', { name: 'Register the card' }).click();

@@ -98,6 +98,8 @@ test('an admin invites a member, gives them a card from the stock, then removes 
   await page.getByLabel('Card number').fill('NOT-IN-STOCK');
   await page.getByRole('button', { name: 'Register the card' }).click();
   t.regex((await page.getByRole('alert').textContent()) ?? '', /not in your site's card stock/);
+  // The language switch of a page answering a form leads to that page, not to the form's address.
+  t.regex((await page.getByRole('link', { name: 'Français' }).getAttribute('href')) ?? '', /^\/admin\/members\/[0-9a-f-]{36}\?lang=fr$/);
   await page.getByLabel('Card number').fill(cardNumber);
   await page.getByRole('button', { name: 'Register the card' }).click();
   await page.waitForURL(/done=member_card_registered/);

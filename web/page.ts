@@ -37,8 +37,12 @@ export interface Renderer {
   t(ctx: Context, key: string, values?: Record<string, unknown>): string;
 }
 
-/** The same address with `lang` set: the language switch keeps the reader where they are. */
-function withLanguage(ctx: Context, lang: string): string {
+/**
+ * The same address with `lang` set: the language switch keeps the reader where they are. A page
+ * answering a form names the address to GET instead (`here`), as a POST's own path may have none.
+ */
+function withLanguage(ctx: Context, lang: string, here: unknown): string {
+  if (ctx.method !== 'GET' && typeof here === 'string') return `${here}?lang=${lang}`;
   const params = new URLSearchParams(ctx.querystring);
   params.delete('lang');
   params.delete(CSRF_FIELD);
@@ -65,8 +69,8 @@ export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Re
       flash: done,
       static: deps.staticUrls,
       languages: [
-        { code: 'fr', name: 'Français', url: withLanguage(ctx, 'fr'), current: state.locale === 'fr' },
-        { code: 'en', name: 'English', url: withLanguage(ctx, 'en'), current: state.locale === 'en' },
+        { code: 'fr', name: 'Français', url: withLanguage(ctx, 'fr', data.here), current: state.locale === 'fr' },
+        { code: 'en', name: 'English', url: withLanguage(ctx, 'en', data.here), current: state.locale === 'en' },
       ],
     });
   }) as Renderer;

@@ -73,7 +73,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   // ---- invite: one person, or a team from a CSV file ------------------------------------------
   const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
     const sites = await listSites(deps.em(), viewer.organizationId);
-    render(ctx, 'admin/invite', { sites, severalSites: sites.length > 1, values: { role: 'user', locale: viewer.locale }, ...extra }, status);
+    render(ctx, 'admin/invite', { here: '/admin/members/new', sites, severalSites: sites.length > 1, values: { role: 'user', locale: viewer.locale }, ...extra }, status);
   };
 
   router.get('/admin/members/new', async (ctx) => invitePage(ctx, requireAdmin(ctx)));
@@ -149,6 +149,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       ctx,
       'admin/member',
       {
+        here: `/admin/members/${id}`,
         member,
         lifecycle,
         history: await withActorNames(deps, viewer.organizationId, [...history].reverse()),
@@ -221,7 +222,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   const removePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const member = await getMember(deps.em(), viewer.organizationId, id);
     if (member.status === 'removed') return see(ctx, `/admin/members/${id}`);
-    render(ctx, 'admin/remove', { member, isSelf: member.id === viewer.memberId, ...extra }, status);
+    render(ctx, 'admin/remove', { here: `/admin/members/${id}/remove`, member, isSelf: member.id === viewer.memberId, ...extra }, status);
   };
 
   router.get('/admin/members/:id/remove', async (ctx) => removePage(ctx, requireAdmin(ctx), memberId(ctx)));

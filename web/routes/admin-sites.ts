@@ -42,7 +42,7 @@ export function adminSitePages(router: Router, deps: PageDeps, render: Renderer)
 
   const sitesPage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
     const sites = await listSites(deps.em(), viewer.organizationId);
-    render(ctx, 'admin/sites', { sites, timeZones: Intl.supportedValuesOf('timeZone'), values: { timeZone: 'Europe/Paris' }, ...extra }, status);
+    render(ctx, 'admin/sites', { here: '/admin/sites', sites, timeZones: Intl.supportedValuesOf('timeZone'), values: { timeZone: 'Europe/Paris' }, ...extra }, status);
   };
 
   router.get('/admin/sites', async (ctx) => sitesPage(ctx, requireAdmin(ctx)));
@@ -68,7 +68,7 @@ export function adminSitePages(router: Router, deps: PageDeps, render: Renderer)
     for (const card of cards) counts[card.state]++;
     // What a card's QR code should encode: the page a phone opens to register it.
     const qrBase = `${deps.config.http.publicUrl}/q/`;
-    render(ctx, 'admin/site', { site, controllers, cards, counts, qrBase, timeZone: site.timeZone, ...extra }, status);
+    render(ctx, 'admin/site', { here: `/admin/sites/${id}`, site, controllers, cards, counts, qrBase, timeZone: site.timeZone, ...extra }, status);
   };
 
   router.get('/admin/sites/:id', async (ctx) => sitePage(ctx, requireAdmin(ctx), siteId(ctx)));

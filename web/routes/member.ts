@@ -23,7 +23,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
   const cardView = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
     const view = await deps.actions.state(viewer.memberId);
     const step = wizardStep(view, ctx.query.step);
-    render(ctx, 'card', { view, step, stepNumber: step === 'done' ? 3 : step, closeId: randomUUID(), ...extra }, status);
+    render(ctx, 'card', { here: '/card', view, step, stepNumber: step === 'done' ? 3 : step, closeId: randomUUID(), ...extra }, status);
   };
 
   router.get('/card', async (ctx) => cardView(ctx, requireViewer(ctx)));

@@ -35,6 +35,7 @@ export interface Renderer {
   (ctx: Context, view: string, data?: Record<string, unknown>, status?: number): void;
   /** A translation in the request's language, as plain text. */
   t(ctx: Context, key: string, values?: Record<string, unknown>): string;
+  has(ctx: Context, key: string): boolean;
 }
 
 /**
@@ -75,6 +76,7 @@ export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Re
     });
   }) as Renderer;
   render.t = (ctx, key, values) => deps.views.translate(pageState(ctx).locale, key, values);
+  render.has = (ctx, key) => deps.views.has(pageState(ctx).locale, key);
   return render;
 }
 
@@ -127,9 +129,9 @@ export function parseForm<S extends z.ZodType>(ctx: Context, render: Renderer, s
 }
 
 /** A domain refusal in the reader's words when the pages know the case, else its own (English) message. */
-export function domainMessage(ctx: Context, render: Renderer, views: PageViews, error: DomainError | AppError): string {
+export function domainMessage(ctx: Context, render: Renderer, error: DomainError | AppError): string {
   const key = `problems.${error.code.replace(/-/g, '_')}`;
-  return views.has(pageState(ctx).locale, key) ? render.t(ctx, key, { ...(error instanceof DomainError ? error.details : error.extra) }) : error.message;
+  return render.has(ctx, key) ? render.t(ctx, key, { ...(error instanceof DomainError ? error.details : error.extra) }) : error.message;
 }
 
 export function requireViewer(ctx: Context): Viewer {
@@ -179,7 +181,9 @@ export function pageErrors(render: Renderer, logger: Logger) {
         : 'invalid';
       if (status >= 500 && status !== 503) logger.error({ err: error, requestId: ctx.state.requestId }, 'page failed');
       else if (status === 503) logger.warn({ err: error, requestId: ctx.state.requestId }, 'page could not reach the workflow engine');
-      render(ctx, 'error', { kind, requestId: ctx.state.requestId }, status);
+      // A refusal the pages can put in words says what happened, beside the generic title.
+      const detail = error instanceof DomainError && render.has(ctx, `problems.${error.code}`) ? domainMessage(ctx, render, error) : null;
+      render(ctx, 'error', { kind, detail, requestId: ctx.state.requestId }, status);
     }
   };
 }

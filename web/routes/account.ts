@@ -55,7 +55,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     } catch (error) {
       if (!isRefusal(error)) throw error;
       const status = error instanceof AppError ? error.status : error.kind === 'too_many' ? 429 : 401;
-      render(ctx, 'login', { values, next, formError: domainMessage(ctx, render, deps.views, error) }, status);
+      render(ctx, 'login', { values, next, formError: domainMessage(ctx, render, error) }, status);
     }
   });
 
@@ -101,7 +101,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     } catch (error) {
       if (error instanceof DomainError && error.code.startsWith('invitation_')) return invitationDead(ctx, error);
       if (error instanceof DomainError && error.code === 'password_rejected') {
-        return render(ctx, 'invitation', { invitation, token, errors: { password: domainMessage(ctx, render, deps.views, error) } }, 400);
+        return render(ctx, 'invitation', { invitation, token, errors: { password: domainMessage(ctx, render, error) } }, 400);
       }
       throw error;
     }
@@ -119,7 +119,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
       deps.limits.passwordResetPerAccount.hit(form.data.email);
     } catch (error) {
       if (!isRefusal(error)) throw error;
-      return render(ctx, 'forgot-password', { values, formError: domainMessage(ctx, render, deps.views, error) }, 429);
+      return render(ctx, 'forgot-password', { values, formError: domainMessage(ctx, render, error) }, 429);
     }
     await requestPasswordReset({ em: deps.em(), client: deps.client, taskQueue: deps.config.temporal.taskQueue }, form.data);
     see(ctx, `/forgot-password/code?email=${encodeURIComponent(form.data.email)}`);
@@ -141,7 +141,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
       if (!isRefusal(error)) throw error;
       const field = error.code === 'password_rejected' ? 'password' : 'code';
       const status = error instanceof AppError ? error.status : 400;
-      render(ctx, 'reset-password', { values, errors: { [field]: domainMessage(ctx, render, deps.views, error) } }, status);
+      render(ctx, 'reset-password', { values, errors: { [field]: domainMessage(ctx, render, error) } }, status);
     }
   });
 }

@@ -93,7 +93,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       if (!(error instanceof DomainError) || !['member_exists', 'site_required', 'site_not_found'].includes(error.code)) throw error;
       const field = error.code === 'member_exists' ? 'email' : 'siteId';
       const existing = error.code === 'member_exists' ? (error.details.memberId as string | undefined) : undefined;
-      return invitePage(ctx, viewer, { values, existing, errors: { [field]: domainMessage(ctx, render, deps.views, error) } }, error.code === 'member_exists' ? 409 : 400);
+      return invitePage(ctx, viewer, { values, existing, errors: { [field]: domainMessage(ctx, render, error) } }, error.code === 'member_exists' ? 409 : 400);
     }
   });
 
@@ -117,7 +117,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       see(ctx, `/admin/imports/${created.importId}`);
     } catch (error) {
       if (!(error instanceof DomainError) || error.kind !== 'invalid') throw error;
-      return fail(domainMessage(ctx, render, deps.views, error));
+      return fail(domainMessage(ctx, render, error));
     }
   });
 
@@ -170,7 +170,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
 
   const refusal = async (ctx: Context, viewer: Viewer, id: string, error: unknown, field: string) => {
     if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
-    return memberPage(ctx, viewer, id, { errors: { [field]: domainMessage(ctx, render, deps.views, error) } }, error.kind === 'invalid' ? 400 : 409);
+    return memberPage(ctx, viewer, id, { errors: { [field]: domainMessage(ctx, render, error) } }, error.kind === 'invalid' ? 400 : 409);
   };
 
   router.post('/admin/members/:id/role', async (ctx) => {
@@ -237,7 +237,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       await deps.actions.remove(id, { actor: viewer.actor, reason: form.data.reason });
     } catch (error) {
       if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
-      return removePage(ctx, viewer, id, { formError: domainMessage(ctx, render, deps.views, error) }, 409);
+      return removePage(ctx, viewer, id, { formError: domainMessage(ctx, render, error) }, 409);
     }
     // Removing yourself ends your own session: the lifecycle revoked it.
     see(ctx, id === viewer.memberId ? '/login?done=removed_self' : `/admin/members/${id}?done=removed`);

@@ -57,7 +57,7 @@ export function adminSitePages(router: Router, deps: PageDeps, render: Renderer)
       see(ctx, `/admin/sites/${site.id}?done=site_created`);
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'site_exists')) throw error;
-      return sitesPage(ctx, viewer, { values, errors: { name: domainMessage(ctx, render, deps.views, error) } }, 409);
+      return sitesPage(ctx, viewer, { values, errors: { name: domainMessage(ctx, render, error) } }, 409);
     }
   });
 
@@ -93,7 +93,7 @@ export function adminSitePages(router: Router, deps: PageDeps, render: Renderer)
       await addCards(deps.em(), { organizationId: viewer.organizationId, siteId: id, cards: form.data.cards, actor: viewer.actor });
     } catch (error) {
       if (!(error instanceof DomainError) || !['card_exists', 'card_qr_exists', 'card_number_repeated'].includes(error.code)) throw error;
-      return sitePage(ctx, viewer, id, { cardValues: values, cardErrors: { cards: domainMessage(ctx, render, deps.views, error) } }, error.kind === 'invalid' ? 400 : 409);
+      return sitePage(ctx, viewer, id, { cardValues: values, cardErrors: { cards: domainMessage(ctx, render, error) } }, error.kind === 'invalid' ? 400 : 409);
     }
     see(ctx, `/admin/sites/${id}?done=cards_added`);
   });

@@ -95,6 +95,7 @@ export async function loadPageViews(): Promise<PageViews> {
   for (const file of await filesUnder(VIEWS_DIR, '.hbs')) {
     if (file.startsWith(partialsDir + path.sep) || file.endsWith(`${path.sep}layout.hbs`)) continue;
     const source = await fs.readFile(file, 'utf8');
+    // compile() is lazy: parse now, so a broken template stops start-up instead of a first visit.
     Handlebars.parse(source);
     views.set(nameOf(VIEWS_DIR, file, '.hbs'), env.compile(source));
   }

@@ -35,7 +35,8 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-const KIND_STATUS: Record<DomainErrorKind, number> = {
+/** The HTTP status of each kind of domain refusal (the API's problems and the pages' errors). */
+export const KIND_STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
   unauthorized: 401,
   forbidden: 403,

@@ -4,10 +4,10 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Context, Next } from 'koa';
 import { ServiceError } from '@temporalio/client';
-import { ZodError, type z } from 'zod';
+import { z, ZodError } from 'zod';
 import type { Logger } from '../api/logger.ts';
 import type { RateLimits } from '../api/rate-limit.ts';
-import { AppError } from '../api/errors.ts';
+import { AppError, KIND_STATUS } from '../api/errors.ts';
 import type { Config } from '../config/index.ts';
 import type { MemberActions } from '../domain/members/actions.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -134,6 +134,13 @@ export function domainMessage(ctx: Context, render: Renderer, error: DomainError
   return render.has(ctx, key) ? render.t(ctx, key, { ...(error instanceof DomainError ? error.details : error.extra) }) : error.message;
 }
 
+/** The `:id` of an admin page's address: anything but a UUID names nothing, so 404. */
+export function idParam(ctx: Context): string {
+  const id = z.uuid().safeParse(ctx.params.id);
+  if (!id.success) throw new AppError('not-found', 404, 'No such page');
+  return id.data;
+}
+
 export function requireViewer(ctx: Context): Viewer {
   const viewer = pageState(ctx).viewer;
   if (!viewer) throw new SignInRequired();
@@ -166,7 +173,7 @@ export function pageErrors(render: Renderer, logger: Logger) {
       if (!ctx.state.page) throw error;
       const status =
         error instanceof CsrfError ? 403
-        : error instanceof DomainError ? { not_found: 404, gone: 410, forbidden: 403, unauthorized: 401, conflict: 409, invalid: 400, too_many: 429, unavailable: 503 }[error.kind]
+        : error instanceof DomainError ? KIND_STATUS[error.kind]
         : error instanceof AppError ? error.status
         : error instanceof ServiceError ? 503
         : error instanceof ZodError ? 400

@@ -3,7 +3,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../api/errors.ts';
 import { InviteMemberBody, ListMembersQuery, PatchMemberBody } from '../../api/routes/members.schema.ts';
 import { MEMBER_STATUSES } from '../../db/entities/index.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -12,7 +11,7 @@ import { inviteMember } from '../../domain/members/invite-member.ts';
 import { getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
 import { listCards, listSites } from '../../domain/sites/sites.ts';
 import { readUpload, UploadTooLarge } from '../multipart.ts';
-import { domainMessage, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
+import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
 
 const PAGE_SIZE = 25;
@@ -20,7 +19,6 @@ const CSV_MAX_BYTES = 1024 * 1024;
 
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
-const IdParam = z.uuid();
 
 /** "member:<id>" reads better as that member's name; API keys and the platform keep their label. */
 async function withActorNames(deps: PageDeps, organizationId: string, events: Awaited<ReturnType<typeof memberHistory>>) {
@@ -37,10 +35,12 @@ async function withActorNames(deps: PageDeps, organizationId: string, events: Aw
 }
 
 export function adminMemberPages(router: Router, deps: PageDeps, render: Renderer): void {
-  const memberId = (ctx: Context) => {
-    const id = IdParam.safeParse(ctx.params.id);
-    if (!id.success) throw new AppError('not-found', 404, 'No such member');
-    return id.data;
+  /** An admin acting on a member of their own organisation (another's ids are simply not found). */
+  const target = async (ctx: Context) => {
+    const viewer = requireAdmin(ctx);
+    const id = idParam(ctx);
+    await getMember(deps.em(), viewer.organizationId, id);
+    return { viewer, id };
   };
 
   router.get('/admin', (ctx) => {
@@ -123,14 +123,14 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
 
   router.get('/admin/imports/:id', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const progress = await importProgress(deps.em(), viewer.organizationId, memberId(ctx));
+    const progress = await importProgress(deps.em(), viewer.organizationId, idParam(ctx));
     const percent = progress.total ? Math.round((progress.processed / progress.total) * 100) : 100;
     render(ctx, 'admin/import', { progress, percent, running: progress.status === 'running' });
   });
 
   router.get('/admin/imports/:id/status', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const progress = await importProgress(deps.em(), viewer.organizationId, memberId(ctx));
+    const progress = await importProgress(deps.em(), viewer.organizationId, idParam(ctx));
     ctx.type = 'application/json';
     ctx.body = { state: `${progress.status}:${progress.processed}` };
   });
@@ -166,7 +166,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     );
   };
 
-  router.get('/admin/members/:id', async (ctx) => memberPage(ctx, requireAdmin(ctx), memberId(ctx)));
+  router.get('/admin/members/:id', async (ctx) => memberPage(ctx, requireAdmin(ctx), idParam(ctx)));
 
   const refusal = async (ctx: Context, viewer: Viewer, id: string, error: unknown, field: string) => {
     if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
@@ -174,9 +174,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   };
 
   router.post('/admin/members/:id/role', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const id = memberId(ctx);
-    await getMember(deps.em(), viewer.organizationId, id);
+    const { viewer, id } = await target(ctx);
     const form = parseForm(ctx, render, PatchMemberBody);
     if (!form.ok) return memberPage(ctx, viewer, id, { errors: form.errors }, 400);
     try {
@@ -188,9 +186,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   });
 
   router.post('/admin/members/:id/invitation', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const id = memberId(ctx);
-    await getMember(deps.em(), viewer.organizationId, id);
+    const { viewer, id } = await target(ctx);
     try {
       await deps.actions.resendInvitation(id, viewer.actor);
     } catch (error) {
@@ -200,9 +196,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   });
 
   router.post('/admin/members/:id/card', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const id = memberId(ctx);
-    await getMember(deps.em(), viewer.organizationId, id);
+    const { viewer, id } = await target(ctx);
     const form = parseForm(ctx, render, RegisterCardForm);
     const values = ctx.request.body as Record<string, string>;
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
@@ -225,12 +219,10 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     render(ctx, 'admin/remove', { here: `/admin/members/${id}/remove`, member, isSelf: member.id === viewer.memberId, ...extra }, status);
   };
 
-  router.get('/admin/members/:id/remove', async (ctx) => removePage(ctx, requireAdmin(ctx), memberId(ctx)));
+  router.get('/admin/members/:id/remove', async (ctx) => removePage(ctx, requireAdmin(ctx), idParam(ctx)));
 
   router.post('/admin/members/:id/remove', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const id = memberId(ctx);
-    await getMember(deps.em(), viewer.organizationId, id);
+    const { viewer, id } = await target(ctx);
     const form = parseForm(ctx, render, RemoveForm);
     if (!form.ok) return removePage(ctx, viewer, id, { errors: form.errors }, 400);
     try {

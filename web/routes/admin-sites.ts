@@ -3,11 +3,10 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../api/errors.ts';
 import { CreateDoorControllerBody, CreateSiteBody } from '../../api/routes/sites.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites } from '../../domain/sites/sites.ts';
-import { domainMessage, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
+import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
 
 const MAX_CARDS_PER_FORM = 1000;
@@ -34,12 +33,6 @@ const CardsForm = z.object({
 });
 
 export function adminSitePages(router: Router, deps: PageDeps, render: Renderer): void {
-  const siteId = (ctx: Context) => {
-    const id = z.uuid().safeParse(ctx.params.id);
-    if (!id.success) throw new AppError('not-found', 404, 'No such site');
-    return id.data;
-  };
-
   const sitesPage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
     const sites = await listSites(deps.em(), viewer.organizationId);
     render(ctx, 'admin/sites', { here: '/admin/sites', sites, timeZones: Intl.supportedValuesOf('timeZone'), values: { timeZone: 'Europe/Paris' }, ...extra }, status);
@@ -71,11 +64,11 @@ export function adminSitePages(router: Router, deps: PageDeps, render: Renderer)
     render(ctx, 'admin/site', { here: `/admin/sites/${id}`, site, controllers, cards, counts, qrBase, timeZone: site.timeZone, ...extra }, status);
   };
 
-  router.get('/admin/sites/:id', async (ctx) => sitePage(ctx, requireAdmin(ctx), siteId(ctx)));
+  router.get('/admin/sites/:id', async (ctx) => sitePage(ctx, requireAdmin(ctx), idParam(ctx)));
 
   router.post('/admin/sites/:id/door-controllers', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const id = siteId(ctx);
+    const id = idParam(ctx);
     const form = parseForm(ctx, render, CreateDoorControllerBody);
     if (!form.ok) return sitePage(ctx, viewer, id, { controllerErrors: form.errors }, 400);
     const created = await createDoorController(deps.em(), deps.secrets, { organizationId: viewer.organizationId, siteId: id, name: form.data.name, actor: viewer.actor });
@@ -85,7 +78,7 @@ export function adminSitePages(router: Router, deps: PageDeps, render: Renderer)
 
   router.post('/admin/sites/:id/cards', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const id = siteId(ctx);
+    const id = idParam(ctx);
     const values = ctx.request.body as Record<string, string>;
     const form = parseForm(ctx, render, CardsForm);
     if (!form.ok) return sitePage(ctx, viewer, id, { cardValues: values, cardErrors: { cards: render.t(ctx, 'errors.cards_format') } }, 400);

@@ -10,7 +10,7 @@ import { createMemberImport } from '../domain/imports/member-import.ts';
 import { createOrganization } from '../domain/organizations/create-organization.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailTemplate } from '../mail/catalog.ts';
-import { wizardClosedSignal } from '../workflows/member-lifecycle/messages.ts';
+import { registerCardUpdate, wizardClosedSignal } from '../workflows/member-lifecycle/messages.ts';
 import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
 import { insertMember, migratedOrm, query } from './helpers/database.ts';
 import { createFixture } from './helpers/lifecycle.ts';
@@ -225,6 +225,39 @@ test('an SMTP server that stays down: after SMTP_RETRY_FOR the e-mail is marked 
   t.regex(row.last_error!, /ECONNREFUSED|connect/i);
   const { rows: audit } = await query<{ type: string }>(url, `select type from audit_event where member_id = $1 and type like 'email.%'`, [member.memberId]);
   t.deepEqual(audit.map((a) => a.type), ['email.failed']);
+});
+
+test('a member whose access is granted is active at once, even while the "access active" e-mail cannot go out', async (t) => {
+  const { orm, url, client } = await services();
+  let accessMailRefused = true;
+  let refusals = 0;
+  // Plays an SMTP server that refuses this one e-mail for a while (the others go out).
+  const refuseAccessMail = (): ActivityInboundCallsInterceptor => ({
+    async execute(input, next) {
+      const email = input.args[0] as Partial<SendEmailInput> | undefined;
+      if (accessMailRefused && email?.template === 'access_active') {
+        refusals++;
+        throw ApplicationFailure.retryable('SMTP 421 try again later', 'SmtpUnavailable');
+      }
+      return next(input);
+    },
+  });
+  const taskQueue = await worker(t, {}, { activity: [() => ({ inbound: refuseAccessMail() })] });
+  const f = await createFixture(t, { orm, url, client, taskQueue });
+  const card = await f.addCard();
+  const member = await f.invite({ locale: 'en' });
+  await f.acceptInvitation(member.email);
+  await f.waitForState(member.memberId, 'awaiting card', (v) => v.status === 'awaiting_card');
+
+  await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] });
+  const active = await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
+  t.like(active.access, { card: true, wifi: true });
+  t.is((await f.memberRow(member.memberId)).status, 'active');
+  t.true(refusals >= 1, 'the e-mail was being refused meanwhile');
+  t.false((await f.mailsTo(member.email)).some((m) => /access is active/i.test(m.subject)));
+
+  accessMailRefused = false;
+  await f.waitForMails(member.email, /Your access is active/);
 });
 
 test('a bulk import started by an admin ends with an e-mail to that admin; one started with an API key tells no one', async (t) => {

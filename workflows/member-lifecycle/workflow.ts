@@ -11,6 +11,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   sleep,
   continueAsNew,
   proxyActivities,
@@ -438,6 +439,9 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     }
     if (!state.access.grantedAt) {
       state.access.grantedAt = Date.now();
+      // The member is active once access is granted, not once its e-mail is delivered (which may
+      // retry for a day while SMTP is down). Older runs recorded the status after the e-mail.
+      if (patched('status-before-access-email')) await syncStatus();
       await email('access active (card and Wi-Fi)', 'access-active', 'member', 'access_active', { cardNumber: state.card.cardNumber });
     }
   }

@@ -130,7 +130,11 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   t.true((await f.auditTypes(member.memberId)).includes('card.overdue'));
 
   // Still waiting: an admin registering a card makes the member active.
-  await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] });
+  // Under load the time-skipping server may answer the poll for an update's outcome with "update
+  // not found" (as after removal, above); the member's state is what proves the registration.
+  await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] }).catch((error: unknown) => {
+    if (!(error instanceof WorkflowNotFoundError && /update .* not found/.test(error.message))) throw error;
+  });
   await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
   await recordHistory(f.client, 'card-reminders-overdue-then-registered', member.handle.workflowId);
 });

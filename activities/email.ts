@@ -22,7 +22,7 @@ import type { Secrets } from '../domain/secrets.ts';
 import { EMAIL_AUDIENCE, type CommonEmailData, type EmailTemplate, type TemplateData } from '../mail/catalog.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
 import type { EmailRenderer } from '../mail/render.ts';
-import type { WifiProvider } from '../providers/wifi.ts';
+import type { WifiCredentials, WifiProvider } from '../providers/wifi.ts';
 import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
 
 export interface EmailActivityDeps {
@@ -64,7 +64,13 @@ interface OutboxRow {
 
 type Outcome = 'sent' | 'failed' | { retry: unknown };
 
+/** What an e-mail needs from a provider, read before its outbox transaction opens. */
+interface ReadFirst {
+  wifi?: WifiCredentials;
+}
+
 const IMPORT_PROBLEMS_SHOWN = 20;
+const HEARTBEAT_EVERY_MS = 2000;
 
 export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, publicUrl, mailRetryForMs }: EmailActivityDeps) {
   const domain = new URL(publicUrl).hostname || 'localhost';
@@ -112,7 +118,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
   }
 
   /** Everything the e-mail says but the recipient's name: the same for every admin it goes to. */
-  async function content(em: EntityManager, input: SendEmailInput): Promise<Omit<CommonEmailData, 'recipient'> & TemplateData[EmailTemplate]> {
+  async function content(em: EntityManager, input: SendEmailInput, read: ReadFirst): Promise<Omit<CommonEmailData, 'recipient'> & TemplateData[EmailTemplate]> {
     const member = await about(em, input.memberId);
     return {
       audience: EMAIL_AUDIENCE[input.template],
@@ -121,12 +127,12 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       site: member.site ? { name: member.site } : null,
       timeZone: member.time_zone ?? 'UTC',
       homeUrl: publicUrl,
-      ...(await specific(em, input, member)),
+      ...(await specific(em, input, member, read)),
     };
   }
 
   /** What this e-mail says beyond the common part, read at send time. */
-  async function specific(em: EntityManager, input: SendEmailInput, member: Awaited<ReturnType<typeof about>>): Promise<TemplateData[EmailTemplate]> {
+  async function specific(em: EntityManager, input: SendEmailInput, member: Awaited<ReturnType<typeof about>>, read: ReadFirst): Promise<TemplateData[EmailTemplate]> {
     const data = input.data ?? {};
     const memberUrl = `${publicUrl}/admin/members/${input.memberId}`;
     const enrollmentUrl = `${publicUrl}/card`;
@@ -154,7 +160,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       case 'card_overdue':
         return { memberUrl };
       case 'access_active':
-        return { card: { number: String(data.cardNumber) }, wifi: (await wifi.credentials(input.memberId)) ?? null };
+        return { card: { number: String(data.cardNumber) }, wifi: read.wifi ?? null };
       case 'password_reset':
         return { reset: { code: secrets.codeFor(String(data.resetTokenId)), minutes: RESET_CODE_TTL_MS / 60_000 } };
       case 'removal_notice':
@@ -211,60 +217,75 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
 
   return {
     async sendEmail(input: SendEmailInput): Promise<{ sent: number; failed: number }> {
-      const em = orm.em.fork();
-      const info = Context.current().info;
-      const workflowId = info.workflowExecution?.workflowId ?? null;
-      const workflowRunId = info.workflowExecution?.runId ?? null;
-      const people = await recipients(em, input);
-      let sent = 0;
-      let failed = 0;
-      // Read once, and only if some row still has to be sent (a retry after success reads nothing).
-      let shared: Awaited<ReturnType<typeof content>> | undefined;
-      for (const person of people) {
-        const rowKey = input.to === 'member' ? input.key : `${input.key}/admin:${person.id}`;
-        await em.execute(
-          `insert into email_outbox (id, key, organization_id, member_id, to_address, template, locale, data, status, attempts, created_at)
-           values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now()) on conflict (key) do nothing`,
-          [rowKey, input.organizationId, input.memberId, person.email, input.template, person.locale, JSON.stringify(input.data ?? {})],
-        );
-        const outcome = await em.transactional(async (tx): Promise<Outcome> => {
-          const [row] = await tx.execute<OutboxRow[]>('select id, to_address, status from email_outbox where key = ? for update', [rowKey]);
-          if (row!.status !== 'pending') return row!.status;
-          // On the transaction's own connection: a second one per send could exhaust the pool.
-          shared ??= await content(tx, input);
-          const data = { ...shared, recipient: { name: person.name, email: person.email } };
-          const rendered = renderer.render(input.template, person.locale, data as never);
-          const messageId = `<${createHash('sha256').update(rowKey).digest('hex').slice(0, 32)}@${domain}>`;
-          let failure: string | undefined;
-          try {
-            await mailer.send({ to: row!.to_address, ...rendered, messageId });
-          } catch (error) {
-            failure = (error as Error).message;
-            const retryFor = Math.min(mailRetryForMs, input.giveUpAfterMs ?? Infinity);
-            const givingUp = error instanceof PermanentMailError || Date.now() - info.scheduledTimestampMs >= retryFor;
-            if (!givingUp) {
-              await tx.execute('update email_outbox set attempts = attempts + 1, last_error = ? where id = ?', [failure, row!.id]);
-              return { retry: error };
-            }
-          }
-          if (failure !== undefined) {
-            await tx.execute(`update email_outbox set status = 'failed', attempts = attempts + 1, last_error = ? where id = ?`, [failure, row!.id]);
-          } else {
-            await tx.execute(`update email_outbox set status = 'sent', attempts = attempts + 1, message_id = ?, sent_at = now() where id = ?`, [messageId, row!.id]);
-          }
-          await recordAudit(tx, {
-            organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
-            data: { template: input.template, to: row!.to_address, outboxKey: rowKey, ...(failure !== undefined ? { error: failure } : {}) },
-            workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,
-          });
-          return failure !== undefined ? 'failed' : 'sent';
-        });
-        // Thrown after the commit, so the row keeps the attempt and its error.
-        if (typeof outcome === 'object') throw outcome.retry;
-        if (outcome === 'sent') sent++;
-        if (outcome === 'failed') failed++;
+      // Heartbeats while it works, so that an attempt whose worker died is retried after the
+      // heartbeat timeout (seconds) instead of the whole start-to-close timeout.
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        return await send(input, context.info);
+      } finally {
+        clearInterval(beat);
       }
-      return { sent, failed };
     },
   };
+
+  async function send(input: SendEmailInput, info: Context['info']): Promise<{ sent: number; failed: number }> {
+    const em = orm.em.fork();
+    const workflowId = info.workflowExecution?.workflowId ?? null;
+    const workflowRunId = info.workflowExecution?.runId ?? null;
+    const people = await recipients(em, input);
+    // Read before the row's transaction: a provider uses its own connection, and sends that each
+    // hold one connection while waiting for a second exhaust the pool and wait for each other
+    // (ten access e-mails at once stalled a pool of ten under `npm run bench`).
+    const read: ReadFirst = input.template === 'access_active' ? { wifi: await wifi.credentials(input.memberId) } : {};
+    let sent = 0;
+    let failed = 0;
+    // Read once, and only if some row still has to be sent (a retry after success reads nothing).
+    let shared: Awaited<ReturnType<typeof content>> | undefined;
+    for (const person of people) {
+      const rowKey = input.to === 'member' ? input.key : `${input.key}/admin:${person.id}`;
+      await em.execute(
+        `insert into email_outbox (id, key, organization_id, member_id, to_address, template, locale, data, status, attempts, created_at)
+         values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now()) on conflict (key) do nothing`,
+        [rowKey, input.organizationId, input.memberId, person.email, input.template, person.locale, JSON.stringify(input.data ?? {})],
+      );
+      const outcome = await em.transactional(async (tx): Promise<Outcome> => {
+        const [row] = await tx.execute<OutboxRow[]>('select id, to_address, status from email_outbox where key = ? for update', [rowKey]);
+        if (row!.status !== 'pending') return row!.status;
+        // On the transaction's own connection: a second one per send could exhaust the pool.
+        shared ??= await content(tx, input, read);
+        const data = { ...shared, recipient: { name: person.name, email: person.email } };
+        const rendered = renderer.render(input.template, person.locale, data as never);
+        const messageId = `<${createHash('sha256').update(rowKey).digest('hex').slice(0, 32)}@${domain}>`;
+        let failure: string | undefined;
+        try {
+          await mailer.send({ to: row!.to_address, ...rendered, messageId });
+        } catch (error) {
+          failure = (error as Error).message;
+          const retryFor = Math.min(mailRetryForMs, input.giveUpAfterMs ?? Infinity);
+          const givingUp = error instanceof PermanentMailError || Date.now() - info.scheduledTimestampMs >= retryFor;
+          if (!givingUp) {
+            await tx.execute('update email_outbox set attempts = attempts + 1, last_error = ? where id = ?', [failure, row!.id]);
+            return { retry: error };
+          }
+        }
+        if (failure !== undefined) {
+          await tx.execute(`update email_outbox set status = 'failed', attempts = attempts + 1, last_error = ? where id = ?`, [failure, row!.id]);
+        } else {
+          await tx.execute(`update email_outbox set status = 'sent', attempts = attempts + 1, message_id = ?, sent_at = now() where id = ?`, [messageId, row!.id]);
+        }
+        await recordAudit(tx, {
+          organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
+          data: { template: input.template, to: row!.to_address, outboxKey: rowKey, ...(failure !== undefined ? { error: failure } : {}) },
+          workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,
+        });
+        return failure !== undefined ? 'failed' : 'sent';
+      });
+      // Thrown after the commit, so the row keeps the attempt and its error.
+      if (typeof outcome === 'object') throw outcome.retry;
+      if (outcome === 'sent') sent++;
+      if (outcome === 'failed') failed++;
+    }
+    return { sent, failed };
+  }
 }

@@ -7,5 +7,7 @@ import type { ActivityOptions } from '@temporalio/workflow';
  */
 export const emailActivityOptions: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats every 2 s: a dead worker's attempt is retried after 10 s, not 2 minutes.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 };

@@ -4,6 +4,7 @@
 import type { Context, Next } from 'koa';
 import { ServiceError } from '@temporalio/client';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -99,6 +100,13 @@ function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boole
     return {
       problem: { type: PROBLEM_BASE + code, title: e.expose && e.message ? e.message : 'Bad request', status, instance },
       log: false,
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    ctx.set('Retry-After', '5');
+    return {
+      problem: { type: problemType('database-unavailable'), title: 'The database cannot be reached right now; try again shortly', status: 503, instance },
+      log: true,
     };
   }
   return {

@@ -9,6 +9,7 @@ import type { Logger } from '../api/logger.ts';
 import type { RateLimits } from '../api/rate-limit.ts';
 import { AppError, KIND_STATUS } from '../api/errors.ts';
 import type { Config } from '../config/index.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { MemberActions } from '../domain/members/actions.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Secrets } from '../domain/secrets.ts';
@@ -175,7 +176,7 @@ export function pageErrors(render: Renderer, logger: Logger) {
         error instanceof CsrfError ? 403
         : error instanceof DomainError ? KIND_STATUS[error.kind]
         : error instanceof AppError ? error.status
-        : error instanceof ServiceError ? 503
+        : error instanceof ServiceError || isDatabaseUnavailable(error) ? 503
         : error instanceof ZodError ? 400
         : 500;
       const kind =
@@ -187,7 +188,7 @@ export function pageErrors(render: Renderer, logger: Logger) {
         : status >= 500 ? 'internal'
         : 'invalid';
       if (status >= 500 && status !== 503) logger.error({ err: error, requestId: ctx.state.requestId }, 'page failed');
-      else if (status === 503) logger.warn({ err: error, requestId: ctx.state.requestId }, 'page could not reach the workflow engine');
+      else if (status === 503) logger.warn({ err: error, requestId: ctx.state.requestId }, 'page could not reach the workflow engine or the database');
       // A refusal the pages can put in words says what happened, beside the generic title.
       const detail = error instanceof DomainError && render.has(ctx, `problems.${error.code}`) ? domainMessage(ctx, render, error) : null;
       render(ctx, 'error', { kind, detail, requestId: ctx.state.requestId }, status);

@@ -37,6 +37,20 @@ async function refuseWhenLockedOut(em: EntityManager, door: DoorControllerIdenti
   throw new DomainError('pin_locked_out', 'too_many', `${PIN_LOCKOUT.failures} wrong PINs in ${PIN_LOCKOUT.windowMinutes} minutes at this controller: PIN entry is locked for now`, { retryAfterSeconds });
 }
 
+/**
+ * A controller that did not hear the answer sends the event again. The card it enrolled moments ago
+ * answers "enrolled" again, rather than counting as a wrong PIN towards the lockout.
+ */
+async function justEnrolledHere(em: EntityManager, door: DoorControllerIdentity, cardNumber: string): Promise<DoorDecision | undefined> {
+  const [card] = await em.execute<{ number: string }[]>(
+    `select c.number from card c join audit_event a on a.member_id = c.member_id and a.type = 'card.registered'
+      where c.site_id = ? and c.number = ? and c.state = 'assigned' and a.actor = ? and a.occurred_at > now() - make_interval(secs => ?)
+      limit 1`,
+    [door.siteId, cardNumber, `door-controller:${door.doorControllerId}`, PIN_PAIRING_WINDOW_S],
+  );
+  return card ? { decision: 'enrolled', reason: null, cardNumber: card.number } : undefined;
+}
+
 export async function handleDoorEvent(deps: { em: EntityManager; client: Client }, door: DoorControllerIdentity, event: DoorEvent): Promise<DoorDecision> {
   const { em } = deps;
   const actor = `door-controller:${door.doorControllerId}`;
@@ -73,7 +87,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
     `select id from member where site_id = ? and enrollment_pin = ? and status <> 'removed'`,
     [door.siteId, pin],
   );
-  if (!member) return wrongPin();
+  if (!member) return (await justEnrolledHere(em, door, cardNumber)) ?? wrongPin();
   try {
     const result = await onLifecycle(member.id, () =>
       lifecycleHandle(deps.client, member.id).executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: door.doorControllerId }] }),
@@ -83,6 +97,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
       : { decision: 'rejected', reason: result.reason, cardNumber };
   } catch (error) {
     // The PIN was released between our lookup and the update (enrolled or removed meanwhile).
+    if (error instanceof DomainError && error.code === 'card_already_registered') return (await justEnrolledHere(em, door, cardNumber)) ?? wrongPin();
     if (error instanceof DomainError && ['wrong_pin', 'pin_not_revealed', 'member_removed', 'lifecycle_not_running', 'card_already_registered'].includes(error.code)) return wrongPin();
     throw error;
   }

@@ -13,6 +13,7 @@ export interface WorkerOptions {
   /** A pre-built bundle (tests build it once per run); otherwise the worker bundles workflows/ at start. */
   workflowBundlePath?: string;
   interceptors?: WorkerInterceptors;
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -24,6 +25,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
       taskQueue: options.taskQueue,
       activities: options.activities,
       interceptors: options.interceptors,
+      maxCachedWorkflows: options.maxCachedWorkflows,
       ...(options.workflowBundlePath
         ? { workflowBundle: { codePath: options.workflowBundlePath } }
         : { workflowsPath, bundlerOptions: { ignoreModules: [] } }),

@@ -38,6 +38,8 @@ runMain(async () => {
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
+    workflowBundlePath: config.temporal.workflowBundle,
+    maxCachedWorkflows: config.temporal.maxCachedWorkflows,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: target.namespace }, 'worker polling');
   const running = worker.run();

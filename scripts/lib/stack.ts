@@ -135,6 +135,8 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       namespace: target.namespace,
       taskQueue: config.temporal.taskQueue,
       activities,
+      workflowBundlePath: config.temporal.workflowBundle,
+      maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     });
     onStop('worker connection', () => workerConnection.close());
     const running = runWorker(worker, logger);

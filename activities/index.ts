@@ -32,6 +32,8 @@ export function createActivities(deps: ActivityDeps) {
       const [row] = await orm.em.fork().execute<{ now: Date }[]>('select now() as now');
       return new Date(row!.now).toISOString();
     },
+    /** Does nothing: the activity of the bare floor `npm run bench` compares onboarding with. */
+    async benchNoop(): Promise<void> {},
     ...createLifecycleActivities(deps),
     ...createEmailActivities(deps),
     ...createImportActivities(deps),

@@ -3,13 +3,13 @@
 import { EMAIL_LOCALES, EMAIL_TEMPLATES } from '../mail/catalog.ts';
 import { loadEmailRenderer } from '../mail/render.ts';
 import { sampleEmailData } from '../mail/samples.ts';
-import type { BenchResult } from './lib.ts';
+import { round, type ScenarioOutcome } from './lib.ts';
 
 const GOAL_MS = 0.2;
 const BATCH = 200;
 const BATCHES = 150;
 
-export async function emailRender(): Promise<BenchResult[]> {
+export async function emailRender(): Promise<ScenarioOutcome> {
   const started = performance.now();
   const renderer = await loadEmailRenderer();
   const loadMs = performance.now() - started;
@@ -32,13 +32,16 @@ export async function emailRender(): Promise<BenchResult[]> {
   perEmail.sort((a, b) => a - b);
   const median = perEmail[Math.floor(perEmail.length / 2)]!;
   const p95 = perEmail[Math.floor(perEmail.length * 0.95)]!;
-  return [
-    { name: 'e-mail templates: load (MJML compile, 11 e-mails)', value: loadMs, unit: 'ms' },
-    {
-      name: `e-mail render, warm (median of ${BATCHES} batches of ${BATCH}; p95 ${p95.toFixed(3)} ms; ${Math.round(bytes / (BATCH * (BATCHES + 20)))} B HTML avg)`,
-      value: median,
-      unit: 'ms',
-      goal: { max: GOAL_MS },
-    },
-  ];
+  return {
+    json: { render_ms: round(median, 4), render_p95_ms: round(p95, 4), load_ms: round(loadMs) },
+    rows: [
+      { name: 'e-mail templates: load (MJML compile, 11 e-mails)', value: loadMs, unit: 'ms' },
+      {
+        name: `e-mail render, warm (median of ${BATCHES} batches of ${BATCH}; p95 ${p95.toFixed(3)} ms; ${Math.round(bytes / (BATCH * (BATCHES + 20)))} B HTML avg)`,
+        value: median,
+        unit: 'ms',
+        goal: { max: GOAL_MS },
+      },
+    ],
+  };
 }

@@ -3,3 +3,4 @@ export { diagnosticsWorkflow } from './diagnostics.ts';
 export { memberLifecycle } from './member-lifecycle/workflow.ts';
 export { accountEmail } from './account-email.ts';
 export { memberImport } from './member-import.ts';
+export { benchOneActivity, benchUpdateTarget } from './bench.ts';

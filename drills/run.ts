@@ -1,0 +1,36 @@
+// npm run drills: each fault injected into a running system (worker and API as their own
+// processes, PostgreSQL, Temporal, an SMTP sink), then checked from the database, the sink and
+// Temporal. One line per drill; exits 1 on any loss, duplicate or unexpected answer.
+// DRILLS_QUICK=1: the short versions `npm test` runs. Uses TEMPORAL_ADDRESS when set; always its
+// own embedded PostgreSQL, since one drill restarts it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startProcessStack } from '../scripts/lib/process-stack.ts';
+import { createTenant } from '../scripts/lib/tenant.ts';
+import { runDrills, DRILL_SIZES } from './suite.ts';
+import { drillLine, drillPassed } from './lib.ts';
+
+const quick = process.env.DRILLS_QUICK === '1';
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onboarding-drills-'));
+fs.chmodSync(workDir, 0o755);
+say('# starting PostgreSQL, Temporal, an SMTP sink, the worker and the API as separate processes …');
+const stack = await startProcessStack({
+  workDir: path.join(workDir, 'stack'),
+  temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+  taskQueue: `drills-${Date.now()}`,
+  log: (line) => say(`# ${line}`),
+});
+let failed = 0;
+try {
+  for await (const outcome of runDrills(stack, () => createTenant(stack), quick ? DRILL_SIZES.quick : DRILL_SIZES.full, process.argv.slice(2))) {
+    say(drillLine(outcome));
+    if (!drillPassed(outcome)) failed++;
+  }
+} finally {
+  await stack.stop();
+  fs.rmSync(workDir, { recursive: true, force: true });
+}
+say(failed ? `${failed} drill(s) failed` : 'every drill passed');
+process.exit(failed ? 1 : 0);

@@ -274,7 +274,9 @@ test('the last admin can be neither removed nor demoted; once another admin exis
 });
 
 test('role change and card replacement are handled by the running workflow', async (t) => {
-  const f = await fixture();
+  const shared = await fixture();
+  // An organisation of its own: the admin it makes would otherwise receive the reports of other tests' removals.
+  const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   const [first, second, elsewhere] = [await f.addCard(), await f.addCard(), await f.addCard(f.otherSiteId)];
   const member = await memberAwaitingCard(f);
   await member.handle.executeUpdate(scanQrUpdate, { args: [{ payload: first.qrPayload, actor: `member:${member.memberId}` }] });

@@ -2,7 +2,7 @@
 // branch on it. Only AppError and client errors from koa/http-errors are shown to the caller;
 // anything else is logged and answered with a generic 500.
 import type { Context, Next } from 'koa';
-import { ServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
@@ -61,7 +61,9 @@ function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boole
       log: status >= 500,
     };
   }
-  if (error instanceof ServiceError) {
+  // An update the workflow did not answer within the RPC's deadline (a saturated server or worker):
+  // it may still complete, and the client retries.
+  if (error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return {
       problem: { type: problemType('workflow-engine-unavailable'), title: 'The workflow engine did not answer; try again shortly', status: 503, instance },
       log: true,

@@ -3,7 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Context, Next } from 'koa';
-import { ServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { z, ZodError } from 'zod';
 import type { Logger } from '../api/logger.ts';
 import type { RateLimits } from '../api/rate-limit.ts';
@@ -176,7 +176,7 @@ export function pageErrors(render: Renderer, logger: Logger) {
         error instanceof CsrfError ? 403
         : error instanceof DomainError ? KIND_STATUS[error.kind]
         : error instanceof AppError ? error.status
-        : error instanceof ServiceError || isDatabaseUnavailable(error) ? 503
+        : error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDatabaseUnavailable(error) ? 503
         : error instanceof ZodError ? 400
         : 500;
       const kind =

@@ -87,28 +87,30 @@ export function emailAccounting(stack: ProcessStack, expected: Map<string, RegEx
   return { missing, duplicated, redelivered, extra };
 }
 
-/** How many of these members' lifecycles are not closed (offboarded) by `timeoutMs`. */
-export async function unfinishedLifecycles(stack: ProcessStack, memberIds: string[], timeoutMs: number): Promise<number> {
+/** These members' lifecycles not closed (offboarded) by `timeoutMs`, with what each was doing. */
+export async function unfinishedLifecycles(stack: ProcessStack, memberIds: string[], timeoutMs: number): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
-  const left = await inPool(memberIds, 16, async (id): Promise<number> => {
+  const left = await inPool(memberIds, 16, async (id): Promise<string | undefined> => {
     const handle = stack.client.workflow.getHandle(`member-${id}`);
     for (;;) {
-      const { status } = await handle.describe();
-      if (status.name === 'COMPLETED') return 0;
-      if (status.name !== 'RUNNING' || Date.now() > deadline) return 1;
+      const { status, raw } = await handle.describe();
+      if (status.name === 'COMPLETED') return undefined;
+      if (status.name !== 'RUNNING' || Date.now() > deadline) {
+        const view = status.name === 'RUNNING' ? await handle.query<{ status: string }>('state').catch(() => undefined) : undefined;
+        return `member-${id}: ${status.name}${view ? ` as ${view.status}` : ''}, ${raw.pendingActivities?.length ?? 0} activities pending${raw.pendingWorkflowTask ? ', a workflow task pending' : ''}`;
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   });
-  return left.reduce((a, b) => a + b, 0);
+  return left.filter((x): x is string => x !== undefined);
 }
 
 export const waveEmails = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => uniqueEmail(prefix, i));
 
-// The members are invited in English. The organisation's first admin reads French (subjects in
-// encoded words, where "rapport" stays readable).
+// The members are invited in English; the organisation's first admin reads French.
 export const SUBJECTS = {
   invitation: /invites you to create your account/,
   accessActive: /^Your access is active$/,
   removal: /^Your access to .* was removed$/,
-  offboardingReport: /rapport/,
+  offboardingReport: /^Départ de .* : rapport$/,
 };

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { projectRoot } from '../config/index.ts';
 import { startProcessStack } from '../scripts/lib/process-stack.ts';
 import { createTenant } from '../scripts/lib/tenant.ts';
 import { runDrills, DRILL_SIZES } from './suite.ts';
@@ -30,6 +31,11 @@ try {
   }
 } finally {
   await stack.stop();
+  // The servers' logs outlive the run, for what a drill line does not say.
+  const logs = path.join(projectRoot, '.data', 'drills', 'logs');
+  fs.rmSync(logs, { recursive: true, force: true });
+  fs.mkdirSync(logs, { recursive: true });
+  for (const file of fs.readdirSync(path.join(workDir, 'stack')).filter((f) => f.endsWith('.log'))) fs.copyFileSync(path.join(workDir, 'stack', file), path.join(logs, file));
   fs.rmSync(workDir, { recursive: true, force: true });
 }
 say(failed ? `${failed} drill(s) failed` : 'every drill passed');

@@ -27,13 +27,13 @@ export async function workerKillDrill(stack: ProcessStack, tenant: Tenant, optio
   return {
     name: 'worker-killed',
     lifecycles: members.length,
-    lost: unfinished + (members.length - ids.length) + mail.missing,
+    lost: unfinished.length + (members.length - ids.length) + mail.missing,
     duplicated: mail.duplicated,
     notes: [
       `worker restarted ${Math.round(restartMs)} ms after SIGKILL, wave done ${Math.round((performance.now() - killedAt) / 1000)} s after it`,
       `${mail.redelivered} SMTP re-deliveries with the same Message-ID`,
     ],
-    failed: [...failures, ...mail.extra],
+    failed: [...failures, ...mail.extra, ...unfinished.slice(0, 3).map((u) => `unfinished ${u}`)],
   };
 }
 

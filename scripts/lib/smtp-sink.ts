@@ -27,12 +27,23 @@ export interface SmtpSink {
   isUp(): boolean;
 }
 
-/** The unfolded value of one header of a raw message. */
+/** RFC 2047 encoded words (`=?UTF-8?Q?D=C3=A9part?=`), as UTF-8 text; the space between two of them is folding. */
+function decodeWords(value: string): string {
+  return value
+    .replace(/(\?=)\s+(?==\?)/g, '$1')
+    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, text: string) =>
+      encoding.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'),
+    );
+}
+
+/** The unfolded, decoded value of one header of a raw message. */
 function header(raw: Buffer, name: string): string {
   const end = raw.indexOf('\r\n\r\n');
   const head = raw.subarray(0, end < 0 ? raw.length : end).toString('utf8').replace(/\r\n[ \t]+/g, ' ');
   const match = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head);
-  return match?.[1]?.trim() ?? '';
+  return decodeWords(match?.[1]?.trim() ?? '');
 }
 
 export async function startSmtpSink(options: { port?: number } = {}): Promise<SmtpSink> {

@@ -12,7 +12,6 @@ import {
   condition,
   isCancellation,
   patched,
-  proxyLocalActivities,
   sleep,
   continueAsNew,
   proxyActivities,
@@ -50,13 +49,6 @@ const activityOptions: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 const act = proxyActivities<Activities>(activityOptions);
-// The database steps (a few milliseconds each) run as local activities: inside the workflow task
-// that asks for them, with no round trip through the server's task queues. That round trip is most
-// of a door answer's wait and of the server's work per member (measured by `npm run bench`). The
-// e-mails stay ordinary activities: SMTP can be slow or down for hours.
-const local = proxyLocalActivities<Activities>(activityOptions);
-/** Runs started before the database steps became local replay them as the activities they were. */
-const db = () => (patched('local-database-steps') ? local : act);
 
 const MAX_CLOSES_REMEMBERED = 20;
 
@@ -184,14 +176,14 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   async function syncStatus(): Promise<void> {
     const next = deriveStatus(state);
     if (next === state.status) return;
-    await db().recordStatus({ memberId, organizationId, from: state.status, to: next, key: key('status') });
+    await act.recordStatus({ memberId, organizationId, from: state.status, to: next, key: key('status') });
     state.status = next;
     upsertSearchAttributes([{ key: MemberStatusKey, value: next }]);
   }
 
   async function revealPin(actor: string): Promise<string> {
     if (state.card.pin) return state.card.pin;
-    const { pin } = await db().reserveEnrollmentPin({ memberId, organizationId, siteId: state.siteId!, actor, key: key('pin') });
+    const { pin } = await act.reserveEnrollmentPin({ memberId, organizationId, siteId: state.siteId!, actor, key: key('pin') });
     state.card.pin = pin;
     state.card.stage = 'pin_revealed';
     return pin;
@@ -202,7 +194,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     return exclusive(async () => {
       stillRegistering();
       check?.();
-      const result = await db().enrollCard({ memberId, organizationId, siteId: state.siteId!, method, ...card, actor, key: key('enrollment') });
+      const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method, ...card, actor, key: key('enrollment') });
       if (result.decision === 'enrolled') {
         Object.assign(state.card, { stage: 'enrolled', pin: undefined, cardId: result.cardId, cardNumber: result.cardNumber, method, enrolledAt: Date.now() });
         wake = true;
@@ -291,7 +283,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       exclusive(async () => {
         if (state.removal) reject('MemberRemoved');
         if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
-        const result = await db().replaceCard({
+        const result = await act.replaceCard({
           memberId, organizationId, siteId: state.siteId!, cardNumber, grantAccess: state.access.card, actor, key: key('card-replacement'),
         });
         if (result.decision === 'enrolled') Object.assign(state.card, { cardId: result.cardId, cardNumber: result.cardNumber });
@@ -312,7 +304,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       exclusive(async () => {
         if (state.removal) reject('MemberRemoved');
         if (role === state.role) return { role };
-        const refusal = await db().changeRole({ memberId, organizationId, role, actor, key: key('role') });
+        const refusal = await act.changeRole({ memberId, organizationId, role, actor, key: key('role') });
         if (refusal) reject(refusal.refused, refusal.message);
         state.role = role;
         return { role };
@@ -334,7 +326,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
         const now = Date.now();
         const tokenId = uuid4();
         const expiresAt = now + input.durations.invitationExpiresAfterMs;
-        await db().issueInvitation({ memberId, organizationId, tokenId, expiresAt: new Date(expiresAt).toISOString(), resend: true, actor, key: key('invitation') });
+        await act.issueInvitation({ memberId, organizationId, tokenId, expiresAt: new Date(expiresAt).toISOString(), resend: true, actor, key: key('invitation') });
         state.account = { ...state.account, stage: 'invited', tokenId, sentAt: now, expiresAt, remindersSent: 0, resends: state.account.resends + 1 };
         await email('invitation e-mail (resent)', 'invitation-email', 'member', 'invitation', { invitationTokenId: tokenId, invitationExpiresAt: new Date(expiresAt).toISOString() });
         await syncStatus();
@@ -354,7 +346,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     ({ actor, reason }) =>
       exclusive(async () => {
         if (state.removal) return { status: 'removed' as const };
-        const claimed = await db().claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal') });
+        const claimed = await act.claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal') });
         if ('refused' in claimed) reject(claimed.refused, claimed.message);
         state.removal = { actor, reason, requestedAt: Date.now(), statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name };
         state.status = 'removed';
@@ -373,11 +365,11 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   // ---- the two tracks ------------------------------------------------------------------------
 
   async function begin(): Promise<void> {
-    const member = await db().beginLifecycle({ memberId, organizationId, invitedBy: input.invitedBy, durations: input.durations, key: key('lifecycle') });
+    const member = await act.beginLifecycle({ memberId, organizationId, invitedBy: input.invitedBy, durations: input.durations, key: key('lifecycle') });
     state.siteId = member.siteId;
     state.role = member.role;
     const expiresAt = new Date(state.account.expiresAt).toISOString();
-    await db().issueInvitation({ memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: key('invitation') });
+    await act.issueInvitation({ memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: key('invitation') });
     await email('invitation e-mail', 'invitation-email', 'member', 'invitation', { invitationTokenId: state.account.tokenId, invitationExpiresAt: expiresAt });
   }
 
@@ -393,7 +385,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       });
     }
     if (state.account.expiresAt <= now) {
-      const { passwordSet } = await db().expireInvitation({ memberId, organizationId, tokenId: state.account.tokenId, key: key('invitation-expiry') });
+      const { passwordSet } = await act.expireInvitation({ memberId, organizationId, tokenId: state.account.tokenId, key: key('invitation-expiry') });
       if (passwordSet) {
         // The password exists but its signal never arrived: the database is the truth.
         state.account.stage = 'password_set';
@@ -418,7 +410,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     }
     if (!state.card.overdue && state.card.overdueAt <= now) {
       state.card.overdue = true;
-      await db().recordEvent({ memberId, organizationId, type: 'card.overdue', data: { overdueAt: new Date(state.card.overdueAt).toISOString() }, key: key('card-overdue') });
+      await act.recordEvent({ memberId, organizationId, type: 'card.overdue', data: { overdueAt: new Date(state.card.overdueAt).toISOString() }, key: key('card-overdue') });
       await email('card overdue (to admins)', 'card-overdue', 'admins', 'card_overdue');
     }
   }
@@ -438,11 +430,11 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   async function activateWhenReady(): Promise<void> {
     if (state.account.stage !== 'password_set' || state.card.stage !== 'enrolled') return;
     if (!state.access.card) {
-      await db().grantCardAccess({ memberId, organizationId, cardId: state.card.cardId!, key: key('card-access') });
+      await act.grantCardAccess({ memberId, organizationId, cardId: state.card.cardId!, key: key('card-access') });
       state.access.card = true;
     }
     if (!state.access.wifi) {
-      await db().grantWifiAccess({ memberId, organizationId, siteId: state.siteId!, key: key('wifi-access') });
+      await act.grantWifiAccess({ memberId, organizationId, siteId: state.siteId!, key: key('wifi-access') });
       state.access.wifi = true;
     }
     if (!state.access.grantedAt) {
@@ -466,11 +458,11 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   async function offboard(): Promise<OffboardingReport> {
     const removal = state.removal!;
-    const card = await db().revokeCardAccess({ memberId, organizationId, key: key('offboarding-card') });
+    const card = await act.revokeCardAccess({ memberId, organizationId, key: key('offboarding-card') });
     state.access.card = false;
-    const wifi = await db().revokeWifiAccess({ memberId, organizationId, key: key('offboarding-wifi') });
+    const wifi = await act.revokeWifiAccess({ memberId, organizationId, key: key('offboarding-wifi') });
     state.access.wifi = false;
-    const credentials = await db().invalidateCredentials({ memberId, organizationId, key: key('offboarding-credentials') });
+    const credentials = await act.invalidateCredentials({ memberId, organizationId, key: key('offboarding-credentials') });
     const report: OffboardingReport = {
       memberId,
       organizationId,
@@ -489,7 +481,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     report.emails.member = (await email('removal notice (to the member)', 'removal-notice', 'member', 'removal_notice')).sent;
     report.emails.admins = (await email('offboarding report (to admins)', 'offboarding-report', 'admins', 'offboarding_report', { report })).sent;
     report.completedAt = new Date(Date.now()).toISOString();
-    await db().completeOffboarding({ memberId, organizationId, report, key: key('offboarding') });
+    await act.completeOffboarding({ memberId, organizationId, report, key: key('offboarding') });
     return report;
   }
 

@@ -2,8 +2,7 @@
 // must stay bounded by its workflow cache, not grow with the number of members, and the admin's
 // member list must stay fast. Runs on a stack of its own, with a cache smaller than 1,000 so that
 // both sizes overflow it.
-import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { startProcessStack } from '../scripts/lib/process-stack.ts';
+import { startProcessStack, type ProcessStack } from '../scripts/lib/process-stack.ts';
 import { createTenant, type Tenant } from '../scripts/lib/tenant.ts';
 import { percentile, round, type BenchResult, type ScenarioOutcome } from './lib.ts';
 import { importAndDeliver } from './onboarding.ts';

@@ -3,7 +3,8 @@
 // activity on the same worker.
 import { randomUUID } from 'node:crypto';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool, uniqueEmail, type Tenant } from '../scripts/lib/tenant.ts';
+import { inPool } from '../scripts/lib/pool.ts';
+import { uniqueEmail, type Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 import { round, type ScenarioOutcome } from './lib.ts';
 

@@ -2,10 +2,10 @@
 // member list: the API answers 503 problem+json (never 500) while it is down, recovers on its own,
 // and each invitation ends as exactly one member with one lifecycle and one invitation e-mail.
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool, type Reply, type Tenant } from '../scripts/lib/tenant.ts';
+import { inPool } from '../scripts/lib/pool.ts';
+import type { Reply, Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
-import { persist, SUBJECTS, waveEmails, type DrillOutcome } from './lib.ts';
-import { waitForMail } from './worker-kill.ts';
+import { persist, SUBJECTS, waitForMail, waveEmails, type DrillOutcome } from './lib.ts';
 
 export async function databaseRestartDrill(stack: ProcessStack, tenant: Tenant, options: { members: number; downMs: number; timeoutMs: number }): Promise<DrillOutcome> {
   if (!stack.database) throw new Error('the database drill restarts PostgreSQL: run it on the embedded server (without DATABASE_URL)');

@@ -3,10 +3,10 @@
 // invitation twice at once. Each must have exactly one effect.
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool, type Tenant } from '../scripts/lib/tenant.ts';
+import { inPool } from '../scripts/lib/pool.ts';
+import type { Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
-import { SUBJECTS, waveEmails, type DrillOutcome } from './lib.ts';
-import { waitForMail } from './worker-kill.ts';
+import { SUBJECTS, waitForMail, waveEmails, type DrillOutcome } from './lib.ts';
 
 async function auditCounts(stack: ProcessStack, tenant: Tenant, type: string): Promise<Map<string, number>> {
   const rows = await stack.orm.em.fork().execute<{ member_id: string; n: string }[]>(
@@ -66,8 +66,7 @@ export async function duplicatesDrill(stack: ProcessStack, tenant: Tenant, optio
   await inPool(twiceEmails, 4, async (email) => {
     const post = await passwordForm(stack, await tenant.invitationToken(email));
     const statuses = await Promise.all([post(), post()]);
-    if (!statuses.some((s) => s === 303)) failed.push(`double-clicked password form answered ${statuses.join(' and ')}`);
-    if (statuses.some((s) => s >= 500)) failed.push(`double-clicked password form answered ${statuses.join(' and ')}`);
+    if (!statuses.includes(303) || statuses.some((s) => s >= 500)) failed.push(`double-clicked password form answered ${statuses.join(' and ')}`);
   });
   const passwords = await auditCounts(stack, tenant, 'account.password_created');
 

@@ -3,7 +3,8 @@
 // what happened (database, SMTP sink, Temporal) with what should have.
 import { randomUUID } from 'node:crypto';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool, uniqueEmail, type Reply, type Tenant } from '../scripts/lib/tenant.ts';
+import { inPool } from '../scripts/lib/pool.ts';
+import { uniqueEmail, type Reply, type Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 
 export interface DrillOutcome {
@@ -85,6 +86,18 @@ export function emailAccounting(stack: ProcessStack, expected: Map<string, RegEx
     }
   }
   return { missing, duplicated, redelivered, extra };
+}
+
+/** The accounting once nothing is missing any more, or as it stands at the deadline. */
+export async function waitForMail(stack: ProcessStack, expected: Map<string, RegExp[]>, timeoutMs: number) {
+  try {
+    return await waitFor('every expected e-mail', () => {
+      const mail = emailAccounting(stack, expected);
+      return mail.missing === 0 ? mail : undefined;
+    }, { timeoutMs, intervalMs: 100 });
+  } catch {
+    return emailAccounting(stack, expected);
+  }
 }
 
 /** These members' lifecycles not closed (offboarded) by `timeoutMs`, with what each was doing. */

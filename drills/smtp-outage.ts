@@ -2,8 +2,7 @@
 // comes back — nothing given up, nothing sent twice.
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
-import { SUBJECTS, waveEmails, type DrillOutcome } from './lib.ts';
-import { waitForMail } from './worker-kill.ts';
+import { SUBJECTS, waitForMail, waveEmails, type DrillOutcome } from './lib.ts';
 
 export async function smtpOutageDrill(stack: ProcessStack, tenant: Tenant, options: { members: number; downMs: number; timeoutMs: number }): Promise<DrillOutcome> {
   const emails = waveEmails('smtp', options.members);

@@ -1,9 +1,10 @@
 // The worker dies (SIGKILL: no drain, no goodbye) while a wave of members goes through their whole
 // life, and a new one starts: every lifecycle must finish, every e-mail arrive once.
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool, type Tenant } from '../scripts/lib/tenant.ts';
+import { inPool } from '../scripts/lib/pool.ts';
+import type { Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
-import { emailAccounting, SUBJECTS, unfinishedLifecycles, waveEmails, wholeLife, type DrillOutcome, type WaveMember } from './lib.ts';
+import { SUBJECTS, unfinishedLifecycles, waitForMail, waveEmails, wholeLife, type DrillOutcome, type WaveMember } from './lib.ts';
 
 export async function workerKillDrill(stack: ProcessStack, tenant: Tenant, options: { members: number; timeoutMs: number }): Promise<DrillOutcome> {
   const members: WaveMember[] = waveEmails('kill', options.members).map((email) => ({ email }));
@@ -35,16 +36,4 @@ export async function workerKillDrill(stack: ProcessStack, tenant: Tenant, optio
     ],
     failed: [...failures, ...mail.extra, ...unfinished.slice(0, 3).map((u) => `unfinished ${u}`)],
   };
-}
-
-/** The accounting once nothing is missing any more, or as it stands at the deadline. */
-export async function waitForMail(stack: ProcessStack, expected: Map<string, RegExp[]>, timeoutMs: number) {
-  try {
-    return await waitFor('every expected e-mail', () => {
-      const mail = emailAccounting(stack, expected);
-      return mail.missing === 0 ? mail : undefined;
-    }, { timeoutMs, intervalMs: 100 });
-  } catch {
-    return emailAccounting(stack, expected);
-  }
 }

@@ -6,6 +6,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { EmailRenderer } from '../mail/render.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
+import { failDataErrorsAtOnce } from './data-errors.ts';
 import { createEmailActivities } from './email.ts';
 import { createImportActivities, type LifecycleStarter } from './member-import.ts';
 import { createLifecycleActivities } from './member-lifecycle.ts';
@@ -26,7 +27,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const { orm } = deps;
-  return {
+  return failDataErrorsAtOnce({
     /** Proves a worker reaches the database; answers the database server's clock. */
     async checkDatabase(): Promise<string> {
       const [row] = await orm.em.fork().execute<{ now: Date }[]>('select now() as now');
@@ -37,7 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps),
     ...createEmailActivities(deps),
     ...createImportActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

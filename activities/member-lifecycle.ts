@@ -58,6 +58,17 @@ async function lockMember(em: EntityManager, memberId: string, organizationId: s
   return member;
 }
 
+/**
+ * For the steps that give a member something (a link, a PIN, a card, access): none for a removed
+ * member. A step a removal interrupted may still finish in the worker; the row lock orders it
+ * against the removal's claim, so it either happened before (and is revoked) or refuses here.
+ */
+async function lockLiveMember(em: EntityManager, memberId: string, organizationId: string): Promise<MemberRow> {
+  const member = await lockMember(em, memberId, organizationId);
+  if (member.status === 'removed') throw ApplicationFailure.nonRetryable(`member ${memberId} has been removed`, 'MemberRemoved');
+  return member;
+}
+
 /** A request the rules refuse: an answer for the caller, not an activity failure to retry or log. */
 export interface Refusal {
   refused: 'LastAdmin';
@@ -159,7 +170,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     /** Stores the invitation link's token (its signature is derived, never stored) and kills older ones. */
     async issueInvitation(input: Keyed & { tokenId: string; expiresAt: string; resend: boolean; actor: string }): Promise<void> {
       await transaction(async (em) => {
-        await lockMember(em, input.memberId, input.organizationId);
+        await lockLiveMember(em, input.memberId, input.organizationId);
         await em.execute(
           `update auth_token set revoked_at = now() where member_id = ? and purpose = 'invitation' and id <> ? and revoked_at is null and consumed_at is null`,
           [input.memberId, input.tokenId],
@@ -189,7 +200,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       for (let attempt = 0; attempt < PIN_ATTEMPTS; attempt++) {
         try {
           return await transaction(async (em) => {
-            const member = await lockMember(em, input.memberId, input.organizationId);
+            const member = await lockLiveMember(em, input.memberId, input.organizationId);
             if (member.enrollment_pin) return { pin: member.enrollment_pin };
             const pin = `*${String(randomInt(0, 10_000)).padStart(4, '0')}`;
             await em.execute('update member set enrollment_pin = ? where id = ?', [pin, member.id]);
@@ -203,14 +214,19 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       throw ApplicationFailure.nonRetryable(`no free PIN at site ${input.siteId} after ${PIN_ATTEMPTS} draws`, 'NoPinAvailable');
     },
 
-    /** Assigns a card of the member's site (QR, door or admin); a refused card is an answer, not an error. */
+    /**
+     * Assigns a card of the member's site (QR, door or admin); a refused card is an answer, not an
+     * error. With `grantAccess` (the member has a password) the same transaction puts the card on
+     * the access list, creates the Wi-Fi credentials and makes the member active, so a door that
+     * hears "enrolled" can already open for that card.
+     */
     async enrollCard(
-      input: Keyed & { siteId: string; method: EnrollmentMethod; cardNumber?: string; qrPayload?: string; actor: string },
+      input: Keyed & { siteId: string; method: EnrollmentMethod; cardNumber?: string; qrPayload?: string; actor: string; grantAccess?: boolean },
     ): Promise<EnrollmentResult> {
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as EnrollmentResult;
-        await lockMember(em, input.memberId, input.organizationId);
+        const member = await lockLiveMember(em, input.memberId, input.organizationId);
         const found = await findCard(em, input);
         let result: EnrollmentResult;
         if ('reason' in found) {
@@ -221,11 +237,24 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
           await em.execute('update member set enrollment_pin = null where id = ?', [input.memberId]);
           result = { decision: 'enrolled', cardId: found.card.id, cardNumber: found.card.number };
         }
+        let granted: { ssid: string | null; username: string } | undefined;
+        if (result.decision === 'enrolled' && input.grantAccess) {
+          await access.grant(em, { siteId: input.siteId, cardId: result.cardId });
+          granted = await wifi.grant({ memberId: input.memberId, siteId: input.siteId }, em);
+          await em.execute(`update member set status = 'active', updated_at = now() where id = ?`, [input.memberId]);
+          result = { ...result, access: 'granted' };
+        }
         await audit(em, {
           ...input,
           type: result.decision === 'enrolled' ? 'card.registered' : 'card.registration_rejected',
           data: { method: input.method, cardNumber: input.cardNumber ?? null, result },
         });
+        if (granted && result.decision === 'enrolled') {
+          const system = { ...input, actor: 'system' };
+          await audit(em, { ...system, key: `${input.key}/card-access`, type: 'access.card_granted', data: { cardNumber: result.cardNumber, siteId: input.siteId } });
+          await audit(em, { ...system, key: `${input.key}/wifi-access`, type: 'access.wifi_granted', data: granted });
+          await audit(em, { ...system, key: `${input.key}/status`, type: 'member.status_changed', data: { from: member.status, to: 'active' } });
+        }
         return result;
       });
     },
@@ -235,7 +264,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as EnrollmentResult;
-        await lockMember(em, input.memberId, input.organizationId);
+        await lockLiveMember(em, input.memberId, input.organizationId);
         const found = await findCard(em, input);
         if ('reason' in found) {
           const result: EnrollmentResult = { decision: 'rejected', reason: found.reason };
@@ -268,9 +297,12 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     },
 
     async grantWifiAccess(input: Keyed & { siteId: string }): Promise<{ ssid: string | null; username: string }> {
-      const granted = await wifi.grant({ memberId: input.memberId, siteId: input.siteId });
-      await transaction((em) => audit(em, { ...input, actor: 'system', type: 'access.wifi_granted', data: granted }));
-      return granted;
+      return transaction(async (em) => {
+        await lockLiveMember(em, input.memberId, input.organizationId);
+        const granted = await wifi.grant({ memberId: input.memberId, siteId: input.siteId }, em);
+        await audit(em, { ...input, actor: 'system', type: 'access.wifi_granted', data: granted });
+        return granted;
+      });
     },
 
     /** Mirrors the workflow's status into the member row (what the API lists and filters on). */
@@ -288,7 +320,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
 
     async changeRole(input: Keyed & { role: MemberRole; actor: string }): Promise<Refusal | undefined> {
       return transaction(async (em) => {
-        const member = await lockMember(em, input.memberId, input.organizationId);
+        const member = await lockLiveMember(em, input.memberId, input.organizationId);
         if (member.role === input.role) return undefined;
         const refusal = input.role === 'admin' ? undefined : await lastAdminRefusal(em, member, 'demoted');
         if (refusal) return refusal;

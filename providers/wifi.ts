@@ -2,6 +2,7 @@
 // encrypted, since the member must be able to read it); a deployment with RADIUS or a controller
 // API implements the same calls. grant/revoke must be idempotent.
 import { randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { WifiCredential } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import type { Secrets } from '../domain/secrets.ts';
@@ -14,7 +15,8 @@ export interface WifiCredentials {
 
 export interface WifiProvider {
   /** Returns what may appear in workflow history: never the password. */
-  grant(input: { memberId: string; siteId: string }): Promise<{ ssid: string | null; username: string }>;
+  /** Inside `em`'s transaction when given (an enrollment that grants access in one step). */
+  grant(input: { memberId: string; siteId: string }, em?: EntityManager): Promise<{ ssid: string | null; username: string }>;
   revoke(input: { memberId: string }): Promise<{ revoked: boolean }>;
   /** For the e-mail that hands them to the member, read at send time. */
   credentials(memberId: string): Promise<WifiCredentials | undefined>;
@@ -22,8 +24,8 @@ export interface WifiProvider {
 
 export function databaseWifi(orm: Orm, secrets: Secrets): WifiProvider {
   return {
-    async grant({ memberId, siteId }) {
-      return orm.em.fork().transactional(async (em) => {
+    async grant({ memberId, siteId }, within) {
+      return (within ?? orm.em.fork()).transactional(async (em) => {
         const [site] = await em.execute<{ wifi_ssid: string | null }[]>('select wifi_ssid from site where id = ?', [siteId]);
         const existing = await em.findOne(WifiCredential, { member: memberId });
         if (existing && !existing.revokedAt) return { ssid: existing.ssid ?? null, username: existing.username };

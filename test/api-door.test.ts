@@ -74,15 +74,15 @@ test('the wizard over HTTP: step 1 reveals the PIN, PIN + card at the door enrol
   t.false(list0.body.cards.includes(card.number));
 
   const unknownCard = await d.send({ type: 'pin_entered', pin: confirmed.body.pin, cardNumber: 'NOPE-1' });
-  t.deepEqual(unknownCard.body, { decision: 'rejected', reason: 'unknown_card', cardNumber: 'NOPE-1' });
+  t.deepEqual(unknownCard.body, { decision: 'rejected', reason: 'unknown_card', cardNumber: 'NOPE-1', access: null });
   const enrolled = await d.send({ type: 'pin_entered', pin: confirmed.body.pin, cardNumber: card.number, occurredAt: new Date().toISOString() });
   t.is(enrolled.status, 200, JSON.stringify(enrolled.body));
-  t.deepEqual(enrolled.body, { decision: 'enrolled', reason: null, cardNumber: card.number });
+  t.deepEqual(enrolled.body, { decision: 'enrolled', reason: null, cardNumber: card.number, access: 'granted' });
 
-  const active = await waitFor('the card on the access list', async () => {
-    const r = await d.accessList();
-    return r.body.cards.includes(card.number) ? r : undefined;
-  });
+  // What the door heard is already true: the very next read of the list has the card.
+  const active = await d.accessList();
+  t.true(active.body.cards.includes(card.number), 'the card opens the door as soon as the door hears "enrolled"');
+  t.is((await query<{ status: string }>(world.url, 'select status from member where id = $1', [m.id])).rows[0]?.status, 'active');
   const etag = active.headers.get('etag')!;
   t.is(etag, `"${active.body.version}"`);
   const again = await d.accessList({ etag });
@@ -107,13 +107,13 @@ test('readers that report PIN and card apart: paired within 30 s from the same c
   const { pin } = (await world.api.post('/v1/me/card-enrollment/confirm', undefined, { token: m.token })).body;
 
   const lonely = await d.send({ type: 'card_presented', cardNumber: card.number });
-  t.deepEqual(lonely.body, { decision: 'rejected', reason: 'no_pin_entered', cardNumber: card.number });
+  t.deepEqual(lonely.body, { decision: 'rejected', reason: 'no_pin_entered', cardNumber: card.number, access: null });
   const waiting = await d.send({ type: 'pin_entered', pin: pin.slice(1) });
-  t.deepEqual(waiting.body, { decision: 'awaiting_card', reason: null, cardNumber: null }, 'the star is optional');
+  t.deepEqual(waiting.body, { decision: 'awaiting_card', reason: null, cardNumber: null, access: null }, 'the star is optional');
   const elsewhere = await other.send({ type: 'card_presented', cardNumber: card.number });
   t.is(elsewhere.body.reason, 'no_pin_entered', 'another controller does not pair with this PIN');
   const paired = await d.send({ type: 'card_presented', cardNumber: card.number });
-  t.deepEqual(paired.body, { decision: 'enrolled', reason: null, cardNumber: card.number });
+  t.deepEqual(paired.body, { decision: 'enrolled', reason: null, cardNumber: card.number, access: 'granted' });
 
   // A PIN older than 30 seconds no longer pairs.
   const m2 = await world.member();
@@ -189,7 +189,7 @@ test('five wrong PINs in ten minutes lock PIN entry at that controller (429), no
   const other = await door();
   for (let i = 0; i < 5; i++) {
     const r = await d.send({ type: 'pin_entered', pin: `*${String(9000 + i)}`, cardNumber: 'ANY' });
-    t.deepEqual(r.body, { decision: 'rejected', reason: 'unknown_pin', cardNumber: 'ANY' });
+    t.deepEqual(r.body, { decision: 'rejected', reason: 'unknown_pin', cardNumber: 'ANY', access: null });
   }
   const locked = await d.send({ type: 'pin_entered', pin: '*9999', cardNumber: 'ANY' });
   t.deepEqual(problemOf(locked), { status: 429, type: 'pin-locked-out', contentType: problem });
@@ -238,7 +238,7 @@ test('scripts/door-sim plays a controller: split PIN and card enroll, the access
   const enrolled = await run(['--controller', d.id, '--secret', d.secret, '--pin', pin, '--card', card.number, '--split']);
   t.is(enrolled.code, 0, enrolled.stderr);
   const lines = enrolled.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  t.deepEqual(lines, [{ decision: 'awaiting_card', reason: null, cardNumber: null }, { decision: 'enrolled', reason: null, cardNumber: card.number }]);
+  t.deepEqual(lines, [{ decision: 'awaiting_card', reason: null, cardNumber: null, access: null }, { decision: 'enrolled', reason: null, cardNumber: card.number, access: 'granted' }]);
   t.regex(enrolled.stderr, /beep/);
   const list = await waitFor('the card on the list door-sim prints', async () => {
     const r = await run(['--controller', d.id, '--secret', d.secret, '--access-list']);

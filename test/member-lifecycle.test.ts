@@ -63,7 +63,7 @@ test('QR enrollment: invitation → password → PIN → QR scan → active, wit
   t.is((await f.state(member.memberId)).card.pin, pin);
 
   const result = await member.handle.executeUpdate(scanQrUpdate, { args: [{ payload: card.qrPayload, actor: `member:${member.memberId}` }] });
-  t.deepEqual(result, { decision: 'enrolled', cardId: card.cardId, cardNumber: card.cardNumber });
+  t.deepEqual(result, { decision: 'enrolled', cardId: card.cardId, cardNumber: card.cardNumber, access: 'granted' });
 
   const active = await f.waitForState(member.memberId, 'active', (v) => v.status === 'active');
   t.deepEqual(active.access, { card: true, wifi: true });
@@ -363,7 +363,9 @@ test('an organisation’s own durations apply to the lifecycles it starts', asyn
 });
 
 test('continue-as-new keeps the member exactly where they were, then the next run still offboards', async (t) => {
-  const f = await fixture();
+  const shared = await fixture();
+  // An organisation of its own: its member turns admin now and then, which other tests' admin counts must not see.
+  const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   const card = await f.addCard();
   const member = await f.invite({ continueAsNewAfterEvents: 60 });
   await f.acceptInvitation(member.email);

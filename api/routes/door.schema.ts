@@ -19,6 +19,10 @@ export const DoorDecision = z
       .enum(['unknown_pin', 'no_pin_entered', 'unknown_card', 'card_of_another_site', 'card_already_assigned', 'card_revoked', 'invalid_qr_code'])
       .nullable(),
     cardNumber: z.string().nullable(),
+    access: z
+      .enum(['granted', 'pending_password'])
+      .nullable()
+      .meta({ description: 'With `enrolled`: `granted` when the card opens the door from now on, `pending_password` until the member creates their password' }),
   })
   .meta({ id: 'DoorDecision' });
 

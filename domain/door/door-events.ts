@@ -17,10 +17,13 @@ export type DoorEvent =
   | { type: 'pin_entered'; pin: string; cardNumber?: string; occurredAt?: string }
   | { type: 'card_presented'; cardNumber: string; occurredAt?: string };
 
+/** `granted`: the card already opens the door; `pending_password`: it will once the member has created their password. */
+export type DoorAccess = 'granted' | 'pending_password';
+
 export type DoorDecision =
-  | { decision: 'enrolled'; reason: null; cardNumber: string }
-  | { decision: 'rejected'; reason: EnrollmentRejection | 'unknown_pin' | 'no_pin_entered'; cardNumber: string | null }
-  | { decision: 'awaiting_card'; reason: null; cardNumber: null };
+  | { decision: 'enrolled'; reason: null; cardNumber: string; access: DoorAccess }
+  | { decision: 'rejected'; reason: EnrollmentRejection | 'unknown_pin' | 'no_pin_entered'; cardNumber: string | null; access: null }
+  | { decision: 'awaiting_card'; reason: null; cardNumber: null; access: null };
 
 /** Keypads may or may not send the star; the PIN is stored as `*` + 4 digits. */
 export const normalizePin = (pin: string) => (pin.startsWith('*') ? pin : `*${pin}`);
@@ -42,13 +45,13 @@ async function refuseWhenLockedOut(em: EntityManager, door: DoorControllerIdenti
  * answers "enrolled" again, rather than counting as a wrong PIN towards the lockout.
  */
 async function justEnrolledHere(em: EntityManager, door: DoorControllerIdentity, cardNumber: string): Promise<DoorDecision | undefined> {
-  const [card] = await em.execute<{ number: string }[]>(
-    `select c.number from card c join audit_event a on a.member_id = c.member_id and a.type = 'card.registered'
+  const [card] = await em.execute<{ number: string; granted: boolean }[]>(
+    `select c.number, c.access_granted_at is not null as granted from card c join audit_event a on a.member_id = c.member_id and a.type = 'card.registered'
       where c.site_id = ? and c.number = ? and c.state = 'assigned' and a.actor = ? and a.occurred_at > now() - make_interval(secs => ?)
       limit 1`,
     [door.siteId, cardNumber, `door-controller:${door.doorControllerId}`, PIN_PAIRING_WINDOW_S],
   );
-  return card ? { decision: 'enrolled', reason: null, cardNumber: card.number } : undefined;
+  return card ? { decision: 'enrolled', reason: null, cardNumber: card.number, access: card.granted ? 'granted' : 'pending_password' } : undefined;
 }
 
 export async function handleDoorEvent(deps: { em: EntityManager; client: Client }, door: DoorControllerIdentity, event: DoorEvent): Promise<DoorDecision> {
@@ -64,14 +67,14 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
        on conflict (door_controller_id) do update set pin = excluded.pin, entered_at = excluded.entered_at`,
       [door.doorControllerId, normalizePin(event.pin)],
     );
-    return { decision: 'awaiting_card', reason: null, cardNumber: null };
+    return { decision: 'awaiting_card', reason: null, cardNumber: null, access: null };
   }
   if (event.type === 'card_presented') {
     const [pending] = await em.execute<{ pin: string }[]>(
       `delete from door_pending_pin where door_controller_id = ? and entered_at > now() - make_interval(secs => ?) returning pin`,
       [door.doorControllerId, PIN_PAIRING_WINDOW_S],
     );
-    if (!pending) return { decision: 'rejected', reason: 'no_pin_entered', cardNumber: event.cardNumber };
+    if (!pending) return { decision: 'rejected', reason: 'no_pin_entered', cardNumber: event.cardNumber, access: null };
     pin = pending.pin;
     cardNumber = event.cardNumber;
   } else {
@@ -81,7 +84,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
 
   const wrongPin = async (): Promise<DoorDecision> => {
     await recordAudit(em, { organizationId: door.organizationId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber } });
-    return { decision: 'rejected', reason: 'unknown_pin', cardNumber };
+    return { decision: 'rejected', reason: 'unknown_pin', cardNumber, access: null };
   };
   const [member] = await em.execute<{ id: string }[]>(
     `select id from member where site_id = ? and enrollment_pin = ? and status <> 'removed'`,
@@ -93,8 +96,8 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
       lifecycleHandle(deps.client, member.id).executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: door.doorControllerId }] }),
     );
     return result.decision === 'enrolled'
-      ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber }
-      : { decision: 'rejected', reason: result.reason, cardNumber };
+      ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access === 'granted' ? 'granted' : 'pending_password' }
+      : { decision: 'rejected', reason: result.reason, cardNumber, access: null };
   } catch (error) {
     // The PIN was released between our lookup and the update (enrolled or removed meanwhile).
     if (error instanceof DomainError && error.code === 'card_already_registered') return (await justEnrolledHere(em, door, cardNumber)) ?? wrongPin();

@@ -59,7 +59,8 @@ export interface LifecycleState {
     method?: EnrollmentMethod;
     enrolledAt?: number;
   };
-  access: { card: boolean; wifi: boolean; grantedAt?: number };
+  /** `announce`: access came with the enrollment and its e-mail is still to be sent. */
+  access: { card: boolean; wifi: boolean; grantedAt?: number; announce?: boolean };
   /** Wizard closes waiting for their instructions e-mail, then the last ones answered (by close id). */
   pendingCloses: { step: 1 | 2; closeId: string }[];
   closesAnswered: string[];
@@ -103,7 +104,8 @@ export type EnrollmentRejection =
   | 'invalid_qr_code';
 
 export type EnrollmentResult =
-  | { decision: 'enrolled'; cardId: string; cardNumber: string }
+  /** `access: 'granted'` when the same step put the card on the access list and made the member active. */
+  | { decision: 'enrolled'; cardId: string; cardNumber: string; access?: 'granted' }
   | { decision: 'rejected'; reason: EnrollmentRejection };
 
 export interface OffboardingReport {

@@ -21,6 +21,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import { Mutex } from 'async-mutex';
 import type { Activities } from '../../activities/index.ts';
 import type { EmailTemplate } from '../../mail/catalog.ts';
 import { emailActivityOptions } from '../email-options.ts';
@@ -51,6 +52,10 @@ const activityOptions: ActivityOptions = {
 const act = proxyActivities<Activities>(activityOptions);
 
 const MAX_CLOSES_REMEMBERED = 20;
+/** A removal waits this long for the step holding the lock, then interrupts it (one stuck retrying must not block it). */
+const REMOVAL_PREEMPTS_AFTER_MS = 5_000;
+/** The removal takes the lock before every step already waiting for it. */
+const REMOVAL_PRIORITY = 1;
 
 function reject(type: LifecycleRejection, detail?: string): never {
   throw ApplicationFailure.create({ type, message: detail ?? LIFECYCLE_REJECTIONS[type], nonRetryable: true });
@@ -148,17 +153,66 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   const { memberId, organizationId } = state;
   let wake = false;
   let busy = false;
+  // `await condition(() => !busy)` let every waiter in at once (the SDK resolves all true
+  // conditions in one pass); runs started before this patch keep that lock, so they replay.
+  const withMutex = patched('lifecycle-mutex');
+  const mutex = new Mutex();
+  let held: { scope: CancellationScope; removal: boolean; preempted: boolean } | undefined;
 
-  /** One step at a time touches the outside world, in arrival order. */
-  async function exclusive<T>(step: () => Promise<T>): Promise<T> {
-    await condition(() => !busy);
-    busy = true;
+  /** One step at a time touches the outside world, in arrival order (a removal goes first). */
+  async function exclusive<T>(step: () => Promise<T>, options: { removal?: boolean } = {}): Promise<T> {
+    if (!withMutex) {
+      await condition(() => !busy);
+      busy = true;
+      try {
+        return await step();
+      } finally {
+        busy = false;
+      }
+    }
+    return mutex.runExclusive(async () => {
+      const mine = { scope: new CancellationScope(), removal: options.removal ?? false, preempted: false };
+      held = mine;
+      try {
+        return await mine.scope.run(step);
+      } catch (error) {
+        if (mine.preempted && isCancellation(error)) reject('MemberRemoved', 'the member is being removed: this step was interrupted');
+        throw error;
+      } finally {
+        if (held === mine) held = undefined;
+      }
+    }, options.removal ? REMOVAL_PRIORITY : 0);
+  }
+
+  /**
+   * The removal's turn: ahead of the waiting steps, and a step that still holds the lock after
+   * REMOVAL_PREEMPTS_AFTER_MS (e.g. an activity retrying what can never succeed) is cancelled.
+   * Activities refuse to act for a removed member, so a cancelled one finishing late changes nothing.
+   */
+  async function removalTurn<T>(step: () => Promise<T>): Promise<T> {
+    if (!withMutex || !mutex.isLocked()) return exclusive(step, { removal: true });
+    const turn = exclusive(step, { removal: true });
+    const patience = new CancellationScope();
+    patience
+      .run(() => sleep(REMOVAL_PREEMPTS_AFTER_MS, { summary: 'removal waits for the step in progress' }))
+      .then(
+        () => {
+          if (held && !held.removal) {
+            held.preempted = true;
+            held.scope.cancel();
+          }
+        },
+        () => {},
+      );
     try {
-      return await step();
+      return await turn;
     } finally {
-      busy = false;
+      patience.cancel();
     }
   }
+
+  /** A step interrupted by a removal: the loop goes on and finds the removal. */
+  const preempted = (error: unknown) => error instanceof ApplicationFailure && error.type === 'MemberRemoved';
 
   /** `member-…/<lifecycle>/<purpose>/<n>`: the idempotency key of one side effect. */
   function key(purpose: string): string {
@@ -194,9 +248,17 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     return exclusive(async () => {
       stillRegistering();
       check?.();
-      const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method, ...card, actor, key: key('enrollment') });
+      // A member with a password gets access in the enrollment's own transaction, so what the
+      // door hears ("enrolled") is already true at the door. Older runs grant it in later steps.
+      const grantAccess = state.account.stage === 'password_set' && !state.access.grantedAt && patched('access-with-enrollment');
+      const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method, ...card, actor, key: key('enrollment'), ...(grantAccess ? { grantAccess } : {}) });
       if (result.decision === 'enrolled') {
         Object.assign(state.card, { stage: 'enrolled', pin: undefined, cardId: result.cardId, cardNumber: result.cardNumber, method, enrolledAt: Date.now() });
+        if (result.access === 'granted') {
+          state.access = { card: true, wifi: true, grantedAt: Date.now(), announce: true };
+          state.status = 'active';
+          upsertSearchAttributes([{ key: MemberStatusKey, value: 'active' }]);
+        }
         wake = true;
       }
       return result;
@@ -344,7 +406,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   setHandler(
     removeUpdate,
     ({ actor, reason }) =>
-      exclusive(async () => {
+      removalTurn(async () => {
         if (state.removal) return { status: 'removed' as const };
         const claimed = await act.claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal') });
         if ('refused' in claimed) reject(claimed.refused, claimed.message);
@@ -364,10 +426,13 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   // ---- the two tracks ------------------------------------------------------------------------
 
+  // Kept across attempts: a begin interrupted by a refused removal runs again under the same keys.
+  let beginKeys: { lifecycle: string; invitation: string } | undefined;
   async function begin(): Promise<void> {
     const expiresAt = new Date(state.account.expiresAt).toISOString();
-    const lifecycle = { memberId, organizationId, invitedBy: input.invitedBy, durations: input.durations, key: key('lifecycle') };
-    const invitation = { memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: key('invitation') };
+    beginKeys ??= { lifecycle: key('lifecycle'), invitation: key('invitation') };
+    const lifecycle = { memberId, organizationId, invitedBy: input.invitedBy, durations: input.durations, key: beginKeys.lifecycle };
+    const invitation = { memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: beginKeys.invitation };
     // One activity task instead of two (measured by `npm run bench`: bulk onboarding is bound by
     // the server's work per member). Runs started before take the two steps apart.
     if (patched('begin-with-invitation')) {
@@ -446,6 +511,11 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     if (!state.access.wifi) {
       await act.grantWifiAccess({ memberId, organizationId, siteId: state.siteId!, key: key('wifi-access') });
       state.access.wifi = true;
+    }
+    if (state.access.announce) {
+      // Granted with the enrollment: only the e-mail is left.
+      state.access.announce = false;
+      await email('access active (card and Wi-Fi)', 'access-active', 'member', 'access_active', { cardNumber: state.card.cardNumber });
     }
     if (!state.access.grantedAt) {
       state.access.grantedAt = Date.now();
@@ -532,12 +602,24 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     };
   })();
 
-  if (!input.carried) await exclusive(begin);
+  let begun = Boolean(input.carried);
+  while (!begun && !state.removal) {
+    try {
+      await exclusive(begin);
+      begun = true;
+    } catch (error) {
+      if (!preempted(error)) throw error;
+    }
+  }
 
   for (;;) {
     // Cleared before the step, so a message arriving during it still wakes the wait below.
     wake = false;
-    await exclusive(advance);
+    try {
+      await exclusive(advance);
+    } catch (error) {
+      if (!preempted(error)) throw error;
+    }
     if (state.removal) break;
     if (continueAsNewDue()) {
       // Handlers in flight finish in this run; their effects are then part of the carried state.

@@ -281,7 +281,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
         }
         await em.execute(`update card set state = 'assigned', member_id = ?, assigned_at = coalesce(assigned_at, now()) where id = ?`, [input.memberId, found.card.id]);
         if (input.grantAccess) await access.grant(em, { siteId: found.card.site_id, cardId: found.card.id });
-        const result: EnrollmentResult = { decision: 'enrolled', cardId: found.card.id, cardNumber: found.card.number };
+        const result: EnrollmentResult = { decision: 'enrolled', cardId: found.card.id, cardNumber: found.card.number, ...(input.grantAccess ? { access: 'granted' as const } : {}) };
         await audit(em, { ...input, type: 'card.replaced', data: { previous: previous.map((c) => c.number), result } });
         return result;
       });

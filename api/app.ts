@@ -117,7 +117,9 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   );
   app.use((ctx, next) => RequestContext.create(orm.em, next));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Without `throw`: the routers set 405 (with Allow) or 501, and the problem middleware words them.
+  app.use(router.allowedMethods());
   app.use(pages.router.routes());
+  app.use(pages.router.allowedMethods());
   return app;
 }

@@ -124,6 +124,13 @@ export function problemMiddleware(logger: Logger) {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new AppError('not-found', 404, 'No such resource', { detail: `${ctx.method} ${ctx.path} does not exist` });
       }
+      // The routers' answers to a method a path does not take (Allow already set) or no route knows.
+      if (ctx.status === 405 && ctx.body === undefined) {
+        throw new AppError('method-not-allowed', 405, `${ctx.method} is not allowed on ${ctx.path}`, { detail: `this path takes ${ctx.response.get('Allow')}` });
+      }
+      if (ctx.status === 501 && ctx.body === undefined) {
+        throw new AppError('not-implemented', 501, `${ctx.method} is not a method this server implements`);
+      }
     } catch (error) {
       const { problem, log } = toProblem(error, ctx);
       if (log) logger.error({ err: error, requestId: ctx.state.requestId }, 'request failed');

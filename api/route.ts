@@ -8,6 +8,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import type { Authenticate, AuthKind, PrincipalFor } from './auth.ts';
 import { AppError } from './errors.ts';
 import type { Idempotency } from './idempotency.ts';
+import { checkRequestText } from './request-text.ts';
 import { ProblemSchema } from './problem.schema.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -92,6 +93,7 @@ export function mountRoutes(router: Router, routes: Route[], deps: { authenticat
           throw new AppError('unsupported-media-type', 415, 'Unsupported request body type', { detail: `send ${types.join(' or ')}` });
         }
       }
+      checkRequestText(ctx);
       const principal = spec.auth ? await deps.authenticate(ctx, spec.auth) : undefined;
       ctx.state.principal = principal;
       const key = ctx.get('Idempotency-Key');

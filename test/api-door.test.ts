@@ -74,7 +74,8 @@ test('the wizard over HTTP: step 1 reveals the PIN, PIN + card at the door enrol
   t.false(list0.body.cards.includes(card.number));
 
   const unknownCard = await d.send({ type: 'pin_entered', pin: confirmed.body.pin, cardNumber: 'NOPE-1' });
-  t.deepEqual(unknownCard.body, { decision: 'rejected', reason: 'unknown_card', cardNumber: 'NOPE-1', access: null });
+  // The right PIN with a card that cannot be used sounds like a wrong PIN (the audit keeps why).
+  t.deepEqual(unknownCard.body, { decision: 'rejected', reason: 'unknown_pin', cardNumber: 'NOPE-1', access: null });
   const enrolled = await d.send({ type: 'pin_entered', pin: confirmed.body.pin, cardNumber: card.number, occurredAt: new Date().toISOString() });
   t.is(enrolled.status, 200, JSON.stringify(enrolled.body));
   t.deepEqual(enrolled.body, { decision: 'enrolled', reason: null, cardNumber: card.number, access: 'granted' });
@@ -128,9 +129,9 @@ test('QR step over HTTP: a refused code, then the card\'s own code enrolls', asy
   const card = await stockCard();
   const m = await world.member();
   const bad = await api.post('/v1/me/card-enrollment/qr', { payload: 'not a code!' }, { token: m.token });
-  t.deepEqual(bad.body, { decision: 'rejected', reason: 'invalid_qr_code', cardNumber: null });
+  t.deepEqual(bad.body, { decision: 'rejected', reason: 'invalid_qr_code', cardNumber: null, access: null });
   const good = await api.post('/v1/me/card-enrollment/qr', { payload: card.qr }, { token: m.token });
-  t.deepEqual(good.body, { decision: 'enrolled', reason: null, cardNumber: card.number });
+  t.deepEqual(good.body, { decision: 'enrolled', reason: null, cardNumber: card.number, access: 'granted' });
   t.deepEqual(problemOf(await api.post('/v1/me/card-enrollment/qr', { payload: card.qr }, { token: m.token })), { status: 409, type: 'card-already-registered', contentType: problem });
 });
 
@@ -184,20 +185,38 @@ test('door signatures: missing, malformed, wrong, too old, from the future, repl
   t.deepEqual(problemOf(await d.send({ type: 'pin_entered', pin: '12' })), { status: 400, type: 'validation-failed', contentType: problem });
 });
 
-test('five wrong PINs in ten minutes lock PIN entry at that controller (429), not at the others', async (t) => {
-  const d = await door();
-  const other = await door();
-  for (let i = 0; i < 5; i++) {
-    const r = await d.send({ type: 'pin_entered', pin: `*${String(9000 + i)}`, cardNumber: 'ANY' });
+test('five wrong pairs in ten minutes lock PIN entry at the whole site (429), whichever controller they come through; other sites go on', async (t) => {
+  const { api, org } = world;
+  const site = await api.post('/v1/sites', { name: `Lille ${tag()}` }, { token: org.apiKey });
+  const [d, second] = [await door(site.body.id), await door(site.body.id)];
+  const elsewhere = await door();
+  // A right PIN with a wrong card counts like a wrong PIN, and answers the same.
+  const m = await world.member({ siteId: site.body.id });
+  const { pin } = (await api.post('/v1/me/card-enrollment/confirm', undefined, { token: m.token })).body;
+  const rightPin = await d.send({ type: 'pin_entered', pin, cardNumber: 'NOT-THIS-ONE' });
+  t.deepEqual(rightPin.body, { decision: 'rejected', reason: 'unknown_pin', cardNumber: 'NOT-THIS-ONE', access: null });
+  for (let i = 0; i < 4; i++) {
+    const r = await (i % 2 ? second : d).send({ type: 'pin_entered', pin: `*${String(9000 + i)}`, cardNumber: 'ANY' });
     t.deepEqual(r.body, { decision: 'rejected', reason: 'unknown_pin', cardNumber: 'ANY', access: null });
   }
-  const locked = await d.send({ type: 'pin_entered', pin: '*9999', cardNumber: 'ANY' });
+  const locked = await second.send({ type: 'pin_entered', pin: '*9999', cardNumber: 'ANY' });
   t.deepEqual(problemOf(locked), { status: 429, type: 'pin-locked-out', contentType: problem });
   const retryAfter = Number(locked.headers.get('retry-after'));
   t.true(retryAfter > 500 && retryAfter <= 600, `Retry-After ${retryAfter}`);
-  t.is((await other.send({ type: 'pin_entered', pin: '*9999', cardNumber: 'ANY' })).status, 200);
-  const { rows } = await query(world.url, `select count(*)::int as n from audit_event where actor = $1 and type = 'door.pin_rejected'`, [`door-controller:${d.id}`]);
-  t.is(rows[0]!.n, 5, 'every wrong PIN is in the audit trail');
+  t.is((await d.send({ type: 'pin_entered', pin })).status, 429, 'the keypad hears it as soon as a PIN is typed');
+  t.is((await elsewhere.send({ type: 'pin_entered', pin: '*9999', cardNumber: 'ANY' })).status, 200);
+  const { rows } = await query(world.url, `select count(*)::int as n from audit_event where actor = any($1) and type = 'door.pin_rejected'`, [[`door-controller:${d.id}`, `door-controller:${second.id}`]]);
+  t.is(rows[0]!.n, 5, 'every wrong pair is in the audit trail');
+});
+
+test('forty wrong pairs sent at once: exactly five are answered, thirty-five are refused with 429', async (t) => {
+  const { api, org } = world;
+  const site = await api.post('/v1/sites', { name: `Brest ${tag()}` }, { token: org.apiKey });
+  const doors = [await door(site.body.id), await door(site.body.id), await door(site.body.id)];
+  const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => doors[i % 3]!.send({ type: 'pin_entered', pin: `*${String(1000 + i)}`, cardNumber: `X${i}` })));
+  const statuses = replies.map((r) => r.status);
+  t.is(statuses.filter((s) => s === 200).length, 5, statuses.join(' '));
+  t.is(statuses.filter((s) => s === 429).length, 35);
 });
 
 test('a card of another site or of the stock of another organisation does not enroll', async (t) => {
@@ -207,7 +226,9 @@ test('a card of another site or of the stock of another organisation does not en
   const d = await door();
   const m = await world.member();
   const { pin } = (await api.post('/v1/me/card-enrollment/confirm', undefined, { token: m.token })).body;
-  t.is((await d.send({ type: 'pin_entered', pin, cardNumber: lyonCard.number })).body.reason, 'card_of_another_site');
+  t.is((await d.send({ type: 'pin_entered', pin, cardNumber: lyonCard.number })).body.reason, 'unknown_pin');
+  const { rows: [why] } = await query<{ reason: string }>(world.url, `select data->>'reason' as reason from audit_event where actor = $1 and type = 'door.pin_rejected'`, [`door-controller:${d.id}`]);
+  t.is(why!.reason, 'card_of_another_site', 'the audit trail says why');
   // The PIN belongs to this site's pending enrollments: typed at Lyon's door it is unknown.
   const lyonDoor = await door(lyon.body.id);
   t.is((await lyonDoor.send({ type: 'pin_entered', pin, cardNumber: lyonCard.number })).body.reason, 'unknown_pin');

@@ -90,9 +90,9 @@ test('an admin registers a card, changes the role, resends the invitation; remov
 
   const m = await world.member();
   const registered = await api.post(`/v1/members/${m.id}/cards`, { cardNumber: card.number }, { token: org.apiKey });
-  t.deepEqual(registered.body, { decision: 'enrolled', reason: null, cardNumber: card.number });
+  t.deepEqual(registered.body, { decision: 'enrolled', reason: null, cardNumber: card.number, access: 'granted' });
   const taken = await api.post(`/v1/members/${(await world.member()).id}/cards`, { cardNumber: card.number }, { token: org.apiKey });
-  t.deepEqual(taken.body, { decision: 'rejected', reason: 'card_already_assigned', cardNumber: card.number });
+  t.deepEqual(taken.body, { decision: 'rejected', reason: 'card_already_assigned', cardNumber: card.number, access: null });
 
   const detail = await waitFor('the member active', async () => {
     const r: Reply = await api.get(`/v1/members/${m.id}`, { token: org.apiKey });

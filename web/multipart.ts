@@ -2,6 +2,7 @@
 // a size cap: the bulk invitation's CSV.
 import busboy from 'busboy';
 import type { Context } from 'koa';
+import { checkInputTree } from '../domain/input-text.ts';
 
 export class UploadTooLarge extends Error {
   constructor(limit: number) {
@@ -35,5 +36,7 @@ export async function readUpload(ctx: Context, options: { field: string; maxByte
     ctx.req.pipe(parser);
   });
   if (tooLarge) throw new UploadTooLarge(options.maxBytes);
+  // The file's cells are checked where the CSV is read; the fields beside it here.
+  checkInputTree(fields, '');
   return { file, fields };
 }

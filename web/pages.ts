@@ -7,6 +7,7 @@ import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { projectRoot } from '../config/index.ts';
+import { checkRequestText } from '../api/request-text.ts';
 import { pageContext } from './page-context.ts';
 import { createRenderer, pageErrors, type PageDeps } from './page.ts';
 import { accountPages } from './routes/account.ts';
@@ -61,7 +62,11 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
 
   const pages = new Router();
   const context = pageContext({ em: deps.em, secrets: deps.secrets });
-  pages.use(pageErrors(render, deps.logger), context);
+  // After the context, so a refused text gets the page's own 400 in the reader's language.
+  pages.use(pageErrors(render, deps.logger), context, (ctx, next) => {
+    checkRequestText(ctx);
+    return next();
+  });
   accountPages(pages, full, render);
   memberPages(pages, full, render);
   adminMemberPages(pages, full, render);

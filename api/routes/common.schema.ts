@@ -10,6 +10,15 @@ export const Locale = z.enum(MEMBER_LOCALES).meta({ description: 'Language of th
 export const Status = z.enum(MEMBER_STATUSES);
 export const Timestamp = z.string().meta({ format: 'date-time', example: '2026-11-23T09:30:00.000Z' });
 
+/** A time a caller sends (a filter's bound): ISO 8601 with its offset, within what the database stores. */
+export const Instant = z.iso
+  .datetime({ offset: true })
+  .refine((v) => {
+    const year = new Date(Date.parse(v)).getUTCFullYear();
+    return year >= 1970 && year <= 9999;
+  }, 'must be a time between the years 1970 and 9999')
+  .meta({ format: 'date-time', example: '2026-11-23T09:30:00Z' });
+
 export const Limit = z.coerce.number().int().min(1).max(200).default(50);
 export const Cursor = z.string().max(500).meta({ description: 'The `nextCursor` of the previous page' });
 
@@ -21,6 +30,10 @@ export const EnrollmentResult = z
       .nullable()
       .meta({ description: 'Why the card was refused; null when enrolled' }),
     cardNumber: z.string().nullable(),
+    access: z
+      .enum(['granted', 'pending_password'])
+      .nullable()
+      .meta({ description: 'With `enrolled`: `granted` when the card opens the doors from now on, `pending_password` until the member creates their password' }),
   })
   .meta({ id: 'EnrollmentResult' });
 
@@ -74,10 +87,10 @@ export const Lifecycle = z
 
 /** The workflow's enrollment result as the API shows it: `reason` always present, the card number when known. */
 export function enrollmentAnswer(
-  result: { decision: 'enrolled'; cardNumber: string } | { decision: 'rejected'; reason: string },
+  result: { decision: 'enrolled'; cardNumber: string; access?: 'granted' } | { decision: 'rejected'; reason: string },
   attempted: string | null,
 ): z.infer<typeof EnrollmentResult> {
   return result.decision === 'enrolled'
-    ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber }
-    : { decision: 'rejected', reason: result.reason as NonNullable<z.infer<typeof EnrollmentResult>['reason']>, cardNumber: attempted };
+    ? { decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access ?? 'pending_password' }
+    : { decision: 'rejected', reason: result.reason as NonNullable<z.infer<typeof EnrollmentResult>['reason']>, cardNumber: attempted, access: null };
 }

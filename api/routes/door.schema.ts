@@ -16,8 +16,12 @@ export const DoorDecision = z
   .object({
     decision: z.enum(['enrolled', 'rejected', 'awaiting_card']).meta({ description: '`awaiting_card`: the PIN waits 30 s for a `card_presented` from this controller' }),
     reason: z
-      .enum(['unknown_pin', 'no_pin_entered', 'unknown_card', 'card_of_another_site', 'card_already_assigned', 'card_revoked', 'invalid_qr_code'])
-      .nullable(),
+      .enum(['unknown_pin', 'no_pin_entered'])
+      .nullable()
+      .meta({
+        description:
+          '`unknown_pin`: this PIN and this card make no pending enrollment at this site — a wrong PIN and a right PIN with a card that cannot be used answer alike, so the door never tells which PINs are pending (the audit trail keeps the real reason); `no_pin_entered`: a card came with no PIN typed in the last 30 s',
+      }),
     cardNumber: z.string().nullable(),
     access: z
       .enum(['granted', 'pending_password'])

@@ -13,7 +13,7 @@ export function doorRoutes(s: ApiServices) {
       {
         method: 'post', path: '/v1/door-events', operationId: 'doorEvent', tags, auth: 'door',
         summary: 'A PIN typed and a card presented at a door controller; the decision comes back in the same request',
-        description: 'Wrong PINs lock PIN entry at the controller after 5 in 10 minutes (429 with Retry-After).',
+        description: 'Wrong PIN and card pairs are counted per site, whichever controller they come through: after 5 in 10 minutes PIN entry at the site is locked (429 with Retry-After).',
         body: DoorEventBody,
         responses: { 200: { description: 'The decision, for the door to beep', schema: DoorDecision } },
       },

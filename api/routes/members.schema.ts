@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IMPORT_MAX_ROWS } from '../../domain/imports/member-import.ts';
-import { AuditEvent, Cursor, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
+import { AuditEvent, Cursor, Instant, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
 
 export const Member = z
   .object({
@@ -94,8 +94,8 @@ export const AuditQuery = z.strictObject({
   memberId: Uuid.optional(),
   type: z.string().max(100).optional().meta({ description: 'An event type, or a prefix ending in "." (e.g. `access.`)' }),
   actor: z.string().max(100).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  from: Instant.optional(),
+  to: Instant.optional(),
   cursor: Cursor.optional(),
   limit: Limit,
   format: z.enum(['json', 'csv']).default('json').meta({ description: '`csv` exports every matching event (or send Accept: text/csv)' }),

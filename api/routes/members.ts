@@ -7,7 +7,7 @@ import { memberActions } from '../../domain/members/actions.ts';
 import { auditEvents, getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { EnrollmentResult, enrollmentAnswer, IdParams } from './common.schema.ts';
+import { EnrollmentResult, enrollmentAnswer, IdParams, Lifecycle } from './common.schema.ts';
 import {
   AuditPage,
   AuditQuery,
@@ -105,8 +105,9 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, principal }, ctx) => {
         const found = await member(principal.organizationId, params.id);
-        const lifecycle = found.status === 'removed' ? null : await actions.adminState(params.id);
-        ctx.body = { ...found, lifecycle };
+        const view = found.status === 'removed' ? null : await actions.adminState(params.id);
+        // The workflow's view carries more than the contract shows (its own ids): only the documented part goes out.
+        ctx.body = { ...found, lifecycle: view && Lifecycle.parse(view) };
       },
     ),
     defineRoute(

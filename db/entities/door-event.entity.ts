@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { DoorController } from './door-controller.entity.ts';
+import { Site } from './site.entity.ts';
 
 /**
  * Signatures a door controller already used, kept past the 5-minute tolerance: the same signed
@@ -35,3 +36,25 @@ export const DoorPendingPinSchema = defineEntity({
 
 export class DoorPendingPin extends DoorPendingPinSchema.class {}
 DoorPendingPinSchema.setClass(DoorPendingPin);
+
+/**
+ * PIN + card pairs tried at a site's doors. The PIN is four digits, so the guesses a site allows
+ * are counted here — per site (a second controller must not double them) and before the answer
+ * (an attempt counts as a failure until it enrolls), under a per-site lock, so parallel guesses
+ * cannot slip past the limit.
+ */
+export const DoorPinAttemptSchema = defineEntity({
+  name: 'DoorPinAttempt',
+  indexes: [{ properties: ['site', 'attemptedAt'] }],
+  properties: {
+    id: p.bigint('number').primary().autoincrement(),
+    site: () => p.manyToOne(Site).deleteRule('cascade'),
+    doorController: () => p.manyToOne(DoorController).deleteRule('cascade'),
+    attemptedAt: p.datetime().onCreate(() => new Date()),
+    /** Set when the pair enrolled a card (or re-confirmed one just enrolled): it no longer counts. */
+    succeeded: p.boolean().default(false),
+  },
+});
+
+export class DoorPinAttempt extends DoorPinAttemptSchema.class {}
+DoorPinAttemptSchema.setClass(DoorPinAttempt);

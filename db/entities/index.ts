@@ -24,7 +24,7 @@ import { SiteSchema } from './site.entity.ts';
 import { WifiCredentialSchema } from './wifi-credential.entity.ts';
 import { IdempotencyRecordSchema } from './idempotency-record.entity.ts';
 import { MemberImportRowSchema, MemberImportSchema } from './member-import.entity.ts';
-import { DoorPendingPinSchema, DoorSignatureSchema } from './door-event.entity.ts';
+import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
   OrganizationSchema,
@@ -42,4 +42,5 @@ export const entities = [
   MemberImportRowSchema,
   DoorSignatureSchema,
   DoorPendingPinSchema,
+  DoorPinAttemptSchema,
 ];

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MEMBER_LOCALES, MEMBER_ROLES, type ImportOutcome } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
+import { checkText } from '../input-text.ts';
 
 export const IMPORT_MAX_ROWS = 5000;
 export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale'] as const;
@@ -43,6 +44,10 @@ export function parseMembersCsv(text: string): Record<string, string>[] {
   if (!header.includes('email')) throw new DomainError('csv_invalid', 'invalid', `the header row must name the columns ${CSV_COLUMNS.join(',')} (email is required)`);
   const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
   if (unknown.length) throw new DomainError('csv_invalid', 'invalid', `unknown column(s) ${unknown.join(', ')}: the columns are ${CSV_COLUMNS.join(',')}`);
+  // Rows as a spreadsheet numbers them: the header is row 1.
+  for (const [i, record] of records.entries()) {
+    for (const [column, cell] of Object.entries(record)) record[column] = checkText(cell, `row ${i + 2}, column ${column}`, { maxLength: 320 });
+  }
   return records;
 }
 

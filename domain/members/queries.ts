@@ -2,6 +2,7 @@
 // are simply not found.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
+import { isUuid } from '../ids.ts';
 import { DomainError } from '../errors.ts';
 
 export interface MemberView {
@@ -69,6 +70,16 @@ export async function getMember(em: EntityManager, organizationId: string, membe
   return memberView(row);
 }
 
+/** `created_at::text` as PostgreSQL wrote it into a cursor: anything else never came from us (and may not even be a time it can read). */
+const CURSOR_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(:\d{2})?$/;
+function isCursorTime(v: unknown): v is string {
+  const m = typeof v === 'string' ? CURSOR_TIME.exec(v) : null;
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return year >= 1 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60 && Number(m[8]) <= 15;
+}
+
 const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
 function decodeCursor<T extends unknown[]>(cursor: string, check: (v: unknown[]) => boolean): T {
   try {
@@ -104,7 +115,7 @@ export async function listMembers(
     params.push(like, like);
   }
   if (options.cursor) {
-    const [createdAt, id] = decodeCursor<[string, string]>(options.cursor, (v) => v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0])));
+    const [createdAt, id] = decodeCursor<[string, string]>(options.cursor, (v) => v.length === 2 && isCursorTime(v[0]) && typeof v[1] === 'string' && isUuid(v[1]));
     where.push('(m.created_at, m.id) < (?::timestamptz, ?::uuid)');
     params.push(createdAt, id);
   }
@@ -174,7 +185,7 @@ export async function auditEvents(em: EntityManager, organizationId: string, fil
   if (filter.from) (where.push('occurred_at >= ?'), params.push(filter.from));
   if (filter.to) (where.push('occurred_at < ?'), params.push(filter.to));
   if (filter.cursor) {
-    const [after] = decodeCursor<[number]>(filter.cursor, (v) => v.length === 1 && Number.isSafeInteger(v[0]));
+    const [after] = decodeCursor<[number]>(filter.cursor, (v) => v.length === 1 && Number.isSafeInteger(v[0]) && (v[0] as number) >= 0);
     where.push('id > ?');
     params.push(after);
   }

@@ -8,6 +8,7 @@ import { resolveDurations, startLifecycle } from '../../domain/members/lifecycle
 import { createOrganization } from '../../domain/organizations/create-organization.ts';
 import { openMailbox, type CaughtMail } from '../../services/mail-catcher.ts';
 import { startApi } from './app.ts';
+import { contractChecker } from './contract.ts';
 import { migratedOrm } from './database.ts';
 import { testEnv } from './env.ts';
 import { defaultDurations } from './lifecycle.ts';
@@ -29,7 +30,10 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/** Every reply is checked against the app's own OpenAPI document (fetched once per app). */
 export function httpClient(base: string) {
+  let checker: Promise<ReturnType<typeof contractChecker>> | undefined;
+  const contract = () => (checker ??= fetch(base + '/openapi.json').then(async (r) => contractChecker((await r.json()) as Parameters<typeof contractChecker>[0])));
   async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
@@ -41,7 +45,10 @@ export function httpClient(base: string) {
     const response = await fetch(base + path, { method, headers, body });
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
-    return { status: response.status, headers: response.headers, text, body: /json/.test(type) && text ? JSON.parse(text) : text };
+    const reply = { status: response.status, headers: response.headers, text, body: /json/.test(type) && text ? JSON.parse(text) : text };
+    const violation = (await contract())(method, path, reply.status, type, reply.body, text);
+    if (violation) throw new Error(`${method} ${path} → ${reply.status} breaks the OpenAPI document: ${violation.problem}`);
+    return reply;
   }
   return {
     url: base,

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import test from 'ava';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index.ts';
+import { isDataError } from '../activities/data-errors.ts';
 import { qrTokenFrom } from '../activities/member-lifecycle.ts';
 import { createOrganization } from '../domain/organizations/create-organization.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
@@ -138,4 +139,19 @@ test('issueInvitation: a retry keeps one token; a new token kills the older one'
   await attempt(1).run(activities.issueInvitation, second);
   const { rows } = await query<{ id: string; revoked: boolean }>(url, `select id, revoked_at is not null as revoked from auth_token where member_id = $1 order by created_at`, [member.memberId]);
   t.deepEqual(rows, [{ id: first.tokenId, revoked: true }, { id: second.tokenId, revoked: false }]);
+});
+
+test('data PostgreSQL refuses (a NUL byte) fails at once and for good: no retry can cure it, so none holds the lifecycle', async (t) => {
+  const { activities, org, url } = await setup();
+  const member = await insertMember(url, org);
+  const poisoned = { memberId: member.memberId, organizationId: org.organizationId, actor: 'api-key:hr', reason: 'left\u0000', key: `member-test/${tag()}/removal/1` };
+  const failure = await t.throwsAsync(attempt(1).run(activities.claimRemoval, poisoned));
+  t.like(failure, { name: 'ApplicationFailure', type: 'InvalidData', nonRetryable: true });
+  t.regex(failure!.message, /claimRemoval: the database refused the data \(SQLSTATE 22/);
+  const { rows: [row] } = await query<{ status: string; removed_at: Date | null }>(url, 'select status, removed_at from member where id = $1', [member.memberId]);
+  t.not(row!.status, 'removed', 'the transaction left nothing behind');
+  t.is(row!.removed_at, null);
+  // A connection that is simply gone stays retryable.
+  t.false(isDataError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })));
+  t.true(isDataError({ message: 'wrapped', cause: { code: '22021' } }));
 });

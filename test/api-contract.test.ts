@@ -1,7 +1,9 @@
 // The edges of the v1 contract: its OpenAPI document, bad input of every kind, bulk invitations.
+import http from 'node:http';
 import test from 'ava';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { apiWorld, problemOf, tag, type ApiWorld } from './helpers/api.ts';
+import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -12,6 +14,20 @@ test.before(async () => {
 });
 
 const problem = 'application/problem+json';
+
+/** fetch() refuses TRACE; node:http sends any method. */
+function rawRequest(base: string, method: string, path: string): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), { method }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => {
+        const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]));
+        resolve({ status: res.statusCode ?? 0, headers, text, body: /json/.test(headers.get('content-type') ?? '') ? JSON.parse(text) : text });
+      });
+    });
+    req.on('error', reject).end();
+  });
+}
 
 // Every endpoint of PRODUCT.md's "External contract (v1)" and of issue #4.
 const CONTRACT = [
@@ -126,4 +142,70 @@ test('bulk JSON, and files that are not member lists at all', async (t) => {
   t.deepEqual(problemOf(await csv('email,name\n')), { status: 400, type: 'import-empty', contentType: problem });
   t.deepEqual(problemOf(await api.post('/v1/members/bulk', { members: [] }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
   t.deepEqual(problemOf(await api.post('/v1/members/bulk', { members: 'a@b.c' }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+});
+
+test('an unknown method is a 501 and a method a path does not take a 405 with Allow, both problem+json', async (t) => {
+  const { api, org } = world;
+  const trace = await rawRequest(api.url, 'TRACE', '/healthz');
+  t.deepEqual(problemOf(trace), { status: 501, type: 'not-implemented', contentType: problem });
+  const put = await api.call('PUT', '/healthz');
+  t.deepEqual(problemOf(put), { status: 405, type: 'method-not-allowed', contentType: problem });
+  t.regex(put.headers.get('allow') ?? '', /GET/);
+  const members = await api.call('PUT', '/v1/members', { token: org.apiKey, body: {} });
+  t.deepEqual(problemOf(members), { status: 405, type: 'method-not-allowed', contentType: problem });
+  t.deepEqual((members.headers.get('allow') ?? '').split(/,\s*/).sort(), ['GET', 'HEAD', 'POST']);
+  const page = await api.call('PUT', '/login');
+  t.is(page.status, 405);
+  t.regex(page.headers.get('allow') ?? '', /POST/);
+  t.is((await rawRequest(api.url, 'TRACE', '/login')).status, 501);
+});
+
+test('text with control characters, too long or nested too deep is a 400 naming the field, and nothing is written', async (t) => {
+  const { api, org } = world;
+  const nul = await api.post('/v1/members', { email: `nul-${tag()}@acme.test`, name: 'Ada\u0000Lovelace' }, { token: org.apiKey });
+  t.deepEqual(problemOf(nul), { status: 400, type: 'invalid-text', contentType: problem });
+  t.is(nul.body.field, 'name');
+  t.regex(nul.body.title, /name: contains a control character \(U\+0000\)/);
+  t.is((await api.post('/v1/members', { email: `nl-${tag()}@acme.test`, name: 'Ada\nLovelace' }, { token: org.apiKey })).body.field, 'name');
+  t.deepEqual(problemOf(await api.get('/v1/members?q=%00', { token: org.apiKey })), { status: 400, type: 'invalid-text', contentType: problem });
+  t.deepEqual(problemOf(await api.get('/v1/audit?actor=a%00b', { token: org.apiKey })), { status: 400, type: 'invalid-text', contentType: problem });
+  t.deepEqual(problemOf(await api.get('/v1/audit?type=%C2%85x', { token: org.apiKey })), { status: 400, type: 'invalid-text', contentType: problem });
+  t.deepEqual(problemOf(await api.delete(`/v1/members/${crypto.randomUUID()}?reason=left%00`, { token: org.apiKey })), { status: 400, type: 'invalid-text', contentType: problem });
+
+  // A row nested 50,000 levels deep: refused without walking it recursively.
+  const deep = '{"members":[' + '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000) + ']}';
+  const nested = await api.call('POST', '/v1/members/bulk', { raw: deep, headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'application/json' } });
+  t.deepEqual(problemOf(nested), { status: 400, type: 'invalid-text', contentType: problem });
+  t.regex(nested.body.title, /nested more than/);
+  const csv = await api.call('POST', '/v1/members/bulk', { raw: `email,name\nok-${tag()}@acme.test,Zoé\u0000\n`, headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'text/csv' } });
+  t.deepEqual(problemOf(csv), { status: 400, type: 'invalid-text', contentType: problem });
+  t.regex(csv.body.title, /row 2, column name/);
+
+  // NFC: the same name typed in two Unicode forms is stored in one.
+  const email = `nfc-${tag()}@acme.test`;
+  const invited = await api.post('/v1/members', { email, name: 'Zoe\u0301 Martin' }, { token: org.apiKey });
+  t.is(invited.status, 201, invited.text);
+  t.is(invited.body.name, 'Zoé Martin');
+  t.is(invited.body.name, 'Zo\u00e9 Martin');
+
+  const { rows } = await query(world.url, `select count(*)::int as n from member where email like 'nul-%' or email like 'nl-%' or email like 'ok-%'`);
+  t.is(rows[0]!.n, 0, 'nothing was half-written');
+});
+
+test('cursors and time filters this API never gave out are 400, not 500', async (t) => {
+  const { api, org } = world;
+  const cursor = (parts: unknown) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+  const id = crypto.randomUUID();
+  for (const parts of [['2026-01-01T00:00:00Z', 'zzz'], ['1', id], ['+275760-09-13T00:00:00Z', id], ['2026-13-45 99:00:00+00', id], [1, 2, 3], 'x']) {
+    t.deepEqual(problemOf(await api.get(`/v1/members?cursor=${cursor(parts)}`, { token: org.apiKey })), { status: 400, type: 'cursor-invalid', contentType: problem }, JSON.stringify(parts));
+  }
+  t.deepEqual(problemOf(await api.get(`/v1/audit?cursor=${cursor([-1])}`, { token: org.apiKey })), { status: 400, type: 'cursor-invalid', contentType: problem });
+  for (const from of ['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '2026-13-01T00:00:00Z']) {
+    t.deepEqual(problemOf(await api.get(`/v1/audit?from=${encodeURIComponent(from)}`, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem }, from);
+  }
+  // A real cursor still pages.
+  await api.post('/v1/members', { email: `page-${tag()}@acme.test` }, { token: org.apiKey });
+  const first = await api.get('/v1/members?limit=1', { token: org.apiKey });
+  t.truthy(first.body.nextCursor);
+  t.is((await api.get(`/v1/members?limit=1&cursor=${first.body.nextCursor}`, { token: org.apiKey })).status, 200);
 });

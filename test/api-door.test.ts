@@ -183,6 +183,10 @@ test('door signatures: missing, malformed, wrong, too old, from the future, repl
   t.is(foreign.status, 403);
   // Validation comes after the signature: a signed bad event is a 400, an unsigned one a 401.
   t.deepEqual(problemOf(await d.send({ type: 'pin_entered', pin: '12' })), { status: 400, type: 'validation-failed', contentType: problem });
+  // A NUL in a signed event's card number never reaches the lifecycle (it used to wedge it).
+  const poisoned = await d.send({ type: 'pin_entered', pin: '*1234', cardNumber: 'C1\u0000' });
+  t.deepEqual(problemOf(poisoned), { status: 400, type: 'invalid-text', contentType: problem });
+  t.is(poisoned.body.field, 'cardNumber');
 });
 
 test('five wrong pairs in ten minutes lock PIN entry at the whole site (429), whichever controller they come through; other sites go on', async (t) => {

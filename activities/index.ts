@@ -6,6 +6,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import type { EmailRenderer } from '../mail/render.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
+import { issuePasswordResetCodes, type IssuedResetCode } from '../domain/auth/password-reset.ts';
 import { failDataErrorsAtOnce } from './data-errors.ts';
 import { createEmailActivities } from './email.ts';
 import { createImportActivities, type LifecycleStarter } from './member-import.ts';
@@ -32,6 +33,10 @@ export function createActivities(deps: ActivityDeps) {
     async checkDatabase(): Promise<string> {
       const [row] = await orm.em.fork().execute<{ now: Date }[]>('select now() as now');
       return new Date(row!.now).toISOString();
+    },
+    /** The `passwordReset` workflow's step: a code per live account under the address (maybe none). */
+    async issuePasswordResetCodes(input: { email: string }): Promise<IssuedResetCode[]> {
+      return issuePasswordResetCodes(orm.em.fork(), input.email);
     },
     /** Does nothing: the activity of the bare floor `npm run bench` compares onboarding with. */
     async benchNoop(): Promise<void> {},

@@ -28,6 +28,9 @@ test('opening the invitation link (GET) consumes nothing; the POST creates the p
   }
   t.deepEqual(problemOf(await api.post(`/v1/invitations/${m.token}/accept`, { password: 'short' })), { status: 400, type: 'password-rejected', contentType: problem });
   t.deepEqual(problemOf(await api.post(`/v1/invitations/${m.token}/accept`, { password: 'eleven char' })), { status: 400, type: 'password-rejected', contentType: problem });
+  for (const password of [' '.repeat(12), 'aaaaaaaaaaaa', 'abababababab', 'Password1234', 'motdepasse2026!', '123456789012']) {
+    t.deepEqual(problemOf(await api.post(`/v1/invitations/${m.token}/accept`, { password })), { status: 400, type: 'password-rejected', contentType: problem }, JSON.stringify(password));
+  }
   const accepted = await api.post(`/v1/invitations/${m.token}/accept`, { password: PASSWORD });
   t.is(accepted.status, 201, accepted.text);
   t.is(accepted.body.memberId, m.id);
@@ -105,6 +108,7 @@ test('password reset: always 202; the e-mailed code sets a new password once and
   t.deepEqual(unknown.body, known.body, 'no account enumeration');
   const [mail] = await waitForMail(m.email, /reset/i);
   const code = /\b(\d{6})\b/.exec(mail!.text)![1]!;
+  t.notRegex(mail!.subject, /\d{6}/, 'lock screens show the subject: the code is only in the body');
   t.regex(mail!.text, /15 minutes/);
 
   const newPassword = 'a brand new passphrase';

@@ -1,8 +1,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { SendEmailInput } from '../activities/email.ts';
+import { RESET_CODE_TTL_MS } from '../domain/auth/reset-code.ts';
 
-const { sendEmail } = proxyActivities<Activities>({
+const { sendEmail, issuePasswordResetCodes } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -14,4 +15,25 @@ const { sendEmail } = proxyActivities<Activities>({
  */
 export async function accountEmail(input: Omit<SendEmailInput, 'to'>): Promise<{ sent: number; failed: number }> {
   return sendEmail({ ...input, to: 'member' });
+}
+
+/**
+ * "Forgot my password" for an address: the codes are issued here, not in the request, so the
+ * answer takes the same time whether or not the address has an account. Each code's e-mail gives
+ * up when the code expires.
+ */
+export async function passwordReset(input: { email: string; requestId: string }): Promise<{ codesSent: number }> {
+  const codes = await issuePasswordResetCodes({ email: input.email });
+  for (const code of codes) {
+    await sendEmail({
+      organizationId: code.organizationId,
+      memberId: code.memberId,
+      template: 'password_reset',
+      key: `password-reset/${code.tokenId}`,
+      data: { resetTokenId: code.tokenId },
+      giveUpAfterMs: RESET_CODE_TTL_MS,
+      to: 'member',
+    });
+  }
+  return { codesSent: codes.length };
 }

@@ -1,6 +1,6 @@
 // The worker's workflow bundle: every workflow type the task queue serves.
 export { diagnosticsWorkflow } from './diagnostics.ts';
 export { memberLifecycle } from './member-lifecycle/workflow.ts';
-export { accountEmail } from './account-email.ts';
+export { accountEmail, passwordReset } from './account-email.ts';
 export { memberImport } from './member-import.ts';
 export { benchOneActivity, benchUpdateTarget } from './bench.ts';

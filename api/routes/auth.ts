@@ -87,7 +87,7 @@ export function authRoutes(s: ApiServices) {
       async ({ body }, ctx) => {
         s.limits.passwordResetPerAddress.hit(ctx.ip);
         s.limits.passwordResetPerAccount.hit(body.email.toLowerCase());
-        await requestPasswordReset({ em: s.em(), client: s.client, taskQueue: s.config.temporal.taskQueue }, body);
+        await requestPasswordReset({ client: s.client, taskQueue: s.config.temporal.taskQueue }, body);
         ctx.status = 202;
         ctx.body = { status: 'accepted', detail: 'if this address has an account, a code is on its way' };
       },

@@ -11,43 +11,57 @@ import { hashPassword, passwordProblem } from '../passwords.ts';
 import type { Secrets } from '../secrets.ts';
 import { createSession, type Session } from './sessions.ts';
 
-export const RESET_CODE_TTL_MS = 15 * 60 * 1000;
-export const RESET_CODE_TRIES = 5;
+import { RESET_CODE_TRIES, RESET_CODE_TTL_MS } from './reset-code.ts';
+
+export { RESET_CODE_TRIES, RESET_CODE_TTL_MS };
 
 /**
- * Always succeeds from the caller's point of view (no account enumeration). Each live account
- * with a password under this address gets its own code; a new request replaces older codes.
+ * Always succeeds from the caller's point of view (no account enumeration) — and in the same time:
+ * the request only starts a `passwordReset` workflow, whether or not the address has an account;
+ * looking the accounts up, issuing the codes and e-mailing them happen there, off the request.
  */
-export async function requestPasswordReset(
-  deps: { em: EntityManager; client: Client; taskQueue: string },
-  input: { email: string },
-): Promise<{ codesSent: number }> {
-  const email = input.email.trim().toLowerCase();
-  const accounts = await deps.em.execute<{ id: string; organization_id: string }[]>(
+export async function requestPasswordReset(deps: { client: Client; taskQueue: string }, input: { email: string }): Promise<void> {
+  const requestId = randomUUID();
+  await deps.client.workflow.start('passwordReset', {
+    workflowId: `password-reset-request-${requestId}`,
+    taskQueue: deps.taskQueue,
+    args: [{ email: input.email.trim().toLowerCase(), requestId }],
+    staticSummary: 'Password-reset request',
+  });
+}
+
+export interface IssuedResetCode {
+  tokenId: string;
+  memberId: string;
+  organizationId: string;
+}
+
+/**
+ * Each live account with a password under this address gets its own code; a new request replaces
+ * older codes. Run by the `passwordReset` workflow's activity.
+ */
+export async function issuePasswordResetCodes(em: EntityManager, email: string): Promise<IssuedResetCode[]> {
+  const accounts = await em.execute<{ id: string; organization_id: string }[]>(
     `select id, organization_id from member where email = ? and password_hash is not null and status <> 'removed'`,
     [email],
   );
+  const issued: IssuedResetCode[] = [];
   for (const account of accounts) {
     const tokenId = randomUUID();
-    await deps.em.transactional(async (em) => {
-      await em.execute(
+    await em.transactional(async (tx) => {
+      await tx.execute(
         `update auth_token set revoked_at = now() where member_id = ? and purpose = 'password_reset' and revoked_at is null and consumed_at is null`,
         [account.id],
       );
-      await em.execute(
+      await tx.execute(
         `insert into auth_token (id, member_id, purpose, expires_at, attempts, created_at) values (?, ?, 'password_reset', ?, 0, now())`,
         [tokenId, account.id, new Date(Date.now() + RESET_CODE_TTL_MS)],
       );
-      await recordAudit(em, { organizationId: account.organization_id, memberId: account.id, actor: `member:${account.id}`, type: 'account.password_reset_requested', data: { tokenId } });
+      await recordAudit(tx, { organizationId: account.organization_id, memberId: account.id, actor: `member:${account.id}`, type: 'account.password_reset_requested', data: { tokenId } });
     });
-    await deps.client.workflow.start('accountEmail', {
-      workflowId: `password-reset-${tokenId}`,
-      taskQueue: deps.taskQueue,
-      args: [{ organizationId: account.organization_id, memberId: account.id, template: 'password_reset', key: `password-reset/${tokenId}`, data: { resetTokenId: tokenId }, giveUpAfterMs: RESET_CODE_TTL_MS }],
-      staticSummary: 'Password-reset code',
-    });
+    issued.push({ tokenId, memberId: account.id, organizationId: account.organization_id });
   }
-  return { codesSent: accounts.length };
+  return issued;
 }
 
 const codeInvalid = () => new DomainError('reset_code_invalid', 'invalid', 'this code is wrong, expired or used up: ask for a new one');

@@ -121,7 +121,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
       if (!isRefusal(error)) throw error;
       return render(ctx, 'forgot-password', { values, formError: domainMessage(ctx, render, error) }, 429);
     }
-    await requestPasswordReset({ em: deps.em(), client: deps.client, taskQueue: deps.config.temporal.taskQueue }, form.data);
+    await requestPasswordReset({ client: deps.client, taskQueue: deps.config.temporal.taskQueue }, form.data);
     see(ctx, `/forgot-password/code?email=${encodeURIComponent(form.data.email)}`);
   });
 

@@ -9,7 +9,8 @@ import type { Orm } from '../db/orm.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
 import { createAuthenticator } from './auth.ts';
-import { problemMiddleware } from './errors.ts';
+import { AppError, problemMiddleware } from './errors.ts';
+import { metricsAllowed, securityHeaders } from './security-headers.ts';
 import { createIdempotency } from './idempotency.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -62,7 +63,10 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
 
 export async function createApp(deps: AppDeps): Promise<Koa> {
   const { config, logger, orm, metrics } = deps;
-  const app = new Koa({ proxy: config.production });
+  // Behind proxies, only the last TRUST_PROXY_HOPS entries of X-Forwarded-For are theirs: Koa's
+  // default takes the leftmost, which the client writes, so rotating it escaped the per-IP limits.
+  const hops = config.production ? config.http.trustProxyHops : 0;
+  const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   // Inside a request, orm.em is that request's context (RequestContext below).
   const em = () => orm.em as EntityManager;
   const services: ApiServices = { config, orm, client: deps.client, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
@@ -88,6 +92,10 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
     ctx.body = openApi;
   });
   router.get('/metrics', async (ctx) => {
+    // In production the figures (routes, rates, errors) are for the operator's scraper only.
+    if (config.production && !metricsAllowed(ctx, config.http.metricsToken)) {
+      throw new AppError('not-found', 404, 'No such resource', { detail: 'set METRICS_TOKEN and send it as a bearer token to read /metrics' });
+    }
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
@@ -97,6 +105,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   }
 
   app.use(requestLog(logger));
+  app.use(securityHeaders(config.production));
   app.use(metrics.middleware());
   app.use(problemMiddleware(logger));
   app.use(async (ctx, next) => {

@@ -8,8 +8,9 @@ import { authenticateDoorController, type DoorControllerIdentity } from '../doma
 import type { Secrets } from '../domain/secrets.ts';
 import type { MemberRole } from '../db/entities/index.ts';
 import { AppError } from './errors.ts';
+import { cookieName, CSRF_COOKIE, SESSION_COOKIE } from './session-cookie.ts';
 
-export const SESSION_COOKIE = 'mo_session';
+export { SESSION_COOKIE } from './session-cookie.ts';
 
 export type AuthKind = 'admin' | 'member' | 'door';
 
@@ -39,14 +40,32 @@ export type PrincipalFor<A> = A extends 'admin' ? AdminPrincipal : A extends 'me
 const unauthenticated = (detail: string) => new AppError('unauthenticated', 401, 'Authentication is required', { detail });
 const invalidCredentials = () => new AppError('invalid-credentials', 401, 'These credentials are not valid', { detail: 'the API key or session is unknown, revoked or expired' });
 
-function bearer(ctx: Context): string | undefined {
+function bearer(ctx: Context): { token: string; fromCookie: boolean } | undefined {
   const header = ctx.get('Authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new AppError('unauthenticated', 401, 'Authentication is required', { detail: 'the Authorization header must be "Bearer <token>"' });
-    return match[1];
+    return { token: match[1]!, fromCookie: false };
   }
-  return ctx.cookies.get(SESSION_COOKIE) || undefined;
+  const cookie = ctx.cookies.get(cookieName(ctx, SESSION_COOKIE));
+  return cookie ? { token: cookie, fromCookie: true } : undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A browser sends the session cookie with any request a page makes, including one another site
+ * triggers: a write authenticated by the cookie alone must also show the pages' form token for
+ * that session (`X-CSRF-Token`), which only our pages can know.
+ */
+function checkCookieWrite(ctx: Context, secrets: Secrets, principal: ApiKeyPrincipal | MemberPrincipal): void {
+  if (SAFE_METHODS.has(ctx.method)) return;
+  const csrfCookie = ctx.cookies.get(cookieName(ctx, CSRF_COOKIE));
+  const given = ctx.get('X-CSRF-Token');
+  if (principal.kind === 'member' && csrfCookie && given && secrets.checkFormToken(given, csrfCookie, principal.sessionId)) return;
+  throw new AppError('csrf-token-required', 403, 'A write with the session cookie needs the form token', {
+    detail: 'send "Authorization: Bearer <session>", or the X-CSRF-Token header the pages carry',
+  });
 }
 
 async function apiKeyOrSession(em: EntityManager, token: string): Promise<ApiKeyPrincipal | MemberPrincipal> {
@@ -74,12 +93,13 @@ export function createAuthenticator(deps: { em: () => EntityManager; secrets: Se
       });
       return { kind: 'door', ...identity, actor: `door-controller:${identity.doorControllerId}` };
     }
-    const token = bearer(ctx);
-    if (!token) {
+    const credential = bearer(ctx);
+    if (!credential) {
       ctx.set('WWW-Authenticate', 'Bearer');
       throw unauthenticated(kind === 'admin' ? 'send "Authorization: Bearer <API key>" or sign in as an administrator' : 'sign in first: send your session as "Authorization: Bearer <session>"');
     }
-    const principal = await apiKeyOrSession(deps.em(), token);
+    const principal = await apiKeyOrSession(deps.em(), credential.token);
+    if (credential.fromCookie) checkCookieWrite(ctx, deps.secrets, principal);
     if (kind === 'admin' && principal.kind === 'member' && principal.role !== 'admin') {
       throw new AppError('forbidden', 403, 'Administrators only', { detail: 'this operation needs an API key or an administrator' });
     }

@@ -67,6 +67,11 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   PUBLIC_URL: optional(httpUrl),
+  // In production the app sits behind this many proxies that append to X-Forwarded-For; the
+  // client is the entry the nearest of them wrote (entries left of it are the client's own say).
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
+  // In production /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` (and not at all without one).
+  METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
 
   DATABASE_URL: optional(postgresUrl),
   EMBEDDED_POSTGRES_PORT: port.default(54329),
@@ -151,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     dataDir,
-    http: { host: e.HOST, port: e.PORT, publicUrl },
+    http: { host: e.HOST, port: e.PORT, publicUrl, trustProxyHops: e.TRUST_PROXY_HOPS, metricsToken: e.METRICS_TOKEN },
     database: {
       url: e.DATABASE_URL,
       embedded: e.DATABASE_URL === undefined,

@@ -12,8 +12,13 @@ export interface Secrets {
   codeFor(tokenId: string): string;
   encrypt(plaintext: string): string;
   decrypt(ciphertext: string): string;
-  /** What the pages' forms carry against cross-site requests: a MAC of the browser's CSRF cookie. */
-  formToken(cookie: string): string;
+  /**
+   * What the pages' forms carry against cross-site requests: a MAC of the browser's CSRF cookie
+   * and of the session it is signed in with ('' when signed out), so a pair planted before the
+   * victim signs in is worth nothing after.
+   */
+  formToken(cookie: string, sessionId: string): string;
+  checkFormToken(given: string, cookie: string, sessionId: string): boolean;
 }
 
 // Separate keys per use, so a flaw in one use never exposes another.
@@ -28,6 +33,7 @@ export function createSecrets(secretKey: string): Secrets {
   const coding = subkey(secretKey, 'token-code');
   const forms = subkey(secretKey, 'form-token');
   const signature = (tokenId: string) => createHmac('sha256', signing).update(tokenId).digest('base64url');
+  const formToken = (cookie: string, sessionId: string) => createHmac('sha256', forms).update(`${cookie}\n${sessionId}`).digest('base64url');
 
   return {
     signToken: (tokenId) => `${tokenId}.${signature(tokenId)}`,
@@ -42,7 +48,12 @@ export function createSecrets(secretKey: string): Secrets {
       const n = createHmac('sha256', coding).update(tokenId).digest().readUInt32BE(0) % 1_000_000;
       return String(n).padStart(6, '0');
     },
-    formToken: (cookie) => createHmac('sha256', forms).update(cookie).digest('base64url'),
+    formToken: (cookie, sessionId) => formToken(cookie, sessionId),
+    checkFormToken(given, cookie, sessionId) {
+      const expected = Buffer.from(formToken(cookie, sessionId));
+      const actual = Buffer.from(given);
+      return actual.length === expected.length && timingSafeEqual(actual, expected);
+    },
     encrypt(plaintext) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', encryption, iv);

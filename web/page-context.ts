@@ -1,16 +1,15 @@
 // Per-request state of the pages: who is looking (from the session cookie), in which language,
 // and the form token that proves a POST came from one of our pages.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
-import { SESSION_COOKIE } from '../api/auth.ts';
+import { cookieName, CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE } from '../api/session-cookie.ts';
 import { resolveSession } from '../domain/auth/sessions.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { MemberLocale, MemberRole, MemberStatus } from '../db/entities/index.ts';
 import { isPageLocale, type PageLocale } from './views.ts';
 
-export const LANGUAGE_COOKIE = 'mo_lang';
-export const CSRF_COOKIE = 'mo_csrf';
+export { CSRF_COOKIE, LANGUAGE_COOKIE };
 export const CSRF_FIELD = '_csrf';
 
 export interface Viewer {
@@ -68,25 +67,26 @@ const cookieOptions = (ctx: Context, maxAge: number) => ({ httpOnly: true, sameS
 
 export function pageContext(deps: { em: () => EntityManager; secrets: Secrets }) {
   return async function page(ctx: Context, next: Next) {
-    const viewer = await findViewer(deps.em(), ctx.cookies.get(SESSION_COOKIE));
+    const viewer = await findViewer(deps.em(), ctx.cookies.get(cookieName(ctx, SESSION_COOKIE)));
 
     // An explicit choice (?lang=) is remembered; then the member's own language; then the browser's.
     const asked = ctx.query.lang;
     let locale: PageLocale;
     if (isPageLocale(asked)) {
-      ctx.cookies.set(LANGUAGE_COOKIE, asked, { ...cookieOptions(ctx, 365 * 24 * 3600 * 1000), httpOnly: false });
+      ctx.cookies.set(cookieName(ctx, LANGUAGE_COOKIE), asked, { ...cookieOptions(ctx, 365 * 24 * 3600 * 1000), httpOnly: false });
       locale = asked;
     } else {
-      const remembered = ctx.cookies.get(LANGUAGE_COOKIE);
+      const remembered = ctx.cookies.get(cookieName(ctx, LANGUAGE_COOKIE));
       locale = isPageLocale(remembered) ? remembered : viewer ? viewer.locale : ((ctx.acceptsLanguages('fr', 'en') || 'fr') as PageLocale);
     }
 
-    let csrfCookie = ctx.cookies.get(CSRF_COOKIE);
+    let csrfCookie = ctx.cookies.get(cookieName(ctx, CSRF_COOKIE));
     if (!csrfCookie || !/^[\w-]{32,64}$/.test(csrfCookie)) {
       csrfCookie = randomBytes(32).toString('base64url');
-      ctx.cookies.set(CSRF_COOKIE, csrfCookie, cookieOptions(ctx, 365 * 24 * 3600 * 1000));
+      ctx.cookies.set(cookieName(ctx, CSRF_COOKIE), csrfCookie, cookieOptions(ctx, 365 * 24 * 3600 * 1000));
     }
-    const csrfToken = deps.secrets.formToken(csrfCookie);
+    const sessionId = viewer?.sessionId ?? '';
+    const csrfToken = deps.secrets.formToken(csrfCookie, sessionId);
     ctx.state.page = { viewer, locale, csrfToken } satisfies PageState;
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Referrer-Policy', 'no-referrer');
@@ -100,8 +100,7 @@ export function pageContext(deps: { em: () => EntityManager; secrets: Secrets })
       if (ctx.get('Sec-Fetch-Site') === 'cross-site') throw new CsrfError();
       const body = ctx.request.body as Record<string, unknown> | undefined;
       const given = String(body?.[CSRF_FIELD] ?? ctx.query[CSRF_FIELD] ?? '');
-      const expected = Buffer.from(csrfToken);
-      if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), expected)) throw new CsrfError();
+      if (!deps.secrets.checkFormToken(given, csrfCookie, sessionId)) throw new CsrfError();
     }
 
     await next();

@@ -133,8 +133,9 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       const token = qrTokenFrom(input.qrPayload);
       if (!token) return { reason: 'invalid_qr_code' };
       [card] = await em.execute<CardRow[]>(
-        `select card.* from card join site on site.id = card.site_id where card.qr_token = ? and site.organization_id = ? for update of card`,
-        [token, input.organizationId],
+        `select card.* from card join site on site.id = card.site_id where card.qr_token = ? and site.organization_id = ?
+          order by (card.site_id = ?) desc limit 1 for update of card`,
+        [token, input.organizationId, input.siteId],
       );
     } else {
       const number = (input.cardNumber ?? '').trim();

@@ -229,6 +229,17 @@ test('sites: create, list, door controllers with a secret shown once, card stock
   const stock = await api.get(`/v1/sites/${site.body.id}/cards?state=stock`, { token: org.apiKey });
   t.is(stock.body.items.length, 1, 'nothing of the refused request was added');
   t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: 'a' }, { number: 'a' }] }, { token: org.apiKey })), { status: 400, type: 'card-number-repeated', contentType: problem });
+
+  // A QR payload is unique within its site: another organisation printing the same one learns nothing.
+  t.is(added.body.items[0].qr.length >= 16, true);
+  const sameSite = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: org.apiKey });
+  t.deepEqual(problemOf(sameSite), { status: 409, type: 'card-qr-exists', contentType: problem });
+  const other = await world.newOrganization();
+  const elsewhere = await api.post(`/v1/sites/${other.siteId}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: other.apiKey });
+  t.is(elsewhere.status, 201, elsewhere.text);
+  t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: 'QR-1' }] }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem }, 'a guessable payload is refused');
+  const generated = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}` }] }, { token: org.apiKey });
+  t.regex(generated.body.items[0].qr, /^[\w-]{24}$/, '144 random bits');
 });
 
 test('an invitation whose lifecycle never started (Temporal was down) is started by the HR system\'s retry, which still hears 409', async (t) => {

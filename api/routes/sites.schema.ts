@@ -1,3 +1,4 @@
+import { SUPPLIED_QR } from '../../domain/sites/sites.ts';
 import { z } from 'zod';
 import { Timestamp, Uuid } from './common.schema.ts';
 
@@ -46,7 +47,7 @@ export const AddCardsBody = z
       .array(
         z.strictObject({
           number: CardNumber,
-          qr: z.string().trim().regex(/^[\w-]{6,128}$/, '6 to 128 letters, digits, - or _').optional().meta({ description: 'What the printed QR code encodes; generated when absent' }),
+          qr: z.string().trim().regex(SUPPLIED_QR, '16 to 128 letters, digits, - or _ (so that nobody can guess it)').optional().meta({ description: 'What the printed QR code encodes (unique within the site); generated with 144 random bits when absent' }),
         }),
       )
       .min(1)

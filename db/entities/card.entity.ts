@@ -12,13 +12,15 @@ export type CardState = (typeof CARD_STATES)[number];
  */
 export const CardSchema = defineEntity({
   name: 'Card',
-  uniques: [{ properties: ['site', 'number'] }],
+  // A QR payload is unique within its site only: a global rule would let one company learn, from a
+  // refusal, that another's card carries it. Generated payloads have 144 random bits anyway.
+  uniques: [{ properties: ['site', 'number'] }, { properties: ['site', 'qrToken'] }],
   indexes: [{ properties: ['site', 'state'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     site: () => p.manyToOne(Site),
     number: p.string().length(64),
-    qrToken: p.string().length(128).unique(),
+    qrToken: p.string().length(128),
     state: p.enum(CARD_STATES).default('stock'),
     member: () => p.manyToOne(Member).nullable(),
     assignedAt: p.datetime().nullable(),

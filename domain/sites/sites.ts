@@ -103,7 +103,10 @@ export interface CardView {
   memberId: string | null;
 }
 
-/** Card stock: each new card gets a QR payload (a random token) unless the printer already chose one. */
+/** A QR payload the printer chose: long enough that nobody registers a card by guessing what its code says. */
+export const SUPPLIED_QR = /^[\w-]{16,128}$/;
+
+/** Card stock: each new card gets a QR payload (144 random bits) unless the printer already chose one. */
 export async function addCards(
   em: EntityManager,
   input: { organizationId: string; siteId: string; cards: { number: string; qr?: string }[]; actor: string },
@@ -133,7 +136,7 @@ export async function addCards(
     );
     throw existing.length
       ? new DomainError('card_exists', 'conflict', `card(s) ${existing.map((c) => c.number).join(', ')} are already in this site's stock: nothing was added`, { numbers: existing.map((c) => c.number) })
-      : new DomainError('card_qr_exists', 'conflict', 'a QR payload of this request is already printed on another card: nothing was added');
+      : new DomainError('card_qr_exists', 'conflict', 'a QR payload of this request is already printed on another card of this site: nothing was added');
   }
 }
 

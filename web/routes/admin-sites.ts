@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { CreateDoorControllerBody, CreateSiteBody } from '../../api/routes/sites.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites } from '../../domain/sites/sites.ts';
+import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, SUPPLIED_QR } from '../../domain/sites/sites.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
 
@@ -26,7 +26,7 @@ const CardsForm = z.object({
     )
     .pipe(
       z
-        .array(z.object({ number: z.string().min(1).max(64), qr: z.string().regex(/^[\w-]{6,128}$/).optional() }))
+        .array(z.object({ number: z.string().min(1).max(64), qr: z.string().regex(SUPPLIED_QR).optional() }))
         .min(1)
         .max(MAX_CARDS_PER_FORM),
     ),

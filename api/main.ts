@@ -7,6 +7,8 @@ import { temporalTarget } from '../services/temporal-connection.ts';
 import { createLogger } from './logger.ts';
 import { startApiServer } from './server.ts';
 
+const usage = 'usage: npm run api\nThe API and pages on their own (needs DATABASE_URL, SECRET_KEY and TEMPORAL_ADDRESS or envconfig); listens on HOST:PORT.';
+
 runMain(async () => {
   const config = loadConfigOrExit();
   if (!config.database.url) throw new CommandError('DATABASE_URL is required to run the API on its own (npm start runs the embedded stack)');
@@ -28,4 +30,4 @@ runMain(async () => {
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
-});
+}, usage);

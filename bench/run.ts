@@ -15,6 +15,10 @@ import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
 import { onboarding } from './onboarding.ts';
 import { scale } from './scale.ts';
 
+if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+  process.stdout.write('usage: npm run bench [-- door|onboarding|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
+  process.exit(0);
+}
 const quick = process.env.BENCH_QUICK === '1';
 const withScale = process.env.BENCH_SCALE === '1';
 const only = process.argv.slice(2);

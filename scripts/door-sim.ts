@@ -9,9 +9,10 @@
 // 1 on "rejected", 2 on a refused request.
 import { parseArgs } from 'node:util';
 import { signDoorRequest } from '../domain/door/signatures.ts';
-import { CommandError, runMain } from './lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { cliApiUrl } from './lib/services.ts';
 
-const usage = "usage: npm run door-sim -- --controller <id> --secret <secret> (--pin '*1234' --card <number> [--split] | --access-list) [--url http://127.0.0.1:3000]";
+const usage = "usage: npm run door-sim -- --controller <id> --secret <secret> (--pin '*1234' --card <number> [--split] | --access-list) [--url <API>] (the API of this folder's npm start by default)";
 
 runMain(async () => {
   let values: Record<string, string | boolean | undefined>;
@@ -31,7 +32,7 @@ runMain(async () => {
   } catch (error) {
     throw new CommandError(`${(error as Error).message}\n${usage}`);
   }
-  const url = String(values.url ?? process.env.PUBLIC_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  const url = String(values.url ?? cliApiUrl(loadConfigOrExit())).replace(/\/$/, '');
   const controller = String(values.controller ?? process.env.DOOR_CONTROLLER_ID ?? '');
   const secret = String(values.secret ?? process.env.DOOR_CONTROLLER_SECRET ?? '');
   if (!controller || !secret) throw new CommandError(`--controller and --secret are required (the answer of POST /v1/sites/{id}/door-controllers)\n${usage}`);
@@ -70,4 +71,4 @@ runMain(async () => {
   }
   process.stderr.write(answer.decision === 'enrolled' ? 'beep: card enrolled\n' : `buzz: ${String(answer.reason)}\n`);
   process.exit(answer.decision === 'enrolled' ? 0 : 1);
-});
+}, usage);

@@ -7,6 +7,8 @@ import { loadEmailRenderer } from '../mail/render.ts';
 import { sampleEmailData } from '../mail/samples.ts';
 import { loadConfigOrExit, runMain } from './lib/cli.ts';
 
+const usage = 'usage: npm run emails:preview\nWrites every e-mail in both languages, HTML and text, to <DATA_DIR>/email-previews/ (open index.html).';
+
 runMain(async () => {
   const config = loadConfigOrExit();
   const dir = path.join(config.dataDir, 'email-previews');
@@ -33,4 +35,4 @@ runMain(async () => {
 <h1>E-mail previews</h1><table>${rows.join('\n')}</table></html>\n`,
   );
   console.log(index);
-});
+}, usage);

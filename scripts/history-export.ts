@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
 import { exportHistory } from '../services/history.ts';
-import { temporalTarget } from '../services/temporal-connection.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { cliTemporalTarget } from './lib/services.ts';
 
 const usage = 'usage: npm run history:export -- <workflow id> [--run-id <run id>] [--out test/histories/<name>.json]';
 
@@ -21,7 +21,7 @@ runMain(async () => {
   const [workflowId] = parsed.positionals;
   if (!workflowId || parsed.positionals.length > 1) throw new CommandError(usage);
   const config = loadConfigOrExit();
-  const target = temporalTarget(config);
+  const target = cliTemporalTarget(config);
   const connection = await Connection.connect(target.connectionOptions as never).catch((error: Error) => {
     throw new CommandError(`cannot reach Temporal at ${String(target.connectionOptions.address)} (${error.message}): is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
   });
@@ -35,4 +35,4 @@ runMain(async () => {
   } finally {
     await connection.close();
   }
-});
+}, usage);

@@ -15,18 +15,25 @@ import { lifecycleHandle } from '../domain/members/lifecycle.ts';
 import { createOrganization } from '../domain/organizations/create-organization.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { resolveSecretKey } from '../services/secret-key.ts';
-import { temporalTarget } from '../services/temporal-connection.ts';
 import { confirmCardUpdate, enrollAtDoorUpdate, removeUpdate, scanQrUpdate, stateQuery, wizardClosedSignal } from '../workflows/member-lifecycle/messages.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
-import { withDatabase } from './lib/services.ts';
+import { cliApiUrl, cliTemporalTarget, withDatabase } from './lib/services.ts';
+import { runningStack } from './lib/stack-file.ts';
 import { waitFor } from './lib/wait.ts';
+
+const usage = "usage: npm run demo:member [-- --remove]\nDrives one member through the lifecycle on this folder's running stack (npm start in another terminal): invitation, password, PIN, door enrollment, active; --remove also offboards them.";
 
 const DEMO_ORGANIZATION = 'Demo Coworking';
 
 runMain(async () => {
-  const { values } = parseArgs({ options: { remove: { type: 'boolean', default: false } }, strict: true });
+  let values: { remove?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { remove: { type: 'boolean', default: false } }, strict: true }));
+  } catch (error) {
+    throw new CommandError(`${(error as Error).message}\n${usage}`);
+  }
   const config = loadConfigOrExit();
-  const target = temporalTarget(config);
+  const target = cliTemporalTarget(config);
   const connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' }).catch((error: Error) => {
     throw new CommandError(`Temporal at ${String(target.connectionOptions.address)} did not answer (${error.message}): run \`npm start\` first`);
   });
@@ -82,9 +89,10 @@ runMain(async () => {
           const report = await handle.result();
           say(`removed: card ${report.card?.number} revoked, Wi-Fi revoked: ${report.wifi.revoked}`);
         }
-        const ui = config.temporal.external ? undefined : `http://127.0.0.1:${config.temporal.uiPort}/namespaces/${target.namespace}/workflows/${member.workflowId}`;
+        const uiBase = config.temporal.external ? undefined : (runningStack(config.dataDir)?.temporalUiUrl ?? `http://127.0.0.1:${config.temporal.uiPort}`);
+        const ui = uiBase && `${uiBase}/namespaces/${target.namespace}/workflows/${member.workflowId}`;
         if (ui) say(`history: ${ui}`);
-        say(`e-mails: ${config.http.publicUrl}/dev/mail`);
+        say(`e-mails: ${cliApiUrl(config)}/dev/mail`);
       } finally {
         await orm.close();
       }
@@ -92,4 +100,4 @@ runMain(async () => {
   } finally {
     await connection.close();
   }
-});
+}, usage);

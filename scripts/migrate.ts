@@ -4,6 +4,8 @@ import { migrate, openOrm } from '../db/orm.ts';
 import { loadConfigOrExit, runMain } from './lib/cli.ts';
 import { withDatabase } from './lib/services.ts';
 
+const usage = "usage: npm run migrate\nApplies the committed migrations to DATABASE_URL, or to this folder's running stack's database, or to the embedded one (started for the moment).";
+
 runMain(async () => {
   const config = loadConfigOrExit();
   await withDatabase(config, async (url) => {
@@ -15,4 +17,4 @@ runMain(async () => {
       await orm.close();
     }
   });
-});
+}, usage);

@@ -10,9 +10,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import { resolveDurations, startLifecycle } from '../domain/members/lifecycle.ts';
 import { createOrganization, type CreatedOrganization } from '../domain/organizations/create-organization.ts';
-import { temporalTarget } from '../services/temporal-connection.ts';
 import { loadConfigOrExit, runMain, CommandError } from './lib/cli.ts';
-import { withDatabase } from './lib/services.ts';
+import { cliTemporalTarget, withDatabase } from './lib/services.ts';
 
 const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';
 
@@ -75,10 +74,10 @@ runMain(async () => {
       await orm.close();
     }
   });
-});
+}, usage);
 
 async function startAdminLifecycle(config: Config, created: CreatedOrganization, email: string): Promise<'started' | 'pending'> {
-  const target = temporalTarget(config);
+  const target = cliTemporalTarget(config);
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' });

@@ -1,14 +1,31 @@
 // `npm start`: the whole system on embedded defaults, data under .data/, Ctrl-C stops everything.
 import { createLogger } from '../api/logger.ts';
-import { loadConfigOrExit, runMain } from './lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
 import { startStack } from './lib/stack.ts';
+import { removeStackRecord, runningStack, writeStackRecord } from './lib/stack-file.ts';
+
+const usage = 'usage: npm start\nRuns the whole stack on embedded defaults (PostgreSQL, Temporal dev server, mail catcher, worker, API and pages), data under DATA_DIR (.data/).\nWhat it serves is written to <DATA_DIR>/stack.json for the other commands. Environment variables (DATABASE_URL, TEMPORAL_ADDRESS, SMTP_URL, PORT, …): see the README.';
 
 runMain(async () => {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
+  // A second start on the same data would stop the first one's servers as if they were leftovers.
+  const already = runningStack(config.dataDir);
+  if (already) throw new CommandError(`npm start is already running from ${config.dataDir} (pid ${already.pid}, ${already.apiUrl}): stop it first, or set DATA_DIR for a second stack`);
+
   const stack = await startStack(config, logger, (m) => say(`• ${m}`));
+  writeStackRecord(config.dataDir, {
+    pid: process.pid,
+    apiUrl: stack.apiUrl,
+    databaseUrl: stack.databaseUrl ?? null,
+    temporalAddress: stack.temporalAddress,
+    temporalNamespace: config.temporal.namespace,
+    temporalUiUrl: stack.temporalUiUrl ?? null,
+    smtpUrl: stack.smtpUrl ?? null,
+    startedAt: new Date().toISOString(),
+  });
   say('');
   say('Member onboarding is running:');
   say(`  API           ${stack.apiUrl}   (health ${stack.apiUrl}/readyz, OpenAPI ${stack.apiUrl}/openapi.json)`);
@@ -25,6 +42,7 @@ runMain(async () => {
     if (stopping) return;
     stopping = true;
     say(`\n${signal}: stopping …`);
+    removeStackRecord(config.dataDir);
     stack.stop().then(
       () => {
         say('Stopped.');
@@ -38,4 +56,4 @@ runMain(async () => {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-});
+}, usage);

@@ -3,14 +3,16 @@
 // `npm start` gets them from its command line; on Temporal Cloud add them in the Cloud UI or tcld.
 import { Connection } from '@temporalio/client';
 import { registerSearchAttributes } from '../services/search-attributes.ts';
-import { temporalTarget } from '../services/temporal-connection.ts';
 import { waitForTemporal } from '../services/temporal-server.ts';
 import { searchAttributeKeys } from '../workflows/search-attributes.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { cliTemporalTarget } from './lib/services.ts';
+
+const usage = "usage: npm run temporal:setup\nRegisters the search attributes (MemberStatus, OrganizationId) on the Temporal server of TEMPORAL_ADDRESS (or this folder's running stack).";
 
 runMain(async () => {
   const config = loadConfigOrExit();
-  const target = temporalTarget(config);
+  const target = cliTemporalTarget(config);
   const address = String(target.connectionOptions.address);
   if (!target.connectionOptions.tls && !target.connectionOptions.apiKey) {
     // In docker-compose this runs while Temporal is still starting.
@@ -29,4 +31,4 @@ runMain(async () => {
   } finally {
     await connection.close();
   }
-});
+}, usage);

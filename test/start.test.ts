@@ -107,9 +107,22 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   t.is((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Temporal web UI answers');
   t.is((await fetch(`${apiUrl}/dev/mail`)).status, 200, 'the mail catcher page answers');
 
-  const created = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), '--name', 'Persist Co', '--admin-email', 'a@persist.test', '--site', 'HQ'], { env, encoding: 'utf8', timeout: 60_000 });
+  // A CLI run with none of the stack's port variables, only its data folder, uses that stack: it
+  // neither stops its PostgreSQL (through the pid file) nor writes into another database.
+  const stackFile = JSON.parse(fs.readFileSync(path.join(env.DATA_DIR!, 'stack.json'), 'utf8')) as { pid: number; apiUrl: string; temporalAddress: string };
+  t.like(stackFile, { pid: current.child.pid, apiUrl, temporalAddress: `127.0.0.1:${temporalPort}` });
+  const cliEnv = { PATH: env.PATH, HOME: env.HOME, DATA_DIR: env.DATA_DIR, ...(env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: env.TEMPORAL_CLI_PATH } : {}) };
+  const created = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), '--name', 'Persist Co', '--admin-email', 'a@persist.test', '--site', 'HQ'], { env: cliEnv, encoding: 'utf8', timeout: 60_000 });
   t.is(created.status, 0, created.stderr);
-  const { organizationId } = JSON.parse(created.stdout) as { organizationId: string };
+  const { organizationId, adminLifecycle } = JSON.parse(created.stdout) as { organizationId: string; adminLifecycle: string };
+  t.is(adminLifecycle, 'started', 'it found the stack\'s Temporal too');
+  t.truthy(await readyz(apiUrl), '/readyz still 200: its PostgreSQL was not stopped');
+  t.is((await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [organizationId])).rows[0]?.name, 'Persist Co');
+  // A second npm start on the same data refuses instead of stopping the first one's servers.
+  const second = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'start.ts')], { env, encoding: 'utf8', timeout: 60_000 });
+  t.is(second.status, 1);
+  t.regex(second.stderr, /already running from .* \(pid \d+/);
+  t.truthy(await readyz(apiUrl));
 
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   const client = new Client({ connection });
@@ -117,6 +130,7 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   await connection.close();
 
   await stopWithCtrlC(t, current);
+  t.false(fs.existsSync(path.join(env.DATA_DIR!, 'stack.json')), 'the record goes with the stack');
 
   // Second run: same data directory, same data.
   current = startStack(env);

@@ -12,6 +12,8 @@ import { temporalTarget } from '../services/temporal-connection.ts';
 import { temporalLogger } from '../services/temporal-logger.ts';
 import { createWorker } from './create-worker.ts';
 
+const usage = 'usage: npm run worker\nA worker on its own (needs DATABASE_URL, SMTP_URL, SECRET_KEY and TEMPORAL_ADDRESS or envconfig); SIGTERM drains it.';
+
 runMain(async () => {
   const config = loadConfigOrExit();
   if (!config.database.url) throw new CommandError('DATABASE_URL is required to run a worker on its own (npm start runs the embedded stack)');
@@ -54,4 +56,4 @@ runMain(async () => {
     await connection.close();
     await orm.close();
   }
-});
+}, usage);

@@ -13,8 +13,15 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
-/** Runs a command's main function; an expected failure prints its message and exits 1. */
-export function runMain(main: () => Promise<void>): void {
+/**
+ * Runs a command's main function; an expected failure prints its message and exits 1. With
+ * `--help` (or `-h`) anywhere in its arguments, the command prints its usage and does nothing else.
+ */
+export function runMain(main: () => Promise<void>, usage?: string): void {
+  if (usage && process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${usage.trim()}\n`);
+    return;
+  }
   main().catch((error: unknown) => {
     if (error instanceof ConfigError) {
       console.error(`Configuration error: ${error.message}`);

@@ -11,7 +11,7 @@ import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/index.ts';
 import { migrate, openOrm } from '../../db/orm.ts';
 import { probeDatabase } from '../../db/probe.ts';
-import { startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
+import { EmbeddedPostgresUnreachable, startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
 import { startMailCatcher } from '../../services/mail-catcher.ts';
 import { temporalTarget } from '../../services/temporal-connection.ts';
 import { temporalLogger } from '../../services/temporal-logger.ts';
@@ -27,6 +27,8 @@ export interface Stack {
   temporalUiUrl?: string;
   temporalSource: string;
   database: string;
+  /** The embedded database's URL (none for DATABASE_URL: its password is not for files). */
+  databaseUrl?: string;
   mailCatcherUrl?: string;
   smtpUrl?: string;
   stop(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
 
     let databaseUrl = config.database.url;
+    let embeddedUrl: string | undefined;
     let database = 'DATABASE_URL';
     if (!databaseUrl) {
       onProgress('Starting PostgreSQL (embedded) …');
@@ -68,10 +71,12 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
         port: config.database.embeddedPort,
         onProgress,
       }).catch((error: Error) => {
+        if (error instanceof EmbeddedPostgresUnreachable) throw new CommandError(error.message);
         throw new CommandError(`embedded PostgreSQL did not start on port ${config.database.embeddedPort} (${error.message}); set EMBEDDED_POSTGRES_PORT or DATABASE_URL`);
       });
       onStop('postgres', () => db.stop());
       databaseUrl = db.url;
+      embeddedUrl = db.url;
       database = `embedded, ${path.relative(process.cwd(), path.join(config.dataDir, 'postgres')) || '.'} (port ${db.port})`;
     } else {
       await checkDatabase(databaseUrl);
@@ -162,6 +167,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       temporalUiUrl,
       temporalSource,
       database,
+      databaseUrl: embeddedUrl,
       mailCatcherUrl: mailCatcher ? `${config.http.publicUrl}/dev/mail` : undefined,
       smtpUrl,
       stop,

@@ -17,7 +17,7 @@ import type { Orm } from '../db/orm.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { RESET_CODE_TTL_MS } from '../domain/auth/password-reset.ts';
 import { isUuid } from '../domain/ids.ts';
-import { importCounts } from '../domain/imports/member-import.ts';
+import { displayedRow, importCounts } from '../domain/imports/member-import.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import { EMAIL_AUDIENCE, type CommonEmailData, type EmailTemplate, type TemplateData } from '../mail/catalog.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
@@ -184,14 +184,14 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       }
       case 'import_finished': {
         const importId = String(data.importId);
-        const [head] = await em.execute<{ total: number; created_at: Date; finished_at: Date | null }[]>(
-          'select total, created_at, finished_at from member_import where id = ?',
+        const [head] = await em.execute<{ total: number; source: string; created_at: Date; finished_at: Date | null }[]>(
+          'select total, source, created_at, finished_at from member_import where id = ?',
           [importId],
         );
         if (!head) throw new Error(`import ${importId} not found`);
         const counts = await importCounts(em, importId);
-        const problems = await em.execute<{ position: number; input: Record<string, unknown>; outcome: string; message: string | null }[]>(
-          `select position, input, outcome, message from member_import_row
+        const problems = await em.execute<{ position: number; input: Record<string, unknown>; outcome: string; message: string | null; reason: string | null; reason_params: Record<string, unknown> | null }[]>(
+          `select position, input, outcome, message, reason, reason_params from member_import_row
             where member_import_id = ? and outcome in ('skipped', 'failed') order by position limit ?`,
           [importId, IMPORT_PROBLEMS_SHOWN],
         );
@@ -203,9 +203,11 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
             finishedAt: new Date(head.finished_at ?? Date.now()).toISOString(),
             url: `${publicUrl}/admin/imports/${importId}`,
             problems: problems.map((p) => ({
-              position: p.position,
+              position: displayedRow(head.source, p.position),
               email: typeof p.input.email === 'string' ? p.input.email : '',
               skipped: p.outcome === 'skipped',
+              reason: p.reason,
+              params: { fields: String(p.reason_params?.fields ?? ''), site: String(p.reason_params?.site ?? ''), row: String(p.reason_params?.row ?? '') },
               message: p.message ?? '',
             })),
             moreProblems: Math.max(0, counts.skipped + counts.failed - problems.length),

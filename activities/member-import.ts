@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
-import { importCounts, ImportRow } from '../domain/imports/member-import.ts';
+import { displayedRow, importCounts, ImportRow, type ImportReason } from '../domain/imports/member-import.ts';
 import { inviteMember } from '../domain/members/invite-member.ts';
 import type { LifecycleDurations } from '../workflows/member-lifecycle/types.ts';
 
@@ -23,15 +23,17 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
   return {
     async importMemberBatch(input: { importId: string; batchSize: number }): Promise<{ remaining: number }> {
       const em = orm.em.fork();
-      const [head] = await em.execute<{ organization_id: string; actor: string }[]>('select organization_id, actor from member_import where id = ?', [input.importId]);
+      const [head] = await em.execute<{ organization_id: string; actor: string; source: string }[]>('select organization_id, actor, source from member_import where id = ?', [input.importId]);
       if (!head) throw ApplicationFailure.nonRetryable(`import ${input.importId} does not exist`, 'ImportNotFound');
       const rows = await em.execute<{ id: number; position: number; input: unknown }[]>(
         'select id, position, input from member_import_row where member_import_id = ? and outcome is null order by position limit ?',
         [input.importId, input.batchSize],
       );
       const sites = await em.execute<{ id: string; name: string }[]>('select id, name from site where organization_id = ?', [head.organization_id]);
-      const record = (rowId: number, outcome: 'created' | 'skipped' | 'failed', memberId: string | null, message: string | null) =>
-        orm.em.fork().execute('update member_import_row set outcome = ?, member_id = ?, message = ? where id = ?', [outcome, memberId, message, rowId]);
+      const record = (rowId: number, outcome: 'created' | 'skipped' | 'failed', memberId: string | null, message: string | null, reason?: { code: ImportReason; params?: Record<string, string | number> }) =>
+        orm.em.fork().execute('update member_import_row set outcome = ?, member_id = ?, message = ?, reason = ?, reason_params = ?::jsonb where id = ?', [
+          outcome, memberId, message, reason?.code ?? null, reason ? JSON.stringify(reason.params ?? {}) : null, rowId,
+        ]);
 
       const importRow = async (row: (typeof rows)[number]): Promise<void> => {
         Context.current().heartbeat(row.position);
@@ -39,13 +41,16 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         const wanted = parsed.siteId ?? parsed.site;
         const site = wanted ? sites.find((s) => s.id === wanted || (!isUuid(wanted) && s.name.toLowerCase() === wanted.toLowerCase())) : undefined;
         if (wanted && !site) {
-          await record(row.id, 'failed', null, `site: no site "${wanted}" in this organisation`);
+          await record(row.id, 'failed', null, `site: no site "${wanted}" in this organisation`, { code: 'site_not_found', params: { site: wanted } });
           return;
         }
         try {
           const invited = await inviteMember(
             { em: orm.em.fork(), client: lifecycles.client, taskQueue: lifecycles.taskQueue, defaults: lifecycles.defaults },
-            { organizationId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor, importId: input.importId },
+            {
+              organizationId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor,
+              importId: input.importId, reinviteRemoved: parsed.reinvite ?? false,
+            },
           );
           await record(row.id, 'created', invited.memberId, null);
         } catch (error) {
@@ -53,12 +58,15 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
           const memberId = typeof error.details.memberId === 'string' ? error.details.memberId : null;
           const earlierRow = memberId ? await rowThatCreated(memberId, input.importId) : undefined;
           if (error.code === 'member_exists' && earlierRow !== undefined) {
-            await record(row.id, 'skipped', memberId, `the same e-mail address is already on row ${earlierRow} of this import`);
+            const shown = displayedRow(head.source, earlierRow);
+            await record(row.id, 'skipped', memberId, `the same e-mail address is already on row ${shown} of this import`, { code: 'duplicate_in_file', params: { row: shown } });
           } else if (error.code === 'member_exists' && memberId && (await invitedByThisImport(memberId, input.importId))) {
             // An earlier attempt of this batch invited them and crashed before writing it down.
             await record(row.id, 'created', memberId, null);
+          } else if (error.code === 'member_removed_earlier') {
+            await record(row.id, 'skipped', memberId, 'removed earlier — re-invite from their page (or add reinvite=yes to the row)', { code: 'removed_earlier' });
           } else if (error.code === 'member_exists') {
-            await record(row.id, 'skipped', memberId, `already a member (${String(error.details.status)})`);
+            await record(row.id, 'skipped', memberId, `already a member (${String(error.details.status)})`, { code: 'already_member' });
           } else {
             await record(row.id, 'failed', null, error.message);
           }

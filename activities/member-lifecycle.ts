@@ -9,6 +9,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberRole, MemberStatus } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { auditedBefore, recordAudit } from '../domain/audit.ts';
+import { qrTokenFrom } from '../domain/cards/qr-token.ts';
+
+export { qrTokenFrom };
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import type { EnrollmentMethod, EnrollmentResult, LifecycleDurations, OffboardingReport } from '../workflows/member-lifecycle/types.ts';
@@ -94,21 +97,6 @@ async function lastAdminRefusal(em: EntityManager, member: MemberRow, verb: stri
 
 const isUniqueViolation = (error: unknown) =>
   (error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505';
-
-/** What a card's QR code may encode: the bare token, or a link whose last path segment or `c` parameter is it. */
-export function qrTokenFrom(payload: string): string | undefined {
-  const text = payload.trim();
-  let token = text;
-  if (/^https?:\/\//i.test(text)) {
-    try {
-      const url = new URL(text);
-      token = url.searchParams.get('c') ?? url.pathname.split('/').filter(Boolean).at(-1) ?? '';
-    } catch {
-      return undefined;
-    }
-  }
-  return /^[\w-]{6,128}$/.test(token) ? token : undefined;
-}
 
 export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivityDeps) {
   const transaction = <T>(work: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(work);
@@ -328,6 +316,18 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
         await em.execute('update member set role = ?, updated_at = now() where id = ?', [input.role, member.id]);
         await audit(em, { ...input, type: 'member.role_changed', data: { from: member.role, to: input.role } });
         return undefined;
+      });
+    },
+
+    /** Moves a member without a registered card to another site of the organisation; a pending PIN is released. */
+    async changeSite(input: Keyed & { siteId: string; actor: string }): Promise<void> {
+      await transaction(async (em) => {
+        if (await auditedBefore(em, input.key)) return;
+        const member = await lockLiveMember(em, input.memberId, input.organizationId);
+        const [site] = await em.execute<{ id: string }[]>('select id from site where id = ? and organization_id = ?', [input.siteId, input.organizationId]);
+        if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} is not a site of organisation ${input.organizationId}`, 'SiteNotFound');
+        await em.execute('update member set site_id = ?, enrollment_pin = null, updated_at = now() where id = ?', [input.siteId, member.id]);
+        await audit(em, { ...input, type: 'member.site_changed', data: { from: member.site_id, to: input.siteId } });
       });
     },
 

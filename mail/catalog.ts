@@ -55,10 +55,14 @@ export interface CommonEmailData {
 }
 
 export interface ImportProblem {
+  /** As the file counts rows: in a CSV the header is row 1. */
   position: number;
   email: string;
-  /** Skipped: the address is already a member's. Otherwise `message` says why the row failed. */
   skipped: boolean;
+  /** Why, as a code worded in the reader's language (`import_finished.reasons.<reason>`); else `message` (English). */
+  reason: string | null;
+  /** The reason's details: which fields, which site, which earlier row ('' when it has none). */
+  params: { fields: string; site: string; row: string };
   message: string;
 }
 

@@ -55,9 +55,9 @@ export function sampleEmailData<T extends EmailTemplate>(
         finishedAt: '2026-11-23T08:16:10.000Z',
         url: `${base}/admin/imports/7c0c2b1e-9a51-4d0e-8f3c-2e4b6a1d9f00`,
         problems: [
-          { position: 7, email: 'jean.morel@example.org', skipped: true, message: 'already a member' },
-          { position: 12, email: 'lea.petit@example.org', skipped: true, message: 'already a member' },
-          { position: 31, email: 'not-an-address', skipped: false, message: 'email: Invalid email address' },
+          { position: 7, email: 'jean.morel@example.org', skipped: true, reason: 'already_member', params: { fields: '', site: '', row: '' }, message: 'already a member (active)' },
+          { position: 12, email: 'lea.petit@example.org', skipped: true, reason: 'removed_earlier', params: { fields: '', site: '', row: '' }, message: 'removed earlier' },
+          { position: 31, email: 'not-an-address', skipped: false, reason: 'invalid_field', params: { fields: 'email', site: '', row: '' }, message: 'email: Invalid email address' },
         ],
         moreProblems: 0,
       },

@@ -13,7 +13,7 @@ import { createOrganization, type CreatedOrganization } from '../domain/organiza
 import { loadConfigOrExit, runMain, CommandError } from './lib/cli.ts';
 import { cliTemporalTarget, withDatabase } from './lib/services.ts';
 
-const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';
+const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--wifi-ssid <network name>] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';
 
 const Args = z.object({
   name: z.string().trim().min(1, '--name is required').max(200),
@@ -25,6 +25,7 @@ const Args = z.object({
     .string()
     .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', '--time-zone must be an IANA time zone such as Europe/Paris')
     .optional(),
+  'wifi-ssid': z.string().trim().min(1, '--wifi-ssid cannot be empty').max(32, '--wifi-ssid is at most 32 characters (the Wi-Fi limit)').optional(),
   'brand-color': z.string().regex(/^#[0-9a-fA-F]{6}$/, '--brand-color must be a colour as #rrggbb').optional(),
   'logo-url': z.url({ protocol: /^https$/, message: '--logo-url must be an https:// address' }).max(2000).optional(),
 });
@@ -40,6 +41,7 @@ runMain(async () => {
         site: { type: 'string' },
         locale: { type: 'string' },
         'time-zone': { type: 'string' },
+        'wifi-ssid': { type: 'string' },
         'brand-color': { type: 'string' },
         'logo-url': { type: 'string' },
       },
@@ -64,6 +66,7 @@ runMain(async () => {
         adminLocale: args.locale,
         siteName: args.site,
         siteTimeZone: args['time-zone'],
+        siteWifiSsid: args['wifi-ssid'],
         brandColor: args['brand-color'],
         logoUrl: args['logo-url'],
         actor: 'cli:org-create',

@@ -142,7 +142,7 @@ test('closing the wizard at step 1 e-mails the instructions once per close, even
   const closeId = crypto.randomUUID();
   t.is((await api.post('/v1/me/card-enrollment/close', { step: 1, closeId }, { token: m.token })).status, 202);
   t.is((await api.post('/v1/me/card-enrollment/close', { step: 1, closeId }, { token: m.token })).status, 202, 'a retried close');
-  const [mail] = await waitForMail(m.email, /register your access card|enregistrez votre badge/i);
+  const [mail] = await waitForMail(m.email, /register your access card|enregistrez votre carte d'accès/i);
   t.regex(mail!.text, /\*\d{4}/);
   // Once the lifecycle has nothing left to do, that is still the only instructions e-mail.
   const client = await temporalClient(scope);
@@ -150,7 +150,7 @@ test('closing the wizard at step 1 e-mails the instructions once per close, even
     const { raw } = await client.workflow.getHandle(`member-${m.id}`).describe();
     return !raw.pendingWorkflowTask && !raw.pendingActivities?.length;
   });
-  t.is((await waitForMail(m.email, /register your access card|enregistrez votre badge/i)).length, 1);
+  t.is((await waitForMail(m.email, /register your access card|enregistrez votre carte d'accès/i)).length, 1);
   t.deepEqual(problemOf(await api.post('/v1/me/card-enrollment/close', { step: 3 }, { token: m.token })), { status: 400, type: 'validation-failed', contentType: problem });
 });
 

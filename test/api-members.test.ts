@@ -1,7 +1,7 @@
 // The HR / admin contract, end to end over HTTP: real app, real worker, real Temporal, PostgreSQL, SMTP.
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { apiWorld, problemOf, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
+import { apiWorld, invitationToken, problemOf, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -174,7 +174,7 @@ test('auth: no key, a wrong key, a member session on admin routes, and another o
   const asAdmin = await api.get(`/v1/members/${user.id}`, { token: admin });
   t.is(asAdmin.status, 200);
   const invitedByAdmin = await api.post('/v1/members', { email: `by-admin-${tag()}@acme.test` }, { token: admin });
-  t.is(invitedByAdmin.status, 201);
+  t.is(invitedByAdmin.status, 201, invitedByAdmin.text);
   const history = await api.get(`/v1/members/${invitedByAdmin.body.id}/history`, { token: admin });
   t.is(history.body.items[0].actor, `member:${org.adminMemberId}`);
 
@@ -285,4 +285,85 @@ test("the organisation's colour and logo: checked when set, and in the header of
 
   const history = await api.get('/v1/audit?type=organization.updated', { token: org.apiKey });
   t.deepEqual(history.body.items.map((e: { data: unknown }) => e.data), [{ brandColor: '#ffd500', logoUrl }]);
+});
+
+test('an admin corrects a member: name, language, site; a new address before the password gets a fresh invitation and the old link dies; all audited', async (t) => {
+  const { api } = world;
+  // An organisation of its own: a second site would make the other tests' invitations name theirs.
+  const org = await world.newOrganization();
+  const lyon = await api.post('/v1/sites', { name: `Lyon ${tag()}`, wifiSsid: 'Lyon-Guest' }, { token: org.apiKey });
+  const email = `typo-${tag()}@acme.tset`;
+  const invited = await api.post('/v1/members', { email, name: 'Jon Smiht', locale: 'fr', siteId: org.siteId }, { token: org.apiKey });
+  t.is(invited.status, 201, invited.text);
+  const oldToken = await invitationToken(email);
+
+  const fixed = `fixed-${tag()}@acme.test`;
+  const patched = await api.patch(`/v1/members/${invited.body.id}`, { name: 'John Smith', email: fixed, locale: 'en', siteId: lyon.body.id }, { token: org.apiKey });
+  t.is(patched.status, 200, patched.text);
+  t.like(patched.body, { name: 'John Smith', email: fixed, locale: 'en', siteId: lyon.body.id });
+  const newToken = await invitationToken(fixed);
+  t.not(newToken, oldToken);
+  t.is((await api.get(`/v1/invitations/${encodeURIComponent(oldToken)}`)).status, 410, 'the link sent to the typo is dead');
+  t.is((await api.get(`/v1/invitations/${encodeURIComponent(newToken)}`)).status, 200);
+
+  const history = await api.get(`/v1/members/${invited.body.id}/history`, { token: org.apiKey });
+  const updated = history.body.items.find((e: { type: string }) => e.type === 'member.updated');
+  t.deepEqual(updated.data.changes, { name: { from: 'Jon Smiht', to: 'John Smith' }, email: { from: email, to: fixed }, locale: { from: 'fr', to: 'en' } });
+  t.truthy(history.body.items.find((e: { type: string; data: { to?: string } }) => e.type === 'member.site_changed' && e.data.to === lyon.body.id));
+
+  // Another member's address is refused, naming them; a removed member cannot be edited.
+  const other = await api.post('/v1/members', { email: `other-${tag()}@acme.test`, siteId: org.siteId }, { token: org.apiKey });
+  const clash = await api.patch(`/v1/members/${invited.body.id}`, { email: other.body.email }, { token: org.apiKey });
+  t.deepEqual(problemOf(clash), { status: 409, type: 'member-exists', contentType: problem });
+  t.is(clash.body.memberId, other.body.id);
+  t.deepEqual(problemOf(await api.patch(`/v1/members/${invited.body.id}`, {}, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  t.deepEqual(problemOf(await api.patch(`/v1/members/${invited.body.id}`, { siteId: crypto.randomUUID() }, { token: org.apiKey })), { status: 404, type: 'site-not-found', contentType: problem });
+});
+
+test('a site is renamed, moved to another time zone and given its Wi-Fi network name, audited; another organisation cannot', async (t) => {
+  const { api } = world;
+  const org = await world.newOrganization();
+  const site = await api.post('/v1/sites', { name: `Nice ${tag()}` }, { token: org.apiKey });
+  const renamed = `Nice Port ${tag()}`;
+  const patched = await api.patch(`/v1/sites/${site.body.id}`, { name: renamed, timeZone: 'Europe/Lisbon', wifiSsid: 'Nice-Members' }, { token: org.apiKey });
+  t.is(patched.status, 200, patched.text);
+  t.like(patched.body, { name: renamed, timeZone: 'Europe/Lisbon', wifiSsid: 'Nice-Members' });
+  t.deepEqual(problemOf(await api.patch(`/v1/sites/${site.body.id}`, { timeZone: 'Mars/Olympus' }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  const audit = await api.get(`/v1/audit?type=site.updated`, { token: org.apiKey });
+  t.truthy(audit.body.items.find((e: { data: { siteId: string; changes: Record<string, unknown> } }) => e.data.siteId === site.body.id && 'wifiSsid' in e.data.changes));
+  const other = await world.newOrganization();
+  t.is((await api.patch(`/v1/sites/${site.body.id}`, { name: 'Mine now' }, { token: other.apiKey })).status, 404);
+});
+
+test('uploading the team file again does not re-invite someone an admin removed, unless the row or the request says reinvite', async (t) => {
+  const { api } = world;
+  const org = await world.newOrganization();
+  const gone = `gone-${tag()}@acme.test`;
+  const kept = `kept-${tag()}@acme.test`;
+  const csv = `email,name\n${gone},Gone Person\n${kept},Kept Person\n`;
+  const upload = async (body: string, query = '') => {
+    const accepted = await api.call('POST', `/v1/members/bulk${query}`, { raw: body, headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'text/csv' } });
+    t.is(accepted.status, 202, accepted.text);
+    return waitFor('the import to finish', async () => {
+      const r = await api.get(`/v1/imports/${accepted.body.importId}`, { token: org.apiKey });
+      return r.body.status === 'finished' ? r.body : undefined;
+    });
+  };
+  t.like(await upload(csv), { created: 2 });
+  const [goneMember] = (await api.get(`/v1/members?q=${encodeURIComponent(gone)}`, { token: org.apiKey })).body.items;
+  t.is((await api.delete(`/v1/members/${goneMember.id}`, { token: org.apiKey })).status, 202);
+
+  const again = await upload(csv);
+  t.like(again, { created: 0, skipped: 2 });
+  t.like(again.errors[0], { row: 2, outcome: 'skipped', reason: 'removed_earlier', memberId: goneMember.id });
+  t.regex(again.errors[0].message, /removed earlier — re-invite from their page/);
+  t.like(again.errors[1], { row: 3, reason: 'already_member' });
+  t.is((await api.get(`/v1/members/${goneMember.id}`, { token: org.apiKey })).body.status, 'removed', 'still removed');
+
+  t.like(await upload(`email,name,reinvite\n${gone},Gone Person,yes\n`), { created: 1 });
+  const back = await waitFor('the new run', async () => {
+    const r = await api.get(`/v1/members/${goneMember.id}`, { token: org.apiKey });
+    return r.body.status === 'invited' ? r.body : undefined;
+  });
+  t.is(back.removedAt, null, 'invited again on purpose');
 });

@@ -118,9 +118,9 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   await f.waitForState(member.memberId, 'awaiting_card', (v) => v.status === 'awaiting_card');
 
   await env.sleep(3 * DAY + 60_000);
-  await f.waitForMails(member.email, /badge n'est pas encore enregistré/, 1);
+  await f.waitForMails(member.email, /carte d'accès n'est pas encore enregistrée/, 1);
   await env.sleep(7 * DAY);
-  await f.waitForMails(member.email, /badge n'est pas encore enregistré/, 2);
+  await f.waitForMails(member.email, /carte d'accès n'est pas encore enregistrée/, 2);
   t.is((await f.state(member.memberId)).status, 'awaiting_card');
 
   await env.sleep(4 * DAY);
@@ -152,5 +152,5 @@ test.serial('no card reminder reaches a member who has not created a password ye
   const invitedAt = (v: { account: { invitationExpiresAt: string | null } }) => Date.parse(v.account.invitationExpiresAt!) - 7 * DAY;
   const state = await f.waitForState(member.memberId, 'the 3-day card reminder to have come due', (v) => Date.parse(v.card.nextReminderAt!) === invitedAt(v) + 10 * DAY);
   t.is(state.status, 'invited');
-  t.false((await f.mailsTo(member.email)).some((m) => /badge/.test(m.subject)));
+  t.false((await f.mailsTo(member.email)).some((m) => /carte d'accès/.test(m.subject)));
 });

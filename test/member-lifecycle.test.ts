@@ -142,7 +142,7 @@ test('closing the wizard at step 1 and at step 2 each sends exactly one instruct
   const member = await memberAwaitingCard(f);
 
   await member.handle.signal(wizardClosedSignal, { step: 1, closeId: 'close-a' });
-  const [first] = await f.waitForMails(member.email, /Enregistrez votre badge/, 1);
+  const [first] = await f.waitForMails(member.email, /Enregistrez votre carte d'accès/, 1);
   const { pin } = await member.handle.executeUpdate(confirmCardUpdate, { args: [{ actor: `member:${member.memberId}` }] });
   t.true(first!.text.includes(pin), 'closing at step 1 reserved the PIN the wizard now shows');
   t.regex(first!.text, /Enregistrer ma carte : http:\/\/onboarding\.test\/card\b/);
@@ -151,14 +151,14 @@ test('closing the wizard at step 1 and at step 2 each sends exactly one instruct
   // A repeated delivery of the same close (a double click, a retried request) adds nothing.
   await member.handle.signal(wizardClosedSignal, { step: 2, closeId: 'close-b' });
   await member.handle.signal(wizardClosedSignal, { step: 1, closeId: 'close-c' });
-  const mails = await f.waitForMails(member.email, /Enregistrez votre badge/, 3);
+  const mails = await f.waitForMails(member.email, /Enregistrez votre carte d'accès/, 3);
   t.true(mails.every((m) => m.text.includes(pin)));
   // Every signal above is in the history; once nothing is left to run, every close was answered.
   await f.waitForIdle(member.memberId);
 
   const { rows } = await query<{ n: string }>(f.url, `select count(*) as n from email_outbox where member_id = $1 and template = 'card_instructions'`, [member.memberId]);
   t.is(Number(rows[0]!.n), 3, 'one e-mail per close: a, b, c, none for the repeated b');
-  t.is((await f.mailsTo(member.email)).filter((m) => /Enregistrez votre badge/.test(m.subject)).length, 3);
+  t.is((await f.mailsTo(member.email)).filter((m) => /Enregistrez votre carte d'accès/.test(m.subject)).length, 3);
   await recordHistory(f.client, 'wizard-closed-twice', member.handle.workflowId);
 });
 
@@ -404,7 +404,7 @@ test('a worker restarted mid-lifecycle finishes the member with no e-mail sent t
   const member = await f.invite();
   await f.waitForMails(member.email, /vous invite/);
   await member.handle.signal(wizardClosedSignal, { step: 1, closeId: 'before-restart' });
-  await f.waitForMails(member.email, /Enregistrez votre badge/);
+  await f.waitForMails(member.email, /Enregistrez votre carte d'accès/);
   await first.stop();
 
   // While no worker runs, the member creates their password: the signal waits in Temporal.
@@ -416,7 +416,7 @@ test('a worker restarted mid-lifecycle finishes the member with no e-mail sent t
   await f.waitForMails(member.email, /accès est actif/);
 
   const subjects = (await f.mailsTo(member.email)).map((m) => m.subject).sort();
-  t.deepEqual(subjects, ['Acme vous invite à créer votre compte', 'Enregistrez votre badge', 'Votre accès est actif']);
+  t.deepEqual(subjects, ['Acme vous invite à créer votre compte', "Enregistrez votre carte d'accès", 'Votre accès est actif']);
   const { rows } = await query<{ key: string; attempts: number; status: string }>(f.url, 'select key, attempts, status from email_outbox where member_id = $1 order by created_at', [member.memberId]);
   t.deepEqual(rows.map((r) => [r.key.split('/').slice(2).join('/'), r.status, r.attempts]), [
     ['invitation-email/1', 'sent', 1],

@@ -60,6 +60,14 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
     ctx.body = file.body;
   });
 
+  // Browsers ask for /favicon.ico whatever the page says: the same picture.
+  router.get('/favicon.ico', (ctx) => {
+    const icon = assets.files.get('favicon.svg')!;
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.type = icon.type;
+    ctx.body = icon.body;
+  });
+
   const pages = new Router();
   const context = pageContext({ em: deps.em, secrets: deps.secrets });
   // After the context, so a refused text gets the page's own 400 in the reader's language.

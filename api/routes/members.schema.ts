@@ -49,7 +49,16 @@ export const MemberDetail = Member.extend({
   lifecycle: Lifecycle.nullable().meta({ description: 'The running workflow\'s state; null once the lifecycle has ended' }),
 }).meta({ id: 'MemberDetail' });
 
-export const PatchMemberBody = z.strictObject({ role: Role }).meta({ id: 'PatchMember' });
+export const PatchMemberBody = z
+  .strictObject({
+    role: Role.optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+    email: Email.optional().meta({ description: 'Before the password exists, a fresh invitation goes to the new address (the old link dies)' }),
+    locale: Locale.optional(),
+    siteId: Uuid.optional().meta({ description: 'One of the organisation\'s sites; only before a card is registered (cards belong to a site)' }),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, name, email, locale, siteId')
+  .meta({ id: 'PatchMember' });
 
 export const RegisterCardBody = z
   .strictObject({
@@ -73,6 +82,13 @@ export const BulkBody = z
   })
   .meta({ id: 'BulkInvite' });
 
+export const BulkQuery = z.strictObject({
+  reinvite: z
+    .enum(['true', 'false'])
+    .optional()
+    .meta({ description: '`true`: invite again the members an admin removed (otherwise their rows are skipped, "removed earlier"); a row\'s own `reinvite` column wins' }),
+});
+
 export const ImportAccepted = z.object({ importId: Uuid, total: z.number().int() }).meta({ id: 'ImportAccepted' });
 
 export const ImportProgress = z
@@ -84,7 +100,9 @@ export const ImportProgress = z
     created: z.number().int(),
     skipped: z.number().int(),
     failed: z.number().int(),
-    errors: z.array(z.object({ row: z.number().int().meta({ description: '1-based among the data rows' }), outcome: z.enum(['skipped', 'failed']), message: z.string(), memberId: Uuid.nullable() })),
+    errors: z.array(z.object({ row: z.number().int().meta({ description: 'As the file counts it: for CSV the header is row 1, so the first member is row 2; for JSON the first member is row 1' }), outcome: z.enum(['skipped', 'failed']), message: z.string(),
+      reason: z.enum(['invalid_field', 'site_not_found', 'duplicate_in_file', 'removed_earlier', 'already_member']).nullable().meta({ description: 'Why, as a stable code (the message is its English wording)' }),
+      reasonParams: z.record(z.string(), z.union([z.string(), z.number()])), memberId: Uuid.nullable() })),
     createdAt: Timestamp,
     finishedAt: Timestamp.nullable(),
   })

@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
+import { updateMember } from '../../domain/members/update-member.ts';
 import { memberActions } from '../../domain/members/actions.ts';
 import { auditEvents, getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
 import { defineRoute } from '../route.ts';
@@ -12,6 +13,7 @@ import {
   AuditPage,
   AuditQuery,
   BulkBody,
+  BulkQuery,
   HistoryResponse,
   ImportAccepted,
   ImportProgress,
@@ -59,15 +61,16 @@ export function memberRoutes(s: ApiServices) {
       {
         method: 'post', path: '/v1/members/bulk', operationId: 'inviteMembers', tags, auth: 'admin', idempotent: true, acceptsCsv: true,
         summary: 'Invite many members at once (JSON list or CSV file)',
-        description: 'CSV: a header row `email,name,role,site,locale` (only email is required). Answers at once; follow the progress at `/v1/imports/{id}`.',
+        description: 'CSV: a header row `email,name,role,site,locale,reinvite` (only email is required). Members an admin removed are skipped unless `reinvite` says so. Answers at once; follow the progress at `/v1/imports/{id}`.',
+        query: BulkQuery,
         body: BulkBody,
         responses: { 202: { description: 'Accepted; the invitations go out in the background', schema: ImportAccepted } },
       },
-      async ({ body, csv, principal }, ctx) => {
+      async ({ query, body, csv, principal }, ctx) => {
         const rows = csv !== undefined ? parseMembersCsv(csv) : body.members;
         const created = await createMemberImport(
           { em: s.em(), client: s.client, taskQueue: s.config.temporal.taskQueue },
-          { organizationId: principal.organizationId, actor: principal.actor, source: csv !== undefined ? 'csv' : 'json', rows },
+          { organizationId: principal.organizationId, actor: principal.actor, source: csv !== undefined ? 'csv' : 'json', rows, reinvite: query.reinvite === 'true' },
         );
         ctx.status = 202;
         ctx.set('Location', `/v1/imports/${created.importId}`);
@@ -113,14 +116,13 @@ export function memberRoutes(s: ApiServices) {
     defineRoute(
       {
         method: 'patch', path: '/v1/members/{id}', operationId: 'updateMember', tags, auth: 'admin',
-        summary: 'Change a member\'s role (the last administrator cannot be demoted)',
+        summary: 'Change a member\'s name, e-mail, language, site or role (audited; the last administrator cannot be demoted)',
         params: IdParams,
         body: PatchMemberBody,
         responses: { 200: { description: 'The member after the change', schema: Member } },
       },
       async ({ params, body, principal }, ctx) => {
-        await member(principal.organizationId, params.id);
-        await actions.changeRole(params.id, body.role, principal.actor);
+        await updateMember({ em: s.em(), actions }, { organizationId: principal.organizationId, memberId: params.id, ...body, actor: principal.actor });
         ctx.body = await member(principal.organizationId, params.id);
       },
     ),

@@ -19,6 +19,15 @@ export const CreateSiteBody = z
   })
   .meta({ id: 'CreateSite' });
 
+export const UpdateSiteBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    timeZone: TimeZone.optional(),
+    wifiSsid: z.string().trim().min(1).max(32).nullable().optional().meta({ description: 'The Wi-Fi network (SSID) members join; null for none' }),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, timeZone, wifiSsid')
+  .meta({ id: 'UpdateSite' });
+
 export const SiteList = z.object({ items: z.array(Site) });
 
 export const CreateDoorControllerBody = z.strictObject({ name: z.string().trim().min(1).max(200) }).meta({ id: 'CreateDoorController' });

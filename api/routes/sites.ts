@@ -1,8 +1,9 @@
-import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites } from '../../domain/sites/sites.ts';
+import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, updateSite } from '../../domain/sites/sites.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
 import { IdParams } from './common.schema.ts';
 import {
+  UpdateSiteBody,
   AddCardsBody,
   CardList,
   CardsQuery,
@@ -51,6 +52,18 @@ export function siteRoutes(s: ApiServices) {
       },
       async ({ params, principal }, ctx) => {
         ctx.body = await findSite(s.em(), principal.organizationId, params.id);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'patch', path: '/v1/sites/{id}', operationId: 'updateSite', tags, auth: 'admin',
+        summary: 'Rename a site, change its time zone or its Wi-Fi network name (audited)',
+        params: IdParams,
+        body: UpdateSiteBody,
+        responses: { 200: { description: 'The site after the change', schema: Site } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        ctx.body = await updateSite(s.em(), { organizationId: principal.organizationId, siteId: params.id, ...body, actor: principal.actor });
       },
     ),
     defineRoute(

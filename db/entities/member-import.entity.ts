@@ -36,6 +36,9 @@ export const MemberImportRowSchema = defineEntity({
     outcome: p.enum(IMPORT_OUTCOMES).nullable(),
     member: () => p.manyToOne(Member).nullable(),
     message: p.text().nullable(),
+    /** Why the row was skipped or failed, as a code the pages and e-mails word in the reader's language (`message` is the API's English). */
+    reason: p.string().length(40).nullable(),
+    reasonParams: p.json<Record<string, string | number>>().nullable(),
   },
 });
 

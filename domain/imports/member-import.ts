@@ -10,7 +10,7 @@ import { DomainError } from '../errors.ts';
 import { checkText } from '../input-text.ts';
 
 export const IMPORT_MAX_ROWS = 5000;
-export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale'] as const;
+export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale', 'reinvite'] as const;
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -22,6 +22,11 @@ export const ImportRow = z.object({
   site: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()),
   siteId: z.uuid().optional(),
   locale: z.preprocess((v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v), z.enum(MEMBER_LOCALES).optional()),
+  /** Invite again a member an admin removed (otherwise such a row is skipped). */
+  reinvite: z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : ['yes', 'true', '1', 'oui', 'y'].includes(v.trim().toLowerCase())) : v),
+    z.boolean().optional(),
+  ),
 });
 export type ImportRow = z.infer<typeof ImportRow>;
 
@@ -51,11 +56,16 @@ export function parseMembersCsv(text: string): Record<string, string>[] {
   return records;
 }
 
+/** Why rows are not invited, worded by the pages and e-mails as `import_reasons.<reason>`. */
+export type ImportReason = 'invalid_field' | 'site_not_found' | 'duplicate_in_file' | 'removed_earlier' | 'already_member';
+
+const invalidFields = (error: z.ZodError) => [...new Set(error.issues.map((i) => String(i.path[0] ?? 'row')))].join(', ');
+
 const describe = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
 
 export async function createMemberImport(
   deps: { em: EntityManager; client: Client; taskQueue: string },
-  input: { organizationId: string; actor: string; source: 'json' | 'csv'; rows: unknown[] },
+  input: { organizationId: string; actor: string; source: 'json' | 'csv'; rows: unknown[]; reinvite?: boolean },
 ): Promise<{ importId: string; total: number }> {
   if (!input.rows.length) throw new DomainError('import_empty', 'invalid', 'there is no member to invite');
   if (input.rows.length > IMPORT_MAX_ROWS) throw new DomainError('import_too_large', 'invalid', `an import takes at most ${IMPORT_MAX_ROWS} members; split the file`);
@@ -69,13 +79,20 @@ export async function createMemberImport(
     for (let start = 0; start < input.rows.length; start += 500) {
       const chunk = input.rows.slice(start, start + 500);
       const values: unknown[] = [];
-      for (const [i, raw] of chunk.entries()) {
+      for (const [i, given] of chunk.entries()) {
+        // The request's `reinvite` applies to every row that does not say otherwise.
+        const raw = input.reinvite && given && typeof given === 'object' && !('reinvite' in given) ? { ...given, reinvite: true } : given;
         const parsed = ImportRow.safeParse(raw);
         const outcome: ImportOutcome | null = parsed.success ? null : 'failed';
-        values.push(id, start + i + 1, JSON.stringify(raw ?? null), outcome, parsed.success ? null : describe(parsed.error));
+        values.push(
+          id, start + i + 1, JSON.stringify(raw ?? null), outcome,
+          parsed.success ? null : describe(parsed.error),
+          parsed.success ? null : 'invalid_field',
+          parsed.success ? null : JSON.stringify({ fields: invalidFields(parsed.error) }),
+        );
       }
       await em.execute(
-        `insert into member_import_row (member_import_id, position, input, outcome, message) values ${chunk.map(() => '(?, ?, ?::jsonb, ?, ?)').join(', ')}`,
+        `insert into member_import_row (member_import_id, position, input, outcome, message, reason, reason_params) values ${chunk.map(() => '(?, ?, ?::jsonb, ?, ?, ?, ?::jsonb)').join(', ')}`,
         values,
       );
     }
@@ -91,6 +108,9 @@ export async function createMemberImport(
   return { importId, total: input.rows.length };
 }
 
+/** A row as the person who made the file counts it: in a spreadsheet the header is row 1. */
+export const displayedRow = (source: string, position: number) => (source === 'csv' ? position + 1 : position);
+
 export interface ImportProgress {
   id: string;
   status: 'running' | 'finished';
@@ -99,7 +119,7 @@ export interface ImportProgress {
   created: number;
   skipped: number;
   failed: number;
-  errors: { row: number; outcome: 'skipped' | 'failed'; message: string; memberId: string | null }[];
+  errors: { row: number; outcome: 'skipped' | 'failed'; message: string; reason: ImportReason | null; reasonParams: Record<string, string | number>; memberId: string | null }[];
   createdAt: string;
   finishedAt: string | null;
 }
@@ -115,14 +135,14 @@ export async function importCounts(em: EntityManager, importId: string): Promise
 }
 
 export async function importProgress(em: EntityManager, organizationId: string, importId: string): Promise<ImportProgress> {
-  const [head] = await em.execute<{ id: string; total: number; created_at: Date; finished_at: Date | null }[]>(
-    'select id, total, created_at, finished_at from member_import where id = ? and organization_id = ?',
+  const [head] = await em.execute<{ id: string; total: number; source: string; created_at: Date; finished_at: Date | null }[]>(
+    'select id, total, source, created_at, finished_at from member_import where id = ? and organization_id = ?',
     [importId, organizationId],
   );
   if (!head) throw new DomainError('import_not_found', 'not_found', `no import ${importId} in this organisation`);
   const { created, skipped, failed } = await importCounts(em, importId);
-  const errors = await em.execute<{ position: number; outcome: 'skipped' | 'failed'; message: string; member_id: string | null }[]>(
-    `select position, outcome, message, member_id from member_import_row where member_import_id = ? and outcome in ('skipped', 'failed') order by position`,
+  const errors = await em.execute<{ position: number; outcome: 'skipped' | 'failed'; message: string; reason: ImportReason | null; reason_params: Record<string, string | number> | null; member_id: string | null }[]>(
+    `select position, outcome, message, reason, reason_params, member_id from member_import_row where member_import_id = ? and outcome in ('skipped', 'failed') order by position`,
     [importId],
   );
   return {
@@ -133,7 +153,7 @@ export async function importProgress(em: EntityManager, organizationId: string, 
     created,
     skipped,
     failed,
-    errors: errors.map((e) => ({ row: e.position, outcome: e.outcome, message: e.message, memberId: e.member_id })),
+    errors: errors.map((e) => ({ row: displayedRow(head.source, e.position), outcome: e.outcome, message: e.message, reason: e.reason, reasonParams: e.reason_params ?? {}, memberId: e.member_id })),
     createdAt: new Date(head.created_at).toISOString(),
     finishedAt: head.finished_at ? new Date(head.finished_at).toISOString() : null,
   };

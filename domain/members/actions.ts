@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import {
   changeRoleUpdate,
+  changeSiteUpdate,
   confirmCardUpdate,
   registerCardUpdate,
   removeUpdate,
@@ -27,6 +28,8 @@ export function memberActions(client: Client) {
     },
     changeRole: (memberId: string, role: MemberRole, actor: string) =>
       onLifecycle(memberId, () => handle(memberId).executeUpdate(changeRoleUpdate, { args: [{ role, actor }] })),
+    changeSite: (memberId: string, siteId: string, actor: string) =>
+      onLifecycle(memberId, () => handle(memberId).executeUpdate(changeSiteUpdate, { args: [{ siteId, actor }] })),
     resendInvitation: (memberId: string, actor: string) =>
       onLifecycle(memberId, () => handle(memberId).executeUpdate(resendInvitationUpdate, { args: [{ actor }] })),
     registerCard: (memberId: string, input: { cardNumber: string; replace: boolean; actor: string }): Promise<EnrollmentResult> =>

@@ -27,6 +27,11 @@ export interface InviteMemberOptions {
   actor: string;
   /** Set when a bulk import invites: kept in the audit event, so a retried row knows it was done. */
   importId?: string;
+  /**
+   * Whether a removed member is invited again (default). A team file uploaded again must not undo
+   * the removals an admin made since: imports pass false unless the row or request says `reinvite`.
+   */
+  reinviteRemoved?: boolean;
 }
 
 export interface InvitedMember {
@@ -50,6 +55,9 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
     if (!organization) throw new DomainError('organization_not_found', 'not_found', `organisation ${options.organizationId} does not exist`);
     const existing = await em.findOne(Member, { organization: organization.id, email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (existing && existing.status !== 'removed') return { member: existing, organization, reinvited: false, conflict: true };
+    if (existing && options.reinviteRemoved === false) {
+      throw new DomainError('member_removed_earlier', 'conflict', `${email} was removed earlier: re-invite them from their page`, { memberId: existing.id });
+    }
     const site = await chooseSite(em, organization.id, options.siteId);
     const fields = {
       site,

@@ -9,6 +9,8 @@ export interface CreateOrganizationOptions {
   adminLocale?: MemberLocale;
   siteName: string;
   siteTimeZone?: string;
+  /** The Wi-Fi network members of the first site join (shown with their credentials). */
+  siteWifiSsid?: string;
   /** #rrggbb and an https:// logo for the e-mails' header; PATCH /v1/organization changes them later. */
   brandColor?: string;
   logoUrl?: string;
@@ -35,6 +37,7 @@ export async function createOrganization(em: EntityManager, options: CreateOrgan
       organization,
       name: options.siteName.trim(),
       ...(options.siteTimeZone ? { timeZone: options.siteTimeZone } : {}),
+      ...(options.siteWifiSsid ? { wifiSsid: options.siteWifiSsid.trim() } : {}),
     });
     const email = options.adminEmail.trim().toLowerCase();
     const admin = tx.create(Member, {

@@ -56,6 +56,32 @@ export async function createSite(
   }
 }
 
+/** Name, time zone, Wi-Fi network: what changes is audited with its before and after. */
+export async function updateSite(
+  em: EntityManager,
+  input: { organizationId: string; siteId: string; name?: string; timeZone?: string; wifiSsid?: string | null; actor: string },
+): Promise<SiteView> {
+  try {
+    return await em.transactional(async (tx) => {
+      const [before] = await tx.execute<SiteRow[]>('select * from site where id = ? and organization_id = ? for update', [input.siteId, input.organizationId]);
+      if (!before) throw new DomainError('site_not_found', 'not_found', `no site ${input.siteId} in this organisation`);
+      const next = { name: input.name?.trim() ?? before.name, time_zone: input.timeZone ?? before.time_zone, wifi_ssid: input.wifiSsid === undefined ? before.wifi_ssid : input.wifiSsid };
+      const changes = Object.fromEntries(
+        (['name', 'time_zone', 'wifi_ssid'] as const).filter((k) => next[k] !== before[k]).map((k) => [k === 'time_zone' ? 'timeZone' : k === 'wifi_ssid' ? 'wifiSsid' : k, { from: before[k], to: next[k] }]),
+      );
+      if (!Object.keys(changes).length) return siteView(before);
+      const [row] = await tx.execute<SiteRow[]>('update site set name = ?, time_zone = ?, wifi_ssid = ? where id = ? returning *', [next.name, next.time_zone, next.wifi_ssid, input.siteId]);
+      // Credentials already handed out show the network by name: they follow the site's.
+      if ('wifiSsid' in changes) await tx.execute('update wifi_credential set ssid = ? where site_id = ? and revoked_at is null', [next.wifi_ssid, input.siteId]);
+      await recordAudit(tx, { organizationId: input.organizationId, actor: input.actor, type: 'site.updated', data: { siteId: input.siteId, changes } });
+      return siteView(row!);
+    });
+  } catch (error) {
+    if (isUnique(error)) throw new DomainError('site_exists', 'conflict', `this organisation already has a site named "${input.name?.trim()}"`);
+    throw error;
+  }
+}
+
 export async function listSites(em: EntityManager, organizationId: string): Promise<SiteView[]> {
   const rows = await em.execute<SiteRow[]>('select * from site where organization_id = ? order by name', [organizationId]);
   return rows.map(siteView);

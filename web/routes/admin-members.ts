@@ -8,6 +8,7 @@ import { MEMBER_STATUSES } from '../../db/entities/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
+import { updateMember } from '../../domain/members/update-member.ts';
 import { getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
 import { listCards, listSites } from '../../domain/sites/sites.ts';
 import { readUpload, UploadTooLarge } from '../multipart.ts';
@@ -19,19 +20,48 @@ const CSV_MAX_BYTES = 1024 * 1024;
 
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
+const RoleForm = z.object({ role: PatchMemberBody.shape.role.unwrap() });
+const DetailsForm = z.object({
+  name: z.string().trim().max(200).optional(),
+  email: InviteMemberBody.shape.email,
+  locale: InviteMemberBody.shape.locale.unwrap(),
+  siteId: z.uuid().optional(),
+});
 
-/** "member:<id>" reads better as that member's name; API keys and the platform keep their label. */
-async function withActorNames(deps: PageDeps, organizationId: string, events: Awaited<ReturnType<typeof memberHistory>>) {
-  const ids = [...new Set(events.map((e) => /^member:([0-9a-f-]{36})$/.exec(e.actor)?.[1]).filter((id): id is string => Boolean(id)))];
-  const names = new Map<string, string>();
-  if (ids.length) {
-    const rows = await deps.em().execute<{ id: string; name: string; email: string }[]>(
-      `select id, name, email from member where organization_id = ? and id in (${ids.map(() => '?').join(', ')})`,
-      [organizationId, ...ids],
-    );
-    for (const row of rows) names.set(`member:${row.id}`, row.name || row.email);
-  }
-  return events.map((e) => ({ ...e, actorName: names.get(e.actor) ?? e.actor }));
+/**
+ * The history in people's words: each actor by name (a member, a door controller, an API key, the
+ * platform itself, the command line) and, where the event changed something, from what to what.
+ */
+async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, organizationId: string, events: Awaited<ReturnType<typeof memberHistory>>) {
+  const idsOf = (prefix: string) => [...new Set(events.map((e) => new RegExp(`^${prefix}:([0-9a-f-]{36})$`).exec(e.actor)?.[1]).filter((id): id is string => Boolean(id)))];
+  const lookup = async (prefix: string, sql: string, ids: string[]) => {
+    if (!ids.length) return [] as [string, string][];
+    const rows = await deps.em().execute<{ id: string; label: string }[]>(`${sql} (${ids.map(() => '?').join(', ')})`, [organizationId, ...ids]);
+    return rows.map((r): [string, string] => [`${prefix}:${r.id}`, r.label]);
+  };
+  const siteIds = [...new Set(events.flatMap((e) => (e.type === 'member.site_changed' ? [e.data.from, e.data.to] : [])).filter((v): v is string => typeof v === 'string'))];
+  const [members, doors, keys, sites] = await Promise.all([
+    lookup('member', `select id, coalesce(nullif(name, ''), email) as label from member where organization_id = ? and id in`, idsOf('member')),
+    lookup('door-controller', `select d.id, d.name as label from door_controller d join site s on s.id = d.site_id where s.organization_id = ? and d.id in`, idsOf('door-controller')),
+    lookup('api-key', `select id, name as label from api_key where organization_id = ? and id in`, idsOf('api-key')),
+    lookup('site', `select id, name as label from site where organization_id = ? and id in`, siteIds),
+  ]);
+  const names = new Map([...members, ...keys]);
+  for (const [actor, name] of doors) names.set(actor, render.t(ctx, 'history.door_controller', { name }));
+  for (const [actor, name] of keys) names.set(actor, render.t(ctx, 'history.api_key', { name }));
+  const siteNames = new Map(sites.map(([key, name]) => [key.slice('site:'.length), name]));
+  const actorName = (actor: string) =>
+    names.get(actor) ?? (actor === 'system' ? render.t(ctx, 'history.system') : actor.startsWith('cli:') ? render.t(ctx, 'history.cli') : actor === 'schedule' ? render.t(ctx, 'history.schedule') : actor);
+  const detail = (e: (typeof events)[number]): string | null => {
+    const d = e.data as Record<string, unknown>;
+    if (e.type === 'member.role_changed') return `${render.t(ctx, `roles.${String(d.from)}`)} → ${render.t(ctx, `roles.${String(d.to)}`)}`;
+    if (e.type === 'member.site_changed') return `${siteNames.get(String(d.from)) ?? '—'} → ${siteNames.get(String(d.to)) ?? '—'}`;
+    if (e.type === 'member.updated' && d.changes && typeof d.changes === 'object') {
+      return Object.entries(d.changes as Record<string, { from: unknown; to: unknown }>).map(([field, c]) => render.t(ctx, 'history.change', { field: render.t(ctx, `history.fields.${field}`), from: String(c.from), to: String(c.to) })).join(' · ');
+    }
+    return null;
+  };
+  return events.map((e) => ({ ...e, actorName: actorName(e.actor), detail: detail(e) }));
 }
 
 export function adminMemberPages(router: Router, deps: PageDeps, render: Renderer): void {
@@ -112,7 +142,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       const rows = parseMembersCsv(upload.file.text);
       const created = await createMemberImport(
         { em: deps.em(), client: deps.client, taskQueue: deps.config.temporal.taskQueue },
-        { organizationId: viewer.organizationId, actor: viewer.actor, source: 'csv', rows },
+        { organizationId: viewer.organizationId, actor: viewer.actor, source: 'csv', rows, reinvite: upload.fields.reinvite === 'on' },
       );
       see(ctx, `/admin/imports/${created.importId}`);
     } catch (error) {
@@ -152,11 +182,14 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
         here: `/admin/members/${id}`,
         member,
         lifecycle,
-        history: await withActorNames(deps, viewer.organizationId, [...history].reverse()),
+        history: await readableHistory(ctx, deps, render, viewer.organizationId, [...history].reverse()),
         site,
         stock: stock.slice(0, 500),
         removed: member.status === 'removed',
         passwordPending: lifecycle?.account.stage !== 'password_set',
+        emailHint: lifecycle?.account.stage === 'password_set' ? 'active' : 'invited',
+        sites,
+        multipleSites: sites.length > 1,
         hasCard: member.card?.state === 'assigned',
         isSelf: member.id === viewer.memberId,
         timeZone: site?.timeZone ?? viewer.timeZone,
@@ -175,7 +208,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
 
   router.post('/admin/members/:id/role', async (ctx) => {
     const { viewer, id } = await target(ctx);
-    const form = parseForm(ctx, render, PatchMemberBody);
+    const form = parseForm(ctx, render, RoleForm);
     if (!form.ok) return memberPage(ctx, viewer, id, { errors: form.errors }, 400);
     try {
       await deps.actions.changeRole(id, form.data.role, viewer.actor);
@@ -183,6 +216,22 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       return refusal(ctx, viewer, id, error, 'role');
     }
     see(ctx, `/admin/members/${id}?done=role_changed`);
+  });
+
+  router.post('/admin/members/:id/details', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    const form = parseForm(ctx, render, DetailsForm);
+    const values = ctx.request.body as Record<string, string>;
+    if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
+    let outcome;
+    try {
+      outcome = await updateMember({ em: deps.em(), actions: deps.actions }, { organizationId: viewer.organizationId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor });
+    } catch (error) {
+      const field = error instanceof DomainError && error.code === 'member_exists' ? 'email' : error instanceof DomainError && /site/.test(error.code) ? 'siteId' : 'email';
+      if (error instanceof DomainError && error.code === 'card_already_registered') return memberPage(ctx, viewer, id, { values, errors: { siteId: render.t(ctx, 'member.site_locked') } }, 409);
+      return refusal(ctx, viewer, id, error, field);
+    }
+    see(ctx, `/admin/members/${id}?done=${outcome.invitationResent ? 'member_updated_invited' : 'member_updated'}`);
   });
 
   router.post('/admin/members/:id/invitation', async (ctx) => {
@@ -216,7 +265,11 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   const removePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const member = await getMember(deps.em(), viewer.organizationId, id);
     if (member.status === 'removed') return see(ctx, `/admin/members/${id}`);
-    render(ctx, 'admin/remove', { here: `/admin/members/${id}/remove`, member, isSelf: member.id === viewer.memberId, ...extra }, status);
+    // The last administrator's removal is refused up front, not after the confirmation.
+    const [admins] = member.role === 'admin'
+      ? await deps.em().execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and role = 'admin' and status <> 'removed'`, [viewer.organizationId])
+      : [{ n: 2 }];
+    render(ctx, 'admin/remove', { here: `/admin/members/${id}/remove`, member, isSelf: member.id === viewer.memberId, lastAdmin: admins!.n <= 1, ...extra }, status);
   };
 
   router.get('/admin/members/:id/remove', async (ctx) => removePage(ctx, requireAdmin(ctx), idParam(ctx)));

@@ -5,12 +5,18 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { CreateDoorControllerBody, CreateSiteBody } from '../../api/routes/sites.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, SUPPLIED_QR } from '../../domain/sites/sites.ts';
+import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
 
 const MAX_CARDS_PER_FORM = 1000;
 /** One card per line: its number, then optionally a comma and the QR payload printed on it. */
+// The page always sends the three fields; an empty Wi-Fi name means none.
+const SiteForm = z.object({
+  siteName: z.string().trim().min(1).max(200),
+  siteTimeZone: CreateSiteBody.shape.timeZone.unwrap(),
+  siteWifiSsid: z.string().trim().max(32).optional(),
+});
 const CardsForm = z.object({
   cards: z
     .string()
@@ -65,6 +71,22 @@ export function adminSitePages(router: Router, deps: PageDeps, render: Renderer)
   };
 
   router.get('/admin/sites/:id', async (ctx) => sitePage(ctx, requireAdmin(ctx), idParam(ctx)));
+
+  router.post('/admin/sites/:id', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const id = idParam(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, SiteForm);
+    if (!form.ok) return sitePage(ctx, viewer, id, { siteValues: values, siteErrors: form.errors }, 400);
+    try {
+      const { siteName: name, siteTimeZone: timeZone, siteWifiSsid } = form.data;
+      await updateSite(deps.em(), { organizationId: viewer.organizationId, siteId: id, name, timeZone, wifiSsid: siteWifiSsid || null, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'site_exists')) throw error;
+      return sitePage(ctx, viewer, id, { siteValues: values, siteErrors: { siteName: domainMessage(ctx, render, error) } }, 409);
+    }
+    see(ctx, `/admin/sites/${id}?done=site_updated`);
+  });
 
   router.post('/admin/sites/:id/door-controllers', async (ctx) => {
     const viewer = requireAdmin(ctx);

@@ -1,5 +1,6 @@
 // The member's own pages: the card wizard (steps 1–3, closing it e-mails the instructions), the
 // page a phone opens from a card's QR code, and the profile with the Wi-Fi details once active.
+import { qrRefusal } from '../../domain/cards/qr-check.ts';
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -62,7 +63,10 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
   router.get('/q/:qr', async (ctx) => {
     const viewer = requireViewer(ctx);
     const view = await deps.actions.state(viewer.memberId);
-    render(ctx, 'qr', { qrPath: encodeURIComponent(ctx.params.qr!), view, enrolled: view.card.stage === 'enrolled' });
+    const enrolled = view.card.stage === 'enrolled';
+    // A code the enrollment would refuse is explained, not offered.
+    const refused = enrolled ? undefined : await qrRefusal(deps.em(), { organizationId: viewer.organizationId, memberId: viewer.memberId, payload: ctx.params.qr! });
+    render(ctx, 'qr', { qrPath: encodeURIComponent(ctx.params.qr!), view, enrolled, rejected: refused, offer: !refused });
   });
 
   router.post('/q/:qr', async (ctx) => {
@@ -76,7 +80,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     }
     if (result.decision === 'enrolled') return see(ctx, '/card?done=card_registered');
     const view = await deps.actions.state(viewer.memberId);
-    render(ctx, 'qr', { qrPath: encodeURIComponent(ctx.params.qr!), view, enrolled: false, rejected: result.reason }, 422);
+    render(ctx, 'qr', { qrPath: encodeURIComponent(ctx.params.qr!), view, enrolled: false, rejected: result.reason, offer: false }, 422);
   });
 
   // ---- profile -------------------------------------------------------------------------------------

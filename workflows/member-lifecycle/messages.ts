@@ -21,6 +21,8 @@ export const enrollAtDoorUpdate = defineUpdate<EnrollmentResult, [{ pin: string;
 export const registerCardUpdate = defineUpdate<EnrollmentResult, [{ cardNumber: string; actor: string }]>('registerCard');
 /** An admin swaps the member's registered card for another one of the site's stock. */
 export const replaceCardUpdate = defineUpdate<EnrollmentResult, [{ cardNumber: string; actor: string }]>('replaceCard');
+/** The member moves to another site of the organisation (before a card is registered: cards belong to a site). */
+export const changeSiteUpdate = defineUpdate<{ siteId: string }, [{ siteId: string; actor: string }]>('changeSite');
 export const changeRoleUpdate = defineUpdate<{ role: MemberRole }, [{ role: MemberRole; actor: string }]>('changeRole');
 /** New link, old one dead, account track clock restarted. */
 export const resendInvitationUpdate = defineUpdate<{ invitationExpiresAt: string }, [{ actor: string }]>('resendInvitation');

@@ -28,6 +28,7 @@ import { emailActivityOptions } from '../email-options.ts';
 import { MemberStatusKey } from '../search-attributes.ts';
 import {
   changeRoleUpdate,
+  changeSiteUpdate,
   confirmCardUpdate,
   enrollAtDoorUpdate,
   LIFECYCLE_REJECTIONS,
@@ -375,6 +376,28 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       validator: ({ role }) => {
         if (role !== 'admin' && role !== 'user') reject('InvalidRequest', 'role must be admin or user');
         if (state.removal) reject('MemberRemoved');
+      },
+    },
+  );
+
+  setHandler(
+    changeSiteUpdate,
+    ({ siteId, actor }) =>
+      exclusive(async () => {
+        if (state.removal) reject('MemberRemoved');
+        if (state.card.stage === 'enrolled') reject('CardAlreadyRegistered', 'the member’s card belongs to their current site: remove the member from it or replace the card there');
+        if (siteId === state.siteId) return { siteId };
+        await act.changeSite({ memberId, organizationId, siteId, actor, key: key('site') });
+        // A PIN is unique among one site's pending enrollments: at the new site a new one is drawn.
+        state.siteId = siteId;
+        if (state.card.stage === 'pin_revealed') Object.assign(state.card, { stage: 'not_started', pin: undefined });
+        return { siteId };
+      }),
+    {
+      validator: ({ siteId }) => {
+        if (typeof siteId !== 'string' || !siteId) reject('InvalidRequest', 'siteId is required');
+        if (state.removal) reject('MemberRemoved');
+        if (state.card.stage === 'enrolled') reject('CardAlreadyRegistered', 'the member’s card belongs to their current site');
       },
     },
   );

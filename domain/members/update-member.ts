@@ -1,0 +1,54 @@
+// An administrator corrects a member: name, e-mail, language, site, role. What the database holds
+// changes here (audited with its before and after); what the lifecycle holds (site, role, a new
+// invitation for a new address) goes through the member's workflow.
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import { findSite } from '../sites/sites.ts';
+import type { MemberActions } from './actions.ts';
+
+export interface MemberChanges {
+  name?: string;
+  email?: string;
+  locale?: MemberLocale;
+  siteId?: string;
+  role?: MemberRole;
+}
+
+export async function updateMember(
+  deps: { em: EntityManager; actions: MemberActions },
+  input: MemberChanges & { organizationId: string; memberId: string; actor: string },
+): Promise<{ invitationResent: boolean }> {
+  const email = input.email?.trim().toLowerCase();
+  if (input.siteId) await findSite(deps.em, input.organizationId, input.siteId);
+  const before = await deps.em.transactional(async (em) => {
+    const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; status: string; site_id: string | null; role: MemberRole; password_hash: string | null }[]>(
+      'select name, email, locale, status, site_id, role, password_hash from member where id = ? and organization_id = ? for update',
+      [input.memberId, input.organizationId],
+    );
+    if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this organisation`, { memberId: input.memberId });
+    if (row.status === 'removed') throw new DomainError('member_removed', 'gone', 'a removed member cannot be changed: invite them again', { memberId: input.memberId });
+    const next = { name: input.name?.trim() ?? row.name, email: email ?? row.email, locale: input.locale ?? row.locale };
+    const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
+    if (Object.keys(changes).length) {
+      try {
+        await em.execute('update member set name = ?, email = ?, locale = ?, updated_at = now() where id = ?', [next.name, next.email, next.locale, input.memberId]);
+      } catch (error) {
+        if (!(error instanceof UniqueConstraintViolationException)) throw error;
+        const [other] = await deps.em.fork().execute<{ id: string }[]>('select id from member where organization_id = ? and email = ?', [input.organizationId, next.email]);
+        throw new DomainError('member_exists', 'conflict', `${next.email} is already a member of this organisation`, { memberId: other?.id });
+      }
+      await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.updated', data: { changes } });
+    }
+    return row;
+  });
+
+  if (input.role && input.role !== before.role) await deps.actions.changeRole(input.memberId, input.role, input.actor);
+  if (input.siteId && input.siteId !== before.site_id) await deps.actions.changeSite(input.memberId, input.siteId, input.actor);
+  // A new address before the password exists: the invitation goes to it, and the old link dies.
+  const invitationResent = email !== undefined && email !== before.email && !before.password_hash;
+  if (invitationResent) await deps.actions.resendInvitation(input.memberId, input.actor);
+  return { invitationResent };
+}

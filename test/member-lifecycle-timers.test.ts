@@ -126,7 +126,7 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   await env.sleep(4 * DAY);
   const overdue = await f.waitForState(member.memberId, 'card_overdue', (v) => v.status === 'card_overdue');
   t.true(overdue.card.overdue);
-  await f.waitForMails(f.admin.email, new RegExp(`Badge non enregistré : Member ${member.email.split('@')[0]}`));
+  await f.waitForMails(f.admin.email, new RegExp(`Carte d'accès non enregistrée : Member ${member.email.split('@')[0]}`));
   // Removal works from card_overdue too.
   const other = await f.invite();
   await f.acceptInvitation(other.email);

@@ -223,6 +223,30 @@ test('forty wrong pairs sent at once: exactly five are answered, thirty-five are
   t.is(statuses.filter((s) => s === 429).length, 35);
 });
 
+test('ten wrong cards at once behind one right PIN: five answered, five refused; eight members enrolling at once all get in', async (t) => {
+  const { api, org } = world;
+  const guessed = await api.post('/v1/sites', { name: `Caen ${tag()}` }, { token: org.apiKey });
+  const d = await door(guessed.body.id);
+  const victim = await world.member({ siteId: guessed.body.id });
+  const { pin } = (await api.post('/v1/me/card-enrollment/confirm', undefined, { token: victim.token })).body;
+  const guesses = await Promise.all(Array.from({ length: 10 }, (_, i) => d.send({ type: 'pin_entered', pin, cardNumber: `GUESS-${i}` })));
+  t.is(guesses.filter((r) => r.status === 200).length, 5, guesses.map((r) => r.status).join(' '));
+  t.true(guesses.every((r) => r.status === 429 || r.body.reason === 'unknown_pin'));
+
+  // A morning rush: members with their own PINs do not count against each other.
+  const busy = await api.post('/v1/sites', { name: `Rush ${tag()}` }, { token: org.apiKey });
+  const [front, side] = [await door(busy.body.id), await door(busy.body.id)];
+  const waiting = [];
+  for (let i = 0; i < 8; i++) {
+    const m = await world.member({ siteId: busy.body.id });
+    const card = await stockCard(busy.body.id);
+    const { pin: own } = (await api.post('/v1/me/card-enrollment/confirm', undefined, { token: m.token })).body;
+    waiting.push({ pin: own as string, card: card.number });
+  }
+  const rush = await Promise.all(waiting.map((w, i) => (i % 2 ? side : front).send({ type: 'pin_entered', pin: w.pin, cardNumber: w.card })));
+  t.deepEqual(rush.map((r) => r.body.decision), Array(8).fill('enrolled'), rush.map((r) => r.text).join(' | '));
+});
+
 test('a card of another site or of the stock of another organisation does not enroll', async (t) => {
   const { api, org } = world;
   const lyon = await api.post('/v1/sites', { name: `Lyon ${tag()}` }, { token: org.apiKey });

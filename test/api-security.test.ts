@@ -88,3 +88,21 @@ test('a CSRF pair planted before the victim signs in is refused once they are si
   const own = await formPair(victim);
   t.is((await post(victim, own.token)).status, 303, 'the token of a page the victim loaded does');
 });
+
+test('a page form with a control character is refused with a 400 page naming the field, and the member is not removed', async (t) => {
+  const token = await world.adminSession();
+  const m = await world.member();
+  const cookies = `mo_session=${token}`;
+  const page = await fetch(`${world.appUrl}/admin/members/${m.id}/remove?lang=fr`, { headers: { Cookie: cookies, Accept: 'text/html' } });
+  const csrf = page.headers.getSetCookie().find((c) => c.startsWith('mo_csrf='))!.split(';')[0]!;
+  const formToken = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!;
+  const refused = await fetch(`${world.appUrl}/admin/members/${m.id}/remove`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Cookie: `${cookies}; ${csrf}; mo_lang=fr`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+    body: `_csrf=${encodeURIComponent(formToken)}&reason=${encodeURIComponent('parti\u0000')}`,
+  });
+  t.is(refused.status, 400);
+  t.regex(await refused.text(), /Le champ « reason » contient un caractère non autorisé/);
+  t.is((await world.api.get(`/v1/members/${m.id}`, { token: world.org.apiKey })).body.status === 'removed', false);
+});

@@ -17,7 +17,7 @@ const orgCreate = (databaseUrl: string, args: string[], env: NodeJS.ProcessEnv =
 
 test('org:create makes an organisation, its admin and site, and prints one JSON line with a key stored only hashed', async (t) => {
   const url = await createEmptyDatabase();
-  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'Office.Manager@Acme.test', '--site', 'Paris HQ', '--locale', 'en', '--brand-color', '#0F766E', '--logo-url', 'https://cdn.acme.test/logo.png']);
+  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'Office.Manager@Acme.test', '--site', 'Paris HQ', '--locale', 'en', '--brand-color', '#0F766E', '--logo-url', 'https://cdn.acme.test/logo.png', '--wifi-ssid', 'Acme-Members']);
   t.is(result.status, 0, result.stderr);
   const lines = result.stdout.trim().split('\n');
   t.is(lines.length, 1);
@@ -37,6 +37,7 @@ test('org:create makes an organisation, its admin and site, and prints one JSON 
   });
   const organization = await query(url, 'select name, brand_color, logo_url from organization where id = $1', [out.organizationId]);
   t.deepEqual(organization.rows[0], { name: 'Acme', brand_color: '#0f766e', logo_url: 'https://cdn.acme.test/logo.png' });
+  t.is((await query(url, 'select wifi_ssid from site where id = $1', [out.siteId])).rows[0]?.wifi_ssid, 'Acme-Members', 'members get the network name with their credentials');
   const site = await query(url, 'select name, organization_id from site where id = $1', [out.siteId]);
   t.is(site.rows[0]!.name, 'Paris HQ');
 
@@ -87,4 +88,28 @@ test('org:create starts the first admin’s lifecycle at once when Temporal answ
   t.is(description.status.name, 'RUNNING');
   t.is(description.taskQueue, taskQueue);
   await client.workflow.getHandle(`member-${out.adminMemberId}`).terminate('test over');
+});
+
+test('every command answers --help with its usage, changing nothing', (t) => {
+  const commands: [string, RegExp][] = [
+    ['scripts/start.ts', /^usage: npm start/],
+    ['scripts/org-create.ts', /^usage: npm run org:create -- --name .*--wifi-ssid/],
+    ['scripts/door-sim.ts', /^usage: npm run door-sim/],
+    ['scripts/member-demo.ts', /^usage: npm run demo:member/],
+    ['scripts/history-export.ts', /^usage: npm run history:export/],
+    ['scripts/migrate.ts', /^usage: npm run migrate/],
+    ['scripts/temporal-setup.ts', /^usage: npm run temporal:setup/],
+    ['scripts/emails-preview.ts', /^usage: npm run emails:preview/],
+    ['worker/main.ts', /^usage: npm run worker/],
+    ['api/main.ts', /^usage: npm run api/],
+    ['bench/run.ts', /^usage: npm run bench/],
+    ['drills/run.ts', /^usage: npm run drills/],
+  ];
+  for (const [script, usage] of commands) {
+    // No variables at all: a command that went on past --help would fail on a missing database or key.
+    const result = spawnSync(process.execPath, [path.join(projectRoot, script), '--help'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000 });
+    t.is(result.status, 0, `${script}: ${result.stderr}`);
+    t.regex(result.stdout, usage, script);
+    t.is(result.stderr, '', `${script} prints no stack trace`);
+  }
 });

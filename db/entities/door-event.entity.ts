@@ -39,10 +39,13 @@ DoorPendingPinSchema.setClass(DoorPendingPin);
 
 /**
  * PIN + card pairs tried at a site's doors. The PIN is four digits, so the guesses a site allows
- * are counted here — per site (a second controller must not double them) and before the answer
- * (an attempt counts as a failure until it enrolls), under a per-site lock, so parallel guesses
- * cannot slip past the limit.
+ * are counted here: per site (a second controller must not double them), and decided under a
+ * per-site lock — a wrong PIN is failed in the same transaction that looked it up, and a right
+ * PIN's pair is `pending` while its lifecycle decides, counting against that same PIN only — so
+ * parallel guesses cannot slip past the limit and members enrolling at once do not lock each other out.
  */
+export const DOOR_ATTEMPT_OUTCOMES = ['pending', 'failed', 'succeeded'] as const;
+
 export const DoorPinAttemptSchema = defineEntity({
   name: 'DoorPinAttempt',
   indexes: [{ properties: ['site', 'attemptedAt'] }],
@@ -50,9 +53,9 @@ export const DoorPinAttemptSchema = defineEntity({
     id: p.bigint('number').primary().autoincrement(),
     site: () => p.manyToOne(Site).deleteRule('cascade'),
     doorController: () => p.manyToOne(DoorController).deleteRule('cascade'),
+    pin: p.string().length(5),
     attemptedAt: p.datetime().onCreate(() => new Date()),
-    /** Set when the pair enrolled a card (or re-confirmed one just enrolled): it no longer counts. */
-    succeeded: p.boolean().default(false),
+    outcome: p.enum(DOOR_ATTEMPT_OUTCOMES).default('pending'),
   },
 });
 

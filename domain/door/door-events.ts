@@ -30,31 +30,40 @@ export const normalizePin = (pin: string) => (pin.startsWith('*') ? pin : `*${pi
 const lockedOut = (retryAfterSeconds: number) =>
   new DomainError('pin_locked_out', 'too_many', `${PIN_LOCKOUT.failures} wrong PIN and card pairs in ${PIN_LOCKOUT.windowMinutes} minutes at this site: PIN entry is locked for now`, { retryAfterSeconds });
 
-/** The failures that count at a site now (attempts not yet decided count too) and when the oldest of them stops counting. */
-async function recentFailures(em: EntityManager, siteId: string): Promise<{ count: number; retryAfterSeconds: number }> {
+/**
+ * What counts against a guess now: the site's failed pairs in the window, plus (for a PIN that
+ * belongs to a pending enrollment) the pairs with that PIN still being decided — so parallel
+ * card guesses behind one known PIN are bounded too, while members enrolling at once with their
+ * own PINs never count against each other. Answers when the oldest counted try stops counting.
+ */
+async function recentFailures(em: EntityManager, siteId: string, pin?: string): Promise<{ count: number; retryAfterSeconds: number }> {
   const [row] = await em.execute<{ n: number; retry: number | null }[]>(
     `select count(*)::int as n, ceil(extract(epoch from min(attempted_at) + make_interval(mins => ?) - now()))::int as retry
-       from door_pin_attempt where site_id = ? and not succeeded and attempted_at > now() - make_interval(mins => ?)`,
-    [PIN_LOCKOUT.windowMinutes, siteId, PIN_LOCKOUT.windowMinutes],
+       from door_pin_attempt where site_id = ? and attempted_at > now() - make_interval(mins => ?)
+        and (outcome = 'failed' or (outcome = 'pending' and pin = ?))`,
+    [PIN_LOCKOUT.windowMinutes, siteId, PIN_LOCKOUT.windowMinutes, pin ?? ''],
   );
   return { count: row?.n ?? 0, retryAfterSeconds: Math.max(1, row?.retry ?? 1) };
 }
 
+type Guess = { kind: 'refused'; why: string } | { kind: 'pending'; attemptId: number; memberId: string };
+
 /**
- * Takes one of the site's allowed guesses before the pair is looked at, under a per-site lock:
- * forty guesses sent at once get five answers and thirty-five refusals, whichever controllers
- * they come through. Answers the attempt's id, to be marked succeeded if it enrolls.
+ * Takes one of the site's allowed guesses under a per-site lock: the PIN is looked up and, when it
+ * names no pending enrollment, failed in the same transaction — forty wrong PINs sent at once get
+ * five answers and thirty-five refusals, whichever controllers they come through.
  */
-async function takeGuess(em: EntityManager, door: DoorControllerIdentity): Promise<number> {
+async function takeGuess(em: EntityManager, door: DoorControllerIdentity, pin: string): Promise<Guess> {
   return em.transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtextextended('door-pin:' || ?, 0))`, [door.siteId]);
-    const recent = await recentFailures(tx, door.siteId);
+    const [member] = await tx.execute<{ id: string }[]>(`select id from member where site_id = ? and enrollment_pin = ? and status <> 'removed'`, [door.siteId, pin]);
+    const recent = await recentFailures(tx, door.siteId, member ? pin : undefined);
     if (recent.count >= PIN_LOCKOUT.failures) throw lockedOut(recent.retryAfterSeconds);
     const [attempt] = await tx.execute<{ id: string }[]>(
-      'insert into door_pin_attempt (site_id, door_controller_id, attempted_at, succeeded) values (?, ?, now(), false) returning id',
-      [door.siteId, door.doorControllerId],
+      `insert into door_pin_attempt (site_id, door_controller_id, pin, attempted_at, outcome) values (?, ?, ?, now(), ?) returning id`,
+      [door.siteId, door.doorControllerId, pin, member ? 'pending' : 'failed'],
     );
-    return Number(attempt!.id);
+    return member ? { kind: 'pending', attemptId: Number(attempt!.id), memberId: member.id } : { kind: 'refused', why: 'unknown_pin' };
   });
 }
 
@@ -102,37 +111,38 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
     cardNumber = event.cardNumber!;
   }
 
-  const attemptId = await takeGuess(em, door);
-  const succeeded = async (decision: DoorDecision): Promise<DoorDecision> => {
-    await em.execute('update door_pin_attempt set succeeded = true where id = ?', [attemptId]);
-    return decision;
-  };
+  // A controller re-sending the pair it just enrolled hears "enrolled" again, and it costs no guess.
+  const again = await justEnrolledHere(em, door, cardNumber);
+  if (again) return again;
   // One refusal for every wrong pair: a right PIN with a wrong card must sound like a wrong PIN,
   // or the door would tell a guesser which PINs are pending. The audit keeps the real reason.
-  const refused = async (why: string): Promise<DoorDecision> => {
+  const refused = async (why: string, attemptId?: number): Promise<DoorDecision> => {
+    if (attemptId !== undefined) await em.execute(`update door_pin_attempt set outcome = 'failed' where id = ?`, [attemptId]);
     await recordAudit(em, { organizationId: door.organizationId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
     return { decision: 'rejected', reason: 'unknown_pin', cardNumber, access: null };
   };
-  const again = async () => {
-    const decision = await justEnrolledHere(em, door, cardNumber);
-    return decision && succeeded(decision);
-  };
-  const [member] = await em.execute<{ id: string }[]>(
-    `select id from member where site_id = ? and enrollment_pin = ? and status <> 'removed'`,
-    [door.siteId, pin],
-  );
-  if (!member) return (await again()) ?? refused('unknown_pin');
+  const guess = await takeGuess(em, door, pin);
+  if (guess.kind === 'refused') return refused(guess.why);
+  const { attemptId, memberId } = guess;
   try {
-    const result = await onLifecycle(member.id, () =>
-      lifecycleHandle(deps.client, member.id).executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: door.doorControllerId }] }),
+    const result = await onLifecycle(memberId, () =>
+      lifecycleHandle(deps.client, memberId).executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: door.doorControllerId }] }),
     );
-    return result.decision === 'enrolled'
-      ? succeeded({ decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access === 'granted' ? 'granted' : 'pending_password' })
-      : refused(result.reason);
+    if (result.decision !== 'enrolled') return refused(result.reason, attemptId);
+    await em.execute(`update door_pin_attempt set outcome = 'succeeded' where id = ?`, [attemptId]);
+    return { decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access === 'granted' ? 'granted' : 'pending_password' };
   } catch (error) {
     // The PIN was released between our lookup and the update (enrolled or removed meanwhile).
-    if (error instanceof DomainError && error.code === 'card_already_registered') return (await again()) ?? refused('card_already_registered');
-    if (error instanceof DomainError && ['wrong_pin', 'pin_not_revealed', 'member_removed', 'lifecycle_not_running'].includes(error.code)) return refused(error.code);
+    if (error instanceof DomainError && ['card_already_registered', 'wrong_pin', 'pin_not_revealed', 'member_removed', 'lifecycle_not_running'].includes(error.code)) {
+      const enrolled = await justEnrolledHere(em, door, cardNumber);
+      if (enrolled) {
+        await em.execute(`update door_pin_attempt set outcome = 'succeeded' where id = ?`, [attemptId]);
+        return enrolled;
+      }
+      return refused(error.code, attemptId);
+    }
+    // Not decided (the engine did not answer): the try stops counting as pending, it was no guess.
+    await em.execute(`update door_pin_attempt set outcome = 'succeeded' where id = ? and outcome = 'pending'`, [attemptId]);
     throw error;
   }
 }

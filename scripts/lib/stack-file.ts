@@ -36,7 +36,7 @@ export function writeStackRecord(dataDir: string, record: StackRecord): void {
 
 /** Removes the record, if it is still this process's (a later start may have replaced it). */
 export function removeStackRecord(dataDir: string, pid = process.pid): void {
-  if (runningStack(dataDir)?.pid === pid || readRecord(dataDir)?.pid === pid) fs.rmSync(stackFile(dataDir), { force: true });
+  if (readRecord(dataDir)?.pid === pid) fs.rmSync(stackFile(dataDir), { force: true });
 }
 
 function readRecord(dataDir: string): StackRecord | undefined {

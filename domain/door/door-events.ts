@@ -46,17 +46,20 @@ async function recentFailures(em: EntityManager, siteId: string, pin?: string): 
   return { count: row?.n ?? 0, retryAfterSeconds: Math.max(1, row?.retry ?? 1) };
 }
 
-type Guess = { kind: 'refused'; why: string } | { kind: 'pending'; attemptId: number; memberId: string };
+type Guess = { kind: 'refused'; why: string } | { kind: 'pending'; attemptId: number; memberId: string } | { kind: 'again'; decision: DoorDecision };
 
 /**
  * Takes one of the site's allowed guesses under a per-site lock: the PIN is looked up and, when it
  * names no pending enrollment, failed in the same transaction — forty wrong PINs sent at once get
  * five answers and thirty-five refusals, whichever controllers they come through.
  */
-async function takeGuess(em: EntityManager, door: DoorControllerIdentity, pin: string): Promise<Guess> {
+async function takeGuess(em: EntityManager, door: DoorControllerIdentity, pin: string, cardNumber: string): Promise<Guess> {
   return em.transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtextextended('door-pin:' || ?, 0))`, [door.siteId]);
     const [member] = await tx.execute<{ id: string }[]>(`select id from member where site_id = ? and enrollment_pin = ? and status <> 'removed'`, [door.siteId, pin]);
+    // The PIN is gone because this very pair just enrolled (the controller re-sends): no guess.
+    const again = member ? undefined : await justEnrolledHere(tx, door, cardNumber);
+    if (again) return { kind: 'again', decision: again };
     const recent = await recentFailures(tx, door.siteId, member ? pin : undefined);
     if (recent.count >= PIN_LOCKOUT.failures) throw lockedOut(recent.retryAfterSeconds);
     const [attempt] = await tx.execute<{ id: string }[]>(
@@ -111,9 +114,6 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
     cardNumber = event.cardNumber!;
   }
 
-  // A controller re-sending the pair it just enrolled hears "enrolled" again, and it costs no guess.
-  const again = await justEnrolledHere(em, door, cardNumber);
-  if (again) return again;
   // One refusal for every wrong pair: a right PIN with a wrong card must sound like a wrong PIN,
   // or the door would tell a guesser which PINs are pending. The audit keeps the real reason.
   const refused = async (why: string, attemptId?: number): Promise<DoorDecision> => {
@@ -121,7 +121,8 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
     await recordAudit(em, { organizationId: door.organizationId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
     return { decision: 'rejected', reason: 'unknown_pin', cardNumber, access: null };
   };
-  const guess = await takeGuess(em, door, pin);
+  const guess = await takeGuess(em, door, pin, cardNumber);
+  if (guess.kind === 'again') return guess.decision;
   if (guess.kind === 'refused') return refused(guess.why);
   const { attemptId, memberId } = guess;
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IMPORT_MAX_ROWS } from '../../domain/imports/member-import.ts';
+import { IMPORT_MAX_ROWS, IMPORT_REASONS } from '../../domain/imports/member-import.ts';
 import { AuditEvent, Cursor, Instant, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
 
 export const Member = z
@@ -101,7 +101,7 @@ export const ImportProgress = z
     skipped: z.number().int(),
     failed: z.number().int(),
     errors: z.array(z.object({ row: z.number().int().meta({ description: 'As the file counts it: for CSV the header is row 1, so the first member is row 2; for JSON the first member is row 1' }), outcome: z.enum(['skipped', 'failed']), message: z.string(),
-      reason: z.enum(['invalid_field', 'site_not_found', 'duplicate_in_file', 'removed_earlier', 'already_member']).nullable().meta({ description: 'Why, as a stable code (the message is its English wording)' }),
+      reason: z.enum(IMPORT_REASONS).nullable().meta({ description: 'Why, as a stable code (the message is its English wording)' }),
       reasonParams: z.record(z.string(), z.union([z.string(), z.number()])), memberId: Uuid.nullable() })),
     createdAt: Timestamp,
     finishedAt: Timestamp.nullable(),

@@ -116,8 +116,9 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
 
   // One refusal for every wrong pair: a right PIN with a wrong card must sound like a wrong PIN,
   // or the door would tell a guesser which PINs are pending. The audit keeps the real reason.
+  const settle = (attemptId: number, outcome: 'failed' | 'succeeded') => em.execute('update door_pin_attempt set outcome = ? where id = ?', [outcome, attemptId]);
   const refused = async (why: string, attemptId?: number): Promise<DoorDecision> => {
-    if (attemptId !== undefined) await em.execute(`update door_pin_attempt set outcome = 'failed' where id = ?`, [attemptId]);
+    if (attemptId !== undefined) await settle(attemptId, 'failed');
     await recordAudit(em, { organizationId: door.organizationId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
     return { decision: 'rejected', reason: 'unknown_pin', cardNumber, access: null };
   };
@@ -130,20 +131,20 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
       lifecycleHandle(deps.client, memberId).executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: door.doorControllerId }] }),
     );
     if (result.decision !== 'enrolled') return refused(result.reason, attemptId);
-    await em.execute(`update door_pin_attempt set outcome = 'succeeded' where id = ?`, [attemptId]);
+    await settle(attemptId, 'succeeded');
     return { decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access === 'granted' ? 'granted' : 'pending_password' };
   } catch (error) {
     // The PIN was released between our lookup and the update (enrolled or removed meanwhile).
     if (error instanceof DomainError && ['card_already_registered', 'wrong_pin', 'pin_not_revealed', 'member_removed', 'lifecycle_not_running'].includes(error.code)) {
       const enrolled = await justEnrolledHere(em, door, cardNumber);
       if (enrolled) {
-        await em.execute(`update door_pin_attempt set outcome = 'succeeded' where id = ?`, [attemptId]);
+        await settle(attemptId, 'succeeded');
         return enrolled;
       }
       return refused(error.code, attemptId);
     }
-    // Not decided (the engine did not answer): the try stops counting as pending, it was no guess.
-    await em.execute(`update door_pin_attempt set outcome = 'succeeded' where id = ? and outcome = 'pending'`, [attemptId]);
+    // Not decided (the engine did not answer): it was no guess, so it stops counting at all.
+    await em.execute(`delete from door_pin_attempt where id = ? and outcome = 'pending'`, [attemptId]);
     throw error;
   }
 }

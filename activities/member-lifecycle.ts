@@ -10,8 +10,6 @@ import type { MemberRole, MemberStatus } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { auditedBefore, recordAudit } from '../domain/audit.ts';
 import { qrTokenFrom } from '../domain/cards/qr-token.ts';
-
-export { qrTokenFrom };
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import type { EnrollmentMethod, EnrollmentResult, LifecycleDurations, OffboardingReport } from '../workflows/member-lifecycle/types.ts';

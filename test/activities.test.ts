@@ -5,7 +5,7 @@ import test from 'ava';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index.ts';
 import { isDataError } from '../activities/data-errors.ts';
-import { qrTokenFrom } from '../activities/member-lifecycle.ts';
+import { qrTokenFrom } from '../domain/cards/qr-token.ts';
 import { createOrganization } from '../domain/organizations/create-organization.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
 import { openMailbox } from '../services/mail-catcher.ts';

@@ -22,7 +22,7 @@ export async function accountEmail(input: Omit<SendEmailInput, 'to'>): Promise<{
  * answer takes the same time whether or not the address has an account. Each code's e-mail gives
  * up when the code expires.
  */
-export async function passwordReset(input: { email: string; requestId: string }): Promise<{ codesSent: number }> {
+export async function passwordReset(input: { email: string }): Promise<{ codesSent: number }> {
   const codes = await issuePasswordResetCodes({ email: input.email });
   for (const code of codes) {
     await sendEmail({

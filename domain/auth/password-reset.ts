@@ -21,11 +21,10 @@ export { RESET_CODE_TRIES, RESET_CODE_TTL_MS };
  * looking the accounts up, issuing the codes and e-mailing them happen there, off the request.
  */
 export async function requestPasswordReset(deps: { client: Client; taskQueue: string }, input: { email: string }): Promise<void> {
-  const requestId = randomUUID();
   await deps.client.workflow.start('passwordReset', {
-    workflowId: `password-reset-request-${requestId}`,
+    workflowId: `password-reset-request-${randomUUID()}`,
     taskQueue: deps.taskQueue,
-    args: [{ email: input.email.trim().toLowerCase(), requestId }],
+    args: [{ email: input.email.trim().toLowerCase() }],
     staticSummary: 'Password-reset request',
   });
 }

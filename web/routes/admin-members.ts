@@ -227,9 +227,10 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     try {
       outcome = await updateMember({ em: deps.em(), actions: deps.actions }, { organizationId: viewer.organizationId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor });
     } catch (error) {
-      const field = error instanceof DomainError && error.code === 'member_exists' ? 'email' : error instanceof DomainError && /site/.test(error.code) ? 'siteId' : 'email';
+      // A site change refused (the card belongs to the current site) is said on the site field;
+      // any other refusal (an address already taken, a removed member) on the e-mail.
       if (error instanceof DomainError && error.code === 'card_already_registered') return memberPage(ctx, viewer, id, { values, errors: { siteId: render.t(ctx, 'member.site_locked') } }, 409);
-      return refusal(ctx, viewer, id, error, field);
+      return refusal(ctx, viewer, id, error, 'email');
     }
     see(ctx, `/admin/members/${id}?done=${outcome.invitationResent ? 'member_updated_invited' : 'member_updated'}`);
   });

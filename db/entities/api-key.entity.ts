@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
+import { Operator } from './operator.entity.ts';
 import { Organization } from './organization.entity.ts';
 
 /**
@@ -10,7 +11,9 @@ export const ApiKeySchema = defineEntity({
   name: 'ApiKey',
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization),
+    // A company's key (HR system), or, with no company, an operator key (the operator's tooling).
+    organization: () => p.manyToOne(Organization).nullable(),
+    operator: () => p.manyToOne(Operator).nullable(),
     name: p.string().length(200),
     // The first characters of the key, shown in listings so an admin can tell keys apart.
     prefix: p.string().length(16),

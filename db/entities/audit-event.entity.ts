@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Member } from './member.entity.ts';
+import { Operator } from './operator.entity.ts';
 import { Organization } from './organization.entity.ts';
 
 /**
@@ -13,6 +14,7 @@ export const AuditEventSchema = defineEntity({
   indexes: [
     { properties: ['member', 'id'] },
     { properties: ['organization', 'occurredAt'] },
+    { properties: ['operator', 'occurredAt'] },
   ],
   triggers: [
     {
@@ -25,7 +27,10 @@ export const AuditEventSchema = defineEntity({
   ],
   properties: {
     id: p.bigint('number').primary().autoincrement(),
-    organization: () => p.manyToOne(Organization),
+    // A company's event; the operator's own (sites, doors, cards, companies) carry the operator
+    // instead, or both when an operator admin acted on a company.
+    organization: () => p.manyToOne(Organization).nullable(),
+    operator: () => p.manyToOne(Operator).nullable(),
     // History outlives everything it mentions: nothing referenced by it may be deleted.
     member: () => p.manyToOne(Member).nullable().deleteRule('no action'),
     // Who did it: `member:<id>`, `api-key:<id>`, `door-controller:<id>` or `system`.

@@ -1,4 +1,7 @@
+export * from './operator.entity.ts';
 export * from './organization.entity.ts';
+export * from './company-site.entity.ts';
+export * from './company-offboarding.entity.ts';
 export * from './site.entity.ts';
 export * from './door-controller.entity.ts';
 export * from './card.entity.ts';
@@ -20,6 +23,9 @@ import { DoorControllerSchema } from './door-controller.entity.ts';
 import { EmailOutboxSchema } from './email-outbox.entity.ts';
 import { MemberSchema } from './member.entity.ts';
 import { OrganizationSchema } from './organization.entity.ts';
+import { OperatorSchema } from './operator.entity.ts';
+import { CompanySiteSchema } from './company-site.entity.ts';
+import { CompanyOffboardingSchema } from './company-offboarding.entity.ts';
 import { SiteSchema } from './site.entity.ts';
 import { WifiCredentialSchema } from './wifi-credential.entity.ts';
 import { IdempotencyRecordSchema } from './idempotency-record.entity.ts';
@@ -27,7 +33,10 @@ import { MemberImportRowSchema, MemberImportSchema } from './member-import.entit
 import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
+  OperatorSchema,
   OrganizationSchema,
+  CompanySiteSchema,
+  CompanyOffboardingSchema,
   SiteSchema,
   DoorControllerSchema,
   CardSchema,

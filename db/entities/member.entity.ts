@@ -37,6 +37,9 @@ export const MemberSchema = defineEntity({
     role: p.enum(MEMBER_ROLES).default('user'),
     locale: p.enum(MEMBER_LOCALES).default('fr'),
     status: p.enum(MEMBER_STATUSES).default('invited'),
+    // Staff of the operator (usually members of its own company): they own sites, doors and
+    // card stock, manage companies and may act on any member, audited under their name.
+    operatorAdmin: p.boolean().default(false),
     passwordHash: p.string().length(255).nullable().hidden(),
     // `*` + 4 digits, revealed at wizard step 1 and typed at the door controller with the card.
     enrollmentPin: p.string().length(5).nullable(),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
+import { Operator } from './operator.entity.ts';
 
 /** Per-organisation overrides of the deployment's lifecycle durations (milliseconds). */
 export interface LifecycleOverrides {
@@ -11,10 +12,13 @@ export interface LifecycleOverrides {
 
 export const DEFAULT_BRAND_COLOR = '#1d4ed8';
 
+// A customer company of the operator. The table keeps its first name ("organization"): running
+// lifecycles carry `organizationId` in their input and the `OrganizationId` search attribute.
 export const OrganizationSchema = defineEntity({
   name: 'Organization',
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
+    operator: () => p.manyToOne(Operator),
     name: p.string().length(200),
     // The header of every e-mail (and, later, the pages): a colour as #rrggbb and an optional
     // absolute https:// logo URL. Both are checked where they are set.
@@ -22,6 +26,8 @@ export const OrganizationSchema = defineEntity({
     logoUrl: p.string().length(2000).nullable(),
     lifecycleOverrides: p.json<LifecycleOverrides>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
+    // Set when its offboarding completed: its keys stop working and it has no sites left.
+    offboardedAt: p.datetime().nullable(),
   },
 });
 

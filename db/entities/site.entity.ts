@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
-import { Organization } from './organization.entity.ts';
+import { Operator } from './operator.entity.ts';
 
-/** A building or office of an organisation: its doors, its card stock and its Wi-Fi network. */
+/**
+ * A building the operator runs: its doors, its card stock and its Wi-Fi network. Companies are
+ * granted sites (company_site); one site's access list holds every company's active cards.
+ */
 export const SiteSchema = defineEntity({
   name: 'Site',
-  uniques: [{ properties: ['organization', 'name'] }],
+  uniques: [{ properties: ['operator', 'name'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization),
+    operator: () => p.manyToOne(Operator),
+    // Where the building is, shown to the companies it is granted to.
+    address: p.string().length(300).nullable(),
     name: p.string().length(200),
     // IANA zone: reminders and e-mails speak in the site's local time.
     timeZone: p.string().length(64).default('Europe/Paris'),

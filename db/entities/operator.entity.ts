@@ -1,0 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * Who runs the buildings: one per installation. It owns the sites (doors, card stock, Wi-Fi) and
+ * the customer companies working in them; its admins are members flagged `operatorAdmin`.
+ */
+export const OperatorSchema = defineEntity({
+  name: 'Operator',
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    name: p.string().length(200),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+
+export class Operator extends OperatorSchema.class {}
+OperatorSchema.setClass(Operator);

@@ -41,8 +41,11 @@ export interface SendEmailInput {
   key: string;
   organizationId: string;
   memberId: string;
-  /** The member themself, or every live administrator of the organisation. */
-  to: 'member' | 'admins';
+  /**
+   * The member themself, every live administrator of the company, or (a company leaving) its
+   * administrators, removed or not, and the operator's.
+   */
+  to: 'member' | 'admins' | 'company_and_operator_admins';
   template: EmailTemplate;
   data?: Record<string, unknown>;
   /** Stop retrying sooner than SMTP_RETRY_FOR: an e-mail that is useless late (a 15-minute code). */
@@ -79,6 +82,15 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     if (input.to === 'member') {
       return em.execute<Recipient[]>('select id, email, name, locale from member where id = ?', [input.memberId]);
     }
+    if (input.to === 'company_and_operator_admins') {
+      return em.execute<Recipient[]>(
+        `select distinct on (email) id, email, name, locale from member
+          where (organization_id = ? and role = 'admin')
+             or (operator_admin and status <> 'removed' and organization_id in (select id from organization where operator_id = (select operator_id from organization where id = ?)))
+          order by email, (organization_id = ?) desc`,
+        [input.organizationId, input.organizationId, input.organizationId],
+      );
+    }
     // The member an admin e-mail is about is never its recipient (e.g. an admin being removed).
     return em.execute<Recipient[]>(
       `select id, email, name, locale from member where organization_id = ? and role = 'admin' and status <> 'removed' and id <> ? order by email`,
@@ -94,7 +106,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       const [row] = await em.execute<{ name: string }[]>('select name from member where id = ?', [id]);
       if (row) return row.name;
     }
-    if (kind === 'api-key') {
+    if (kind === 'api-key' || kind === 'operator-key') {
       const [row] = await em.execute<{ name: string }[]>('select name from api_key where id = ?', [id]);
       if (row) return `${row.name} (API)`;
     }
@@ -180,6 +192,23 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
             memberNotified: report.emails.member > 0,
           },
           memberUrl,
+        };
+      }
+      case 'company_offboarded': {
+        const [row] = await em.execute<{ organization_id: string; effective_at: Date; finished_at: Date | null; removed: number; requested_by: string }[]>(
+          'select organization_id, effective_at, finished_at, removed, requested_by from company_offboarding where id = ?',
+          [String(data.offboardingId)],
+        );
+        if (!row) throw new Error(`company offboarding ${String(data.offboardingId)} not found`);
+        return {
+          company: {
+            name: member.organization,
+            effectiveAt: new Date(row.effective_at).toISOString(),
+            finishedAt: new Date(row.finished_at ?? Date.now()).toISOString(),
+            removed: row.removed,
+            requestedBy: await actorName(em, row.requested_by),
+            url: `${publicUrl}/operator/companies/${row.organization_id}`,
+          },
         };
       }
       case 'import_finished': {

@@ -9,7 +9,9 @@ import type { WifiProvider } from '../providers/wifi.ts';
 import { issuePasswordResetCodes, type IssuedResetCode } from '../domain/auth/password-reset.ts';
 import { failDataErrorsAtOnce } from './data-errors.ts';
 import { createEmailActivities } from './email.ts';
-import { createImportActivities, type LifecycleStarter } from './member-import.ts';
+import { createImportActivities } from './member-import.ts';
+import { createCompanyOffboardingActivities } from './company-offboarding.ts';
+import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createLifecycleActivities } from './member-lifecycle.ts';
 
 export interface ActivityDeps {
@@ -22,8 +24,8 @@ export interface ActivityDeps {
   wifi: WifiProvider;
   secrets: Secrets;
   publicUrl: string;
-  /** Bulk imports start member lifecycles from an activity. */
-  lifecycles: LifecycleStarter;
+  /** Bulk imports start lifecycles and a company's offboarding removes members: from activities. */
+  lifecycles: LifecycleGateway;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -43,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps),
     ...createEmailActivities(deps),
     ...createImportActivities(deps),
+    ...createCompanyOffboardingActivities(deps),
   });
 }
 

@@ -2,24 +2,17 @@
 // its outcome written as soon as it is known, so a retried batch carries on where it stopped.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
 import { displayedRow, importCounts, ImportRow, type ImportReason } from '../domain/imports/member-import.ts';
 import { inviteMember } from '../domain/members/invite-member.ts';
-import type { LifecycleDurations } from '../workflows/member-lifecycle/types.ts';
-
-export interface LifecycleStarter {
-  client: Client;
-  taskQueue: string;
-  defaults: LifecycleDurations;
-}
+import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 
 // Invitations of one import in flight at once: each waits mostly on PostgreSQL and Temporal.
 const IMPORT_CONCURRENCY = 8;
 
-export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycles: LifecycleStarter }) {
+export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycles: LifecycleGateway }) {
   return {
     async importMemberBatch(input: { importId: string; batchSize: number }): Promise<{ remaining: number }> {
       const em = orm.em.fork();
@@ -29,7 +22,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         'select id, position, input from member_import_row where member_import_id = ? and outcome is null order by position limit ?',
         [input.importId, input.batchSize],
       );
-      const sites = await em.execute<{ id: string; name: string }[]>('select id, name from site where organization_id = ?', [head.organization_id]);
+      const sites = await em.execute<{ id: string; name: string }[]>('select s.id, s.name from site s join company_site g on g.site_id = s.id where g.organization_id = ?', [head.organization_id]);
       const record = (rowId: number, outcome: 'created' | 'skipped' | 'failed', memberId: string | null, message: string | null, reason?: { code: ImportReason; params?: Record<string, string | number> }) =>
         orm.em.fork().execute('update member_import_row set outcome = ?, member_id = ?, message = ?, reason = ?, reason_params = ?::jsonb where id = ?', [
           outcome, memberId, message, reason?.code ?? null, reason ? JSON.stringify(reason.params ?? {}) : null, rowId,
@@ -46,7 +39,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         }
         try {
           const invited = await inviteMember(
-            { em: orm.em.fork(), client: lifecycles.client, taskQueue: lifecycles.taskQueue, defaults: lifecycles.defaults },
+            { em: orm.em.fork(), lifecycles },
             {
               organizationId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor,
               importId: input.importId, reinviteRemoved: parsed.reinvite ?? false,

@@ -119,7 +119,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       const token = qrTokenFrom(input.qrPayload);
       if (!token) return { reason: 'invalid_qr_code' };
       [card] = await em.execute<CardRow[]>(
-        `select card.* from card join site on site.id = card.site_id where card.qr_token = ? and site.organization_id = ?
+        `select card.* from card join company_site g on g.site_id = card.site_id where card.qr_token = ? and g.organization_id = ?
           order by (card.site_id = ?) desc limit 1 for update of card`,
         [token, input.organizationId, input.siteId],
       );
@@ -128,7 +128,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       [card] = await em.execute<CardRow[]>('select * from card where site_id = ? and number = ? for update', [input.siteId, number]);
       if (!card) {
         const [elsewhere] = await em.execute<{ id: string }[]>(
-          'select card.id from card join site on site.id = card.site_id where site.organization_id = ? and card.number = ? limit 1',
+          'select card.id from card join company_site g on g.site_id = card.site_id where g.organization_id = ? and card.number = ? limit 1',
           [input.organizationId, number],
         );
         if (elsewhere) return { reason: 'card_of_another_site' };
@@ -322,20 +322,22 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       await transaction(async (em) => {
         if (await auditedBefore(em, input.key)) return;
         const member = await lockLiveMember(em, input.memberId, input.organizationId);
-        const [site] = await em.execute<{ id: string }[]>('select id from site where id = ? and organization_id = ?', [input.siteId, input.organizationId]);
-        if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} is not a site of organisation ${input.organizationId}`, 'SiteNotFound');
+        const [site] = await em.execute<{ id: string }[]>('select site_id as id from company_site where site_id = ? and organization_id = ?', [input.siteId, input.organizationId]);
+        if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} is not a site of company ${input.organizationId}`, 'SiteNotFound');
         await em.execute('update member set site_id = ?, enrollment_pin = null, updated_at = now() where id = ?', [input.siteId, member.id]);
         await audit(em, { ...input, type: 'member.site_changed', data: { from: member.site_id, to: input.siteId } });
       });
     },
 
     /** The point of no return: the member is marked removed, unless they are the last admin. */
-    async claimRemoval(input: Keyed & { actor: string; reason: string | null }): Promise<{ statusBefore: MemberStatus; email: string; name: string } | Refusal> {
+    async claimRemoval(input: Keyed & { actor: string; reason: string | null; companyOffboarding?: boolean }): Promise<{ statusBefore: MemberStatus; email: string; name: string } | Refusal> {
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as { statusBefore: MemberStatus; email: string; name: string };
         const member = await lockMember(em, input.memberId, input.organizationId);
-        const refusal = await lastAdminRefusal(em, member, 'removed');
+        // The last admin goes too when the whole company is leaving, and only then.
+        const leaving = input.companyOffboarding === true && (await em.execute(`select 1 from company_offboarding where organization_id = ? and state = 'running'`, [input.organizationId])).length > 0;
+        const refusal = leaving ? undefined : await lastAdminRefusal(em, member, 'removed');
         if (refusal) return refusal;
         await em.execute(`update member set status = 'removed', removed_at = now(), updated_at = now() where id = ?`, [member.id]);
         const result = { statusBefore: member.status, email: member.email, name: member.name };

@@ -1,5 +1,7 @@
-// Who is calling. HR systems send an API key, members a session (bearer or the HttpOnly cookie the
-// pages use), door controllers an HMAC signature of their request. Each route says which it takes.
+// Who is calling. HR systems send a company's API key, the operator's tooling an operator key,
+// members a session (bearer or the HttpOnly cookie the pages use), door controllers an HMAC
+// signature of their request. Each route says which it takes. Operator admins (operator key, or a
+// member flagged operatorAdmin) may also call a company's routes: `companyFor` says which company.
 import type { Context } from 'koa';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashApiKey } from '../domain/api-keys.ts';
@@ -7,35 +9,58 @@ import { resolveSession } from '../domain/auth/sessions.ts';
 import { authenticateDoorController, type DoorControllerIdentity } from '../domain/door/signatures.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { MemberRole } from '../db/entities/index.ts';
-import { AppError } from './errors.ts';
-import { cookieName, CSRF_COOKIE, SESSION_COOKIE } from './session-cookie.ts';
+import { AppError } from '../http/errors.ts';
+import { DomainError } from '../domain/errors.ts';
+import { isUuid } from '../domain/ids.ts';
+import { cookieName, CSRF_COOKIE, SESSION_COOKIE } from '../http/session-cookie.ts';
 
-export { SESSION_COOKIE } from './session-cookie.ts';
+export { SESSION_COOKIE } from '../http/session-cookie.ts';
 
-export type AuthKind = 'admin' | 'member' | 'door';
+export type AuthKind = 'admin' | 'operator' | 'member' | 'door';
 
 export interface ApiKeyPrincipal {
   kind: 'api_key';
   organizationId: string;
+  operatorId: string;
+  apiKeyId: string;
+  actor: string;
+}
+export interface OperatorKeyPrincipal {
+  kind: 'operator_key';
+  operatorId: string;
   apiKeyId: string;
   actor: string;
 }
 export interface MemberPrincipal {
   kind: 'member';
   organizationId: string;
+  operatorId: string;
   memberId: string;
   role: MemberRole;
+  operatorAdmin: boolean;
   sessionId: string;
   actor: string;
 }
+/** An operator admin acting on one company (support): audited under their own name. */
+export interface OperatorOnCompanyPrincipal {
+  kind: 'operator';
+  organizationId: string;
+  operatorId: string;
+  actor: string;
+  /** A list across every company (no companyId given by an operator key). */
+  allCompanies?: boolean;
+}
+export type OperatorPrincipal = OperatorKeyPrincipal | (MemberPrincipal & { operatorAdmin: true });
 export interface DoorPrincipal extends DoorControllerIdentity {
   kind: 'door';
   actor: string;
 }
-export type AdminPrincipal = ApiKeyPrincipal | (MemberPrincipal & { role: 'admin' });
-export type Principal = ApiKeyPrincipal | MemberPrincipal | DoorPrincipal;
+export type AdminPrincipal = ApiKeyPrincipal | (MemberPrincipal & { role: 'admin' }) | OperatorOnCompanyPrincipal;
+export type Principal = ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal | DoorPrincipal;
 
-export type PrincipalFor<A> = A extends 'admin' ? AdminPrincipal : A extends 'member' ? MemberPrincipal : A extends 'door' ? DoorPrincipal : undefined;
+export type PrincipalFor<A> = A extends 'admin' ? AdminPrincipal : A extends 'operator' ? OperatorPrincipal : A extends 'member' ? MemberPrincipal : A extends 'door' ? DoorPrincipal : undefined;
+
+export const isOperator = (p: Principal): p is OperatorPrincipal => p.kind === 'operator_key' || (p.kind === 'member' && p.operatorAdmin);
 
 const unauthenticated = (detail: string) => new AppError('unauthenticated', 401, 'Authentication is required', { detail });
 const invalidCredentials = () => new AppError('invalid-credentials', 401, 'These credentials are not valid', { detail: 'the API key or session is unknown, revoked or expired' });
@@ -58,7 +83,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * triggers: a write authenticated by the cookie alone must also show the pages' form token for
  * that session (`X-CSRF-Token`), which only our pages can know.
  */
-function checkCookieWrite(ctx: Context, secrets: Secrets, principal: ApiKeyPrincipal | MemberPrincipal): void {
+function checkCookieWrite(ctx: Context, secrets: Secrets, principal: ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal): void {
   if (SAFE_METHODS.has(ctx.method)) return;
   const csrfCookie = ctx.cookies.get(cookieName(ctx, CSRF_COOKIE));
   const given = ctx.get('X-CSRF-Token');
@@ -68,22 +93,70 @@ function checkCookieWrite(ctx: Context, secrets: Secrets, principal: ApiKeyPrinc
   });
 }
 
-async function apiKeyOrSession(em: EntityManager, token: string): Promise<ApiKeyPrincipal | MemberPrincipal> {
+async function apiKeyOrSession(em: EntityManager, token: string): Promise<ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal> {
   if (token.startsWith('mo_')) {
-    const [key] = await em.execute<{ id: string; organization_id: string }[]>(
-      `update api_key set last_used_at = now() where secret_hash = ? and revoked_at is null returning id, organization_id`,
+    const [key] = await em.execute<{ id: string; organization_id: string | null; operator_id: string }[]>(
+      `update api_key k set last_used_at = now() from (
+         select k2.id, coalesce(k2.operator_id, o.operator_id) as operator_id from api_key k2 left join organization o on o.id = k2.organization_id
+          where k2.secret_hash = ? and k2.revoked_at is null and (o.id is null or o.offboarded_at is null)) found
+        where k.id = found.id returning k.id, k.organization_id, found.operator_id`,
       [hashApiKey(token)],
     );
     if (!key) throw invalidCredentials();
-    return { kind: 'api_key', organizationId: key.organization_id, apiKeyId: key.id, actor: `api-key:${key.id}` };
+    if (!key.organization_id) return { kind: 'operator_key', operatorId: key.operator_id, apiKeyId: key.id, actor: `operator-key:${key.id}` };
+    return { kind: 'api_key', organizationId: key.organization_id, operatorId: key.operator_id, apiKeyId: key.id, actor: `api-key:${key.id}` };
   }
   const session = await resolveSession(em, token);
   if (!session) throw invalidCredentials();
-  return { kind: 'member', organizationId: session.organizationId, memberId: session.memberId, role: session.role, sessionId: session.sessionId, actor: `member:${session.memberId}` };
+  return {
+    kind: 'member', organizationId: session.organizationId, operatorId: session.operatorId, memberId: session.memberId, role: session.role,
+    operatorAdmin: session.operatorAdmin, sessionId: session.sessionId, actor: `member:${session.memberId}`,
+  };
+}
+
+const notFound = (what: string) => new DomainError(`${what}_not_found`, 'not_found', `no ${what} with this id`);
+
+/**
+ * The company a route acts on. A company's own key or admin: their company (naming another one is
+ * "not found"). An operator admin: the company of the member or import named in the path, else
+ * `companyId` (query or body), else their own company; an operator key without `companyId` lists
+ * across companies where the route allows it, and must name one elsewhere.
+ */
+export async function companyFor(
+  em: EntityManager,
+  principal: ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal,
+  request: { from?: 'member' | 'import'; pathId?: string; companyId?: unknown; across?: boolean },
+): Promise<AdminPrincipal> {
+  const named = request.companyId;
+  if (named !== undefined && (typeof named !== 'string' || !isUuid(named))) {
+    throw new AppError('validation-failed', 400, 'The request is not valid', { detail: 'companyId must be a company id (UUID)', extra: { errors: [{ path: 'companyId', message: 'must be a UUID' }] } });
+  }
+  if (!isOperator(principal)) {
+    if (named !== undefined && named !== (principal as ApiKeyPrincipal).organizationId) throw notFound('company');
+    return principal as AdminPrincipal;
+  }
+  const acting = (organizationId: string): OperatorOnCompanyPrincipal => ({ kind: 'operator', organizationId, operatorId: principal.operatorId, actor: principal.actor });
+  if (request.from && request.pathId && isUuid(request.pathId)) {
+    const table = request.from === 'member' ? 'member' : 'member_import';
+    const [row] = await em.execute<{ organization_id: string }[]>(
+      `select t.organization_id from ${table} t join organization o on o.id = t.organization_id where t.id = ? and o.operator_id = ?`,
+      [request.pathId, principal.operatorId],
+    );
+    if (!row) throw notFound(request.from);
+    return acting(row.organization_id);
+  }
+  if (typeof named === 'string') {
+    const [row] = await em.execute<{ id: string }[]>('select id from organization where id = ? and operator_id = ?', [named, principal.operatorId]);
+    if (!row) throw notFound('company');
+    return acting(row.id);
+  }
+  if (principal.kind === 'member') return acting(principal.organizationId);
+  if (request.across) return { ...acting(''), allCompanies: true };
+  throw new AppError('company-required', 422, 'Say which company', { detail: 'an operator key acts on a company named by companyId (query or body)', extra: { field: 'companyId' } });
 }
 
 export function createAuthenticator(deps: { em: () => EntityManager; secrets: Secrets }) {
-  return async function authenticate(ctx: Context, kind: AuthKind): Promise<Principal> {
+  return async function authenticate(ctx: Context, kind: AuthKind, company?: 'member' | 'import' | 'across'): Promise<Principal | AdminPrincipal> {
     if (kind === 'door') {
       const identity = await authenticateDoorController(deps.em(), deps.secrets, {
         controllerId: ctx.get('X-Door-Controller'),
@@ -100,11 +173,23 @@ export function createAuthenticator(deps: { em: () => EntityManager; secrets: Se
     }
     const principal = await apiKeyOrSession(deps.em(), credential.token);
     if (credential.fromCookie) checkCookieWrite(ctx, deps.secrets, principal);
-    if (kind === 'admin' && principal.kind === 'member' && principal.role !== 'admin') {
+    if (kind === 'admin' && principal.kind === 'member' && principal.role !== 'admin' && !principal.operatorAdmin) {
       throw new AppError('forbidden', 403, 'Administrators only', { detail: 'this operation needs an API key or an administrator' });
+    }
+    if (kind === 'operator' && !isOperator(principal)) {
+      throw new AppError('forbidden', 403, 'The operator only', { detail: 'sites, door controllers, card stock and companies are managed by the operator: ask its staff' });
     }
     if (kind === 'member' && principal.kind !== 'member') {
       throw new AppError('forbidden', 403, 'Members only', { detail: 'this operation acts as a member: sign in as one (an API key is not a member)' });
+    }
+    if (kind === 'admin') {
+      const body = ctx.request.body as { companyId?: unknown } | undefined;
+      return companyFor(deps.em(), principal, {
+        from: company === 'across' ? undefined : company,
+        pathId: ctx.params?.id,
+        companyId: ctx.query.companyId ?? (body && typeof body === 'object' && !Array.isArray(body) ? body.companyId : undefined),
+        across: company === 'across',
+      });
     }
     return principal;
   };

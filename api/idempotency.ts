@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
-import { AppError } from './errors.ts';
+import { AppError } from '../http/errors.ts';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 

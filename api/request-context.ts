@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../http/logger.ts';
 
 const ACCEPTABLE_ID = /^[\w.:-]{1,128}$/;
 

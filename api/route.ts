@@ -6,10 +6,10 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Authenticate, AuthKind, PrincipalFor } from './auth.ts';
-import { AppError } from './errors.ts';
+import { AppError } from '../http/errors.ts';
 import type { Idempotency } from './idempotency.ts';
-import { checkRequestText } from './request-text.ts';
-import { ProblemSchema } from './problem.schema.ts';
+import { checkRequestText } from '../http/request-text.ts';
+import { ProblemSchema } from '../http/problem.schema.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -30,8 +30,13 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   description?: string;
   tags: string[];
   auth?: A;
-  /** Honours `Idempotency-Key` (needs an organisation: admin routes only). */
+  /** Honours `Idempotency-Key` (kept per company: admin routes only). */
   idempotent?: boolean;
+  /**
+   * Admin routes an operator admin may call for a company: the company is the one of the member
+   * (or import) in the path, or `companyId`; `across` lets an operator key list every company's.
+   */
+  company?: 'member' | 'import' | 'across';
   params?: P;
   query?: Q;
   body?: B;
@@ -94,10 +99,10 @@ export function mountRoutes(router: Router, routes: Route[], deps: { authenticat
         }
       }
       checkRequestText(ctx);
-      const principal = spec.auth ? await deps.authenticate(ctx, spec.auth) : undefined;
+      const principal = spec.auth ? await deps.authenticate(ctx, spec.auth, spec.company) : undefined;
       ctx.state.principal = principal;
       const key = ctx.get('Idempotency-Key');
-      if (spec.idempotent && key && principal) {
+      if (spec.idempotent && key && principal && 'organizationId' in principal && principal.organizationId) {
         await deps.idempotency(ctx, principal.organizationId, () => route.handle(ctx, principal));
       } else {
         await route.handle(ctx, principal);
@@ -113,6 +118,7 @@ const problemResponse = {
 
 const SECURITY: Record<AuthKind, Record<string, string[]>[]> = {
   admin: [{ apiKey: [] }, { memberSession: [] }, { memberSessionCookie: [] }],
+  operator: [{ apiKey: [] }, { memberSession: [] }, { memberSessionCookie: [] }],
   member: [{ memberSession: [] }, { memberSessionCookie: [] }],
   door: [{ doorController: [], doorSignature: [] }],
 };
@@ -169,7 +175,7 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
     paths,
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'An organisation API key (`mo_…`), for HR systems' },
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`mo_…`): a company\'s, for its HR system, or the operator\'s (companies, sites, doors, card stock, and any company\'s members with `companyId`)' },
         memberSession: { type: 'http', scheme: 'bearer', description: 'A member session from sign-in or from accepting an invitation' },
         memberSessionCookie: { type: 'apiKey', in: 'cookie', name: 'mo_session', description: 'The same session as an HttpOnly cookie (the pages)' },
         doorController: { type: 'apiKey', in: 'header', name: 'X-Door-Controller', description: 'The door controller id' },

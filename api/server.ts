@@ -3,9 +3,10 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { createSecrets } from '../domain/secrets.ts';
+import { createLifecycleGateway, type LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
-import { createApp } from './app.ts';
-import type { Logger } from './logger.ts';
+import { createApp } from '../http/app.ts';
+import type { Logger } from '../http/logger.ts';
 import { createMetrics } from './metrics.ts';
 import { createReadiness } from './readiness.ts';
 
@@ -21,6 +22,8 @@ export async function startApiServer(deps: {
   logger: Logger;
   orm: Orm;
   client: Client;
+  /** Built once for the process; made from the client and the configuration when not given. */
+  lifecycles?: LifecycleGateway;
   /** The deployment's SECRET_KEY: the same in every API and worker process. */
   secretKey: string;
   mailCatcher?: MailCatcher;
@@ -33,6 +36,7 @@ export async function startApiServer(deps: {
     logger: deps.logger,
     orm,
     client,
+    lifecycles: deps.lifecycles ?? createLifecycleGateway({ client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle }),
     secrets: createSecrets(deps.secretKey),
     metrics: createMetrics(),
     readiness: createReadiness({ orm, client, namespace: client.options.namespace, taskQueue: config.temporal.taskQueue }),

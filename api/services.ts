@@ -2,16 +2,19 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
+import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import type { Secrets } from '../domain/secrets.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../http/logger.ts';
 import type { Metrics } from './metrics.ts';
-import type { RateLimits } from './rate-limit.ts';
+import type { RateLimits } from '../http/rate-limit.ts';
 
 /** What route handlers call: built once per app. */
 export interface ApiServices {
   config: Config;
   orm: Orm;
   client: Client;
+  /** Every call to a lifecycle, an import or a company's offboarding. */
+  lifecycles: LifecycleGateway;
   secrets: Secrets;
   logger: Logger;
   metrics: Metrics;

@@ -106,6 +106,9 @@ const EnvSchema = z.object({
   // `npm start` keeps a generated one under DATA_DIR when unset; production must set it.
   SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)')),
 
+  // The name of the operator the operators migration makes out of an install's organisations.
+  OPERATOR_NAME: z.string().trim().min(1).max(200).default('Operator'),
+
   // Lifecycle defaults; per-organisation overrides live in the database (organization.lifecycle_overrides).
   INVITATION_REMINDERS: z.string().default('2d,5d'),
   INVITATION_EXPIRES_AFTER: duration('7d'),
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       retryForMs: e.SMTP_RETRY_FOR,
     },
     secretKey: e.SECRET_KEY,
+    operatorName: e.OPERATOR_NAME,
     lifecycle: {
       invitationRemindersMs: durationList('INVITATION_REMINDERS', e.INVITATION_REMINDERS),
       invitationExpiresAfterMs: e.INVITATION_EXPIRES_AFTER,

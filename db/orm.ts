@@ -31,8 +31,17 @@ export async function openOrm(databaseUrl: string, options?: { poolMax?: number;
   return MikroORM.init(ormConfig(databaseUrl, options));
 }
 
-/** Applies the committed migrations; returns the names of those it ran. */
-export async function migrate(orm: Orm): Promise<string[]> {
-  const done = await orm.migrator.up();
-  return done.map((m) => m.name);
+const OPERATORS_MIGRATION = 'Migration20261202054459_operators';
+
+/**
+ * Applies the committed migrations; returns the names of those it ran. The operators migration
+ * makes the operator of an existing install under a placeholder name: it is given its name here
+ * (a migration cannot read the configuration).
+ */
+export async function migrate(orm: Orm, options: { operatorName?: string } = {}): Promise<string[]> {
+  const done = (await orm.migrator.up()).map((m) => m.name);
+  if (options.operatorName && done.includes(OPERATORS_MIGRATION)) {
+    await orm.em.fork().execute(`update operator set name = ? where name = 'Operator'`, [options.operatorName]);
+  }
+  return done;
 }

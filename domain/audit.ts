@@ -3,7 +3,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 export interface AuditInput {
-  organizationId: string;
+  /** The company it concerns; null for the operator's own events (sites, doors, card stock). */
+  organizationId: string | null;
+  /** Set on the operator's events, and when an operator admin acted on a company. */
+  operatorId?: string | null;
   memberId?: string | null;
   /** `member:<id>`, `api-key:<id>`, `door-controller:<id>`, `cli:…` or `system`. */
   actor: string;
@@ -16,10 +19,11 @@ export interface AuditInput {
 
 export async function recordAudit(em: EntityManager, event: AuditInput): Promise<void> {
   await em.execute(
-    `insert into audit_event (organization_id, member_id, actor, type, data, occurred_at, workflow_id, workflow_run_id, idempotency_key)
-     values (?, ?, ?, ?, ?::jsonb, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`,
+    `insert into audit_event (organization_id, operator_id, member_id, actor, type, data, occurred_at, workflow_id, workflow_run_id, idempotency_key)
+     values (?, ?, ?, ?, ?, ?::jsonb, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`,
     [
       event.organizationId,
+      event.operatorId ?? null,
       event.memberId ?? null,
       event.actor,
       event.type,

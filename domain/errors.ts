@@ -1,6 +1,6 @@
 // Errors the domain raises for callers to act on. The HTTP layer maps `kind` to a status; the
 // code names the case in the product's words (`last_admin`, `member_exists`, …).
-export type DomainErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'too_many' | 'unavailable';
+export type DomainErrorKind = 'invalid' | 'unprocessable' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'too_many' | 'unavailable';
 
 export class DomainError extends Error {
   readonly code: string;

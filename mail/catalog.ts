@@ -13,6 +13,7 @@ export const EMAIL_TEMPLATES = [
   'removal_notice',
   'offboarding_report',
   'import_finished',
+  'company_offboarded',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -29,6 +30,7 @@ export const EMAIL_AUDIENCE: Record<EmailTemplate, 'member' | 'admin'> = {
   removal_notice: 'member',
   offboarding_report: 'admin',
   import_finished: 'admin',
+  company_offboarded: 'admin',
 };
 
 export const EMAIL_LOCALES = ['fr', 'en'] as const;
@@ -92,6 +94,18 @@ export interface TemplateData {
       memberNotified: boolean;
     };
     memberUrl: string;
+  };
+  company_offboarded: {
+    company: {
+      name: string;
+      effectiveAt: string;
+      finishedAt: string;
+      /** Members removed by the offboarding. */
+      removed: number;
+      requestedBy: string;
+      /** Where the operator follows it. */
+      url: string;
+    };
   };
   import_finished: {
     import: {

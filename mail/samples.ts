@@ -13,7 +13,7 @@ export function sampleEmailData<T extends EmailTemplate>(
   const common: CommonEmailData = {
     recipient: toAdmin ? admin : member,
     audience: toAdmin ? 'admin' : 'member',
-    member: template === 'import_finished' ? admin : member,
+    member: template === 'import_finished' || template === 'company_offboarded' ? admin : member,
     organization: { name: 'Atelier Lumière', brandColor: '#0f766e', logoUrl: null },
     site: { name: 'Lyon Part-Dieu' },
     timeZone: 'Europe/Paris',
@@ -44,6 +44,16 @@ export function sampleEmailData<T extends EmailTemplate>(
         memberNotified: true,
       },
       memberUrl,
+    },
+    company_offboarded: {
+      company: {
+        name: 'Atelier Lumière',
+        effectiveAt: '2027-03-31T16:00:00.000Z',
+        finishedAt: '2027-03-31T16:01:12.000Z',
+        removed: 48,
+        requestedBy: 'Louise Bernard',
+        url: `${base}/operator/companies/5a3c9e2b-1f4d-4b8a-9c7e-6d2f1a0b3c4d`,
+      },
     },
     import_finished: {
       import: {

@@ -23,7 +23,13 @@ export function databaseCardAccess(): CardAccessProvider {
   };
 }
 
-/** The card numbers a site's door controllers must let in, and the version that names this list. */
+/** The version of the site's access list: what a controller's If-None-Match is compared with. */
+export async function siteAccessListVersion(orm: Orm, siteId: string): Promise<number | undefined> {
+  const [row] = await orm.em.fork().execute<{ version: number }[]>('select access_list_version as version from site where id = ?', [siteId]);
+  return row?.version;
+}
+
+/** The card numbers a site's door controllers must let in (every company's), and the version that names this list. */
 export async function siteAccessList(orm: Orm, siteId: string): Promise<{ version: number; cardNumbers: string[] } | undefined> {
   // One statement, one snapshot: the version always names exactly the cards listed with it.
   const [row] = await orm.em.fork().execute<{ version: number; numbers: string[] }[]>(

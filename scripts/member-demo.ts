@@ -9,13 +9,11 @@ import { Client, Connection } from '@temporalio/client';
 import { Organization } from '../db/entities/index.ts';
 import { openOrm } from '../db/orm.ts';
 import { acceptInvitation } from '../domain/members/accept-invitation.ts';
-import { ensureLifecycles } from '../domain/members/ensure-lifecycles.ts';
+import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { inviteMember } from '../domain/members/invite-member.ts';
-import { lifecycleHandle } from '../domain/members/lifecycle.ts';
-import { createOrganization } from '../domain/organizations/create-organization.ts';
+import { createCompanyAtSite } from '../domain/companies/create-company.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { resolveSecretKey } from '../services/secret-key.ts';
-import { confirmCardUpdate, enrollAtDoorUpdate, removeUpdate, scanQrUpdate, stateQuery, wizardClosedSignal } from '../workflows/member-lifecycle/messages.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
 import { cliApiUrl, cliTemporalTarget, withDatabase } from './lib/services.ts';
 import { runningStack } from './lib/stack-file.ts';
@@ -38,6 +36,7 @@ runMain(async () => {
     throw new CommandError(`Temporal at ${String(target.connectionOptions.address)} did not answer (${error.message}): run \`npm start\` first`);
   });
   const client = new Client({ connection, namespace: target.namespace });
+  const lifecycles = createLifecycleGateway({ client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
   const secrets = createSecrets(resolveSecretKey(config));
 
   try {
@@ -48,45 +47,44 @@ runMain(async () => {
         const em = orm.em.fork();
         let organization = await em.findOne(Organization, { name: DEMO_ORGANIZATION });
         if (!organization) {
-          const created = await createOrganization(em, { name: DEMO_ORGANIZATION, adminEmail: 'office@demo.test', adminName: 'Olivia Office', siteName: 'Lyon Part-Dieu', actor: 'cli:demo' });
+          const created = await createCompanyAtSite(em, { name: DEMO_ORGANIZATION, adminEmail: 'office@demo.test', adminName: 'Olivia Office', siteName: 'Lyon Part-Dieu', actor: 'cli:demo' });
           organization = await em.findOneOrFail(Organization, created.organizationId);
-          await ensureLifecycles({ em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
+          await lifecycles.startWaiting(orm.em.fork());
           say(`created organisation ${DEMO_ORGANIZATION} (admin office@demo.test, invited)`);
         }
-        const [site] = await em.execute<{ id: string }[]>('select id from site where organization_id = ? order by created_at limit 1', [organization.id]);
+        const [site] = await em.execute<{ id: string }[]>('select site_id as id from company_site where organization_id = ? order by granted_at limit 1', [organization.id]);
         const cardNumber = `DEMO-${randomBytes(3).toString('hex').toUpperCase()}`;
         await em.execute(`insert into card (id, site_id, number, qr_token, state, created_at) values (?, ?, ?, ?, 'stock', now())`, [randomUUID(), site!.id, cardNumber, randomUUID()]);
 
         const email = `camille.${randomBytes(2).toString('hex')}@demo.test`;
         const member = await inviteMember(
-          { em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle },
+          { em: orm.em.fork(), lifecycles },
           { organizationId: organization.id, siteId: site!.id, email, name: 'Camille Martin', locale: 'fr', actor: 'cli:demo' },
         );
-        const handle = lifecycleHandle(client, member.memberId);
         say(`invited ${email} → workflow ${member.workflowId}`);
 
         const token = await waitFor('the invitation', async () => {
           const [row] = await orm.em.fork().execute<{ id: string }[]>(`select id from auth_token where member_id = ? and purpose = 'invitation' and revoked_at is null`, [member.memberId]);
           return row?.id;
         });
-        await acceptInvitation({ em: orm.em.fork(), client, secrets }, { token: secrets.signToken(token), password: 'demo password 1234' });
+        await acceptInvitation({ em: orm.em.fork(), lifecycles, secrets }, { token: secrets.signToken(token), password: 'demo password 1234' });
         say('password created from the invitation link');
-        await waitFor('awaiting_card (is the worker running?)', async () => (await handle.query(stateQuery)).status === 'awaiting_card');
+        await waitFor('awaiting_card (is the worker running?)', async () => (await lifecycles.state(member.memberId)).status === 'awaiting_card');
 
-        await handle.signal(wizardClosedSignal, { step: 1 });
+        await lifecycles.closeWizard(member.memberId, 1, randomUUID());
         say('wizard closed at step 1 → instructions e-mail');
-        const { pin } = await handle.executeUpdate(confirmCardUpdate, { args: [{ actor: `member:${member.memberId}` }] });
+        const { pin } = await lifecycles.confirmCard(member.memberId, `member:${member.memberId}`);
         say(`"I hold a card" → PIN ${pin}`);
-        const refused = await handle.executeUpdate(scanQrUpdate, { args: [{ payload: 'https://cards.example/c/not-a-card-of-ours', actor: `member:${member.memberId}` }] });
+        const refused = await lifecycles.scanQr(member.memberId, 'https://cards.example/c/not-a-card-of-ours', `member:${member.memberId}`);
         say(`QR code of a card not in stock → ${refused.decision} (${'reason' in refused ? refused.reason : ''})`);
-        const enrolled = await handle.executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: 'demo-door' }] });
+        const enrolled = await lifecycles.enrollAtDoor(member.memberId, { pin, cardNumber, doorControllerId: 'demo-door' });
         say(`PIN ${pin} + card ${cardNumber} at the door → ${enrolled.decision}`);
-        await waitFor('active (is the worker running?)', async () => (await handle.query(stateQuery)).status === 'active');
+        await waitFor('active (is the worker running?)', async () => (await lifecycles.state(member.memberId)).status === 'active');
         say('active: card on the access list, Wi-Fi granted, e-mail sent');
 
         if (values.remove) {
-          await handle.executeUpdate(removeUpdate, { args: [{ actor: 'cli:demo', reason: 'demo offboarding' }] });
-          const report = await handle.result();
+          await lifecycles.remove(member.memberId, { actor: 'cli:demo', reason: 'demo offboarding' });
+          const report = await lifecycles.report(member.memberId);
           say(`removed: card ${report.card?.number} revoked, Wi-Fi revoked: ${report.wifi.revoked}`);
         }
         const uiBase = config.temporal.external ? undefined : (runningStack(config.dataDir)?.temporalUiUrl ?? `http://127.0.0.1:${config.temporal.uiPort}`);

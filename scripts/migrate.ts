@@ -11,7 +11,7 @@ runMain(async () => {
   await withDatabase(config, async (url) => {
     const orm = await openOrm(url, { poolMax: 1 });
     try {
-      const applied = await migrate(orm);
+      const applied = await migrate(orm, { operatorName: config.operatorName });
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
     } finally {
       await orm.close();

@@ -1,24 +1,29 @@
-// npm run org:create -- --name "Acme" --admin-email admin@acme.test --site "Paris HQ"
-// Prints one JSON line: {"organizationId", "apiKey", "siteId", "adminMemberId", "adminLifecycle"}.
-// The admin's lifecycle (their invitation e-mail) starts at once when Temporal answers
-// ("started"); otherwise the worker starts it when the stack next comes up ("pending").
+// npm run org:create -- --name "Acme" --admin-email admin@acme.test --site "Paris HQ" [--company "Acme"]
+// On a fresh install: the operator named --name (its first site, its key, and its first admin, who
+// is also the first company's admin), and the first company (--company, default --name), in one
+// step. On an install that has its operator: one more company, at the site named --site (found, or
+// added). Prints one JSON line: {"operatorId", "operatorApiKey" (null unless the operator was just
+// made), "siteId", "companyId", "organizationId" (the same), "apiKey" (the company's),
+// "adminMemberId", "adminLifecycle"}. The admin's lifecycle (their invitation e-mail) starts at
+// once when Temporal answers ("started"); otherwise when the stack next comes up ("pending").
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { MEMBER_LOCALES } from '../db/entities/index.ts';
 import { migrate, openOrm } from '../db/orm.ts';
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
-import { resolveDurations, startLifecycle } from '../domain/members/lifecycle.ts';
-import { createOrganization, type CreatedOrganization } from '../domain/organizations/create-organization.ts';
+import { createCompanyAtSite, findOperator, type CreatedCompanyAtSite } from '../domain/companies/create-company.ts';
+import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { loadConfigOrExit, runMain, CommandError } from './lib/cli.ts';
 import { cliTemporalTarget, withDatabase } from './lib/services.ts';
 
-const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--wifi-ssid <network name>] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';
+const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--company <company name>] [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--wifi-ssid <network name>] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';
 
 const Args = z.object({
   name: z.string().trim().min(1, '--name is required').max(200),
   'admin-email': z.email('--admin-email must be an e-mail address'),
   site: z.string().trim().min(1, '--site is required').max(200),
+  company: z.string().trim().min(1, '--company cannot be empty').max(200).optional(),
   'admin-name': z.string().trim().max(200).optional(),
   locale: z.enum(MEMBER_LOCALES).optional(),
   'time-zone': z
@@ -36,6 +41,7 @@ runMain(async () => {
     ({ values } = parseArgs({
       options: {
         name: { type: 'string' },
+        company: { type: 'string' },
         'admin-email': { type: 'string' },
         'admin-name': { type: 'string' },
         site: { type: 'string' },
@@ -58,9 +64,11 @@ runMain(async () => {
   await withDatabase(config, async (url) => {
     const orm = await openOrm(url, { poolMax: 2 });
     try {
-      await migrate(orm);
-      const created = await createOrganization(orm.em.fork(), {
-        name: args.name,
+      await migrate(orm, { operatorName: config.operatorName });
+      const fresh = !(await findOperator(orm.em.fork()));
+      const created = await createCompanyAtSite(orm.em.fork(), {
+        name: args.company ?? args.name,
+        operatorName: args.name,
         adminEmail: args['admin-email'],
         adminName: args['admin-name'],
         adminLocale: args.locale,
@@ -69,6 +77,8 @@ runMain(async () => {
         siteWifiSsid: args['wifi-ssid'],
         brandColor: args['brand-color'],
         logoUrl: args['logo-url'],
+        // On a fresh install the first admin runs the buildings too: one invitation, one password.
+        operatorAdmin: fresh,
         actor: 'cli:org-create',
       });
       const adminLifecycle = await startAdminLifecycle(config, created, args['admin-email']);
@@ -79,20 +89,13 @@ runMain(async () => {
   });
 }, usage);
 
-async function startAdminLifecycle(config: Config, created: CreatedOrganization, email: string): Promise<'started' | 'pending'> {
+async function startAdminLifecycle(config: Config, created: CreatedCompanyAtSite, email: string): Promise<'started' | 'pending'> {
   const target = cliTemporalTarget(config);
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' });
-    const client = new Client({ connection, namespace: target.namespace });
-    await startLifecycle(client, {
-      memberId: created.adminMemberId,
-      organizationId: created.organizationId,
-      invitedBy: 'cli:org-create',
-      durations: resolveDurations(config.lifecycle, null),
-      taskQueue: config.temporal.taskQueue,
-      label: email.trim().toLowerCase(),
-    });
+    const lifecycles = createLifecycleGateway({ client: new Client({ connection, namespace: target.namespace }), taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
+    await lifecycles.start({ memberId: created.adminMemberId, organizationId: created.companyId, invitedBy: 'cli:org-create', label: email.trim().toLowerCase() });
     return 'started';
   } catch (error) {
     process.stderr.write(`Temporal at ${String(target.connectionOptions.address)} did not answer (${(error as Error).message}): the admin's invitation goes out when the worker next starts.\n`);

@@ -1,5 +1,5 @@
 // `npm start`: the whole system on embedded defaults, data under .data/, Ctrl-C stops everything.
-import { createLogger } from '../api/logger.ts';
+import { createLogger } from '../http/logger.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
 import { startStack } from './lib/stack.ts';
 import { removeStackRecord, runningStack, writeStackRecord } from './lib/stack-file.ts';

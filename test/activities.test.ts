@@ -6,7 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities/index.ts';
 import { isDataError } from '../activities/data-errors.ts';
 import { qrTokenFrom } from '../domain/cards/qr-token.ts';
-import { createOrganization } from '../domain/organizations/create-organization.ts';
+import { createCompanyAtSite } from '../domain/companies/create-company.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
 import { openMailbox } from '../services/mail-catcher.ts';
 import { insertMember, migratedOrm, query } from './helpers/database.ts';
@@ -22,7 +22,7 @@ const tag = () => randomBytes(4).toString('hex');
 let shared: Promise<Awaited<ReturnType<typeof build>>> | undefined;
 async function build() {
   const { orm, url } = await migratedOrm(scope);
-  const org = await createOrganization(orm.em.fork(), { name: 'Acme', adminEmail: `admin-${tag()}@acme.test`, siteName: 'Paris', actor: 'test' });
+  const org = await createCompanyAtSite(orm.em.fork(), { name: 'Acme', adminEmail: `admin-${tag()}@acme.test`, siteName: `Paris ${tag()}`, actor: 'test' });
   const { deps, activities } = await testActivities(scope, orm);
   return { orm, url, org, deps, activities };
 }

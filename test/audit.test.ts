@@ -1,11 +1,11 @@
 import test from 'ava';
 import { AuditEvent } from '../db/entities/index.ts';
-import { createOrganization } from '../domain/organizations/create-organization.ts';
+import { createCompanyAtSite } from '../domain/companies/create-company.ts';
 import { migratedOrm, query } from './helpers/database.ts';
 
 test('audit events can be written but never changed or erased', async (t) => {
   const { orm, url } = await migratedOrm(t);
-  const { organizationId } = await createOrganization(orm.em.fork(), {
+  const { organizationId } = await createCompanyAtSite(orm.em.fork(), {
     name: 'Audit Co',
     adminEmail: 'admin@audit.test',
     siteName: 'HQ',

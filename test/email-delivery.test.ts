@@ -7,7 +7,9 @@ import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import type { SendEmailInput } from '../activities/email.ts';
 import { acceptInvitation, inspectInvitation } from '../domain/members/accept-invitation.ts';
 import { createMemberImport } from '../domain/imports/member-import.ts';
-import { createOrganization } from '../domain/organizations/create-organization.ts';
+import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
+import { defaultDurations } from './helpers/lifecycle.ts';
+import { createCompanyAtSite } from '../domain/companies/create-company.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailTemplate } from '../mail/catalog.ts';
 import { registerCardUpdate, wizardClosedSignal } from '../workflows/member-lifecycle/messages.ts';
@@ -32,7 +34,7 @@ const services = () =>
 
 async function organization() {
   const { orm } = await services();
-  return createOrganization(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail: `admin-${tag()}@acme.test`, adminName: 'Ada Admin', siteName: 'Paris', actor: 'test' });
+  return createCompanyAtSite(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail: `admin-${tag()}@acme.test`, adminName: 'Ada Admin', siteName: `Paris ${tag()}`, actor: 'test' });
 }
 
 
@@ -74,6 +76,10 @@ test('every e-mail in French and English goes out through the outbox complete: l
     [org.organizationId],
   );
   await query(url, `insert into member_import_row (member_import_id, position, input, outcome, message) values ($1, 1, '{"email":"a@acme.test"}', 'created', null), ($1, 2, '{"email":"bad"}', 'failed', 'email: Invalid email address')`, [importRow!.id]);
+  const [offboarding] = (await query<{ id: string }>(url,
+    `insert into company_offboarding (id, organization_id, effective_at, state, requested_by, total, removed, workflow_id, created_at, finished_at)
+     values (gen_random_uuid(), $1, now(), 'completed', 'system', 3, 3, 'test', now(), now()) returning id`, [org.organizationId])).rows;
+  const offboardingId = offboarding!.id;
   const report: OffboardingReport = {
     memberId: randomUUID(), organizationId: org.organizationId, email: 'x@acme.test', name: 'X', removedBy: `member:${org.adminMemberId}`, reason: 'end of contract',
     statusBefore: 'active', requestedAt: new Date().toISOString(), completedAt: '', card: { number: 'C0FFEE', revoked: true }, wifi: { revoked: true }, credentialsRevoked: 1, emails: { member: 1, admins: 0 },
@@ -90,6 +96,7 @@ test('every e-mail in French and English goes out through the outbox complete: l
     removal_notice: {},
     offboarding_report: { report },
     import_finished: { importId: importRow!.id },
+    company_offboarded: { offboardingId },
   };
 
   for (const locale of EMAIL_LOCALES) {
@@ -148,7 +155,7 @@ test('the lifecycle e-mails the right person in their language, with a link that
   t.is(invitation.email, french.email);
 
   // After the password, closing the wizard at step 1 sends the card instructions with the PIN.
-  await acceptInvitation({ em: orm.em.fork(), client, secrets }, { token: decodeURIComponent(link[1]!), password: 'correct horse battery staple' });
+  await acceptInvitation({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }), secrets }, { token: decodeURIComponent(link[1]!), password: 'correct horse battery staple' });
   await f.waitForState(french.memberId, 'awaiting card', (v) => v.status === 'awaiting_card');
   await french.handle.signal(wizardClosedSignal, { step: 1, closeId: 'close-1' });
   const [, instructions] = await smtp.waitFor(french.email, 2);
@@ -270,7 +277,7 @@ test('a bulk import started by an admin ends with an e-mail to that admin; one s
   const invited = `new-${tag()}@acme.test`;
   const rows = [{ email: invited, name: 'New Person', locale: 'en' }, { email: 'not-an-address', name: 'Broken' }];
 
-  const byAdmin = await createMemberImport({ em: orm.em.fork(), client, taskQueue }, { organizationId: org.organizationId, actor: `member:${org.adminMemberId}`, source: 'json', rows });
+  const byAdmin = await createMemberImport({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }) }, { organizationId: org.organizationId, actor: `member:${org.adminMemberId}`, source: 'json', rows });
   await client.workflow.getHandle(`member-import-${byAdmin.importId}`).result();
   const [report] = smtp.to(admin!.email).filter((m: ReceivedMail) => /Import/.test(m.mail.subject!));
   t.is(report?.mail.subject, 'Import terminé : 1 invitation(s) sur 2 ligne(s)');
@@ -278,7 +285,7 @@ test('a bulk import started by an admin ends with an e-mail to that admin; one s
   t.true(linksIn(String(report!.mail.html)).includes(`${TEST_PUBLIC_URL}/admin/imports/${byAdmin.importId}`));
   await smtp.waitFor(invited);
 
-  const byKey = await createMemberImport({ em: orm.em.fork(), client, taskQueue }, { organizationId: org.organizationId, actor: 'api-key:hr-system', source: 'json', rows: [{ email: `other-${tag()}@acme.test`, name: 'Other' }] });
+  const byKey = await createMemberImport({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }) }, { organizationId: org.organizationId, actor: 'api-key:hr-system', source: 'json', rows: [{ email: `other-${tag()}@acme.test`, name: 'Other' }] });
   await client.workflow.getHandle(`member-import-${byKey.importId}`).result();
   t.is(smtp.to(admin!.email).filter((m) => /Import/.test(m.mail.subject!)).length, 1, 'only the first import was reported');
 });

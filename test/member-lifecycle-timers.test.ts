@@ -6,7 +6,7 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateStage } from '@temporalio/
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DomainError } from '../domain/errors.ts';
 import { acceptInvitation } from '../domain/members/accept-invitation.ts';
-import type { LifecycleHandle } from '../domain/members/lifecycle.ts';
+import type { LifecycleHandle } from '../domain/members/lifecycle-gateway.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { registerCardUpdate, removeUpdate, resendInvitationUpdate } from '../workflows/member-lifecycle/messages.ts';
 import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
@@ -99,7 +99,7 @@ test.serial('resend: a new link, the old one dead, the account clock restarted, 
 
   // The first link is dead: posting a password on it is refused with a clear reason.
   const oldToken = decodeURIComponent(/\/invitations\/(\S+)/.exec(firstMail!.text)![1]!);
-  const refused = await t.throwsAsync(acceptInvitation({ em: f.orm.em.fork(), client: f.client, secrets: createSecrets(TEST_SECRET_KEY) }, { token: oldToken, password: 'a long password' }), { instanceOf: DomainError });
+  const refused = await t.throwsAsync(acceptInvitation({ em: f.orm.em.fork(), lifecycles: f.lifecycles, secrets: createSecrets(TEST_SECRET_KEY) }, { token: oldToken, password: 'a long password' }), { instanceOf: DomainError });
   t.is(refused.code, 'invitation_replaced');
 
   // The reminders start again from the resend.

@@ -6,9 +6,8 @@ import test from 'ava';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { DomainError } from '../domain/errors.ts';
 import { acceptInvitation } from '../domain/members/accept-invitation.ts';
-import { ensureLifecycles } from '../domain/members/ensure-lifecycles.ts';
 import { createSecrets } from '../domain/secrets.ts';
-import { lifecycleHandle, onLifecycle } from '../domain/members/lifecycle.ts';
+import { onLifecycle } from '../domain/members/lifecycle.ts';
 import {
   changeRoleUpdate,
   confirmCardUpdate,
@@ -197,7 +196,7 @@ test('removal while invited: the link dies, the member and the admins are told, 
   t.regex(adminReport!.text, /Statut avant le départ : invitation envoyée/);
 
   const link = decodeURIComponent(/\/invitations\/(\S+)/.exec(invitation!.text)![1]!);
-  const refused = await t.throwsAsync(acceptInvitation({ em: f.orm.em.fork(), client: f.client, secrets: createSecrets(TEST_SECRET_KEY) }, { token: link, password: 'long enough password' }), { instanceOf: DomainError });
+  const refused = await t.throwsAsync(acceptInvitation({ em: f.orm.em.fork(), lifecycles: f.lifecycles, secrets: createSecrets(TEST_SECRET_KEY) }, { token: link, password: 'long enough password' }), { instanceOf: DomainError });
   t.is(refused.code, 'invitation_invalid');
 
   const row = await f.memberRow(member.memberId);
@@ -252,9 +251,9 @@ test('the last admin can be neither removed nor demoted; once another admin exis
   // An organisation of its own: the other tests' admins must not count here.
   const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   // org:create made the first admin without a lifecycle; start-up recovery gives them one.
-  const started = await ensureLifecycles({ em: f.orm.em.fork(), client: f.client, taskQueue: f.taskQueue, defaults: defaultDurations });
+  const started = await f.lifecycles.startWaiting(f.orm.em.fork());
   t.true(started.includes(f.admin.memberId));
-  const admin = lifecycleHandle(f.client, f.admin.memberId);
+  const admin = f.lifecycles.handle(f.admin.memberId);
   await f.waitForMails(f.admin.email, /vous invite/);
 
   const removal = await t.throwsAsync(onLifecycle(f.admin.memberId, () => admin.executeUpdate(removeUpdate, { args: [{ actor: 'api-key:hr' }] })), { instanceOf: DomainError });
@@ -378,15 +377,15 @@ test('continue-as-new keeps the member exactly where they were, then the next ru
     await member.handle.executeUpdate(changeRoleUpdate, { args: [{ role: i % 2 ? 'user' : 'admin', actor: 'api-key:hr' }] });
   }
   const laterRun = await waitFor('a continued-as-new run', async () => {
-    const { runId } = await lifecycleHandle(f.client, member.memberId).describe();
+    const { runId } = await f.lifecycles.handle(member.memberId).describe();
     return runId !== firstRun ? runId : undefined;
   });
   t.not(laterRun, firstRun);
   const state = await f.state(member.memberId);
   t.like(state, { status: 'active', role: 'user', access: { card: true, wifi: true }, card: { cardNumber: card.cardNumber, stage: 'enrolled' } });
 
-  await lifecycleHandle(f.client, member.memberId).executeUpdate(removeUpdate, { args: [{ actor: 'api-key:hr' }] });
-  const report = await lifecycleHandle(f.client, member.memberId).result();
+  await f.lifecycles.handle(member.memberId).executeUpdate(removeUpdate, { args: [{ actor: 'api-key:hr' }] });
+  const report = await f.lifecycles.handle(member.memberId).result();
   t.like(report, { statusBefore: 'active', card: { number: card.cardNumber, revoked: true } });
   // The access e-mail went out once, in the first run, although the state was carried over.
   t.is((await f.waitForMails(member.email, /accès est actif/)).length, 1);

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
-import { cookieName, CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE } from '../api/session-cookie.ts';
+import { cookieName, CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE } from '../http/session-cookie.ts';
 import { resolveSession } from '../domain/auth/sessions.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { MemberLocale, MemberRole, MemberStatus } from '../db/entities/index.ts';
@@ -15,6 +15,9 @@ export const CSRF_FIELD = '_csrf';
 export interface Viewer {
   memberId: string;
   organizationId: string;
+  operatorId: string;
+  /** Operator staff: sites, doors, card stock and companies, and support on any member. */
+  operatorAdmin: boolean;
   sessionId: string;
   role: MemberRole;
   status: MemberStatus;

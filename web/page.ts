@@ -5,12 +5,12 @@ import type { Client } from '@temporalio/client';
 import type { Context, Next } from 'koa';
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { z, ZodError } from 'zod';
-import type { Logger } from '../api/logger.ts';
-import type { RateLimits } from '../api/rate-limit.ts';
-import { AppError, KIND_STATUS } from '../api/errors.ts';
+import type { Logger } from '../http/logger.ts';
+import type { RateLimits } from '../http/rate-limit.ts';
+import { AppError, KIND_STATUS } from '../http/errors.ts';
 import type { Config } from '../config/index.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import type { MemberActions } from '../domain/members/actions.ts';
+import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
@@ -20,12 +20,11 @@ import type { PageViews } from './views.ts';
 export interface PageDeps {
   config: Config;
   em(): EntityManager;
-  client: Client;
   secrets: Secrets;
   logger: Logger;
   limits: RateLimits;
   views: PageViews;
-  actions: MemberActions;
+  lifecycles: LifecycleGateway;
   wifi: WifiProvider;
   staticUrls: Record<string, string>;
 }
@@ -64,7 +63,8 @@ export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Re
       pageName: view.replace(/\//g, '_'),
       locale: state.locale,
       viewer: state.viewer,
-      isAdmin: state.viewer?.role === 'admin',
+      isAdmin: state.viewer?.role === 'admin' || state.viewer?.operatorAdmin === true,
+      isOperator: state.viewer?.operatorAdmin === true,
       csrfField: CSRF_FIELD,
       csrfToken: state.csrfToken,
       path: ctx.path,
@@ -150,8 +150,15 @@ export function requireViewer(ctx: Context): Viewer {
 
 export function requireAdmin(ctx: Context): Viewer & { role: 'admin' } {
   const viewer = requireViewer(ctx);
-  if (viewer.role !== 'admin') throw new AppError('forbidden', 403, 'Administrators only');
+  if (viewer.role !== 'admin' && !viewer.operatorAdmin) throw new AppError('forbidden', 403, 'Administrators only');
   return viewer as Viewer & { role: 'admin' };
+}
+
+/** The operator's pages (sites, doors, card stock, companies) are for its staff only. */
+export function requireOperator(ctx: Context): Viewer & { operatorAdmin: true } {
+  const viewer = requireViewer(ctx);
+  if (!viewer.operatorAdmin) throw new AppError('forbidden', 403, 'The operator only');
+  return viewer as Viewer & { operatorAdmin: true };
 }
 
 export class SignInRequired extends Error {

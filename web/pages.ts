@@ -7,12 +7,12 @@ import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { projectRoot } from '../config/index.ts';
-import { checkRequestText } from '../api/request-text.ts';
+import { checkRequestText } from '../http/request-text.ts';
 import { pageContext } from './page-context.ts';
 import { createRenderer, pageErrors, type PageDeps } from './page.ts';
 import { accountPages } from './routes/account.ts';
 import { adminMemberPages } from './routes/admin-members.ts';
-import { adminSitePages } from './routes/admin-sites.ts';
+import { operatorPages } from './routes/operator.ts';
 import { memberPages } from './routes/member.ts';
 import type { PageViews } from './views.ts';
 
@@ -78,7 +78,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   accountPages(pages, full, render);
   memberPages(pages, full, render);
   adminMemberPages(pages, full, render);
-  adminSitePages(pages, full, render);
+  operatorPages(pages, full, render);
   router.use(pages.routes());
   return {
     router,

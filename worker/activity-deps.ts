@@ -1,6 +1,7 @@
 // What the activities are built with, from the configuration: one place, so `npm start`, the
 // standalone worker and the tests wire the same things.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { createSecrets } from '../domain/secrets.ts';
@@ -20,7 +21,7 @@ export async function activityDeps(options: {
   renderer?: EmailRenderer;
   secretKey: string;
   publicUrl: string;
-  /** The client activities use to start member lifecycles (bulk imports). Connects on first use. */
+  /** The client activities use to start and remove lifecycles (imports, a company leaving). Connects on first use. */
   temporal: { connectionOptions: ConnectionOptions; namespace: string; taskQueue: string };
   lifecycleDefaults: LifecycleDurations;
 }): Promise<ActivityDeps & { close(): Promise<void> }> {
@@ -38,11 +39,11 @@ export async function activityDeps(options: {
     access: databaseCardAccess(),
     wifi: databaseWifi(options.orm, secrets),
     publicUrl: options.publicUrl,
-    lifecycles: {
+    lifecycles: createLifecycleGateway({
       client: new Client({ connection, namespace: options.temporal.namespace }),
       taskQueue: options.temporal.taskQueue,
       defaults: options.lifecycleDefaults,
-    },
+    }),
     close: async () => {
       mailer.close();
       await connection.close();

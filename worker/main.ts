@@ -2,10 +2,8 @@
 // queue until SIGTERM/SIGINT, then drains and exits.
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
-import { ensureLifecycles } from '../domain/members/ensure-lifecycles.ts';
-import { Client, Connection } from '@temporalio/client';
 import { activityDeps } from './activity-deps.ts';
-import { createLogger } from '../api/logger.ts';
+import { createLogger } from '../http/logger.ts';
 import { openOrm } from '../db/orm.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
@@ -46,9 +44,7 @@ runMain(async () => {
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: target.namespace }, 'worker polling');
   const running = worker.run();
   try {
-    const clientConnection = await Connection.connect(target.connectionOptions as never);
-    const client = new Client({ connection: clientConnection, namespace: target.namespace });
-    const started = await ensureLifecycles({ em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle }).finally(() => clientConnection.close());
+    const started = await deps.lifecycles.startWaiting(orm.em.fork());
     if (started.length) logger.info({ members: started.length }, 'started lifecycles waiting for one');
     await running;
   } finally {

@@ -3,4 +3,5 @@ export { diagnosticsWorkflow } from './diagnostics.ts';
 export { memberLifecycle } from './member-lifecycle/workflow.ts';
 export { accountEmail, passwordReset } from './account-email.ts';
 export { memberImport } from './member-import.ts';
+export { companyOffboarding } from './company-offboarding.ts';
 export { benchOneActivity, benchUpdateTarget } from './bench.ts';

@@ -4,8 +4,8 @@ import { createSession, revokeSession } from '../../domain/auth/sessions.ts';
 import { acceptInvitation, inspectInvitation } from '../../domain/members/accept-invitation.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { clearSessionCookie, sessionBody, setSessionCookie } from '../session-cookie.ts';
-import { Session } from './common.schema.ts';
+import { clearSessionCookie, sessionBody, setSessionCookie } from '../../http/session-cookie.ts';
+import { Session } from '../../http/schemas/common.schema.ts';
 import {
   AcceptInvitationBody,
   Invitation,
@@ -14,7 +14,7 @@ import {
   PasswordResetAccepted,
   PasswordResetBody,
   PasswordResetConfirmBody,
-} from './auth.schema.ts';
+} from '../../http/schemas/auth.schema.ts';
 
 const tags = ['member account'];
 
@@ -42,7 +42,7 @@ export function authRoutes(s: ApiServices) {
         responses: { 201: { description: 'Password created, signed in', schema: Session } },
       },
       async ({ params, body }, ctx) => {
-        const accepted = await acceptInvitation({ em: s.em(), client: s.client, secrets: s.secrets }, { token: params.token, password: body.password });
+        const accepted = await acceptInvitation({ em: s.em(), lifecycles: s.lifecycles, secrets: s.secrets }, { token: params.token, password: body.password });
         if (!accepted.lifecycleNotified) s.logger.warn({ memberId: accepted.memberId }, 'password created but the lifecycle was not told; the next sign-in retries');
         const session = await createSession(s.em(), accepted.memberId);
         setSessionCookie(ctx, session);
@@ -60,7 +60,7 @@ export function authRoutes(s: ApiServices) {
       async ({ body }, ctx) => {
         s.limits.loginPerAddress.hit(ctx.ip);
         s.limits.loginPerAccount.hit(body.email.toLowerCase());
-        const session = await login({ em: s.em(), client: s.client }, body);
+        const session = await login({ em: s.em(), lifecycles: s.lifecycles }, body);
         setSessionCookie(ctx, session);
         ctx.body = sessionBody(session);
       },
@@ -87,7 +87,7 @@ export function authRoutes(s: ApiServices) {
       async ({ body }, ctx) => {
         s.limits.passwordResetPerAddress.hit(ctx.ip);
         s.limits.passwordResetPerAccount.hit(body.email.toLowerCase());
-        await requestPasswordReset({ client: s.client, taskQueue: s.config.temporal.taskQueue }, body);
+        await requestPasswordReset(s.lifecycles, body);
         ctx.status = 202;
         ctx.body = { status: 'accepted', detail: 'if this address has an account, a code is on its way' };
       },

@@ -1,7 +1,7 @@
 // Development only: browse what the embedded SMTP catcher received. Not part of the API contract.
 import Router from '@koa/router';
 import type { MailCatcher } from '../../services/mail-catcher.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../http/errors.ts';
 
 const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -1,6 +1,6 @@
 import type { Readiness } from '../readiness.ts';
 import { defineRoute } from '../route.ts';
-import { HealthzResponse, ReadyzResponse } from './health.schema.ts';
+import { HealthzResponse, ReadyzResponse } from '../../http/schemas/health.schema.ts';
 
 export function healthRoutes(readiness: Readiness) {
   return [

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { memberActions } from '../../domain/members/actions.ts';
 import { getMember } from '../../domain/members/queries.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { EnrollmentResult, enrollmentAnswer } from './common.schema.ts';
-import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, ScanQrBody } from './me.schema.ts';
+import { EnrollmentResult, enrollmentAnswer } from '../../http/schemas/common.schema.ts';
+import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, ScanQrBody } from '../../http/schemas/me.schema.ts';
 
 const tags = ['member'];
 
 export function meRoutes(s: ApiServices) {
-  const actions = memberActions(s.client);
+  const actions = s.lifecycles;
   return [
     defineRoute(
       {

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
-import { memberActions } from '../../domain/members/actions.ts';
-import { auditEvents, getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
+import { auditEvents, getMember, listMembers, memberHistory, type CompanyScope } from '../../domain/members/queries.ts';
+import type { AdminPrincipal } from '../auth.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { EnrollmentResult, enrollmentAnswer, IdParams, Lifecycle } from './common.schema.ts';
+import { EnrollmentResult, enrollmentAnswer, IdParams, Lifecycle } from '../../http/schemas/common.schema.ts';
 import {
   AuditPage,
   AuditQuery,
@@ -28,13 +28,13 @@ import {
   RemoveQuery,
   RemoveResponse,
   ResendResponse,
-} from './members.schema.ts';
+} from '../../http/schemas/members.schema.ts';
 
 const tags = ['members'];
 
 export function memberRoutes(s: ApiServices) {
-  const actions = memberActions(s.client);
-  // Every member route first proves the member is the caller's organisation's.
+  const actions = s.lifecycles;
+  // Every member route first proves the member is the caller's company's.
   const member = (organizationId: string, id: string) => getMember(s.em(), organizationId, id);
 
   return [
@@ -47,10 +47,8 @@ export function memberRoutes(s: ApiServices) {
         responses: { 201: { description: 'Invited', schema: InvitedMember } },
       },
       async ({ body, principal }, ctx) => {
-        const invited = await inviteMember(
-          { em: s.em(), client: s.client, taskQueue: s.config.temporal.taskQueue, defaults: s.config.lifecycle },
-          { organizationId: principal.organizationId, ...body, actor: principal.actor },
-        );
+        const { companyId: _company, ...invitation } = body;
+        const invited = await inviteMember({ em: s.em(), lifecycles: s.lifecycles }, { organizationId: principal.organizationId, ...invitation, actor: principal.actor });
         s.metrics.workflowStarts.inc();
         ctx.status = 201;
         ctx.set('Location', `/v1/members/${invited.memberId}`);
@@ -69,7 +67,7 @@ export function memberRoutes(s: ApiServices) {
       async ({ query, body, csv, principal }, ctx) => {
         const rows = csv !== undefined ? parseMembersCsv(csv) : body.members;
         const created = await createMemberImport(
-          { em: s.em(), client: s.client, taskQueue: s.config.temporal.taskQueue },
+          { em: s.em(), lifecycles: s.lifecycles },
           { organizationId: principal.organizationId, actor: principal.actor, source: csv !== undefined ? 'csv' : 'json', rows, reinvite: query.reinvite === 'true' },
         );
         ctx.status = 202;
@@ -79,7 +77,7 @@ export function memberRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'get', path: '/v1/imports/{id}', operationId: 'getImport', tags, auth: 'admin',
+        method: 'get', path: '/v1/imports/{id}', operationId: 'getImport', tags, auth: 'admin', company: 'import',
         summary: 'Progress of a bulk invitation, with the rows that were skipped or failed',
         params: IdParams,
         responses: { 200: { description: 'Progress', schema: ImportProgress } },
@@ -90,18 +88,19 @@ export function memberRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'get', path: '/v1/members', operationId: 'listMembers', tags, auth: 'admin',
+        method: 'get', path: '/v1/members', operationId: 'listMembers', tags, auth: 'admin', company: 'across',
         summary: 'Members, newest first: filter by status, search by name or e-mail, page with the cursor',
         query: ListMembersQuery,
         responses: { 200: { description: 'One page', schema: MemberPage } },
       },
       async ({ query, principal }, ctx) => {
-        ctx.body = await listMembers(s.em(), principal.organizationId, query);
+        const { companyId: _company, ...filter } = query;
+        ctx.body = await listMembers(s.em(), companyScope(principal), filter);
       },
     ),
     defineRoute(
       {
-        method: 'get', path: '/v1/members/{id}', operationId: 'getMember', tags, auth: 'admin',
+        method: 'get', path: '/v1/members/{id}', operationId: 'getMember', tags, auth: 'admin', company: 'member',
         summary: 'A member, with their lifecycle\'s current state',
         params: IdParams,
         responses: { 200: { description: 'The member', schema: MemberDetail } },
@@ -115,20 +114,20 @@ export function memberRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'patch', path: '/v1/members/{id}', operationId: 'updateMember', tags, auth: 'admin',
+        method: 'patch', path: '/v1/members/{id}', operationId: 'updateMember', tags, auth: 'admin', company: 'member',
         summary: 'Change a member\'s name, e-mail, language, site or role (audited; the last administrator cannot be demoted)',
         params: IdParams,
         body: PatchMemberBody,
         responses: { 200: { description: 'The member after the change', schema: Member } },
       },
       async ({ params, body, principal }, ctx) => {
-        await updateMember({ em: s.em(), actions }, { organizationId: principal.organizationId, memberId: params.id, ...body, actor: principal.actor });
+        await updateMember({ em: s.em(), lifecycles: s.lifecycles }, { organizationId: principal.organizationId, memberId: params.id, ...body, actor: principal.actor });
         ctx.body = await member(principal.organizationId, params.id);
       },
     ),
     defineRoute(
       {
-        method: 'post', path: '/v1/members/{id}/invitation/resend', operationId: 'resendInvitation', tags, auth: 'admin',
+        method: 'post', path: '/v1/members/{id}/invitation/resend', operationId: 'resendInvitation', tags, auth: 'admin', company: 'member',
         summary: 'Send a new invitation link (the old link stops working; the expiry clock restarts)',
         params: IdParams,
         responses: { 200: { description: 'Sent', schema: ResendResponse } },
@@ -140,7 +139,7 @@ export function memberRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'post', path: '/v1/members/{id}/cards', operationId: 'registerCard', tags, auth: 'admin',
+        method: 'post', path: '/v1/members/{id}/cards', operationId: 'registerCard', tags, auth: 'admin', company: 'member',
         summary: 'Register a card of the site\'s stock on the member\'s behalf (or replace their card)',
         description: 'Answers 200 with `decision: "rejected"` and a reason when the card cannot be theirs (unknown, another site\'s, someone else\'s, revoked).',
         params: IdParams,
@@ -155,7 +154,7 @@ export function memberRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'delete', path: '/v1/members/{id}', operationId: 'removeMember', tags, auth: 'admin',
+        method: 'delete', path: '/v1/members/{id}', operationId: 'removeMember', tags, auth: 'admin', company: 'member',
         summary: 'Remove a member: card, Wi-Fi, sessions revoked; the member and the admins are told',
         description: 'The member is `removed` when this answers; the offboarding then runs in their lifecycle (see the history). The last administrator cannot be removed.',
         params: IdParams,
@@ -171,7 +170,7 @@ export function memberRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'get', path: '/v1/members/{id}/history', operationId: 'memberHistory', tags, auth: 'admin',
+        method: 'get', path: '/v1/members/{id}/history', operationId: 'memberHistory', tags, auth: 'admin', company: 'member',
         summary: 'Everything that happened to a member, oldest first, with who did it',
         params: IdParams,
         responses: { 200: { description: 'The history', schema: HistoryResponse } },
@@ -182,7 +181,7 @@ export function memberRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'get', path: '/v1/audit', operationId: 'auditLog', tags: ['audit'], auth: 'admin',
+        method: 'get', path: '/v1/audit', operationId: 'auditLog', tags: ['audit'], auth: 'admin', company: 'across',
         summary: 'The organisation\'s audit trail, oldest first; filterable; CSV export',
         query: AuditQuery,
         responses: { 200: { description: 'One page (JSON) or every matching event (CSV)', schema: AuditPage, alternatives: { 'text/csv': z.string() } } },
@@ -190,22 +189,26 @@ export function memberRoutes(s: ApiServices) {
       async ({ query, principal }, ctx) => {
         const filter = { memberId: query.memberId, type: query.type, actor: query.actor, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined };
         if (query.format === 'csv' || ctx.accepts('application/json', 'text/csv') === 'text/csv') {
-          await sendAuditCsv(ctx, s, principal.organizationId, filter);
+          await sendAuditCsv(ctx, s, companyScope(principal), filter);
           return;
         }
-        ctx.body = await auditEvents(s.em(), principal.organizationId, { ...filter, cursor: query.cursor, limit: query.limit });
+        ctx.body = await auditEvents(s.em(), companyScope(principal), { ...filter, cursor: query.cursor, limit: query.limit });
       },
     ),
   ];
 }
 
+/** One company's, or (an operator key naming none) every company of the operator. */
+const companyScope = (principal: AdminPrincipal): CompanyScope =>
+  principal.kind === 'operator' && principal.allCompanies ? { operatorId: principal.operatorId } : { organizationId: principal.organizationId };
+
 const CSV_EXPORT_MAX = 100_000;
 
-async function sendAuditCsv(ctx: Context, s: ApiServices, organizationId: string, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>) {
+async function sendAuditCsv(ctx: Context, s: ApiServices, scope: CompanyScope, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>) {
   const lines: string[][] = [['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data']];
   let cursor: string | undefined;
   do {
-    const page = await auditEvents(s.em(), organizationId, { ...filter, cursor, limit: 1000 });
+    const page = await auditEvents(s.em(), scope, { ...filter, cursor, limit: 1000 });
     for (const e of page.items) lines.push([String(e.id), e.occurredAt, e.type, e.actor, e.memberId ?? '', e.workflowId ?? '', e.workflowRunId ?? '', JSON.stringify(e.data)]);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && lines.length <= CSV_EXPORT_MAX);

@@ -1,7 +1,7 @@
 import { getOrganization, updateOrganization } from '../../domain/organizations/settings.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { Organization, UpdateOrganizationBody } from './organization.schema.ts';
+import { Organization, UpdateOrganizationBody } from '../../http/schemas/organization.schema.ts';
 
 const tags = ['organization'];
 

@@ -1,10 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
-import { passwordSetSignal } from '../../workflows/member-lifecycle/messages.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
-import { lifecycleHandle } from '../members/lifecycle.ts';
+import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { createSession, type Session } from './sessions.ts';
 
 // Compared against when no account matches, so an unknown e-mail costs as long as a wrong password.
@@ -18,7 +16,7 @@ const invalid = () => new DomainError('invalid_credentials', 'unauthorized', 'th
  * password picks the account, and only when it opens several must the caller name one.
  */
 export async function login(
-  deps: { em: EntityManager; client: Client },
+  deps: { em: EntityManager; lifecycles: LifecycleGateway },
   input: { email: string; password: string; organizationId?: string },
 ): Promise<Session & { memberId: string; organizationId: string }> {
   const email = input.email.trim().toLowerCase();
@@ -51,9 +49,7 @@ export async function login(
   // A password set while Temporal was unreachable never reached the lifecycle: tell it again
   // (the workflow ignores a second passwordSet).
   if (member.status === 'invited' || member.status === 'invitation_expired') {
-    await lifecycleHandle(deps.client, member.id)
-      .signal(passwordSetSignal, { actor: `member:${member.id}` })
-      .catch(() => undefined);
+    await deps.lifecycles.passwordSet(member.id, `member:${member.id}`);
   }
   return { ...session, memberId: member.id, organizationId: member.organization_id };
 }

@@ -3,8 +3,8 @@
 // nor the e-mail workflow's history holds it. The e-mail goes out through a Temporal workflow:
 // retried until delivered, never sent twice.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { hashPassword, passwordProblem } from '../passwords.ts';
@@ -20,13 +20,8 @@ export { RESET_CODE_TRIES, RESET_CODE_TTL_MS };
  * the request only starts a `passwordReset` workflow, whether or not the address has an account;
  * looking the accounts up, issuing the codes and e-mailing them happen there, off the request.
  */
-export async function requestPasswordReset(deps: { client: Client; taskQueue: string }, input: { email: string }): Promise<void> {
-  await deps.client.workflow.start('passwordReset', {
-    workflowId: `password-reset-request-${randomUUID()}`,
-    taskQueue: deps.taskQueue,
-    args: [{ email: input.email.trim().toLowerCase() }],
-    staticSummary: 'Password-reset request',
-  });
+export async function requestPasswordReset(lifecycles: LifecycleGateway, input: { email: string }): Promise<void> {
+  await lifecycles.startPasswordReset(input.email.trim().toLowerCase());
 }
 
 export interface IssuedResetCode {

@@ -30,6 +30,8 @@ export interface SessionMember {
   sessionId: string;
   memberId: string;
   organizationId: string;
+  operatorId: string;
+  operatorAdmin: boolean;
   role: MemberRole;
   status: MemberStatus;
 }
@@ -38,9 +40,9 @@ export interface SessionMember {
 export async function resolveSession(em: EntityManager, token: string): Promise<SessionMember | undefined> {
   const [id, secret, ...rest] = token.split('.');
   if (!id || !secret || rest.length || !isUuid(id)) return undefined;
-  const [row] = await em.execute<{ secret_hash: string; member_id: string; organization_id: string; role: MemberRole; status: MemberStatus }[]>(
-    `select t.secret_hash, m.id as member_id, m.organization_id, m.role, m.status
-       from auth_token t join member m on m.id = t.member_id
+  const [row] = await em.execute<{ secret_hash: string; member_id: string; organization_id: string; operator_id: string; operator_admin: boolean; role: MemberRole; status: MemberStatus }[]>(
+    `select t.secret_hash, m.id as member_id, m.organization_id, o.operator_id, m.operator_admin, m.role, m.status
+       from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id
       where t.id = ? and t.purpose = 'session' and t.revoked_at is null and t.expires_at > now() and m.status <> 'removed'`,
     [id],
   );
@@ -48,7 +50,7 @@ export async function resolveSession(em: EntityManager, token: string): Promise<
   const expected = Buffer.from(row.secret_hash, 'hex');
   const actual = Buffer.from(sha256(secret), 'hex');
   if (!timingSafeEqual(expected, actual)) return undefined;
-  return { sessionId: id, memberId: row.member_id, organizationId: row.organization_id, role: row.role, status: row.status };
+  return { sessionId: id, memberId: row.member_id, organizationId: row.organization_id, operatorId: row.operator_id, operatorAdmin: row.operator_admin, role: row.role, status: row.status };
 }
 
 export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {

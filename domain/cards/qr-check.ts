@@ -12,8 +12,8 @@ export async function qrRefusal(
   if (!token) return 'invalid_qr_code';
   const [member] = await em.execute<{ site_id: string | null }[]>('select site_id from member where id = ?', [input.memberId]);
   const [card] = await em.execute<{ site_id: string; state: string; member_id: string | null }[]>(
-    `select card.site_id, card.state, card.member_id from card join site on site.id = card.site_id
-      where card.qr_token = ? and site.organization_id = ? order by (card.site_id = ?) desc limit 1`,
+    `select card.site_id, card.state, card.member_id from card join company_site g on g.site_id = card.site_id
+      where card.qr_token = ? and g.organization_id = ? order by (card.site_id = ?) desc limit 1`,
     [token, input.organizationId, member?.site_id ?? null],
   );
   if (!card) return 'unknown_card';

@@ -2,11 +2,9 @@
 // seconds when the reader reports them apart) they enroll the card of the member whose pending
 // enrollment holds that PIN, decided by their lifecycle workflow in the same request.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
-import { enrollAtDoorUpdate } from '../../workflows/member-lifecycle/messages.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
-import { lifecycleHandle, onLifecycle } from '../members/lifecycle.ts';
+import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import type { DoorControllerIdentity } from './signatures.ts';
 
 export const PIN_PAIRING_WINDOW_S = 30;
@@ -84,7 +82,7 @@ async function justEnrolledHere(em: EntityManager, door: DoorControllerIdentity,
   return card ? { decision: 'enrolled', reason: null, cardNumber: card.number, access: card.granted ? 'granted' : 'pending_password' } : undefined;
 }
 
-export async function handleDoorEvent(deps: { em: EntityManager; client: Client }, door: DoorControllerIdentity, event: DoorEvent): Promise<DoorDecision> {
+export async function handleDoorEvent(deps: { em: EntityManager; lifecycles: LifecycleGateway }, door: DoorControllerIdentity, event: DoorEvent): Promise<DoorDecision> {
   const { em } = deps;
   const actor = `door-controller:${door.doorControllerId}`;
   // The keypad hears of a lockout as soon as a PIN is typed, before any card.
@@ -119,7 +117,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
   const settle = (attemptId: number, outcome: 'failed' | 'succeeded') => em.execute('update door_pin_attempt set outcome = ? where id = ?', [outcome, attemptId]);
   const refused = async (why: string, attemptId?: number): Promise<DoorDecision> => {
     if (attemptId !== undefined) await settle(attemptId, 'failed');
-    await recordAudit(em, { organizationId: door.organizationId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
+    await recordAudit(em, { organizationId: null, operatorId: door.operatorId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
     return { decision: 'rejected', reason: 'unknown_pin', cardNumber, access: null };
   };
   const guess = await takeGuess(em, door, pin, cardNumber);
@@ -127,9 +125,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; client: Client 
   if (guess.kind === 'refused') return refused(guess.why);
   const { attemptId, memberId } = guess;
   try {
-    const result = await onLifecycle(memberId, () =>
-      lifecycleHandle(deps.client, memberId).executeUpdate(enrollAtDoorUpdate, { args: [{ pin, cardNumber, doorControllerId: door.doorControllerId }] }),
-    );
+    const result = await deps.lifecycles.enrollAtDoor(memberId, { pin, cardNumber, doorControllerId: door.doorControllerId });
     if (result.decision !== 'enrolled') return refused(result.reason, attemptId);
     await settle(attemptId, 'succeeded');
     return { decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access === 'granted' ? 'granted' : 'pending_password' };

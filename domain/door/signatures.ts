@@ -12,7 +12,8 @@ export const SIGNATURE_TOLERANCE_S = 300;
 export interface DoorControllerIdentity {
   doorControllerId: string;
   siteId: string;
-  organizationId: string;
+  /** Whose building: a door serves every company at its site. */
+  operatorId: string;
 }
 
 /** A new controller secret: 256 random bits, shown once. */
@@ -42,8 +43,8 @@ export async function authenticateDoorController(
   if (Math.abs(Date.now() / 1000 - at) > SIGNATURE_TOLERANCE_S) {
     throw refused('door_signature_expired', `the signature's time is more than ${SIGNATURE_TOLERANCE_S / 60} minutes away from ours: check the controller's clock`);
   }
-  const [controller] = await em.execute<{ id: string; secret_ciphertext: string; site_id: string; organization_id: string }[]>(
-    'select d.id, d.secret_ciphertext, d.site_id, s.organization_id from door_controller d join site s on s.id = d.site_id where d.id = ?',
+  const [controller] = await em.execute<{ id: string; secret_ciphertext: string; site_id: string; operator_id: string }[]>(
+    'select d.id, d.secret_ciphertext, d.site_id, s.operator_id from door_controller d join site s on s.id = d.site_id where d.id = ?',
     [request.controllerId],
   );
   // An unknown controller gets the same answer as a wrong signature.
@@ -63,5 +64,5 @@ export async function authenticateDoorController(
     await em.execute(`delete from door_signature where seen_at < now() - interval '10 minutes'`);
   }
   await em.execute('update door_controller set last_seen_at = now() where id = ?', [controller.id]);
-  return { doorControllerId: controller.id, siteId: controller.site_id, organizationId: controller.organization_id };
+  return { doorControllerId: controller.id, siteId: controller.site_id, operatorId: controller.operator_id };
 }

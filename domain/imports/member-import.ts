@@ -1,7 +1,7 @@
 // Bulk invitations. The request is checked and stored whole (rows that cannot be members are
 // failed right away, with their reason); the `memberImport` workflow then invites the others.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
+import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { MEMBER_LOCALES, MEMBER_ROLES, type ImportOutcome } from '../../db/entities/index.ts';
@@ -65,7 +65,7 @@ const invalidFields = (error: z.ZodError) => [...new Set(error.issues.map((i) =>
 const describe = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
 
 export async function createMemberImport(
-  deps: { em: EntityManager; client: Client; taskQueue: string },
+  deps: { em: EntityManager; lifecycles: LifecycleGateway },
   input: { organizationId: string; actor: string; source: 'json' | 'csv'; rows: unknown[]; reinvite?: boolean },
 ): Promise<{ importId: string; total: number }> {
   if (!input.rows.length) throw new DomainError('import_empty', 'invalid', 'there is no member to invite');
@@ -100,12 +100,7 @@ export async function createMemberImport(
     await recordAudit(em, { organizationId: input.organizationId, actor: input.actor, type: 'import.created', data: { importId: id, source: input.source, total: input.rows.length } });
     return id;
   });
-  await deps.client.workflow.start('memberImport', {
-    workflowId: `member-import-${importId}`,
-    taskQueue: deps.taskQueue,
-    args: [{ importId }],
-    staticSummary: `Bulk invitation of ${input.rows.length} member(s)`,
-  });
+  await deps.lifecycles.startImport(importId, input.rows.length);
   return { importId, total: input.rows.length };
 }
 

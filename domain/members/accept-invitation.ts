@@ -1,11 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
-import { passwordSetSignal } from '../../workflows/member-lifecycle/messages.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { hashPassword, passwordProblem } from '../passwords.ts';
 import type { Secrets } from '../secrets.ts';
-import { lifecycleHandle } from './lifecycle.ts';
+import type { LifecycleGateway } from './lifecycle-gateway.ts';
 
 interface TokenRow {
   id: string;
@@ -52,7 +50,7 @@ async function findToken(em: EntityManager, secrets: Secrets, token: string, loc
  * finds the password in the database when the link would have expired.
  */
 export async function acceptInvitation(
-  deps: { em: EntityManager; client: Client; secrets: Secrets },
+  deps: { em: EntityManager; lifecycles: LifecycleGateway; secrets: Secrets },
   options: { token: string; password: string },
 ): Promise<{ memberId: string; organizationId: string; lifecycleNotified: boolean }> {
   const weak = passwordProblem(options.password);
@@ -73,8 +71,6 @@ export async function acceptInvitation(
   });
   // The password is stored: an unreachable Temporal must not turn that into a failure. The next
   // sign-in tells the lifecycle again, and at the latest the expiry check finds the password.
-  const lifecycleNotified = await lifecycleHandle(deps.client, row.member_id)
-    .signal(passwordSetSignal, { actor: `member:${row.member_id}` })
-    .then(() => true, () => false);
+  const lifecycleNotified = await deps.lifecycles.passwordSet(row.member_id, `member:${row.member_id}`);
   return { memberId: row.member_id, organizationId: row.organization_id, lifecycleNotified };
 }

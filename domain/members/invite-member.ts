@@ -1,18 +1,16 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import { Member, Organization, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
 import type { LifecycleDurations } from '../../workflows/member-lifecycle/types.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
-import { lifecycleHandle, resolveDurations, startLifecycle } from './lifecycle.ts';
+import type { LifecycleGateway } from './lifecycle-gateway.ts';
 
 export interface InviteMemberDeps {
   em: EntityManager;
-  client: Client;
-  taskQueue: string;
-  defaults: LifecycleDurations;
-  /** Tests and drills only. */
+  lifecycles: LifecycleGateway;
+  /** Tests and drills only: durations of their own and an early continue-as-new. */
+  durations?: LifecycleDurations;
   continueAsNewAfterEvents?: number;
 }
 
@@ -22,7 +20,7 @@ export interface InviteMemberOptions {
   name?: string;
   role?: MemberRole;
   locale?: MemberLocale;
-  /** Required when the organisation has several sites. */
+  /** One of the company's sites; required when it has several. */
   siteId?: string;
   actor: string;
   /** Set when a bulk import invites: kept in the audit event, so a retried row knows it was done. */
@@ -52,7 +50,8 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
   const email = options.email.trim().toLowerCase();
   const { member, organization, reinvited, conflict } = await deps.em.transactional(async (em) => {
     const organization = await em.findOne(Organization, options.organizationId);
-    if (!organization) throw new DomainError('organization_not_found', 'not_found', `organisation ${options.organizationId} does not exist`);
+    if (!organization) throw new DomainError('organization_not_found', 'not_found', `company ${options.organizationId} does not exist`);
+    await refuseLeavingCompany(em, organization);
     const existing = await em.findOne(Member, { organization: organization.id, email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (existing && existing.status !== 'removed') return { member: existing, organization, reinvited: false, conflict: true };
     if (existing && options.reinviteRemoved === false) {
@@ -86,14 +85,14 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
   });
 
   const start = () =>
-    startLifecycle(deps.client, {
+    deps.lifecycles.start({
       memberId: member.id,
       organizationId: organization.id,
       invitedBy: options.actor,
-      durations: resolveDurations(deps.defaults, organization.lifecycleOverrides),
-      taskQueue: deps.taskQueue,
+      overrides: organization.lifecycleOverrides,
       label: `${member.name} <${member.email}>`,
-      continueAsNewAfterEvents: deps.continueAsNewAfterEvents,
+      ...(deps.durations ? { durations: deps.durations } : {}),
+      ...(deps.continueAsNewAfterEvents ? { continueAsNewAfterEvents: deps.continueAsNewAfterEvents } : {}),
     });
   if (conflict) {
     // The caller may be retrying an invitation whose lifecycle never started (Temporal was down
@@ -103,22 +102,27 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
   }
   if (reinvited) {
     // The previous run may still be finishing its offboarding; the new run starts after it.
-    await Promise.race([
-      lifecycleHandle(deps.client, member.id).result().catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, REMOVED_RUN_GRACE_MS).unref()),
-    ]);
+    await deps.lifecycles.finished(member.id, REMOVED_RUN_GRACE_MS);
   }
   const handle = await start();
   return { memberId: member.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, reinvited };
 }
 
+/** A company whose contract ends takes no one new: its offboarding would miss them. */
+async function refuseLeavingCompany(em: EntityManager, organization: Organization): Promise<void> {
+  if (organization.offboardedAt) throw new DomainError('company_offboarded', 'conflict', `${organization.name} has left: it takes no new members`);
+  const running = await em.getConnection().execute(`select 1 from company_offboarding where organization_id = ? and state = 'running'`, [organization.id]);
+  if (running.length) throw new DomainError('company_offboarding', 'conflict', `${organization.name} is being offboarded: it takes no new members`);
+}
+
+/** One of the sites the operator granted the company. */
 async function chooseSite(em: EntityManager, organizationId: string, siteId: string | undefined): Promise<Site> {
+  const granted = await em.getConnection().execute<{ site_id: string }[]>('select site_id from company_site where organization_id = ? order by granted_at', [organizationId]);
+  const ids = granted.map((r) => r.site_id);
   if (siteId) {
-    const site = await em.findOne(Site, { id: siteId, organization: organizationId });
-    if (!site) throw new DomainError('site_not_found', 'invalid', `site ${siteId} is not a site of this organisation`);
-    return site;
+    if (!ids.includes(siteId)) throw new DomainError('site_not_found', 'unprocessable', `site ${siteId} is not one of this company's sites`, { field: 'siteId' });
+    return em.findOneOrFail(Site, siteId);
   }
-  const sites = await em.find(Site, { organization: organizationId }, { limit: 2 });
-  if (sites.length === 1) return sites[0]!;
-  throw new DomainError('site_required', 'invalid', sites.length ? 'this organisation has several sites: say which one (siteId)' : 'this organisation has no site yet');
+  if (ids.length === 1) return em.findOneOrFail(Site, ids[0]!);
+  throw new DomainError('site_required', 'unprocessable', ids.length ? 'this company has several sites: say which one (siteId)' : 'this company has no site yet: the operator grants it one', { field: 'siteId' });
 }

@@ -1,61 +1,18 @@
-// Starting and talking to a member's lifecycle workflow from outside it (API, CLI, tests).
-import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+// What every caller of a lifecycle shares: its workflow id, its durations and how its rejections
+// read as DomainErrors. The calls themselves are the gateway's (lifecycle-gateway.ts).
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { LifecycleOverrides } from '../../db/entities/index.ts';
 import { LIFECYCLE_REJECTIONS, type LifecycleRejection } from '../../workflows/member-lifecycle/messages.ts';
 import type { LifecycleDurations } from '../../workflows/member-lifecycle/types.ts';
-import type { memberLifecycle } from '../../workflows/member-lifecycle/workflow.ts';
-import { MemberStatusKey, OrganizationIdKey } from '../../workflows/search-attributes.ts';
 import { DomainError, type DomainErrorKind } from '../errors.ts';
-
-export type LifecycleHandle = WorkflowHandle<typeof memberLifecycle>;
 
 export const memberWorkflowId = (memberId: string) => `member-${memberId}`;
 
-/** The deployment's defaults with the organisation's overrides on top. */
+/** The deployment's defaults with the company's overrides on top. */
 export function resolveDurations(defaults: LifecycleDurations, overrides: LifecycleOverrides | null | undefined): LifecycleDurations {
   return { ...defaults, ...Object.fromEntries(Object.entries(overrides ?? {}).filter(([, v]) => v !== undefined && v !== null)) };
 }
-
-export interface StartLifecycleOptions {
-  memberId: string;
-  organizationId: string;
-  invitedBy: string;
-  durations: LifecycleDurations;
-  taskQueue: string;
-  /** Shown as the workflow's summary in the Temporal UI, e.g. `Alice Martin <alice@acme.test>`. */
-  label: string;
-  continueAsNewAfterEvents?: number;
-}
-
-/**
- * Starts `member-<id>`. A closed run of the same id (a removed member) may be followed by a new
- * one; an open run is returned as it is, so starting twice (API retry, start-up recovery) is safe.
- */
-export async function startLifecycle(client: Client, options: StartLifecycleOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof memberLifecycle>> {
-  return client.workflow.start<typeof memberLifecycle>('memberLifecycle', {
-    workflowId: memberWorkflowId(options.memberId),
-    taskQueue: options.taskQueue,
-    args: [
-      {
-        memberId: options.memberId,
-        organizationId: options.organizationId,
-        invitedBy: options.invitedBy,
-        durations: options.durations,
-        ...(options.continueAsNewAfterEvents ? { continueAsNewAfterEvents: options.continueAsNewAfterEvents } : {}),
-      },
-    ],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    typedSearchAttributes: [
-      { key: MemberStatusKey, value: 'invited' },
-      { key: OrganizationIdKey, value: options.organizationId },
-    ],
-    staticSummary: `Lifecycle of ${options.label}`,
-  });
-}
-
-export const lifecycleHandle = (client: Client, memberId: string): LifecycleHandle => client.workflow.getHandle(memberWorkflowId(memberId));
 
 const REJECTION_KINDS: Record<LifecycleRejection, DomainErrorKind> = {
   MemberRemoved: 'gone',

@@ -1,12 +1,21 @@
-// Reading members and their history, always within one organisation: another organisation's ids
-// are simply not found.
+// Reading members and their history, always within one company (or, for the operator, across its
+// companies): another company's ids are simply not found.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import { isUuid } from '../ids.ts';
 import { DomainError } from '../errors.ts';
 
+/** One company, or every company of the operator. */
+export type CompanyScope = { organizationId: string } | { operatorId: string };
+
+const inScope = (scope: CompanyScope, column: string) =>
+  'organizationId' in scope
+    ? { sql: `${column} = ?`, params: [scope.organizationId] }
+    : { sql: `${column} in (select id from organization where operator_id = ?)`, params: [scope.operatorId] };
+
 export interface MemberView {
   id: string;
+  companyId: string;
   email: string;
   name: string;
   role: MemberRole;
@@ -21,6 +30,7 @@ export interface MemberView {
 
 interface MemberRow {
   id: string;
+  organization_id: string;
   email: string;
   name: string;
   role: MemberRole;
@@ -41,7 +51,7 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 // The member's current card, or the last one they held.
 const SELECT_MEMBER = `
-  select m.id, m.email, m.name, m.role, m.locale, m.status, m.site_id, m.created_at, m.updated_at, m.removed_at,
+  select m.id, m.organization_id, m.email, m.name, m.role, m.locale, m.status, m.site_id, m.created_at, m.updated_at, m.removed_at,
          c.number as card_number, c.state as card_state, (c.access_granted_at is not null) as card_access,
          m.created_at::text as cursor_at
     from member m
@@ -52,6 +62,7 @@ const SELECT_MEMBER = `
 
 export const memberView = (r: MemberRow): MemberView => ({
   id: r.id,
+  companyId: r.organization_id,
   email: r.email,
   name: r.name,
   role: r.role,
@@ -100,11 +111,12 @@ export interface Page<T> {
 /** Newest first; `q` matches name or e-mail, case-insensitively. */
 export async function listMembers(
   em: EntityManager,
-  organizationId: string,
+  scope: CompanyScope,
   options: { status?: MemberStatus[]; q?: string; cursor?: string; limit: number },
 ): Promise<Page<MemberView>> {
-  const where = ['m.organization_id = ?'];
-  const params: unknown[] = [organizationId];
+  const company = inScope(scope, 'm.organization_id');
+  const where = [company.sql];
+  const params: unknown[] = [...company.params];
   if (options.status?.length) {
     where.push(`m.status in (${options.status.map(() => '?').join(', ')})`);
     params.push(...options.status);
@@ -173,9 +185,11 @@ export interface AuditFilter {
 }
 
 /** Oldest first, in the order things happened. */
-export async function auditEvents(em: EntityManager, organizationId: string, filter: AuditFilter): Promise<Page<AuditEventView>> {
-  const where = ['organization_id = ?'];
-  const params: unknown[] = [organizationId];
+export async function auditEvents(em: EntityManager, scope: CompanyScope, filter: AuditFilter): Promise<Page<AuditEventView>> {
+  // The operator's trail has its own events (sites, doors, card stock) and every company's.
+  const company = inScope(scope, 'organization_id');
+  const where = ['operatorId' in scope ? `(operator_id = ? or ${company.sql})` : company.sql];
+  const params: unknown[] = 'operatorId' in scope ? [scope.operatorId, ...company.params] : [...company.params];
   if (filter.memberId) (where.push('member_id = ?'), params.push(filter.memberId));
   if (filter.type) {
     if (filter.type.endsWith('.')) (where.push('type like ?'), params.push(`${filter.type.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));

@@ -7,7 +7,7 @@ import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
-import type { MemberActions } from './actions.ts';
+import type { LifecycleGateway } from './lifecycle-gateway.ts';
 
 export interface MemberChanges {
   name?: string;
@@ -18,11 +18,15 @@ export interface MemberChanges {
 }
 
 export async function updateMember(
-  deps: { em: EntityManager; actions: MemberActions },
+  deps: { em: EntityManager; lifecycles: LifecycleGateway },
   input: MemberChanges & { organizationId: string; memberId: string; actor: string },
 ): Promise<{ invitationResent: boolean }> {
   const email = input.email?.trim().toLowerCase();
-  if (input.siteId) await findSite(deps.em, input.organizationId, input.siteId);
+  if (input.siteId) {
+    await findSite(deps.em, { organizationId: input.organizationId }, input.siteId).catch(() => {
+      throw new DomainError('site_not_found', 'unprocessable', `site ${input.siteId} is not one of this company's sites`, { field: 'siteId' });
+    });
+  }
   const before = await deps.em.transactional(async (em) => {
     const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; status: string; site_id: string | null; role: MemberRole; password_hash: string | null }[]>(
       'select name, email, locale, status, site_id, role, password_hash from member where id = ? and organization_id = ? for update',
@@ -45,10 +49,10 @@ export async function updateMember(
     return row;
   });
 
-  if (input.role && input.role !== before.role) await deps.actions.changeRole(input.memberId, input.role, input.actor);
-  if (input.siteId && input.siteId !== before.site_id) await deps.actions.changeSite(input.memberId, input.siteId, input.actor);
+  if (input.role && input.role !== before.role) await deps.lifecycles.changeRole(input.memberId, input.role, input.actor);
+  if (input.siteId && input.siteId !== before.site_id) await deps.lifecycles.changeSite(input.memberId, input.siteId, input.actor);
   // A new address before the password exists: the invitation goes to it, and the old link dies.
   const invitationResent = email !== undefined && email !== before.email && !before.password_hash;
-  if (invitationResent) await deps.actions.resendInvitation(input.memberId, input.actor);
+  if (invitationResent) await deps.lifecycles.resendInvitation(input.memberId, input.actor);
   return { invitationResent };
 }

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
-import { ensureLifecycles } from '../../domain/members/ensure-lifecycles.ts';
-import type { Logger } from '../../api/logger.ts';
+import type { Logger } from '../../http/logger.ts';
 import { startApiServer } from '../../api/server.ts';
 import type { Config } from '../../config/index.ts';
 import { migrate, openOrm } from '../../db/orm.ts';
@@ -84,7 +83,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
 
     const orm = await openOrm(databaseUrl, { poolMax: config.database.poolMax });
     onStop('orm', () => orm.close());
-    const applied = await migrate(orm);
+    const applied = await migrate(orm, { operatorName: config.operatorName });
     onProgress(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date');
 
     let startedAddress: string | undefined;
@@ -153,10 +152,12 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     const clientConnection = await Connection.connect(target.connectionOptions as never);
     onStop('client connection', () => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: target.namespace });
-    const started = await ensureLifecycles({ em: orm.em.fork(), client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
+    // One process, one gateway: the worker's activities and the API share it.
+    const lifecycles = deps.lifecycles;
+    const started = await lifecycles.startWaiting(orm.em.fork());
     if (started.length) onProgress(`Started the lifecycle of ${started.length} member(s) waiting for one`);
 
-    const api = await startApiServer({ config, logger, orm, client, secretKey, mailCatcher }).catch((error: Error) => {
+    const api = await startApiServer({ config, logger, orm, client, lifecycles, secretKey, mailCatcher }).catch((error: Error) => {
       throw new CommandError(`the API ${error.message}; set PORT`);
     });
     onStop('api', () => api.close());

@@ -1,7 +1,7 @@
 // One customer organisation on a running stack, driven the way its HR system, its members and its
 // door controller drive the product: over HTTP. Used by the benchmarks and the fault drills.
 import { randomBytes } from 'node:crypto';
-import { createOrganization } from '../../domain/organizations/create-organization.ts';
+import { createCompanyAtSite } from '../../domain/companies/create-company.ts';
 import { signDoorRequest } from '../../domain/door/signatures.ts';
 import type { ProcessStack } from './process-stack.ts';
 import { waitFor } from './wait.ts';
@@ -39,7 +39,7 @@ export const uniqueEmail = (prefix: string, i: number) => `${prefix}-${i}-${rand
 
 export async function createTenant(stack: ProcessStack): Promise<Tenant> {
   const adminEmail = `admin-${randomBytes(4).toString('hex')}@bench.test`;
-  const org = await createOrganization(stack.orm.em.fork(), { name: 'Bench Coworking', adminEmail, adminName: 'Ada Admin', siteName: 'Paris HQ', actor: 'bench' });
+  const org = await createCompanyAtSite(stack.orm.em.fork(), { name: 'Bench Coworking', adminEmail, adminName: 'Ada Admin', siteName: `Paris HQ ${randomBytes(3).toString('hex')}`, actor: 'bench' });
 
   const call: Tenant['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };

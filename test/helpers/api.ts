@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Scope } from './scope.ts';
 import type { Orm } from '../../db/orm.ts';
-import { resolveDurations, startLifecycle } from '../../domain/members/lifecycle.ts';
-import { createOrganization } from '../../domain/organizations/create-organization.ts';
+import { createLifecycleGateway } from '../../domain/members/lifecycle-gateway.ts';
+import { createCompanyAtSite } from '../../domain/companies/create-company.ts';
 import { openMailbox, type CaughtMail } from '../../services/mail-catcher.ts';
 import { startApi } from './app.ts';
 import { contractChecker } from './contract.ts';
@@ -109,7 +109,7 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
 
   const newOrganization = async () => {
     const adminEmail = `admin-${tag()}@acme.test`;
-    const created = await createOrganization(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail, adminName: 'Ada Admin', siteName: 'Paris HQ', actor: 'test' });
+    const created = await createCompanyAtSite(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail, adminName: 'Ada Admin', siteName: `Paris HQ ${tag()}`, actor: 'test' });
     return { ...created, adminEmail };
   };
   const org = await newOrganization();
@@ -134,7 +134,7 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
     async adminSession(o = org) {
       const known = adminTokens.get(o.organizationId);
       if (known) return known;
-      await startLifecycle(client, { memberId: o.adminMemberId, organizationId: o.organizationId, invitedBy: 'test', durations: resolveDurations(defaultDurations, null), taskQueue, label: o.adminEmail });
+      await createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }).start({ memberId: o.adminMemberId, organizationId: o.organizationId, invitedBy: 'test', label: o.adminEmail });
       const accepted = await api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(o.adminEmail))}/accept`, { password: PASSWORD });
       if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
       adminTokens.set(o.organizationId, accepted.body.token);

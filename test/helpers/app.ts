@@ -1,5 +1,5 @@
 import type { Scope } from './scope.ts';
-import { createLogger } from '../../api/logger.ts';
+import { createLogger } from '../../http/logger.ts';
 import { startApiServer } from '../../api/server.ts';
 import { loadConfig } from '../../config/index.ts';
 import type { Orm } from '../../db/orm.ts';

@@ -10,8 +10,8 @@ import type { MemberRole } from '../../db/entities/index.ts';
 import type { Orm } from '../../db/orm.ts';
 import { acceptInvitation } from '../../domain/members/accept-invitation.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
-import { lifecycleHandle, type LifecycleHandle } from '../../domain/members/lifecycle.ts';
-import { createOrganization } from '../../domain/organizations/create-organization.ts';
+import { createLifecycleGateway, type LifecycleGateway, type LifecycleHandle } from '../../domain/members/lifecycle-gateway.ts';
+import { createCompanyAtSite } from '../../domain/companies/create-company.ts';
 import { createSecrets } from '../../domain/secrets.ts';
 import { siteAccessList } from '../../providers/access.ts';
 import { exportHistory } from '../../services/history.ts';
@@ -36,6 +36,7 @@ export interface Fixture {
   otherSiteId: string;
   admin: { memberId: string; email: string };
   client: Client;
+  lifecycles: LifecycleGateway;
   taskQueue: string;
   url: string;
   orm: Orm;
@@ -62,8 +63,10 @@ export async function createFixture(
 ): Promise<Fixture> {
   const { orm, url, client, taskQueue } = options;
   const adminEmail = `admin-${tag()}@acme.test`;
-  const org = await createOrganization(orm.em.fork(), { name: 'Acme', adminEmail, adminName: 'Ada Admin', siteName: `Paris ${tag()}`, actor: 'test' });
-  const [other] = (await query<{ id: string }>(url, `insert into site (id, organization_id, name, time_zone, access_list_version, created_at) values (gen_random_uuid(), $1, $2, 'Europe/Lyon', 0, now()) returning id`, [org.organizationId, `Lyon ${tag()}`])).rows;
+  const org = await createCompanyAtSite(orm.em.fork(), { name: 'Acme', adminEmail, adminName: 'Ada Admin', siteName: `Paris ${tag()}`, actor: 'test' });
+  const lifecycles = createLifecycleGateway({ client, taskQueue, defaults: options.durations ?? defaultDurations });
+  const [other] = (await query<{ id: string }>(url, `insert into site (id, operator_id, name, time_zone, access_list_version, created_at) values (gen_random_uuid(), $1, $2, 'Europe/Lyon', 0, now()) returning id`, [org.operatorId, `Lyon ${tag()}`])).rows;
+  await query(url, 'insert into company_site (organization_id, site_id, granted_at) values ($1, $2, now())', [org.organizationId, other!.id]);
   await query(url, `update site set wifi_ssid = 'Acme-Guest' where id = $1`, [org.siteId]);
 
   const fixture: Fixture = {
@@ -72,16 +75,17 @@ export async function createFixture(
     otherSiteId: other!.id,
     admin: { memberId: org.adminMemberId, email: adminEmail },
     client,
+    lifecycles,
     taskQueue,
     url,
     orm,
     async invite(o = {}) {
       const email = o.email ?? `member-${tag()}@acme.test`;
       const invited = await inviteMember(
-        { em: orm.em.fork(), client, taskQueue, defaults: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
+        { em: orm.em.fork(), lifecycles, durations: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
         { organizationId: org.organizationId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}` },
       );
-      return { memberId: invited.memberId, email, handle: lifecycleHandle(client, invited.memberId) };
+      return { memberId: invited.memberId, email, handle: lifecycles.handle(invited.memberId) };
     },
     async addCard(siteId = org.siteId) {
       const cardNumber = `C${randomBytes(5).toString('hex').toUpperCase()}`;
@@ -97,7 +101,7 @@ export async function createFixture(
       const [mail] = await fixture.waitForMails(email, /invit|account|compte/i, 1);
       const link = /\/invitations\/([^\s]+)/.exec(mail!.text)?.[1];
       if (!link) throw new Error(`no invitation link in: ${mail!.text}`);
-      await acceptInvitation({ em: orm.em.fork(), client, secrets }, { token: decodeURIComponent(link), password });
+      await acceptInvitation({ em: orm.em.fork(), lifecycles, secrets }, { token: decodeURIComponent(link), password });
     },
     mailsTo: (email) => mailbox.list({ to: email }),
     async waitForMails(email, subject, count = 1) {
@@ -106,10 +110,10 @@ export async function createFixture(
         return mails.length >= count ? mails : undefined;
       });
     },
-    state: (memberId) => lifecycleHandle(client, memberId).query(stateQuery),
+    state: (memberId) => lifecycles.handle(memberId).query(stateQuery),
     async waitForIdle(memberId) {
       await waitFor(`member-${memberId} to be idle`, async () => {
-        const { raw } = await lifecycleHandle(client, memberId).describe();
+        const { raw } = await lifecycles.handle(memberId).describe();
         return !raw.pendingWorkflowTask && !raw.pendingActivities?.length;
       });
     },

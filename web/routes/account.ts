@@ -2,8 +2,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../api/errors.ts';
-import { clearSessionCookie, setSessionCookie } from '../../api/session-cookie.ts';
+import { AppError } from '../../http/errors.ts';
+import { clearSessionCookie, setSessionCookie } from '../../http/session-cookie.ts';
 import { login } from '../../domain/auth/login.ts';
 import { confirmPasswordReset, requestPasswordReset } from '../../domain/auth/password-reset.ts';
 import { createSession, revokeSession } from '../../domain/auth/sessions.ts';
@@ -48,7 +48,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     try {
       deps.limits.loginPerAddress.hit(ctx.ip);
       deps.limits.loginPerAccount.hit(form.data.email);
-      const session = await login({ em: deps.em(), client: deps.client }, { email: form.data.email, password: form.data.password });
+      const session = await login({ em: deps.em(), lifecycles: deps.lifecycles }, { email: form.data.email, password: form.data.password });
       setSessionCookie(ctx, session);
       const [row] = await deps.em().execute<{ role: string }[]>('select role from member where id = ?', [session.memberId]);
       see(ctx, safeNext(next, home(row?.role ?? 'user')));
@@ -94,7 +94,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     const form = parseForm(ctx, render, NewPasswordForm);
     if (!form.ok) return render(ctx, 'invitation', { invitation, token, errors: form.errors }, 400);
     try {
-      const accepted = await acceptInvitation({ em: deps.em(), client: deps.client, secrets: deps.secrets }, { token, password: form.data.password });
+      const accepted = await acceptInvitation({ em: deps.em(), lifecycles: deps.lifecycles, secrets: deps.secrets }, { token, password: form.data.password });
       if (!accepted.lifecycleNotified) deps.logger.warn({ memberId: accepted.memberId }, 'password created but the lifecycle was not told; the next sign-in retries');
       setSessionCookie(ctx, await createSession(deps.em(), accepted.memberId));
       see(ctx, '/card?done=password_created');
@@ -121,7 +121,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
       if (!isRefusal(error)) throw error;
       return render(ctx, 'forgot-password', { values, formError: domainMessage(ctx, render, error) }, 429);
     }
-    await requestPasswordReset({ client: deps.client, taskQueue: deps.config.temporal.taskQueue }, form.data);
+    await requestPasswordReset(deps.lifecycles, form.data);
     see(ctx, `/forgot-password/code?email=${encodeURIComponent(form.data.email)}`);
   });
 

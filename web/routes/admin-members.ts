@@ -3,14 +3,14 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { InviteMemberBody, ListMembersQuery, PatchMemberBody } from '../../api/routes/members.schema.ts';
+import { InviteMemberBody, ListMembersQuery, PatchMemberBody } from '../../http/schemas/members.schema.ts';
 import { MEMBER_STATUSES } from '../../db/entities/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
 import { getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
-import { listCards, listSites } from '../../domain/sites/sites.ts';
+import { listSites, stockCards } from '../../domain/sites/sites.ts';
 import { readUpload, UploadTooLarge } from '../multipart.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
@@ -41,10 +41,11 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
   };
   const siteIds = [...new Set(events.flatMap((e) => (e.type === 'member.site_changed' ? [e.data.from, e.data.to] : [])).filter((v): v is string => typeof v === 'string'))];
   const [members, doors, keys, sites] = await Promise.all([
-    lookup('member', `select id, coalesce(nullif(name, ''), email) as label from member where organization_id = ? and id in`, idsOf('member')),
-    lookup('door-controller', `select d.id, d.name as label from door_controller d join site s on s.id = d.site_id where s.organization_id = ? and d.id in`, idsOf('door-controller')),
+    // The company's own people, and the operator's staff who acted for it (support, audited by name).
+    lookup('member', `select id, coalesce(nullif(name, ''), email) as label from member where (organization_id = ? or operator_admin) and id in`, idsOf('member')),
+    lookup('door-controller', `select d.id, d.name as label from door_controller d join site s on s.id = d.site_id join company_site g on g.site_id = s.id where g.organization_id = ? and d.id in`, idsOf('door-controller')),
     lookup('api-key', `select id, name as label from api_key where organization_id = ? and id in`, idsOf('api-key')),
-    lookup('site', `select id, name as label from site where organization_id = ? and id in`, siteIds),
+    lookup('site', `select s.id, s.name as label from site s join company_site g on g.site_id = s.id where g.organization_id = ? and s.id in`, siteIds),
   ]);
   const names = new Map([...members, ...keys]);
   for (const [actor, name] of doors) names.set(actor, render.t(ctx, 'history.door_controller', { name }));
@@ -67,8 +68,13 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
 export function adminMemberPages(router: Router, deps: PageDeps, render: Renderer): void {
   /** An admin acting on a member of their own organisation (another's ids are simply not found). */
   const target = async (ctx: Context) => {
-    const viewer = requireAdmin(ctx);
+    const admin = requireAdmin(ctx);
     const id = idParam(ctx);
+    // The operator's staff help any member (support): they act in the member's company, under their own name.
+    const [company] = admin.operatorAdmin
+      ? await deps.em().execute<{ organization_id: string }[]>('select m.organization_id from member m join organization o on o.id = m.organization_id where m.id = ? and o.operator_id = ?', [id, admin.operatorId])
+      : [];
+    const viewer = company ? { ...admin, organizationId: company.organization_id } : admin;
     await getMember(deps.em(), viewer.organizationId, id);
     return { viewer, id };
   };
@@ -87,7 +93,8 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       ...(ctx.query.cursor ? { cursor: ctx.query.cursor } : {}),
     });
     const query = asked.success ? asked.data : { limit: PAGE_SIZE };
-    const page = await listMembers(deps.em(), viewer.organizationId, { ...query, limit: PAGE_SIZE });
+    const { companyId: _company, ...filter } = query as typeof query & { companyId?: string };
+    const page = await listMembers(deps.em(), { organizationId: viewer.organizationId }, { ...filter, limit: PAGE_SIZE });
     const filters = { status: query.status?.[0] ?? '', q: query.q ?? '' };
     const params = new URLSearchParams({ ...(filters.status ? { status: filters.status } : {}), ...(filters.q ? { q: filters.q } : {}) });
     render(ctx, 'admin/members', {
@@ -102,7 +109,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
 
   // ---- invite: one person, or a team from a CSV file ------------------------------------------
   const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
-    const sites = await listSites(deps.em(), viewer.organizationId);
+    const sites = await listSites(deps.em(), { organizationId: viewer.organizationId });
     render(ctx, 'admin/invite', { here: '/admin/members/new', sites, severalSites: sites.length > 1, values: { role: 'user', locale: viewer.locale }, ...extra }, status);
   };
 
@@ -115,7 +122,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     if (!form.ok) return invitePage(ctx, viewer, { values, errors: form.errors }, 400);
     try {
       const invited = await inviteMember(
-        { em: deps.em(), client: deps.client, taskQueue: deps.config.temporal.taskQueue, defaults: deps.config.lifecycle },
+        { em: deps.em(), lifecycles: deps.lifecycles },
         { organizationId: viewer.organizationId, ...form.data, actor: viewer.actor },
       );
       see(ctx, `/admin/members/${invited.memberId}?done=${invited.reinvited ? 'reinvited' : 'invited'}`);
@@ -141,7 +148,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     try {
       const rows = parseMembersCsv(upload.file.text);
       const created = await createMemberImport(
-        { em: deps.em(), client: deps.client, taskQueue: deps.config.temporal.taskQueue },
+        { em: deps.em(), lifecycles: deps.lifecycles },
         { organizationId: viewer.organizationId, actor: viewer.actor, source: 'csv', rows, reinvite: upload.fields.reinvite === 'on' },
       );
       see(ctx, `/admin/imports/${created.importId}`);
@@ -169,12 +176,12 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   const memberPage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const member = await getMember(deps.em(), viewer.organizationId, id);
     const [lifecycle, history, sites] = await Promise.all([
-      member.status === 'removed' ? null : deps.actions.adminState(id),
+      member.status === 'removed' ? null : deps.lifecycles.adminState(id),
       memberHistory(deps.em(), viewer.organizationId, id),
-      listSites(deps.em(), viewer.organizationId),
+      listSites(deps.em(), { organizationId: viewer.organizationId }),
     ]);
     const site = sites.find((s) => s.id === member.siteId) ?? null;
-    const stock = site && member.status !== 'removed' ? await listCards(deps.em(), viewer.organizationId, site.id, 'stock') : [];
+    const stock = site && member.status !== 'removed' ? await stockCards(deps.em(), { organizationId: viewer.organizationId }, site.id) : [];
     render(
       ctx,
       'admin/member',
@@ -211,7 +218,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const form = parseForm(ctx, render, RoleForm);
     if (!form.ok) return memberPage(ctx, viewer, id, { errors: form.errors }, 400);
     try {
-      await deps.actions.changeRole(id, form.data.role, viewer.actor);
+      await deps.lifecycles.changeRole(id, form.data.role, viewer.actor);
     } catch (error) {
       return refusal(ctx, viewer, id, error, 'role');
     }
@@ -225,7 +232,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
     let outcome;
     try {
-      outcome = await updateMember({ em: deps.em(), actions: deps.actions }, { organizationId: viewer.organizationId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor });
+      outcome = await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor });
     } catch (error) {
       // A site change refused (the card belongs to the current site) is said on the site field;
       // any other refusal (an address already taken, a removed member) on the e-mail.
@@ -238,7 +245,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   router.post('/admin/members/:id/invitation', async (ctx) => {
     const { viewer, id } = await target(ctx);
     try {
-      await deps.actions.resendInvitation(id, viewer.actor);
+      await deps.lifecycles.resendInvitation(id, viewer.actor);
     } catch (error) {
       return refusal(ctx, viewer, id, error, 'invitation');
     }
@@ -252,7 +259,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
     let result;
     try {
-      result = await deps.actions.registerCard(id, { cardNumber: form.data.cardNumber, replace: form.data.replace === 'on', actor: viewer.actor });
+      result = await deps.lifecycles.registerCard(id, { cardNumber: form.data.cardNumber, replace: form.data.replace === 'on', actor: viewer.actor });
     } catch (error) {
       return refusal(ctx, viewer, id, error, 'cardNumber');
     }
@@ -280,7 +287,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const form = parseForm(ctx, render, RemoveForm);
     if (!form.ok) return removePage(ctx, viewer, id, { errors: form.errors }, 400);
     try {
-      await deps.actions.remove(id, { actor: viewer.actor, reason: form.data.reason });
+      await deps.lifecycles.remove(id, { actor: viewer.actor, reason: form.data.reason });
     } catch (error) {
       if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
       return removePage(ctx, viewer, id, { formError: domainMessage(ctx, render, error) }, 409);

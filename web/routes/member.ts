@@ -22,7 +22,7 @@ function wizardStep(view: LifecycleView, asked: unknown): 1 | 2 | 3 | 'done' {
 
 export function memberPages(router: Router, deps: PageDeps, render: Renderer): void {
   const cardView = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
-    const view = await deps.actions.state(viewer.memberId);
+    const view = await deps.lifecycles.state(viewer.memberId);
     const step = wizardStep(view, ctx.query.step);
     render(ctx, 'card', { here: '/card', view, step, stepNumber: step === 'done' ? 3 : step, closeId: randomUUID(), ...extra }, status);
   };
@@ -35,7 +35,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
   router.post('/card/confirm', async (ctx) => {
     const viewer = requireViewer(ctx);
     try {
-      await deps.actions.confirmCard(viewer.memberId, viewer.actor);
+      await deps.lifecycles.confirmCard(viewer.memberId, viewer.actor);
     } catch (error) {
       // A second click, or a card registered meanwhile (at the door, by an admin): show where things are.
       if (!(error instanceof DomainError && error.code === 'card_already_registered')) throw error;
@@ -47,14 +47,14 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     const viewer = requireViewer(ctx);
     const form = parseForm(ctx, render, CloseForm);
     if (!form.ok) return cardView(ctx, viewer, {}, 400);
-    await deps.actions.closeWizard(viewer.memberId, form.data.step, form.data.closeId);
+    await deps.lifecycles.closeWizard(viewer.memberId, form.data.step, form.data.closeId);
     see(ctx, '/me?done=instructions_sent');
   });
 
   // What the wizard's script polls, so the page moves on by itself when the door enrolls the card.
   router.get('/card/status', async (ctx) => {
     const viewer = requireViewer(ctx);
-    const view = await deps.actions.state(viewer.memberId);
+    const view = await deps.lifecycles.state(viewer.memberId);
     ctx.type = 'application/json';
     ctx.body = { stage: view.card.stage, status: view.status };
   });
@@ -62,7 +62,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
   // ---- the card's QR code, opened on the member's phone: nothing happens until they confirm -----
   router.get('/q/:qr', async (ctx) => {
     const viewer = requireViewer(ctx);
-    const view = await deps.actions.state(viewer.memberId);
+    const view = await deps.lifecycles.state(viewer.memberId);
     const enrolled = view.card.stage === 'enrolled';
     // A code the enrollment would refuse is explained, not offered.
     const refused = enrolled ? undefined : await qrRefusal(deps.em(), { organizationId: viewer.organizationId, memberId: viewer.memberId, payload: ctx.params.qr! });
@@ -73,13 +73,13 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     const viewer = requireViewer(ctx);
     let result: EnrollmentResult;
     try {
-      result = await deps.actions.scanQr(viewer.memberId, ctx.params.qr!, viewer.actor);
+      result = await deps.lifecycles.scanQr(viewer.memberId, ctx.params.qr!, viewer.actor);
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'card_already_registered')) throw error;
       return see(ctx, '/card');
     }
     if (result.decision === 'enrolled') return see(ctx, '/card?done=card_registered');
-    const view = await deps.actions.state(viewer.memberId);
+    const view = await deps.lifecycles.state(viewer.memberId);
     render(ctx, 'qr', { qrPath: encodeURIComponent(ctx.params.qr!), view, enrolled: false, rejected: result.reason, offer: false }, 422);
   });
 

@@ -27,12 +27,12 @@ export const changeRoleUpdate = defineUpdate<{ role: MemberRole }, [{ role: Memb
 /** New link, old one dead, account track clock restarted. */
 export const resendInvitationUpdate = defineUpdate<{ invitationExpiresAt: string }, [{ actor: string }]>('resendInvitation');
 /** Accepted once the member is marked removed; the offboarding then runs and ends the workflow. */
-export const removeUpdate = defineUpdate<{ status: 'removed' }, [{ actor: string; reason?: string }]>('remove');
+export const removeUpdate = defineUpdate<{ status: 'removed' }, [{ actor: string; reason?: string; /** Set by the company's offboarding only: the last admin goes too, and the admins get one report for all. */ companyOffboarding?: boolean }]>('remove');
 
 /** Failure types an update may be rejected with; the API maps each to a problem. */
 export const LIFECYCLE_REJECTIONS = {
   MemberRemoved: 'the member has been removed',
-  LastAdmin: 'the last administrator of an organisation cannot be removed or demoted',
+  LastAdmin: 'the last administrator of a company cannot be removed or demoted',
   PasswordAlreadySet: 'the member already created their password',
   CardAlreadyRegistered: 'the member already has a registered card',
   NoCardRegistered: 'the member has no registered card to replace',

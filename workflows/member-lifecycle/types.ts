@@ -66,7 +66,7 @@ export interface LifecycleState {
   closesAnswered: string[];
   /** Per-purpose counters for idempotency keys. */
   sequence: Record<string, number>;
-  removal?: { actor: string; reason?: string; requestedAt: number; statusBefore: MemberStatus; email: string; name: string };
+  removal?: { actor: string; reason?: string; requestedAt: number; statusBefore: MemberStatus; email: string; name: string; companyOffboarding?: boolean };
 }
 
 /** What `GET /v1/members/{id}` and the wizard show: the query's answer. */

@@ -428,12 +428,15 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   setHandler(
     removeUpdate,
-    ({ actor, reason }) =>
+    ({ actor, reason, companyOffboarding }) =>
       removalTurn(async () => {
         if (state.removal) return { status: 'removed' as const };
-        const claimed = await act.claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal') });
+        // Only a company's offboarding passes the flag (new input: runs before it never see it, so
+        // their replay is unchanged); the activity checks that the company is indeed leaving.
+        const leaving = companyOffboarding === true ? { companyOffboarding: true } : {};
+        const claimed = await act.claimRemoval({ memberId, organizationId, actor, reason: reason ?? null, key: key('removal'), ...leaving });
         if ('refused' in claimed) reject(claimed.refused, claimed.message);
-        state.removal = { actor, reason, requestedAt: Date.now(), statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name };
+        state.removal = { actor, reason, requestedAt: Date.now(), statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name, ...leaving };
         state.status = 'removed';
         upsertSearchAttributes([{ key: MemberStatusKey, value: 'removed' }]);
         wake = true;
@@ -582,7 +585,10 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       emails: { member: 0, admins: 0 },
     };
     report.emails.member = (await email('removal notice (to the member)', 'removal-notice', 'member', 'removal_notice')).sent;
-    report.emails.admins = (await email('offboarding report (to admins)', 'offboarding-report', 'admins', 'offboarding_report', { report })).sent;
+    // A company leaving sends its admins one report for everyone, not one per member.
+    if (!removal.companyOffboarding) {
+      report.emails.admins = (await email('offboarding report (to admins)', 'offboarding-report', 'admins', 'offboarding_report', { report })).sent;
+    }
     report.completedAt = new Date(Date.now()).toISOString();
     await act.completeOffboarding({ memberId, organizationId, report, key: key('offboarding') });
     return report;

@@ -8,12 +8,17 @@ const TimeZone = z
   .meta({ example: 'Europe/Paris' });
 
 export const Site = z
-  .object({ id: Uuid, name: z.string(), timeZone: z.string(), wifiSsid: z.string().nullable(), accessListVersion: z.number().int(), createdAt: Timestamp })
+  .object({ id: Uuid, name: z.string(), address: z.string().nullable(), timeZone: z.string(), wifiSsid: z.string().nullable(), accessListVersion: z.number().int(), createdAt: Timestamp })
   .meta({ id: 'Site' });
+
+export const SitesQuery = z.strictObject({
+  companyId: Uuid.optional().meta({ description: 'Operator admins: only the sites granted to this company' }),
+});
 
 export const CreateSiteBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
+    address: z.string().trim().max(300).nullable().optional().meta({ description: 'Where the building is, as its members read it' }),
     timeZone: TimeZone.default('Europe/Paris'),
     wifiSsid: z.string().trim().min(1).max(64).nullable().optional(),
   })
@@ -22,6 +27,7 @@ export const CreateSiteBody = z
 export const UpdateSiteBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
+    address: z.string().trim().max(300).nullable().optional(),
     timeZone: TimeZone.optional(),
     wifiSsid: z.string().trim().min(1).max(32).nullable().optional().meta({ description: 'The Wi-Fi network (SSID) members join; null for none' }),
   })

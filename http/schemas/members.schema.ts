@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { IMPORT_MAX_ROWS, IMPORT_REASONS } from '../../domain/imports/member-import.ts';
 import { AuditEvent, Cursor, Instant, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
 
+/** The company an operator admin acts for; a company's own key or admin may leave it out. */
+const OperatorsCompany = Uuid.optional().meta({ description: 'Operator admins: the company to act for (a company\'s own key or admin leaves it out)' });
+
 export const Member = z
   .object({
     id: Uuid,
+    companyId: Uuid.meta({ description: 'The company the member belongs to' }),
     email: Email,
     name: z.string(),
     role: Role,
@@ -23,7 +27,8 @@ export const InviteMemberBody = z
     email: Email,
     name: z.string().trim().min(1).max(200).optional(),
     role: Role.default('user'),
-    siteId: Uuid.optional().meta({ description: 'Required when the organisation has several sites' }),
+    siteId: Uuid.optional().meta({ description: 'One of the company\'s sites (`GET /v1/sites`); required when it has several' }),
+    companyId: OperatorsCompany,
     locale: Locale.default('fr'),
   })
   .meta({ id: 'InviteMember' });
@@ -37,6 +42,7 @@ const statusList = z
   .meta({ description: 'One status or several, comma-separated', example: 'invited,card_overdue' });
 
 export const ListMembersQuery = z.strictObject({
+  companyId: Uuid.optional().meta({ description: 'Operator admins: one company\'s members (an operator key without it lists every company\'s)' }),
   status: statusList.optional(),
   q: z.string().trim().max(200).optional().meta({ description: 'Part of the name or e-mail address' }),
   cursor: Cursor.optional(),
@@ -83,6 +89,7 @@ export const BulkBody = z
   .meta({ id: 'BulkInvite' });
 
 export const BulkQuery = z.strictObject({
+  companyId: OperatorsCompany,
   reinvite: z
     .enum(['true', 'false'])
     .optional()
@@ -109,6 +116,7 @@ export const ImportProgress = z
   .meta({ id: 'ImportProgress' });
 
 export const AuditQuery = z.strictObject({
+  companyId: Uuid.optional().meta({ description: 'Operator admins: one company\'s trail (an operator key without it reads the operator\'s whole trail)' }),
   memberId: Uuid.optional(),
   type: z.string().max(100).optional().meta({ description: 'An event type, or a prefix ending in "." (e.g. `access.`)' }),
   actor: z.string().max(100).optional(),

@@ -39,6 +39,7 @@ export interface Problem {
 /** The HTTP status of each kind of domain refusal (the API's problems and the pages' errors). */
 export const KIND_STATUS: Record<DomainErrorKind, number> = {
   invalid: 400,
+  unprocessable: 422,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -1,3 +1,5 @@
+// The process's HTTP app: the shared floor (logging, security headers, metrics, problems, body
+// parsing, the request's entity manager), then the API's routes, then the pages.
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { RequestContext } from '@mikro-orm/core';
@@ -8,26 +10,20 @@ import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
-import { createAuthenticator } from './auth.ts';
+import { createAuthenticator } from '../api/auth.ts';
 import { AppError, problemMiddleware } from './errors.ts';
 import { metricsAllowed, securityHeaders } from './security-headers.ts';
-import { createIdempotency } from './idempotency.ts';
+import { createIdempotency } from '../api/idempotency.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../api/metrics.ts';
 import { createRateLimits } from './rate-limit.ts';
-import type { Readiness } from './readiness.ts';
-import { requestLog } from './request-context.ts';
-import { mountRoutes, openApiDocument, type Route } from './route.ts';
-import { authRoutes } from './routes/auth.ts';
-import { devMailRouter } from './routes/dev-mail.ts';
-import { doorRoutes } from './routes/door.ts';
-import { healthRoutes } from './routes/health.ts';
-import { meRoutes } from './routes/me.ts';
-import { memberRoutes } from './routes/members.ts';
-import { organizationRoutes } from './routes/organization.ts';
-import { siteRoutes } from './routes/sites.ts';
-import type { ApiServices } from './services.ts';
-import { memberActions } from '../domain/members/actions.ts';
+import type { Readiness } from '../api/readiness.ts';
+import { requestLog } from '../api/request-context.ts';
+import { mountRoutes, openApiDocument } from '../api/route.ts';
+import { API_INFO, apiRoutes } from '../api/routes.ts';
+import { devMailRouter } from '../api/routes/dev-mail.ts';
+import type { ApiServices } from '../api/services.ts';
+import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { databaseWifi } from '../providers/wifi.ts';
 import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
@@ -37,28 +33,11 @@ export interface AppDeps {
   logger: Logger;
   orm: Orm;
   client: Client;
+  lifecycles: LifecycleGateway;
   secrets: Secrets;
   readiness: Readiness;
   metrics: Metrics;
   mailCatcher?: MailCatcher;
-}
-
-export const API_INFO = {
-  title: 'Member onboarding API',
-  version: '1.0.0',
-  description: 'Invite members, register their access cards, and remove them — one Temporal workflow per member.',
-};
-
-export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] {
-  return [
-    ...healthRoutes(readiness),
-    ...memberRoutes(services),
-    ...siteRoutes(services),
-    ...organizationRoutes(services),
-    ...authRoutes(services),
-    ...meRoutes(services),
-    ...doorRoutes(services),
-  ];
 }
 
 export async function createApp(deps: AppDeps): Promise<Koa> {
@@ -69,7 +48,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   // Inside a request, orm.em is that request's context (RequestContext below).
   const em = () => orm.em as EntityManager;
-  const services: ApiServices = { config, orm, client: deps.client, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
+  const services: ApiServices = { config, orm, client: deps.client, lifecycles: deps.lifecycles, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
   const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
 
@@ -77,12 +56,11 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   const pages = await createPagesRouter({
     config,
     em,
-    client: deps.client,
     secrets: deps.secrets,
     logger,
     limits: services.limits,
     views: await loadPageViews(),
-    actions: memberActions(deps.client),
+    lifecycles: deps.lifecycles,
     wifi: databaseWifi(orm, deps.secrets),
   });
 

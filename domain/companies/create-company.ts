@@ -1,0 +1,178 @@
+// The operator and its companies come into being here: `org:create` on a fresh install makes the
+// operator (with its first site and admin) and the first company in one step; `POST /v1/companies`
+// and `org:create` on an install that has an operator add companies.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiKey, AuditEvent, CompanySite, Member, Operator, Organization, Site, type MemberLocale } from '../../db/entities/index.ts';
+import { generateApiKey } from '../api-keys.ts';
+import { DomainError } from '../errors.ts';
+
+export interface NewSite {
+  name: string;
+  timeZone?: string;
+  wifiSsid?: string;
+  address?: string;
+}
+
+export interface NewCompany {
+  name: string;
+  /** Sites of the operator granted to the company (at least one). */
+  siteIds: string[];
+  admin: { email: string; name?: string; locale?: MemberLocale; operatorAdmin?: boolean };
+  /** #rrggbb and an https:// logo for the e-mails' header; PATCH /v1/organization changes them later. */
+  brandColor?: string;
+  logoUrl?: string;
+  actor: string;
+}
+
+export interface CreatedCompany {
+  companyId: string;
+  apiKey: string;
+  adminMemberId: string;
+}
+
+/** The installation's operator, if it has one yet. */
+export async function findOperator(em: EntityManager): Promise<{ id: string; name: string } | undefined> {
+  const [row] = await em.execute<{ id: string; name: string }[]>('select id, name from operator order by created_at limit 1');
+  return row;
+}
+
+/** The operator and its first site, and a key for its tooling. One per installation. */
+export async function createOperator(em: EntityManager, input: { name: string; site: NewSite; actor: string }): Promise<{ operatorId: string; siteId: string; operatorApiKey: string }> {
+  const key = generateApiKey();
+  return em.transactional(async (tx) => {
+    if (await findOperator(tx)) throw new DomainError('operator_exists', 'conflict', 'this installation already has its operator');
+    const operator = tx.create(Operator, { name: input.name.trim() });
+    const site = tx.create(Site, {
+      operator,
+      name: input.site.name.trim(),
+      address: input.site.address?.trim() || null,
+      ...(input.site.timeZone ? { timeZone: input.site.timeZone } : {}),
+      ...(input.site.wifiSsid ? { wifiSsid: input.site.wifiSsid.trim() } : {}),
+    });
+    const apiKey = tx.create(ApiKey, { operator, organization: null, name: 'Operator key', prefix: key.prefix, secretHash: key.secretHash });
+    tx.create(AuditEvent, { operator, organization: null, actor: input.actor, type: 'operator.created', data: { name: operator.name, siteId: site.id, apiKeyId: apiKey.id } });
+    await tx.flush();
+    return { operatorId: operator.id, siteId: site.id, operatorApiKey: key.plaintext };
+  });
+}
+
+/**
+ * A new customer: the company, its grants, its first admin and an API key, in one transaction.
+ * The admin's lifecycle is started by the caller once this has committed.
+ */
+export async function createCompany(em: EntityManager, operatorId: string, input: NewCompany): Promise<CreatedCompany> {
+  const key = generateApiKey();
+  const siteIds = [...new Set(input.siteIds)];
+  if (!siteIds.length) throw new DomainError('site_required', 'unprocessable', 'grant the company at least one site (siteIds)', { field: 'siteIds' });
+  return em.transactional(async (tx) => {
+    const sites = await tx.find(Site, { id: { $in: siteIds }, operator: operatorId });
+    const unknown = siteIds.filter((id) => !sites.some((s) => s.id === id));
+    if (unknown.length) throw new DomainError('site_not_found', 'unprocessable', `no site ${unknown.join(', ')} among the operator's sites`, { field: 'siteIds', siteIds: unknown });
+    const organization = tx.create(Organization, {
+      operator: operatorId,
+      name: input.name.trim(),
+      ...(input.brandColor ? { brandColor: input.brandColor.toLowerCase() } : {}),
+      logoUrl: input.logoUrl ?? null,
+    });
+    for (const site of sites) tx.create(CompanySite, { organization, site });
+    const email = input.admin.email.trim().toLowerCase();
+    const admin = tx.create(Member, {
+      organization,
+      site: sites.find((s) => s.id === siteIds[0])!,
+      email,
+      name: input.admin.name?.trim() || email.split('@')[0]!,
+      role: 'admin',
+      locale: input.admin.locale ?? 'fr',
+      operatorAdmin: input.admin.operatorAdmin ?? false,
+    });
+    const apiKey = tx.create(ApiKey, { organization, name: 'Initial key', prefix: key.prefix, secretHash: key.secretHash });
+    tx.create(AuditEvent, {
+      organization,
+      operator: operatorId,
+      actor: input.actor,
+      type: 'organization.created',
+      data: { name: organization.name, siteIds, adminMemberId: admin.id, apiKeyId: apiKey.id },
+    });
+    await tx.flush();
+    return { companyId: organization.id, apiKey: key.plaintext, adminMemberId: admin.id };
+  });
+}
+
+export interface CompanyAtSiteOptions {
+  /** The company's name; on a fresh install also the operator's unless `operatorName` says otherwise. */
+  name: string;
+  operatorName?: string;
+  adminEmail: string;
+  adminName?: string;
+  adminLocale?: MemberLocale;
+  /** The operator's site to grant: an existing one of this name, or a new one. */
+  siteName: string;
+  siteTimeZone?: string;
+  siteWifiSsid?: string;
+  siteAddress?: string;
+  brandColor?: string;
+  logoUrl?: string;
+  /** Make the first admin one of the operator's staff too (org:create on a fresh install does). */
+  operatorAdmin?: boolean;
+  actor: string;
+}
+
+export interface CreatedCompanyAtSite {
+  operatorId: string;
+  /** Only when this call made the operator: its key is shown once. */
+  operatorApiKey: string | null;
+  siteId: string;
+  companyId: string;
+  /** The same as companyId (the name integrators knew before companies). */
+  organizationId: string;
+  apiKey: string;
+  adminMemberId: string;
+}
+
+/**
+ * A company at a site in one call: makes the operator (with that site) when the install has none,
+ * else finds or adds the site. `org:create`, the demo, the benchmarks and the tests start here.
+ */
+export async function createCompanyAtSite(em: EntityManager, options: CompanyAtSiteOptions): Promise<CreatedCompanyAtSite> {
+  const site: NewSite = {
+    name: options.siteName,
+    ...(options.siteTimeZone ? { timeZone: options.siteTimeZone } : {}),
+    ...(options.siteWifiSsid ? { wifiSsid: options.siteWifiSsid } : {}),
+    ...(options.siteAddress ? { address: options.siteAddress } : {}),
+  };
+  const existing = await findOperator(em);
+  let operatorId: string;
+  let siteId: string;
+  let operatorApiKey: string | null = null;
+  if (!existing) {
+    ({ operatorId, siteId, operatorApiKey } = await createOperator(em, { name: options.operatorName ?? options.name, site, actor: options.actor }));
+  } else {
+    operatorId = existing.id;
+    const [found] = await em.execute<{ id: string }[]>('select id from site where operator_id = ? and name = ?', [operatorId, options.siteName.trim()]);
+    siteId = found?.id ?? (await addSite(em, operatorId, site, options.actor));
+  }
+  const created = await createCompany(em, operatorId, {
+    name: options.name,
+    siteIds: [siteId],
+    admin: { email: options.adminEmail, ...(options.adminName ? { name: options.adminName } : {}), ...(options.adminLocale ? { locale: options.adminLocale } : {}), operatorAdmin: options.operatorAdmin ?? false },
+    ...(options.brandColor ? { brandColor: options.brandColor } : {}),
+    ...(options.logoUrl ? { logoUrl: options.logoUrl } : {}),
+    actor: options.actor,
+  });
+  return { operatorId, operatorApiKey, siteId, ...created, organizationId: created.companyId };
+}
+
+async function addSite(em: EntityManager, operatorId: string, site: NewSite, actor: string): Promise<string> {
+  return em.transactional(async (tx) => {
+    const created = tx.create(Site, {
+      operator: operatorId,
+      name: site.name.trim(),
+      address: site.address?.trim() || null,
+      ...(site.timeZone ? { timeZone: site.timeZone } : {}),
+      ...(site.wifiSsid ? { wifiSsid: site.wifiSsid.trim() } : {}),
+    });
+    tx.create(AuditEvent, { operator: operatorId, organization: null, actor, type: 'site.created', data: { siteId: created.id, name: created.name } });
+    await tx.flush();
+    return created.id;
+  });
+}

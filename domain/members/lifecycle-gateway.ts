@@ -1,0 +1,166 @@
+// The caller's side of the platform's workflows, built once at start (API, worker, CLIs, tests)
+// and passed in like the activities are: workflow ids, start options, search attributes, the
+// updates and signals, and how their rejections read as DomainErrors. Nothing else talks to a
+// member's lifecycle, a bulk import or a company offboarding.
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { LifecycleOverrides } from '../../db/entities/index.ts';
+import {
+  changeRoleUpdate,
+  changeSiteUpdate,
+  confirmCardUpdate,
+  enrollAtDoorUpdate,
+  passwordSetSignal,
+  registerCardUpdate,
+  removeUpdate,
+  replaceCardUpdate,
+  resendInvitationUpdate,
+  scanQrUpdate,
+  stateQuery,
+  wizardClosedSignal,
+} from '../../workflows/member-lifecycle/messages.ts';
+import type { EnrollmentResult, LifecycleDurations, LifecycleView, MemberRole } from '../../workflows/member-lifecycle/types.ts';
+import type { memberLifecycle } from '../../workflows/member-lifecycle/workflow.ts';
+import { cancelOffboardingUpdate, type companyOffboarding } from '../../workflows/company-offboarding.ts';
+import { MemberStatusKey, OrganizationIdKey } from '../../workflows/search-attributes.ts';
+import { DomainError } from '../errors.ts';
+import { memberWorkflowId, onLifecycle, resolveDurations } from './lifecycle.ts';
+
+export const companyOffboardingWorkflowId = (companyId: string, offboardingId: string) => `company-offboarding-${companyId}-${offboardingId}`;
+
+export interface StartLifecycleOptions {
+  memberId: string;
+  organizationId: string;
+  invitedBy: string;
+  /** The company's overrides of the deployment's durations. */
+  overrides?: LifecycleOverrides | null;
+  /** Shown as the workflow's summary in the Temporal UI, e.g. `Alice Martin <alice@acme.test>`. */
+  label: string;
+  /** Tests and drills: durations of their own, and an earlier continue-as-new. */
+  durations?: LifecycleDurations;
+  continueAsNewAfterEvents?: number;
+}
+
+export function createLifecycleGateway(deps: { client: Client; taskQueue: string; defaults: LifecycleDurations }) {
+  const { client, taskQueue } = deps;
+  const handle = (memberId: string) => client.workflow.getHandle<typeof memberLifecycle>(memberWorkflowId(memberId));
+  const update = <R>(memberId: string, call: (h: ReturnType<typeof handle>) => Promise<R>) => onLifecycle(memberId, () => call(handle(memberId)));
+
+  /**
+   * Starts `member-<id>`. A closed run of the same id (a removed member) may be followed by a new
+   * one; an open run is returned as it is, so starting twice (API retry, start-up recovery) is safe.
+   */
+  const start = (o: StartLifecycleOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof memberLifecycle>> =>
+    client.workflow.start<typeof memberLifecycle>('memberLifecycle', {
+      workflowId: memberWorkflowId(o.memberId),
+      taskQueue,
+      args: [
+        {
+          memberId: o.memberId,
+          organizationId: o.organizationId,
+          invitedBy: o.invitedBy,
+          durations: o.durations ?? resolveDurations(deps.defaults, o.overrides),
+          ...(o.continueAsNewAfterEvents ? { continueAsNewAfterEvents: o.continueAsNewAfterEvents } : {}),
+        },
+      ],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: MemberStatusKey, value: 'invited' },
+        { key: OrganizationIdKey, value: o.organizationId },
+      ],
+      staticSummary: `Lifecycle of ${o.label}`,
+    });
+
+  return {
+    taskQueue,
+    defaults: deps.defaults,
+    start,
+    /** The workflow itself, for what has no call here (tests, diagnostics). */
+    handle,
+
+    /**
+     * Starts the lifecycle of every member the database knows but no workflow has claimed yet: the
+     * first admin made by `org:create` while Temporal was down, or an invitation whose start was
+     * lost between the database commit and Temporal. Starting is idempotent.
+     */
+    async startWaiting(em: EntityManager): Promise<string[]> {
+      const rows = await em.execute<{ id: string; organization_id: string; name: string; email: string; lifecycle_overrides: LifecycleOverrides | null }[]>(
+        `select m.id, m.organization_id, m.name, m.email, o.lifecycle_overrides
+           from member m join organization o on o.id = m.organization_id
+          where m.workflow_run_id is null and m.status <> 'removed' and m.site_id is not null
+          order by m.created_at limit 1000`,
+      );
+      for (const row of rows) {
+        await start({ memberId: row.id, organizationId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>` });
+      }
+      return rows.map((r) => r.id);
+    },
+
+    /** Resolves when the member's current run has ended (or at once if there is none), or after `withinMs`. */
+    finished: (memberId: string, withinMs: number) =>
+      Promise.race([handle(memberId).result().then(() => true, () => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), withinMs).unref())]),
+
+    /** What the run's offboarding reported, once the removed member's run has ended. */
+    report: (memberId: string) => handle(memberId).result(),
+    /** The lifecycle's state; rejects with `lifecycle_not_running` once it has ended. */
+    state: (memberId: string): Promise<LifecycleView> => onLifecycle(memberId, () => handle(memberId).query(stateQuery)),
+    /** What an administrator sees: everything but the member's own door PIN. */
+    async adminState(memberId: string): Promise<LifecycleView | null> {
+      const view = await handle(memberId).query(stateQuery).catch(() => null);
+      return view && { ...view, card: { ...view.card, pin: null } };
+    },
+    changeRole: (memberId: string, role: MemberRole, actor: string) => update(memberId, (h) => h.executeUpdate(changeRoleUpdate, { args: [{ role, actor }] })),
+    changeSite: (memberId: string, siteId: string, actor: string) => update(memberId, (h) => h.executeUpdate(changeSiteUpdate, { args: [{ siteId, actor }] })),
+    resendInvitation: (memberId: string, actor: string) => update(memberId, (h) => h.executeUpdate(resendInvitationUpdate, { args: [{ actor }] })),
+    registerCard: (memberId: string, input: { cardNumber: string; replace: boolean; actor: string }): Promise<EnrollmentResult> =>
+      update(memberId, (h) => h.executeUpdate(input.replace ? replaceCardUpdate : registerCardUpdate, { args: [{ cardNumber: input.cardNumber, actor: input.actor }] })),
+    remove: (memberId: string, input: { actor: string; reason?: string; companyOffboarding?: boolean }) =>
+      update(memberId, (h) =>
+        h.executeUpdate(removeUpdate, {
+          args: [{ actor: input.actor, ...(input.reason ? { reason: input.reason } : {}), ...(input.companyOffboarding ? { companyOffboarding: true } : {}) }],
+        }),
+      ),
+    confirmCard: (memberId: string, actor: string) => update(memberId, (h) => h.executeUpdate(confirmCardUpdate, { args: [{ actor }] })),
+    closeWizard: (memberId: string, step: 1 | 2, closeId: string) => update(memberId, (h) => h.signal(wizardClosedSignal, { step, closeId })),
+    scanQr: (memberId: string, payload: string, actor: string): Promise<EnrollmentResult> => update(memberId, (h) => h.executeUpdate(scanQrUpdate, { args: [{ payload, actor }] })),
+    enrollAtDoor: (memberId: string, input: { pin: string; cardNumber: string; doorControllerId: string }): Promise<EnrollmentResult> =>
+      update(memberId, (h) => h.executeUpdate(enrollAtDoorUpdate, { args: [input] })),
+    /** The password is stored; false when Temporal could not be told (the next sign-in tells it again). */
+    passwordSet: (memberId: string, actor: string): Promise<boolean> => handle(memberId).signal(passwordSetSignal, { actor }).then(() => true, () => false),
+
+    startImport: (importId: string, total: number) =>
+      client.workflow.start('memberImport', { workflowId: `member-import-${importId}`, taskQueue, args: [{ importId }], staticSummary: `Bulk invitation of ${total} member(s)` }),
+    startPasswordReset: (email: string) =>
+      client.workflow.start('passwordReset', { workflowId: `password-reset-request-${randomUUID()}`, taskQueue, args: [{ email }], staticSummary: 'Password-reset request' }),
+
+    /** A company's offboarding: waits for its date, then removes every member; cancellable until then. */
+    startCompanyOffboarding: (input: { companyId: string; offboardingId: string; effectiveAt: string; companyName: string }) =>
+      client.workflow
+        .start<typeof companyOffboarding>('companyOffboarding', {
+          workflowId: companyOffboardingWorkflowId(input.companyId, input.offboardingId),
+          taskQueue,
+          args: [{ companyId: input.companyId, offboardingId: input.offboardingId, effectiveAt: input.effectiveAt }],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [{ key: OrganizationIdKey, value: input.companyId }],
+          staticSummary: `Offboarding of ${input.companyName}`,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+          throw error;
+        }),
+    async cancelCompanyOffboarding(workflowId: string, actor: string): Promise<{ cancelled: boolean }> {
+      try {
+        return await client.workflow.getHandle<typeof companyOffboarding>(workflowId).executeUpdate(cancelOffboardingUpdate, { args: [{ actor }] });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw new DomainError('offboarding_not_running', 'conflict', 'this offboarding has already ended');
+        throw error;
+      }
+    },
+  };
+}
+
+export type LifecycleGateway = ReturnType<typeof createLifecycleGateway>;
+export type LifecycleHandle = ReturnType<LifecycleGateway['handle']>;

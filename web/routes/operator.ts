@@ -1,0 +1,282 @@
+// The operator's pages: its sites (door controllers with their signing secret shown once, card
+// stock) and its customer companies (create with sites and a first admin, change their sites, end
+// their contract at a date and follow the offboarding). Staff only. A company admin sees its own
+// sites, read-only, at /admin/sites.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { CreateDoorControllerBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
+import { Email, Locale } from '../../http/schemas/common.schema.ts';
+import { cancelCompanyOffboarding, getCompany, listCompanies, scheduleCompanyOffboarding, updateCompany } from '../../domain/companies/companies.ts';
+import { createCompany } from '../../domain/companies/create-company.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { listMembers } from '../../domain/members/queries.ts';
+import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
+import { domainMessage, idParam, parseForm, requireAdmin, requireOperator, see, type PageDeps, type Renderer } from '../page.ts';
+import type { Viewer } from '../page-context.ts';
+
+const MAX_CARDS_PER_FORM = 1000;
+// The page always sends the fields; an empty address or Wi-Fi name means none.
+const SiteForm = z.object({
+  siteName: z.string().trim().min(1).max(200),
+  siteAddress: z.string().trim().max(300).optional(),
+  siteTimeZone: CreateSiteBody.shape.timeZone.unwrap(),
+  siteWifiSsid: z.string().trim().max(32).optional(),
+});
+/** One card per line: its number, then optionally a comma and the QR payload printed on it. */
+const CardsForm = z.object({
+  cards: z
+    .string()
+    .transform((text) =>
+      text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .map((line) => {
+          const [number, qr] = line.split(/[,;\t]/).map((part) => part.trim());
+          return { number: number!, ...(qr ? { qr } : {}) };
+        }),
+    )
+    .pipe(
+      z
+        .array(z.object({ number: z.string().min(1).max(64), qr: z.string().regex(SUPPLIED_QR).optional() }))
+        .min(1)
+        .max(MAX_CARDS_PER_FORM),
+    ),
+});
+// Checkboxes arrive as one value or several.
+const siteIdList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).min(1).max(100));
+const CompanyForm = z.object({
+  name: z.string().trim().min(1).max(200),
+  siteIds: siteIdList,
+  adminEmail: Email,
+  adminName: z.string().trim().max(200).optional(),
+  adminLocale: Locale,
+});
+const CompanyEditForm = z.object({ name: z.string().trim().min(1).max(200), siteIds: siteIdList, offboardMembers: z.literal('on').optional() });
+// A datetime-local field: a wall-clock time in the viewer's time zone; empty means now.
+const OffboardingForm = z.object({ effectiveAt: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)]).optional() });
+
+/** A wall-clock time (YYYY-MM-DDTHH:mm) in `timeZone` as an instant. */
+export function zonedTime(local: string, timeZone: string): Date {
+  const asUtc = new Date(`${local}:00Z`);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(asUtc)
+      .map((p) => [p.type, p.value]),
+  );
+  const shown = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return new Date(asUtc.getTime() - (shown - asUtc.getTime()));
+}
+
+export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
+  router.get('/operator', (ctx) => {
+    requireOperator(ctx);
+    see(ctx, '/operator/companies');
+  });
+
+  // ---- a company admin's view of its sites: read-only ---------------------------------------------
+  router.get('/admin/sites', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const sites = await listSites(deps.em(), { organizationId: viewer.organizationId });
+    render(ctx, 'admin/sites', { here: '/admin/sites', sites });
+  });
+
+  // ---- sites ----------------------------------------------------------------------------------------
+  const sitesPage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
+    const sites = await listSites(deps.em(), { operatorId: viewer.operatorId });
+    render(ctx, 'operator/sites', { here: '/operator/sites', sites, timeZones: Intl.supportedValuesOf('timeZone'), values: { timeZone: 'Europe/Paris' }, ...extra }, status);
+  };
+
+  router.get('/operator/sites', async (ctx) => sitesPage(ctx, requireOperator(ctx)));
+
+  router.post('/operator/sites', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, CreateSiteBody);
+    if (!form.ok) return sitesPage(ctx, viewer, { values, errors: form.errors }, 400);
+    try {
+      const site = await createSite(deps.em(), { operatorId: viewer.operatorId, ...form.data, actor: viewer.actor });
+      see(ctx, `/operator/sites/${site.id}?done=site_created`);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'site_exists')) throw error;
+      return sitesPage(ctx, viewer, { values, errors: { name: domainMessage(ctx, render, error) } }, 409);
+    }
+  });
+
+  const sitePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
+    const site = await findSite(deps.em(), { operatorId: viewer.operatorId }, id);
+    const [controllers, cards, companies] = await Promise.all([
+      listDoorControllers(deps.em(), viewer.operatorId, id),
+      listCards(deps.em(), viewer.operatorId, id),
+      listCompanies(deps.em(), viewer.operatorId),
+    ]);
+    const counts = { stock: 0, assigned: 0, revoked: 0 };
+    for (const card of cards) counts[card.state]++;
+    // What a card's QR code should encode: the page a phone opens to register it.
+    const qrBase = `${deps.config.http.publicUrl}/q/`;
+    const here = companies.filter((c) => c.siteIds.includes(id) && !c.offboardedAt);
+    render(ctx, 'operator/site', { here: `/operator/sites/${id}`, site, controllers, cards, counts, qrBase, companies: here, timeZone: site.timeZone, ...extra }, status);
+  };
+
+  router.get('/operator/sites/:id', async (ctx) => sitePage(ctx, requireOperator(ctx), idParam(ctx)));
+
+  router.post('/operator/sites/:id', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, SiteForm);
+    if (!form.ok) return sitePage(ctx, viewer, id, { siteValues: values, siteErrors: form.errors }, 400);
+    try {
+      const { siteName: name, siteAddress, siteTimeZone: timeZone, siteWifiSsid } = form.data;
+      await updateSite(deps.em(), { operatorId: viewer.operatorId, siteId: id, name, address: siteAddress || null, timeZone, wifiSsid: siteWifiSsid || null, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'site_exists')) throw error;
+      return sitePage(ctx, viewer, id, { siteValues: values, siteErrors: { siteName: domainMessage(ctx, render, error) } }, 409);
+    }
+    see(ctx, `/operator/sites/${id}?done=site_updated`);
+  });
+
+  router.post('/operator/sites/:id/door-controllers', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const form = parseForm(ctx, render, CreateDoorControllerBody);
+    if (!form.ok) return sitePage(ctx, viewer, id, { controllerErrors: form.errors }, 400);
+    const created = await createDoorController(deps.em(), deps.secrets, { operatorId: viewer.operatorId, siteId: id, name: form.data.name, actor: viewer.actor });
+    // Shown on this answer only (no redirect: the secret must not sit in a URL or be shown twice).
+    await sitePage(ctx, viewer, id, { created }, 201);
+  });
+
+  router.post('/operator/sites/:id/cards', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, CardsForm);
+    if (!form.ok) return sitePage(ctx, viewer, id, { cardValues: values, cardErrors: { cards: render.t(ctx, 'errors.cards_format') } }, 400);
+    try {
+      await addCards(deps.em(), { operatorId: viewer.operatorId, siteId: id, cards: form.data.cards, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['card_exists', 'card_qr_exists', 'card_number_repeated'].includes(error.code)) throw error;
+      return sitePage(ctx, viewer, id, { cardValues: values, cardErrors: { cards: domainMessage(ctx, render, error) } }, error.kind === 'invalid' ? 400 : 409);
+    }
+    see(ctx, `/operator/sites/${id}?done=cards_added`);
+  });
+
+  // ---- companies ----------------------------------------------------------------------------------
+  const companiesPage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
+    const [companies, sites] = await Promise.all([listCompanies(deps.em(), viewer.operatorId), listSites(deps.em(), { operatorId: viewer.operatorId })]);
+    const siteName = new Map(sites.map((s) => [s.id, s.name]));
+    const rows = companies.map((c) => ({ ...c, siteNames: c.siteIds.map((id) => siteName.get(id) ?? id).join(', ') }));
+    const chosen = (extra.values as { siteIds?: string | string[] } | undefined)?.siteIds;
+    const checked = new Set(chosen === undefined ? (sites.length === 1 ? [sites[0]!.id] : []) : [chosen].flat());
+    render(ctx, 'operator/companies', {
+      here: '/operator/companies',
+      companies: rows,
+      sites: sites.map((s) => ({ ...s, checked: checked.has(s.id) })),
+      values: { adminLocale: viewer.locale },
+      ...extra,
+    }, status);
+  };
+
+  router.get('/operator/companies', async (ctx) => companiesPage(ctx, requireOperator(ctx)));
+
+  router.post('/operator/companies', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, CompanyForm);
+    if (!form.ok) return companiesPage(ctx, viewer, { values, errors: form.errors }, 400);
+    const { name, siteIds, adminEmail, adminName, adminLocale } = form.data;
+    let created: Awaited<ReturnType<typeof createCompany>>;
+    try {
+      created = await createCompany(deps.em(), viewer.operatorId, { name, siteIds, admin: { email: adminEmail, ...(adminName ? { name: adminName } : {}), locale: adminLocale }, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['site_not_found', 'site_required'].includes(error.code)) throw error;
+      return companiesPage(ctx, viewer, { values, errors: { siteIds: domainMessage(ctx, render, error) } }, 422);
+    }
+    await deps.lifecycles.start({ memberId: created.adminMemberId, organizationId: created.companyId, invitedBy: viewer.actor, label: adminEmail.toLowerCase() });
+    // The key is shown on this answer only, like a door controller's secret.
+    await companiesPage(ctx, viewer, { createdCompany: { id: created.companyId, name, apiKey: created.apiKey, adminEmail: adminEmail.toLowerCase() } }, 201);
+  });
+
+  const companyPage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
+    const company = await getCompany(deps.em(), viewer.operatorId, id);
+    const [sites, members] = await Promise.all([
+      listSites(deps.em(), { operatorId: viewer.operatorId }),
+      listMembers(deps.em(), { organizationId: id }, { limit: 50 }),
+    ]);
+    const chosen = (extra.values as { siteIds?: string | string[] } | undefined)?.siteIds;
+    const checked = new Set(chosen === undefined ? company.siteIds : [chosen].flat());
+    const offboarding = company.offboarding;
+    const live = offboarding && (offboarding.state === 'scheduled' || offboarding.state === 'running');
+    render(ctx, 'operator/company', {
+      here: `/operator/companies/${id}`,
+      company,
+      sites: sites.map((s) => ({ ...s, checked: checked.has(s.id) })),
+      members: members.items,
+      moreMembers: Boolean(members.nextCursor),
+      offboarding,
+      scheduled: offboarding?.state === 'scheduled',
+      progressing: offboarding?.state === 'running' || offboarding?.state === 'completed',
+      canOffboard: !company.offboardedAt && !live,
+      // Refreshes itself while members are being removed.
+      refresh: offboarding?.state === 'running',
+      timeZone: viewer.timeZone,
+      ...extra,
+    }, status);
+  };
+
+  router.get('/operator/companies/:id', async (ctx) => companyPage(ctx, requireOperator(ctx), idParam(ctx)));
+
+  router.post('/operator/companies/:id', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, CompanyEditForm);
+    if (!form.ok) return companyPage(ctx, viewer, id, { values, errors: form.errors }, 400);
+    try {
+      await updateCompany(
+        { em: deps.em(), lifecycles: deps.lifecycles },
+        { operatorId: viewer.operatorId, companyId: id, name: form.data.name, siteIds: form.data.siteIds, offboardMembers: form.data.offboardMembers === 'on', actor: viewer.actor },
+      );
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['site_has_members', 'site_not_found', 'site_required', 'company_offboarded'].includes(error.code)) throw error;
+      const message = error.code === 'site_has_members' ? render.t(ctx, 'company.site_has_members', { count: error.details.members }) : domainMessage(ctx, render, error);
+      return companyPage(ctx, viewer, id, { values, errors: { siteIds: message }, askOffboardMembers: error.code === 'site_has_members' }, error.kind === 'conflict' ? 409 : 422);
+    }
+    see(ctx, `/operator/companies/${id}?done=company_updated`);
+  });
+
+  router.post('/operator/companies/:id/offboarding', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const form = parseForm(ctx, render, OffboardingForm);
+    if (!form.ok) return companyPage(ctx, viewer, id, { offboardingErrors: form.errors }, 400);
+    const effectiveAt = form.data.effectiveAt ? zonedTime(form.data.effectiveAt, viewer.timeZone) : undefined;
+    try {
+      await scheduleCompanyOffboarding({ em: deps.em(), lifecycles: deps.lifecycles }, { operatorId: viewer.operatorId, companyId: id, ...(effectiveAt ? { effectiveAt } : {}), actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['offboarding_exists', 'company_offboarded'].includes(error.code)) throw error;
+      return companyPage(ctx, viewer, id, { offboardingErrors: { effectiveAt: domainMessage(ctx, render, error) } }, 409);
+    }
+    see(ctx, `/operator/companies/${id}?done=offboarding_scheduled`);
+  });
+
+  router.get('/operator/companies/:id/offboarding/status', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const { offboarding } = await getCompany(deps.em(), viewer.operatorId, idParam(ctx));
+    ctx.type = 'application/json';
+    ctx.body = { state: offboarding ? `${offboarding.state}:${offboarding.removed}` : 'none' };
+  });
+
+  router.post('/operator/companies/:id/offboarding/cancel', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    try {
+      await cancelCompanyOffboarding({ em: deps.em(), lifecycles: deps.lifecycles }, { operatorId: viewer.operatorId, companyId: id, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['offboarding_started', 'offboarding_not_found', 'offboarding_not_running'].includes(error.code)) throw error;
+      return companyPage(ctx, viewer, id, { offboardingErrors: { effectiveAt: domainMessage(ctx, render, error) } }, 409);
+    }
+    see(ctx, `/operator/companies/${id}?done=offboarding_cancelled`);
+  });
+}

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { projectRoot } from '../config/index.ts';
 import { startProcessStack } from '../scripts/lib/process-stack.ts';
 import { createTenant } from '../scripts/lib/tenant.ts';
+import { accessListAtScale } from './access-list.ts';
 import { door, membersAtTheDoor } from './door.ts';
 import { emailRender } from './email-render.ts';
 import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
@@ -16,7 +17,7 @@ import { onboarding } from './onboarding.ts';
 import { scale } from './scale.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
   process.exit(0);
 }
 const quick = process.env.BENCH_QUICK === '1';
@@ -65,6 +66,23 @@ try {
         say(`# door: ${count} signed door events at ${DOOR_RATE}/s …`);
         outcomes.door = await door(stack, tenant, waiting, DOOR_RATE);
       }
+    } finally {
+      await stack.stop();
+    }
+  }
+  if (wants('access-list')) {
+    say('# starting a stack for the shared building\'s access list …');
+    const stack = await startProcessStack({
+      workDir: path.join(workDir, 'access-list'),
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+      taskQueue: `bench-access-${Date.now()}`,
+      log: (line) => say(`# ${line}`),
+    });
+    try {
+      const durationMs = quick ? 20_000 : 60_000;
+      say(`# access list: 10,000 cards over 20 companies, 100 controllers polling every 5 s for ${durationMs / 1000} s …`);
+      outcomes['access-list'] = await accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs });
     } finally {
       await stack.stop();
     }

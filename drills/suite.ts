@@ -6,30 +6,37 @@ import { duplicatesDrill } from './duplicates.ts';
 import type { DrillOutcome } from './lib.ts';
 import { smtpOutageDrill } from './smtp-outage.ts';
 import { workerKillDrill } from './worker-kill.ts';
+import { companyOffboardingDrill } from './company-offboarding.ts';
 
 export interface DrillSizes {
   members: number;
   smtpDownMs: number;
   databaseDownMs: number;
   timeoutMs: number;
+  /** The company offboarded while the worker is killed, and how long ahead it is scheduled. */
+  companyMembers: number;
+  offboardingLeadMs: number;
 }
 
 export const DRILL_SIZES: Record<'full' | 'quick', DrillSizes> = {
-  full: { members: 60, smtpDownMs: 60_000, databaseDownMs: 10_000, timeoutMs: 240_000 },
-  quick: { members: 8, smtpDownMs: 4_000, databaseDownMs: 3_000, timeoutMs: 90_000 },
+  full: { members: 60, smtpDownMs: 60_000, databaseDownMs: 10_000, timeoutMs: 240_000, companyMembers: 50, offboardingLeadMs: 30_000 },
+  quick: { members: 8, smtpDownMs: 4_000, databaseDownMs: 3_000, timeoutMs: 90_000, companyMembers: 6, offboardingLeadMs: 3_000 },
 };
+
+type NewTenant = () => Promise<Tenant>;
 
 export const DRILLS = {
-  'worker-killed': (stack: ProcessStack, tenant: Tenant, s: DrillSizes) => workerKillDrill(stack, tenant, { members: s.members, timeoutMs: s.timeoutMs }),
-  'smtp-down': (stack: ProcessStack, tenant: Tenant, s: DrillSizes) => smtpOutageDrill(stack, tenant, { members: s.members, downMs: s.smtpDownMs, timeoutMs: s.timeoutMs }),
-  'postgres-restarted': (stack: ProcessStack, tenant: Tenant, s: DrillSizes) => databaseRestartDrill(stack, tenant, { members: s.members, downMs: s.databaseDownMs, timeoutMs: s.timeoutMs }),
-  duplicates: (stack: ProcessStack, tenant: Tenant, s: DrillSizes) => duplicatesDrill(stack, tenant, { members: s.members, timeoutMs: s.timeoutMs }),
+  'worker-killed': async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => workerKillDrill(stack, await newTenant(), { members: s.members, timeoutMs: s.timeoutMs }),
+  'smtp-down': async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => smtpOutageDrill(stack, await newTenant(), { members: s.members, downMs: s.smtpDownMs, timeoutMs: s.timeoutMs }),
+  'postgres-restarted': async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => databaseRestartDrill(stack, await newTenant(), { members: s.members, downMs: s.databaseDownMs, timeoutMs: s.timeoutMs }),
+  duplicates: async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => duplicatesDrill(stack, await newTenant(), { members: s.members, timeoutMs: s.timeoutMs }),
+  'company-offboarding': (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => companyOffboardingDrill(stack, newTenant, { members: s.companyMembers, leadMs: s.offboardingLeadMs, timeoutMs: s.timeoutMs }),
 };
 
-/** Each drill (or those named) on its own organisation of the same stack. */
-export async function* runDrills(stack: ProcessStack, newTenant: () => Promise<Tenant>, sizes: DrillSizes, only: string[] = []): AsyncGenerator<DrillOutcome> {
+/** Each drill (or those named) on companies of its own, on the same stack. */
+export async function* runDrills(stack: ProcessStack, newTenant: NewTenant, sizes: DrillSizes, only: string[] = []): AsyncGenerator<DrillOutcome> {
   for (const [name, drill] of Object.entries(DRILLS)) {
     if (only.length && !only.includes(name)) continue;
-    yield await drill(stack, await newTenant(), sizes);
+    yield await drill(stack, newTenant, sizes);
   }
 }

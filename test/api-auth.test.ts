@@ -38,7 +38,7 @@ test('opening the invitation link (GET) consumes nothing; the POST creates the p
   t.regex(cookie, /^mo_session=[^;]+; path=\/; expires=[^;]+; samesite=lax; httponly/);
 
   const me = await api.get('/v1/me', { token: accepted.body.token });
-  t.like(me.body, { id: m.id, email: m.email, organization: { id: world.org.organizationId }, site: { id: world.org.siteId, name: 'Paris HQ' } });
+  t.like(me.body, { id: m.id, email: m.email, organization: { id: world.org.organizationId }, site: { id: world.org.siteId, name: world.org.siteName } });
   const byCookie = await api.get('/v1/me', { headers: { Cookie: cookie.split(';')[0]! } });
   t.is(byCookie.status, 200, 'the cookie works as the session');
 

@@ -75,7 +75,7 @@ test('bad input is a 4xx problem, never a 500: malformed JSON, wrong types, unkn
   t.deepEqual(problemOf(huge), { status: 413, type: 'payload-too-large', contentType: problem });
   t.deepEqual(problemOf(await api.get('/v1/members/not-a-uuid', { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
   t.deepEqual(problemOf(await api.get(`/v1/members/${crypto.randomUUID()}`, { token: org.apiKey })), { status: 404, type: 'member-not-found', contentType: problem });
-  t.deepEqual(problemOf(await api.post('/v1/members', { email: `s-${tag()}@acme.test`, siteId: crypto.randomUUID() }, { token: org.apiKey })), { status: 400, type: 'site-not-found', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/members', { email: `s-${tag()}@acme.test`, siteId: crypto.randomUUID() }, { token: org.apiKey })), { status: 422, type: 'site-not-found', contentType: problem });
   t.deepEqual(problemOf(await api.post('/v1/members', { email: 'a@b.c' }, { token: org.apiKey, headers: { 'Idempotency-Key': 'has spaces' } })), { status: 400, type: 'idempotency-key-invalid', contentType: problem });
 
   // Nothing half-written: the refused invitations left no member behind.
@@ -96,7 +96,7 @@ test('bulk CSV: good rows invited, bad rows reported with their row number, dupl
   const ok2 = `ok2-${tag()}@acme.test`;
   const csv = [
     'email,name,role,site,locale',
-    `${ok1},Odile Un,admin,Paris HQ,en`,
+    `${ok1},Odile Un,admin,${org.siteName},en`,
     'not-an-email,Bad Row,user,,fr',
     `${ok2},"Martin, Deux",,,`,
     `${existing},Already There,user,,`,

@@ -24,7 +24,7 @@ interface Door {
 }
 
 /** A door controller of the site, created over the API, sending signed requests. */
-async function door(siteId = world.org.siteId, apiKey = world.org.apiKey): Promise<Door> {
+async function door(siteId = world.org.siteId, apiKey = world.operatorKey): Promise<Door> {
   const created = await world.api.post(`/v1/sites/${siteId}/door-controllers`, { name: `Door ${tag()}` }, { token: apiKey });
   const { id, secret } = created.body;
   return {
@@ -47,7 +47,7 @@ async function door(siteId = world.org.siteId, apiKey = world.org.apiKey): Promi
 }
 
 async function stockCard(siteId = world.org.siteId): Promise<{ number: string; qr: string }> {
-  const r = await world.api.post(`/v1/sites/${siteId}/cards`, { cards: [{ number: `D${tag()}` }] }, { token: world.org.apiKey });
+  const r = await world.api.post(`/v1/sites/${siteId}/cards`, { cards: [{ number: `D${tag()}` }] }, { token: world.operatorKey });
   return r.body.items[0];
 }
 
@@ -56,7 +56,7 @@ const problem = 'application/problem+json';
 test('the wizard over HTTP: step 1 reveals the PIN, PIN + card at the door enrolls, the card opens the door, removal takes it off', async (t) => {
   const { api, org } = world;
   // A site of its own: the other tests' enrollments must not move this access list's version.
-  const site = await api.post('/v1/sites', { name: `Nantes ${tag()}` }, { token: org.apiKey });
+  const site = await world.newSite({ name: `Nantes ${tag()}` });
   const d = await door(site.body.id);
   const card = await stockCard(site.body.id);
   const m = await world.member({ siteId: site.body.id });
@@ -191,7 +191,7 @@ test('door signatures: missing, malformed, wrong, too old, from the future, repl
 
 test('five wrong pairs in ten minutes lock PIN entry at the whole site (429), whichever controller they come through; other sites go on', async (t) => {
   const { api, org } = world;
-  const site = await api.post('/v1/sites', { name: `Lille ${tag()}` }, { token: org.apiKey });
+  const site = await world.newSite({ name: `Lille ${tag()}` });
   const [d, second] = [await door(site.body.id), await door(site.body.id)];
   const elsewhere = await door();
   // A right PIN with a wrong card counts like a wrong PIN, and answers the same.
@@ -215,7 +215,7 @@ test('five wrong pairs in ten minutes lock PIN entry at the whole site (429), wh
 
 test('forty wrong pairs sent at once: exactly five are answered, thirty-five are refused with 429', async (t) => {
   const { api, org } = world;
-  const site = await api.post('/v1/sites', { name: `Brest ${tag()}` }, { token: org.apiKey });
+  const site = await world.newSite({ name: `Brest ${tag()}` });
   const doors = [await door(site.body.id), await door(site.body.id), await door(site.body.id)];
   const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => doors[i % 3]!.send({ type: 'pin_entered', pin: `*${String(1000 + i)}`, cardNumber: `X${i}` })));
   const statuses = replies.map((r) => r.status);
@@ -225,7 +225,7 @@ test('forty wrong pairs sent at once: exactly five are answered, thirty-five are
 
 test('ten wrong cards at once behind one right PIN: five answered, five refused; eight members enrolling at once all get in', async (t) => {
   const { api, org } = world;
-  const guessed = await api.post('/v1/sites', { name: `Caen ${tag()}` }, { token: org.apiKey });
+  const guessed = await world.newSite({ name: `Caen ${tag()}` });
   const d = await door(guessed.body.id);
   const victim = await world.member({ siteId: guessed.body.id });
   const { pin } = (await api.post('/v1/me/card-enrollment/confirm', undefined, { token: victim.token })).body;
@@ -234,7 +234,7 @@ test('ten wrong cards at once behind one right PIN: five answered, five refused;
   t.true(guesses.every((r) => r.status === 429 || r.body.reason === 'unknown_pin'));
 
   // A morning rush: members with their own PINs do not count against each other.
-  const busy = await api.post('/v1/sites', { name: `Rush ${tag()}` }, { token: org.apiKey });
+  const busy = await world.newSite({ name: `Rush ${tag()}` });
   const [front, side] = [await door(busy.body.id), await door(busy.body.id)];
   const waiting = [];
   for (let i = 0; i < 8; i++) {
@@ -249,7 +249,7 @@ test('ten wrong cards at once behind one right PIN: five answered, five refused;
 
 test('a card of another site or of the stock of another organisation does not enroll', async (t) => {
   const { api, org } = world;
-  const lyon = await api.post('/v1/sites', { name: `Lyon ${tag()}` }, { token: org.apiKey });
+  const lyon = await world.newSite({ name: `Lyon ${tag()}` });
   const lyonCard = await stockCard(lyon.body.id);
   const d = await door();
   const m = await world.member();

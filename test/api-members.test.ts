@@ -83,7 +83,7 @@ test('GET /v1/members filters by status, searches, and pages with a cursor witho
 
 test('an admin registers a card, changes the role, resends the invitation; removal revokes the card and the history tells it all', async (t) => {
   const { api, org } = world;
-  const cards = await api.post(`/v1/sites/${org.siteId}/cards`, { cards: [{ number: `N${tag()}` }, { number: `N${tag()}` }] }, { token: org.apiKey });
+  const cards = await api.post(`/v1/sites/${org.siteId}/cards`, { cards: [{ number: `N${tag()}` }, { number: `N${tag()}` }] }, { token: world.operatorKey });
   t.is(cards.status, 201, cards.text);
   const [card, spare] = cards.body.items;
   t.regex(card.qr, /^[\w-]{20,}$/, 'a printable QR payload was generated');
@@ -192,7 +192,8 @@ test('auth: no key, a wrong key, a member session on admin routes, and another o
   ] as const) {
     const body = method === 'PATCH' ? { role: 'admin' } : path.endsWith('/cards') && path.includes('members') ? { cardNumber: 'X1' } : path.endsWith('/cards') ? { cards: [{ number: 'X1' }] } : path.endsWith('controllers') ? { name: 'x' } : undefined;
     const reply = await api.call(method, path, { token: other.apiKey, ...(body ? { body } : {}) });
-    t.is(reply.status, 404, `${method} ${path} from another organisation: ${reply.text}`);
+    // A site's hardware is the operator's: no company writes it (403); the rest is not found.
+    t.is(reply.status, path.includes('/v1/sites/') && method === 'POST' ? 403 : 404, `${method} ${path} from another company: ${reply.text}`);
   }
   const theirList = await api.get('/v1/members', { token: other.apiKey });
   t.false(theirList.body.items.some((m: { id: string }) => m.id === user.id));
@@ -202,43 +203,43 @@ test('auth: no key, a wrong key, a member session on admin routes, and another o
 test('sites: create, list, door controllers with a secret shown once, card stock all-or-nothing', async (t) => {
   const { api } = world;
   const org = await world.newOrganization();
-  const site = await api.post('/v1/sites', { name: 'Lyon Part-Dieu', timeZone: 'Europe/Paris', wifiSsid: 'Acme-Lyon' }, { token: org.apiKey });
+  const site = await world.newSite({ name: 'Lyon Part-Dieu', timeZone: 'Europe/Paris', wifiSsid: 'Acme-Lyon' }, org);
   t.is(site.status, 201, site.text);
   t.like(site.body, { name: 'Lyon Part-Dieu', timeZone: 'Europe/Paris', wifiSsid: 'Acme-Lyon', accessListVersion: 0 });
-  t.deepEqual(problemOf(await api.post('/v1/sites', { name: 'Lyon Part-Dieu' }, { token: org.apiKey })), { status: 409, type: 'site-exists', contentType: problem });
-  t.deepEqual(problemOf(await api.post('/v1/sites', { name: 'X', timeZone: 'Mars/Olympus' }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
-  const sites = await api.get('/v1/sites', { token: org.apiKey });
-  t.deepEqual(sites.body.items.map((s: { name: string }) => s.name), ['Lyon Part-Dieu', 'Paris HQ']);
+  t.deepEqual(problemOf(await api.post('/v1/sites', { name: 'Lyon Part-Dieu' }, { token: world.operatorKey })), { status: 409, type: 'site-exists', contentType: problem });
+  t.deepEqual(problemOf(await api.post('/v1/sites', { name: 'X', timeZone: 'Mars/Olympus' }, { token: world.operatorKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  const sites = await api.get('/v1/sites', { token: org.apiKey }); // the company sees the site granted to it
+  t.deepEqual(sites.body.items.map((s: { id: string }) => s.id).sort(), [site.body.id, org.siteId].sort());
 
-  const controller = await api.post(`/v1/sites/${site.body.id}/door-controllers`, { name: 'Main entrance' }, { token: org.apiKey });
+  const controller = await api.post(`/v1/sites/${site.body.id}/door-controllers`, { name: 'Main entrance' }, { token: world.operatorKey });
   t.is(controller.status, 201);
   t.regex(controller.body.secret, /^dcs_[\w-]{40,}$/);
   t.is(controller.headers.get('cache-control'), 'no-store');
-  const listed = await api.get(`/v1/sites/${site.body.id}/door-controllers`, { token: org.apiKey });
+  const listed = await api.get(`/v1/sites/${site.body.id}/door-controllers`, { token: world.operatorKey });
   t.deepEqual(listed.body.items.map((c: { id: string }) => c.id), [controller.body.id]);
   t.false(JSON.stringify(listed.body).includes(controller.body.secret), 'the secret is never shown again');
   const [stored] = await world.orm.em.fork().execute<{ secret_ciphertext: string }[]>('select secret_ciphertext from door_controller where id = ?', [controller.body.id]);
   t.false(stored!.secret_ciphertext.includes(controller.body.secret.slice(4)), 'stored encrypted');
 
   const number = `L${tag()}`;
-  const added = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number, qr: `printed-${number}` }] }, { token: org.apiKey });
+  const added = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number, qr: `printed-${number}` }] }, { token: world.operatorKey });
   t.deepEqual(added.body.items.map((c: { number: string; qr: string; state: string }) => [c.number, c.qr, c.state]), [[number, `printed-${number}`, 'stock']]);
-  const clash = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}` }, { number }] }, { token: org.apiKey });
+  const clash = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}` }, { number }] }, { token: world.operatorKey });
   t.deepEqual(problemOf(clash), { status: 409, type: 'card-exists', contentType: problem });
   t.deepEqual(clash.body.numbers, [number]);
-  const stock = await api.get(`/v1/sites/${site.body.id}/cards?state=stock`, { token: org.apiKey });
+  const stock = await api.get(`/v1/sites/${site.body.id}/cards?state=stock`, { token: world.operatorKey });
   t.is(stock.body.items.length, 1, 'nothing of the refused request was added');
-  t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: 'a' }, { number: 'a' }] }, { token: org.apiKey })), { status: 400, type: 'card-number-repeated', contentType: problem });
+  t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: 'a' }, { number: 'a' }] }, { token: world.operatorKey })), { status: 400, type: 'card-number-repeated', contentType: problem });
 
   // A QR payload is unique within its site: another organisation printing the same one learns nothing.
   t.is(added.body.items[0].qr.length >= 16, true);
-  const sameSite = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: org.apiKey });
+  const sameSite = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: world.operatorKey });
   t.deepEqual(problemOf(sameSite), { status: 409, type: 'card-qr-exists', contentType: problem });
   const other = await world.newOrganization();
-  const elsewhere = await api.post(`/v1/sites/${other.siteId}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: other.apiKey });
+  const elsewhere = await api.post(`/v1/sites/${other.siteId}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: world.operatorKey });
   t.is(elsewhere.status, 201, elsewhere.text);
-  t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: 'QR-1' }] }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem }, 'a guessable payload is refused');
-  const generated = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}` }] }, { token: org.apiKey });
+  t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: 'QR-1' }] }, { token: world.operatorKey })), { status: 400, type: 'validation-failed', contentType: problem }, 'a guessable payload is refused');
+  const generated = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}` }] }, { token: world.operatorKey });
   t.regex(generated.body.items[0].qr, /^[\w-]{24}$/, '144 random bits');
 });
 
@@ -291,7 +292,7 @@ test('an admin corrects a member: name, language, site; a new address before the
   const { api } = world;
   // An organisation of its own: a second site would make the other tests' invitations name theirs.
   const org = await world.newOrganization();
-  const lyon = await api.post('/v1/sites', { name: `Lyon ${tag()}`, wifiSsid: 'Lyon-Guest' }, { token: org.apiKey });
+  const lyon = await world.newSite({ name: `Lyon ${tag()}`, wifiSsid: 'Lyon-Guest' }, org);
   const email = `typo-${tag()}@acme.tset`;
   const invited = await api.post('/v1/members', { email, name: 'Jon Smiht', locale: 'fr', siteId: org.siteId }, { token: org.apiKey });
   t.is(invited.status, 201, invited.text);
@@ -323,16 +324,17 @@ test('an admin corrects a member: name, language, site; a new address before the
 test('a site is renamed, moved to another time zone and given its Wi-Fi network name, audited; another organisation cannot', async (t) => {
   const { api } = world;
   const org = await world.newOrganization();
-  const site = await api.post('/v1/sites', { name: `Nice ${tag()}` }, { token: org.apiKey });
+  const site = await world.newSite({ name: `Nice ${tag()}` }, org);
   const renamed = `Nice Port ${tag()}`;
-  const patched = await api.patch(`/v1/sites/${site.body.id}`, { name: renamed, timeZone: 'Europe/Lisbon', wifiSsid: 'Nice-Members' }, { token: org.apiKey });
+  const patched = await api.patch(`/v1/sites/${site.body.id}`, { name: renamed, timeZone: 'Europe/Lisbon', wifiSsid: 'Nice-Members' }, { token: world.operatorKey });
   t.is(patched.status, 200, patched.text);
   t.like(patched.body, { name: renamed, timeZone: 'Europe/Lisbon', wifiSsid: 'Nice-Members' });
-  t.deepEqual(problemOf(await api.patch(`/v1/sites/${site.body.id}`, { timeZone: 'Mars/Olympus' }, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
-  const audit = await api.get(`/v1/audit?type=site.updated`, { token: org.apiKey });
+  t.deepEqual(problemOf(await api.patch(`/v1/sites/${site.body.id}`, { timeZone: 'Mars/Olympus' }, { token: world.operatorKey })), { status: 400, type: 'validation-failed', contentType: problem });
+  const audit = await api.get(`/v1/audit?type=site.updated`, { token: world.operatorKey });
   t.truthy(audit.body.items.find((e: { data: { siteId: string; changes: Record<string, unknown> } }) => e.data.siteId === site.body.id && 'wifiSsid' in e.data.changes));
   const other = await world.newOrganization();
-  t.is((await api.patch(`/v1/sites/${site.body.id}`, { name: 'Mine now' }, { token: other.apiKey })).status, 404);
+  t.is((await api.patch(`/v1/sites/${site.body.id}`, { name: 'Mine now' }, { token: other.apiKey })).status, 403, 'a company never writes a site');
+  t.is((await api.patch(`/v1/sites/${site.body.id}`, { name: 'Mine now' }, { token: org.apiKey })).status, 403, 'not even one granted to it');
 });
 
 test('uploading the team file again does not re-invite someone an admin removed, unless the row or the request says reinvite', async (t) => {

@@ -17,7 +17,7 @@ test('audit events can be written but never changed or erased', async (t) => {
 
   const count = async () => (await query<{ n: number }>(url, 'select count(*)::int as n from audit_event')).rows[0]!.n;
   const rowsBefore = await count();
-  t.is(rowsBefore, 2, 'organization.created and member.invited');
+  t.is(rowsBefore, 3, 'operator.created, organization.created and member.invited');
 
   for (const sql of [
     `update audit_event set type = 'tampered' where id = ${event.id}`,

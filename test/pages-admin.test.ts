@@ -39,10 +39,10 @@ test('an admin invites a member, gives them a card from the stock, then removes 
   const page = await signInAsAdmin(t, 'en');
   await screenshots(page, 'admin-members');
 
-  // Card stock and a door controller, from the site's page.
-  await page.getByRole('link', { name: 'Sites', exact: true }).click();
-  await screenshots(page, 'admin-sites');
-  await page.getByRole('link', { name: 'Paris HQ' }).click();
+  // Card stock and a door controller, from the building's page (this admin runs the buildings too).
+  await page.getByRole('link', { name: 'Buildings', exact: true }).click();
+  await screenshots(page, 'operator-sites');
+  await page.getByRole('link', { name: world.org.siteName }).click();
   const sitePath = new URL(page.url()).pathname;
   const cardNumber = `B-${tag()}`;
   await page.getByLabel('Cards to add').fill(`${cardNumber}\nB-${tag()},qr-${tag()}-print`);
@@ -53,12 +53,12 @@ test('an admin invites a member, gives them a card from the stock, then removes 
   await page.getByRole('button', { name: 'Add a door controller' }).click();
   const secret = (await page.locator('.secret-value').textContent()) ?? '';
   t.regex(secret, /^dcs_/);
-  await screenshot(page, 'admin-site.en.desktop');
+  await screenshot(page, 'operator-site.en.desktop');
   // Shown once: the next visit of the site's page no longer has it.
   await page.goto(sitePath);
   t.true(await page.getByRole('cell', { name: 'Main entrance' }).isVisible());
   t.false((await page.content()).includes(secret));
-  await screenshots(page, 'admin-site');
+  await screenshots(page, 'operator-site');
 
   // Invite one person.
   await page.getByRole('link', { name: 'Members', exact: true }).click();
@@ -234,13 +234,65 @@ test('an admin corrects a member and a site from their pages; the history names 
   t.notRegex(history, /member:[0-9a-f-]{36}|door-controller:|\bsystem\b/);
   await screenshot(page, 'admin-member-history.en.desktop');
 
-  await page.goto(`/admin/sites/${org.siteId}`);
-  await page.getByLabel('Wi-Fi network name (SSID)').fill('Acme-Members');
-  await page.getByRole('button', { name: 'Save the site' }).click();
-  t.regex((await page.getByRole('status').first().textContent()) ?? '', /site is saved/);
-  t.regex(await mainText(page), /Acme-Members/);
+  // A company admin reads its sites; the building itself is the operator's to change.
+  await page.goto('/admin/sites');
+  t.regex(await mainText(page), new RegExp(org.siteName));
+  t.is(await page.getByRole('button', { name: 'Save the site' }).count(), 0);
+  t.is((await page.goto(`/operator/sites/${org.siteId}`))?.status(), 403);
+  await screenshots(page, 'admin-sites');
+  const operator = await signInAsAdmin(t, 'en', DESKTOP, world.org);
+  await operator.goto(`/operator/sites/${org.siteId}`);
+  await operator.getByLabel('Address').fill('5 place Bellecour, Lyon');
+  await operator.getByLabel('Wi-Fi network name (SSID)').fill('Acme-Members');
+  await operator.getByRole('button', { name: 'Save the site' }).click();
+  t.regex((await operator.getByRole('status').first().textContent()) ?? '', /site is saved/);
+  t.regex(await mainText(operator), /Acme-Members/);
+  t.regex(await mainText(operator), /5 place Bellecour/);
 
   const icon = await fetch(`${world.appUrl}/favicon.ico`);
   t.is(icon.status, 200);
   t.is(icon.headers.get('content-type'), 'image/svg+xml');
+});
+
+test('the operator adds a company with its site and first admin, sees its key once, plans its end of contract and cancels it', async (t) => {
+  const page = await signInAsAdmin(t, 'en', DESKTOP);
+  await page.getByRole('link', { name: 'Companies', exact: true }).click();
+  await page.waitForURL(/\/operator\/companies$/);
+  const name = `Atelier ${tag()}`;
+  const adminEmail = `rh-${tag()}@atelier.test`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('checkbox', { name: world.org.siteName }).check();
+  await page.getByLabel('First administrator’s e-mail').fill(adminEmail);
+  await page.getByLabel('First administrator’s name').fill('Inès Robert');
+  await page.getByRole('button', { name: 'Add the company' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', new RegExp(`${name} is created`));
+  const key = (await page.locator('.secret-value').textContent()) ?? '';
+  t.regex(key, /^mo_/);
+  await screenshot(page, 'operator-company-created.en.desktop');
+  await waitForMail(adminEmail, /invites you|vous invite/);
+  // The key works for the company's HR system, and is not shown again.
+  t.is((await world.api.get('/v1/sites', { token: key })).body.items[0].id, world.org.siteId);
+  await page.goto('/operator/companies');
+  t.false((await page.content()).includes(key));
+  await screenshots(page, 'operator-companies');
+
+  await page.getByRole('link', { name }).click();
+  const companyPath = new URL(page.url()).pathname;
+  // A date next year, in the operator admin's time zone.
+  const year = new Date().getFullYear() + 1;
+  await page.getByLabel('Date and time').fill(`${year}-06-30T18:00`);
+  await page.getByRole('button', { name: `Offboard ${name}` }).click();
+  await page.waitForURL(/done=offboarding_scheduled/);
+  t.regex(await mainText(page), new RegExp(`Every member \\(1 today\\) will be removed on .*${year}`));
+  const scheduled = await world.api.get(`/v1/companies/${companyPath.split('/').pop()}/offboarding`, { token: world.operatorKey });
+  t.like(scheduled.body, { state: 'scheduled', effectiveAt: new Date(`${year}-06-30T16:00:00Z`).toISOString() }, '18:00 in Paris in summer');
+  await screenshots(page, 'operator-company');
+  await page.getByRole('button', { name: 'Cancel the offboarding' }).click();
+  await page.waitForURL(/done=offboarding_cancelled/);
+  t.regex(await mainText(page), /An offboarding was cancelled/);
+  t.true(await page.getByRole('button', { name: `Offboard ${name}` }).isVisible(), 'it can be planned again');
+
+  const phone = await signInAsAdmin(t, 'fr', PHONE);
+  await phone.goto(companyPath);
+  await screenshots(phone, 'operator-company');
 });

@@ -14,14 +14,14 @@ let browser: Browser;
 let door: { id: string; secret: string };
 test.before(async () => {
   [world, browser] = await Promise.all([apiWorld(scope), connectBrowser(scope)]);
-  const created = await world.api.post(`/v1/sites/${world.org.siteId}/door-controllers`, { name: 'Main entrance' }, { token: world.org.apiKey });
+  const created = await world.api.post(`/v1/sites/${world.org.siteId}/door-controllers`, { name: 'Main entrance' }, { token: world.operatorKey });
   door = created.body;
 });
 
 /** Adds a card to the site's stock over the API: its number and the payload of its QR code. */
 async function stockCard(): Promise<{ number: string; qr: string }> {
   const number = `C-${tag()}`;
-  const added = await world.api.post(`/v1/sites/${world.org.siteId}/cards`, { cards: [{ number }] }, { token: world.org.apiKey });
+  const added = await world.api.post(`/v1/sites/${world.org.siteId}/cards`, { cards: [{ number }] }, { token: world.operatorKey });
   return added.body.items[0];
 }
 

@@ -26,7 +26,8 @@ export const offboardingProgressQuery = defineQuery<CompanyOffboardingProgress>(
 
 const { beginCompanyOffboarding, removeCompanyMembers, finishCompanyOffboarding, cancelCompanyOffboarding } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
+  // A worker lost mid-batch is noticed within this, and the batch retried elsewhere.
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const { sendEmail } = proxyActivities<Activities>(emailActivityOptions);

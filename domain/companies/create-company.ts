@@ -176,3 +176,14 @@ async function addSite(em: EntityManager, operatorId: string, site: NewSite, act
     return created.id;
   });
 }
+
+/** Another key for the operator's tooling (shown once): the benchmarks and drills use their own. */
+export async function issueOperatorKey(em: EntityManager, operatorId: string, input: { name: string; actor: string }): Promise<string> {
+  const key = generateApiKey();
+  await em.transactional(async (tx) => {
+    const apiKey = tx.create(ApiKey, { operator: operatorId, organization: null, name: input.name, prefix: key.prefix, secretHash: key.secretHash });
+    tx.create(AuditEvent, { operator: operatorId, organization: null, actor: input.actor, type: 'operator.key_issued', data: { apiKeyId: apiKey.id, name: input.name } });
+    await tx.flush();
+  });
+  return key.plaintext;
+}

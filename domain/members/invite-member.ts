@@ -5,12 +5,13 @@ import type { LifecycleDurations } from '../../workflows/member-lifecycle/types.
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { LifecycleGateway } from './lifecycle-gateway.ts';
+import { resolveDurations } from './lifecycle.ts';
 
 export interface InviteMemberDeps {
   em: EntityManager;
   lifecycles: LifecycleGateway;
-  /** Tests and drills only: durations of their own and an early continue-as-new. */
-  durations?: LifecycleDurations;
+  /** Tests and drills only: defaults of their own (the company's overrides still apply) and an early continue-as-new. */
+  defaults?: LifecycleDurations;
   continueAsNewAfterEvents?: number;
 }
 
@@ -91,7 +92,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       invitedBy: options.actor,
       overrides: organization.lifecycleOverrides,
       label: `${member.name} <${member.email}>`,
-      ...(deps.durations ? { durations: deps.durations } : {}),
+      ...(deps.defaults ? { durations: resolveDurations(deps.defaults, organization.lifecycleOverrides) } : {}),
       ...(deps.continueAsNewAfterEvents ? { continueAsNewAfterEvents: deps.continueAsNewAfterEvents } : {}),
     });
   if (conflict) {
@@ -111,13 +112,13 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
 /** A company whose contract ends takes no one new: its offboarding would miss them. */
 async function refuseLeavingCompany(em: EntityManager, organization: Organization): Promise<void> {
   if (organization.offboardedAt) throw new DomainError('company_offboarded', 'conflict', `${organization.name} has left: it takes no new members`);
-  const running = await em.getConnection().execute(`select 1 from company_offboarding where organization_id = ? and state = 'running'`, [organization.id]);
+  const running = await em.execute(`select 1 from company_offboarding where organization_id = ? and state = 'running'`, [organization.id]);
   if (running.length) throw new DomainError('company_offboarding', 'conflict', `${organization.name} is being offboarded: it takes no new members`);
 }
 
 /** One of the sites the operator granted the company. */
 async function chooseSite(em: EntityManager, organizationId: string, siteId: string | undefined): Promise<Site> {
-  const granted = await em.getConnection().execute<{ site_id: string }[]>('select site_id from company_site where organization_id = ? order by granted_at', [organizationId]);
+  const granted = await em.execute<{ site_id: string }[]>('select site_id from company_site where organization_id = ? order by granted_at', [organizationId]);
   const ids = granted.map((r) => r.site_id);
   if (siteId) {
     if (!ids.includes(siteId)) throw new DomainError('site_not_found', 'unprocessable', `site ${siteId} is not one of this company's sites`, { field: 'siteId' });

@@ -1,7 +1,7 @@
 // One customer organisation on a running stack, driven the way its HR system, its members and its
 // door controller drive the product: over HTTP. Used by the benchmarks and the fault drills.
 import { randomBytes } from 'node:crypto';
-import { createCompanyAtSite } from '../../domain/companies/create-company.ts';
+import { createCompanyAtSite, issueOperatorKey } from '../../domain/companies/create-company.ts';
 import { signDoorRequest } from '../../domain/door/signatures.ts';
 import type { ProcessStack } from './process-stack.ts';
 import { waitFor } from './wait.ts';
@@ -18,8 +18,10 @@ export interface Tenant {
   organizationId: string;
   siteId: string;
   apiKey: string;
+  /** The operator's key: the site's door controllers and card stock, the company itself. */
+  operatorKey: string;
   adminEmail: string;
-  /** As the organisation's HR system (its API key) unless a member `token` is given or `anonymous`. */
+  /** As the company's HR system (its API key) unless another `token` is given or `anonymous`. */
   call<T = any>(method: string, path: string, options?: { body?: unknown; token?: string; anonymous?: boolean; headers?: Record<string, string>; raw?: string }): Promise<Reply<T>>;
   /** Registers a door controller; later door events are signed with its secret. */
   doorController(): Promise<{ id: string; secret: string }>;
@@ -40,6 +42,7 @@ export const uniqueEmail = (prefix: string, i: number) => `${prefix}-${i}-${rand
 export async function createTenant(stack: ProcessStack): Promise<Tenant> {
   const adminEmail = `admin-${randomBytes(4).toString('hex')}@bench.test`;
   const org = await createCompanyAtSite(stack.orm.em.fork(), { name: 'Bench Coworking', adminEmail, adminName: 'Ada Admin', siteName: `Paris HQ ${randomBytes(3).toString('hex')}`, actor: 'bench' });
+  const operatorKey = org.operatorApiKey ?? (await issueOperatorKey(stack.orm.em.fork(), org.operatorId, { name: 'bench', actor: 'bench' }));
 
   const call: Tenant['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
@@ -62,16 +65,17 @@ export async function createTenant(stack: ProcessStack): Promise<Tenant> {
     organizationId: org.organizationId,
     siteId: org.siteId,
     apiKey: org.apiKey,
+    operatorKey,
     adminEmail,
     call,
     async doorController() {
-      const created = expect(await call('POST', `/v1/sites/${org.siteId}/door-controllers`, { body: { name: `Door ${randomBytes(2).toString('hex')}` } }), 201, 'door controller');
+      const created = expect(await call('POST', `/v1/sites/${org.siteId}/door-controllers`, { body: { name: `Door ${randomBytes(2).toString('hex')}` }, token: operatorKey }), 201, 'door controller');
       return { id: created.id, secret: created.secret };
     },
     async addCards(count) {
       const numbers = Array.from({ length: count }, () => `C${randomBytes(6).toString('hex').toUpperCase()}`);
       for (let i = 0; i < numbers.length; i += 1000) {
-        expect(await call('POST', `/v1/sites/${org.siteId}/cards`, { body: { cards: numbers.slice(i, i + 1000).map((number) => ({ number })) } }), 201, 'cards');
+        expect(await call('POST', `/v1/sites/${org.siteId}/cards`, { body: { cards: numbers.slice(i, i + 1000).map((number) => ({ number })) }, token: operatorKey }), 201, 'cards');
       }
       return numbers;
     },

@@ -90,7 +90,11 @@ export interface ApiWorld {
   appUrl: string;
   taskQueue: string;
   api: HttpClient;
-  org: { organizationId: string; apiKey: string; siteId: string; adminMemberId: string; adminEmail: string };
+  org: { organizationId: string; apiKey: string; siteId: string; siteName: string; adminMemberId: string; adminEmail: string; operatorApiKey: string | null };
+  /** The operator's key (made with the first company): sites, door controllers, card stock, companies. */
+  operatorKey: string;
+  /** A new site of the operator (POST /v1/sites), granted to the company (PATCH /v1/companies/{id}). */
+  newSite(body: Record<string, unknown>, company?: { organizationId: string }): Promise<Reply>;
   /** Another organisation, for tenant-isolation checks. */
   newOrganization(): Promise<ApiWorld['org']>;
   /** Invites through the API and creates the password from the e-mailed link: a member session. */
@@ -107,12 +111,14 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
   const api = httpClient(base);
   const client = await temporalClient(t);
 
-  const newOrganization = async () => {
+  // The first company's admin also runs the buildings, as `org:create` on a fresh install makes them.
+  const newOrganization = async (operatorAdmin = false) => {
     const adminEmail = `admin-${tag()}@acme.test`;
-    const created = await createCompanyAtSite(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail, adminName: 'Ada Admin', siteName: `Paris HQ ${tag()}`, actor: 'test' });
-    return { ...created, adminEmail };
+    const siteName = `Paris HQ ${tag()}`;
+    const created = await createCompanyAtSite(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail, adminName: 'Ada Admin', siteName, operatorAdmin, actor: 'test' });
+    return { ...created, siteName, adminEmail };
   };
-  const org = await newOrganization();
+  const org = await newOrganization(true);
   const adminTokens = new Map<string, string>();
 
   const world: ApiWorld = {
@@ -122,7 +128,16 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
     taskQueue,
     api,
     org,
-    newOrganization,
+    operatorKey: org.operatorApiKey!,
+    newOrganization: () => newOrganization(),
+    async newSite(body, company = org) {
+      const site = await api.post('/v1/sites', body, { token: org.operatorApiKey! });
+      if (site.status !== 201) return site;
+      const current = await api.get(`/v1/companies/${company.organizationId}`, { token: org.operatorApiKey! });
+      const granted = await api.patch(`/v1/companies/${company.organizationId}`, { siteIds: [...current.body.siteIds, site.body.id] }, { token: org.operatorApiKey! });
+      if (granted.status !== 200) throw new Error(`grant: ${granted.status} ${granted.text}`);
+      return site;
+    },
     async member(options = {}) {
       const email = options.email ?? `member-${tag()}@acme.test`;
       const invited = await api.post('/v1/members', { email, name: `Member ${email.split('@')[0]}`, role: options.role ?? 'user', siteId: options.siteId ?? org.siteId, locale: 'en' }, { token: org.apiKey });

@@ -82,7 +82,7 @@ export async function createFixture(
     async invite(o = {}) {
       const email = o.email ?? `member-${tag()}@acme.test`;
       const invited = await inviteMember(
-        { em: orm.em.fork(), lifecycles, durations: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
+        { em: orm.em.fork(), lifecycles, defaults: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
         { organizationId: org.organizationId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}` },
       );
       return { memberId: invited.memberId, email, handle: lifecycles.handle(invited.memberId) };

@@ -318,7 +318,7 @@ test('an admin corrects a member: name, language, site; a new address before the
   t.deepEqual(problemOf(clash), { status: 409, type: 'member-exists', contentType: problem });
   t.is(clash.body.memberId, other.body.id);
   t.deepEqual(problemOf(await api.patch(`/v1/members/${invited.body.id}`, {}, { token: org.apiKey })), { status: 400, type: 'validation-failed', contentType: problem });
-  t.deepEqual(problemOf(await api.patch(`/v1/members/${invited.body.id}`, { siteId: crypto.randomUUID() }, { token: org.apiKey })), { status: 404, type: 'site-not-found', contentType: problem });
+  t.deepEqual(problemOf(await api.patch(`/v1/members/${invited.body.id}`, { siteId: crypto.randomUUID() }, { token: org.apiKey })), { status: 422, type: 'site-not-found', contentType: problem });
 });
 
 test('a site is renamed, moved to another time zone and given its Wi-Fi network name, audited; another organisation cannot', async (t) => {

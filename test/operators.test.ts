@@ -8,6 +8,9 @@ import { query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
+import { recordHistory } from './helpers/lifecycle.ts';
+import { temporalClient } from './helpers/temporal.ts';
+import { companyOffboardingWorkflowId } from '../domain/members/lifecycle-gateway.ts';
 
 const scope = fileScope();
 let world: ApiWorld;
@@ -227,4 +230,11 @@ test('a company leaving: its offboarding removes every member (the last admin to
   t.truthy(after.body.offboardedAt);
   t.deepEqual(after.body.siteIds, []);
   t.is((await api.delete(`/v1/companies/${c.id}/offboarding`, { token: operatorKey })).status, 404);
+
+  // The committed histories (replay.test.ts) have both ends and a member removed by it.
+  const client = await temporalClient(t);
+  await recordHistory(client, 'company-offboarding-cancelled', companyOffboardingWorkflowId(c.id, scheduled.body.id));
+  await recordHistory(client, 'company-offboarding-completed', companyOffboardingWorkflowId(c.id, now.body.id));
+  const lastRun = await client.workflow.getHandle(`member-${members[0]!.id}`).describe();
+  await recordHistory(client, 'removed-by-company-offboarding', `member-${members[0]!.id}`, lastRun.runId);
 });

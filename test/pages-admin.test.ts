@@ -242,7 +242,7 @@ test('an admin corrects a member and a site from their pages; the history names 
   await screenshots(page, 'admin-sites');
   const operator = await signInAsAdmin(t, 'en', DESKTOP, world.org);
   await operator.goto(`/operator/sites/${org.siteId}`);
-  await operator.getByLabel('Address').fill('5 place Bellecour, Lyon');
+  await operator.getByRole('textbox', { name: /^Address/ }).fill('5 place Bellecour, Lyon');
   await operator.getByLabel('Wi-Fi network name (SSID)').fill('Acme-Members');
   await operator.getByRole('button', { name: 'Save the site' }).click();
   t.regex((await operator.getByRole('status').first().textContent()) ?? '', /site is saved/);

@@ -34,7 +34,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         const wanted = parsed.siteId ?? parsed.site;
         const site = wanted ? sites.find((s) => s.id === wanted || (!isUuid(wanted) && s.name.toLowerCase() === wanted.toLowerCase())) : undefined;
         if (wanted && !site) {
-          await record(row.id, 'failed', null, `site: no site "${wanted}" in this organisation`, { code: 'site_not_found', params: { site: wanted } });
+          await record(row.id, 'failed', null, `site: no site "${wanted}" in this company`, { code: 'site_not_found', params: { site: wanted } });
           return;
         }
         try {

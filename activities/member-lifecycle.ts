@@ -77,7 +77,7 @@ export interface Refusal {
 }
 
 /**
- * Locks the organisation's live admins, so two removals or demotions cannot both pass the check;
+ * Locks the company's live admins, so two removals or demotions cannot both pass the check;
  * answers the refusal when `member` is the last of them.
  */
 async function lastAdminRefusal(em: EntityManager, member: MemberRow, verb: string): Promise<Refusal | undefined> {
@@ -89,7 +89,7 @@ async function lastAdminRefusal(em: EntityManager, member: MemberRow, verb: stri
   if (!admins.every((a) => a.id === member.id)) return undefined;
   return {
     refused: 'LastAdmin',
-    message: `${member.email} is the last administrator of the organisation and cannot be ${verb}; make another member an administrator first`,
+    message: `${member.email} is the last administrator of the company and cannot be ${verb}; make another member an administrator first`,
   };
 }
 
@@ -317,7 +317,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       });
     },
 
-    /** Moves a member without a registered card to another site of the organisation; a pending PIN is released. */
+    /** Moves a member without a registered card to another site of the company; a pending PIN is released. */
     async changeSite(input: Keyed & { siteId: string; actor: string }): Promise<void> {
       await transaction(async (em) => {
         if (await auditedBefore(em, input.key)) return;

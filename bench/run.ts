@@ -80,7 +80,7 @@ try {
       log: (line) => say(`# ${line}`),
     });
     try {
-      const durationMs = quick ? 20_000 : 60_000;
+      const durationMs = quick ? 30_000 : 60_000;
       say(`# access list: 10,000 cards over 20 companies, 100 controllers polling every 5 s for ${durationMs / 1000} s …`);
       outcomes['access-list'] = await accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs });
     } finally {

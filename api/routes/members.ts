@@ -42,7 +42,7 @@ export function memberRoutes(s: ApiServices) {
       {
         method: 'post', path: '/v1/members', operationId: 'inviteMember', tags, auth: 'admin', idempotent: true,
         summary: 'Invite a member: the invitation e-mail goes out and their lifecycle starts',
-        description: 'The same live e-mail address in the organisation answers 409 naming the existing member. A removed member is invited again (a new lifecycle run; the history keeps both).',
+        description: 'The same live e-mail address in the company answers 409 naming the existing member. A removed member is invited again (a new lifecycle run; the history keeps both).',
         body: InviteMemberBody,
         responses: { 201: { description: 'Invited', schema: InvitedMember } },
       },

@@ -135,7 +135,7 @@ export async function importProgress(em: EntityManager, organizationId: string, 
     'select id, total, source, created_at, finished_at from member_import where id = ? and organization_id = ?',
     [importId, organizationId],
   );
-  if (!head) throw new DomainError('import_not_found', 'not_found', `no import ${importId} in this organisation`);
+  if (!head) throw new DomainError('import_not_found', 'not_found', `no import ${importId} in this company`);
   const { created, skipped, failed } = await importCounts(em, importId);
   const errors = await em.execute<{ position: number; outcome: 'skipped' | 'failed'; message: string; reason: ImportReason | null; reason_params: Record<string, string | number> | null; member_id: string | null }[]>(
     `select position, outcome, message, reason, reason_params, member_id from member_import_row where member_import_id = ? and outcome in ('skipped', 'failed') order by position`,

@@ -82,7 +82,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
     // Two invitations of the same new address raced; the other one won.
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
     const winner = await deps.em.fork().findOne(Member, { organization: options.organizationId, email });
-    throw new DomainError('member_exists', 'conflict', `${email} is already a member of this organisation`, { memberId: winner?.id, status: winner?.status });
+    throw new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId: winner?.id, status: winner?.status });
   });
 
   const start = () =>
@@ -99,7 +99,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
     // The caller may be retrying an invitation whose lifecycle never started (Temporal was down
     // when the row was committed): start it now, idempotently, then say the member exists.
     if (!member.workflowRunId) await start();
-    throw new DomainError('member_exists', 'conflict', `${email} is already a member of this organisation`, { memberId: member.id, status: member.status });
+    throw new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId: member.id, status: member.status });
   }
   if (reinvited) {
     // The previous run may still be finishing its offboarding; the new run starts after it.

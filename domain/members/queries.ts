@@ -77,7 +77,7 @@ export const memberView = (r: MemberRow): MemberView => ({
 
 export async function getMember(em: EntityManager, organizationId: string, memberId: string): Promise<MemberView> {
   const [row] = await em.execute<MemberRow[]>(`${SELECT_MEMBER} where m.id = ? and m.organization_id = ?`, [memberId, organizationId]);
-  if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${memberId} in this organisation`);
+  if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${memberId} in this company`);
   return memberView(row);
 }
 

@@ -32,7 +32,7 @@ export async function updateMember(
       'select name, email, locale, status, site_id, role, password_hash from member where id = ? and organization_id = ? for update',
       [input.memberId, input.organizationId],
     );
-    if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this organisation`, { memberId: input.memberId });
+    if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this company`, { memberId: input.memberId });
     if (row.status === 'removed') throw new DomainError('member_removed', 'gone', 'a removed member cannot be changed: invite them again', { memberId: input.memberId });
     const next = { name: input.name?.trim() ?? row.name, email: email ?? row.email, locale: input.locale ?? row.locale };
     const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
@@ -42,7 +42,7 @@ export async function updateMember(
       } catch (error) {
         if (!(error instanceof UniqueConstraintViolationException)) throw error;
         const [other] = await deps.em.fork().execute<{ id: string }[]>('select id from member where organization_id = ? and email = ?', [input.organizationId, next.email]);
-        throw new DomainError('member_exists', 'conflict', `${next.email} is already a member of this organisation`, { memberId: other?.id });
+        throw new DomainError('member_exists', 'conflict', `${next.email} is already a member of this company`, { memberId: other?.id });
       }
       await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.updated', data: { changes } });
     }

@@ -61,7 +61,7 @@ export const PatchMemberBody = z
     name: z.string().trim().min(1).max(200).optional(),
     email: Email.optional().meta({ description: 'Before the password exists, a fresh invitation goes to the new address (the old link dies)' }),
     locale: Locale.optional(),
-    siteId: Uuid.optional().meta({ description: 'One of the organisation\'s sites; only before a card is registered (cards belong to a site)' }),
+    siteId: Uuid.optional().meta({ description: 'One of the company\'s sites; only before a card is registered (cards belong to a site)' }),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one of role, name, email, locale, siteId')
   .meta({ id: 'PatchMember' });

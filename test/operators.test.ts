@@ -135,6 +135,29 @@ test('a company sees nothing of another: every member, history, audit and import
     const page = await fetch(`${world.appUrl}${path}`, { headers: { Cookie: `mo_session=${session}`, Accept: 'text/html' } });
     t.is(page.status, 404, path);
   }
+  // And their forms: each action on the other company's member is not found, and changes nothing.
+  const signedIn = await fetch(`${world.appUrl}/admin/members`, { headers: { Cookie: `mo_session=${session}`, Accept: 'text/html' } });
+  const csrf = /mo_csrf=([^;]+)/.exec(signedIn.headers.getSetCookie().join('; '))![1]!;
+  const formToken = /name="_csrf" value="([^"]+)"/.exec(await signedIn.text())![1]!;
+  const forms: [string, Record<string, string>][] = [
+    [`/admin/members/${b.id}/role`, { role: 'admin' }],
+    [`/admin/members/${b.id}/details`, { name: 'Hijacked', email: b.email, locale: 'en' }],
+    [`/admin/members/${b.id}/invitation`, {}],
+    [`/admin/members/${b.id}/card`, { cardNumber: 'X1' }],
+    [`/admin/members/${b.id}/remove`, { reason: 'not yours' }],
+  ];
+  for (const [path, fields] of forms) {
+    const posted = await fetch(`${world.appUrl}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Cookie: `mo_session=${session}; mo_csrf=${csrf}`, Accept: 'text/html', 'Content-Type': 'application/x-www-form-urlencoded', Origin: world.appUrl },
+      body: new URLSearchParams({ ...fields, _csrf: formToken }),
+    });
+    t.is(posted.status, 404, `POST ${path}`);
+  }
+  const untouched = (await api.get(`/v1/members/${b.id}`, { token: beta.apiKey })).body;
+  t.like(untouched, { role: 'user', name: `M ${b.email}` }, 'nothing changed');
+  t.not(untouched.status, 'removed');
   const operatorPage = await fetch(`${world.appUrl}/operator/companies`, { headers: { Cookie: `mo_session=${session}`, Accept: 'text/html' } });
   t.is(operatorPage.status, 403, 'the operator\'s pages are not a company admin\'s');
 });

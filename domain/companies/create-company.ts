@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey, AuditEvent, CompanySite, Member, Operator, Organization, Site, type MemberLocale } from '../../db/entities/index.ts';
 import { generateApiKey } from '../api-keys.ts';
 import { DomainError } from '../errors.ts';
+import { createSite } from '../sites/sites.ts';
 
 export interface NewSite {
   name: string;
@@ -149,7 +150,7 @@ export async function createCompanyAtSite(em: EntityManager, options: CompanyAtS
   } else {
     operatorId = existing.id;
     const [found] = await em.execute<{ id: string }[]>('select id from site where operator_id = ? and name = ?', [operatorId, options.siteName.trim()]);
-    siteId = found?.id ?? (await addSite(em, operatorId, site, options.actor));
+    siteId = found?.id ?? (await createSite(em, { operatorId, ...site, actor: options.actor })).id;
   }
   const created = await createCompany(em, operatorId, {
     name: options.name,
@@ -160,21 +161,6 @@ export async function createCompanyAtSite(em: EntityManager, options: CompanyAtS
     actor: options.actor,
   });
   return { operatorId, operatorApiKey, siteId, ...created, organizationId: created.companyId };
-}
-
-async function addSite(em: EntityManager, operatorId: string, site: NewSite, actor: string): Promise<string> {
-  return em.transactional(async (tx) => {
-    const created = tx.create(Site, {
-      operator: operatorId,
-      name: site.name.trim(),
-      address: site.address?.trim() || null,
-      ...(site.timeZone ? { timeZone: site.timeZone } : {}),
-      ...(site.wifiSsid ? { wifiSsid: site.wifiSsid.trim() } : {}),
-    });
-    tx.create(AuditEvent, { operator: operatorId, organization: null, actor, type: 'site.created', data: { siteId: created.id, name: created.name } });
-    await tx.flush();
-    return created.id;
-  });
 }
 
 /** Another key for the operator's tooling (shown once): the benchmarks and drills use their own. */

@@ -18,7 +18,9 @@ export const EMAIL_TEMPLATES = [
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 /** Who reads each e-mail: it picks the footer ("you were invited" / "you administer"). */
-export const EMAIL_AUDIENCE: Record<EmailTemplate, 'member' | 'admin'> = {
+export type EmailAudience = 'member' | 'admin' | 'company_and_operator';
+
+export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   invitation: 'member',
   invitation_reminder: 'member',
   invitation_expired: 'admin',
@@ -30,7 +32,8 @@ export const EMAIL_AUDIENCE: Record<EmailTemplate, 'member' | 'admin'> = {
   removal_notice: 'member',
   offboarding_report: 'admin',
   import_finished: 'admin',
-  company_offboarded: 'admin',
+  // The company's admins and the operator's: the footer says why each of them gets it.
+  company_offboarded: 'company_and_operator',
 };
 
 export const EMAIL_LOCALES = ['fr', 'en'] as const;
@@ -45,7 +48,7 @@ export interface Person {
 export interface CommonEmailData {
   /** Who reads it: the member, or an administrator for the e-mails about a member. */
   recipient: Person;
-  audience: 'member' | 'admin';
+  audience: EmailAudience;
   /** Whom it is about (the recipient themself in a member's e-mails). */
   member: Person;
   organization: { name: string; brandColor: string; logoUrl: string | null };

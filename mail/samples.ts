@@ -9,10 +9,10 @@ export function sampleEmailData<T extends EmailTemplate>(
   const base = (options.publicUrl ?? 'https://onboarding.example.org').replace(/\/$/, '');
   const member = { name: 'Camille Durand', email: 'camille.durand@example.org' };
   const admin = { name: 'Ada Martin', email: 'ada.martin@example.org' };
-  const toAdmin = EMAIL_AUDIENCE[template] === 'admin';
+  const toAdmin = EMAIL_AUDIENCE[template] !== 'member';
   const common: CommonEmailData = {
     recipient: toAdmin ? admin : member,
-    audience: toAdmin ? 'admin' : 'member',
+    audience: EMAIL_AUDIENCE[template],
     member: template === 'import_finished' || template === 'company_offboarded' ? admin : member,
     organization: { name: 'Atelier Lumière', brandColor: '#0f766e', logoUrl: null },
     site: { name: 'Lyon Part-Dieu' },

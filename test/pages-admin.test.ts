@@ -7,6 +7,7 @@ import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/a
 import { connectBrowser, DESKTOP, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const scope = fileScope();
 let world: ApiWorld;
@@ -291,6 +292,17 @@ test('the operator adds a company with its site and first admin, sees its key on
   await page.waitForURL(/done=offboarding_cancelled/);
   t.regex(await mainText(page), /An offboarding was cancelled/);
   t.true(await page.getByRole('button', { name: `Offboard ${name}` }).isVisible(), 'it can be planned again');
+
+  // Now (no date): the page follows the removals to the end.
+  await page.getByRole('button', { name: `Offboard ${name}` }).click();
+  await page.waitForURL(/done=offboarding_scheduled/);
+  await waitFor('the offboarding to complete', async () => {
+    await page.goto(companyPath);
+    return /Offboarded on/.test(await mainText(page)) ? true : undefined;
+  });
+  t.regex(await mainText(page), /1 of 1 members removed/);
+  t.is(await page.getByRole('button', { name: 'Save the company' }).count(), 0, 'a company that left is no longer edited');
+  await screenshots(page, 'operator-company-offboarded');
 
   const phone = await signInAsAdmin(t, 'fr', PHONE);
   await phone.goto(companyPath);

@@ -40,19 +40,22 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
     return rows.map((r): [string, string] => [`${prefix}:${r.id}`, r.label]);
   };
   const siteIds = [...new Set(events.flatMap((e) => (e.type === 'member.site_changed' ? [e.data.from, e.data.to] : [])).filter((v): v is string => typeof v === 'string'))];
-  const [members, doors, keys, sites] = await Promise.all([
+  const [members, doors, keys, operatorKeys, sites] = await Promise.all([
     // The company's own people, and the operator's staff who acted for it (support, audited by name).
     lookup('member', `select id, coalesce(nullif(name, ''), email) as label from member where (organization_id = ? or operator_admin) and id in`, idsOf('member')),
     lookup('door-controller', `select d.id, d.name as label from door_controller d join site s on s.id = d.site_id join company_site g on g.site_id = s.id where g.organization_id = ? and d.id in`, idsOf('door-controller')),
     lookup('api-key', `select id, name as label from api_key where organization_id = ? and id in`, idsOf('api-key')),
+    lookup('operator-key', `select id, name as label from api_key where organization_id is null and operator_id = (select operator_id from organization where id = ?) and id in`, idsOf('operator-key')),
     lookup('site', `select s.id, s.name as label from site s join company_site g on g.site_id = s.id where g.organization_id = ? and s.id in`, siteIds),
   ]);
   const names = new Map([...members, ...keys]);
   for (const [actor, name] of doors) names.set(actor, render.t(ctx, 'history.door_controller', { name }));
   for (const [actor, name] of keys) names.set(actor, render.t(ctx, 'history.api_key', { name }));
+  for (const [actor, name] of operatorKeys) names.set(actor, render.t(ctx, 'history.operator_key', { name }));
+  const offboarding = render.t(ctx, 'history.company_offboarding');
   const siteNames = new Map(sites.map(([key, name]) => [key.slice('site:'.length), name]));
   const actorName = (actor: string) =>
-    names.get(actor) ?? (actor === 'system' ? render.t(ctx, 'history.system') : actor.startsWith('cli:') ? render.t(ctx, 'history.cli') : actor === 'schedule' ? render.t(ctx, 'history.schedule') : actor);
+    names.get(actor) ?? (actor.startsWith('company-offboarding:') ? offboarding : actor === 'system' ? render.t(ctx, 'history.system') : actor.startsWith('cli:') ? render.t(ctx, 'history.cli') : actor === 'schedule' ? render.t(ctx, 'history.schedule') : actor);
   const detail = (e: (typeof events)[number]): string | null => {
     const d = e.data as Record<string, unknown>;
     if (e.type === 'member.role_changed') return `${render.t(ctx, `roles.${String(d.from)}`)} → ${render.t(ctx, `roles.${String(d.to)}`)}`;

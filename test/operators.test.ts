@@ -261,3 +261,22 @@ test('a company leaving: its offboarding removes every member (the last admin to
   const lastRun = await client.workflow.getHandle(`member-${members[0]!.id}`).describe();
   await recordHistory(client, 'removed-by-company-offboarding', `member-${members[0]!.id}`, lastRun.runId);
 });
+
+test('an offboarding whose workflow never started (Temporal down after the commit) starts when the request is retried', async (t) => {
+  const { api, operatorKey } = world;
+  const site = await api.post('/v1/sites', { name: `Lost ${tag()}` }, { token: operatorKey });
+  const c = await company([site.body.id]);
+  // What a POST leaves when Temporal refused the start after the row was committed: the row alone.
+  const { rows: [lost] } = await query<{ id: string }>(world.url,
+    `insert into company_offboarding (id, organization_id, effective_at, state, requested_by, removed, workflow_id, created_at)
+     values (gen_random_uuid(), $1, now(), 'scheduled', 'test', 0, '', now()) returning id`, [c.id]);
+  await query(world.url, 'update company_offboarding set workflow_id = $1 where id = $2', [companyOffboardingWorkflowId(c.id, lost!.id), lost!.id]);
+  const retried = await api.post(`/v1/companies/${c.id}/offboarding`, {}, { token: operatorKey });
+  t.is(retried.status, 409, 'the same offboarding, not a second one');
+  t.is(retried.body.offboardingId, lost!.id);
+  const done = await waitFor('the offboarding to complete', async () => {
+    const r = await api.get(`/v1/companies/${c.id}/offboarding`, { token: operatorKey });
+    return r.body.state === 'completed' ? r.body : undefined;
+  });
+  t.like(done, { id: lost!.id, total: 1, removed: 1 });
+});

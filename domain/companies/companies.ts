@@ -159,6 +159,11 @@ export async function scheduleCompanyOffboarding(
   const company = await getCompany(deps.em, input.operatorId, input.companyId);
   if (company.offboardedAt) throw new DomainError('company_offboarded', 'conflict', `${company.name} has already left`);
   const effectiveAt = input.effectiveAt ?? new Date();
+  const existing = await liveOffboarding(deps.em, input.companyId);
+  if (existing) {
+    // A start lost between the database and Temporal (a 503 earlier): the retry makes it run.
+    await deps.lifecycles.startCompanyOffboarding({ companyId: input.companyId, offboardingId: existing.id, effectiveAt: iso(existing.effective_at)!, companyName: company.name });
+  }
   const row = await deps.em.transactional(async (tx) => {
     // The company row's lock makes two requests at once schedule one offboarding.
     await tx.execute('select id from organization where id = ? for update', [input.companyId]);

@@ -74,6 +74,24 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       staticSummary: `Lifecycle of ${o.label}`,
     });
 
+  /** A company's offboarding: waits for its date, then removes every member; cancellable until then. Starting it again is a no-op. */
+  const startCompanyOffboarding = (input: { companyId: string; offboardingId: string; effectiveAt: string; companyName: string }) =>
+    client.workflow
+      .start<typeof companyOffboarding>('companyOffboarding', {
+        workflowId: companyOffboardingWorkflowId(input.companyId, input.offboardingId),
+        taskQueue,
+        args: [{ companyId: input.companyId, offboardingId: input.offboardingId, effectiveAt: input.effectiveAt }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // Its id names one offboarding: once it has ended, it never runs again.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [{ key: OrganizationIdKey, value: input.companyId }],
+        staticSummary: `Offboarding of ${input.companyName}`,
+      })
+      .catch((error: unknown) => {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+        throw error;
+      });
+
   return {
     taskQueue,
     defaults: deps.defaults,
@@ -95,6 +113,13 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       );
       for (const row of rows) {
         await start({ memberId: row.id, organizationId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>` });
+      }
+      // Likewise a company's offboarding whose start was lost (its id is its own: starting it again is a no-op).
+      const offboardings = await em.execute<{ id: string; organization_id: string; effective_at: Date; name: string }[]>(
+        `select b.id, b.organization_id, b.effective_at, o.name from company_offboarding b join organization o on o.id = b.organization_id where b.state in ('scheduled', 'running')`,
+      );
+      for (const b of offboardings) {
+        await startCompanyOffboarding({ companyId: b.organization_id, offboardingId: b.id, effectiveAt: new Date(b.effective_at).toISOString(), companyName: b.name });
       }
       return rows.map((r) => r.id);
     },
@@ -136,21 +161,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
     startPasswordReset: (email: string) =>
       client.workflow.start('passwordReset', { workflowId: `password-reset-request-${randomUUID()}`, taskQueue, args: [{ email }], staticSummary: 'Password-reset request' }),
 
-    /** A company's offboarding: waits for its date, then removes every member; cancellable until then. */
-    startCompanyOffboarding: (input: { companyId: string; offboardingId: string; effectiveAt: string; companyName: string }) =>
-      client.workflow
-        .start<typeof companyOffboarding>('companyOffboarding', {
-          workflowId: companyOffboardingWorkflowId(input.companyId, input.offboardingId),
-          taskQueue,
-          args: [{ companyId: input.companyId, offboardingId: input.offboardingId, effectiveAt: input.effectiveAt }],
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          typedSearchAttributes: [{ key: OrganizationIdKey, value: input.companyId }],
-          staticSummary: `Offboarding of ${input.companyName}`,
-        })
-        .catch((error: unknown) => {
-          if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
-          throw error;
-        }),
+    startCompanyOffboarding,
     async cancelCompanyOffboarding(workflowId: string, actor: string): Promise<{ cancelled: boolean }> {
       try {
         return await client.workflow.getHandle<typeof companyOffboarding>(workflowId).executeUpdate(cancelOffboardingUpdate, { args: [{ actor }] });

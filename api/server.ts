@@ -35,7 +35,6 @@ export async function startApiServer(deps: {
     config,
     logger: deps.logger,
     orm,
-    client,
     lifecycles: deps.lifecycles ?? createLifecycleGateway({ client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle }),
     secrets: createSecrets(deps.secretKey),
     metrics: createMetrics(),

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
@@ -12,8 +11,7 @@ import type { RateLimits } from '../http/rate-limit.ts';
 export interface ApiServices {
   config: Config;
   orm: Orm;
-  client: Client;
-  /** Every call to a lifecycle, an import or a company's offboarding. */
+  /** Every call to a workflow: a lifecycle, an import, a password reset, a company's offboarding. */
   lifecycles: LifecycleGateway;
   secrets: Secrets;
   logger: Logger;

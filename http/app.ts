@@ -4,7 +4,6 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { RequestContext } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Client } from '@temporalio/client';
 import Koa from 'koa';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
@@ -32,7 +31,6 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   orm: Orm;
-  client: Client;
   lifecycles: LifecycleGateway;
   secrets: Secrets;
   readiness: Readiness;
@@ -48,7 +46,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   // Inside a request, orm.em is that request's context (RequestContext below).
   const em = () => orm.em as EntityManager;
-  const services: ApiServices = { config, orm, client: deps.client, lifecycles: deps.lifecycles, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
+  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
   const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
 

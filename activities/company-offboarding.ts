@@ -11,6 +11,8 @@ import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 
 const REMOVALS_IN_FLIGHT = 10;
+// A member's offboarding is a few steps; one stuck longer than this finishes on its own, after the report.
+const OFFBOARDING_WAIT_MS = 120_000;
 
 export function createCompanyOffboardingActivities({ orm, lifecycles, access, wifi }: { orm: Orm; lifecycles: LifecycleGateway; access: CardAccessProvider; wifi: WifiProvider }) {
   const em = () => orm.em.fork();
@@ -58,23 +60,33 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
       });
     },
 
-    /** Removes the next members still live; answers how many are removed so far and how many remain. */
+    /**
+     * Removes the next members still live, and waits for their offboarding (card off the access
+     * list, Wi-Fi, sessions, their e-mail) so the report says what is true; answers how many are
+     * removed so far and how many remain.
+     */
     async removeCompanyMembers(input: { companyId: string; offboardingId: string; batchSize: number }): Promise<{ removed: number; remaining: number }> {
       const actor = `company-offboarding:${input.offboardingId}`;
       const batch = await liveMembers(input.companyId, input.batchSize);
-      for (let i = 0; i < batch.length; i += REMOVALS_IN_FLIGHT) {
-        await Promise.all(
-          batch.slice(i, i + REMOVALS_IN_FLIGHT).map(async ({ id }) => {
-            try {
-              await lifecycles.remove(id, { actor, reason: 'company offboarding', companyOffboarding: true });
-            } catch (error) {
-              if (error instanceof DomainError && error.code === 'member_removed') return;
-              if (error instanceof DomainError && error.code === 'lifecycle_not_running') return removeWithoutLifecycle(id, input.companyId, actor);
-              throw error;
-            }
-          }),
-        );
-        Context.current().heartbeat(i);
+      // Alive while the lifecycles offboard: a worker that dies here is noticed by the heartbeat timeout.
+      const activity = Context.current();
+      const beat = setInterval(() => activity.heartbeat(), 2000);
+      try {
+        for (let i = 0; i < batch.length; i += REMOVALS_IN_FLIGHT) {
+          await Promise.all(
+            batch.slice(i, i + REMOVALS_IN_FLIGHT).map(async ({ id }) => {
+              try {
+                await lifecycles.remove(id, { actor, reason: 'company offboarding', companyOffboarding: true });
+              } catch (error) {
+                if (error instanceof DomainError && error.code === 'lifecycle_not_running') return removeWithoutLifecycle(id, input.companyId, actor);
+                if (!(error instanceof DomainError && error.code === 'member_removed')) throw error;
+              }
+              await lifecycles.finished(id, OFFBOARDING_WAIT_MS);
+            }),
+          );
+        }
+      } finally {
+        clearInterval(beat);
       }
       const [counts] = await em().execute<{ remaining: number; total: number }[]>(
         `select (select count(*)::int from member where organization_id = ? and status <> 'removed') as remaining, total from company_offboarding where id = ?`,

@@ -66,17 +66,19 @@ export async function companyOffboardingDrill(
   const everyone = await em.execute<{ id: string; status: string }[]>('select id, status from member where organization_id = ?', [leaving.organizationId]);
   const notRemoved = everyone.filter((m) => m.status !== 'removed');
   const twice = removals.filter((r) => r.n > 1);
+  const unfinished = await unfinishedLifecycles(stack, memberIds, options.timeoutMs);
   const stillOpen = await em.execute<{ number: string }[]>(
     `select number from card where site_id = ? and access_granted_at is not null and number in (${cards.map(() => '?').join(', ')})`,
     [leaving.siteId, ...cards],
   );
-  const unfinished = await unfinishedLifecycles(stack, memberIds, options.timeoutMs);
   const reports = stack.smtp.to(leaving.adminEmail).length;
   const stayingRemoved = (await em.execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and status = 'removed'`, [staying.organizationId]))[0]!.n;
   if (stayingRemoved) failures.push(`${stayingRemoved} member(s) of the company whose offboarding was cancelled were removed`);
   if (stillOpen.length) failures.push(`${stillOpen.length} card(s) still open the door: ${stillOpen.slice(0, 3).map((c) => c.number).join(', ')}`);
-  const subjects = await Promise.all(stack.smtp.to(leaving.adminEmail).map(async (d) => (await stack.smtp.parse(d)).subject ?? ''));
-  const companyReports = subjects.filter((s) => /est partie|has left/.test(s)).length;
+  // The report goes out after the offboarding is marked completed: wait for it (with a deadline).
+  const reportsTo = async (email: string) =>
+    (await Promise.all(stack.smtp.to(email).map(async (d) => (await stack.smtp.parse(d)).subject ?? ''))).filter((s) => /est partie|has left/.test(s)).length;
+  const companyReports = await waitFor('the company report', async () => ((await reportsTo(leaving.adminEmail)) > 0 ? reportsTo(leaving.adminEmail) : undefined), { timeoutMs: options.timeoutMs, intervalMs: 100 }).catch(() => 0);
   if (companyReports !== 1) failures.push(`${companyReports} company report(s) to the first admin, expected 1`);
   return {
     name: 'company-offboarding',

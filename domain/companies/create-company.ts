@@ -41,6 +41,8 @@ export async function findOperator(em: EntityManager): Promise<{ id: string; nam
 export async function createOperator(em: EntityManager, input: { name: string; site: NewSite; actor: string }): Promise<{ operatorId: string; siteId: string; operatorApiKey: string }> {
   const key = generateApiKey();
   return em.transactional(async (tx) => {
+    // One operator per installation, even when two first runs race: the second waits here, then finds the first's.
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('onboarding:operator'))`);
     if (await findOperator(tx)) throw new DomainError('operator_exists', 'conflict', 'this installation already has its operator');
     const operator = tx.create(Operator, { name: input.name.trim() });
     const site = tx.create(Site, {
@@ -141,17 +143,18 @@ export async function createCompanyAtSite(em: EntityManager, options: CompanyAtS
     ...(options.siteWifiSsid ? { wifiSsid: options.siteWifiSsid } : {}),
     ...(options.siteAddress ? { address: options.siteAddress } : {}),
   };
-  const existing = await findOperator(em);
-  let operatorId: string;
-  let siteId: string;
-  let operatorApiKey: string | null = null;
-  if (!existing) {
-    ({ operatorId, siteId, operatorApiKey } = await createOperator(em, { name: options.operatorName ?? options.name, site, actor: options.actor }));
-  } else {
-    operatorId = existing.id;
+  const atSite = async (operatorId: string) => {
     const [found] = await em.execute<{ id: string }[]>('select id from site where operator_id = ? and name = ?', [operatorId, options.siteName.trim()]);
-    siteId = found?.id ?? (await createSite(em, { operatorId, ...site, actor: options.actor })).id;
-  }
+    return { operatorId, operatorApiKey: null, siteId: found?.id ?? (await createSite(em, { operatorId, ...site, actor: options.actor })).id };
+  };
+  const existing = await findOperator(em);
+  const { operatorId, siteId, operatorApiKey } = existing
+    ? await atSite(existing.id)
+    : await createOperator(em, { name: options.operatorName ?? options.name, site, actor: options.actor }).catch(async (error: unknown) => {
+        // Another first run made it meanwhile: this one adds its company to it.
+        if (!(error instanceof DomainError && error.code === 'operator_exists')) throw error;
+        return atSite((await findOperator(em))!.id);
+      });
   const created = await createCompany(em, operatorId, {
     name: options.name,
     siteIds: [siteId],

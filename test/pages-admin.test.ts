@@ -239,8 +239,10 @@ test('an admin corrects a member and a site from their pages; the history names 
   await page.goto('/admin/sites');
   t.regex(await mainText(page), new RegExp(org.siteName));
   t.is(await page.getByRole('button', { name: 'Save the site' }).count(), 0);
-  t.is((await page.goto(`/operator/sites/${org.siteId}`))?.status(), 403);
   await screenshots(page, 'admin-sites');
+  t.is((await page.goto(`/operator/sites/${org.siteId}`))?.status(), 403);
+  t.regex(await mainText(page), /For the building operator/);
+  await screenshot(page, 'operator-only.en.desktop');
   const operator = await signInAsAdmin(t, 'en', DESKTOP, world.org);
   await operator.goto(`/operator/sites/${org.siteId}`);
   await operator.getByRole('textbox', { name: /^Address/ }).fill('5 place Bellecour, Lyon');

@@ -39,7 +39,7 @@ test('every translation key the templates and routes use exists in French and En
   };
   for (const [prefix, values] of Object.entries(families)) for (const value of values) keys.add(prefix + value);
   for (const reason of ['invitation_expired', 'invitation_used', 'invitation_replaced', 'invitation_invalid']) keys.add(`invitation_dead.${reason}.title`).add(`invitation_dead.${reason}.body`);
-  for (const kind of ['csrf', 'not_found', 'forbidden', 'too_many', 'unavailable', 'internal', 'invalid']) keys.add(`error.${kind}.title`).add(`error.${kind}.body`);
+  for (const kind of ['csrf', 'not_found', 'forbidden', 'too_many', 'unavailable', 'internal', 'invalid', 'operator_only']) keys.add(`error.${kind}.title`).add(`error.${kind}.body`);
   for (const { name } of templates) if (!name.startsWith('partials') && name !== 'layout.hbs') keys.add(`titles.${name.slice(0, -4).replace(/[/\\]/g, '_')}`);
   // Flash messages and errors named in the routes' code.
   for (const { text } of await read(ROUTES, '.ts')) {

@@ -156,7 +156,7 @@ export function requireAdmin(ctx: Context): Viewer & { role: 'admin' } {
 /** The operator's pages (sites, doors, card stock, companies) are for its staff only. */
 export function requireOperator(ctx: Context): Viewer & { operatorAdmin: true } {
   const viewer = requireViewer(ctx);
-  if (!viewer.operatorAdmin) throw new AppError('forbidden', 403, 'The operator only');
+  if (!viewer.operatorAdmin) throw new AppError('operator-only', 403, 'The operator only');
   return viewer as Viewer & { operatorAdmin: true };
 }
 
@@ -188,6 +188,7 @@ export function pageErrors(render: Renderer, logger: Logger) {
       const kind =
         error instanceof CsrfError ? 'csrf'
         : status === 404 || status === 410 ? 'not_found'
+        : error instanceof AppError && error.code === 'operator-only' ? 'operator_only'
         : status === 403 ? 'forbidden'
         : status === 429 ? 'too_many'
         : status === 503 ? 'unavailable'

@@ -1,5 +1,5 @@
 import { cancelCompanyOffboarding, companyOffboardingStatus, getCompany, listCompanies, scheduleCompanyOffboarding, updateCompany } from '../../domain/companies/companies.ts';
-import { createCompany } from '../../domain/companies/create-company.ts';
+import { addCompany } from '../../domain/companies/create-company.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
 import { IdParams } from '../../http/schemas/common.schema.ts';
@@ -26,8 +26,7 @@ export function companyRoutes(s: ApiServices) {
         responses: { 201: { description: 'Created; the API key is shown this once', schema: CreatedCompany } },
       },
       async ({ body, principal }, ctx) => {
-        const created = await createCompany(s.em(), principal.operatorId, { name: body.name, siteIds: body.siteIds, admin: body.admin, actor: principal.actor });
-        await s.lifecycles.start({ memberId: created.adminMemberId, organizationId: created.companyId, invitedBy: principal.actor, label: body.admin.email.toLowerCase() });
+        const created = await addCompany({ em: s.em(), lifecycles: s.lifecycles }, principal.operatorId, { name: body.name, siteIds: body.siteIds, admin: body.admin, actor: principal.actor });
         s.metrics.workflowStarts.inc();
         ctx.status = 201;
         ctx.set('Location', `/v1/companies/${created.companyId}`);

@@ -199,13 +199,7 @@ export async function cancelCompanyOffboarding(
   const live = await liveOffboarding(deps.em, input.companyId);
   if (!live) throw new DomainError('offboarding_not_found', 'not_found', `${company.name} has no scheduled offboarding to cancel`);
   if (live.state === 'running') throw new DomainError('offboarding_started', 'conflict', `the offboarding of ${company.name} has started: members are being removed`);
-  try {
-    await deps.lifecycles.cancelCompanyOffboarding(live.workflow_id, input.actor);
-  } catch (error) {
-    const type = (error as { cause?: { type?: string } }).cause?.type;
-    if (type === 'OffboardingStarted') throw new DomainError('offboarding_started', 'conflict', `the offboarding of ${company.name} has started: members are being removed`);
-    throw error;
-  }
+  await deps.lifecycles.cancelCompanyOffboarding(live.workflow_id, input.actor);
   // The workflow accepted it, so it will remove no one: the row says so now (its own step
   // finds it done).
   return deps.em.transactional(async (tx) => {

@@ -6,6 +6,7 @@ import { ApiKey, AuditEvent, CompanySite, Member, Operator, Organization, Site, 
 import { generateApiKey } from '../api-keys.ts';
 import { DomainError } from '../errors.ts';
 import { createSite } from '../sites/sites.ts';
+import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 
 export interface NewSite {
   name: string;
@@ -29,6 +30,17 @@ export interface CreatedCompany {
   companyId: string;
   apiKey: string;
   adminMemberId: string;
+}
+
+/**
+ * The operator adds a customer (API and pages): the company as `createCompany` makes it, then
+ * its first admin's lifecycle, so the invitation goes out at once. Were Temporal down after the
+ * commit, a worker's start finds the admin waiting for one.
+ */
+export async function addCompany(deps: { em: EntityManager; lifecycles: LifecycleGateway }, operatorId: string, input: NewCompany): Promise<CreatedCompany> {
+  const created = await createCompany(deps.em, operatorId, input);
+  await deps.lifecycles.start({ memberId: created.adminMemberId, organizationId: created.companyId, invitedBy: input.actor, label: input.admin.email.trim().toLowerCase() });
+  return created;
 }
 
 /** The installation's operator, if it has one yet. */

@@ -3,8 +3,8 @@
 // updates and signals, and how their rejections read as DomainErrors. Nothing else talks to a
 // member's lifecycle, a bulk import or a company offboarding.
 import { randomUUID } from 'node:crypto';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LifecycleOverrides } from '../../db/entities/index.ts';
 import {
@@ -167,6 +167,9 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         return await client.workflow.getHandle<typeof companyOffboarding>(workflowId).executeUpdate(cancelOffboardingUpdate, { args: [{ actor }] });
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw new DomainError('offboarding_not_running', 'conflict', 'this offboarding has already ended');
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'OffboardingStarted') {
+          throw new DomainError('offboarding_started', 'conflict', 'the offboarding has started: members are being removed');
+        }
         throw error;
       }
     },

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { CreateDoorControllerBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
 import { Email, Locale } from '../../http/schemas/common.schema.ts';
 import { cancelCompanyOffboarding, getCompany, listCompanies, scheduleCompanyOffboarding, updateCompany } from '../../domain/companies/companies.ts';
-import { createCompany } from '../../domain/companies/create-company.ts';
+import { addCompany } from '../../domain/companies/create-company.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { listMembers } from '../../domain/members/queries.ts';
 import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
@@ -186,14 +186,13 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     const form = parseForm(ctx, render, CompanyForm);
     if (!form.ok) return companiesPage(ctx, viewer, { values, errors: form.errors }, 400);
     const { name, siteIds, adminEmail, adminName, adminLocale } = form.data;
-    let created: Awaited<ReturnType<typeof createCompany>>;
+    let created: Awaited<ReturnType<typeof addCompany>>;
     try {
-      created = await createCompany(deps.em(), viewer.operatorId, { name, siteIds, admin: { email: adminEmail, ...(adminName ? { name: adminName } : {}), locale: adminLocale }, actor: viewer.actor });
+      created = await addCompany({ em: deps.em(), lifecycles: deps.lifecycles }, viewer.operatorId, { name, siteIds, admin: { email: adminEmail, ...(adminName ? { name: adminName } : {}), locale: adminLocale }, actor: viewer.actor });
     } catch (error) {
       if (!(error instanceof DomainError) || !['site_not_found', 'site_required'].includes(error.code)) throw error;
       return companiesPage(ctx, viewer, { values, errors: { siteIds: domainMessage(ctx, render, error) } }, 422);
     }
-    await deps.lifecycles.start({ memberId: created.adminMemberId, organizationId: created.companyId, invitedBy: viewer.actor, label: adminEmail.toLowerCase() });
     // The key is shown on this answer only, like a door controller's secret.
     await companiesPage(ctx, viewer, { createdCompany: { id: created.companyId, name, apiKey: created.apiKey, adminEmail: adminEmail.toLowerCase() } }, 201);
   });

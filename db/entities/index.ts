@@ -14,6 +14,7 @@ export * from './wifi-credential.entity.ts';
 export * from './idempotency-record.entity.ts';
 export * from './member-import.entity.ts';
 export * from './door-event.entity.ts';
+export * from './scim-group.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
@@ -30,6 +31,7 @@ import { SiteSchema } from './site.entity.ts';
 import { WifiCredentialSchema } from './wifi-credential.entity.ts';
 import { IdempotencyRecordSchema } from './idempotency-record.entity.ts';
 import { MemberImportRowSchema, MemberImportSchema } from './member-import.entity.ts';
+import { ScimGroupMemberSchema, ScimGroupSchema } from './scim-group.entity.ts';
 import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
@@ -52,4 +54,6 @@ export const entities = [
   DoorSignatureSchema,
   DoorPendingPinSchema,
   DoorPinAttemptSchema,
+  ScimGroupSchema,
+  ScimGroupMemberSchema,
 ];

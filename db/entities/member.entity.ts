@@ -11,6 +11,9 @@ export type MemberLocale = (typeof MEMBER_LOCALES)[number];
 
 // Mirrors the lifecycle workflow's status, which is also the `MemberStatus` search attribute.
 export const MEMBER_STATUSES = [
+  // Known ahead by HR: nothing is sent before the start date minus INVITATION_LEAD; also a member
+  // who has done everything and waits for their first day (access opens at 00:00 there).
+  'scheduled',
   'invited',
   'invitation_expired',
   'awaiting_card',
@@ -25,7 +28,7 @@ export const MemberSchema = defineEntity({
   // One row per person per organisation: re-inviting a removed member reuses it (new workflow run).
   // The PIN typed at the door identifies a pending enrollment within a site: unique there while it
   // is held (NULLs never collide, so finished enrollments release it by clearing it).
-  uniques: [{ properties: ['organization', 'email'] }, { properties: ['site', 'enrollmentPin'] }],
+  uniques: [{ properties: ['organization', 'email'] }, { properties: ['site', 'enrollmentPin'] }, { properties: ['organization', 'externalId'] }],
   indexes: [{ properties: ['organization', 'status'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
@@ -46,6 +49,18 @@ export const MemberSchema = defineEntity({
     // The lifecycle workflow run that owns this member (`member-<id>`); null until it has started,
     // which is how a start lost between the database and Temporal is found again.
     workflowRunId: p.string().length(64).nullable(),
+    // The first day (a date at the site): access opens at 00:00 there; the invitation goes out
+    // INVITATION_LEAD before. The last day (`endsOn`, removed at the next midnight there) or the
+    // exact end (`endsAt`, always set when there is an end: the instant the lifecycle waits for).
+    startsOn: p.string().columnType('date').nullable(),
+    endsOn: p.string().columnType('date').nullable(),
+    endsAt: p.datetime().nullable(),
+    // The identity provider's own id for the person (SCIM `externalId`): how Okta and Entra match.
+    externalId: p.string().length(255).nullable(),
+    // What the identity provider last wrote (SCIM User minus what we derive), answered back as is.
+    scimAttributes: p.json<Record<string, unknown>>().nullable(),
+    // Deleted through SCIM: the member is removed and the SCIM user answers 404 from then on.
+    scimDeletedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     removedAt: p.datetime().nullable(),

@@ -2,7 +2,7 @@
 // operator (with its first site and admin) and the first company in one step; `POST /v1/companies`
 // and `org:create` on an install that has an operator add companies.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ApiKey, AuditEvent, CompanySite, Member, Operator, Organization, Site, type MemberLocale } from '../../db/entities/index.ts';
+import { ApiKey, AuditEvent, COMPANY_KEY_SCOPES, CompanySite, Member, Operator, OPERATOR_KEY_SCOPES, Organization, Site, type MemberLocale } from '../../db/entities/index.ts';
 import { generateApiKey } from '../api-keys.ts';
 import { DomainError } from '../errors.ts';
 import { createSite } from '../sites/sites.ts';
@@ -64,7 +64,7 @@ export async function createOperator(em: EntityManager, input: { name: string; s
       ...(input.site.timeZone ? { timeZone: input.site.timeZone } : {}),
       ...(input.site.wifiSsid ? { wifiSsid: input.site.wifiSsid.trim() } : {}),
     });
-    const apiKey = tx.create(ApiKey, { operator, organization: null, name: 'Operator key', prefix: key.prefix, secretHash: key.secretHash });
+    const apiKey = tx.create(ApiKey, { operator, organization: null, name: 'Operator key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...OPERATOR_KEY_SCOPES], createdBy: input.actor });
     tx.create(AuditEvent, { operator, organization: null, actor: input.actor, type: 'operator.created', data: { name: operator.name, siteId: site.id, apiKeyId: apiKey.id } });
     await tx.flush();
     return { operatorId: operator.id, siteId: site.id, operatorApiKey: key.plaintext };
@@ -100,7 +100,7 @@ export async function createCompany(em: EntityManager, operatorId: string, input
       locale: input.admin.locale ?? 'fr',
       operatorAdmin: input.admin.operatorAdmin ?? false,
     });
-    const apiKey = tx.create(ApiKey, { organization, name: 'Initial key', prefix: key.prefix, secretHash: key.secretHash });
+    const apiKey = tx.create(ApiKey, { organization, name: 'Initial key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...COMPANY_KEY_SCOPES], createdBy: input.actor });
     tx.create(AuditEvent, {
       organization,
       operator: operatorId,
@@ -182,7 +182,7 @@ export async function createCompanyAtSite(em: EntityManager, options: CompanyAtS
 export async function issueOperatorKey(em: EntityManager, operatorId: string, input: { name: string; actor: string }): Promise<string> {
   const key = generateApiKey();
   await em.transactional(async (tx) => {
-    const apiKey = tx.create(ApiKey, { operator: operatorId, organization: null, name: input.name, prefix: key.prefix, secretHash: key.secretHash });
+    const apiKey = tx.create(ApiKey, { operator: operatorId, organization: null, name: input.name, prefix: key.prefix, secretHash: key.secretHash, scopes: [...OPERATOR_KEY_SCOPES], createdBy: input.actor });
     tx.create(AuditEvent, { operator: operatorId, organization: null, actor: input.actor, type: 'operator.key_issued', data: { apiKeyId: apiKey.id, name: input.name } });
     await tx.flush();
   });

@@ -42,7 +42,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
             { em: orm.em.fork(), lifecycles },
             {
               organizationId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor,
-              importId: input.importId, reinviteRemoved: parsed.reinvite ?? false,
+              importId: input.importId, reinviteRemoved: parsed.reinvite ?? false, dates: { startsOn: parsed.startsOn, endsOn: parsed.endsOn },
             },
           );
           await record(row.id, 'created', invited.memberId, null);

@@ -330,6 +330,21 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     },
 
     /** The point of no return: the member is marked removed, unless they are the last admin. */
+    /** Stores new start and end dates (the lifecycle re-plans its timers from them). */
+    async changeSchedule(input: Keyed & { startsOn: string | null; endsOn: string | null; endsAt: string | null; actor: string }): Promise<void> {
+      await transaction(async (em) => {
+        if (await auditedBefore(em, input.key)) return;
+        await lockLiveMember(em, input.memberId, input.organizationId);
+        const [before] = await em.execute<{ starts_on: string | Date | null; ends_on: string | Date | null; ends_at: Date | null }[]>(
+          'select starts_on::text as starts_on, ends_on::text as ends_on, ends_at from member where id = ?', [input.memberId],
+        );
+        await em.execute('update member set starts_on = ?, ends_on = ?, ends_at = ?, updated_at = now() where id = ?', [input.startsOn, input.endsOn, input.endsAt, input.memberId]);
+        const from = { startsOn: before?.starts_on ?? null, endsOn: before?.ends_on ?? null, endsAt: before?.ends_at ? new Date(before.ends_at).toISOString() : null };
+        const to = { startsOn: input.startsOn, endsOn: input.endsOn, endsAt: input.endsAt };
+        await audit(em, { ...input, type: 'member.dates_changed', data: { from, to } });
+      });
+    },
+
     async claimRemoval(input: Keyed & { actor: string; reason: string | null; companyOffboarding?: boolean }): Promise<{ statusBefore: MemberStatus; email: string; name: string } | Refusal> {
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);

@@ -114,6 +114,10 @@ const EnvSchema = z.object({
   INVITATION_EXPIRES_AFTER: duration('7d'),
   CARD_REMINDERS: z.string().default('3d,10d'),
   CARD_OVERDUE_AFTER: duration('14d'),
+  // A member with a start date is invited this long before it (nothing is sent earlier).
+  INVITATION_LEAD: duration('7d'),
+  // SCIM: members of the identity provider's group of this name are the company's administrators.
+  SCIM_ADMIN_GROUP: z.string().trim().min(1).max(256).default('Administrators'),
 });
 
 function durationList(variable: string, text: string): number[] {
@@ -192,7 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       invitationExpiresAfterMs: e.INVITATION_EXPIRES_AFTER,
       cardRemindersMs: durationList('CARD_REMINDERS', e.CARD_REMINDERS),
       cardOverdueAfterMs: e.CARD_OVERDUE_AFTER,
+      invitationLeadMs: e.INVITATION_LEAD,
     },
+    scim: { adminGroup: e.SCIM_ADMIN_GROUP },
     // Kept so envconfig can read Temporal's standard variables from the same snapshot.
     rawEnv: env,
   };

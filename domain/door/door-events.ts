@@ -15,7 +15,7 @@ export type DoorEvent =
   | { type: 'card_presented'; cardNumber: string; occurredAt?: string };
 
 /** `granted`: the card already opens the door; `pending_password`: it will once the member has created their password. */
-export type DoorAccess = 'granted' | 'pending_password';
+export type DoorAccess = 'granted' | 'pending_password' | 'pending_start';
 
 export type DoorDecision =
   | { decision: 'enrolled'; reason: null; cardNumber: string; access: DoorAccess }
@@ -128,7 +128,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; lifecycles: Lif
     const result = await deps.lifecycles.enrollAtDoor(memberId, { pin, cardNumber, doorControllerId: door.doorControllerId });
     if (result.decision !== 'enrolled') return refused(result.reason, attemptId);
     await settle(attemptId, 'succeeded');
-    return { decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access === 'granted' ? 'granted' : 'pending_password' };
+    return { decision: 'enrolled', reason: null, cardNumber: result.cardNumber, access: result.access ?? 'pending_password' };
   } catch (error) {
     // The PIN was released between our lookup and the update (enrolled or removed meanwhile).
     if (error instanceof DomainError && ['card_already_registered', 'wrong_pin', 'pin_not_revealed', 'member_removed', 'lifecycle_not_running'].includes(error.code)) {

@@ -8,11 +8,15 @@ import { MEMBER_LOCALES, MEMBER_ROLES, type ImportOutcome } from '../../db/entit
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { checkText } from '../input-text.ts';
+import { isCalendarDate } from '../time.ts';
 
 export const IMPORT_MAX_ROWS = 5000;
-export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale', 'reinvite'] as const;
-
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale', 'reinvite', 'starts_on', 'ends_on'] as const;
+/** Header names as spreadsheets write them → the row's field. */
+const CSV_FIELD: Record<string, string> = { starts_on: 'startsOn', startson: 'startsOn', start_date: 'startsOn', ends_on: 'endsOn', endson: 'endsOn', end_date: 'endsOn' };
+const dateCell = z.preprocess(blankToUndefined, z.string().trim().refine(isCalendarDate, 'must be a date, YYYY-MM-DD').optional());
+
 
 /** One person to invite; `site` is a site's id or its name. */
 export const ImportRow = z.object({
@@ -27,6 +31,9 @@ export const ImportRow = z.object({
     (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : ['yes', 'true', '1', 'oui', 'y'].includes(v.trim().toLowerCase())) : v),
     z.boolean().optional(),
   ),
+  /** First and last day at the site (YYYY-MM-DD). */
+  startsOn: dateCell,
+  endsOn: dateCell,
 });
 export type ImportRow = z.infer<typeof ImportRow>;
 
@@ -35,7 +42,7 @@ export function parseMembersCsv(text: string): Record<string, string>[] {
   let records: Record<string, string>[];
   try {
     records = parse(text, {
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()).map((h) => CSV_FIELD[h] ?? h),
       skip_empty_lines: true,
       trim: true,
       bom: true,
@@ -47,7 +54,7 @@ export function parseMembersCsv(text: string): Record<string, string>[] {
   const header = Object.keys(records[0] ?? {});
   if (!records.length) throw new DomainError('import_empty', 'invalid', 'the file has no data row under its header');
   if (!header.includes('email')) throw new DomainError('csv_invalid', 'invalid', `the header row must name the columns ${CSV_COLUMNS.join(',')} (email is required)`);
-  const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
+  const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h) && !Object.values(CSV_FIELD).includes(h));
   if (unknown.length) throw new DomainError('csv_invalid', 'invalid', `unknown column(s) ${unknown.join(', ')}: the columns are ${CSV_COLUMNS.join(',')}`);
   // Rows as a spreadsheet numbers them: the header is row 1.
   for (const [i, record] of records.entries()) {

@@ -1,10 +1,11 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Member, Organization, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
-import type { LifecycleDurations } from '../../workflows/member-lifecycle/types.ts';
+import type { LifecycleDurations, MemberSchedule } from '../../workflows/member-lifecycle/types.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
-import type { LifecycleGateway } from './lifecycle-gateway.ts';
+import { invitationWaits, type LifecycleGateway } from './lifecycle-gateway.ts';
+import { dateText, planSchedule, resolveDates, type MemberDates } from './schedule.ts';
 import { resolveDurations } from './lifecycle.ts';
 
 export interface InviteMemberDeps {
@@ -31,6 +32,11 @@ export interface InviteMemberOptions {
    * the removals an admin made since: imports pass false unless the row or request says `reinvite`.
    */
   reinviteRemoved?: boolean;
+  /** First and last day (see schedule.ts): before start − INVITATION_LEAD the member is `scheduled` and gets nothing. */
+  dates?: MemberDates;
+  /** Set by SCIM: the identity provider's id for the person and what it wrote. */
+  externalId?: string | null;
+  scimAttributes?: Record<string, unknown> | null;
 }
 
 export interface InvitedMember {
@@ -49,25 +55,37 @@ const REMOVED_RUN_GRACE_MS = 30_000;
  */
 export async function inviteMember(deps: InviteMemberDeps, options: InviteMemberOptions): Promise<InvitedMember> {
   const email = options.email.trim().toLowerCase();
-  const { member, organization, reinvited, conflict } = await deps.em.transactional(async (em) => {
+  const { member, organization, reinvited, conflict, schedule } = await deps.em.transactional(async (em): Promise<{ member: Member; organization: Organization; reinvited: boolean; conflict: boolean; schedule?: MemberSchedule }> => {
     const organization = await em.findOne(Organization, options.organizationId);
     if (!organization) throw new DomainError('organization_not_found', 'not_found', `company ${options.organizationId} does not exist`);
     await refuseLeavingCompany(em, organization);
     const existing = await em.findOne(Member, { organization: organization.id, email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (existing && existing.status !== 'removed') return { member: existing, organization, reinvited: false, conflict: true };
+    if (existing && existing.status !== 'removed') {
+      // Its lifecycle may have to be started again (below): with the dates it was given.
+      const site = existing.site ? await em.findOne(Site, existing.site.id) : null;
+      const schedule = site ? planSchedule({ startsOn: dateText(existing.startsOn), endsOn: dateText(existing.endsOn), endsAt: existing.endsAt ?? null }, site.timeZone) : undefined;
+      return { member: existing, organization, reinvited: false, conflict: true, schedule };
+    }
     if (existing && options.reinviteRemoved === false) {
       throw new DomainError('member_removed_earlier', 'conflict', `${email} was removed earlier: re-invite them from their page`, { memberId: existing.id });
     }
     const site = await chooseSite(em, organization.id, options.siteId);
+    const dates = resolveDates(options.dates ?? {}, site.timeZone);
+    const schedule = planSchedule(dates, site.timeZone);
     const fields = {
       site,
       name: options.name?.trim() || email.split('@')[0]!,
       role: options.role ?? 'user',
       locale: options.locale ?? 'fr',
-      status: 'invited' as const,
+      status: invitationWaits(schedule, deps.lifecycles.defaults) ? ('scheduled' as const) : ('invited' as const),
+      startsOn: dates.startsOn,
+      endsOn: dates.endsOn,
+      endsAt: dates.endsAt,
+      ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
+      ...(options.scimAttributes !== undefined ? { scimAttributes: options.scimAttributes } : {}),
     };
     const member = existing
-      ? Object.assign(existing, fields, { removedAt: null, passwordHash: null, enrollmentPin: null, workflowRunId: null })
+      ? Object.assign(existing, fields, { removedAt: null, passwordHash: null, enrollmentPin: null, workflowRunId: null, scimDeletedAt: null })
       : em.create(Member, { organization, email, ...fields });
     await em.flush();
     await recordAudit(em, {
@@ -75,9 +93,14 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       memberId: member.id,
       actor: options.actor,
       type: existing ? 'member.reinvited' : 'member.invited',
-      data: { email, role: member.role, locale: member.locale, siteId: site.id, ...(options.importId ? { importId: options.importId } : {}) },
+      data: {
+        email, role: member.role, locale: member.locale, siteId: site.id,
+        ...(dates.startsOn ? { startsOn: dates.startsOn } : {}),
+        ...(dates.endsAt ? { endsOn: dates.endsOn, endsAt: dates.endsAt.toISOString() } : {}),
+        ...(options.importId ? { importId: options.importId } : {}),
+      },
     });
-    return { member, organization, reinvited: Boolean(existing), conflict: false };
+    return { member, organization, reinvited: Boolean(existing), conflict: false, schedule };
   }).catch(async (error: unknown) => {
     // Two invitations of the same new address raced; the other one won.
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
@@ -94,6 +117,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       label: `${member.name} <${member.email}>`,
       ...(deps.defaults ? { durations: resolveDurations(deps.defaults, organization.lifecycleOverrides) } : {}),
       ...(deps.continueAsNewAfterEvents ? { continueAsNewAfterEvents: deps.continueAsNewAfterEvents } : {}),
+      ...(schedule ? { schedule } : {}),
     });
   if (conflict) {
     // The caller may be retrying an invitation whose lifecycle never started (Temporal was down

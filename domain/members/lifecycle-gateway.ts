@@ -9,6 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LifecycleOverrides } from '../../db/entities/index.ts';
 import {
   changeRoleUpdate,
+  changeScheduleUpdate,
   changeSiteUpdate,
   confirmCardUpdate,
   enrollAtDoorUpdate,
@@ -21,12 +22,13 @@ import {
   stateQuery,
   wizardClosedSignal,
 } from '../../workflows/member-lifecycle/messages.ts';
-import type { EnrollmentResult, LifecycleDurations, LifecycleView, MemberRole } from '../../workflows/member-lifecycle/types.ts';
+import type { EnrollmentResult, LifecycleDurations, LifecycleView, MemberRole, MemberSchedule } from '../../workflows/member-lifecycle/types.ts';
 import type { memberLifecycle } from '../../workflows/member-lifecycle/workflow.ts';
 import { cancelOffboardingUpdate, type companyOffboarding } from '../../workflows/company-offboarding.ts';
 import { MemberStatusKey, OrganizationIdKey } from '../../workflows/search-attributes.ts';
 import { DomainError } from '../errors.ts';
 import { memberWorkflowId, onLifecycle, resolveDurations } from './lifecycle.ts';
+import { planSchedule } from './schedule.ts';
 
 export const companyOffboardingWorkflowId = (companyId: string, offboardingId: string) => `company-offboarding-${companyId}-${offboardingId}`;
 
@@ -41,6 +43,13 @@ export interface StartLifecycleOptions {
   /** Tests and drills: durations of their own, and an earlier continue-as-new. */
   durations?: LifecycleDurations;
   continueAsNewAfterEvents?: number;
+  /** Start and end dates (planSchedule). */
+  schedule?: MemberSchedule;
+}
+
+/** Whether a member with these dates waits for their invitation (status `scheduled`). */
+export function invitationWaits(schedule: MemberSchedule | undefined, durations: LifecycleDurations, now = Date.now()): boolean {
+  return Boolean(schedule && schedule.startsAt !== null && schedule.startsAt - (durations.invitationLeadMs ?? 7 * 86_400_000) > now);
 }
 
 export function createLifecycleGateway(deps: { client: Client; taskQueue: string; defaults: LifecycleDurations }) {
@@ -52,8 +61,9 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
    * Starts `member-<id>`. A closed run of the same id (a removed member) may be followed by a new
    * one; an open run is returned as it is, so starting twice (API retry, start-up recovery) is safe.
    */
-  const start = (o: StartLifecycleOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof memberLifecycle>> =>
-    client.workflow.start<typeof memberLifecycle>('memberLifecycle', {
+  const start = (o: StartLifecycleOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof memberLifecycle>> => {
+    const durations = o.durations ?? resolveDurations(deps.defaults, o.overrides);
+    return client.workflow.start<typeof memberLifecycle>('memberLifecycle', {
       workflowId: memberWorkflowId(o.memberId),
       taskQueue,
       args: [
@@ -61,18 +71,20 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
           memberId: o.memberId,
           organizationId: o.organizationId,
           invitedBy: o.invitedBy,
-          durations: o.durations ?? resolveDurations(deps.defaults, o.overrides),
+          durations,
           ...(o.continueAsNewAfterEvents ? { continueAsNewAfterEvents: o.continueAsNewAfterEvents } : {}),
+          ...(o.schedule ? { schedule: o.schedule } : {}),
         },
       ],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       typedSearchAttributes: [
-        { key: MemberStatusKey, value: 'invited' },
+        { key: MemberStatusKey, value: invitationWaits(o.schedule, durations) ? 'scheduled' : 'invited' },
         { key: OrganizationIdKey, value: o.organizationId },
       ],
       staticSummary: `Lifecycle of ${o.label}`,
     });
+  };
 
   /** A company's offboarding: waits for its date, then removes every member; cancellable until then. Starting it again is a no-op. */
   const startCompanyOffboarding = (input: { companyId: string; offboardingId: string; effectiveAt: string; companyName: string }) =>
@@ -105,14 +117,15 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
      * lost between the database commit and Temporal. Starting is idempotent.
      */
     async startWaiting(em: EntityManager): Promise<string[]> {
-      const rows = await em.execute<{ id: string; organization_id: string; name: string; email: string; lifecycle_overrides: LifecycleOverrides | null }[]>(
-        `select m.id, m.organization_id, m.name, m.email, o.lifecycle_overrides
-           from member m join organization o on o.id = m.organization_id
+      const rows = await em.execute<{ id: string; organization_id: string; name: string; email: string; lifecycle_overrides: LifecycleOverrides | null; starts_on: string | null; ends_on: string | null; ends_at: Date | null; time_zone: string }[]>(
+        `select m.id, m.organization_id, m.name, m.email, o.lifecycle_overrides, m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, s.time_zone
+           from member m join organization o on o.id = m.organization_id join site s on s.id = m.site_id
           where m.workflow_run_id is null and m.status <> 'removed' and m.site_id is not null
           order by m.created_at limit 1000`,
       );
       for (const row of rows) {
-        await start({ memberId: row.id, organizationId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>` });
+        const schedule = planSchedule({ startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) }, row.time_zone);
+        await start({ memberId: row.id, organizationId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>`, ...(schedule ? { schedule } : {}) });
       }
       // Likewise a company's offboarding whose start was lost (its id is its own: starting it again is a no-op).
       const offboardings = await em.execute<{ id: string; organization_id: string; effective_at: Date; name: string }[]>(
@@ -138,6 +151,8 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       return view && { ...view, card: { ...view.card, pin: null } };
     },
     changeRole: (memberId: string, role: MemberRole, actor: string) => update(memberId, (h) => h.executeUpdate(changeRoleUpdate, { args: [{ role, actor }] })),
+    changeSchedule: (memberId: string, input: { schedule: MemberSchedule; dates: { startsOn: string | null; endsOn: string | null; endsAt: string | null }; actor: string }) =>
+      update(memberId, (h) => h.executeUpdate(changeScheduleUpdate, { args: [input] })),
     changeSite: (memberId: string, siteId: string, actor: string) => update(memberId, (h) => h.executeUpdate(changeSiteUpdate, { args: [{ siteId, actor }] })),
     resendInvitation: (memberId: string, actor: string) => update(memberId, (h) => h.executeUpdate(resendInvitationUpdate, { args: [{ actor }] })),
     registerCard: (memberId: string, input: { cardNumber: string; replace: boolean; actor: string }): Promise<EnrollmentResult> =>

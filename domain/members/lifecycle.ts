@@ -22,6 +22,7 @@ const REJECTION_KINDS: Record<LifecycleRejection, DomainErrorKind> = {
   NoCardRegistered: 'conflict',
   PinNotRevealed: 'conflict',
   WrongPin: 'invalid',
+  AlreadyStarted: 'conflict',
   InvalidRequest: 'invalid',
 };
 

@@ -23,6 +23,10 @@ export interface MemberView {
   status: MemberStatus;
   siteId: string | null;
   card: { number: string; state: 'assigned' | 'revoked'; accessGranted: boolean } | null;
+  startsOn: string | null;
+  endsOn: string | null;
+  endsAt: string | null;
+  externalId: string | null;
   createdAt: string;
   updatedAt: string;
   removedAt: string | null;
@@ -43,6 +47,10 @@ interface MemberRow {
   card_number: string | null;
   card_state: 'assigned' | 'revoked' | null;
   card_access: boolean | null;
+  starts_on: string | null;
+  ends_on: string | null;
+  ends_at: Date | null;
+  external_id: string | null;
   /** created_at as PostgreSQL prints it: keeps the microseconds a Date would lose. */
   cursor_at: string;
 }
@@ -52,6 +60,7 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 // The member's current card, or the last one they held.
 const SELECT_MEMBER = `
   select m.id, m.organization_id, m.email, m.name, m.role, m.locale, m.status, m.site_id, m.created_at, m.updated_at, m.removed_at,
+         m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, m.external_id,
          c.number as card_number, c.state as card_state, (c.access_granted_at is not null) as card_access,
          m.created_at::text as cursor_at
     from member m
@@ -70,6 +79,10 @@ export const memberView = (r: MemberRow): MemberView => ({
   status: r.status,
   siteId: r.site_id,
   card: r.card_number ? { number: r.card_number, state: r.card_state!, accessGranted: Boolean(r.card_access) } : null,
+  startsOn: r.starts_on,
+  endsOn: r.ends_on,
+  endsAt: iso(r.ends_at),
+  externalId: r.external_id,
   createdAt: iso(r.created_at)!,
   updatedAt: iso(r.updated_at)!,
   removedAt: iso(r.removed_at),

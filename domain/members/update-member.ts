@@ -8,6 +8,7 @@ import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
 import type { LifecycleGateway } from './lifecycle-gateway.ts';
+import { planSchedule, resolveDates } from './schedule.ts';
 
 export interface MemberChanges {
   name?: string;
@@ -15,6 +16,10 @@ export interface MemberChanges {
   locale?: MemberLocale;
   siteId?: string;
   role?: MemberRole;
+  /** null clears the date; see schedule.ts. */
+  startsOn?: string | null;
+  endsOn?: string | null;
+  endsAt?: string | null;
 }
 
 export async function updateMember(
@@ -51,8 +56,27 @@ export async function updateMember(
 
   if (input.role && input.role !== before.role) await deps.lifecycles.changeRole(input.memberId, input.role, input.actor);
   if (input.siteId && input.siteId !== before.site_id) await deps.lifecycles.changeSite(input.memberId, input.siteId, input.actor);
+  if (input.startsOn !== undefined || input.endsOn !== undefined || input.endsAt !== undefined) await changeDates(deps, input);
   // A new address before the password exists: the invitation goes to it, and the old link dies.
   const invitationResent = email !== undefined && email !== before.email && !before.password_hash;
   if (invitationResent) await deps.lifecycles.resendInvitation(input.memberId, input.actor);
   return { invitationResent };
+}
+
+/** New dates: checked against the site's time zone, then the lifecycle re-plans (and stores them). */
+async function changeDates(deps: { em: EntityManager; lifecycles: LifecycleGateway }, input: MemberChanges & { organizationId: string; memberId: string; actor: string }): Promise<void> {
+  const [row] = await deps.em.execute<{ starts_on: string | null; ends_on: string | null; ends_at: Date | null; time_zone: string }[]>(
+    `select m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, s.time_zone from member m join site s on s.id = m.site_id where m.id = ?`,
+    [input.memberId],
+  );
+  if (!row) return;
+  const current = { startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) };
+  const next = resolveDates({ startsOn: input.startsOn, endsOn: input.endsOn, endsAt: input.endsAt }, row.time_zone, current);
+  const same = next.startsOn === current.startsOn && next.endsOn === current.endsOn && next.endsAt?.getTime() === current.endsAt?.getTime();
+  if (same) return;
+  await deps.lifecycles.changeSchedule(input.memberId, {
+    schedule: planSchedule(next, row.time_zone) ?? { startsAt: null, endsAt: null },
+    dates: { startsOn: next.startsOn, endsOn: next.endsOn, endsAt: next.endsAt?.toISOString() ?? null },
+    actor: input.actor,
+  });
 }

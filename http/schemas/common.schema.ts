@@ -1,6 +1,7 @@
 // Schemas several routes share.
 import { z } from 'zod';
 import { MEMBER_LOCALES, MEMBER_ROLES, MEMBER_STATUSES } from '../../db/entities/index.ts';
+import { isCalendarDate } from '../../domain/time.ts';
 
 export const Uuid = z.uuid().meta({ example: '0b7c4a6e-2f1d-4c8e-9a57-3e1f2b9d6c10' });
 export const IdParams = z.object({ id: Uuid });
@@ -19,6 +20,12 @@ export const Instant = z.iso
   }, 'must be a time between the years 1970 and 9999')
   .meta({ format: 'date-time', example: '2026-11-23T09:30:00Z' });
 
+/** A calendar date (a day at the member's site), YYYY-MM-DD. */
+export const DateOnly = z
+  .string()
+  .refine(isCalendarDate, 'must be a date, YYYY-MM-DD')
+  .meta({ format: 'date', example: '2027-01-04' });
+
 export const Limit = z.coerce.number().int().min(1).max(200).default(50);
 export const Cursor = z.string().max(500).meta({ description: 'The `nextCursor` of the previous page' });
 
@@ -31,9 +38,9 @@ export const EnrollmentResult = z
       .meta({ description: 'Why the card was refused; null when enrolled' }),
     cardNumber: z.string().nullable(),
     access: z
-      .enum(['granted', 'pending_password'])
+      .enum(['granted', 'pending_password', 'pending_start'])
       .nullable()
-      .meta({ description: 'With `enrolled`: `granted` when the card opens the doors from now on, `pending_password` until the member creates their password' }),
+      .meta({ description: 'With `enrolled`: `granted` when the card opens the doors from now on, `pending_password` until the member creates their password, `pending_start` until 00:00 on their start date' }),
   })
   .meta({ id: 'EnrollmentResult' });
 
@@ -81,13 +88,17 @@ export const Lifecycle = z
       method: z.enum(['qr', 'door', 'admin']).nullable(),
     }),
     access: z.object({ card: z.boolean(), wifi: z.boolean() }),
+    schedule: z
+      .object({ startsAt: Timestamp.nullable(), endsAt: Timestamp.nullable(), invitationAt: Timestamp.nullable().meta({ description: 'When the invitation goes out; null once sent' }) })
+      .nullable()
+      .meta({ description: 'The timers from the member\'s start and end dates' }),
     removal: z.object({ actor: z.string(), requestedAt: Timestamp }).nullable(),
   })
   .meta({ id: 'Lifecycle' });
 
 /** The workflow's enrollment result as the API shows it: `reason` always present, the card number when known. */
 export function enrollmentAnswer(
-  result: { decision: 'enrolled'; cardNumber: string; access?: 'granted' } | { decision: 'rejected'; reason: string },
+  result: { decision: 'enrolled'; cardNumber: string; access?: 'granted' | 'pending_start' } | { decision: 'rejected'; reason: string },
   attempted: string | null,
 ): z.infer<typeof EnrollmentResult> {
   return result.decision === 'enrolled'

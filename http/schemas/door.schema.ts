@@ -24,9 +24,9 @@ export const DoorDecision = z
       }),
     cardNumber: z.string().nullable(),
     access: z
-      .enum(['granted', 'pending_password'])
+      .enum(['granted', 'pending_password', 'pending_start'])
       .nullable()
-      .meta({ description: 'With `enrolled`: `granted` when the card opens the door from now on, `pending_password` until the member creates their password' }),
+      .meta({ description: 'With `enrolled`: `granted` when the card opens the door from now on, `pending_password` until the member creates their password, `pending_start` until 00:00 on their start date' }),
   })
   .meta({ id: 'DoorDecision' });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { IMPORT_MAX_ROWS, IMPORT_REASONS } from '../../domain/imports/member-import.ts';
-import { AuditEvent, Cursor, Instant, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
+import { AuditEvent, Cursor, DateOnly, Instant, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
 
 /** The company an operator admin acts for; a company's own key or admin may leave it out. */
 const OperatorsCompany = Uuid.optional().meta({ description: 'Operator admins: the company to act for (a company\'s own key or admin leaves it out)' });
@@ -16,11 +16,24 @@ export const Member = z
     status: Status,
     siteId: Uuid.nullable(),
     card: z.object({ number: z.string(), state: z.enum(['assigned', 'revoked']), accessGranted: z.boolean() }).nullable(),
+    startsOn: DateOnly.nullable().meta({ description: 'First day (at the site): card and Wi-Fi access open at 00:00 there' }),
+    endsOn: DateOnly.nullable().meta({ description: 'Last day: the member is removed at the next midnight at the site' }),
+    endsAt: Timestamp.nullable().meta({ description: 'When the member is removed automatically (from endsOn, or given exactly)' }),
+    externalId: z.string().nullable().meta({ description: 'The identity provider\'s id for the person (SCIM)' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     removedAt: Timestamp.nullable(),
   })
   .meta({ id: 'Member' });
+
+/** Start and end dates, given by HR ahead (null clears one in a PATCH). */
+export const MemberDatesFields = {
+  startsOn: DateOnly.optional().meta({
+    description: 'First day, a date at the member\'s site: the invitation goes out INVITATION_LEAD (7 days) before, card and Wi-Fi access open at 00:00 there; until the invitation the member is `scheduled`',
+  }),
+  endsOn: DateOnly.optional().meta({ description: 'Last day: the member is removed (offboarding and report) at the next midnight at the site' }),
+  endsAt: Instant.optional().meta({ description: 'Or the exact instant the member is removed' }),
+};
 
 export const InviteMemberBody = z
   .strictObject({
@@ -30,7 +43,9 @@ export const InviteMemberBody = z
     siteId: Uuid.optional().meta({ description: 'One of the company\'s sites (`GET /v1/sites`); required when it has several' }),
     companyId: OperatorsCompany,
     locale: Locale.default('fr'),
+    ...MemberDatesFields,
   })
+  .refine((b) => !(b.endsOn && b.endsAt), { message: 'give endsOn or endsAt, not both', path: ['endsAt'] })
   .meta({ id: 'InviteMember' });
 
 export const InvitedMember = Member.extend({ workflowId: z.string(), reinvited: z.boolean() }).meta({ id: 'InvitedMember' });
@@ -62,8 +77,12 @@ export const PatchMemberBody = z
     email: Email.optional().meta({ description: 'Before the password exists, a fresh invitation goes to the new address (the old link dies)' }),
     locale: Locale.optional(),
     siteId: Uuid.optional().meta({ description: 'One of the company\'s sites; only before a card is registered (cards belong to a site)' }),
+    startsOn: MemberDatesFields.startsOn.unwrap().nullable().optional(),
+    endsOn: MemberDatesFields.endsOn.unwrap().nullable().optional(),
+    endsAt: MemberDatesFields.endsAt.unwrap().nullable().optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, name, email, locale, siteId')
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, name, email, locale, siteId, startsOn, endsOn, endsAt')
+  .refine((b) => !(b.endsOn && b.endsAt), { message: 'give endsOn or endsAt, not both', path: ['endsAt'] })
   .meta({ id: 'PatchMember' });
 
 export const RegisterCardBody = z
@@ -84,7 +103,7 @@ export const BulkBody = z
       .array(z.record(z.string(), z.unknown()))
       .min(1)
       .max(IMPORT_MAX_ROWS)
-      .meta({ description: 'Each `{email, name?, role?, site?, locale?}`; `site` is a site id or name. Rows are checked one by one: a bad row fails alone.' }),
+      .meta({ description: 'Each `{email, name?, role?, site?, locale?, reinvite?, startsOn?, endsOn?}`; `site` is a site id or name; dates are YYYY-MM-DD at the site (CSV columns `starts_on`, `ends_on`). Rows are checked one by one: a bad row fails alone.' }),
   })
   .meta({ id: 'BulkInvite' });
 

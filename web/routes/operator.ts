@@ -2,6 +2,7 @@
 // stock) and its customer companies (create with sites and a first admin, change their sites, end
 // their contract at a date and follow the offboarding). Staff only. A company admin sees its own
 // sites, read-only, at /admin/sites.
+import { zonedTime } from '../../domain/time.ts';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -56,18 +57,6 @@ const CompanyForm = z.object({
 const CompanyEditForm = z.object({ name: z.string().trim().min(1).max(200), siteIds: siteIdList, offboardMembers: z.literal('on').optional() });
 // A datetime-local field: a wall-clock time in the viewer's time zone; empty means now.
 const OffboardingForm = z.object({ effectiveAt: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)]).optional() });
-
-/** A wall-clock time (YYYY-MM-DDTHH:mm) in `timeZone` as an instant. */
-export function zonedTime(local: string, timeZone: string): Date {
-  const asUtc = new Date(`${local}:00Z`);
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(asUtc)
-      .map((p) => [p.type, p.value]),
-  );
-  const shown = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  return new Date(asUtc.getTime() - (shown - asUtc.getTime()));
-}
 
 export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
   router.get('/operator', (ctx) => {

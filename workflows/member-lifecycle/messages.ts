@@ -2,7 +2,7 @@
 // the workflow) when the caller must learn the outcome in the same request, e.g. a door that beeps
 // "enrolled" or "rejected"; one query for the current state. Safe to import from the API.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { EnrollmentResult, LifecycleView, MemberRole } from './types.ts';
+import type { EnrollmentResult, LifecycleView, MemberRole, MemberSchedule } from './types.ts';
 
 export const stateQuery = defineQuery<LifecycleView>('state');
 
@@ -29,6 +29,16 @@ export const resendInvitationUpdate = defineUpdate<{ invitationExpiresAt: string
 /** Accepted once the member is marked removed; the offboarding then runs and ends the workflow. */
 export const removeUpdate = defineUpdate<{ status: 'removed' }, [{ actor: string; reason?: string; /** Set by the company's offboarding only: the last admin goes too, and the admins get one report for all. */ companyOffboarding?: boolean }]>('remove');
 
+/**
+ * New start or end dates (instants computed by the caller from the site's time zone; the dates
+ * themselves are stored by the activity). The lifecycle re-plans its timers; an end in the past
+ * removes the member now.
+ */
+export const changeScheduleUpdate = defineUpdate<
+  { startsAt: string | null; endsAt: string | null },
+  [{ schedule: MemberSchedule; dates: { startsOn: string | null; endsOn: string | null; endsAt: string | null }; actor: string }]
+>('changeSchedule');
+
 /** Failure types an update may be rejected with; the API maps each to a problem. */
 export const LIFECYCLE_REJECTIONS = {
   MemberRemoved: 'the member has been removed',
@@ -38,6 +48,7 @@ export const LIFECYCLE_REJECTIONS = {
   NoCardRegistered: 'the member has no registered card to replace',
   PinNotRevealed: 'the member has not revealed a PIN yet',
   WrongPin: 'this PIN does not belong to a pending enrollment of this member',
+  AlreadyStarted: 'the member has started: their start date cannot move later (change the end date only)',
   InvalidRequest: 'the request is malformed',
 } as const;
 export type LifecycleRejection = keyof typeof LIFECYCLE_REJECTIONS;

@@ -10,6 +10,14 @@ export interface LifecycleDurations {
   invitationExpiresAfterMs: number;
   cardRemindersMs: number[];
   cardOverdueAfterMs: number;
+  /** With a start date: the invitation goes out this long before it (INVITATION_LEAD, 7 days when absent). */
+  invitationLeadMs?: number;
+}
+
+/** Instants (ms) from the member's dates: access opens at `startsAt`; the member is removed at `endsAt`. */
+export interface MemberSchedule {
+  startsAt: number | null;
+  endsAt: number | null;
 }
 
 export interface MemberLifecycleInput {
@@ -20,6 +28,8 @@ export interface MemberLifecycleInput {
   durations: LifecycleDurations;
   /** Continue as new after this many history events even before the server suggests it (tests, drills). */
   continueAsNewAfterEvents?: number;
+  /** Start and end dates, when HR gave them. */
+  schedule?: MemberSchedule;
   /** Set only by continue-as-new. */
   carried?: LifecycleState;
 }
@@ -66,6 +76,8 @@ export interface LifecycleState {
   closesAnswered: string[];
   /** Per-purpose counters for idempotency keys. */
   sequence: Record<string, number>;
+  /** `invitationPending`: the invitation waits for `startsAt` − lead (the member is `scheduled`). */
+  schedule?: MemberSchedule & { invitationPending: boolean };
   removal?: { actor: string; reason?: string; requestedAt: number; statusBefore: MemberStatus; email: string; name: string; companyOffboarding?: boolean };
 }
 
@@ -93,6 +105,8 @@ export interface LifecycleView {
     method: EnrollmentMethod | null;
   };
   access: { card: boolean; wifi: boolean };
+  /** `invitationAt`: when the invitation goes out (null once sent, or without a start date). */
+  schedule: { startsAt: string | null; endsAt: string | null; invitationAt: string | null } | null;
   removal: { actor: string; requestedAt: string } | null;
 }
 
@@ -104,8 +118,11 @@ export type EnrollmentRejection =
   | 'invalid_qr_code';
 
 export type EnrollmentResult =
-  /** `access: 'granted'` when the same step put the card on the access list and made the member active. */
-  | { decision: 'enrolled'; cardId: string; cardNumber: string; access?: 'granted' }
+  /**
+   * `access: 'granted'` when the same step put the card on the access list and made the member
+   * active; `pending_start` when it opens on the member's first day.
+   */
+  | { decision: 'enrolled'; cardId: string; cardNumber: string; access?: 'granted' | 'pending_start' }
   | { decision: 'rejected'; reason: EnrollmentRejection };
 
 export interface OffboardingReport {

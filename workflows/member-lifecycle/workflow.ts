@@ -28,6 +28,7 @@ import { emailActivityOptions } from '../email-options.ts';
 import { MemberStatusKey } from '../search-attributes.ts';
 import {
   changeRoleUpdate,
+  changeScheduleUpdate,
   changeSiteUpdate,
   confirmCardUpdate,
   enrollAtDoorUpdate,
@@ -42,7 +43,7 @@ import {
   wizardClosedSignal,
   type LifecycleRejection,
 } from './messages.ts';
-import type { EnrollmentMethod, EnrollmentResult, LifecycleState, LifecycleView, MemberLifecycleInput, MemberStatus, OffboardingReport } from './types.ts';
+import type { EnrollmentMethod, EnrollmentResult, LifecycleState, LifecycleView, MemberLifecycleInput, MemberSchedule, MemberStatus, OffboardingReport } from './types.ts';
 
 // Side effects retry for as long as it takes (a database or SMTP outage must not end a member's
 // lifecycle); activities mark what can never succeed as non-retryable.
@@ -57,18 +58,25 @@ const MAX_CLOSES_REMEMBERED = 20;
 const REMOVAL_PREEMPTS_AFTER_MS = 5_000;
 /** The removal takes the lock before every step already waiting for it. */
 const REMOVAL_PRIORITY = 1;
+const DEFAULT_INVITATION_LEAD_MS = 7 * 86_400_000;
+
+const invitationAt = (schedule: MemberSchedule, input: MemberLifecycleInput) =>
+  schedule.startsAt === null ? null : schedule.startsAt - (input.durations.invitationLeadMs ?? DEFAULT_INVITATION_LEAD_MS);
 
 function reject(type: LifecycleRejection, detail?: string): never {
   throw ApplicationFailure.create({ type, message: detail ?? LIFECYCLE_REJECTIONS[type], nonRetryable: true });
 }
 
 export function initialState(input: MemberLifecycleInput, lifecycleId: string, now: number): LifecycleState {
+  const inviteAt = input.schedule ? invitationAt(input.schedule, input) : null;
+  const pending = inviteAt !== null && inviteAt > now;
   return {
+    ...(input.schedule ? { schedule: { ...input.schedule, invitationPending: pending } } : {}),
     memberId: input.memberId,
     organizationId: input.organizationId,
     siteId: null,
     role: 'user',
-    status: 'invited',
+    status: pending ? 'scheduled' : 'invited',
     lifecycleId,
     invitedAt: now,
     account: {
@@ -89,7 +97,10 @@ export function initialState(input: MemberLifecycleInput, lifecycleId: string, n
 
 export function deriveStatus(s: LifecycleState): MemberStatus {
   if (s.removal) return 'removed';
+  if (s.schedule?.invitationPending) return 'scheduled';
   if (s.account.stage !== 'password_set') return s.account.stage === 'expired' ? 'invitation_expired' : 'invited';
+  // All done before the first day: access opens at 00:00 on the start date.
+  if (s.card.stage === 'enrolled' && !s.access.grantedAt && s.schedule?.startsAt != null) return 'scheduled';
   if (s.card.stage !== 'enrolled' || !s.access.grantedAt) return s.card.overdue && s.card.stage !== 'enrolled' ? 'card_overdue' : 'awaiting_card';
   return 'active';
 }
@@ -103,6 +114,15 @@ const cardReminderTimes = (s: LifecycleState, input: MemberLifecycleInput) => in
 /** The next moment a timer must wake the workflow, and what for (the timer's summary in the UI). */
 export function nextDeadline(s: LifecycleState, input: MemberLifecycleInput): { at: number; summary: string } | undefined {
   const candidates: { at: number; summary: string }[] = [];
+  if (s.schedule?.endsAt != null) candidates.push({ at: s.schedule.endsAt, summary: 'end date: offboarding' });
+  if (s.schedule?.invitationPending) {
+    const at = invitationAt(s.schedule, input);
+    if (at !== null) candidates.push({ at, summary: 'invitation goes out (start date − lead)' });
+    return candidates.sort((a, b) => a.at - b.at)[0];
+  }
+  if (s.schedule?.startsAt != null && !s.access.grantedAt && s.account.stage === 'password_set' && s.card.stage === 'enrolled') {
+    candidates.push({ at: s.schedule.startsAt, summary: 'start date: card and Wi-Fi access open' });
+  }
   if (s.account.stage === 'invited') {
     const reminders = invitationReminderTimes(s, input);
     const next = reminders[s.account.remindersSent];
@@ -144,6 +164,9 @@ export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleV
       method: s.card.method ?? null,
     },
     access: { card: s.access.card, wifi: s.access.wifi },
+    schedule: s.schedule
+      ? { startsAt: iso(s.schedule.startsAt ?? undefined), endsAt: iso(s.schedule.endsAt ?? undefined), invitationAt: s.schedule.invitationPending ? iso(invitationAt(s.schedule, input) ?? undefined) : null }
+      : null,
     removal: s.removal ? { actor: s.removal.actor, requestedAt: new Date(s.removal.requestedAt).toISOString() } : null,
   };
 }
@@ -157,6 +180,10 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   // `await condition(() => !busy)` let every waiter in at once (the SDK resolves all true
   // conditions in one pass); runs started before this patch keep that lock, so they replay.
   const withMutex = patched('lifecycle-mutex');
+  // Start and end dates (runs started before never have them, nor take the update that sets them).
+  const scheduling = patched('member-schedule');
+  /** Whether the member's first day has come (always, without a start date). */
+  const started = () => !state.schedule || state.schedule.startsAt === null || Date.now() >= state.schedule.startsAt;
   const mutex = new Mutex();
   let held: { scope: CancellationScope; removal: boolean; preempted: boolean } | undefined;
 
@@ -251,7 +278,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       check?.();
       // A member with a password gets access in the enrollment's own transaction, so what the
       // door hears ("enrolled") is already true at the door. Older runs grant it in later steps.
-      const grantAccess = state.account.stage === 'password_set' && !state.access.grantedAt && patched('access-with-enrollment');
+      const grantAccess = state.account.stage === 'password_set' && !state.access.grantedAt && started() && patched('access-with-enrollment');
       const result = await act.enrollCard({ memberId, organizationId, siteId: state.siteId!, method, ...card, actor, key: key('enrollment'), ...(grantAccess ? { grantAccess } : {}) });
       if (result.decision === 'enrolled') {
         Object.assign(state.card, { stage: 'enrolled', pin: undefined, cardId: result.cardId, cardNumber: result.cardNumber, method, enrolledAt: Date.now() });
@@ -261,6 +288,8 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
           upsertSearchAttributes([{ key: MemberStatusKey, value: 'active' }]);
         }
         wake = true;
+        // Enrolled before the first day: the card opens the doors from 00:00 on the start date.
+        if (result.access !== 'granted' && state.account.stage === 'password_set' && !started()) return { ...result, access: 'pending_start' as const };
       }
       return result;
     });
@@ -427,6 +456,28 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   );
 
   setHandler(
+    changeScheduleUpdate,
+    ({ schedule, dates, actor }) =>
+      exclusive(async () => {
+        if (state.removal) reject('MemberRemoved');
+        if (state.access.grantedAt && schedule.startsAt !== (state.schedule?.startsAt ?? null) && schedule.startsAt !== null && schedule.startsAt > Date.now()) reject('AlreadyStarted');
+        await act.changeSchedule({ memberId, organizationId, ...dates, actor, key: key('schedule') });
+        // An invitation already sent stays sent; one still waiting goes out at the new time.
+        state.schedule = { ...schedule, invitationPending: state.schedule?.invitationPending ?? false };
+        wake = true;
+        const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+        return { startsAt: iso(schedule.startsAt), endsAt: iso(schedule.endsAt) };
+      }),
+    {
+      validator: ({ schedule, actor }) => {
+        if (!scheduling) reject('InvalidRequest', 'this lifecycle started before start and end dates existed: remove and invite the member again to give them dates');
+        if (typeof actor !== 'string' || !actor || !schedule) reject('InvalidRequest', 'schedule and actor are required');
+        if (state.removal) reject('MemberRemoved');
+      },
+    },
+  );
+
+  setHandler(
     removeUpdate,
     ({ actor, reason, companyOffboarding }) =>
       removalTurn(async () => {
@@ -459,6 +510,13 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     beginKeys ??= { lifecycle: key('lifecycle'), invitation: key('invitation') };
     const lifecycle = { memberId, organizationId, invitedBy: input.invitedBy, durations: input.durations, key: beginKeys.lifecycle };
     const invitation = { memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: beginKeys.invitation };
+    if (state.schedule?.invitationPending) {
+      // Known ahead: the row is tied to this run now, the invitation waits for its time.
+      const member = await act.beginLifecycle(lifecycle);
+      state.siteId = member.siteId;
+      state.role = member.role;
+      return;
+    }
     // One activity task instead of two (measured by `npm run bench`: bulk onboarding is bound by
     // the server's work per member). Runs started before take the two steps apart.
     if (patched('begin-with-invitation')) {
@@ -530,6 +588,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   async function activateWhenReady(): Promise<void> {
     if (state.account.stage !== 'password_set' || state.card.stage !== 'enrolled') return;
+    if (!started()) return;
     if (!state.access.card) {
       await act.grantCardAccess({ memberId, organizationId, cardId: state.card.cardId!, key: key('card-access') });
       state.access.card = true;
@@ -552,9 +611,46 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     }
   }
 
+  /** The invitation of a member known ahead: its clocks (reminders, expiry, card overdue) start now. */
+  async function inviteWhenDue(now: number): Promise<boolean> {
+    const schedule = state.schedule;
+    if (!schedule?.invitationPending) return true;
+    const at = invitationAt(schedule, input);
+    if (at !== null && now < at) return false;
+    state.invitedAt = now;
+    state.account = { ...state.account, sentAt: now, expiresAt: now + input.durations.invitationExpiresAfterMs, remindersSent: 0 };
+    state.card.overdueAt = now + input.durations.cardOverdueAfterMs;
+    const expiresAt = new Date(state.account.expiresAt).toISOString();
+    await act.issueInvitation({ memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: key('invitation') });
+    schedule.invitationPending = false;
+    await syncStatus();
+    await email('invitation e-mail', 'invitation-email', 'member', 'invitation', { invitationTokenId: state.account.tokenId, invitationExpiresAt: expiresAt });
+    return true;
+  }
+
+  /** The end date has come: the usual removal and offboarding, by `schedule`. */
+  async function endWhenDue(now: number): Promise<void> {
+    const schedule = state.schedule;
+    if (!schedule || schedule.endsAt === null || now < schedule.endsAt) return;
+    const claimed = await act.claimRemoval({ memberId, organizationId, actor: 'schedule', reason: 'end date', key: key('removal') });
+    if ('refused' in claimed) {
+      // The company's last administrator: they stay (and the admins see why in the history).
+      schedule.endsAt = null;
+      await act.recordEvent({ memberId, organizationId, type: 'member.end_date_refused', data: { reason: claimed.message }, key: key('end-refused') });
+      return;
+    }
+    state.removal = { actor: 'schedule', reason: 'end date', requestedAt: now, statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name };
+    state.status = 'removed';
+    upsertSearchAttributes([{ key: MemberStatusKey, value: 'removed' }]);
+  }
+
   async function advance(): Promise<void> {
     if (state.removal) return;
     const now = Date.now();
+    if (scheduling && state.schedule) {
+      await endWhenDue(now);
+      if (state.removal || !(await inviteWhenDue(now))) return;
+    }
     await advanceAccount(now);
     await advanceCard(now);
     await answerWizardCloses();
@@ -584,7 +680,8 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       credentialsRevoked: credentials.revoked,
       emails: { member: 0, admins: 0 },
     };
-    report.emails.member = (await email('removal notice (to the member)', 'removal-notice', 'member', 'removal_notice')).sent;
+    // Someone whose invitation never went out (known ahead, removed before) hears nothing of a removal.
+    report.emails.member = state.schedule?.invitationPending ? 0 : (await email('removal notice (to the member)', 'removal-notice', 'member', 'removal_notice')).sent;
     // A company leaving sends its admins one report for everyone, not one per member.
     if (!removal.companyOffboarding) {
       report.emails.admins = (await email('offboarding report (to admins)', 'offboarding-report', 'admins', 'offboarding_report', { report })).sent;

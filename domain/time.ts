@@ -1,0 +1,41 @@
+// Wall-clock times at a site, as instants. Sites are in their own time zones: "00:00 on the start
+// date" is midnight there, not on the server.
+
+function offsetAt(instant: number, timeZone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(instant))
+      .map((p) => [p.type, p.value]),
+  );
+  const shown = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return shown - Math.floor(instant / 1000) * 1000;
+}
+
+/** A wall-clock time (`YYYY-MM-DDTHH:mm`) in `timeZone` as an instant (the offset is read twice, so a DST change between is right). */
+export function zonedTime(local: string, timeZone: string): Date {
+  const asUtc = Date.parse(`${local.length === 10 ? `${local}T00:00` : local}:00Z`);
+  const first = asUtc - offsetAt(asUtc, timeZone);
+  return new Date(asUtc - offsetAt(first, timeZone));
+}
+
+/** 00:00 at the site on `date` (YYYY-MM-DD). */
+export const midnightAt = (date: string, timeZone: string): Date => zonedTime(`${date}T00:00`, timeZone);
+
+/** The day after `date` (YYYY-MM-DD). */
+export function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The date it is at the site at `instant`. */
+export function dateAt(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+/** A real calendar date written YYYY-MM-DD (not 2027-02-30). */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}

@@ -10,6 +10,7 @@ import type { MemberRole } from '../../db/entities/index.ts';
 import type { Orm } from '../../db/orm.ts';
 import { acceptInvitation } from '../../domain/members/accept-invitation.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
+import type { MemberDates } from '../../domain/members/schedule.ts';
 import { createLifecycleGateway, type LifecycleGateway, type LifecycleHandle } from '../../domain/members/lifecycle-gateway.ts';
 import { createCompanyAtSite } from '../../domain/companies/create-company.ts';
 import { createSecrets } from '../../domain/secrets.ts';
@@ -40,7 +41,7 @@ export interface Fixture {
   taskQueue: string;
   url: string;
   orm: Orm;
-  invite(options?: { role?: MemberRole; locale?: 'fr' | 'en'; durations?: LifecycleDurations; continueAsNewAfterEvents?: number; email?: string; siteId?: string }): Promise<{ memberId: string; email: string; handle: LifecycleHandle }>;
+  invite(options?: { role?: MemberRole; locale?: 'fr' | 'en'; durations?: LifecycleDurations; continueAsNewAfterEvents?: number; email?: string; siteId?: string; dates?: MemberDates }): Promise<{ memberId: string; email: string; handle: LifecycleHandle }>;
   /** Adds a card to a site's stock; returns its number and the QR code's payload. */
   addCard(siteId?: string): Promise<{ cardNumber: string; qrPayload: string; cardId: string }>;
   /** Waits for the member's latest invitation e-mail and posts a password on its link. */
@@ -83,7 +84,7 @@ export async function createFixture(
       const email = o.email ?? `member-${tag()}@acme.test`;
       const invited = await inviteMember(
         { em: orm.em.fork(), lifecycles, defaults: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
-        { organizationId: org.organizationId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}` },
+        { organizationId: org.organizationId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}`, ...(o.dates ? { dates: o.dates } : {}) },
       );
       return { memberId: invited.memberId, email, handle: lifecycles.handle(invited.memberId) };
     },

@@ -1,0 +1,155 @@
+// Start and end dates on Temporal's time-skipping test server: the test moves the clock weeks
+// ahead; the worker, PostgreSQL and SMTP are real. A member known ahead is `scheduled` and gets
+// nothing until start − INVITATION_LEAD (7 days), enrolls before their first day without access,
+// gets access at 00:00 at their site on it, and is removed by `schedule` after their last day.
+import test from 'ava';
+import { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DomainError } from '../domain/errors.ts';
+import { updateMember } from '../domain/members/update-member.ts';
+import { dateAt, midnightAt, nextDay } from '../domain/time.ts';
+import { registerCardUpdate } from '../workflows/member-lifecycle/messages.ts';
+import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
+import { registerSearchAttributes } from '../services/search-attributes.ts';
+import { query } from './helpers/database.ts';
+import { migratedOrm } from './helpers/database.ts';
+import { testEnv } from './helpers/env.ts';
+import { createFixture, defaultDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
+import { fileScope } from './helpers/scope.ts';
+import { startWorkerOn, uniqueTaskQueue } from './helpers/temporal.ts';
+
+const DAY = 86_400_000;
+const PARIS = 'Europe/Paris';
+const scope = fileScope();
+let shared: Promise<{ env: TestWorkflowEnvironment; fixture: Fixture; plain: Client }> | undefined;
+const setup = () =>
+  (shared ??= (async () => {
+    const server = testEnv.timeSkippingServer;
+    const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
+    scope.teardown(() => env.teardown());
+    await registerSearchAttributes(env.connection, env.namespace ?? 'default', { assumeMissing: true });
+    const { orm, url } = await migratedOrm(scope);
+    const taskQueue = uniqueTaskQueue();
+    await startWorkerOn(scope, { connection: env.nativeConnection, namespace: env.namespace ?? 'default', orm, taskQueue });
+    // A plain client waits in real time (the time-skipping one would skip to any timer while it waits).
+    const plain = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+    return { env, plain, fixture: await createFixture(scope, { orm, url, client: env.client, taskQueue, durations: defaultDurations }) };
+  })());
+
+const datesOf = async (f: Fixture, memberId: string) =>
+  (await query<{ status: string; starts_on: string | null; ends_on: string | null }>(f.url, 'select status, starts_on::text, ends_on::text from member where id = $1', [memberId])).rows[0];
+
+const wifiCredentials = async (f: Fixture, memberId: string) =>
+  (await query<{ username: string }>(f.url, 'select username from wifi_credential where member_id = $1 and revoked_at is null', [memberId])).rows.length;
+
+/** Skips the test server's clock to `at` (ms), then lets the workflows handle what fell due. */
+async function skipTo(env: TestWorkflowEnvironment, at: number): Promise<void> {
+  const now = await env.currentTimeMs();
+  if (at > now) await env.sleep(at - now);
+}
+
+test.serial('a member known ahead: nothing before start − 7 days, then the invitation; access only from 00:00 on the start date; removed by schedule after the last day', async (t) => {
+  const { env, plain, fixture: f } = await setup();
+  const now = await env.currentTimeMs();
+  const startsOn = dateAt(new Date(now + 20 * DAY), PARIS);
+  const endsOn = dateAt(new Date(now + 30 * DAY), PARIS);
+  const startsAt = midnightAt(startsOn, PARIS).getTime();
+  const endsAt = midnightAt(nextDay(endsOn), PARIS).getTime();
+  const card = await f.addCard();
+  const member = await f.invite({ dates: { startsOn, endsOn }, continueAsNewAfterEvents: 40 });
+
+  const planned = await f.state(member.memberId);
+  t.is(planned.status, 'scheduled');
+  t.deepEqual(planned.schedule, { startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString(), invitationAt: new Date(startsAt - 7 * DAY).toISOString() });
+  t.like(await datesOf(f, member.memberId), { status: 'scheduled', starts_on: startsOn, ends_on: endsOn });
+
+  // An hour before the invitation's time: still nothing sent.
+  await skipTo(env, startsAt - 7 * DAY - 3_600_000);
+  await f.waitForIdle(member.memberId);
+  t.is((await f.mailsTo(member.email)).length, 0, 'no e-mail before start − lead');
+  t.is((await f.state(member.memberId)).status, 'scheduled');
+
+  await skipTo(env, startsAt - 7 * DAY + 60_000);
+  await f.waitForMails(member.email, /vous invite/);
+  const invited = await f.waitForState(member.memberId, 'invited', (v) => v.status === 'invited');
+  // The invitation's clocks count from the invitation, not from the record's creation.
+  const sentAt = Date.parse(invited.account.invitationExpiresAt!) - 7 * DAY;
+  t.true(sentAt >= startsAt - 7 * DAY && sentAt < startsAt - 7 * DAY + 60_000, 'the link lives 7 days from the invitation');
+  t.true(Date.parse(invited.card.overdueAt!) >= startsAt - 7 * DAY + 14 * DAY);
+  t.is(invited.schedule?.invitationAt, null);
+
+  // Enrolled before the first day: the card is theirs, but opens nothing yet.
+  await f.acceptInvitation(member.email);
+  const enrolled = await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] });
+  t.like(enrolled, { decision: 'enrolled', access: 'pending_start' });
+  await f.waitForState(member.memberId, 'scheduled (waiting for the first day)', (v) => v.status === 'scheduled' && v.card.stage === 'enrolled');
+  t.false((await f.accessList()).includes(card.cardNumber), 'not on the access list before the start date');
+  t.is(await wifiCredentials(f, member.memberId), 0);
+
+  await skipTo(env, startsAt - 60_000);
+  await f.waitForIdle(member.memberId);
+  t.false((await f.accessList()).includes(card.cardNumber), 'still not a minute before midnight');
+
+  await skipTo(env, startsAt + 60_000);
+  await f.waitForState(member.memberId, 'active from the start date', (v) => v.status === 'active');
+  t.true((await f.accessList()).includes(card.cardNumber));
+  t.is(await wifiCredentials(f, member.memberId), 1);
+  await f.waitForMails(member.email, /accès|access/i);
+
+  await skipTo(env, endsAt + 60_000);
+  const report = (await plain.workflow.result(member.handle.workflowId)) as OffboardingReport;
+  t.like(report, { removedBy: 'schedule', statusBefore: 'active', card: { number: card.cardNumber, revoked: true }, wifi: { revoked: true } });
+  t.false((await f.accessList()).includes(card.cardNumber));
+  t.is(await wifiCredentials(f, member.memberId), 0);
+  const { rows } = await query<{ actor: string }>(f.url, `select actor from audit_event where member_id = $1 and type = 'member.removal_requested'`, [member.memberId]);
+  t.deepEqual(rows.map((r) => r.actor), ['schedule']);
+  await recordHistory(f.client, 'scheduled-invited-started-ended', member.handle.workflowId);
+});
+
+test.serial('dates changed mid-way re-plan the lifecycle: an earlier start invites at once, an end brought forward removes then', async (t) => {
+  const { env, plain, fixture: f } = await setup();
+  const now = await env.currentTimeMs();
+  const member = await f.invite({ dates: { startsOn: dateAt(new Date(now + 60 * DAY), PARIS) } });
+  t.is((await f.state(member.memberId)).status, 'scheduled');
+  const deps = { em: f.orm.em.fork(), lifecycles: f.lifecycles };
+  const actor = `member:${f.admin.memberId}`;
+
+  // Later still: the invitation waits for the new date.
+  const later = dateAt(new Date(now + 90 * DAY), PARIS);
+  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: later, actor });
+  t.is((await f.state(member.memberId)).schedule?.invitationAt, new Date(midnightAt(later, PARIS).getTime() - 7 * DAY).toISOString());
+
+  // Bad dates are refused before anything changes.
+  const backwards = await t.throwsAsync(updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsOn: dateAt(new Date(now + 80 * DAY), PARIS), actor }), { instanceOf: DomainError });
+  t.is(backwards.details.field, 'endsOn');
+
+  // Starting in 3 days: start − 7 days has passed, so the invitation goes out now.
+  const soon = dateAt(new Date(now + 3 * DAY), PARIS);
+  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: soon, actor });
+  await f.waitForMails(member.email, /vous invite/);
+  await f.waitForState(member.memberId, 'invited', (v) => v.status === 'invited');
+
+  // An exact end, two days from now.
+  const endsAt = new Date(now + 5 * DAY).toISOString();
+  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsAt, actor });
+  t.like(await datesOf(f, member.memberId), { starts_on: soon, ends_on: null });
+  t.is((await f.state(member.memberId)).schedule?.endsAt, endsAt);
+  const { rows } = await query<{ n: string }>(f.url, `select count(*) as n from audit_event where member_id = $1 and type = 'member.dates_changed'`, [member.memberId]);
+  t.is(Number(rows[0]!.n), 3);
+
+  await skipTo(env, Date.parse(endsAt) + 60_000);
+  const report = (await plain.workflow.result(member.handle.workflowId)) as OffboardingReport;
+  t.like(report, { removedBy: 'schedule', statusBefore: 'invited' });
+  await recordHistory(f.client, 'scheduled-dates-changed', member.handle.workflowId);
+});
+
+test.serial('removed before the invitation went out: the member hears nothing', async (t) => {
+  const { env, plain, fixture: f } = await setup();
+  const now = await env.currentTimeMs();
+  const member = await f.invite({ dates: { startsOn: dateAt(new Date(now + 40 * DAY), PARIS) } });
+  t.is((await f.state(member.memberId)).status, 'scheduled');
+  await f.lifecycles.remove(member.memberId, { actor: `member:${f.admin.memberId}` });
+  const report = (await plain.workflow.result(member.handle.workflowId)) as OffboardingReport;
+  t.like(report, { statusBefore: 'scheduled', emails: { member: 0 } });
+  t.is((await f.mailsTo(member.email)).length, 0);
+});

@@ -8,7 +8,7 @@ import { hashApiKey } from '../domain/api-keys.ts';
 import { resolveSession } from '../domain/auth/sessions.ts';
 import { authenticateDoorController, type DoorControllerIdentity } from '../domain/door/signatures.ts';
 import type { Secrets } from '../domain/secrets.ts';
-import type { MemberRole } from '../db/entities/index.ts';
+import type { ApiKeyScope, MemberRole } from '../db/entities/index.ts';
 import { AppError } from '../http/errors.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
@@ -23,12 +23,14 @@ export interface ApiKeyPrincipal {
   organizationId: string;
   operatorId: string;
   apiKeyId: string;
+  scopes: ApiKeyScope[];
   actor: string;
 }
 export interface OperatorKeyPrincipal {
   kind: 'operator_key';
   operatorId: string;
   apiKeyId: string;
+  scopes: ApiKeyScope[];
   actor: string;
 }
 export interface MemberPrincipal {
@@ -93,18 +95,18 @@ function checkCookieWrite(ctx: Context, secrets: Secrets, principal: ApiKeyPrinc
   });
 }
 
-async function apiKeyOrSession(em: EntityManager, token: string): Promise<ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal> {
+export async function apiKeyOrSession(em: EntityManager, token: string): Promise<ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal> {
   if (token.startsWith('mo_')) {
-    const [key] = await em.execute<{ id: string; organization_id: string | null; operator_id: string }[]>(
+    const [key] = await em.execute<{ id: string; organization_id: string | null; operator_id: string; scopes: ApiKeyScope[] }[]>(
       `update api_key k set last_used_at = now() from (
          select k2.id, coalesce(k2.operator_id, o.operator_id) as operator_id from api_key k2 left join organization o on o.id = k2.organization_id
           where k2.secret_hash = ? and k2.revoked_at is null and (o.id is null or o.offboarded_at is null)) found
-        where k.id = found.id returning k.id, k.organization_id, found.operator_id`,
+        where k.id = found.id returning k.id, k.organization_id, found.operator_id, k.scopes`,
       [hashApiKey(token)],
     );
     if (!key) throw invalidCredentials();
-    if (!key.organization_id) return { kind: 'operator_key', operatorId: key.operator_id, apiKeyId: key.id, actor: `operator-key:${key.id}` };
-    return { kind: 'api_key', organizationId: key.organization_id, operatorId: key.operator_id, apiKeyId: key.id, actor: `api-key:${key.id}` };
+    if (!key.organization_id) return { kind: 'operator_key', operatorId: key.operator_id, apiKeyId: key.id, scopes: key.scopes, actor: `operator-key:${key.id}` };
+    return { kind: 'api_key', organizationId: key.organization_id, operatorId: key.operator_id, apiKeyId: key.id, scopes: key.scopes, actor: `api-key:${key.id}` };
   }
   const session = await resolveSession(em, token);
   if (!session) throw invalidCredentials();
@@ -155,6 +157,22 @@ export async function companyFor(
   throw new AppError('company-required', 422, 'Say which company', { detail: 'an operator key acts on a company named by companyId (query or body)', extra: { field: 'companyId' } });
 }
 
+/**
+ * A key does what its scopes say: the member routes need `members` (`read` is enough for their
+ * GETs), the operator's hardware and companies need `companies` (or `read` to look), and SCIM is
+ * on its own endpoint with `scim`. People signed in are governed by their role instead.
+ */
+export function checkScopes(method: string, kind: AuthKind, principal: Principal): void {
+  if (principal.kind !== 'api_key' && principal.kind !== 'operator_key') return;
+  const reading = SAFE_METHODS.has(method);
+  const needed: ApiKeyScope = kind === 'operator' ? 'companies' : 'members';
+  if (principal.scopes.includes(needed) || (reading && principal.scopes.includes('read'))) return;
+  throw new AppError('insufficient-scope', 403, 'This API key may not do that', {
+    detail: `this ${reading ? 'read' : 'change'} needs a key with the scope "${needed}"${reading ? ' or "read"' : ''}; this key has ${principal.scopes.join(', ') || 'none'}`,
+    extra: { requiredScope: needed, scopes: principal.scopes },
+  });
+}
+
 export function createAuthenticator(deps: { em: () => EntityManager; secrets: Secrets }) {
   return async function authenticate(ctx: Context, kind: AuthKind, company?: 'member' | 'import' | 'across'): Promise<Principal | AdminPrincipal> {
     if (kind === 'door') {
@@ -179,6 +197,7 @@ export function createAuthenticator(deps: { em: () => EntityManager; secrets: Se
     if (kind === 'operator' && !isOperator(principal)) {
       throw new AppError('forbidden', 403, 'The operator only', { detail: 'sites, door controllers, card stock and companies are managed by the operator: ask its staff' });
     }
+    if (kind === 'admin' || kind === 'operator') checkScopes(ctx.method, kind, principal);
     if (kind === 'member' && principal.kind !== 'member') {
       throw new AppError('forbidden', 403, 'Members only', { detail: 'this operation acts as a member: sign in as one (an API key is not a member)' });
     }

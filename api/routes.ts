@@ -1,6 +1,7 @@
 // Every route of the v1 API, in the order the OpenAPI document lists them.
 import type { Readiness } from './readiness.ts';
 import type { Route } from './route.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
 import { doorRoutes } from './routes/door.ts';
@@ -24,6 +25,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
     ...companyRoutes(services),
     ...siteRoutes(services),
     ...organizationRoutes(services),
+    ...apiKeyRoutes(services),
     ...authRoutes(services),
     ...meRoutes(services),
     ...doorRoutes(services),

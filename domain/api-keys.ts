@@ -1,4 +1,12 @@
+// API keys: what an HR system, an identity provider (SCIM) or the operator's tooling signs in
+// with. Admins make them with a name and scopes, see them listed (never their secret again) and
+// revoke them; a revoked key is refused on its next request (every request looks the key up).
 import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { COMPANY_KEY_SCOPES, OPERATOR_KEY_SCOPES, type ApiKeyScope } from '../db/entities/index.ts';
+import { recordAudit } from './audit.ts';
+import { DomainError } from './errors.ts';
+import { isUuid } from './ids.ts';
 
 const KEY_PREFIX = 'mo_';
 
@@ -6,8 +14,111 @@ export function hashApiKey(plaintext: string): string {
   return createHash('sha256').update(plaintext).digest('hex');
 }
 
-/** A new HR-system key: shown once to its creator, stored only as a hash. */
+/** A new key: shown once to its creator, stored only as a hash. */
 export function generateApiKey(): { plaintext: string; prefix: string; secretHash: string } {
   const plaintext = KEY_PREFIX + randomBytes(32).toString('base64url');
   return { plaintext, prefix: plaintext.slice(0, 10), secretHash: hashApiKey(plaintext) };
+}
+
+/** A company's keys, or the operator's own (no company). */
+export type KeyOwner = { organizationId: string; operatorId: string } | { operatorId: string; organizationId?: undefined };
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  owner: 'company' | 'operator';
+  companyId: string | null;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdBy: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  organization_id: string | null;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  created_by: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const view = (r: KeyRow): ApiKeyView => ({
+  id: r.id,
+  name: r.name,
+  owner: r.organization_id ? 'company' : 'operator',
+  companyId: r.organization_id,
+  prefix: r.prefix,
+  scopes: r.scopes,
+  createdBy: r.created_by,
+  createdAt: iso(r.created_at)!,
+  lastUsedAt: iso(r.last_used_at),
+  revokedAt: iso(r.revoked_at),
+});
+
+const ownedBy = (owner: KeyOwner) =>
+  owner.organizationId
+    ? { sql: 'organization_id = ?', params: [owner.organizationId] }
+    : { sql: 'organization_id is null and operator_id = ?', params: [owner.operatorId] };
+
+export const scopesFor = (owner: KeyOwner): readonly ApiKeyScope[] => (owner.organizationId ? COMPANY_KEY_SCOPES : OPERATOR_KEY_SCOPES);
+
+/** Live keys first (newest first), then the revoked ones, kept for the history's names. */
+export async function listApiKeys(em: EntityManager, owner: KeyOwner): Promise<ApiKeyView[]> {
+  const where = ownedBy(owner);
+  const rows = await em.execute<KeyRow[]>(
+    `select id, name, organization_id, prefix, scopes, created_by, created_at, last_used_at, revoked_at from api_key
+      where ${where.sql} order by (revoked_at is null) desc, created_at desc limit 500`,
+    where.params,
+  );
+  return rows.map(view);
+}
+
+export async function createApiKey(em: EntityManager, owner: KeyOwner, input: { name: string; scopes: ApiKeyScope[]; actor: string }): Promise<ApiKeyView & { secret: string }> {
+  const allowed = scopesFor(owner);
+  const scopes = [...new Set(input.scopes)];
+  const refused = scopes.filter((s) => !allowed.includes(s));
+  if (!scopes.length) throw new DomainError('scopes_required', 'unprocessable', `give the key at least one scope: ${allowed.join(', ')}`, { field: 'scopes' });
+  if (refused.length) {
+    throw new DomainError('scope_not_allowed', 'unprocessable', `${owner.organizationId ? 'a company' : 'an operator'} key cannot have ${refused.join(', ')}: its scopes are ${allowed.join(', ')}`, { field: 'scopes' });
+  }
+  const key = generateApiKey();
+  return em.transactional(async (tx) => {
+    const [row] = await tx.execute<KeyRow[]>(
+      `insert into api_key (id, organization_id, operator_id, name, prefix, secret_hash, scopes, created_by, created_at)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::jsonb, ?, now())
+       returning id, name, organization_id, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
+      [owner.organizationId ?? null, owner.organizationId ? null : owner.operatorId, input.name.trim(), key.prefix, key.secretHash, JSON.stringify(scopes), input.actor],
+    );
+    await recordAudit(tx, {
+      organizationId: owner.organizationId ?? null,
+      operatorId: owner.operatorId,
+      actor: input.actor,
+      type: 'api_key.created',
+      data: { apiKeyId: row!.id, name: row!.name, scopes },
+    });
+    return { ...view(row!), secret: key.plaintext };
+  });
+}
+
+/** Revokes at once: the key's next request answers 401. Revoking a revoked key changes nothing. */
+export async function revokeApiKey(em: EntityManager, owner: KeyOwner, id: string, actor: string): Promise<ApiKeyView> {
+  if (!isUuid(id)) throw new DomainError('api_key_not_found', 'not_found', 'no API key with this id');
+  const where = ownedBy(owner);
+  return em.transactional(async (tx) => {
+    const [row] = await tx.execute<KeyRow[]>(
+      `update api_key set revoked_at = coalesce(revoked_at, now()) where id = ? and ${where.sql}
+       returning id, name, organization_id, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
+      [id, ...where.params],
+    );
+    if (!row) throw new DomainError('api_key_not_found', 'not_found', 'no API key with this id');
+    await recordAudit(tx, { organizationId: owner.organizationId ?? null, operatorId: owner.operatorId, actor, type: 'api_key.revoked', data: { apiKeyId: id, name: row.name } });
+    return view(row);
+  });
 }

@@ -13,6 +13,7 @@ import { createAuthenticator } from '../api/auth.ts';
 import { AppError, problemMiddleware } from './errors.ts';
 import { metricsAllowed, securityHeaders } from './security-headers.ts';
 import { createIdempotency } from '../api/idempotency.ts';
+import { scimErrors, scimRouter } from '../api/scim/router.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from '../api/metrics.ts';
 import { createRateLimits } from './rate-limit.ts';
@@ -63,6 +64,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   });
 
   const router = new Router();
+  const scim = scimRouter({ em, lifecycles: deps.lifecycles, adminGroup: config.scim.adminGroup, publicUrl: config.http.publicUrl });
   mountRoutes(router, routes, { authenticate: createAuthenticator({ em, secrets: deps.secrets }), idempotency: createIdempotency(em) });
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
@@ -88,9 +90,12 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
     await next();
     if (ctx.status === 404 && ctx.body === undefined && wantsPage(ctx)) await pages.notFound(ctx);
   });
+  // SCIM answers in its own error format, even when the body cannot be parsed.
+  app.use(scimErrors(logger));
   app.use(
     bodyParser({
       enableTypes: ['json', 'text', 'form'],
+      // JSON includes application/scim+json by default.
       extendTypes: { text: ['text/csv'] },
       // A 5,000-member JSON import fits; anything bigger is refused with 413 before parsing.
       jsonLimit: '1mb',
@@ -101,6 +106,8 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
     }),
   );
   app.use((ctx, next) => RequestContext.create(orm.em, next));
+  app.use(scim.routes());
+  app.use(scim.allowedMethods());
   app.use(router.routes());
   // Without `throw`: the routers set 405 (with Allow) or 501, and the problem middleware words them.
   app.use(router.allowedMethods());

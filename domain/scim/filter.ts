@@ -1,0 +1,82 @@
+// SCIM filters (RFC 7644 §3.4.2.2) → SQL. `scim2-parse-filter` parses (a maintained parser; its
+// grammar is the RFC's); here each attribute a provider filters on maps to a column, and anything
+// else is refused as `invalidFilter` rather than guessed. Values are always bound parameters.
+import { parse, type Filter } from 'scim2-parse-filter';
+
+export class ScimFilterError extends Error {}
+
+/** How one attribute compares: the column, and whether it compares without case (SCIM's caseExact=false). */
+export interface FilterColumn {
+  column: string;
+  caseInsensitive?: boolean;
+  /** A boolean column (active): `status <> 'removed'` and the like. */
+  boolean?: { whenTrue: string };
+}
+
+export interface SqlFilter {
+  sql: string;
+  params: unknown[];
+}
+
+const LIKE_ESCAPE = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export function parseScimFilter(text: string): Filter {
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new ScimFilterError(`the filter could not be read: ${(error as Error).message}`);
+  }
+}
+
+/** `columns` keys are lower-case attribute paths (`username`, `emails.value`, `emails.type`, …). */
+export function filterToSql(filter: Filter, columns: Record<string, FilterColumn>, prefix = ''): SqlFilter {
+  const column = (path: string): FilterColumn => {
+    const key = (prefix ? `${prefix}.${path}` : path).toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:(user|group):/, '');
+    const found = columns[key];
+    if (!found) throw new ScimFilterError(`filtering on "${path}" is not supported`);
+    return found;
+  };
+  switch (filter.op) {
+    case 'and':
+    case 'or': {
+      const parts = filter.filters.map((f) => filterToSql(f, columns, prefix));
+      return { sql: `(${parts.map((p) => p.sql).join(` ${filter.op} `)})`, params: parts.flatMap((p) => p.params) };
+    }
+    case 'not': {
+      const inner = filterToSql(filter.filter, columns, prefix);
+      return { sql: `(not ${inner.sql})`, params: inner.params };
+    }
+    case '[]':
+      // emails[type eq "work"]: the sub-filter's attributes are the multi-valued attribute's own.
+      return filterToSql(filter.valFilter, columns, prefix ? `${prefix}.${filter.attrPath}` : filter.attrPath);
+    case 'pr': {
+      const c = column(filter.attrPath);
+      return { sql: c.boolean ? 'true' : `(${c.column} is not null)`, params: [] };
+    }
+    default: {
+      const c = column(filter.attrPath);
+      const value = filter.compValue;
+      if (c.boolean) {
+        if (typeof value !== 'boolean' || (filter.op !== 'eq' && filter.op !== 'ne')) throw new ScimFilterError(`"${filter.attrPath}" compares with eq or ne and true or false`);
+        const truth = (filter.op === 'eq') === value;
+        return { sql: truth ? `(${c.boolean.whenTrue})` : `(not (${c.boolean.whenTrue}))`, params: [] };
+      }
+      if (value === null) return { sql: filter.op === 'ne' ? `(${c.column} is not null)` : `(${c.column} is null)`, params: [] };
+      const text = String(value);
+      const lhs = c.caseInsensitive ? `lower(${c.column})` : c.column;
+      const rhs = c.caseInsensitive ? text.toLowerCase() : text;
+      switch (filter.op) {
+        case 'eq': return { sql: `(${lhs} = ?)`, params: [rhs] };
+        case 'ne': return { sql: `(${lhs} is distinct from ?)`, params: [rhs] };
+        case 'co': return { sql: `(${lhs} like ?)`, params: [`%${LIKE_ESCAPE(rhs)}%`] };
+        case 'sw': return { sql: `(${lhs} like ?)`, params: [`${LIKE_ESCAPE(rhs)}%`] };
+        case 'ew': return { sql: `(${lhs} like ?)`, params: [`%${LIKE_ESCAPE(rhs)}`] };
+        case 'gt': return { sql: `(${lhs} > ?)`, params: [rhs] };
+        case 'ge': return { sql: `(${lhs} >= ?)`, params: [rhs] };
+        case 'lt': return { sql: `(${lhs} < ?)`, params: [rhs] };
+        case 'le': return { sql: `(${lhs} <= ?)`, params: [rhs] };
+      }
+      throw new ScimFilterError(`operator "${(filter as { op: string }).op}" is not supported`);
+    }
+  }
+}

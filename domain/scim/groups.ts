@@ -1,0 +1,178 @@
+// SCIM Groups (Okta Group Push, Entra group assignment). Groups are kept as the provider writes
+// them; membership of the one named SCIM_ADMIN_GROUP makes administrators, and leaving it makes
+// users again — through the lifecycle's own role change, so the last admin stays protected.
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { isUuid } from '../ids.ts';
+import { filterToSql, parseScimFilter, ScimFilterError, type FilterColumn } from './filter.ts';
+import { listResponse, SCHEMA, ScimError } from './resources.ts';
+import { patchResource, scimFromDomain, type ScimCaller, type ScimDeps } from './users.ts';
+
+interface GroupRow {
+  id: string;
+  display_name: string;
+  external_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const GROUP_COLUMNS: Record<string, FilterColumn> = {
+  id: { column: 'g.id::text' },
+  displayname: { column: 'g.display_name', caseInsensitive: true },
+  externalid: { column: 'g.external_id' },
+  'members.value': { column: `(select string_agg(gm.member_id::text, ',') from scim_group_member gm where gm.group_id = g.id)` },
+};
+
+const iso = (d: Date) => new Date(d).toISOString();
+
+async function membersOf(deps: ScimDeps, groupIds: string[]): Promise<Map<string, { value: string; display: string }[]>> {
+  const byGroup = new Map<string, { value: string; display: string }[]>();
+  if (!groupIds.length) return byGroup;
+  const rows = await deps.em.execute<{ group_id: string; member_id: string; name: string }[]>(
+    `select gm.group_id, gm.member_id, m.name from scim_group_member gm join member m on m.id = gm.member_id
+      where gm.group_id in (${groupIds.map(() => '?').join(',')}) and m.scim_deleted_at is null order by m.created_at`,
+    groupIds,
+  );
+  for (const r of rows) byGroup.set(r.group_id, [...(byGroup.get(r.group_id) ?? []), { value: r.member_id, display: r.name }]);
+  return byGroup;
+}
+
+function groupResource(deps: ScimDeps, g: GroupRow, members: { value: string; display: string }[] | undefined): Record<string, unknown> {
+  return {
+    schemas: [SCHEMA.group],
+    id: g.id,
+    displayName: g.display_name,
+    ...(g.external_id ? { externalId: g.external_id } : {}),
+    ...(members ? { members: members.map((m) => ({ ...m, $ref: `${deps.baseUrl}/Users/${m.value}` })) } : {}),
+    meta: { resourceType: 'Group', created: iso(g.created_at), lastModified: iso(g.updated_at), location: `${deps.baseUrl}/Groups/${g.id}`, version: `W/"${new Date(g.updated_at).getTime()}"` },
+  };
+}
+
+async function findGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<GroupRow> {
+  if (!isUuid(id)) throw new ScimError(404, `no group ${id}`);
+  const [row] = await deps.em.execute<GroupRow[]>('select id, display_name, external_id, created_at, updated_at from scim_group where id = ? and organization_id = ?', [id, caller.organizationId]);
+  if (!row) throw new ScimError(404, `no group ${id}`);
+  return row;
+}
+
+export async function getGroup(deps: ScimDeps, caller: ScimCaller, id: string, options: { withMembers?: boolean } = {}) {
+  const group = await findGroup(deps, caller, id);
+  const members = options.withMembers === false ? undefined : (await membersOf(deps, [id])).get(id) ?? [];
+  return groupResource(deps, group, members);
+}
+
+export async function listGroups(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number; withMembers?: boolean }) {
+  const startIndex = Math.max(1, query.startIndex ?? 1);
+  const count = Math.min(Math.max(0, query.count ?? 100), 200);
+  let where = { sql: 'true', params: [] as unknown[] };
+  if (query.filter) {
+    try {
+      where = filterToSql(parseScimFilter(query.filter), GROUP_COLUMNS);
+    } catch (error) {
+      if (error instanceof ScimFilterError) throw new ScimError(400, error.message, 'invalidFilter');
+      throw error;
+    }
+  }
+  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from scim_group g where g.organization_id = ? and ${where.sql}`, [caller.organizationId, ...where.params]);
+  const rows = count
+    ? await deps.em.execute<GroupRow[]>(
+        `select g.id, g.display_name, g.external_id, g.created_at, g.updated_at from scim_group g where g.organization_id = ? and ${where.sql} order by g.created_at, g.id limit ? offset ?`,
+        [caller.organizationId, ...where.params, count, startIndex - 1],
+      )
+    : [];
+  const members = query.withMembers === false ? undefined : await membersOf(deps, rows.map((r) => r.id));
+  return listResponse(rows.map((g) => groupResource(deps, g, members ? (members.get(g.id) ?? []) : undefined)), Number(total!.n), startIndex);
+}
+
+interface GroupInput {
+  displayName: string;
+  externalId: string | null;
+  memberIds: string[];
+}
+
+function readGroup(doc: unknown): GroupInput {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ScimError(400, 'the body must be a SCIM Group object', 'invalidSyntax');
+  const g = doc as Record<string, unknown>;
+  if (typeof g.displayName !== 'string' || !g.displayName.trim() || g.displayName.length > 256) throw new ScimError(400, 'displayName is required (at most 256 characters)', 'invalidValue');
+  const members = g.members === undefined || g.members === null ? [] : g.members;
+  if (!Array.isArray(members)) throw new ScimError(400, 'members must be a list of {value}', 'invalidValue');
+  const memberIds = members.map((m) => String((m as { value?: unknown })?.value ?? ''));
+  return { displayName: g.displayName.trim(), externalId: typeof g.externalId === 'string' ? g.externalId.slice(0, 255) : null, memberIds: [...new Set(memberIds)] };
+}
+
+/** Members the provider names that are this company's users (others are ignored: not provisioned here). */
+async function knownMembers(deps: ScimDeps, caller: ScimCaller, ids: string[]): Promise<string[]> {
+  const valid = ids.filter(isUuid);
+  if (!valid.length) return [];
+  const rows = await deps.em.execute<{ id: string }[]>(
+    `select id from member where organization_id = ? and scim_deleted_at is null and id in (${valid.map(() => '?').join(',')})`,
+    [caller.organizationId, ...valid],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Joining or leaving the admin group changes the role; done before the membership is stored. */
+async function syncRoles(deps: ScimDeps, caller: ScimCaller, before: { name: string; members: string[] }, after: { name: string; members: string[] }): Promise<void> {
+  const isAdminGroup = (name: string) => name.toLowerCase() === deps.adminGroup.toLowerCase();
+  const adminsBefore = new Set(isAdminGroup(before.name) ? before.members : []);
+  const adminsAfter = new Set(isAdminGroup(after.name) ? after.members : []);
+  const changes = [
+    ...[...adminsAfter].filter((id) => !adminsBefore.has(id)).map((id) => ({ id, role: 'admin' as const })),
+    ...[...adminsBefore].filter((id) => !adminsAfter.has(id)).map((id) => ({ id, role: 'user' as const })),
+  ];
+  for (const change of changes) {
+    const [row] = await deps.em.execute<{ role: string; status: string }[]>('select role, status from member where id = ?', [change.id]);
+    if (!row || row.status === 'removed' || row.role === change.role) continue;
+    await deps.lifecycles.changeRole(change.id, change.role, caller.actor).catch(scimFromDomain);
+  }
+}
+
+async function store(deps: ScimDeps, caller: ScimCaller, id: string | null, input: GroupInput): Promise<string> {
+  const members = await knownMembers(deps, caller, input.memberIds);
+  const before = id ? { name: (await findGroup(deps, caller, id)).display_name, members: (await membersOf(deps, [id])).get(id)?.map((m) => m.value) ?? [] } : { name: '', members: [] };
+  if (id === null) {
+    const [taken] = await deps.em.execute('select 1 from scim_group where organization_id = ? and lower(display_name) = lower(?)', [caller.organizationId, input.displayName]);
+    if (taken) throw new ScimError(409, `a group named "${input.displayName}" exists`, 'uniqueness');
+  }
+  await syncRoles(deps, caller, before, { name: input.displayName, members });
+  try {
+    return await deps.em.transactional(async (em) => {
+      const [row] = id
+        ? await em.execute<{ id: string }[]>('update scim_group set display_name = ?, external_id = ?, updated_at = now() where id = ? returning id', [input.displayName, input.externalId, id])
+        : await em.execute<{ id: string }[]>(
+            'insert into scim_group (id, organization_id, display_name, external_id, created_at, updated_at) values (gen_random_uuid(), ?, ?, ?, now(), now()) returning id',
+            [caller.organizationId, input.displayName, input.externalId],
+          );
+      const groupId = row!.id;
+      await em.execute('delete from scim_group_member where group_id = ?', [groupId]);
+      if (members.length) await em.execute(`insert into scim_group_member (group_id, member_id) values ${members.map(() => '(?, ?)').join(',')}`, members.flatMap((m) => [groupId, m]));
+      return groupId;
+    });
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw new ScimError(409, `a group named "${input.displayName}" exists`, 'uniqueness');
+    throw error;
+  }
+}
+
+export async function createGroup(deps: ScimDeps, caller: ScimCaller, body: unknown) {
+  return getGroup(deps, caller, await store(deps, caller, null, readGroup(body)));
+}
+
+export async function replaceGroup(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown) {
+  await store(deps, caller, id, readGroup(body));
+  return getGroup(deps, caller, id);
+}
+
+/** PATCH: add/remove members, rename; answered with the group (Okta) — Entra takes 204 or 200. */
+export async function patchGroup(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown) {
+  const current = await getGroup(deps, caller, id);
+  const patched = patchResource(current, body);
+  await store(deps, caller, id, readGroup(patched));
+  return getGroup(deps, caller, id);
+}
+
+export async function deleteGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<void> {
+  const group = await findGroup(deps, caller, id);
+  const members = (await membersOf(deps, [id])).get(id)?.map((m) => m.value) ?? [];
+  await syncRoles(deps, caller, { name: group.display_name, members }, { name: '', members: [] });
+  await deps.em.execute('delete from scim_group where id = ?', [id]);
+}

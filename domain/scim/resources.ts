@@ -1,0 +1,169 @@
+// SCIM 2.0 (RFC 7643) resources for an identity provider — Okta, Microsoft Entra ID — that
+// provisions a company's people: how a member reads as a SCIM User, and how what the provider
+// writes reads as a member (e-mail, name, language, role, dates, site). The provider's own
+// attributes are kept and answered back as written, so its comparisons after a write hold.
+
+export const SCHEMA = {
+  user: 'urn:ietf:params:scim:schemas:core:2.0:User',
+  group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
+  enterprise: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+  onboarding: 'urn:onboarding:params:scim:schemas:extension:2.0:User',
+  list: 'urn:ietf:params:scim:api:messages:2.0:ListResponse',
+  patch: 'urn:ietf:params:scim:api:messages:2.0:PatchOp',
+  error: 'urn:ietf:params:scim:api:messages:2.0:Error',
+} as const;
+
+export type ScimType = 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+
+/** Answered as SCIM error JSON (RFC 7644 §3.12). */
+export class ScimError extends Error {
+  readonly status: number;
+  readonly scimType?: ScimType;
+  constructor(status: number, detail: string, scimType?: ScimType) {
+    super(detail);
+    this.name = 'ScimError';
+    this.status = status;
+    this.scimType = scimType;
+  }
+}
+
+export interface MemberForScim {
+  id: string;
+  email: string;
+  name: string;
+  locale: 'fr' | 'en';
+  role: 'admin' | 'user';
+  status: string;
+  external_id: string | null;
+  scim_attributes: Record<string, unknown> | null;
+  created_at: Date;
+  updated_at: Date;
+  starts_on: string | null;
+  ends_on: string | null;
+  ends_at: Date | null;
+  site_id: string | null;
+  site_name: string | null;
+}
+
+const iso = (d: Date) => new Date(d).toISOString();
+const version = (d: Date) => `W/"${new Date(d).getTime()}"`;
+
+export function userResource(m: MemberForScim, groups: { id: string; display_name: string }[], baseUrl: string): Record<string, unknown> {
+  const stored = m.scim_attributes ?? {};
+  const [given, ...rest] = m.name.split(' ');
+  const storedLanguage = typeof stored.preferredLanguage === 'string' && stored.preferredLanguage.slice(0, 2).toLowerCase() === m.locale ? stored.preferredLanguage : m.locale;
+  const storedUserName = typeof stored.userName === 'string' && stored.userName.toLowerCase() === m.email ? stored.userName : m.email;
+  return {
+    ...stored,
+    schemas: [SCHEMA.user, ...(stored[SCHEMA.enterprise] ? [SCHEMA.enterprise] : []), SCHEMA.onboarding],
+    id: m.id,
+    ...(m.external_id ? { externalId: m.external_id } : {}),
+    userName: storedUserName,
+    name: typeof stored.name === 'object' && stored.name ? stored.name : { formatted: m.name, givenName: given, ...(rest.length ? { familyName: rest.join(' ') } : {}) },
+    displayName: m.name,
+    emails: [{ value: m.email, type: 'work', primary: true }],
+    preferredLanguage: storedLanguage,
+    active: m.status !== 'removed',
+    roles: [{ value: m.role, display: m.role === 'admin' ? 'Administrator' : 'User', primary: true }],
+    groups: groups.map((g) => ({ value: g.id, display: g.display_name, $ref: `${baseUrl}/Groups/${g.id}` })),
+    [SCHEMA.onboarding]: {
+      ...(m.starts_on ? { startDate: m.starts_on } : {}),
+      ...(m.ends_on ? { endDate: m.ends_on } : m.ends_at ? { endDate: iso(m.ends_at) } : {}),
+      ...(m.site_name ? { site: m.site_name } : {}),
+      status: m.status,
+    },
+    meta: { resourceType: 'User', created: iso(m.created_at), lastModified: iso(m.updated_at), location: `${baseUrl}/Users/${m.id}`, version: version(m.updated_at) },
+  };
+}
+
+export interface ScimUserInput {
+  email: string;
+  name: string | undefined;
+  locale: 'fr' | 'en' | undefined;
+  /** undefined: the provider sends no roles (its groups, or our admins, decide). */
+  role: 'admin' | 'user' | undefined;
+  active: boolean;
+  externalId: string | null;
+  startsOn: string | null | undefined;
+  endsOn: string | null | undefined;
+  endsAt: string | null | undefined;
+  site: string | undefined;
+  /** What is stored and answered back. */
+  attributes: Record<string, unknown>;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Entra sends booleans as "True"/"False" strings. */
+export function scimBoolean(value: unknown, attribute: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
+  throw new ScimError(400, `${attribute} must be true or false`, 'invalidValue');
+}
+
+const text = (value: unknown, attribute: string, max = 320): string | undefined => {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new ScimError(400, `${attribute} must be a string`, 'invalidValue');
+  const trimmed = value.trim();
+  if (trimmed.length > max) throw new ScimError(400, `${attribute} is longer than ${max} characters`, 'invalidValue');
+  return trimmed || undefined;
+};
+
+/** A date the provider gives (`2027-01-04`, or a date-time whose date part is taken). */
+function startDate(value: unknown): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || value === '') return null;
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) return value.slice(0, 10);
+  throw new ScimError(400, 'startDate must be a date, YYYY-MM-DD', 'invalidValue');
+}
+
+function endDate(value: unknown): { endsOn: string | null | undefined; endsAt: string | null | undefined } {
+  if (value === undefined) return { endsOn: undefined, endsAt: undefined };
+  if (value === null || value === '') return { endsOn: null, endsAt: null };
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return { endsOn: value, endsAt: undefined };
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value)) return { endsOn: undefined, endsAt: new Date(value).toISOString() };
+  throw new ScimError(400, 'endDate must be a date (YYYY-MM-DD, the last day) or a date-time (the exact end)', 'invalidValue');
+}
+
+const READ_ONLY = new Set(['id', 'meta', 'groups', 'password', 'active', 'roles']);
+const MAX_ATTRIBUTES = 32_768;
+
+/** Reads a SCIM User the provider sent (POST, PUT, or the result of a PATCH). */
+export function readUser(doc: unknown): ScimUserInput {
+  if (!isObject(doc)) throw new ScimError(400, 'the body must be a SCIM User object', 'invalidSyntax');
+  const emails = Array.isArray(doc.emails) ? doc.emails.filter(isObject) : [];
+  const userName = text(doc.userName, 'userName');
+  const workEmail = emails.find((e) => e.type === 'work') ?? emails.find((e) => e.primary === true || e.primary === 'True') ?? emails[0];
+  const email = (userName && EMAIL.test(userName) ? userName : text(workEmail?.value, 'emails.value'))?.toLowerCase();
+  if (!email || !EMAIL.test(email)) throw new ScimError(400, 'userName, or a work e-mail in emails, must be an e-mail address', 'invalidValue');
+  const nameParts = isObject(doc.name) ? doc.name : {};
+  const joined = [text(nameParts.givenName, 'name.givenName', 200), text(nameParts.familyName, 'name.familyName', 200)].filter(Boolean).join(' ');
+  const name = text(doc.displayName, 'displayName', 200) ?? text(nameParts.formatted, 'name.formatted', 200) ?? (joined || undefined);
+  const language = (text(doc.preferredLanguage, 'preferredLanguage', 35) ?? text(doc.locale, 'locale', 35))?.slice(0, 2).toLowerCase();
+  const roles = Array.isArray(doc.roles)
+    ? doc.roles.some((r) => /^admin/i.test(String(isObject(r) ? (r.value ?? r.display ?? '') : r)))
+      ? ('admin' as const)
+      : ('user' as const)
+    : undefined;
+  const ours = isObject(doc[SCHEMA.onboarding]) ? (doc[SCHEMA.onboarding] as Record<string, unknown>) : {};
+  const externalId = doc.externalId === undefined || doc.externalId === null ? null : text(doc.externalId, 'externalId', 255) ?? null;
+  const attributes = Object.fromEntries(Object.entries(doc).filter(([k]) => !READ_ONLY.has(k)));
+  if (JSON.stringify(attributes).length > MAX_ATTRIBUTES) throw new ScimError(400, `the user's attributes exceed ${MAX_ATTRIBUTES} bytes`, 'invalidValue');
+  return {
+    email,
+    name,
+    locale: language === 'fr' || language === 'en' ? language : undefined,
+    role: roles,
+    active: doc.active === undefined ? true : scimBoolean(doc.active, 'active'),
+    externalId,
+    startsOn: startDate(ours.startDate),
+    ...endDate(ours.endDate),
+    site: text(ours.site, `${SCHEMA.onboarding}:site`, 200),
+    attributes,
+  };
+}
+
+export function listResponse(resources: unknown[], totalResults: number, startIndex: number): Record<string, unknown> {
+  return { schemas: [SCHEMA.list], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
+}

@@ -1,0 +1,255 @@
+// SCIM Users of one company: every member (however invited), except those the provider deleted.
+// Writes go through the same domain steps as the REST API and the pages — invite, update,
+// remove — so a SCIM deactivation is the usual offboarding (card off the list, Wi-Fi revoked).
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { patchBodyValidation, scimPatch, ScimError as PatchError, type ScimPatchOperation } from 'scim-patch';
+import { DomainError } from '../errors.ts';
+import { isUuid } from '../ids.ts';
+import { inviteMember } from '../members/invite-member.ts';
+import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
+import { updateMember, type MemberChanges } from '../members/update-member.ts';
+import { filterToSql, parseScimFilter, ScimFilterError, type FilterColumn } from './filter.ts';
+import { listResponse, readUser, SCHEMA, scimBoolean, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
+
+export interface ScimDeps {
+  em: EntityManager;
+  lifecycles: LifecycleGateway;
+  /** SCIM_ADMIN_GROUP: its members are administrators. */
+  adminGroup: string;
+  /** `<PUBLIC_URL>/scim/v2`, for `meta.location`. */
+  baseUrl: string;
+}
+
+export interface ScimCaller {
+  organizationId: string;
+  actor: string;
+}
+
+const USER_COLUMNS: Record<string, FilterColumn> = {
+  id: { column: 'm.id::text' },
+  username: { column: 'm.email', caseInsensitive: true },
+  externalid: { column: 'm.external_id' },
+  displayname: { column: 'm.name', caseInsensitive: true },
+  emails: { column: 'm.email', caseInsensitive: true },
+  'emails.value': { column: 'm.email', caseInsensitive: true },
+  // One e-mail per member, the work one: `emails[type eq "work"]` holds for everyone.
+  'emails.type': { column: `'work'`, caseInsensitive: true },
+  'emails.primary': { column: 'true', boolean: { whenTrue: 'true' } },
+  active: { column: 'm.status', boolean: { whenTrue: `m.status <> 'removed'` } },
+  'meta.lastmodified': { column: 'm.updated_at' },
+  'meta.created': { column: 'm.created_at' },
+};
+
+const SELECT_USER = `
+  select m.id, m.email, m.name, m.locale, m.role, m.status, m.external_id, m.scim_attributes, m.created_at, m.updated_at,
+         m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, m.site_id, s.name as site_name
+    from member m left join site s on s.id = m.site_id`;
+
+async function groupsOf(em: EntityManager, memberIds: string[]): Promise<Map<string, { id: string; display_name: string }[]>> {
+  const byMember = new Map<string, { id: string; display_name: string }[]>();
+  if (!memberIds.length) return byMember;
+  const rows = await em.execute<{ member_id: string; id: string; display_name: string }[]>(
+    `select gm.member_id, g.id, g.display_name from scim_group_member gm join scim_group g on g.id = gm.group_id where gm.member_id in (${memberIds.map(() => '?').join(',')}) order by g.display_name`,
+    memberIds,
+  );
+  for (const r of rows) byMember.set(r.member_id, [...(byMember.get(r.member_id) ?? []), { id: r.id, display_name: r.display_name }]);
+  return byMember;
+}
+
+async function findUser(em: EntityManager, organizationId: string, id: string): Promise<MemberForScim> {
+  if (!isUuid(id)) throw new ScimError(404, `no user ${id}`);
+  const [row] = await em.execute<MemberForScim[]>(`${SELECT_USER} where m.id = ? and m.organization_id = ? and m.scim_deleted_at is null`, [id, organizationId]);
+  if (!row) throw new ScimError(404, `no user ${id}`);
+  return row;
+}
+
+async function render(deps: ScimDeps, row: MemberForScim): Promise<Record<string, unknown>> {
+  const groups = await groupsOf(deps.em, [row.id]);
+  return userResource(row, groups.get(row.id) ?? [], deps.baseUrl);
+}
+
+export async function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<Record<string, unknown>> {
+  return render(deps, await findUser(deps.em, caller.organizationId, id));
+}
+
+/** A ListResponse, always: an unknown value is 200 with no resources (Entra's "test connection"). */
+export async function listUsers(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number }) {
+  const startIndex = Math.max(1, query.startIndex ?? 1);
+  const count = Math.min(Math.max(0, query.count ?? 100), 200);
+  let where = { sql: 'true', params: [] as unknown[] };
+  if (query.filter) {
+    try {
+      where = filterToSql(parseScimFilter(query.filter), USER_COLUMNS);
+    } catch (error) {
+      if (error instanceof ScimFilterError) throw new ScimError(400, error.message, 'invalidFilter');
+      throw error;
+    }
+  }
+  const scope = 'm.organization_id = ? and m.scim_deleted_at is null';
+  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from member m where ${scope} and ${where.sql}`, [caller.organizationId, ...where.params]);
+  const rows = count
+    ? await deps.em.execute<MemberForScim[]>(`${SELECT_USER} where ${scope} and ${where.sql} order by m.created_at, m.id limit ? offset ?`, [caller.organizationId, ...where.params, count, startIndex - 1])
+    : [];
+  const groups = await groupsOf(deps.em, rows.map((r) => r.id));
+  return listResponse(rows.map((r) => userResource(r, groups.get(r.id) ?? [], deps.baseUrl)), Number(total!.n), startIndex);
+}
+
+/** A site named by id or name among the company's. */
+async function siteId(em: EntityManager, organizationId: string, site: string | undefined): Promise<string | undefined> {
+  if (!site) return undefined;
+  const [row] = await em.execute<{ id: string }[]>(
+    `select s.id from site s join company_site g on g.site_id = s.id where g.organization_id = ? and (s.id::text = ? or lower(s.name) = lower(?)) limit 1`,
+    [organizationId, site, site],
+  );
+  if (!row) throw new ScimError(400, `no site "${site}" among the company's sites`, 'invalidValue');
+  return row.id;
+}
+
+/** A member who belongs to the admin group is an administrator (unless the provider sends roles). */
+async function roleFromGroups(deps: ScimDeps, memberId: string): Promise<'admin' | 'user'> {
+  const [row] = await deps.em.execute<{ n: string }[]>(
+    'select count(*) as n from scim_group_member gm join scim_group g on g.id = gm.group_id where gm.member_id = ? and lower(g.display_name) = lower(?)',
+    [memberId, deps.adminGroup],
+  );
+  return Number(row!.n) > 0 ? 'admin' : 'user';
+}
+
+async function saveScimFields(em: EntityManager, memberId: string, input: ScimUserInput): Promise<void> {
+  try {
+    await em.execute('update member set external_id = ?, scim_attributes = ?::jsonb, updated_at = now() where id = ?', [input.externalId, JSON.stringify(input.attributes), memberId]);
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw new ScimError(409, `externalId ${input.externalId} is already another user's`, 'uniqueness');
+    throw error;
+  }
+}
+
+async function refuseTakenExternalId(em: EntityManager, organizationId: string, externalId: string | null, memberId?: string): Promise<void> {
+  if (!externalId) return;
+  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and external_id = ? and id is distinct from ? and scim_deleted_at is null', [organizationId, externalId, memberId ?? null]);
+  if (other) throw new ScimError(409, `externalId ${externalId} is already user ${other.id}`, 'uniqueness');
+}
+
+/** Domain refusals in SCIM's words. */
+export function scimFromDomain(error: unknown): never {
+  if (error instanceof DomainError) {
+    if (error.code === 'member_exists') throw new ScimError(409, error.message, 'uniqueness');
+    const status = { invalid: 400, unprocessable: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, gone: 409, too_many: 429, unavailable: 503 }[error.kind];
+    throw new ScimError(status, error.message, status === 400 ? 'invalidValue' : undefined);
+  }
+  throw error;
+}
+
+export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<Record<string, unknown>> {
+  const input = readUser(body);
+  await refuseTakenExternalId(deps.em, caller.organizationId, input.externalId);
+  const site = await siteId(deps.em, caller.organizationId, input.site);
+  const invited = await inviteMember(
+    { em: deps.em.fork(), lifecycles: deps.lifecycles },
+    {
+      organizationId: caller.organizationId,
+      email: input.email,
+      name: input.name,
+      role: input.role ?? 'user',
+      ...(input.locale ? { locale: input.locale } : {}),
+      siteId: site,
+      actor: caller.actor,
+      dates: { startsOn: input.startsOn, endsOn: input.endsOn, endsAt: input.endsAt },
+      externalId: input.externalId,
+      scimAttributes: input.attributes,
+    },
+  ).catch(scimFromDomain);
+  // Provisioned already inactive (rare, but valid SCIM): recorded, then removed at once.
+  if (!input.active) await deps.lifecycles.remove(invited.memberId, { actor: caller.actor, reason: 'deactivated in the identity provider' }).catch(scimFromDomain);
+  return getUser(deps, caller, invited.memberId);
+}
+
+/** PUT: the whole user as the provider now has it. */
+export async function replaceUser(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<Record<string, unknown>> {
+  const current = await findUser(deps.em, caller.organizationId, id);
+  await apply(deps, caller, current, readUser(body));
+  return getUser(deps, caller, id);
+}
+
+/** Entra sends `"False"` and path-less values whose keys are paths: made plain for scim-patch. */
+function normaliseOperations(operations: ScimPatchOperation[]): ScimPatchOperation[] {
+  return operations.map((operation) => {
+    const op = String(operation.op).toLowerCase() as 'add' | 'replace' | 'remove';
+    const path = (operation as { path?: string }).path;
+    let value = (operation as { value?: unknown }).value;
+    if (path && /^active$/i.test(path)) value = scimBoolean(value, 'active');
+    if (!path && value && typeof value === 'object' && !Array.isArray(value) && 'active' in value) {
+      value = { ...(value as Record<string, unknown>), active: scimBoolean((value as Record<string, unknown>).active, 'active') };
+    }
+    return { ...operation, op, ...(value !== undefined ? { value } : {}) } as ScimPatchOperation;
+  });
+}
+
+export function patchResource(resource: Record<string, unknown>, body: unknown): Record<string, unknown> {
+  const request = body as { schemas?: string[]; Operations?: ScimPatchOperation[] };
+  try {
+    patchBodyValidation({ ...request, Operations: Array.isArray(request?.Operations) ? normaliseOperations(request.Operations) : (request?.Operations as never) } as never);
+    return scimPatch(resource as never, normaliseOperations(request.Operations!), { mutateDocument: false, treatMissingAsAdd: true }) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof ScimError) throw error;
+    if (error instanceof PatchError) throw new ScimError(400, error.message, error.message.includes('path') ? 'invalidPath' : 'invalidValue');
+    throw new ScimError(400, `the PATCH could not be applied: ${(error as Error).message}`, 'invalidSyntax');
+  }
+}
+
+/** PATCH, in Okta's and Entra's forms: applied to the user as we answer it, then read like a PUT. */
+export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<Record<string, unknown>> {
+  const current = await findUser(deps.em, caller.organizationId, id);
+  const resource = await render(deps, current);
+  const patched = patchResource(resource, body);
+  await apply(deps, caller, current, readUser(patched));
+  return getUser(deps, caller, id);
+}
+
+/** DELETE: removed (offboarding runs), then 404 from now on. */
+export async function deleteUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<void> {
+  const current = await findUser(deps.em, caller.organizationId, id);
+  if (current.status !== 'removed') await deps.lifecycles.remove(id, { actor: caller.actor, reason: 'deleted in the identity provider' }).catch(scimFromDomain);
+  await deps.em.execute('update member set scim_deleted_at = now(), external_id = null where id = ?', [id]);
+}
+
+/** What changed between the member and what the provider now says, done by the usual steps. */
+async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim, next: ScimUserInput): Promise<void> {
+  await refuseTakenExternalId(deps.em, caller.organizationId, next.externalId, current.id);
+  const site = await siteId(deps.em, caller.organizationId, next.site);
+  const removed = current.status === 'removed';
+  if (removed && next.active) {
+    // Reactivated: invited again (a new run of their lifecycle; the history keeps both).
+    await inviteMember(
+      { em: deps.em.fork(), lifecycles: deps.lifecycles },
+      {
+        organizationId: caller.organizationId, email: next.email, name: next.name ?? current.name, role: next.role ?? (await roleFromGroups(deps, current.id)),
+        locale: next.locale ?? current.locale, siteId: site ?? current.site_id ?? undefined, actor: caller.actor,
+        dates: { startsOn: next.startsOn ?? null, endsOn: next.endsOn ?? null, endsAt: next.endsAt ?? null },
+        externalId: next.externalId, scimAttributes: next.attributes,
+      },
+    ).catch(scimFromDomain);
+    return;
+  }
+  if (removed) {
+    await saveScimFields(deps.em, current.id, next);
+    return;
+  }
+  const changes: MemberChanges = {};
+  if (next.email !== current.email) changes.email = next.email;
+  if (next.name && next.name !== current.name) changes.name = next.name;
+  if (next.locale && next.locale !== current.locale) changes.locale = next.locale;
+  if (next.role && next.role !== current.role) changes.role = next.role;
+  if (site && site !== current.site_id) changes.siteId = site;
+  if (next.startsOn !== undefined && next.startsOn !== current.starts_on) changes.startsOn = next.startsOn;
+  if (next.endsOn !== undefined && next.endsOn !== current.ends_on) changes.endsOn = next.endsOn;
+  if (next.endsAt !== undefined && (next.endsAt ?? null) !== (current.ends_at ? new Date(current.ends_at).toISOString() : null)) changes.endsAt = next.endsAt;
+  if (changes.endsOn === null && changes.endsAt === undefined && !current.ends_on) delete changes.endsOn;
+  if (Object.keys(changes).length) {
+    await updateMember({ em: deps.em.fork(), lifecycles: deps.lifecycles }, { organizationId: caller.organizationId, memberId: current.id, ...changes, actor: caller.actor }).catch(scimFromDomain);
+  }
+  await saveScimFields(deps.em, current.id, next);
+  if (!next.active) await deps.lifecycles.remove(current.id, { actor: caller.actor, reason: 'deactivated in the identity provider' }).catch(scimFromDomain);
+}
+
+export { SCHEMA };

@@ -3,6 +3,7 @@
 // each PATCH form, deactivate, reactivate, delete, group membership).
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
+import fc from 'fast-check';
 import { siteAccessList } from '../providers/access.ts';
 import { apiWorld, invitationToken, PASSWORD, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
@@ -242,4 +243,56 @@ test('groups: members of "Administrators" are admins; Entra removes, Okta adds b
 
   t.is((await s.delete(`/Groups/${groupId}`)).status, 204);
   t.is((await w.api.get(`/v1/members/${id}`, { token: w.org.apiKey })).body.role, 'user', 'the group gone, so is the role');
+});
+
+test('fuzzed filters, PATCH operations and users never get a 5xx, and every refusal is SCIM error JSON', async (t) => {
+  const w = await world();
+  const s = scim(w);
+  const email = `fuzz-${tag()}@acme.test`;
+  const target = (await s.post('/Users', { schemas: [USER], userName: email, emails: [{ value: email, type: 'work' }], active: true })).body.id as string;
+  // A lone surrogate cannot be percent-encoded: sent as the invalid UTF-8 it would be.
+  const enc = (v: string) => {
+    try {
+      return encodeURIComponent(v);
+    } catch {
+      return '%ED%A0%80';
+    }
+  };
+  const nasty = fc.constantFrom('', ' ', '\u0000', '\uD800', '"', '\\', '%', '_', "'; drop table member; --", 'e\u0301', '[', ']', '.', 'é'.repeat(300), '9'.repeat(40));
+  const word = fc.oneof(fc.string({ maxLength: 12 }), nasty, fc.constantFrom('userName', 'externalId', 'emails', 'emails.value', 'active', 'meta.lastModified', 'displayName', 'members', 'title'));
+  const value = fc.oneof(fc.string({ maxLength: 12 }).map((v) => JSON.stringify(v)), fc.constantFrom('true', 'false', 'null', '42', '"2026-01-01T00:00:00Z"'), nasty);
+  const op = fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'lt', 'ge', 'le', 'pr', 'and', 'or', 'not', 'EQ', '');
+  const filterText = fc.oneof(
+    fc.tuple(word, op, value).map(([a, o, v]) => `${a} ${o} ${v}`),
+    fc.tuple(word, op, value, fc.constantFrom(' and ', ' or '), word, value).map(([a, o, v, j, b, w2]) => `${a} ${o} ${v}${j}${b} eq ${w2}`),
+    fc.tuple(word, word, value).map(([a, b, v]) => `${a}[${b} eq ${v}].value eq ${v}`),
+    fc.string({ maxLength: 40 }),
+  );
+  const patchOp = fc.record(
+    {
+      op: fc.constantFrom('add', 'replace', 'remove', 'Add', 'Replace', 'Remove', 'move', ''),
+      path: fc.oneof(word, fc.constantFrom('name.givenName', 'emails[type eq "work"].value', `${ENTERPRISE}:department`, `${OURS}:startDate`, `${OURS}:endDate`, 'members[value eq "x"]', 'id')),
+      value: fc.oneof(fc.string({ maxLength: 20 }), fc.boolean(), fc.constantFrom('False', 'True', '2027-13-45', null, 3), fc.dictionary(word, fc.oneof(fc.string({ maxLength: 8 }), fc.boolean()), { maxKeys: 3 })),
+    },
+    { requiredKeys: ['op'] },
+  );
+  const user = fc.record({ schemas: fc.constant([USER]), userName: fc.oneof(word, fc.emailAddress()), active: fc.oneof(fc.boolean(), word), [OURS]: fc.record({ startDate: value, endDate: value, site: word }, { requiredKeys: [] }) }, { requiredKeys: [] });
+  const request = fc.oneof(
+    filterText.map((f) => () => s.get(`/Users?filter=${enc(f)}`)),
+    filterText.map((f) => () => s.get(`/Groups?filter=${enc(f)}&excludedAttributes=members`)),
+    fc.array(patchOp, { minLength: 0, maxLength: 3 }).map((ops) => () => s.patch(`/Users/${target}`, ops)),
+    user.map((u) => () => s.post('/Users', u)),
+    fc.tuple(word, word).map(([a, b]) => () => s.get(`/Users?startIndex=${enc(a)}&count=${enc(b)}`)),
+  );
+  const failures: string[] = [];
+  await fc.assert(
+    fc.asyncProperty(request, async (send) => {
+      const reply = await send().catch((error: Error) => ({ status: 599, text: `threw: ${error.message}`, body: undefined }) as unknown as Reply);
+      if (reply.status >= 500) failures.push(`${reply.status} ${reply.text.slice(0, 200)}`);
+      if (reply.status >= 400 && !(reply.body?.schemas ?? []).includes(ERROR)) failures.push(`not SCIM error JSON: ${reply.status} ${reply.text.slice(0, 200)}`);
+      return true;
+    }),
+    { numRuns: 300, seed: 20261202 },
+  );
+  t.deepEqual(failures, []);
 });

@@ -12,6 +12,7 @@ import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, typ
 import type { LifecycleGateway } from '../../domain/members/lifecycle-gateway.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import type { Logger } from '../../http/logger.ts';
+import { checkRequestText } from '../../http/request-text.ts';
 import { apiKeyOrSession } from '../auth.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 
@@ -92,6 +93,11 @@ export function scimRouter(deps: { em: () => EntityManager; lifecycles: Lifecycl
     });
     if (principal.kind !== 'api_key') throw new ScimError(403, 'SCIM takes a company\'s API key (scope "scim"), not a session or an operator key');
     if (!principal.scopes.includes('scim')) throw new ScimError(403, `this key lacks the scope "scim" (it has ${principal.scopes.join(', ')})`);
+    try {
+      checkRequestText(ctx);
+    } catch (error) {
+      throw new ScimError(400, error instanceof Error ? ((error as { detail?: string }).detail ?? error.message) : 'the request holds text that is not allowed', 'invalidValue');
+    }
     ctx.state.scim = { organizationId: principal.organizationId, operatorId: principal.operatorId, actor: principal.actor } satisfies ScimCaller & { operatorId: string };
     let status = 500;
     try {

@@ -162,11 +162,11 @@ export async function companyFor(
  * GETs), the operator's hardware and companies need `companies` (or `read` to look), and SCIM is
  * on its own endpoint with `scim`. People signed in are governed by their role instead.
  */
-export function checkScopes(method: string, kind: AuthKind, principal: Principal): void {
+export function checkScopes(method: string, kind: AuthKind, principal: Principal, alsoAccepted: readonly ApiKeyScope[] = []): void {
   if (principal.kind !== 'api_key' && principal.kind !== 'operator_key') return;
   const reading = SAFE_METHODS.has(method);
   const needed: ApiKeyScope = kind === 'operator' ? 'companies' : 'members';
-  if (principal.scopes.includes(needed) || (reading && principal.scopes.includes('read'))) return;
+  if (principal.scopes.includes(needed) || (reading && principal.scopes.includes('read')) || alsoAccepted.some((s) => principal.scopes.includes(s))) return;
   throw new AppError('insufficient-scope', 403, 'This API key may not do that', {
     detail: `this ${reading ? 'read' : 'change'} needs a key with the scope "${needed}"${reading ? ' or "read"' : ''}; this key has ${principal.scopes.join(', ') || 'none'}`,
     extra: { requiredScope: needed, scopes: principal.scopes },
@@ -174,7 +174,7 @@ export function checkScopes(method: string, kind: AuthKind, principal: Principal
 }
 
 export function createAuthenticator(deps: { em: () => EntityManager; secrets: Secrets }) {
-  return async function authenticate(ctx: Context, kind: AuthKind, company?: 'member' | 'import' | 'across'): Promise<Principal | AdminPrincipal> {
+  return async function authenticate(ctx: Context, kind: AuthKind, company?: 'member' | 'import' | 'across', scopes?: readonly ApiKeyScope[]): Promise<Principal | AdminPrincipal> {
     if (kind === 'door') {
       const identity = await authenticateDoorController(deps.em(), deps.secrets, {
         controllerId: ctx.get('X-Door-Controller'),
@@ -197,7 +197,7 @@ export function createAuthenticator(deps: { em: () => EntityManager; secrets: Se
     if (kind === 'operator' && !isOperator(principal)) {
       throw new AppError('forbidden', 403, 'The operator only', { detail: 'sites, door controllers, card stock and companies are managed by the operator: ask its staff' });
     }
-    if (kind === 'admin' || kind === 'operator') checkScopes(ctx.method, kind, principal);
+    if (kind === 'admin' || kind === 'operator') checkScopes(ctx.method, kind, principal, scopes);
     if (kind === 'member' && principal.kind !== 'member') {
       throw new AppError('forbidden', 403, 'Members only', { detail: 'this operation acts as a member: sign in as one (an API key is not a member)' });
     }

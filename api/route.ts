@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Authenticate, AuthKind, PrincipalFor } from './auth.ts';
+import type { ApiKeyScope } from '../db/entities/index.ts';
 import { AppError } from '../http/errors.ts';
 import type { Idempotency } from './idempotency.ts';
 import { checkRequestText } from '../http/request-text.ts';
@@ -37,6 +38,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * (or import) in the path, or `companyId`; `across` lets an operator key list every company's.
    */
   company?: 'member' | 'import' | 'across';
+  /** Key scopes accepted besides the kind's own (`members`/`read`, or `companies`). */
+  scopes?: readonly ApiKeyScope[];
   params?: P;
   query?: Q;
   body?: B;
@@ -99,7 +102,7 @@ export function mountRoutes(router: Router, routes: Route[], deps: { authenticat
         }
       }
       checkRequestText(ctx);
-      const principal = spec.auth ? await deps.authenticate(ctx, spec.auth, spec.company) : undefined;
+      const principal = spec.auth ? await deps.authenticate(ctx, spec.auth, spec.company, spec.scopes) : undefined;
       ctx.state.principal = principal;
       const key = ctx.get('Idempotency-Key');
       if (spec.idempotent && key && principal && 'organizationId' in principal && principal.organizationId) {

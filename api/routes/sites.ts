@@ -41,7 +41,7 @@ export function siteRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'get', path: '/v1/sites', operationId: 'listSites', tags, auth: 'admin', company: 'across',
+        method: 'get', path: '/v1/sites', operationId: 'listSites', tags, auth: 'admin', company: 'across', scopes: ['companies'],
         summary: 'Sites: a company\'s own, or every site of the operator for its staff',
         query: SitesQuery,
         responses: { 200: { description: 'Sites by name', schema: SiteList } },
@@ -52,7 +52,7 @@ export function siteRoutes(s: ApiServices) {
     ),
     defineRoute(
       {
-        method: 'get', path: '/v1/sites/{id}', operationId: 'getSite', tags, auth: 'admin', company: 'across',
+        method: 'get', path: '/v1/sites/{id}', operationId: 'getSite', tags, auth: 'admin', company: 'across', scopes: ['companies'],
         summary: 'A site (a company sees only those granted to it)',
         params: IdParams,
         responses: { 200: { description: 'The site', schema: Site } },

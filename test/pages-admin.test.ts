@@ -310,3 +310,44 @@ test('the operator adds a company with its site and first admin, sees its key on
   await phone.goto(companyPath);
   await screenshots(phone, 'operator-company');
 });
+
+test('an admin makes a SCIM key on the API keys page (shown once, then revoked), and gives a newcomer a first day from the invite form', async (t) => {
+  const org = await world.newOrganization();
+  await world.adminSession(org);
+  const page = await signInAsAdmin(t, 'en', DESKTOP, org);
+  await page.getByRole('link', { name: 'API keys', exact: true }).click();
+  t.regex(await mainText(page), /Initial key/, 'org:create’s key is the first managed key');
+  await page.getByLabel('Name', { exact: true }).fill('Okta provisioning');
+  await page.getByLabel('SCIM provisioning').check();
+  await page.getByRole('button', { name: 'Make the key' }).click();
+  const secret = (await page.locator('.secret-value').textContent()) ?? '';
+  t.regex(secret, /^mo_/);
+  t.regex(await mainText(page), /\/scim\/v2/);
+  await screenshot(page, 'admin-api-key-made.en.desktop');
+  const users = await fetch(`${world.appUrl}/scim/v2/Users`, { headers: { Authorization: `Bearer ${secret}` } });
+  t.is(users.status, 200);
+  await page.goto('/admin/api-keys');
+  t.notRegex(await mainText(page), new RegExp(secret), 'shown once');
+  await screenshots(page, 'admin-api-keys');
+  await page.getByRole('button', { name: 'Revoke the key Okta provisioning' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /revoked/);
+  t.is((await fetch(`${world.appUrl}/scim/v2/Users`, { headers: { Authorization: `Bearer ${secret}` } })).status, 401);
+
+  // Known ahead: scheduled, nothing sent, the invitation's date shown; then the start cleared.
+  const startsOn = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+  const email = `ahead-${tag()}@acme.test`;
+  await page.goto('/admin/members/new');
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel(/^First day/).first().fill(startsOn);
+  await page.getByRole('button', { name: /^Send the invitation|^Invite/ }).first().click();
+  await page.waitForURL(/\/admin\/members\/[0-9a-f-]{36}\?done=scheduled/);
+  t.regex(await mainText(page), /Scheduled/);
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /goes out 7 days before/);
+  t.regex(await mainText(page), /Invitation not sent yet/);
+  t.regex(await mainText(page), /Invitation goes out/);
+  await screenshots(page, 'admin-member-scheduled');
+  await page.getByRole('textbox', { name: /^First day/ }).fill('');
+  await page.getByRole('button', { name: 'Save the dates' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /dates are saved/);
+  await waitForMail(email, /invit/i);
+});

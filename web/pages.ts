@@ -13,6 +13,7 @@ import { createRenderer, pageErrors, type PageDeps } from './page.ts';
 import { accountPages } from './routes/account.ts';
 import { adminMemberPages } from './routes/admin-members.ts';
 import { operatorPages } from './routes/operator.ts';
+import { apiKeyPages } from './routes/api-keys.ts';
 import { memberPages } from './routes/member.ts';
 import type { PageViews } from './views.ts';
 
@@ -79,6 +80,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   memberPages(pages, full, render);
   adminMemberPages(pages, full, render);
   operatorPages(pages, full, render);
+  apiKeyPages(pages, full, render);
   router.use(pages.routes());
   return {
     router,

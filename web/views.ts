@@ -75,6 +75,11 @@ export async function loadPageViews(): Promise<PageViews> {
       return safe(strings.get(locale)?.has(String(key)) ? translate(locale, String(key), { ...rootOf(options), ...options.hash }) : String(fallback ?? ''));
     },
     date: (value: unknown, options: Handlebars.HelperOptions) => formatDate(value, rootOf(options), 'long'),
+    /** A calendar day (YYYY-MM-DD, a date at a site): no time, no time zone. */
+    day: (value: unknown, options: Handlebars.HelperOptions) => {
+      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return '';
+      return new Intl.DateTimeFormat(rootOf(options).locale === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${value}T12:00:00Z`));
+    },
     shortDate: (value: unknown, options: Handlebars.HelperOptions) => formatDate(value, rootOf(options), 'short'),
     eq: (a: unknown, b: unknown) => a === b,
     startsWith: (text: unknown, prefix: unknown) => typeof text === 'string' && text.startsWith(String(prefix)),
@@ -84,6 +89,7 @@ export async function loadPageViews(): Promise<PageViews> {
     and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
     json: (value: unknown) => JSON.stringify(value ?? null),
     concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(''),
+    includes: (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item),
   });
 
   const partialsDir = path.join(VIEWS_DIR, 'partials');

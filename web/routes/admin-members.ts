@@ -4,6 +4,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { InviteMemberBody, ListMembersQuery, PatchMemberBody } from '../../http/schemas/members.schema.ts';
+import { DateOnly } from '../../http/schemas/common.schema.ts';
 import { MEMBER_STATUSES } from '../../db/entities/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
@@ -19,6 +20,7 @@ const PAGE_SIZE = 25;
 const CSV_MAX_BYTES = 1024 * 1024;
 
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
+const DatesForm = z.object({ startsOn: DateOnly.optional(), endsOn: DateOnly.optional() });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
 const RoleForm = z.object({ role: PatchMemberBody.shape.role.unwrap() });
 const DetailsForm = z.object({
@@ -59,6 +61,10 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
   const detail = (e: (typeof events)[number]): string | null => {
     const d = e.data as Record<string, unknown>;
     if (e.type === 'member.role_changed') return `${render.t(ctx, `roles.${String(d.from)}`)} → ${render.t(ctx, `roles.${String(d.to)}`)}`;
+    if (e.type === 'member.dates_changed' && d.to && typeof d.to === 'object') {
+      const to = d.to as { startsOn?: string | null; endsOn?: string | null; endsAt?: string | null };
+      return render.t(ctx, 'history.dates', { startsOn: to.startsOn ?? '—', endsOn: to.endsOn ?? (to.endsAt ? to.endsAt.slice(0, 16).replace('T', ' ') : '—') });
+    }
     if (e.type === 'member.site_changed') return `${siteNames.get(String(d.from)) ?? '—'} → ${siteNames.get(String(d.to)) ?? '—'}`;
     if (e.type === 'member.updated' && d.changes && typeof d.changes === 'object') {
       return Object.entries(d.changes as Record<string, { from: unknown; to: unknown }>).map(([field, c]) => render.t(ctx, 'history.change', { field: render.t(ctx, `history.fields.${field}`), from: String(c.from), to: String(c.to) })).join(' · ');
@@ -124,14 +130,16 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const form = parseForm(ctx, render, InviteMemberBody);
     if (!form.ok) return invitePage(ctx, viewer, { values, errors: form.errors }, 400);
     try {
+      const { startsOn, endsOn, endsAt, ...invitation } = form.data;
       const invited = await inviteMember(
         { em: deps.em(), lifecycles: deps.lifecycles },
-        { organizationId: viewer.organizationId, ...form.data, actor: viewer.actor },
+        { organizationId: viewer.organizationId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: viewer.actor },
       );
-      see(ctx, `/admin/members/${invited.memberId}?done=${invited.reinvited ? 'reinvited' : 'invited'}`);
+      const scheduled = (await getMember(deps.em(), viewer.organizationId, invited.memberId)).status === 'scheduled';
+      see(ctx, `/admin/members/${invited.memberId}?done=${scheduled ? 'scheduled' : invited.reinvited ? 'reinvited' : 'invited'}`);
     } catch (error) {
-      if (!(error instanceof DomainError) || !['member_exists', 'site_required', 'site_not_found'].includes(error.code)) throw error;
-      const field = error.code === 'member_exists' ? 'email' : 'siteId';
+      if (!(error instanceof DomainError) || !['member_exists', 'site_required', 'site_not_found', 'invalid_dates'].includes(error.code)) throw error;
+      const field = error.code === 'member_exists' ? 'email' : error.code === 'invalid_dates' ? String(error.details.field ?? 'startsOn') : 'siteId';
       const existing = error.code === 'member_exists' ? (error.details.memberId as string | undefined) : undefined;
       return invitePage(ctx, viewer, { values, existing, errors: { [field]: domainMessage(ctx, render, error) } }, error.code === 'member_exists' ? 409 : 400);
     }
@@ -243,6 +251,21 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       return refusal(ctx, viewer, id, error, 'email');
     }
     see(ctx, `/admin/members/${id}?done=${outcome.invitationResent ? 'member_updated_invited' : 'member_updated'}`);
+  });
+
+  // A blank date clears it: the lifecycle re-plans (an earlier start may send the invitation now).
+  router.post('/admin/members/:id/dates', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    const form = parseForm(ctx, render, DatesForm);
+    const values = ctx.request.body as Record<string, string>;
+    if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
+    try {
+      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, startsOn: form.data.startsOn ?? null, endsOn: form.data.endsOn ?? null, actor: viewer.actor });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'invalid_dates') return memberPage(ctx, viewer, id, { values, errors: { [String(error.details.field ?? 'startsOn')]: domainMessage(ctx, render, error) } }, 400);
+      return refusal(ctx, viewer, id, error, 'startsOn');
+    }
+    see(ctx, `/admin/members/${id}?done=dates_changed`);
   });
 
   router.post('/admin/members/:id/invitation', async (ctx) => {

@@ -140,8 +140,10 @@ export function nextDeadline(s: LifecycleState, input: MemberLifecycleInput): { 
 
 export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleView {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-  const invitationReminder = s.account.stage === 'invited' ? invitationReminderTimes(s, input)[s.account.remindersSent] : undefined;
-  const cardReminder = s.card.stage !== 'enrolled' ? cardReminderTimes(s, input)[s.card.remindersDue] : undefined;
+  // Before a known-ahead invitation goes out, its clocks have not started: no deadline to show.
+  const waiting = s.schedule?.invitationPending === true;
+  const invitationReminder = s.account.stage === 'invited' && !waiting ? invitationReminderTimes(s, input)[s.account.remindersSent] : undefined;
+  const cardReminder = s.card.stage !== 'enrolled' && !waiting ? cardReminderTimes(s, input)[s.card.remindersDue] : undefined;
   return {
     memberId: s.memberId,
     organizationId: s.organizationId,
@@ -149,7 +151,7 @@ export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleV
     role: s.role,
     account: {
       stage: s.account.stage,
-      invitationExpiresAt: s.account.stage === 'password_set' ? null : iso(s.account.expiresAt),
+      invitationExpiresAt: s.account.stage === 'password_set' || waiting ? null : iso(s.account.expiresAt),
       nextReminderAt: iso(invitationReminder),
       remindersSent: s.account.remindersSent,
       resends: s.account.resends,
@@ -158,7 +160,7 @@ export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleV
       stage: s.card.stage,
       pin: s.card.stage === 'pin_revealed' ? (s.card.pin ?? null) : null,
       nextReminderAt: iso(cardReminder),
-      overdueAt: s.card.stage === 'enrolled' ? null : iso(s.card.overdueAt),
+      overdueAt: s.card.stage === 'enrolled' || waiting ? null : iso(s.card.overdueAt),
       overdue: s.card.overdue,
       cardNumber: s.card.cardNumber ?? null,
       method: s.card.method ?? null,
@@ -442,6 +444,12 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
         const expiresAt = now + input.durations.invitationExpiresAfterMs;
         await act.issueInvitation({ memberId, organizationId, tokenId, expiresAt: new Date(expiresAt).toISOString(), resend: true, actor, key: key('invitation') });
         state.account = { ...state.account, stage: 'invited', tokenId, sentAt: now, expiresAt, remindersSent: 0, resends: state.account.resends + 1 };
+        if (state.schedule?.invitationPending) {
+          // A known-ahead member invited early by an admin: their clocks start now.
+          state.schedule.invitationPending = false;
+          state.invitedAt = now;
+          state.card.overdueAt = now + input.durations.cardOverdueAfterMs;
+        }
         await email('invitation e-mail (resent)', 'invitation-email', 'member', 'invitation', { invitationTokenId: tokenId, invitationExpiresAt: new Date(expiresAt).toISOString() });
         await syncStatus();
         wake = true;

@@ -182,6 +182,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         return {
           report: {
             removedBy: await actorName(em, report.removedBy),
+            bySchedule: report.removedBy === 'schedule',
             reason: report.reason,
             statusBefore: report.statusBefore,
             requestedAt: report.requestedAt,

@@ -87,6 +87,8 @@ export interface TemplateData {
   offboarding_report: {
     report: {
       removedBy: string;
+      /** Removed by the member's end date, not by a person. */
+      bySchedule?: boolean;
       reason: string | null;
       statusBefore: string;
       requestedAt: string;

@@ -103,6 +103,8 @@ test.serial('a member known ahead: nothing before start − 7 days, then the inv
   t.is(await wifiCredentials(f, member.memberId), 0);
   const { rows } = await query<{ actor: string }>(f.url, `select actor from audit_event where member_id = $1 and type = 'member.removal_requested'`, [member.memberId]);
   t.deepEqual(rows.map((r) => r.actor), ['schedule']);
+  const reports = await f.waitForMails(f.admin.email, new RegExp(`${member.email.split('@')[0]}.*(rapport|report)`, 'i'));
+  t.regex(reports[0]!.text, /Sa date de fin \(automatique\)/, 'the report says the end date removed them, in words');
   await recordHistory(f.client, 'scheduled-invited-started-ended', member.handle.workflowId);
 });
 

@@ -10,6 +10,7 @@ import { projectRoot } from '../config/index.ts';
 import { startProcessStack } from '../scripts/lib/process-stack.ts';
 import { createTenant } from '../scripts/lib/tenant.ts';
 import { accessListAtScale } from './access-list.ts';
+import { scimRates } from './scim.ts';
 import { door, membersAtTheDoor } from './door.ts';
 import { emailRender } from './email-render.ts';
 import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
@@ -17,7 +18,7 @@ import { onboarding } from './onboarding.ts';
 import { scale } from './scale.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
   process.exit(0);
 }
 const quick = process.env.BENCH_QUICK === '1';
@@ -83,6 +84,23 @@ try {
       const durationMs = quick ? 30_000 : 60_000;
       say(`# access list: 10,000 cards over 20 companies, 100 controllers polling every 5 s for ${durationMs / 1000} s …`);
       outcomes['access-list'] = await accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs });
+    } finally {
+      await stack.stop();
+    }
+  }
+  if (wants('scim')) {
+    say('# starting a stack for SCIM provisioning …');
+    const stack = await startProcessStack({
+      workDir: path.join(workDir, 'scim'),
+      databaseUrl: process.env.DATABASE_URL || undefined,
+      temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+      taskQueue: `bench-scim-${Date.now()}`,
+      log: (line) => say(`# ${line}`),
+    });
+    try {
+      const count = quick ? 100 : 250;
+      say(`# scim: ${count} creates and PATCHes at 25/s, ${count * 2} lookups at 50/s, then lookups back to back …`);
+      outcomes.scim = await scimRates(stack, await createTenant(stack), { count });
     } finally {
       await stack.stop();
     }

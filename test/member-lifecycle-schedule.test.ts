@@ -58,6 +58,7 @@ test.serial('a member known ahead: nothing before start − 7 days, then the inv
   const card = await f.addCard();
   const member = await f.invite({ dates: { startsOn, endsOn }, continueAsNewAfterEvents: 40 });
 
+  const firstRun = (await member.handle.describe()).runId;
   const planned = await f.state(member.memberId);
   t.is(planned.status, 'scheduled');
   t.deepEqual(planned.schedule, { startsAt: new Date(startsAt).toISOString(), endsAt: new Date(endsAt).toISOString(), invitationAt: new Date(startsAt - 7 * DAY).toISOString() });
@@ -105,7 +106,11 @@ test.serial('a member known ahead: nothing before start − 7 days, then the inv
   t.deepEqual(rows.map((r) => r.actor), ['schedule']);
   const reports = await f.waitForMails(f.admin.email, new RegExp(`${member.email.split('@')[0]}.*(rapport|report)`, 'i'));
   t.regex(reports[0]!.text, /Sa date de fin \(automatique\)/, 'the report says the end date removed them, in words');
+  // The timers were carried across continue-as-new (every 40 events here).
+  const lastRun = (await member.handle.describe()).runId;
+  t.not(lastRun, firstRun, 'the lifecycle continued as new on the way');
   await recordHistory(f.client, 'scheduled-invited-started-ended', member.handle.workflowId);
+  await recordHistory(f.client, 'scheduled-first-run', member.handle.workflowId, firstRun);
 });
 
 test.serial('dates changed mid-way re-plan the lifecycle: an earlier start invites at once, an end brought forward removes then', async (t) => {

@@ -3,38 +3,22 @@
 // nothing until start − INVITATION_LEAD (7 days), enrolls before their first day without access,
 // gets access at 00:00 at their site on it, and is removed by `schedule` after their last day.
 import test from 'ava';
-import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DomainError } from '../domain/errors.ts';
 import { updateMember } from '../domain/members/update-member.ts';
 import { dateAt, midnightAt, nextDay } from '../domain/time.ts';
 import { registerCardUpdate } from '../workflows/member-lifecycle/messages.ts';
 import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
-import { registerSearchAttributes } from '../services/search-attributes.ts';
 import { query } from './helpers/database.ts';
-import { migratedOrm } from './helpers/database.ts';
-import { testEnv } from './helpers/env.ts';
-import { createFixture, defaultDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
+import { recordHistory, type Fixture } from './helpers/lifecycle.ts';
+import { timeSkippingWorld, type TimeSkippingWorld } from './helpers/time-skipping.ts';
 import { fileScope } from './helpers/scope.ts';
-import { startWorkerOn, uniqueTaskQueue } from './helpers/temporal.ts';
 
 const DAY = 86_400_000;
 const PARIS = 'Europe/Paris';
 const scope = fileScope();
-let shared: Promise<{ env: TestWorkflowEnvironment; fixture: Fixture; plain: Client }> | undefined;
-const setup = () =>
-  (shared ??= (async () => {
-    const server = testEnv.timeSkippingServer;
-    const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
-    scope.teardown(() => env.teardown());
-    await registerSearchAttributes(env.connection, env.namespace ?? 'default', { assumeMissing: true });
-    const { orm, url } = await migratedOrm(scope);
-    const taskQueue = uniqueTaskQueue();
-    await startWorkerOn(scope, { connection: env.nativeConnection, namespace: env.namespace ?? 'default', orm, taskQueue });
-    // A plain client waits in real time (the time-skipping one would skip to any timer while it waits).
-    const plain = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
-    return { env, plain, fixture: await createFixture(scope, { orm, url, client: env.client, taskQueue, durations: defaultDurations }) };
-  })());
+let shared: Promise<TimeSkippingWorld> | undefined;
+const setup = () => (shared ??= timeSkippingWorld(scope));
 
 const datesOf = async (f: Fixture, memberId: string) =>
   (await query<{ status: string; starts_on: string | null; ends_on: string | null }>(f.url, 'select status, starts_on::text, ends_on::text from member where id = $1', [memberId])).rows[0];

@@ -2,35 +2,22 @@
 // Temporal's time-skipping test server: the test moves the clock, the worker, PostgreSQL and SMTP
 // are real. One server for this file; its tests run one after another because the clock is shared.
 import test from 'ava';
-import { Client, WorkflowNotFoundError, WorkflowUpdateStage } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowNotFoundError, WorkflowUpdateStage } from '@temporalio/client';
 import { DomainError } from '../domain/errors.ts';
 import { acceptInvitation } from '../domain/members/accept-invitation.ts';
 import type { LifecycleHandle } from '../domain/members/lifecycle-gateway.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { registerCardUpdate, removeUpdate, resendInvitationUpdate } from '../workflows/member-lifecycle/messages.ts';
 import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
-import { registerSearchAttributes } from '../services/search-attributes.ts';
-import { migratedOrm } from './helpers/database.ts';
-import { testEnv } from './helpers/env.ts';
-import { createFixture, defaultDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';
+import { recordHistory } from './helpers/lifecycle.ts';
+import { timeSkippingWorld, type TimeSkippingWorld } from './helpers/time-skipping.ts';
 import { fileScope } from './helpers/scope.ts';
-import { startWorkerOn, TEST_SECRET_KEY, uniqueTaskQueue } from './helpers/temporal.ts';
+import { TEST_SECRET_KEY } from './helpers/temporal.ts';
 
 const DAY = 86_400_000;
 const scope = fileScope();
-let shared: Promise<{ env: TestWorkflowEnvironment; fixture: Fixture }> | undefined;
-const setup = () =>
-  (shared ??= (async () => {
-    const server = testEnv.timeSkippingServer;
-    const env = await TestWorkflowEnvironment.createTimeSkipping(server ? { server: { executable: { type: 'existing-path', path: server } } } : {});
-    scope.teardown(() => env.teardown());
-    await registerSearchAttributes(env.connection, env.namespace ?? 'default', { assumeMissing: true });
-    const { orm, url } = await migratedOrm(scope);
-    const taskQueue = uniqueTaskQueue();
-    await startWorkerOn(scope, { connection: env.nativeConnection, namespace: env.namespace ?? 'default', orm, taskQueue });
-    return { env, fixture: await createFixture(scope, { orm, url, client: env.client, taskQueue, durations: defaultDurations }) };
-  })());
+let shared: Promise<TimeSkippingWorld> | undefined;
+const setup = () => (shared ??= timeSkippingWorld(scope));
 
 /**
  * The test server forgets an update's outcome once its workflow has closed, and a removal closes
@@ -48,8 +35,7 @@ async function removeAndWait(handle: LifecycleHandle, actor: string) {
   // timer of *any* workflow, and a member with no timer left (awaiting their card past overdue)
   // was fast-forwarded to the Java test server's 10-year run timeout. Offboarding needs no timer,
   // so a plain client waits for it in real time.
-  const { env } = await setup();
-  const plain = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  const { plain } = await setup();
   return (await plain.workflow.result(handle.workflowId)) as OffboardingReport;
 }
 

@@ -2,6 +2,7 @@
 // grammar is the RFC's); here each attribute a provider filters on maps to a column, and anything
 // else is refused as `invalidFilter` rather than guessed. Values are always bound parameters.
 import { parse, type Filter } from 'scim2-parse-filter';
+import { ScimError } from './resources.ts';
 
 export class ScimFilterError extends Error {}
 
@@ -78,5 +79,21 @@ export function filterToSql(filter: Filter, columns: Record<string, FilterColumn
       }
       throw new ScimFilterError(`operator "${(filter as { op: string }).op}" is not supported`);
     }
+  }
+}
+
+/**
+ * A list request's page (1-based `startIndex`, `count` up to 200) and its filter as SQL; a filter
+ * that cannot be read, or names what cannot be filtered on, is SCIM's `invalidFilter`.
+ */
+export function listWindow(query: { filter?: string; startIndex?: number; count?: number }, columns: Record<string, FilterColumn>): { startIndex: number; count: number; where: SqlFilter } {
+  const startIndex = Math.max(1, query.startIndex ?? 1);
+  const count = Math.min(Math.max(0, query.count ?? 100), 200);
+  if (!query.filter) return { startIndex, count, where: { sql: 'true', params: [] } };
+  try {
+    return { startIndex, count, where: filterToSql(parseScimFilter(query.filter), columns) };
+  } catch (error) {
+    if (error instanceof ScimFilterError) throw new ScimError(400, error.message, 'invalidFilter');
+    throw error;
   }
 }

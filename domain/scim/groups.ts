@@ -3,7 +3,7 @@
 // users again — through the lifecycle's own role change, so the last admin stays protected.
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { isUuid } from '../ids.ts';
-import { filterToSql, parseScimFilter, ScimFilterError, type FilterColumn } from './filter.ts';
+import { listWindow, type FilterColumn } from './filter.ts';
 import { listResponse, SCHEMA, ScimError } from './resources.ts';
 import { patchResource, scimFromDomain, type ScimCaller, type ScimDeps } from './users.ts';
 
@@ -61,17 +61,7 @@ export async function getGroup(deps: ScimDeps, caller: ScimCaller, id: string, o
 }
 
 export async function listGroups(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number; withMembers?: boolean }) {
-  const startIndex = Math.max(1, query.startIndex ?? 1);
-  const count = Math.min(Math.max(0, query.count ?? 100), 200);
-  let where = { sql: 'true', params: [] as unknown[] };
-  if (query.filter) {
-    try {
-      where = filterToSql(parseScimFilter(query.filter), GROUP_COLUMNS);
-    } catch (error) {
-      if (error instanceof ScimFilterError) throw new ScimError(400, error.message, 'invalidFilter');
-      throw error;
-    }
-  }
+  const { startIndex, count, where } = listWindow(query, GROUP_COLUMNS);
   const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from scim_group g where g.organization_id = ? and ${where.sql}`, [caller.organizationId, ...where.params]);
   const rows = count
     ? await deps.em.execute<GroupRow[]>(

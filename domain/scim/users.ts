@@ -9,7 +9,7 @@ import { isUuid } from '../ids.ts';
 import { inviteMember } from '../members/invite-member.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { updateMember, type MemberChanges } from '../members/update-member.ts';
-import { filterToSql, parseScimFilter, ScimFilterError, type FilterColumn } from './filter.ts';
+import { listWindow, type FilterColumn } from './filter.ts';
 import { listResponse, readUser, SCHEMA, scimBoolean, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
 
 export interface ScimDeps {
@@ -75,17 +75,7 @@ export async function getUser(deps: ScimDeps, caller: ScimCaller, id: string): P
 
 /** A ListResponse, always: an unknown value is 200 with no resources (Entra's "test connection"). */
 export async function listUsers(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number }) {
-  const startIndex = Math.max(1, query.startIndex ?? 1);
-  const count = Math.min(Math.max(0, query.count ?? 100), 200);
-  let where = { sql: 'true', params: [] as unknown[] };
-  if (query.filter) {
-    try {
-      where = filterToSql(parseScimFilter(query.filter), USER_COLUMNS);
-    } catch (error) {
-      if (error instanceof ScimFilterError) throw new ScimError(400, error.message, 'invalidFilter');
-      throw error;
-    }
-  }
+  const { startIndex, count, where } = listWindow(query, USER_COLUMNS);
   const scope = 'm.organization_id = ? and m.scim_deleted_at is null';
   const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from member m where ${scope} and ${where.sql}`, [caller.organizationId, ...where.params]);
   const rows = count
@@ -244,7 +234,6 @@ async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim,
   if (next.startsOn !== undefined && next.startsOn !== current.starts_on) changes.startsOn = next.startsOn;
   if (next.endsOn !== undefined && next.endsOn !== current.ends_on) changes.endsOn = next.endsOn;
   if (next.endsAt !== undefined && (next.endsAt ?? null) !== (current.ends_at ? new Date(current.ends_at).toISOString() : null)) changes.endsAt = next.endsAt;
-  if (changes.endsOn === null && changes.endsAt === undefined && !current.ends_on) delete changes.endsOn;
   if (Object.keys(changes).length) {
     await updateMember({ em: deps.em.fork(), lifecycles: deps.lifecycles }, { organizationId: caller.organizationId, memberId: current.id, ...changes, actor: caller.actor }).catch(scimFromDomain);
   }

@@ -12,6 +12,7 @@ import {
   changeScheduleUpdate,
   changeSiteUpdate,
   confirmCardUpdate,
+  DEFAULT_INVITATION_LEAD_MS,
   enrollAtDoorUpdate,
   passwordSetSignal,
   registerCardUpdate,
@@ -49,7 +50,7 @@ export interface StartLifecycleOptions {
 
 /** Whether a member with these dates waits for their invitation (status `scheduled`). */
 export function invitationWaits(schedule: MemberSchedule | undefined, durations: LifecycleDurations, now = Date.now()): boolean {
-  return Boolean(schedule && schedule.startsAt !== null && schedule.startsAt - (durations.invitationLeadMs ?? 7 * 86_400_000) > now);
+  return Boolean(schedule && schedule.startsAt !== null && schedule.startsAt - (durations.invitationLeadMs ?? DEFAULT_INVITATION_LEAD_MS) > now);
 }
 
 export function createLifecycleGateway(deps: { client: Client; taskQueue: string; defaults: LifecycleDurations }) {

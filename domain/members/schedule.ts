@@ -31,14 +31,10 @@ export function resolveDates(given: MemberDates, timeZone: string, current: Stor
   const startsOn = given.startsOn === undefined ? current.startsOn : given.startsOn || null;
   let endsOn = current.endsOn;
   let endsAt = current.endsAt;
-  if (given.endsOn !== undefined) {
+  // Either form of the end replaces the end as a whole.
+  if (given.endsOn !== undefined || given.endsAt !== undefined) {
     endsOn = given.endsOn || null;
-    endsAt = endsOn ? midnightAt(nextDay(endsOn), timeZone) : given.endsAt === undefined ? null : endsAt;
-  }
-  if (given.endsAt !== undefined) {
-    endsAt = endsAtGiven || null;
-    if (endsAt) endsOn = null;
-    else if (given.endsOn === undefined) endsOn = null;
+    endsAt = endsOn ? midnightAt(nextDay(endsOn), timeZone) : (endsAtGiven ?? null);
   }
   if (startsOn && endsOn && endsOn < startsOn) throw invalid('endsOn', 'the last day (endsOn) comes before the first (startsOn)');
   if (startsOn && endsAt && endsAt.getTime() <= midnightAt(startsOn, timeZone).getTime()) throw invalid('endsAt', 'the end (endsAt) comes before the first day (startsOn)');

@@ -39,6 +39,9 @@ export const changeScheduleUpdate = defineUpdate<
   [{ schedule: MemberSchedule; dates: { startsOn: string | null; endsOn: string | null; endsAt: string | null }; actor: string }]
 >('changeSchedule');
 
+/** INVITATION_LEAD when a lifecycle's durations do not say. */
+export const DEFAULT_INVITATION_LEAD_MS = 7 * 86_400_000;
+
 /** Failure types an update may be rejected with; the API maps each to a problem. */
 export const LIFECYCLE_REJECTIONS = {
   MemberRemoved: 'the member has been removed',

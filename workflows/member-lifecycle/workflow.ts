@@ -31,6 +31,7 @@ import {
   changeScheduleUpdate,
   changeSiteUpdate,
   confirmCardUpdate,
+  DEFAULT_INVITATION_LEAD_MS,
   enrollAtDoorUpdate,
   LIFECYCLE_REJECTIONS,
   passwordSetSignal,
@@ -58,7 +59,6 @@ const MAX_CLOSES_REMEMBERED = 20;
 const REMOVAL_PREEMPTS_AFTER_MS = 5_000;
 /** The removal takes the lock before every step already waiting for it. */
 const REMOVAL_PRIORITY = 1;
-const DEFAULT_INVITATION_LEAD_MS = 7 * 86_400_000;
 
 const invitationAt = (schedule: MemberSchedule, input: MemberLifecycleInput) =>
   schedule.startsAt === null ? null : schedule.startsAt - (input.durations.invitationLeadMs ?? DEFAULT_INVITATION_LEAD_MS);

@@ -329,6 +329,9 @@ test('an admin makes a SCIM key on the API keys page (shown once, then revoked),
   await page.goto('/admin/api-keys');
   t.notRegex(await mainText(page), new RegExp(secret), 'shown once');
   await screenshots(page, 'admin-api-keys');
+  const phone = await signInAsAdmin(t, 'fr', PHONE, org);
+  await phone.goto('/admin/api-keys');
+  await screenshots(phone, 'admin-api-keys');
   await page.getByRole('button', { name: 'Revoke the key Okta provisioning' }).click();
   t.regex((await page.getByRole('status').first().textContent()) ?? '', /revoked/);
   t.is((await fetch(`${world.appUrl}/scim/v2/Users`, { headers: { Authorization: `Bearer ${secret}` } })).status, 401);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../config/index.ts';
-import { startProcessStack } from '../scripts/lib/process-stack.ts';
+import { startProcessStack, type ProcessStack } from '../scripts/lib/process-stack.ts';
 import { createTenant } from '../scripts/lib/tenant.ts';
 import { accessListAtScale } from './access-list.ts';
 import { scimRates } from './scim.ts';
@@ -44,18 +44,27 @@ const outcomes: Record<string, ScenarioOutcome> = {};
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onboarding-bench-'));
 // As root, embedded PostgreSQL runs as the `postgres` user, which must reach its data dir.
 fs.chmodSync(workDir, 0o755);
+/** A stack of its own for a scenario (its own data, task queue and logs), stopped after it. */
+async function onStack<T>(name: string, run: (stack: ProcessStack) => Promise<T>): Promise<T> {
+  const stack = await startProcessStack({
+    workDir: path.join(workDir, name),
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+    taskQueue: `bench-${name}-${Date.now()}`,
+    log: (line) => say(`# ${line}`),
+  });
+  try {
+    return await run(stack);
+  } finally {
+    await stack.stop();
+  }
+}
+
 try {
   if (wants('email')) outcomes.email = await emailRender();
   if (wants('onboarding') || wants('door')) {
     say('# starting PostgreSQL, Temporal, an SMTP sink, the worker and the API as separate processes …');
-    const stack = await startProcessStack({
-      workDir: path.join(workDir, 'main'),
-      databaseUrl: process.env.DATABASE_URL || undefined,
-      temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
-      taskQueue: `bench-${Date.now()}`,
-      log: (line) => say(`# ${line}`),
-    });
-    try {
+    await onStack('main', async (stack) => {
       const tenant = await createTenant(stack);
       say(`# onboarding: ${ONBOARDING_MEMBERS} members …`);
       const onboarded = await onboarding(stack, tenant, ONBOARDING_MEMBERS);
@@ -67,43 +76,23 @@ try {
         say(`# door: ${count} signed door events at ${DOOR_RATE}/s …`);
         outcomes.door = await door(stack, tenant, waiting, DOOR_RATE);
       }
-    } finally {
-      await stack.stop();
-    }
+    });
   }
   if (wants('access-list')) {
     say('# starting a stack for the shared building\'s access list …');
-    const stack = await startProcessStack({
-      workDir: path.join(workDir, 'access-list'),
-      databaseUrl: process.env.DATABASE_URL || undefined,
-      temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
-      taskQueue: `bench-access-${Date.now()}`,
-      log: (line) => say(`# ${line}`),
-    });
-    try {
-      const durationMs = quick ? 30_000 : 60_000;
+    const durationMs = quick ? 30_000 : 60_000;
+    outcomes['access-list'] = await onStack('access-list', async (stack) => {
       say(`# access list: 10,000 cards over 20 companies, 100 controllers polling every 5 s for ${durationMs / 1000} s …`);
-      outcomes['access-list'] = await accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs });
-    } finally {
-      await stack.stop();
-    }
+      return accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs });
+    });
   }
   if (wants('scim')) {
     say('# starting a stack for SCIM provisioning …');
-    const stack = await startProcessStack({
-      workDir: path.join(workDir, 'scim'),
-      databaseUrl: process.env.DATABASE_URL || undefined,
-      temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
-      taskQueue: `bench-scim-${Date.now()}`,
-      log: (line) => say(`# ${line}`),
-    });
-    try {
-      const count = quick ? 100 : 250;
+    const count = quick ? 100 : 250;
+    outcomes.scim = await onStack('scim', async (stack) => {
       say(`# scim: ${count} creates and PATCHes at 25/s, ${count * 2} lookups at 50/s, then lookups back to back …`);
-      outcomes.scim = await scimRates(stack, await createTenant(stack), { count });
-    } finally {
-      await stack.stop();
-    }
+      return scimRates(await createTenant(stack), { count });
+    });
   }
   if (withScale && wants('scale')) {
     say('# scale: 1,000 then 10,000 open lifecycles …');

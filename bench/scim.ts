@@ -3,7 +3,6 @@
 // at a steady 25/s (an open loop: a slow answer cannot hide the queue behind it), then lookups
 // as fast as 10 connections go, for the headroom.
 import { randomBytes } from 'node:crypto';
-import type { ProcessStack } from '../scripts/lib/process-stack.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
 import { paced, percentile, round, type ScenarioOutcome } from './lib.ts';
 
@@ -12,7 +11,7 @@ const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const RATE = 25;
 const GOAL_P99_MS = 1000;
 
-export async function scimRates(_stack: ProcessStack, tenant: Tenant, options: { count: number }): Promise<ScenarioOutcome> {
+export async function scimRates(tenant: Tenant, options: { count: number }): Promise<ScenarioOutcome> {
   const headers = { 'Content-Type': 'application/scim+json' };
   const run = randomBytes(3).toString('hex');
   const emails = Array.from({ length: options.count }, (_, i) => `scim-${run}-${i}@bench.test`);

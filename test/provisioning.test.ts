@@ -4,6 +4,7 @@ import test from 'ava';
 import { apiWorld, problemOf, tag, type ApiWorld } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
+import { temporalClient } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const scope = fileScope();
@@ -77,6 +78,7 @@ test.serial('API keys: the operator\'s admins make operator keys with `companies
 
 test('dates over REST and CSV: a member starting in two months is scheduled and hears nothing; bad dates are refused whole', async (t) => {
   const w = await world();
+  const client = await temporalClient(scope);
   const later = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
   const email = `later-${tag()}@acme.test`;
   const invited = await w.api.post('/v1/members', { email, startsOn: later, endsAt: `${later.slice(0, 4)}-12-31T18:00:00+01:00` }, { token: w.org.apiKey });
@@ -84,8 +86,18 @@ test('dates over REST and CSV: a member starting in two months is scheduled and 
   t.like(invited.body, { status: 'scheduled', startsOn: later, endsOn: null, endsAt: `${later.slice(0, 4)}-12-31T17:00:00.000Z` });
   const detail = await w.api.get(`/v1/members/${invited.body.id}`, { token: w.org.apiKey });
   t.truthy(detail.body.lifecycle.schedule.invitationAt);
-  const { rows } = await query<{ n: string }>(w.url, 'select count(*) as n from email_outbox where to_address = $1', [email]);
-  t.is(Number(rows[0]!.n), 0);
+  // Once the lifecycle has nothing in progress (begun, no activity pending), nothing was sent: no link, no e-mail.
+  const lifecycle = client.workflow.getHandle(`member-${invited.body.id}`);
+  await waitFor('the lifecycle idle', async () => {
+    const { raw } = await lifecycle.describe();
+    return !raw.pendingWorkflowTask && !raw.pendingActivities?.length && raw.workflowExecutionInfo?.historyLength && Number(raw.workflowExecutionInfo.historyLength) > 3 ? true : undefined;
+  });
+  const sent = await query<{ tokens: string; mails: string }>(
+    w.url,
+    `select (select count(*) from auth_token where member_id = $1 and purpose = 'invitation') as tokens, (select count(*) from email_outbox where to_address = $2) as mails`,
+    [invited.body.id, email],
+  );
+  t.deepEqual(sent.rows[0], { tokens: '0', mails: '0' });
 
   t.like(problemOf(await w.api.post('/v1/members', { email: `bad-${tag()}@acme.test`, startsOn: '2027-02-30' }, { token: w.org.apiKey })), { status: 400 });
   t.like(problemOf(await w.api.post('/v1/members', { email: `bad-${tag()}@acme.test`, startsOn: '2027-03-01', endsOn: '2027-02-01' }, { token: w.org.apiKey })), { status: 422 });

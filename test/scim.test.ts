@@ -46,8 +46,7 @@ async function waitForStatus(w: ApiWorld, id: string, status: string) {
 async function makeActive(w: ApiWorld, memberId: string, email: string): Promise<string> {
   const accepted = await w.api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(email))}/accept`, { password: PASSWORD });
   if (accepted.status !== 201) throw new Error(accepted.text);
-  const card = (await w.api.post(`/v1/sites/${w.org.siteId}/cards`, { cards: [{ number: `S${tag()}` }] }, { token: w.operatorKey })).body;
-  const number = card.items?.[0]?.number ?? card.created?.[0]?.number ?? card[0]?.number;
+  const number = (await w.api.post(`/v1/sites/${w.org.siteId}/cards`, { cards: [{ number: `S${tag()}` }] }, { token: w.operatorKey })).body.items[0].number as string;
   const registered = await w.api.post(`/v1/members/${memberId}/cards`, { cardNumber: number }, { token: w.org.apiKey });
   if (registered.body.decision !== 'enrolled') throw new Error(registered.text);
   await waitForStatus(w, memberId, 'active');

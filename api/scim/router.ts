@@ -98,7 +98,7 @@ export function scimRouter(deps: { em: () => EntityManager; lifecycles: Lifecycl
     } catch (error) {
       throw new ScimError(400, error instanceof Error ? ((error as { detail?: string }).detail ?? error.message) : 'the request holds text that is not allowed', 'invalidValue');
     }
-    ctx.state.scim = { organizationId: principal.organizationId, operatorId: principal.operatorId, actor: principal.actor } satisfies ScimCaller & { operatorId: string };
+    ctx.state.scim = { organizationId: principal.organizationId, actor: principal.actor } satisfies ScimCaller;
     let status = 500;
     try {
       await next();

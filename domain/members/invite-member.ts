@@ -44,6 +44,8 @@ export interface InvitedMember {
   workflowId: string;
   runId: string;
   reinvited: boolean;
+  /** Known ahead: the invitation waits for start − INVITATION_LEAD. */
+  scheduled: boolean;
 }
 
 const REMOVED_RUN_GRACE_MS = 30_000;
@@ -130,7 +132,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
     await deps.lifecycles.finished(member.id, REMOVED_RUN_GRACE_MS);
   }
   const handle = await start();
-  return { memberId: member.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, reinvited };
+  return { memberId: member.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, reinvited, scheduled: member.status === 'scheduled' };
 }
 
 /** A company whose contract ends takes no one new: its offboarding would miss them. */

@@ -10,7 +10,7 @@ import { inviteMember } from '../members/invite-member.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { updateMember, type MemberChanges } from '../members/update-member.ts';
 import { listWindow, type FilterColumn } from './filter.ts';
-import { listResponse, readUser, SCHEMA, scimBoolean, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
+import { listResponse, readUser, scimBoolean, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
 
 export interface ScimDeps {
   em: EntityManager;
@@ -241,4 +241,3 @@ async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim,
   if (!next.active) await deps.lifecycles.remove(current.id, { actor: caller.actor, reason: 'deactivated in the identity provider' }).catch(scimFromDomain);
 }
 
-export { SCHEMA };

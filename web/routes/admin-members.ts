@@ -135,8 +135,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
         { em: deps.em(), lifecycles: deps.lifecycles },
         { organizationId: viewer.organizationId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: viewer.actor },
       );
-      const scheduled = (await getMember(deps.em(), viewer.organizationId, invited.memberId)).status === 'scheduled';
-      see(ctx, `/admin/members/${invited.memberId}?done=${scheduled ? 'scheduled' : invited.reinvited ? 'reinvited' : 'invited'}`);
+      see(ctx, `/admin/members/${invited.memberId}?done=${invited.scheduled ? 'scheduled' : invited.reinvited ? 'reinvited' : 'invited'}`);
     } catch (error) {
       if (!(error instanceof DomainError) || !['member_exists', 'site_required', 'site_not_found', 'invalid_dates'].includes(error.code)) throw error;
       const field = error.code === 'member_exists' ? 'email' : error.code === 'invalid_dates' ? String(error.details.field ?? 'startsOn') : 'siteId';

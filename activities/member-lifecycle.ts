@@ -11,7 +11,7 @@ import type { Orm } from '../db/orm.ts';
 import { auditedBefore, recordAudit } from '../domain/audit.ts';
 import { qrTokenFrom } from '../domain/cards/qr-token.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
-import type { WifiProvider } from '../providers/wifi.ts';
+import type { WifiProvider, WifiRevocation } from '../providers/wifi.ts';
 import type { EnrollmentMethod, EnrollmentResult, LifecycleDurations, OffboardingReport } from '../workflows/member-lifecycle/types.ts';
 
 export interface LifecycleActivityDeps {
@@ -376,9 +376,10 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       });
     },
 
-    async revokeWifiAccess(input: Keyed): Promise<{ revoked: boolean }> {
+    /** Refused at the next request, and the site's access points asked to end live sessions. */
+    async revokeWifiAccess(input: Keyed): Promise<WifiRevocation> {
       const done = await transaction((em) => auditedBefore(em, input.key));
-      if (done) return done.result as { revoked: boolean };
+      if (done) return done.result as WifiRevocation;
       const result = await wifi.revoke({ memberId: input.memberId });
       await transaction((em) => audit(em, { ...input, actor: 'system', type: 'access.wifi_revoked', data: { result } }));
       return result;

@@ -6,6 +6,7 @@ import type { Secrets } from '../domain/secrets.ts';
 import type { Logger } from '../http/logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimits } from '../http/rate-limit.ts';
+import type { WifiProvider } from '../providers/wifi.ts';
 
 /** What route handlers call: built once per app. */
 export interface ApiServices {
@@ -14,6 +15,8 @@ export interface ApiServices {
   /** Every call to a workflow: a lifecycle, an import, a password reset, a company's offboarding. */
   lifecycles: LifecycleGateway;
   secrets: Secrets;
+  /** Members' Wi-Fi credentials (read for the member themself). */
+  wifi: WifiProvider;
   logger: Logger;
   metrics: Metrics;
   limits: RateLimits;

@@ -118,6 +118,19 @@ const EnvSchema = z.object({
   INVITATION_LEAD: duration('7d'),
   // SCIM: members of the identity provider's group of this name are the company's administrators.
   SCIM_ADMIN_GROUP: z.string().trim().min(1).max(256).default('Administrators'),
+
+  // Wi-Fi: FreeRADIUS, which `npm start` runs when it finds it (FREERADIUS_PATH, then PATH).
+  FREERADIUS_PATH: optional(z.string()),
+  RADIUS_LISTEN_ADDRESS: z.ipv4().default('127.0.0.1'),
+  RADIUS_AUTH_PORT: port.default(1812),
+  RADIUS_ACCT_PORT: optional(port),
+  // What access points are told to use (the pages and API show it): the address they reach.
+  RADIUS_PUBLIC_HOST: optional(z.string().trim().min(1).max(253)),
+  // The source addresses FreeRADIUS looks up as the sites' access points.
+  RADIUS_CLIENT_NETWORK: z.cidrv4().default('0.0.0.0/0'),
+  // How long FreeRADIUS keeps an access point it learned before reading it again (a removed one
+  // or a new secret takes effect within this).
+  RADIUS_CLIENT_LIFETIME: duration('60s'),
 });
 
 function durationList(variable: string, text: string): number[] {
@@ -199,6 +212,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       invitationLeadMs: e.INVITATION_LEAD,
     },
     scim: { adminGroup: e.SCIM_ADMIN_GROUP },
+    radius: {
+      binaryPath: e.FREERADIUS_PATH,
+      listenAddress: e.RADIUS_LISTEN_ADDRESS,
+      authPort: e.RADIUS_AUTH_PORT,
+      acctPort: e.RADIUS_ACCT_PORT ?? e.RADIUS_AUTH_PORT + 1,
+      publicHost: e.RADIUS_PUBLIC_HOST ?? (e.RADIUS_LISTEN_ADDRESS === '0.0.0.0' ? new URL(publicUrl).hostname : e.RADIUS_LISTEN_ADDRESS),
+      clientNetwork: e.RADIUS_CLIENT_NETWORK,
+      clientLifetimeSeconds: Math.max(1, Math.round(e.RADIUS_CLIENT_LIFETIME / 1000)),
+    },
     // Kept so envconfig can read Temporal's standard variables from the same snapshot.
     rawEnv: env,
   };

@@ -24,7 +24,7 @@ import { API_INFO, apiRoutes } from '../api/routes.ts';
 import { devMailRouter } from '../api/routes/dev-mail.ts';
 import type { ApiServices } from '../api/services.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
-import { databaseWifi } from '../providers/wifi.ts';
+import { radiusWifi } from '../providers/wifi.ts';
 import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
 
@@ -47,7 +47,8 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   const app = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   // Inside a request, orm.em is that request's context (RequestContext below).
   const em = () => orm.em as EntityManager;
-  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, secrets: deps.secrets, logger, metrics, limits: createRateLimits(), em };
+  const wifi = radiusWifi(orm, deps.secrets);
+  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, secrets: deps.secrets, wifi, logger, metrics, limits: createRateLimits(), em };
   const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
 
@@ -60,7 +61,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
     limits: services.limits,
     views: await loadPageViews(),
     lifecycles: deps.lifecycles,
-    wifi: databaseWifi(orm, deps.secrets),
+    wifi,
   });
 
   const router = new Router();

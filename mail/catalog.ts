@@ -95,6 +95,8 @@ export interface TemplateData {
       completedAt: string;
       card: { number: string } | null;
       wifiRevoked: boolean;
+      /** Disconnect-Messages to the site's access points; null when the site has none. */
+      disconnect?: { points: number; confirmed: number; noSession: number; silent: number } | null;
       credentialsRevoked: number;
       memberNotified: boolean;
     };

@@ -40,6 +40,7 @@ export function sampleEmailData<T extends EmailTemplate>(
         completedAt: '2027-03-31T16:30:04.000Z',
         card: { number: '04A1B2C3' },
         wifiRevoked: true,
+        disconnect: { points: 2, confirmed: 1, noSession: 1, silent: 0 },
         credentialsRevoked: 2,
         memberNotified: true,
       },

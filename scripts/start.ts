@@ -32,6 +32,7 @@ runMain(async () => {
   if (stack.temporalUiUrl) say(`  Temporal UI   ${stack.temporalUiUrl}`);
   say(`  Temporal      ${stack.temporalAddress}, namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue} (${stack.temporalSource})`);
   say(`  PostgreSQL    ${stack.database}`);
+  say(`  RADIUS        ${stack.radius}`);
   if (stack.mailCatcherUrl) say(`  Mail catcher  ${stack.mailCatcherUrl}   (SMTP ${stack.smtpUrl})`);
   else say(`  SMTP          ${stack.smtpUrl ?? '(none)'}`);
   say(`  Data          ${config.dataDir}`);

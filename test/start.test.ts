@@ -5,7 +5,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
-import { freePort } from '../scripts/lib/ports.ts';
+import { freePort, freeUdpPortPair } from '../scripts/lib/ports.ts';
 import { embeddedDatabaseUrl } from '../services/embedded-postgres.ts';
 import { diagnosticsWorkflow } from '../workflows/diagnostics.ts';
 import { createEmptyDatabase, query } from './helpers/database.ts';
@@ -64,7 +64,7 @@ async function stopWithCtrlC(t: ExecutionContext, running: Running) {
 async function embeddedStackEnv(name: string, extra: NodeJS.ProcessEnv = {}) {
   const dataDir = path.join(testEnv.workDir, `${name}-${process.pid}`);
   fs.mkdirSync(dataDir, { recursive: true });
-  const [port, pgPort, temporalPort, uiPort, smtpPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [port, pgPort, temporalPort, uiPort, smtpPort, radiusPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freeUdpPortPair()]);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -74,11 +74,13 @@ async function embeddedStackEnv(name: string, extra: NodeJS.ProcessEnv = {}) {
     TEMPORAL_PORT: String(temporalPort),
     TEMPORAL_UI_PORT: String(uiPort),
     SMTP_CATCHER_PORT: String(smtpPort),
+    RADIUS_AUTH_PORT: String(radiusPort),
+    RADIUS_ACCT_PORT: String(radiusPort + 1),
     LOG_LEVEL: 'warn',
     ...(testEnv.temporalCli ? { TEMPORAL_CLI_PATH: testEnv.temporalCli } : {}),
     ...extra,
   };
-  return { env, apiUrl: `http://127.0.0.1:${port}`, pgPort, temporalPort, uiPort };
+  return { env, apiUrl: `http://127.0.0.1:${port}`, pgPort, temporalPort, uiPort, radiusPort };
 }
 
 /** Only does something when an assertion failed half-way and left a stack running. */
@@ -93,7 +95,7 @@ function killOnTeardown(t: ExecutionContext, runs: Running[]) {
 }
 
 test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data again', async (t) => {
-  const { env, apiUrl, pgPort, temporalPort, uiPort } = await embeddedStackEnv('start');
+  const { env, apiUrl, pgPort, temporalPort, uiPort, radiusPort } = await embeddedStackEnv('start');
   const runs: Running[] = [];
   killOnTeardown(t, runs);
 
@@ -104,6 +106,7 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   t.deepEqual(Object.values(ready.checks).map((c) => c.status), ['ok', 'ok', 'ok']);
   t.regex(current.output(), new RegExp(`API\\s+${apiUrl}`));
   t.regex(current.output(), new RegExp(`Temporal UI\\s+http://127.0.0.1:${uiPort}`));
+  t.regex(current.output(), new RegExp(`RADIUS\\s+127\\.0\\.0\\.1:${radiusPort} \\(auth\\), ${radiusPort + 1} \\(accounting\\)`), 'FreeRADIUS runs beside the stack');
   t.is((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Temporal web UI answers');
   t.is((await fetch(`${apiUrl}/dev/mail`)).status, 200, 'the mail catcher page answers');
 

@@ -8,7 +8,7 @@ import { createSecrets } from '../domain/secrets.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { loadEmailRenderer, type EmailRenderer } from '../mail/render.ts';
 import { databaseCardAccess } from '../providers/access.ts';
-import { databaseWifi } from '../providers/wifi.ts';
+import { fillMissingNtPasswords, radiusWifi } from '../providers/wifi.ts';
 import type { LifecycleDurations } from '../workflows/member-lifecycle/types.ts';
 
 export async function activityDeps(options: {
@@ -30,6 +30,7 @@ export async function activityDeps(options: {
   const secrets = createSecrets(options.secretKey);
   const mailer = createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom });
   const connection = Connection.lazy(options.temporal.connectionOptions);
+  await fillMissingNtPasswords(options.orm, secrets);
   return {
     orm: options.orm,
     mailer,
@@ -37,7 +38,7 @@ export async function activityDeps(options: {
     mailRetryForMs: options.mailRetryForMs,
     secrets,
     access: databaseCardAccess(),
-    wifi: databaseWifi(options.orm, secrets),
+    wifi: radiusWifi(options.orm, secrets),
     publicUrl: options.publicUrl,
     lifecycles: createLifecycleGateway({
       client: new Client({ connection, namespace: options.temporal.namespace }),

@@ -3,7 +3,8 @@ import { getMember } from '../../domain/members/queries.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
 import { EnrollmentResult, enrollmentAnswer } from '../../http/schemas/common.schema.ts';
-import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, ScanQrBody } from '../../http/schemas/me.schema.ts';
+import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, MeWifi, ScanQrBody } from '../../http/schemas/me.schema.ts';
+import { DomainError } from '../../domain/errors.ts';
 
 const tags = ['member'];
 
@@ -27,6 +28,20 @@ export function meRoutes(s: ApiServices) {
           organization: { id: principal.organizationId, name: where!.organization },
           site: where!.site_id ? { id: where!.site_id, name: where!.site! } : null,
         };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/me/wifi', operationId: 'myWifi', tags, auth: 'member',
+        summary: 'The signed-in member\'s Wi-Fi credentials (made when their card is registered)',
+        responses: { 200: { description: 'The credentials', schema: MeWifi } },
+      },
+      async ({ principal }, ctx) => {
+        const member = await getMember(s.em(), principal.organizationId, principal.memberId);
+        const credentials = member.status === 'active' || member.status === 'scheduled' ? await s.wifi.credentials(principal.memberId) : undefined;
+        if (!credentials) throw new DomainError('no_wifi_yet', 'not_found', 'no Wi-Fi credentials yet: they come with the registration of your access card');
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = { ...credentials, activeFrom: member.status === 'scheduled' ? member.startsOn : null };
       },
     ),
     defineRoute(

@@ -2,6 +2,7 @@ import { addCards, createDoorController, createSite, findSite, listCards, listDo
 import type { AdminPrincipal } from '../auth.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
+import { createRadiusClient, deleteRadiusClient, listRadiusClients, siteWifi, updateSiteWifi } from '../../domain/sites/wifi.ts';
 import { IdParams } from '../../http/schemas/common.schema.ts';
 import {
   UpdateSiteBody,
@@ -11,7 +12,13 @@ import {
   CreateDoorControllerBody,
   CreatedDoorController,
   CreateSiteBody,
+  CreateRadiusClientBody,
+  CreatedRadiusClient,
   DoorControllerList,
+  RadiusClientList,
+  RadiusClientParams,
+  SiteWifi,
+  UpdateSiteWifiBody,
   Site,
   SiteList,
   SitesQuery,
@@ -24,6 +31,8 @@ const sitesOf = (principal: AdminPrincipal, companyId?: string) =>
   principal.kind === 'operator' && !companyId ? { operatorId: principal.operatorId } : { organizationId: principal.organizationId };
 
 export function siteRoutes(s: ApiServices) {
+  const { publicHost: host, authPort, acctPort } = s.config.radius;
+  const radiusServer = { host, authPort, acctPort };
   return [
     defineRoute(
       {
@@ -96,6 +105,69 @@ export function siteRoutes(s: ApiServices) {
       },
       async ({ params, principal }, ctx) => {
         ctx.body = { items: await listDoorControllers(s.em(), principal.operatorId, params.id) };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/sites/{id}/wifi', operationId: 'getSiteWifi', tags, auth: 'operator',
+        summary: 'A site\'s Wi-Fi: its network name, the RADIUS server to enter in its access points, each company\'s VLAN',
+        params: IdParams,
+        responses: { 200: { description: 'The site\'s Wi-Fi', schema: SiteWifi } },
+      },
+      async ({ params, principal }, ctx) => {
+        ctx.body = await siteWifi(s.em(), principal.operatorId, params.id, radiusServer);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'patch', path: '/v1/sites/{id}/wifi', operationId: 'updateSiteWifi', tags, auth: 'operator',
+        summary: 'Change the network name or a company\'s VLAN at the site (audited)',
+        params: IdParams,
+        body: UpdateSiteWifiBody,
+        responses: { 200: { description: 'The site\'s Wi-Fi after the change', schema: SiteWifi } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        ctx.body = await updateSiteWifi(s.em(), { operatorId: principal.operatorId, siteId: params.id, ...body, actor: principal.actor }, radiusServer);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/sites/{id}/radius-clients', operationId: 'createRadiusClient', tags, auth: 'operator',
+        summary: 'Allow an access point or controller to check members; its shared secret is shown in this answer only',
+        description: 'FreeRADIUS learns it at its first request, without a restart. An address belongs to one client across all sites (409).',
+        params: IdParams,
+        body: CreateRadiusClientBody,
+        responses: { 201: { description: 'Created', schema: CreatedRadiusClient } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        const created = await createRadiusClient(s.em(), { operatorId: principal.operatorId, siteId: params.id, ...body, actor: principal.actor });
+        ctx.status = 201;
+        ctx.set('Cache-Control', 'no-store');
+        ctx.set('Location', `/v1/sites/${params.id}/radius-clients/${created.id}`);
+        ctx.body = created;
+      },
+    ),
+    defineRoute(
+      {
+        method: 'get', path: '/v1/sites/{id}/radius-clients', operationId: 'listRadiusClients', tags, auth: 'operator',
+        summary: 'A site\'s access points and controllers (never their secrets)',
+        params: IdParams,
+        responses: { 200: { description: 'RADIUS clients', schema: RadiusClientList } },
+      },
+      async ({ params, principal }, ctx) => {
+        ctx.body = { items: await listRadiusClients(s.em(), principal.operatorId, params.id) };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'delete', path: '/v1/sites/{id}/radius-clients/{clientId}', operationId: 'deleteRadiusClient', tags, auth: 'operator',
+        summary: 'Stop answering an access point (within RADIUS_CLIENT_LIFETIME, 60 s by default)',
+        params: RadiusClientParams,
+        responses: { 204: { description: 'Removed' } },
+      },
+      async ({ params, principal }, ctx) => {
+        await deleteRadiusClient(s.em(), { operatorId: principal.operatorId, siteId: params.id, clientId: params.clientId, actor: principal.actor });
+        ctx.status = 204;
       },
     ),
     defineRoute(

@@ -10,6 +10,9 @@ export const CompanySiteSchema = defineEntity({
     organization: () => p.manyToOne(Organization).primary(),
     site: () => p.manyToOne(Site).primary(),
     grantedAt: p.datetime().onCreate(() => new Date()),
+    // The company's own network at this site: access points put its members on this VLAN
+    // (Tunnel-Private-Group-Id in the Access-Accept). Null: the SSID's default VLAN.
+    wifiVlan: p.smallint().nullable(),
   },
 });
 

@@ -15,6 +15,7 @@ export * from './idempotency-record.entity.ts';
 export * from './member-import.entity.ts';
 export * from './door-event.entity.ts';
 export * from './scim-group.entity.ts';
+export * from './radius-client.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
@@ -32,6 +33,7 @@ import { WifiCredentialSchema } from './wifi-credential.entity.ts';
 import { IdempotencyRecordSchema } from './idempotency-record.entity.ts';
 import { MemberImportRowSchema, MemberImportSchema } from './member-import.entity.ts';
 import { ScimGroupMemberSchema, ScimGroupSchema } from './scim-group.entity.ts';
+import { RadiusClientSchema } from './radius-client.entity.ts';
 import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
@@ -56,4 +58,5 @@ export const entities = [
   DoorPinAttemptSchema,
   ScimGroupSchema,
   ScimGroupMemberSchema,
+  RadiusClientSchema,
 ];

@@ -31,3 +31,12 @@ export const CloseWizardBody = z
 export const CloseWizardAccepted = z.object({ status: z.literal('accepted') });
 
 export const ScanQrBody = z.strictObject({ payload: z.string().trim().min(1).max(2048).meta({ description: 'What the phone read from the card\'s QR code' }) }).meta({ id: 'ScanQr' });
+
+export const MeWifi = z
+  .object({
+    ssid: z.string().nullable().meta({ description: 'The network to join (null when the site has not named one)' }),
+    username: z.string(),
+    password: z.string(),
+    activeFrom: z.iso.date().nullable().meta({ description: 'For a member known ahead: the first day, from which RADIUS accepts them (null: now)' }),
+  })
+  .meta({ id: 'MeWifi', description: 'WPA2/WPA3-Enterprise credentials: PEAP with MSCHAPv2, or TTLS with PAP' });

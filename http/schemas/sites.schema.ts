@@ -82,3 +82,63 @@ export const Card = z
 
 export const CardList = z.object({ items: z.array(Card) });
 export const CardsQuery = z.strictObject({ state: z.enum(['stock', 'assigned', 'revoked']).optional() });
+
+// What FreeRADIUS and the access points both accept in a shared secret (no quotes, backslash or space).
+const RadiusSecret = z
+  .string()
+  .min(16, 'at least 16 characters')
+  .max(128)
+  .regex(/^[!#-&(-[\]-~]+$/, 'printable ASCII without spaces, quotes or backslashes');
+
+export const CreateRadiusClientBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).meta({ description: 'What the operator calls it ("Ground floor AP", "UniFi controller")' }),
+    address: z.string().trim().min(7).max(15).meta({ description: 'The IPv4 address its RADIUS requests come from', example: '10.20.0.2' }),
+    secret: RadiusSecret.optional().meta({ description: 'The shared secret; generated (144 random bits) when absent' }),
+    coaPort: z.number().int().min(1).max(65535).default(3799).meta({ description: 'Where it listens for Disconnect-Messages (RFC 5176)' }),
+  })
+  .meta({ id: 'CreateRadiusClient' });
+
+const radiusClientFields = {
+  id: Uuid,
+  siteId: Uuid,
+  name: z.string(),
+  address: z.string(),
+  coaPort: z.number().int(),
+  createdAt: Timestamp,
+};
+
+export const RadiusClient = z.object(radiusClientFields).meta({ id: 'RadiusClient' });
+
+export const CreatedRadiusClient = z
+  .object({ ...radiusClientFields, secret: z.string().meta({ description: 'The shared secret: shown this once, enter it in the access point or controller' }) })
+  .meta({ id: 'CreatedRadiusClient' });
+
+export const RadiusClientList = z.object({ items: z.array(RadiusClient) });
+
+export const RadiusClientParams = z.object({ id: Uuid, clientId: Uuid });
+
+const RadiusServer = z
+  .object({ host: z.string(), authPort: z.number().int(), acctPort: z.number().int() })
+  .meta({ id: 'RadiusServer', description: 'What to enter in the access point or controller as its RADIUS (authentication and accounting) server' });
+
+export const SiteWifi = z
+  .object({
+    siteId: Uuid,
+    ssid: z.string().nullable(),
+    radiusServer: RadiusServer,
+    companies: z.array(z.object({ companyId: Uuid, name: z.string(), vlan: z.number().int().nullable() })).meta({ description: 'The companies granted the site and the VLAN their members are put on (null: the SSID\'s own)' }),
+  })
+  .meta({ id: 'SiteWifi' });
+
+export const UpdateSiteWifiBody = z
+  .strictObject({
+    ssid: z.string().trim().min(1).max(32).nullable().optional().meta({ description: 'The network (SSID) members join; null for none' }),
+    vlans: z
+      .array(z.strictObject({ companyId: Uuid, vlan: z.number().int().min(1).max(4094).nullable() }))
+      .max(500)
+      .optional()
+      .meta({ description: 'A company\'s VLAN at this site (Tunnel-Private-Group-Id in the Access-Accept); null for none' }),
+  })
+  .refine((b) => b.ssid !== undefined || b.vlans !== undefined, 'give ssid or vlans')
+  .meta({ id: 'UpdateSiteWifi' });

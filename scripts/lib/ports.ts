@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -10,4 +11,26 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+function bindUdp(port: number): Promise<dgram.Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => resolve(undefined));
+    socket.bind(port, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+/** Two consecutive UDP ports free on 127.0.0.1 (RADIUS authentication, then accounting). */
+export async function freeUdpPortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await bindUdp(0);
+    if (!first) continue;
+    const port = first.address().port;
+    const second = port < 65535 ? await bindUdp(port + 1) : undefined;
+    first.close();
+    second?.close();
+    if (second) return port;
+  }
+  throw new Error('no two consecutive free UDP ports on 127.0.0.1');
 }

@@ -16,6 +16,7 @@ import { temporalTarget } from '../../services/temporal-connection.ts';
 import { temporalLogger } from '../../services/temporal-logger.ts';
 import { resolveSecretKey } from '../../services/secret-key.ts';
 import { startTemporalServer } from '../../services/temporal-server.ts';
+import { startRadius } from './radius.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { CommandError } from './cli.ts';
@@ -30,6 +31,8 @@ export interface Stack {
   databaseUrl?: string;
   mailCatcherUrl?: string;
   smtpUrl?: string;
+  /** FreeRADIUS's addresses, or why it is not running. */
+  radius: string;
   stop(): Promise<void>;
 }
 
@@ -85,6 +88,8 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     onStop('orm', () => orm.close());
     const applied = await migrate(orm, { operatorName: config.operatorName });
     onProgress(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date');
+    const radius = await startRadius(config, databaseUrl, onProgress);
+    if (radius.server) onStop('freeradius', () => radius.server!.stop());
 
     let startedAddress: string | undefined;
     let temporalUiUrl: string | undefined;
@@ -171,6 +176,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       databaseUrl: embeddedUrl,
       mailCatcherUrl: mailCatcher ? `${config.http.publicUrl}/dev/mail` : undefined,
       smtpUrl,
+      radius: radius.summary,
       stop,
     };
   } catch (error) {

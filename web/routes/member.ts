@@ -88,7 +88,10 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     const viewer = requireViewer(ctx);
     const member = await getMember(deps.em(), viewer.organizationId, viewer.memberId);
     const [site] = await deps.em().execute<{ name: string }[]>('select s.name from site s join member m on m.site_id = s.id where m.id = ?', [viewer.memberId]);
-    const wifi = member.status === 'active' ? await deps.wifi.credentials(viewer.memberId) : undefined;
-    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, cardPending: member.card?.state !== 'assigned' });
+    // Made at the card's registration, so a member known ahead can set up their devices; RADIUS
+    // lets them in from the start date.
+    const wifi = member.status === 'active' || member.status === 'scheduled' ? await deps.wifi.credentials(viewer.memberId) : undefined;
+    ctx.set('Cache-Control', 'no-store');
+    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, wifiFrom: member.status === 'scheduled' ? member.startsOn : null, cardPending: member.card?.state !== 'assigned' });
   });
 }

@@ -1,5 +1,6 @@
 // Types shared by the lifecycle workflow, its activities and its callers. Type-only: importing
 // this file pulls no code into the workflow bundle or the API.
+import type { DisconnectOutcome } from '../../providers/radius-disconnect.ts';
 import type { MemberRole, MemberStatus } from '../../db/entities/member.entity.ts';
 
 export type { MemberRole, MemberStatus };
@@ -136,7 +137,8 @@ export interface OffboardingReport {
   requestedAt: string;
   completedAt: string;
   card: { number: string; revoked: boolean } | null;
-  wifi: { revoked: boolean };
+  /** `disconnect`: the Disconnect-Messages sent to the site's access points (runs before RADIUS have none). */
+  wifi: { revoked: boolean; disconnect?: DisconnectOutcome[] };
   credentialsRevoked: number;
   emails: { member: number; admins: number };
 }

@@ -291,7 +291,15 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
         }
         wake = true;
         // Enrolled before the first day: the card opens the doors from 00:00 on the start date.
-        if (result.access !== 'granted' && state.account.stage === 'password_set' && !started()) return { ...result, access: 'pending_start' as const };
+        if (result.access !== 'granted' && state.account.stage === 'password_set' && !started()) {
+          // The Wi-Fi credentials are made now, so the member can set up their devices; RADIUS
+          // accepts them once the member is active, from the start.
+          if (!state.access.wifi && patched('wifi-before-start')) {
+            await act.grantWifiAccess({ memberId, organizationId, siteId: state.siteId!, key: key('wifi-before-start') });
+            state.access.wifi = true;
+          }
+          return { ...result, access: 'pending_start' as const };
+        }
       }
       return result;
     });
@@ -684,7 +692,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       requestedAt: new Date(removal.requestedAt).toISOString(),
       completedAt: '',
       card: card.cardNumber ? { number: card.cardNumber, revoked: true } : null,
-      wifi: { revoked: wifi.revoked },
+      wifi: { revoked: wifi.revoked, disconnect: wifi.disconnect ?? [] },
       credentialsRevoked: credentials.revoked,
       emails: { member: 0, admins: 0 },
     };

@@ -1,0 +1,128 @@
+// A site's Wi-Fi as the operator runs it: its network name, its access points (RADIUS clients,
+// which FreeRADIUS reads from the `radius.nas` view) and a VLAN per company.
+import { randomBytes } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import { findSite } from './sites.ts';
+
+export interface RadiusClientView {
+  id: string;
+  siteId: string;
+  name: string;
+  address: string;
+  coaPort: number;
+  createdAt: string;
+}
+
+/** Where access points send their requests: shown on the pages and in the API, from the configuration. */
+export interface RadiusServerInfo {
+  host: string;
+  authPort: number;
+  acctPort: number;
+}
+
+export interface SiteWifiView {
+  siteId: string;
+  ssid: string | null;
+  radiusServer: RadiusServerInfo;
+  companies: { companyId: string; name: string; vlan: number | null }[];
+}
+
+interface ClientRow {
+  id: string;
+  site_id: string;
+  name: string;
+  address: string;
+  coa_port: number;
+  created_at: Date;
+}
+
+const view = (r: ClientRow): RadiusClientView => ({ id: r.id, siteId: r.site_id, name: r.name, address: r.address, coaPort: r.coa_port, createdAt: new Date(r.created_at).toISOString() });
+
+/** 144 random bits, in characters every access point's form accepts. */
+export const generateRadiusSecret = () => randomBytes(18).toString('base64url');
+
+export async function createRadiusClient(
+  em: EntityManager,
+  input: { operatorId: string; siteId: string; name: string; address: string; secret?: string; coaPort?: number; actor: string },
+): Promise<RadiusClientView & { secret: string }> {
+  await findSite(em, { operatorId: input.operatorId }, input.siteId);
+  const address = input.address.trim();
+  if (!isIPv4(address)) throw new DomainError('invalid_address', 'invalid', 'address must be an IPv4 address, as the access point sends from it', { field: 'address' });
+  const secret = input.secret ?? generateRadiusSecret();
+  return em.transactional(async (tx) => {
+    const [taken] = await tx.execute<{ site: string; name: string }[]>(
+      'select s.name as site, c.name from radius_client c join site s on s.id = c.site_id where c.address = ?',
+      [address],
+    );
+    if (taken) throw new DomainError('radius_client_exists', 'conflict', `${address} is already the RADIUS client "${taken.name}" of ${taken.site}: RADIUS knows an access point by its address alone`, { field: 'address' });
+    const [row] = await tx.execute<ClientRow[]>(
+      `insert into radius_client (id, site_id, name, address, secret, coa_port, created_at, created_by)
+       values (gen_random_uuid(), ?, ?, ?, ?, ?, now(), ?) returning id, site_id, name, address, coa_port, created_at`,
+      [input.siteId, input.name.trim(), address, secret, input.coaPort ?? 3799, input.actor],
+    );
+    await recordAudit(tx, {
+      organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.created',
+      data: { radiusClientId: row!.id, siteId: input.siteId, name: row!.name, address, coaPort: row!.coa_port, secretGenerated: input.secret === undefined },
+    });
+    return { ...view(row!), secret };
+  });
+}
+
+export async function listRadiusClients(em: EntityManager, operatorId: string, siteId: string): Promise<RadiusClientView[]> {
+  await findSite(em, { operatorId }, siteId);
+  const rows = await em.execute<ClientRow[]>('select id, site_id, name, address, coa_port, created_at from radius_client where site_id = ? order by name, address', [siteId]);
+  return rows.map(view);
+}
+
+export async function deleteRadiusClient(em: EntityManager, input: { operatorId: string; siteId: string; clientId: string; actor: string }): Promise<void> {
+  await findSite(em, { operatorId: input.operatorId }, input.siteId);
+  await em.transactional(async (tx) => {
+    const [row] = await tx.execute<ClientRow[]>('delete from radius_client where id = ? and site_id = ? returning id, site_id, name, address, coa_port, created_at', [input.clientId, input.siteId]);
+    if (!row) throw new DomainError('radius_client_not_found', 'not_found', `no RADIUS client ${input.clientId} at this site`);
+    await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.deleted', data: { radiusClientId: row.id, siteId: row.site_id, name: row.name, address: row.address } });
+  });
+}
+
+export async function siteWifi(em: EntityManager, operatorId: string, siteId: string, radiusServer: RadiusServerInfo): Promise<SiteWifiView> {
+  const site = await findSite(em, { operatorId }, siteId);
+  const companies = await em.execute<{ company_id: string; name: string; wifi_vlan: number | null }[]>(
+    `select o.id as company_id, o.name, cs.wifi_vlan from company_site cs join organization o on o.id = cs.organization_id
+      where cs.site_id = ? and o.offboarded_at is null order by o.name`,
+    [siteId],
+  );
+  return { siteId, ssid: site.wifiSsid, radiusServer, companies: companies.map((c) => ({ companyId: c.company_id, name: c.name, vlan: c.wifi_vlan })) };
+}
+
+/** The network name and the companies' VLANs; a company not granted the site is refused, nothing changed. */
+export async function updateSiteWifi(
+  em: EntityManager,
+  input: { operatorId: string; siteId: string; ssid?: string | null; vlans?: { companyId: string; vlan: number | null }[]; actor: string },
+  radiusServer: RadiusServerInfo,
+): Promise<SiteWifiView> {
+  const before = await siteWifi(em, input.operatorId, input.siteId, radiusServer);
+  const granted = new Map(before.companies.map((c) => [c.companyId, c]));
+  for (const entry of input.vlans ?? []) {
+    if (!granted.has(entry.companyId)) throw new DomainError('company_not_at_site', 'unprocessable', `company ${entry.companyId} is not granted this site`, { field: 'vlans' });
+  }
+  await em.transactional(async (tx) => {
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (input.ssid !== undefined && input.ssid !== before.ssid) {
+      await tx.execute('update site set wifi_ssid = ? where id = ?', [input.ssid, input.siteId]);
+      await tx.execute('update wifi_credential set ssid = ? where site_id = ? and revoked_at is null', [input.ssid, input.siteId]);
+      changes.ssid = { from: before.ssid, to: input.ssid };
+    }
+    for (const entry of input.vlans ?? []) {
+      const from = granted.get(entry.companyId)!.vlan;
+      if (from === entry.vlan) continue;
+      await tx.execute('update company_site set wifi_vlan = ? where organization_id = ? and site_id = ?', [entry.vlan, entry.companyId, input.siteId]);
+      changes[`vlan:${entry.companyId}`] = { from, to: entry.vlan };
+    }
+    if (Object.keys(changes).length) {
+      await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.wifi_changed', data: { siteId: input.siteId, changes } });
+    }
+  });
+  return siteWifi(em, input.operatorId, input.siteId, radiusServer);
+}

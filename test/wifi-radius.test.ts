@@ -1,0 +1,124 @@
+// Wi-Fi on RADIUS, end to end: the API and a real worker write what FreeRADIUS reads (the views
+// of the `radius` schema), and `eapol_test` authenticates as a laptop on WPA2-Enterprise would.
+import test from 'ava';
+import { apiWorld, PASSWORD, problemOf, tag, waitForMail } from './helpers/api.ts';
+import { eapol, fakeAccessPoint, startTestRadius } from './helpers/radius.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const hex = (text: string) => Buffer.from(text).toString('hex');
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+test('a member joins the Wi-Fi (PEAP/MSCHAPv2 and TTLS/PAP) from their first day on their company\'s VLAN, is refused before it and after removal, and removal disconnects their session', async (t) => {
+  const w = await apiWorld(t);
+  const radius = await startTestRadius(t, w.url);
+  const ap = await fakeAccessPoint(t);
+  const operator = { token: w.operatorKey };
+  const company = { token: w.org.apiKey };
+
+  const created = await w.api.post(`/v1/sites/${w.org.siteId}/radius-clients`, { name: 'Lobby AP', address: ap.address, coaPort: ap.coaPort }, operator);
+  t.is(created.status, 201, created.text);
+  t.regex(created.body.secret, /^[\w-]{24}$/, 'a generated secret, shown once');
+  ap.secret = created.body.secret;
+  const listed = await w.api.get(`/v1/sites/${w.org.siteId}/radius-clients`, operator);
+  t.deepEqual(listed.body.items.map((c: { address: string }) => c.address), [ap.address]);
+  t.false('secret' in listed.body.items[0], 'never listed again');
+  const wifi = await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { ssid: 'Acme-Members', vlans: [{ companyId: w.org.organizationId, vlan: 120 }] }, operator);
+  t.is(wifi.status, 200, wifi.text);
+  t.like(wifi.body, { ssid: 'Acme-Members', radiusServer: { host: '127.0.0.1' } });
+  t.deepEqual(wifi.body.companies.map((c: { vlan: number }) => c.vlan), [120]);
+
+  // Known ahead: invited now (the start is within INVITATION_LEAD), card registered, not started.
+  const email = `wifi-${tag()}@acme.test`;
+  const invited = await w.api.post('/v1/members', { email, name: 'Wendy Wifi', siteId: w.org.siteId, locale: 'en', startsOn: inDays(3) }, company);
+  t.is(invited.status, 201, invited.text);
+  const memberId = invited.body.id as string;
+  const link = /\/invitations\/([^\s]+)/.exec((await waitForMail(email, /invit/i))[0]!.text)![1]!;
+  const session = (await w.api.post(`/v1/invitations/${link}/accept`, { password: PASSWORD })).body.token as string;
+  const number = (await w.api.post(`/v1/sites/${w.org.siteId}/cards`, { cards: [{ number: `W${tag()}` }] }, operator)).body.items[0].number;
+  const enrolled = await w.api.post(`/v1/members/${memberId}/cards`, { cardNumber: number }, company);
+  t.like(enrolled.body, { decision: 'enrolled', access: 'pending_start' });
+
+  const early = await waitFor('credentials made at the card\'s registration', async () => {
+    const r = await w.api.get('/v1/me/wifi', { token: session });
+    return r.status === 200 ? r.body : undefined;
+  });
+  t.like(early, { ssid: 'Acme-Members', activeFrom: inDays(3) });
+  const login = { server: radius, source: ap.address, secret: ap.secret, identity: early.username, password: early.password };
+  t.false((await eapol(login)).success, 'refused before the first day');
+
+  // The first day brought to today: access now.
+  t.is((await w.api.patch(`/v1/members/${memberId}`, { startsOn: null }, company)).status, 200);
+  await waitFor('the member to be active', async () => (await w.api.get(`/v1/members/${memberId}`, company)).body.status === 'active' || undefined);
+  const peap = await eapol(login);
+  t.true(peap.success, peap.output.slice(-2000));
+  t.is(peap.accept?.get(64), '0000000d', 'Tunnel-Type VLAN');
+  t.is(peap.accept?.get(65), '00000006', 'Tunnel-Medium-Type IEEE-802');
+  t.is(peap.accept?.get(81), hex('120'), 'Tunnel-Private-Group-Id: the company\'s VLAN');
+  t.true((await eapol({ ...login, method: 'ttls' })).success, 'TTLS/PAP too');
+  t.false((await eapol({ ...login, password: 'not-the-password' })).success, 'a wrong password is refused');
+  const wrongSecret = await eapol({ ...login, secret: 'not-the-shared-secret', timeoutSeconds: 2 });
+  t.false(wrongSecret.success, 'a wrong NAS secret is refused');
+  t.is(wrongSecret.accept, undefined, 'and never answered with an Access-Accept');
+  t.like((await w.api.get('/v1/me/wifi', { token: session })).body, { username: early.username, password: early.password, activeFrom: null });
+
+  // The access point reports the session (accounting), so the Disconnect-Message can name it.
+  await ap.startSession(radius, early.username, `sess-${tag()}`);
+  const removed = await w.api.delete(`/v1/members/${memberId}?reason=contract%20ended`, company);
+  t.is(removed.status, 202, removed.text);
+  const report = await waitFor('the offboarding to finish', async () => {
+    const history = (await w.api.get(`/v1/members/${memberId}/history`, company)).body.items as { type: string; data: any }[];
+    return history.find((e) => e.type === 'member.removed')?.data;
+  });
+  t.false((await eapol(login)).success, 'refused at once after removal');
+  t.is(ap.disconnects.length, 1, 'one Disconnect-Request to the access point holding the session');
+  t.like(ap.disconnects[0], { 'User-Name': early.username, 'Calling-Station-Id': '02-00-00-00-00-01' });
+  t.regex(String(ap.disconnects[0]!['Acct-Session-Id']), /^sess-/);
+  const outcome = report.report?.wifi ?? report.wifi;
+  t.like(outcome, { revoked: true, disconnect: [{ client: 'Lobby AP', address: ap.address, sessions: 1, answer: 'ack' }] });
+  // The company's first admin reads French (org:create's default).
+  const [mail] = await waitForMail(w.org.adminEmail, /Départ de|was removed/);
+  t.regex(mail!.text, /Bornes Wi-Fi priées de couper ses sessions : 1 \(coupées : 1, sans session : 0, sans réponse : 0\)|Access points asked to end their Wi-Fi sessions: 1 \(ended: 1, no session: 0, no answer: 0\)/);
+  t.is((await w.api.get('/v1/me/wifi', { token: session })).status, 401, 'the member\'s session ended with the removal');
+});
+
+test('RADIUS clients: operator only, checked input, one address per client across sites; a deleted one is refused', async (t) => {
+  const w = await apiWorld(t);
+  const radius = await startTestRadius(t, w.url);
+  const operator = { token: w.operatorKey };
+  const path = `/v1/sites/${w.org.siteId}/radius-clients`;
+  const ap = await fakeAccessPoint(t);
+
+  t.is((await w.api.post(path, { name: 'AP', address: ap.address }, { token: w.org.apiKey })).status, 403, 'a company key cannot');
+  t.like(problemOf(await w.api.post(path, { name: 'AP', address: 'ap.example' }, operator)), { status: 400 });
+  t.like(problemOf(await w.api.post(path, { name: 'AP', address: '10.0.0.300' }, operator)), { status: 400 });
+  t.like(problemOf(await w.api.post(path, { name: 'AP', address: ap.address, secret: 'short' }, operator)), { status: 400 });
+  t.like(problemOf(await w.api.post(path, { name: 'AP', address: ap.address, secret: 'has "quotes" in it, 16+' }, operator)), { status: 400 });
+  t.like(problemOf(await w.api.post(path, { name: 'AP', address: ap.address, coaPort: 0 }, operator)), { status: 400 });
+  t.is((await w.api.get(path, operator)).body.items.length, 0, 'nothing half-written');
+
+  const chosen = 'a-secret-the-operator-chose-1234';
+  const created = await w.api.post(path, { name: 'Controller', address: ap.address, secret: chosen, coaPort: 3799 }, operator);
+  t.is(created.status, 201, created.text);
+  t.is(created.body.secret, chosen);
+  const other = await w.newSite({ name: `Lyon ${tag()}` });
+  t.like(problemOf(await w.api.post(`/v1/sites/${other.body.id}/radius-clients`, { name: 'Same box', address: ap.address }, operator)), { status: 409 });
+  t.like(problemOf(await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { vlans: [{ companyId: (await w.newOrganization()).organizationId, vlan: 10 }] }, operator)), { status: 422 });
+  t.like(problemOf(await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { vlans: [{ companyId: w.org.organizationId, vlan: 4095 }] }, operator)), { status: 400 });
+
+  // A member with live credentials, so that only the client decides.
+  const m = await w.member();
+  const number = (await w.api.post(`/v1/sites/${w.org.siteId}/cards`, { cards: [{ number: `C${tag()}` }] }, operator)).body.items[0].number;
+  await w.api.post(`/v1/members/${m.id}/cards`, { cardNumber: number }, { token: w.org.apiKey });
+  const creds = await waitFor('Wi-Fi credentials', async () => {
+    const r = await w.api.get('/v1/me/wifi', { token: m.token });
+    return r.status === 200 ? r.body : undefined;
+  });
+  const login = { server: radius, source: ap.address, secret: chosen, identity: creds.username, password: creds.password };
+  t.true((await eapol(login)).success, 'the new client works without a restart');
+
+  t.is((await w.api.delete(`${path}/${created.body.id}`, operator)).status, 204);
+  t.like(problemOf(await w.api.delete(`${path}/${created.body.id}`, operator)), { status: 404 });
+  // FreeRADIUS re-reads a client after RADIUS_CLIENT_LIFETIME (1 s here): wait on that, not a sleep.
+  await waitFor('the deleted client to be refused', async () => !(await eapol({ ...login, timeoutSeconds: 1 })).success || undefined, { timeoutMs: 20_000 });
+  t.pass();
+});

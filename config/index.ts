@@ -121,6 +121,8 @@ const EnvSchema = z.object({
 
   // Wi-Fi: FreeRADIUS, which `npm start` runs when it finds it (FREERADIUS_PATH, then PATH).
   FREERADIUS_PATH: optional(z.string()),
+  // 0: FreeRADIUS runs elsewhere (its own service, as in docker-compose); npm start leaves it be.
+  RADIUS_START: optional(booleanFlag),
   RADIUS_LISTEN_ADDRESS: z.ipv4().default('127.0.0.1'),
   RADIUS_AUTH_PORT: port.default(1812),
   RADIUS_ACCT_PORT: optional(port),
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     scim: { adminGroup: e.SCIM_ADMIN_GROUP },
     radius: {
+      start: e.RADIUS_START ?? true,
       binaryPath: e.FREERADIUS_PATH,
       listenAddress: e.RADIUS_LISTEN_ADDRESS,
       authPort: e.RADIUS_AUTH_PORT,

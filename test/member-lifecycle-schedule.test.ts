@@ -25,6 +25,9 @@ const datesOf = async (f: Fixture, memberId: string) =>
 
 const wifiCredentials = async (f: Fixture, memberId: string) =>
   (await query<{ username: string }>(f.url, 'select username from wifi_credential where member_id = $1 and revoked_at is null', [memberId])).rows.length;
+/** What FreeRADIUS would accept for the member (the `radius.radcheck` view it reads). */
+const radiusAccepts = async (f: Fixture, memberId: string) =>
+  (await query(f.url, 'select 1 from radius.radcheck r join wifi_credential w on w.username = r.username where w.member_id = $1', [memberId])).rows.length > 0;
 
 /** Skips the test server's clock to `at` (ms), then lets the workflows handle what fell due. */
 async function skipTo(env: TestWorkflowEnvironment, at: number): Promise<void> {
@@ -69,7 +72,8 @@ test.serial('a member known ahead: nothing before start − 7 days, then the inv
   t.like(enrolled, { decision: 'enrolled', access: 'pending_start' });
   await f.waitForState(member.memberId, 'scheduled (waiting for the first day)', (v) => v.status === 'scheduled' && v.card.stage === 'enrolled');
   t.false((await f.accessList()).includes(card.cardNumber), 'not on the access list before the start date');
-  t.is(await wifiCredentials(f, member.memberId), 0);
+  t.is(await wifiCredentials(f, member.memberId), 1, 'Wi-Fi credentials made with the card, to set up devices ahead');
+  t.false(await radiusAccepts(f, member.memberId), 'but RADIUS refuses them before the first day');
 
   await skipTo(env, startsAt - 60_000);
   await f.waitForIdle(member.memberId);
@@ -79,6 +83,7 @@ test.serial('a member known ahead: nothing before start − 7 days, then the inv
   await f.waitForState(member.memberId, 'active from the start date', (v) => v.status === 'active');
   t.true((await f.accessList()).includes(card.cardNumber));
   t.is(await wifiCredentials(f, member.memberId), 1);
+  t.true(await radiusAccepts(f, member.memberId), 'RADIUS accepts them from the first day');
   await f.waitForMails(member.email, /accès|access/i);
 
   await skipTo(env, endsAt + 60_000);
@@ -86,6 +91,7 @@ test.serial('a member known ahead: nothing before start − 7 days, then the inv
   t.like(report, { removedBy: 'schedule', statusBefore: 'active', card: { number: card.cardNumber, revoked: true }, wifi: { revoked: true } });
   t.false((await f.accessList()).includes(card.cardNumber));
   t.is(await wifiCredentials(f, member.memberId), 0);
+  t.false(await radiusAccepts(f, member.memberId), 'and refuses them after the last day');
   const { rows } = await query<{ actor: string }>(f.url, `select actor from audit_event where member_id = $1 and type = 'member.removal_requested'`, [member.memberId]);
   t.deepEqual(rows.map((r) => r.actor), ['schedule']);
   const reports = await f.waitForMails(f.admin.email, new RegExp(`${member.email.split('@')[0]}.*(rapport|report)`, 'i'));
@@ -93,8 +99,9 @@ test.serial('a member known ahead: nothing before start − 7 days, then the inv
   // The timers were carried across continue-as-new (every 40 events here).
   const lastRun = (await member.handle.describe()).runId;
   t.not(lastRun, firstRun, 'the lifecycle continued as new on the way');
-  await recordHistory(f.client, 'scheduled-invited-started-ended', member.handle.workflowId);
-  await recordHistory(f.client, 'scheduled-first-run', member.handle.workflowId, firstRun);
+  // Runs from before 'wifi-before-start' are kept as scheduled-invited-started-ended and scheduled-first-run.
+  await recordHistory(f.client, 'scheduled-wifi-before-start-ended', member.handle.workflowId);
+  await recordHistory(f.client, 'scheduled-wifi-before-start-first-run', member.handle.workflowId, firstRun);
 });
 
 test.serial('dates changed mid-way re-plan the lifecycle: an earlier start invites at once, an end brought forward removes then', async (t) => {

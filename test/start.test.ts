@@ -162,6 +162,7 @@ test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and s
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
+    RADIUS_START: '0',
     LOG_LEVEL: 'warn',
   });
   killOnTeardown(t, [running]);
@@ -170,7 +171,8 @@ test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and s
   t.regex(running.output(), new RegExp(`Temporal\\s+${testEnv.temporalAddress.replaceAll('.', '\\.')}, namespace default, task queue ${taskQueue} \\(TEMPORAL_ADDRESS\\)`));
   t.notRegex(running.output(), /Temporal UI/);
   t.regex(running.output(), /PostgreSQL\s+DATABASE_URL/);
-  t.deepEqual(descendants(running.child.pid!), [], 'no child process: neither PostgreSQL nor Temporal was started');
+  t.regex(running.output(), /RADIUS\s+\(RADIUS_START=0: FreeRADIUS runs elsewhere/);
+  t.deepEqual(descendants(running.child.pid!), [], 'no child process: neither PostgreSQL, Temporal nor FreeRADIUS was started');
   const migrated = await query(databaseUrl, "select count(*)::int as n from information_schema.tables where table_name = 'member'");
   t.is(migrated.rows[0]!.n, 1, 'migrations were applied to DATABASE_URL');
 

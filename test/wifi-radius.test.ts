@@ -3,7 +3,10 @@
 import test from 'ava';
 import { apiWorld, PASSWORD, problemOf, tag, waitForMail } from './helpers/api.ts';
 import { eapol, fakeAccessPoint, startTestRadius } from './helpers/radius.ts';
+import { recordHistory } from './helpers/lifecycle.ts';
+import { temporalClient } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
+import { memberWorkflowId } from '../domain/members/lifecycle.ts';
 
 const hex = (text: string) => Buffer.from(text).toString('hex');
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -79,6 +82,8 @@ test('a member joins the Wi-Fi (PEAP/MSCHAPv2 and TTLS/PAP) from their first day
   const [mail] = await waitForMail(w.org.adminEmail, /Départ de|was removed/);
   t.regex(mail!.text, /Bornes Wi-Fi priées de couper ses sessions : 1 \(coupées : 1, sans session : 0, sans réponse : 0\)|Access points asked to end their Wi-Fi sessions: 1 \(ended: 1, no session: 0, no answer: 0\)/);
   t.is((await w.api.get('/v1/me/wifi', { token: session })).status, 401, 'the member\'s session ended with the removal');
+  // Enrolled before the first day (credentials made then), started early, removed: for replay.
+  await recordHistory(await temporalClient(t), 'wifi-before-start-started-removed', memberWorkflowId(memberId));
 });
 
 test('RADIUS clients: operator only, checked input, one address per client across sites; a deleted one is refused', async (t) => {

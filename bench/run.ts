@@ -11,6 +11,7 @@ import { startProcessStack, type ProcessStack } from '../scripts/lib/process-sta
 import { createTenant } from '../scripts/lib/tenant.ts';
 import { accessListAtScale } from './access-list.ts';
 import { scimRates } from './scim.ts';
+import { radiusAuth } from './radius.ts';
 import { door, membersAtTheDoor } from './door.ts';
 import { emailRender } from './email-render.ts';
 import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
@@ -18,7 +19,7 @@ import { onboarding } from './onboarding.ts';
 import { scale } from './scale.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|radius|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
   process.exit(0);
 }
 const quick = process.env.BENCH_QUICK === '1';
@@ -93,6 +94,10 @@ try {
       say(`# scim: ${count} creates and PATCHes at 25/s, ${count * 2} lookups at 50/s, then lookups back to back …`);
       return scimRates(await createTenant(stack), { count });
     });
+  }
+  if (wants('radius')) {
+    const rate = Number(process.env.BENCH_RADIUS_RATE ?? 200);
+    outcomes.radius = await radiusAuth(path.join(workDir, 'radius'), { members: 200, rate, rounds: quick ? 5 : 20 }, (line) => say(`# ${line}`));
   }
   if (withScale && wants('scale')) {
     say('# scale: 1,000 then 10,000 open lifecycles …');

@@ -51,6 +51,8 @@ export interface FreeradiusOptions {
   clientLifetime: number;
   /** The distribution's configuration tree; found among the usual places when omitted. */
   stockDir?: string;
+  /** Changes to the generated tree before the start (the benchmark's users-file floor). */
+  adjust?: (raddb: string) => void;
 }
 
 export interface Freeradius {
@@ -115,6 +117,7 @@ export function freeradiusEnvironment(options: Pick<FreeradiusOptions, 'database
 /** Generates the configuration, checks it, starts FreeRADIUS and waits until it serves. */
 export async function startFreeradius(options: FreeradiusOptions): Promise<Freeradius> {
   const raddb = writeFreeradiusConfig(options.dir, options.stockDir);
+  options.adjust?.(raddb);
   const logFile = path.join(options.dir, 'log', 'freeradius.log');
   const pidFile = path.join(options.dir, 'run', 'freeradius.pid');
   await stopLeftover(pidFile, raddb, 'SIGTERM');

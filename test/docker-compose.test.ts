@@ -32,7 +32,7 @@ test('docker-compose.yml passes `docker-compose config` when the command exists'
   const result = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { encoding: 'utf8', env });
   t.is(result.status, 0, result.stderr);
   const services = spawnSync('docker-compose', ['-f', composeFile, 'config', '--services'], { encoding: 'utf8', env }).stdout.split('\n');
-  for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mailpit', 'migrate', 'temporal-setup', 'worker', 'api']) {
+  for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mailpit', 'migrate', 'temporal-setup', 'worker', 'api', 'freeradius']) {
     t.true(services.includes(name), `service ${name}`);
   }
 });
@@ -51,4 +51,15 @@ test('every app service runs a file that exists, with an environment the config 
     t.true(config.production, `${name} runs in production mode`);
   }
   t.true(fs.existsSync(path.join(projectRoot, 'Dockerfile')));
+});
+
+test('the FreeRADIUS service mounts the files npm start uses, and sets every variable they read', (t) => {
+  const compose = YAML.parse(fs.readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, Service & { volumes?: string[] }> };
+  const radius = compose.services.freeradius!;
+  const mounted = (radius.volumes ?? []).map((v) => v.split(':')[0]!.replace(/^\.\//, ''));
+  for (const file of mounted) t.true(fs.existsSync(path.join(projectRoot, file)), `${file} exists`);
+  const overlay = fs.readdirSync(path.join(projectRoot, 'radius', 'raddb'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(projectRoot, path.join(e.parentPath, e.name)));
+  t.deepEqual([...mounted].sort(), [...overlay].sort(), 'every overlay file is mounted');
+  const read = new Set(overlay.flatMap((file) => [...fs.readFileSync(path.join(projectRoot, file), 'utf8').matchAll(/\$ENV\{(\w+)\}/g)].map((m) => m[1]!)));
+  t.deepEqual([...read].sort(), Object.keys(radius.environment ?? {}).sort());
 });

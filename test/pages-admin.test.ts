@@ -354,3 +354,55 @@ test('an admin makes a SCIM key on the API keys page (shown once, then revoked),
   t.regex((await page.getByRole('status').first().textContent()) ?? '', /dates are saved/);
   await waitForMail(email, /invit/i);
 });
+
+test('the operator connects a site\'s Wi-Fi: an access point with its shared secret shown once, the RADIUS server to enter, a VLAN for a company', async (t) => {
+  // Granted to a company of its own: another site for the shared company would change what the
+  // other tests' invitations and imports must say.
+  const site = await world.newSite({ name: `Wi-Fi ${tag()}`, wifiSsid: 'Acme-Members' }, await world.newOrganization());
+  const page = await signInAsAdmin(t, 'en', DESKTOP);
+  await page.goto(`/operator/sites/${site.body.id}`);
+  const panel = page.getByRole('region', { name: 'Wi-Fi (WPA2/WPA3-Enterprise)' });
+  t.regex((await panel.textContent()) ?? '', /None yet: until one is added, no access point can let members in/);
+
+  // A hostname is not what RADIUS sees: said next to the field, nothing added.
+  await page.getByLabel('Name', { exact: true }).fill('Ground floor AP');
+  t.is(await page.getByLabel('Name', { exact: true }).getAttribute('name'), 'clientName');
+  await page.getByLabel('IP address').fill('ap.lobby.example');
+  await page.getByRole('button', { name: 'Add the access point' }).click();
+  t.regex((await page.locator('#f-clientAddress-error').textContent()) ?? '', /IPv4 address/);
+  t.is((await query(world.url, 'select count(*)::int as n from radius_client where site_id = $1', [site.body.id])).rows[0]!.n, 0);
+
+  const address = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
+  await page.getByLabel('IP address').fill(address);
+  await page.getByRole('button', { name: 'Add the access point' }).click();
+  const secret = (await page.locator('.secret-value').textContent()) ?? '';
+  t.regex(secret, /^[\w-]{24}$/, 'a generated secret');
+  const created = page.getByRole('status').filter({ hasText: 'Shared secret of Ground floor AP' });
+  t.regex((await created.textContent()) ?? '', /127\.0\.0\.1[\s\S]*\d+ \(authentication\), \d+ \(accounting\)/, 'with the server and ports to enter');
+  await screenshot(page, 'operator-site-wifi-created.en.desktop');
+  await page.goto(`/operator/sites/${site.body.id}`);
+  t.false((await page.content()).includes(secret), 'shown once');
+  t.true(await page.getByRole('cell', { name: address }).isVisible());
+
+  // The company granted this site gets a VLAN; a bad number is explained.
+  const vlanField = page.getByLabel(/^VLAN of /);
+  await vlanField.fill('5000');
+  await page.getByRole('button', { name: 'Save the VLANs' }).click();
+  t.regex((await page.locator('main').textContent()) ?? '', /A VLAN is a number between 1 and 4094/);
+  await page.getByLabel(/^VLAN of /).fill('120');
+  await page.getByRole('button', { name: 'Save the VLANs' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /VLANs are saved/);
+  t.is(await page.getByLabel(/^VLAN of /).inputValue(), '120');
+  t.deepEqual((await query(world.url, 'select wifi_vlan from company_site where site_id = $1', [site.body.id])).rows, [{ wifi_vlan: 120 }]);
+  await screenshots(page, 'operator-site-wifi');
+
+  await page.getByRole('button', { name: 'Remove Ground floor AP' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /access point is removed/);
+  t.is((await query(world.url, 'select count(*)::int as n from radius_client where site_id = $1', [site.body.id])).rows[0]!.n, 0);
+  const audit = await query<{ type: string }>(world.url, `select type from audit_event where type like 'radius_client.%' or type = 'site.wifi_changed' order by id`);
+  t.true(['radius_client.created', 'site.wifi_changed', 'radius_client.deleted'].every((type) => audit.rows.some((r) => r.type === type)));
+
+  const phone = await signInAsAdmin(t, 'fr', PHONE);
+  await phone.goto(`/operator/sites/${site.body.id}`);
+  await screenshots(phone, 'operator-site-wifi');
+});

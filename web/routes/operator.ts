@@ -6,7 +6,8 @@ import { zonedTime } from '../../domain/time.ts';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { CreateDoorControllerBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
+import { CreateDoorControllerBody, CreateRadiusClientBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
+import { createRadiusClient, deleteRadiusClient, listRadiusClients, siteWifi, updateSiteWifi } from '../../domain/sites/wifi.ts';
 import { Email, Locale } from '../../http/schemas/common.schema.ts';
 import { cancelCompanyOffboarding, getCompany, listCompanies, scheduleCompanyOffboarding, updateCompany } from '../../domain/companies/companies.ts';
 import { addCompany } from '../../domain/companies/create-company.ts';
@@ -45,6 +46,17 @@ const CardsForm = z.object({
         .max(MAX_CARDS_PER_FORM),
     ),
 });
+// Named apart from the door controller's form on the same page (ids are per field name). The
+// port arrives as text; empty (dropped) means the RFC 5176 default.
+const RadiusClientForm = z.object({
+  clientName: CreateRadiusClientBody.shape.name,
+  clientAddress: CreateRadiusClientBody.shape.address,
+  clientSecret: CreateRadiusClientBody.shape.secret,
+  clientCoaPort: z.coerce.number().int().min(1).max(65535).default(3799),
+});
+// One field per company, `vlan_<companyId>`: a number, or empty for none.
+const vlanField = /^vlan_([0-9a-f-]{36})$/;
+const VlanValue = z.union([z.literal(''), z.coerce.number().int().min(1).max(4094)]);
 // Checkboxes arrive as one value or several.
 const siteIdList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).min(1).max(100));
 const CompanyForm = z.object({
@@ -59,6 +71,8 @@ const CompanyEditForm = z.object({ name: z.string().trim().min(1).max(200), site
 const OffboardingForm = z.object({ effectiveAt: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)]).optional() });
 
 export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
+  const { publicHost: host, authPort, acctPort } = deps.config.radius;
+  const radiusServer = { host, authPort, acctPort };
   router.get('/operator', (ctx) => {
     requireOperator(ctx);
     see(ctx, '/operator/companies');
@@ -95,18 +109,65 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
 
   const sitePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const site = await findSite(deps.em(), { operatorId: viewer.operatorId }, id);
-    const [controllers, cards, companies] = await Promise.all([
+    const [controllers, cards, companies, radiusClients, wifi] = await Promise.all([
       listDoorControllers(deps.em(), viewer.operatorId, id),
       listCards(deps.em(), viewer.operatorId, id),
       listCompanies(deps.em(), viewer.operatorId),
+      listRadiusClients(deps.em(), viewer.operatorId, id),
+      siteWifi(deps.em(), viewer.operatorId, id, radiusServer),
     ]);
     const counts = { stock: 0, assigned: 0, revoked: 0 };
     for (const card of cards) counts[card.state]++;
     // What a card's QR code should encode: the page a phone opens to register it.
     const qrBase = `${deps.config.http.publicUrl}/q/`;
     const here = companies.filter((c) => c.siteIds.includes(id) && !c.offboardedAt);
-    render(ctx, 'operator/site', { here: `/operator/sites/${id}`, site, controllers, cards, counts, qrBase, companies: here, timeZone: site.timeZone, ...extra }, status);
+    render(ctx, 'operator/site', { here: `/operator/sites/${id}`, site, controllers, cards, counts, qrBase, companies: here, radiusClients, wifi, timeZone: site.timeZone, ...extra }, status);
   };
+
+  router.post('/operator/sites/:id/radius-clients', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const values = ctx.request.body as Record<string, string>;
+    const form = parseForm(ctx, render, RadiusClientForm);
+    if (!form.ok) return sitePage(ctx, viewer, id, { radiusValues: values, radiusErrors: form.errors }, 400);
+    let createdClient;
+    try {
+      const { clientName: name, clientAddress: address, clientSecret: secret, clientCoaPort: coaPort } = form.data;
+      createdClient = await createRadiusClient(deps.em(), { operatorId: viewer.operatorId, siteId: id, name, address, ...(secret ? { secret } : {}), coaPort, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['invalid_address', 'radius_client_exists'].includes(error.code)) throw error;
+      return sitePage(ctx, viewer, id, { radiusValues: values, radiusErrors: { clientAddress: domainMessage(ctx, render, error) } }, error.kind === 'invalid' ? 400 : 409);
+    }
+    // The secret is shown on this answer only, like a door controller's.
+    await sitePage(ctx, viewer, id, { createdClient }, 201);
+  });
+
+  router.post('/operator/sites/:id/radius-clients/:clientId/delete', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const clientId = z.uuid().safeParse(ctx.params.clientId);
+    if (!clientId.success) throw new DomainError('radius_client_not_found', 'not_found', 'no such RADIUS client');
+    await deleteRadiusClient(deps.em(), { operatorId: viewer.operatorId, siteId: id, clientId: clientId.data, actor: viewer.actor });
+    see(ctx, `/operator/sites/${id}?done=radius_client_removed`);
+  });
+
+  router.post('/operator/sites/:id/wifi', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const body = ctx.request.body as Record<string, string>;
+    const vlans: { companyId: string; vlan: number | null }[] = [];
+    const vlanErrors: Record<string, string> = {};
+    for (const [name, raw] of Object.entries(body)) {
+      const companyId = vlanField.exec(name)?.[1];
+      if (!companyId) continue;
+      const vlan = VlanValue.safeParse(String(raw).trim());
+      if (vlan.success) vlans.push({ companyId, vlan: vlan.data === '' ? null : vlan.data });
+      else vlanErrors[name] = render.t(ctx, 'site.vlan_invalid');
+    }
+    if (Object.keys(vlanErrors).length) return sitePage(ctx, viewer, id, { vlanValues: body, vlanErrors }, 400);
+    await updateSiteWifi(deps.em(), { operatorId: viewer.operatorId, siteId: id, vlans, actor: viewer.actor }, radiusServer);
+    see(ctx, `/operator/sites/${id}?done=wifi_updated`);
+  });
 
   router.get('/operator/sites/:id', async (ctx) => sitePage(ctx, requireOperator(ctx), idParam(ctx)));
 

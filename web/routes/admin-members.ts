@@ -65,6 +65,11 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
       const to = d.to as { startsOn?: string | null; endsOn?: string | null; endsAt?: string | null };
       return render.t(ctx, 'history.dates', { startsOn: to.startsOn ?? '—', endsOn: to.endsOn ?? (to.endsAt ? to.endsAt.slice(0, 16).replace('T', ' ') : '—') });
     }
+    if (e.type === 'access.wifi_revoked') {
+      // Which access points were asked to end the member's sessions, and what each answered.
+      const sent = ((d.result as { disconnect?: { client: string; answer: string }[] } | undefined)?.disconnect ?? []);
+      return sent.length ? sent.map((o) => render.t(ctx, `history.disconnect.${o.answer}`, { client: o.client })).join(' · ') : null;
+    }
     if (e.type === 'member.site_changed') return `${siteNames.get(String(d.from)) ?? '—'} → ${siteNames.get(String(d.to)) ?? '—'}`;
     if (e.type === 'member.updated' && d.changes && typeof d.changes === 'object') {
       return Object.entries(d.changes as Record<string, { from: unknown; to: unknown }>).map(([field, c]) => render.t(ctx, 'history.change', { field: render.t(ctx, `history.fields.${field}`), from: String(c.from), to: String(c.to) })).join(' · ');

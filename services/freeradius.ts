@@ -116,11 +116,13 @@ export function freeradiusEnvironment(options: Pick<FreeradiusOptions, 'database
 
 /** Generates the configuration, checks it, starts FreeRADIUS and waits until it serves. */
 export async function startFreeradius(options: FreeradiusOptions): Promise<Freeradius> {
+  // One left running by a start that was killed hard holds the ports: stopped first, when its
+  // command line proves it ran this configuration.
+  const pidFile = path.join(options.dir, 'run', 'freeradius.pid');
+  await stopLeftover(pidFile, path.join(options.dir, 'raddb'), 'SIGTERM');
   const raddb = writeFreeradiusConfig(options.dir, options.stockDir);
   options.adjust?.(raddb);
   const logFile = path.join(options.dir, 'log', 'freeradius.log');
-  const pidFile = path.join(options.dir, 'run', 'freeradius.pid');
-  await stopLeftover(pidFile, raddb, 'SIGTERM');
   const env = { ...process.env, ...freeradiusEnvironment(options) };
   const log = fs.openSync(logFile, 'a');
   // -f: in the foreground, so it is our child; -l stdout: its log goes where we send it.

@@ -115,7 +115,7 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
     if (Date.now() > deadline) t.fail('the Wi-Fi details never appeared on the profile');
     await page.reload();
   }
-  t.true(await page.getByText('Identifiant').isVisible());
+  t.true(await page.getByText('Identifiant', { exact: true }).isVisible());
   await screenshots(page, 'profile');
 
   // The language can be switched, and stays switched.

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { apiWorld, PASSWORD, problemOf, tag, waitForMail } from './helpers/api.ts';
 import { eapol, fakeAccessPoint, startTestRadius } from './helpers/radius.ts';
+import { sendDisconnects } from '../providers/radius-disconnect.ts';
 import { recordHistory } from './helpers/lifecycle.ts';
 import { temporalClient } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -126,4 +127,17 @@ test('RADIUS clients: operator only, checked input, one address per client acros
   // FreeRADIUS re-reads a client after RADIUS_CLIENT_LIFETIME (1 s here): wait on that, not a sleep.
   await waitFor('the deleted client to be refused', async () => !(await eapol({ ...login, timeoutSeconds: 1 })).success || undefined, { timeoutMs: 20_000 });
   t.pass();
+});
+
+test('Disconnect-Messages: each access point\'s answer is told apart — ACK, NAK with its Error-Cause, silence after the retries, a wrong secret ignored', async (t) => {
+  const [acks, naks, silent, wrongSecret] = await Promise.all([fakeAccessPoint(t), fakeAccessPoint(t), fakeAccessPoint(t), fakeAccessPoint(t)]);
+  for (const ap of [acks, naks, silent, wrongSecret]) ap.secret = `secret-of-${ap.address}-0123456789`;
+  naks.answer = 'Disconnect-NAK';
+  silent.answer = 'silence';
+  const target = (ap: typeof acks, name: string, secret = ap.secret) => ({ name, address: ap.address, port: ap.coaPort, secret, sessions: [] });
+  const outcomes = await sendDisconnects('m-12345678-abcdef', [target(acks, 'A'), target(naks, 'B'), target(silent, 'C'), target(wrongSecret, 'D', 'not-its-secret-0123456789')], { timeoutMs: 200, attempts: 2 });
+  t.deepEqual(outcomes.map((o) => [o.client, o.answer, o.errorCause ?? null]), [['A', 'ack', null], ['B', 'nak', 'Session-Context-Not-Found'], ['C', 'no_answer', null], ['D', 'no_answer', null]]);
+  t.is(silent.disconnects.length, 2, 'sent again once when unanswered');
+  t.is(wrongSecret.disconnects.length, 0, 'a request signed with another secret is not the access point\'s');
+  t.like(acks.disconnects[0], { 'User-Name': 'm-12345678-abcdef' });
 });

@@ -48,6 +48,23 @@ async function readyz(apiUrl: string) {
   return response.status === 200 ? ((await response.json()) as { checks: Record<string, { status: string }> }) : undefined;
 }
 
+/** Ready, or a failure that says why: npm start exited (with its output), or the wait ran out (with it too). */
+async function untilReady(running: Running, apiUrl: string, what: string) {
+  let exited: number | null | undefined;
+  void running.exited.then((code) => { exited = code; });
+  try {
+    return await waitFor(what, async () => {
+      if (exited !== undefined) return { exited };
+      return readyz(apiUrl);
+    }, { timeoutMs: 120_000, intervalMs: 500 }).then((r) => {
+      if ('exited' in r) throw new Error(`npm start exited (${r.exited}) before it was ready`);
+      return r;
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; its output:\n${running.output()}`);
+  }
+}
+
 async function stopWithCtrlC(t: ExecutionContext, running: Running) {
   const before = descendants(running.child.pid!);
   t.true(before.length >= 2, 'PostgreSQL and Temporal run below npm start');
@@ -102,7 +119,7 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   // First run: fresh data directory.
   let current = startStack(env);
   runs.push(current);
-  const ready = await waitFor('the first start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  const ready = await untilReady(current, apiUrl, 'the first start to be ready');
   t.deepEqual(Object.values(ready.checks).map((c) => c.status), ['ok', 'ok', 'ok']);
   t.regex(current.output(), new RegExp(`API\\s+${apiUrl}`));
   t.regex(current.output(), new RegExp(`Temporal UI\\s+http://127.0.0.1:${uiPort}`));
@@ -138,7 +155,7 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   // Second run: same data directory, same data.
   current = startStack(env);
   runs.push(current);
-  await waitFor('the second start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  await untilReady(current, apiUrl, 'the second start to be ready');
   const org = await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [organizationId]);
   t.is(org.rows[0]?.name, 'Persist Co');
   const again = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
@@ -167,7 +184,7 @@ test('with DATABASE_URL and TEMPORAL_ADDRESS, npm start uses those servers and s
   });
   killOnTeardown(t, [running]);
   const apiUrl = `http://127.0.0.1:${port}`;
-  await waitFor('the stack to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  await untilReady(running, apiUrl, 'the stack to be ready');
   t.regex(running.output(), new RegExp(`Temporal\\s+${testEnv.temporalAddress.replaceAll('.', '\\.')}, namespace default, task queue ${taskQueue} \\(TEMPORAL_ADDRESS\\)`));
   t.notRegex(running.output(), /Temporal UI/);
   t.regex(running.output(), /PostgreSQL\s+DATABASE_URL/);
@@ -187,7 +204,7 @@ test('after npm start was killed hard, the next start stops its leftovers and ru
 
   const first = startStack(env);
   started.push(first);
-  await waitFor('the first start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  await untilReady(first, apiUrl, 'the first start to be ready');
   const orphans = descendants(first.child.pid!);
   first.child.kill('SIGKILL');
   await first.exited;
@@ -195,7 +212,7 @@ test('after npm start was killed hard, the next start stops its leftovers and ru
 
   const second = startStack(env);
   started.push(second);
-  await waitFor('the second start to be ready', () => readyz(apiUrl), { timeoutMs: 120_000, intervalMs: 500 });
+  await untilReady(second, apiUrl, 'the second start to be ready');
   t.regex(second.output(), /Stopped a Temporal dev server left running by an earlier start/);
   t.regex(second.output(), /Stopped a PostgreSQL left running by an earlier start/);
   await stopWithCtrlC(t, second);

@@ -171,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   }
   const dataDir = path.resolve(projectRoot, e.DATA_DIR);
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
+  const radiusHost = e.RADIUS_PUBLIC_HOST ?? (e.RADIUS_LISTEN_ADDRESS === '0.0.0.0' ? new URL(publicUrl).hostname : e.RADIUS_LISTEN_ADDRESS);
   const externalTemporal = Boolean(e.TEMPORAL_ADDRESS || e.TEMPORAL_PROFILE || e.TEMPORAL_CONFIG_FILE);
 
   return {
@@ -220,7 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       listenAddress: e.RADIUS_LISTEN_ADDRESS,
       authPort: e.RADIUS_AUTH_PORT,
       acctPort: e.RADIUS_ACCT_PORT ?? e.RADIUS_AUTH_PORT + 1,
-      publicHost: e.RADIUS_PUBLIC_HOST ?? (e.RADIUS_LISTEN_ADDRESS === '0.0.0.0' ? new URL(publicUrl).hostname : e.RADIUS_LISTEN_ADDRESS),
+      // What access points are told to enter (pages and API).
+      server: { host: radiusHost, authPort: e.RADIUS_AUTH_PORT, acctPort: e.RADIUS_ACCT_PORT ?? e.RADIUS_AUTH_PORT + 1 },
       clientNetwork: e.RADIUS_CLIENT_NETWORK,
       clientLifetimeSeconds: Math.max(1, Math.round(e.RADIUS_CLIENT_LIFETIME / 1000)),
     },

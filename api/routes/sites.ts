@@ -31,8 +31,7 @@ const sitesOf = (principal: AdminPrincipal, companyId?: string) =>
   principal.kind === 'operator' && !companyId ? { operatorId: principal.operatorId } : { organizationId: principal.organizationId };
 
 export function siteRoutes(s: ApiServices) {
-  const { publicHost: host, authPort, acctPort } = s.config.radius;
-  const radiusServer = { host, authPort, acctPort };
+  const radiusServer = s.config.radius.server;
   return [
     defineRoute(
       {

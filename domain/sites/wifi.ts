@@ -5,7 +5,7 @@ import { isIPv4 } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
-import { findSite } from './sites.ts';
+import { findSite, updateSite } from './sites.ts';
 
 export interface RadiusClientView {
   id: string;
@@ -109,11 +109,8 @@ export async function updateSiteWifi(
   }
   await em.transactional(async (tx) => {
     const changes: Record<string, { from: unknown; to: unknown }> = {};
-    if (input.ssid !== undefined && input.ssid !== before.ssid) {
-      await tx.execute('update site set wifi_ssid = ? where id = ?', [input.ssid, input.siteId]);
-      await tx.execute('update wifi_credential set ssid = ? where site_id = ? and revoked_at is null', [input.ssid, input.siteId]);
-      changes.ssid = { from: before.ssid, to: input.ssid };
-    }
+    // The network name is the site's own field: changed (and audited) the way PATCH /v1/sites/{id} does.
+    if (input.ssid !== undefined && input.ssid !== before.ssid) await updateSite(tx, { operatorId: input.operatorId, siteId: input.siteId, wifiSsid: input.ssid, actor: input.actor });
     for (const entry of input.vlans ?? []) {
       const from = granted.get(entry.companyId)!.vlan;
       if (from === entry.vlan) continue;

@@ -5,7 +5,7 @@ import { findFreeradius, startFreeradius, type Freeradius } from '../../services
 import { CommandError } from './cli.ts';
 
 export async function startRadius(config: Config, databaseUrl: string, onProgress: (m: string) => void): Promise<{ server?: Freeradius; summary: string }> {
-  if (!config.radius.start) return { summary: `(RADIUS_START=0: FreeRADIUS runs elsewhere, on ${config.radius.publicHost}:${config.radius.authPort})` };
+  if (!config.radius.start) return { summary: `(RADIUS_START=0: FreeRADIUS runs elsewhere, on ${config.radius.server.host}:${config.radius.authPort})` };
   const binary = findFreeradius(config.radius.binaryPath);
   if (!binary) {
     const why = 'not installed: Wi-Fi credentials are kept in the database, but no access point can check them (apt-get install freeradius freeradius-postgresql, or set FREERADIUS_PATH)';

@@ -71,8 +71,7 @@ const CompanyEditForm = z.object({ name: z.string().trim().min(1).max(200), site
 const OffboardingForm = z.object({ effectiveAt: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)]).optional() });
 
 export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
-  const { publicHost: host, authPort, acctPort } = deps.config.radius;
-  const radiusServer = { host, authPort, acctPort };
+  const radiusServer = deps.config.radius.server;
   router.get('/operator', (ctx) => {
     requireOperator(ctx);
     see(ctx, '/operator/companies');

@@ -31,6 +31,16 @@ export interface WifiProvider {
   credentials(memberId: string): Promise<WifiCredentials | undefined>;
 }
 
+/**
+ * What a member may read of their own Wi-Fi: an active member's credentials, or those of someone
+ * known ahead (made at their card's registration) with the day RADIUS starts accepting them.
+ */
+export async function memberWifi(wifi: WifiProvider, member: { id: string; status: string; startsOn: string | null }): Promise<(WifiCredentials & { activeFrom: string | null }) | undefined> {
+  if (member.status !== 'active' && member.status !== 'scheduled') return undefined;
+  const credentials = await wifi.credentials(member.id);
+  return credentials && { ...credentials, activeFrom: member.status === 'scheduled' ? member.startsOn : null };
+}
+
 /** What MSCHAPv2 needs: MD4 over the UTF-16LE password (Node's OpenSSL 3 no longer has MD4). */
 export async function ntPassword(password: string): Promise<string> {
   return md4(Buffer.from(password, 'utf16le'));

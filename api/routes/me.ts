@@ -5,6 +5,7 @@ import type { ApiServices } from '../services.ts';
 import { EnrollmentResult, enrollmentAnswer } from '../../http/schemas/common.schema.ts';
 import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, MeWifi, ScanQrBody } from '../../http/schemas/me.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { memberWifi } from '../../providers/wifi.ts';
 
 const tags = ['member'];
 
@@ -38,10 +39,10 @@ export function meRoutes(s: ApiServices) {
       },
       async ({ principal }, ctx) => {
         const member = await getMember(s.em(), principal.organizationId, principal.memberId);
-        const credentials = member.status === 'active' || member.status === 'scheduled' ? await s.wifi.credentials(principal.memberId) : undefined;
-        if (!credentials) throw new DomainError('no_wifi_yet', 'not_found', 'no Wi-Fi credentials yet: they come with the registration of your access card');
+        const wifi = await memberWifi(s.wifi, member);
+        if (!wifi) throw new DomainError('no_wifi_yet', 'not_found', 'no Wi-Fi credentials yet: they come with the registration of your access card');
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = { ...credentials, activeFrom: member.status === 'scheduled' ? member.startsOn : null };
+        ctx.body = wifi;
       },
     ),
     defineRoute(

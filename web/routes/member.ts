@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.ts';
 import { getMember } from '../../domain/members/queries.ts';
+import { memberWifi } from '../../providers/wifi.ts';
 import type { EnrollmentResult, LifecycleView } from '../../workflows/member-lifecycle/types.ts';
 import type { Viewer } from '../page-context.ts';
 import { parseForm, requireViewer, see, type PageDeps, type Renderer } from '../page.ts';
@@ -88,10 +89,8 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     const viewer = requireViewer(ctx);
     const member = await getMember(deps.em(), viewer.organizationId, viewer.memberId);
     const [site] = await deps.em().execute<{ name: string }[]>('select s.name from site s join member m on m.site_id = s.id where m.id = ?', [viewer.memberId]);
-    // Made at the card's registration, so a member known ahead can set up their devices; RADIUS
-    // lets them in from the start date.
-    const wifi = member.status === 'active' || member.status === 'scheduled' ? await deps.wifi.credentials(viewer.memberId) : undefined;
+    const wifi = await memberWifi(deps.wifi, member);
     ctx.set('Cache-Control', 'no-store');
-    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, wifiFrom: member.status === 'scheduled' ? member.startsOn : null, cardPending: member.card?.state !== 'assigned' });
+    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, cardPending: member.card?.state !== 'assigned' });
   });
 }

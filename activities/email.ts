@@ -46,7 +46,7 @@ export interface SendEmailInput {
    * The member themself, every live administrator of the company, or (a company leaving) its
    * administrators, removed or not, and the operator's.
    */
-  to: 'member' | 'admins' | 'company_and_operator_admins';
+  to: 'member' | 'admins' | 'company_and_operator_admins' | 'webhook_admins';
   template: EmailTemplate;
   data?: Record<string, unknown>;
   /** Stop retrying sooner than SMTP_RETRY_FOR: an e-mail that is useless late (a 15-minute code). */
@@ -90,6 +90,17 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
              or (operator_admin and status <> 'removed' and organization_id in (select id from organization where operator_id = (select operator_id from organization where id = ?)))
           order by email, (organization_id = ?) desc`,
         [input.organizationId, input.organizationId, input.organizationId],
+      );
+    }
+    if (input.to === 'webhook_admins') {
+      // A company's endpoint: its admins; the operator's: the operator's staff.
+      return em.execute<Recipient[]>(
+        `select distinct on (m.email) m.id, m.email, m.name, m.locale from webhook_endpoint e
+           join member m on m.status <> 'removed' and (
+                (e.organization_id is not null and m.organization_id = e.organization_id and m.role = 'admin')
+             or (e.organization_id is null and m.operator_admin and m.organization_id in (select id from organization where operator_id = e.operator_id)))
+          where e.id = ? order by m.email`,
+        [String(input.data?.endpointId)],
       );
     }
     // The member an admin e-mail is about is never its recipient (e.g. an admin being removed).
@@ -211,6 +222,27 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
             removed: row.removed,
             requestedBy: await actorName(em, row.requested_by),
             url: `${publicUrl}/operator/companies/${row.organization_id}`,
+          },
+        };
+      }
+      case 'webhook_disabled': {
+        const [row] = await em.execute<{ url: string; organization_id: string | null; disabled_reason: string | null; failing_since: Date | null; disabled_at: Date | null; last_status: number | null; failed: number }[]>(
+          `select e.url, e.organization_id, e.disabled_reason, e.failing_since, e.disabled_at,
+                  (select d.last_status_code from webhook_delivery d where d.endpoint_id = e.id and d.last_attempt_at is not null order by d.last_attempt_at desc limit 1) as last_status,
+                  (select count(*)::int from webhook_delivery d where d.endpoint_id = e.id and d.status = 'failed') as failed
+             from webhook_endpoint e where e.id = ?`,
+          [String(data.endpointId)],
+        );
+        if (!row) throw new Error(`webhook endpoint ${String(data.endpointId)} not found`);
+        return {
+          webhook: {
+            url: row.url,
+            host: new URL(row.url).host,
+            reason: row.disabled_reason === 'gone' ? 'gone' : 'failing',
+            failingSince: new Date(row.failing_since ?? row.disabled_at ?? Date.now()).toISOString(),
+            lastStatus: row.last_status,
+            failed: row.failed,
+            settingsUrl: `${publicUrl}/${row.organization_id ? 'admin' : 'operator'}/webhooks/${String(data.endpointId)}`,
           },
         };
       }

@@ -13,6 +13,8 @@ import { createImportActivities } from './member-import.ts';
 import { createCompanyOffboardingActivities } from './company-offboarding.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createLifecycleActivities } from './member-lifecycle.ts';
+import { createWebhookActivities } from './webhooks.ts';
+import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -26,6 +28,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Bulk imports start lifecycles and a company's offboarding removes members: from activities. */
   lifecycles: LifecycleGateway;
+  /** Deliveries: the address guard (WEBHOOK_ALLOW_PRIVATE) and the relay's way to wake streams. */
+  webhooks: { allowPrivate: boolean; gateway: WebhookGateway };
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -46,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEmailActivities(deps),
     ...createImportActivities(deps),
     ...createCompanyOffboardingActivities(deps),
+    ...createWebhookActivities(deps),
   });
 }
 

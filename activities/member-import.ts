@@ -1,5 +1,6 @@
 // The bulk-invitation activities: each row is invited exactly as `POST /v1/members` would, and
 // its outcome written as soon as it is known, so a retried batch carries on where it stopped.
+import { recordAudit } from '../domain/audit.ts';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Orm } from '../db/orm.ts';
@@ -100,6 +101,14 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         [input.importId],
       );
       const { created, skipped, failed } = await importCounts(em, input.importId);
+      if (head) {
+        // Keyed: a retried activity records it once (and so sends its webhook once).
+        const [total] = await em.execute<{ total: number }[]>('select total from member_import where id = ?', [input.importId]);
+        await recordAudit(em, {
+          organizationId: head.organization_id, actor: head.actor, type: 'import.finished', idempotencyKey: `member-import-${input.importId}/finished`,
+          data: { importId: input.importId, total: total?.total ?? created + skipped + failed, created, skipped, failed },
+        });
+      }
       const starter = /^member:(.+)$/.exec(head?.actor ?? '')?.[1];
       const [admin] = starter
         ? await em.execute<{ id: string }[]>(`select id from member where id = ? and organization_id = ? and role = 'admin' and status <> 'removed'`, [starter, head!.organization_id])

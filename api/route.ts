@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { WEBHOOK_DATA_SCHEMAS, webhookPayloadSchema } from '../domain/webhooks/events.ts';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Authenticate, AuthKind, PrincipalFor } from './auth.ts';
 import type { ApiKeyScope } from '../db/entities/index.ts';
@@ -176,6 +177,7 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
     info,
     servers: [{ url: serverUrl }],
     paths,
+    webhooks: webhookDocuments(),
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`mo_…`): a company\'s, for its HR system, or the operator\'s (companies, sites, doors, card stock, and any company\'s members with `companyId`)' },
@@ -191,4 +193,35 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
       },
     },
   });
+}
+
+const WebhookHeaders = z.object({
+  'webhook-id': z.string().meta({ description: 'The event\'s id: the same on every attempt, so a receiver can drop a second copy' }),
+  'webhook-timestamp': z.string().meta({ description: 'Unix seconds of this attempt; refuse ones far from your clock (the reference libraries allow 5 minutes)' }),
+  'webhook-signature': z.string().meta({
+    description: '`v1,<base64 HMAC-SHA256(secret, "<webhook-id>.<webhook-timestamp>.<body>")>`, space-separated when a rotated secret still signs. Verify with the `standardwebhooks` libraries',
+  }),
+});
+
+/** What receivers get: one POST per event type, its body's schema, and the signing headers. */
+function webhookDocuments(): ZodOpenApiPathsObject {
+  return Object.fromEntries(
+    Object.entries(WEBHOOK_DATA_SCHEMAS).map(([type, { summary, data }]) => [
+      type,
+      {
+        post: {
+          operationId: `webhook_${type.replace(/\W/g, '_')}`,
+          summary,
+          tags: ['webhooks'],
+          requestParams: { header: WebhookHeaders },
+          requestBody: { required: true, content: { 'application/json': { schema: webhookPayloadSchema(type, data) } } },
+          responses: {
+            '2XX': { description: 'Received. Anything else (a redirect too) is retried: immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h' },
+            '410': { description: 'Gone: the endpoint is disabled and receives nothing more' },
+            '429': { description: 'Slow down: Retry-After (seconds or a date) sets the next attempt; 503 too' },
+          },
+        },
+      },
+    ]),
+  );
 }

@@ -10,6 +10,7 @@ import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
 import { organizationRoutes } from './routes/organization.ts';
 import { siteRoutes } from './routes/sites.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import type { ApiServices } from './services.ts';
 
 export const API_INFO = {
@@ -26,6 +27,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
     ...siteRoutes(services),
     ...organizationRoutes(services),
     ...apiKeyRoutes(services),
+    ...webhookRoutes(services),
     ...authRoutes(services),
     ...meRoutes(services),
     ...doorRoutes(services),

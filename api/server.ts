@@ -4,6 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { createLifecycleGateway, type LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
+import { createWebhookGateway, type WebhookGateway } from '../domain/webhooks/gateway.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
 import { createApp } from '../http/app.ts';
 import type { Logger } from '../http/logger.ts';
@@ -24,6 +25,7 @@ export async function startApiServer(deps: {
   client: Client;
   /** Built once for the process; made from the client and the configuration when not given. */
   lifecycles?: LifecycleGateway;
+  webhooks?: WebhookGateway;
   /** The deployment's SECRET_KEY: the same in every API and worker process. */
   secretKey: string;
   mailCatcher?: MailCatcher;
@@ -36,6 +38,7 @@ export async function startApiServer(deps: {
     logger: deps.logger,
     orm,
     lifecycles: deps.lifecycles ?? createLifecycleGateway({ client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle }),
+    webhooks: deps.webhooks ?? createWebhookGateway({ client, taskQueue: config.temporal.taskQueue }),
     secrets: createSecrets(deps.secretKey),
     metrics: createMetrics(),
     readiness: createReadiness({ orm, client, namespace: client.options.namespace, taskQueue: config.temporal.taskQueue }),

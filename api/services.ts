@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
+import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { Logger } from '../http/logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -14,6 +15,8 @@ export interface ApiServices {
   orm: Orm;
   /** Every call to a workflow: a lifecycle, an import, a password reset, a company's offboarding. */
   lifecycles: LifecycleGateway;
+  /** Webhook delivery's workflows: a retry, a test event. */
+  webhooks: WebhookGateway;
   secrets: Secrets;
   /** Members' Wi-Fi credentials (read for the member themself). */
   wifi: WifiProvider;

@@ -133,6 +133,10 @@ const EnvSchema = z.object({
   // How long FreeRADIUS keeps an access point it learned before reading it again (a removed one
   // or a new secret takes effect within this).
   RADIUS_CLIENT_LIFETIME: duration('60s'),
+
+  // Webhooks: in production no delivery to loopback, private, link-local or metadata addresses;
+  // 1 allows them (a receiver on the same network). Outside production they are allowed.
+  WEBHOOK_ALLOW_PRIVATE: optional(booleanFlag),
 });
 
 function durationList(variable: string, text: string): number[] {
@@ -226,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       clientNetwork: e.RADIUS_CLIENT_NETWORK,
       clientLifetimeSeconds: Math.max(1, Math.round(e.RADIUS_CLIENT_LIFETIME / 1000)),
     },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production' },
     // Kept so envconfig can read Temporal's standard variables from the same snapshot.
     rawEnv: env,
   };

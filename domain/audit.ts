@@ -1,6 +1,8 @@
 // The one way rows enter audit_event. With an idempotency key a retried activity finds its event
 // already there: the insert does nothing and the earlier event (with its result) is returned.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { WEBHOOK_CHANNEL } from './webhooks/channel.ts';
+import { webhookEventFor } from './webhooks/events.ts';
 
 export interface AuditInput {
   /** The company it concerns; null for the operator's own events (sites, doors, card stock). */
@@ -18,20 +20,44 @@ export interface AuditInput {
 }
 
 export async function recordAudit(em: EntityManager, event: AuditInput): Promise<void> {
+  const values = [
+    event.organizationId,
+    event.operatorId ?? null,
+    event.memberId ?? null,
+    event.actor,
+    event.type,
+    JSON.stringify(event.data ?? {}),
+    event.workflowId ?? null,
+    event.workflowRunId ?? null,
+    event.idempotencyKey ?? null,
+  ];
+  const insertAudit = `insert into audit_event (organization_id, operator_id, member_id, actor, type, data, occurred_at, workflow_id, workflow_run_id, idempotency_key)
+     values (?, ?, ?, ?, ?, ?::jsonb, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`;
+  const outbox = webhookEventFor(event.type, event.data ?? {});
+  if (!outbox) {
+    await em.execute(insertAudit, values);
+    return;
+  }
+  // One statement, so the webhook event exists exactly when its audit event does, whether or not
+  // the caller holds a transaction; a retried activity whose audit event is there adds neither.
+  // The notification reaches the relay only when (and if) the transaction commits.
   await em.execute(
-    `insert into audit_event (organization_id, operator_id, member_id, actor, type, data, occurred_at, workflow_id, workflow_run_id, idempotency_key)
-     values (?, ?, ?, ?, ?, ?::jsonb, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`,
-    [
-      event.organizationId,
-      event.operatorId ?? null,
-      event.memberId ?? null,
-      event.actor,
-      event.type,
-      JSON.stringify(event.data ?? {}),
-      event.workflowId ?? null,
-      event.workflowRunId ?? null,
-      event.idempotencyKey ?? null,
-    ],
+    `with a as (${insertAudit} returning id, organization_id, operator_id, member_id, occurred_at),
+     w as (
+       insert into webhook_event (id, audit_event_id, organization_id, operator_id, member_id, type, data, occurred_at)
+       select gen_random_uuid(), a.id, a.organization_id, coalesce(a.operator_id, o.operator_id), a.member_id, ?,
+              jsonb_strip_nulls(jsonb_build_object('company', case when o.id is null then null else jsonb_build_object('id', o.id, 'name', o.name) end))
+              || case when m.id is null then '{}'::jsonb else jsonb_build_object('member', jsonb_build_object(
+                   'id', m.id, 'externalId', m.external_id, 'email', m.email, 'name', m.name, 'role', m.role, 'status', m.status,
+                   'siteId', m.site_id, 'startsOn', m.starts_on, 'endsOn', m.ends_on)) end
+              || ?::jsonb,
+              a.occurred_at
+         from a left join organization o on o.id = a.organization_id left join member m on m.id = a.member_id
+        where ?::text is null or m.status::text = ?::text
+       returning 1
+     )
+     select pg_notify('${WEBHOOK_CHANNEL}', '') from (select 1 from w limit 1) x`,
+    [...values, outbox.type, JSON.stringify(outbox.data), outbox.whenMemberStatus ?? null, outbox.whenMemberStatus ?? null],
   );
 }
 

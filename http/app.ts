@@ -24,6 +24,7 @@ import { API_INFO, apiRoutes } from '../api/routes.ts';
 import { devMailRouter } from '../api/routes/dev-mail.ts';
 import type { ApiServices } from '../api/services.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
+import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import { radiusWifi } from '../providers/wifi.ts';
 import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
@@ -33,6 +34,7 @@ export interface AppDeps {
   logger: Logger;
   orm: Orm;
   lifecycles: LifecycleGateway;
+  webhooks: WebhookGateway;
   secrets: Secrets;
   readiness: Readiness;
   metrics: Metrics;
@@ -48,7 +50,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   // Inside a request, orm.em is that request's context (RequestContext below).
   const em = () => orm.em as EntityManager;
   const wifi = radiusWifi(orm, deps.secrets);
-  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, secrets: deps.secrets, wifi, logger, metrics, limits: createRateLimits(), em };
+  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, webhooks: deps.webhooks, secrets: deps.secrets, wifi, logger, metrics, limits: createRateLimits(), em };
   const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
 
@@ -61,6 +63,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
     limits: services.limits,
     views: await loadPageViews(),
     lifecycles: deps.lifecycles,
+    webhooks: deps.webhooks,
     wifi,
   });
 

@@ -14,6 +14,7 @@ export const EMAIL_TEMPLATES = [
   'offboarding_report',
   'import_finished',
   'company_offboarded',
+  'webhook_disabled',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -34,6 +35,7 @@ export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   import_finished: 'admin',
   // The company's admins and the operator's: the footer says why each of them gets it.
   company_offboarded: 'company_and_operator',
+  webhook_disabled: 'admin',
 };
 
 export const EMAIL_LOCALES = ['fr', 'en'] as const;
@@ -112,6 +114,19 @@ export interface TemplateData {
       requestedBy: string;
       /** Where the operator follows it. */
       url: string;
+    };
+  };
+  webhook_disabled: {
+    webhook: {
+      url: string;
+      host: string;
+      reason: 'failing' | 'gone';
+      /** The first failure of the run that disabled it. */
+      failingSince: string;
+      lastStatus: number | null;
+      /** Deliveries that ended failed. */
+      failed: number;
+      settingsUrl: string;
     };
   };
   import_finished: {

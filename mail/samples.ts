@@ -13,7 +13,7 @@ export function sampleEmailData<T extends EmailTemplate>(
   const common: CommonEmailData = {
     recipient: toAdmin ? admin : member,
     audience: EMAIL_AUDIENCE[template],
-    member: template === 'import_finished' || template === 'company_offboarded' ? admin : member,
+    member: template === 'import_finished' || template === 'company_offboarded' || template === 'webhook_disabled' ? admin : member,
     organization: { name: 'Atelier Lumière', brandColor: '#0f766e', logoUrl: null },
     site: { name: 'Lyon Part-Dieu' },
     timeZone: 'Europe/Paris',
@@ -54,6 +54,17 @@ export function sampleEmailData<T extends EmailTemplate>(
         removed: 48,
         requestedBy: 'Louise Bernard',
         url: `${base}/operator/companies/5a3c9e2b-1f4d-4b8a-9c7e-6d2f1a0b3c4d`,
+      },
+    },
+    webhook_disabled: {
+      webhook: {
+        url: 'https://hr.atelier-lumiere.example/hooks/onboarding',
+        host: 'hr.atelier-lumiere.example',
+        reason: 'failing',
+        failingSince: '2026-11-18T09:12:00.000Z',
+        lastStatus: 502,
+        failed: 14,
+        settingsUrl: `${base}/admin/webhooks/3f6d2a10-8c1b-4e7a-9d55-0a4b2c6e8f31`,
       },
     },
     import_finished: {

@@ -80,6 +80,11 @@ test('every e-mail in French and English goes out through the outbox complete: l
     `insert into company_offboarding (id, organization_id, effective_at, state, requested_by, total, removed, workflow_id, created_at, finished_at)
      values (gen_random_uuid(), $1, now(), 'completed', 'system', 3, 3, 'test', now(), now()) returning id`, [org.organizationId])).rows;
   const offboardingId = offboarding!.id;
+  const [endpoint] = (await query<{ id: string }>(url,
+    `insert into webhook_endpoint (id, organization_id, operator_id, url, description, enabled, disabled_reason, disabled_at, secret, failing_since, created_at, created_by, updated_at)
+     select gen_random_uuid(), id, operator_id, 'https://hr.acme.test/hooks', '', false, 'failing', now(), 'x', now() - interval '5 days', now(), 'test', now()
+       from organization where id = $1 returning id`, [org.organizationId])).rows;
+  const endpointId = endpoint!.id;
   const report: OffboardingReport = {
     memberId: randomUUID(), organizationId: org.organizationId, email: 'x@acme.test', name: 'X', removedBy: `member:${org.adminMemberId}`, reason: 'end of contract',
     statusBefore: 'active', requestedAt: new Date().toISOString(), completedAt: '', card: { number: 'C0FFEE', revoked: true }, wifi: { revoked: true }, credentialsRevoked: 1, emails: { member: 1, admins: 0 },
@@ -97,6 +102,7 @@ test('every e-mail in French and English goes out through the outbox complete: l
     offboarding_report: { report },
     import_finished: { importId: importRow!.id },
     company_offboarded: { offboardingId },
+    webhook_disabled: { endpointId },
   };
 
   for (const locale of EMAIL_LOCALES) {

@@ -12,6 +12,7 @@ import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Secrets } from '../domain/secrets.ts';
+import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import { CsrfError, CSRF_FIELD, pageState, type Viewer } from './page-context.ts';
 import type { PageViews } from './views.ts';
@@ -24,6 +25,7 @@ export interface PageDeps {
   limits: RateLimits;
   views: PageViews;
   lifecycles: LifecycleGateway;
+  webhooks: WebhookGateway;
   wifi: WifiProvider;
   staticUrls: Record<string, string>;
 }

@@ -2,6 +2,7 @@
 // standalone worker and the tests wire the same things.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
+import { createWebhookGateway } from '../domain/webhooks/gateway.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { createSecrets } from '../domain/secrets.ts';
@@ -24,6 +25,8 @@ export async function activityDeps(options: {
   /** The client activities use to start and remove lifecycles (imports, a company leaving). Connects on first use. */
   temporal: { connectionOptions: ConnectionOptions; namespace: string; taskQueue: string };
   lifecycleDefaults: LifecycleDurations;
+  /** WEBHOOK_ALLOW_PRIVATE (config.webhooks.allowPrivate). */
+  webhookAllowPrivate: boolean;
 }): Promise<ActivityDeps & { close(): Promise<void> }> {
   // First, so that a broken template stops the worker before it connects to anything.
   const renderer = options.renderer ?? (await loadEmailRenderer());
@@ -31,6 +34,7 @@ export async function activityDeps(options: {
   const mailer = createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom });
   const connection = Connection.lazy(options.temporal.connectionOptions);
   await fillMissingNtPasswords(options.orm, secrets);
+  const client = new Client({ connection, namespace: options.temporal.namespace });
   return {
     orm: options.orm,
     mailer,
@@ -40,11 +44,8 @@ export async function activityDeps(options: {
     access: databaseCardAccess(),
     wifi: radiusWifi(options.orm, secrets),
     publicUrl: options.publicUrl,
-    lifecycles: createLifecycleGateway({
-      client: new Client({ connection, namespace: options.temporal.namespace }),
-      taskQueue: options.temporal.taskQueue,
-      defaults: options.lifecycleDefaults,
-    }),
+    lifecycles: createLifecycleGateway({ client, taskQueue: options.temporal.taskQueue, defaults: options.lifecycleDefaults }),
+    webhooks: { allowPrivate: options.webhookAllowPrivate, gateway: createWebhookGateway({ client, taskQueue: options.temporal.taskQueue }) },
     close: async () => {
       mailer.close();
       await connection.close();

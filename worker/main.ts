@@ -9,6 +9,7 @@ import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
 import { temporalLogger } from '../services/temporal-logger.ts';
 import { createWorker } from './create-worker.ts';
+import { listenForWebhookEvents } from './webhook-listener.ts';
 
 const usage = 'usage: npm run worker\nA worker on its own (needs DATABASE_URL, SMTP_URL, SECRET_KEY and TEMPORAL_ADDRESS or envconfig); SIGTERM drains it.';
 
@@ -32,6 +33,7 @@ runMain(async () => {
     publicUrl: config.http.publicUrl,
     temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },
     lifecycleDefaults: config.lifecycle,
+    webhookAllowPrivate: config.webhooks.allowPrivate,
   });
   const { worker, connection } = await createWorker({
     connectionOptions: target.connectionOptions,
@@ -43,11 +45,18 @@ runMain(async () => {
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: target.namespace }, 'worker polling');
   const running = worker.run();
+  // Committed webhook events wake the relay at once (its sweep catches what a lost one misses).
+  const listener = await listenForWebhookEvents({
+    databaseUrl: config.database.url,
+    gateway: deps.webhooks.gateway,
+    onError: (error) => logger.warn({ err: error }, 'webhook relay wake-up failed; its sweep will deliver'),
+  });
   try {
     const started = await deps.lifecycles.startWaiting(orm.em.fork());
     if (started.length) logger.info({ members: started.length }, 'started lifecycles waiting for one');
     await running;
   } finally {
+    await listener.close();
     await deps.close();
     await connection.close();
     await orm.close();

@@ -5,3 +5,4 @@ export { accountEmail, passwordReset } from './account-email.ts';
 export { memberImport } from './member-import.ts';
 export { companyOffboarding } from './company-offboarding.ts';
 export { benchOneActivity, benchUpdateTarget } from './bench.ts';
+export { webhookRelay, webhookStream, webhookTestDelivery } from './webhooks.ts';

@@ -16,6 +16,7 @@ export * from './member-import.entity.ts';
 export * from './door-event.entity.ts';
 export * from './scim-group.entity.ts';
 export * from './radius-client.entity.ts';
+export * from './webhook.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
@@ -34,6 +35,7 @@ import { IdempotencyRecordSchema } from './idempotency-record.entity.ts';
 import { MemberImportRowSchema, MemberImportSchema } from './member-import.entity.ts';
 import { ScimGroupMemberSchema, ScimGroupSchema } from './scim-group.entity.ts';
 import { RadiusClientSchema } from './radius-client.entity.ts';
+import { WebhookDeliverySchema, WebhookEndpointSchema, WebhookEventSchema } from './webhook.entity.ts';
 import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
@@ -59,4 +61,7 @@ export const entities = [
   ScimGroupSchema,
   ScimGroupMemberSchema,
   RadiusClientSchema,
+  WebhookEndpointSchema,
+  WebhookEventSchema,
+  WebhookDeliverySchema,
 ];

@@ -4,6 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey, AuditEvent, COMPANY_KEY_SCOPES, CompanySite, Member, Operator, OPERATOR_KEY_SCOPES, Organization, Site, type MemberLocale } from '../../db/entities/index.ts';
 import { generateApiKey } from '../api-keys.ts';
+import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { createSite } from '../sites/sites.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
@@ -101,14 +102,15 @@ export async function createCompany(em: EntityManager, operatorId: string, input
       operatorAdmin: input.admin.operatorAdmin ?? false,
     });
     const apiKey = tx.create(ApiKey, { organization, name: 'Initial key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...COMPANY_KEY_SCOPES], createdBy: input.actor });
-    tx.create(AuditEvent, {
-      organization,
-      operator: operatorId,
+    await tx.flush();
+    // Through recordAudit: the operator's webhooks hear of it (company.created) in this transaction.
+    await recordAudit(tx, {
+      organizationId: organization.id,
+      operatorId,
       actor: input.actor,
       type: 'organization.created',
       data: { name: organization.name, siteIds, adminMemberId: admin.id, apiKeyId: apiKey.id },
     });
-    await tx.flush();
     return { companyId: organization.id, apiKey: key.plaintext, adminMemberId: admin.id };
   });
 }

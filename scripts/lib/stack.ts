@@ -17,6 +17,7 @@ import { temporalLogger } from '../../services/temporal-logger.ts';
 import { resolveSecretKey } from '../../services/secret-key.ts';
 import { startTemporalServer } from '../../services/temporal-server.ts';
 import { startRadius } from './radius.ts';
+import { listenForWebhookEvents } from '../../worker/webhook-listener.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker } from '../../worker/create-worker.ts';
 import { CommandError } from './cli.ts';
@@ -136,6 +137,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       publicUrl: config.http.publicUrl,
       temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },
       lifecycleDefaults: config.lifecycle,
+      webhookAllowPrivate: config.webhooks.allowPrivate,
     });
     onStop('activity dependencies', () => deps.close());
     const activities = createActivities(deps);
@@ -153,6 +155,13 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
+    // Committed webhook events wake the relay at once (its sweep catches what a lost one misses).
+    const webhookListener = await listenForWebhookEvents({
+      databaseUrl,
+      gateway: deps.webhooks.gateway,
+      onError: (error) => logger.warn({ err: error }, 'webhook relay wake-up failed; its sweep will deliver'),
+    });
+    onStop('webhook listener', () => webhookListener.close());
 
     const clientConnection = await Connection.connect(target.connectionOptions as never);
     onStop('client connection', () => clientConnection.close());

@@ -13,6 +13,8 @@ import { migratedOrm } from './database.ts';
 import { testEnv } from './env.ts';
 import { defaultDurations } from './lifecycle.ts';
 import { startWorker, temporalClient, uniqueTaskQueue } from './temporal.ts';
+import { createWebhookGateway } from '../../domain/webhooks/gateway.ts';
+import { listenForWebhookEvents } from '../../worker/webhook-listener.ts';
 import { waitFor } from './wait.ts';
 
 export interface Reply<T = any> {
@@ -110,6 +112,9 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
   const { url: base } = await startApi(t, { orm, taskQueue });
   const api = httpClient(base);
   const client = await temporalClient(t);
+  // As a worker process does: committed webhook events wake the relay.
+  const listener = await listenForWebhookEvents({ databaseUrl: url, gateway: createWebhookGateway({ client, taskQueue }) });
+  t.teardown(() => listener.close());
 
   // The first company's admin also runs the buildings, as `org:create` on a fresh install makes them.
   const newOrganization = async (operatorAdmin = false) => {

@@ -40,6 +40,7 @@ export async function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activ
     publicUrl: TEST_PUBLIC_URL,
     temporal: { connectionOptions: { address: testEnv.temporalAddress }, namespace: 'default', taskQueue },
     lifecycleDefaults: testConfig.lifecycle,
+    webhookAllowPrivate: testConfig.webhooks.allowPrivate,
   });
   t.teardown(() => deps.close());
   return { deps, activities: createActivities(deps) };

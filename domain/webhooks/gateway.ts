@@ -1,0 +1,47 @@
+// The caller's side of the webhook workflows (like the lifecycle gateway): ids, start options and
+// signals, built once per process with its Temporal client.
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { webhookRelay, webhookStream, webhookTestDelivery } from '../../workflows/webhooks.ts';
+import type { AttemptOutcome } from './streams.ts';
+import { webhookRelayWorkflowId, webhookStreamWorkflowId } from './streams.ts';
+
+export function createWebhookGateway(deps: { client: Client; taskQueue: string }) {
+  const { client, taskQueue } = deps;
+  return {
+    /** Wakes the relay, starting it if it is not running (one per namespace). */
+    async wakeRelay(): Promise<void> {
+      await client.workflow.signalWithStart<typeof webhookRelay, []>('webhookRelay', {
+        workflowId: webhookRelayWorkflowId(taskQueue),
+        taskQueue,
+        signal: 'wake',
+        signalArgs: [],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        staticSummary: 'Webhook relay: outbox events to deliveries',
+      });
+    },
+    /** Wakes an endpoint's stream for a member (or company), starting it when it is idle. */
+    async wakeStream(endpointId: string, streamKey: string, retryNow?: string[]): Promise<void> {
+      await client.workflow.signalWithStart<typeof webhookStream, [{ retryNow?: string[] }]>('webhookStream', {
+        workflowId: webhookStreamWorkflowId(endpointId, streamKey),
+        taskQueue,
+        args: [{ endpointId, streamKey }],
+        signal: 'wake',
+        signalArgs: [retryNow ? { retryNow } : {}],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+    },
+    /** One attempt of a test delivery, waited for. */
+    async attemptTest(deliveryId: string): Promise<AttemptOutcome> {
+      return client.workflow.execute<typeof webhookTestDelivery>('webhookTestDelivery', {
+        workflowId: `webhook-test-${deliveryId}`,
+        taskQueue,
+        args: [{ deliveryId }],
+        workflowExecutionTimeout: '1 minute',
+      });
+    },
+  };
+}
+
+export type WebhookGateway = ReturnType<typeof createWebhookGateway>;

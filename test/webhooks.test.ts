@@ -7,6 +7,8 @@ import { isPublicAddress, guardedLookup } from '../domain/webhooks/address-guard
 import { createEndpoint } from '../domain/webhooks/endpoints.ts';
 import { WEBHOOK_DATA_SCHEMAS } from '../domain/webhooks/events.ts';
 import { createWebhookGateway } from '../domain/webhooks/gateway.ts';
+import { webhookRelayWorkflowId, webhookStreamWorkflowId } from '../domain/webhooks/streams.ts';
+import { recordHistory } from './helpers/lifecycle.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { DomainError } from '../domain/errors.ts';
 import { loadConfig } from '../config/index.ts';
@@ -116,6 +118,8 @@ test('receiver down then up: every event arrives once after, under the id of its
   t.true(log.every((d) => d.status === 'delivered' && d.attempts === 2 && d.lastStatusCode === 204), JSON.stringify(log));
   // The endpoint recovered: no failure run is left on it.
   t.is((await w.api.get(`/v1/webhooks/${hook.id}`, { token: w.org.apiKey })).body.failingSince, null);
+  const client = await temporalClient(t);
+  await recordHistory(client, 'webhook-stream-down-up', webhookStreamWorkflowId(hook.id, ids[0]!));
 
   // 429 with Retry-After: 1 → the next attempt comes after about 1 s, not the schedule's 5 s.
   receiver.answer({ status: 429, headers: { 'retry-after': '1' } });
@@ -147,6 +151,8 @@ test('410 Gone disables the endpoint; a rotation signs with both secrets for the
   t.is(retried.status, 202, retried.text);
   t.like(retried.body, { status: 'delivered', attempts: 2, lastStatusCode: 200 });
   t.is((await w.api.post(`/v1/webhooks/${hook.id}/deliveries/${failedTest.body.delivery.id}/retry`, undefined, company)).status, 409, 'a delivered one is not sent again');
+  const client = await temporalClient(t);
+  await recordHistory(client, 'webhook-test-delivery', `webhook-test-${failedTest.body.delivery.id}`);
 
   // Rotation: the next delivery carries two signatures; the old and the new secret both verify it.
   const rotated = await w.api.post(`/v1/webhooks/${hook.id}/rotate-secret`, undefined, company);
@@ -188,6 +194,7 @@ test('410 Gone disables the endpoint; a rotation signs with both secrets for the
   const enabled = await w.api.patch(`/v1/webhooks/${hook.id}`, { enabled: true }, company);
   t.like(enabled.body, { enabled: true, disabledReason: null });
   const history = (await w.api.get('/v1/audit?limit=100', company)).body.items.map((e: { type: string }) => e.type);
+  await recordHistory(client, 'webhook-relay', webhookRelayWorkflowId(w.taskQueue));
   for (const type of ['webhook.created', 'webhook.tested', 'webhook.delivery_retried', 'webhook.secret_rotated', 'webhook.disabled', 'webhook.updated']) t.true(history.includes(type), type);
 });
 

@@ -242,7 +242,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
             failingSince: new Date(row.failing_since ?? row.disabled_at ?? Date.now()).toISOString(),
             lastStatus: row.last_status,
             failed: row.failed,
-            settingsUrl: `${publicUrl}/${row.organization_id ? 'admin' : 'operator'}/webhooks/${String(data.endpointId)}`,
+            settingsUrl: `${publicUrl}/admin/webhooks/${String(data.endpointId)}`,
           },
         };
       }

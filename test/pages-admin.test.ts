@@ -8,6 +8,8 @@ import { connectBrowser, DESKTOP, openPage, PHONE, screenshot, screenshots } fro
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
+import { webhookReceiver } from './helpers/webhook-receiver.ts';
+import { Webhook } from 'standardwebhooks';
 
 const scope = fileScope();
 let world: ApiWorld;
@@ -405,4 +407,57 @@ test('the operator connects a site\'s Wi-Fi: an access point with its shared sec
   const phone = await signInAsAdmin(t, 'fr', PHONE);
   await phone.goto(`/operator/sites/${site.body.id}`);
   await screenshots(phone, 'operator-site-wifi');
+});
+
+test('an admin adds a webhook on the settings page: its secret shown once, a test event delivered then refused, the log with the receiver\'s answer, a retry, a new secret, off and on, removed', async (t) => {
+  const org = await world.newOrganization();
+  await world.adminSession(org);
+  const receiver = await webhookReceiver(t);
+  const page = await signInAsAdmin(t, 'en', DESKTOP, org);
+  await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+  t.regex(await mainText(page), /No endpoint yet/);
+  await screenshots(page, 'admin-webhooks-empty');
+  // A refusal names the field and writes nothing.
+  await page.getByLabel('URL', { exact: true }).fill('ftp://hr.acme.test/hooks');
+  await page.getByRole('button', { name: 'Add the endpoint' }).click();
+  t.regex(await page.locator('#f-url-error').textContent() ?? '', /https:\/\//);
+  await page.getByLabel('URL', { exact: true }).fill(receiver.url);
+  await page.getByLabel('Description').fill('People system');
+  await page.getByLabel('Only these events:').check();
+  await page.getByLabel(/member\.invited/).check();
+  await page.getByLabel(/member\.removed/).check();
+  await page.getByRole('button', { name: 'Add the endpoint' }).click();
+  const secret = (await page.locator('.secret-value').textContent()) ?? '';
+  t.regex(secret, /^whsec_/);
+  await screenshot(page, 'admin-webhook-created.en.desktop');
+  await page.getByRole('button', { name: 'Send a test event' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /delivered/);
+  t.truthy(new Webhook(secret).verify(receiver.received[0]!.body, receiver.received[0]!.headers), 'the receiver verifies with the secret shown');
+  t.notRegex(await mainText(page), new RegExp(secret.slice(6, 20).replace(/[+/]/g, '.')), 'the secret is shown once');
+  receiver.answer({ status: 503, body: 'Service Unavailable: maintenance until 14:00' });
+  await page.getByRole('button', { name: 'Send a test event' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /not delivered/);
+  t.regex(await mainText(page), /HTTP 503/);
+  t.regex(await mainText(page), /maintenance until 14:00/);
+  await screenshots(page, 'admin-webhook');
+  receiver.answer({ status: 200 });
+  await page.getByRole('button', { name: 'Retry the webhook.test delivery now' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /Delivered/);
+  await page.getByRole('button', { name: 'New secret' }).click();
+  const rotated = (await page.locator('.secret-value').textContent()) ?? '';
+  t.not(rotated, secret);
+  t.regex(await mainText(page), /signed with both the old and the new secret/);
+  await page.getByRole('button', { name: 'Turn off' }).click();
+  t.regex((await page.getByRole('status').first().textContent()) ?? '', /is off/);
+  t.true(await page.getByRole('button', { name: 'Send a test event' }).isDisabled());
+  await page.getByRole('button', { name: 'Turn on again' }).click();
+  const phone = await signInAsAdmin(t, 'fr', PHONE, org);
+  await phone.goto(new URL(page.url()).pathname);
+  await screenshots(phone, 'admin-webhook');
+  await phone.goto('/admin/webhooks');
+  t.regex(await mainText(phone), /People system/);
+  await screenshots(phone, 'admin-webhooks');
+  await page.getByRole('button', { name: 'Remove the endpoint' }).click();
+  await page.waitForURL(/\/admin\/webhooks\?done=webhook_deleted/);
+  t.regex(await mainText(page), /No endpoint yet/);
 });

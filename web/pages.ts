@@ -14,6 +14,7 @@ import { accountPages } from './routes/account.ts';
 import { adminMemberPages } from './routes/admin-members.ts';
 import { operatorPages } from './routes/operator.ts';
 import { apiKeyPages } from './routes/api-keys.ts';
+import { webhookPages } from './routes/webhooks.ts';
 import { memberPages } from './routes/member.ts';
 import type { PageViews } from './views.ts';
 
@@ -81,6 +82,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   adminMemberPages(pages, full, render);
   operatorPages(pages, full, render);
   apiKeyPages(pages, full, render);
+  webhookPages(pages, full, render);
   router.use(pages.routes());
   return {
     router,

@@ -14,7 +14,7 @@ export async function startApi(
   const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: options.taskQueue, LOG_LEVEL: 'silent', ...options.env });
   const api = await startApiServer({
     config,
-    logger: createLogger('silent'),
+    logger: createLogger((process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent'),
     orm: options.orm,
     client: await temporalClient(t),
     secretKey: TEST_SECRET_KEY,

@@ -13,7 +13,7 @@ import { runDrills, DRILL_SIZES } from './suite.ts';
 import { drillLine, drillPassed } from './lib.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run drills\nInjects each fault (worker SIGKILL, SMTP down, PostgreSQL restart, duplicates) into a running system and checks nothing was lost or duplicated; DRILLS_QUICK=1 for the short versions. Exits 1 on any loss.\n');
+  process.stdout.write('usage: npm run drills\nInjects each fault (worker SIGKILL, SMTP down, PostgreSQL restart, duplicates, webhooks through a worker SIGKILL, a company offboarding) into a running system and checks nothing was lost or duplicated; DRILLS_QUICK=1 for the short versions. Exits 1 on any loss.\n');
   process.exit(0);
 }
 const quick = process.env.DRILLS_QUICK === '1';

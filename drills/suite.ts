@@ -7,6 +7,7 @@ import type { DrillOutcome } from './lib.ts';
 import { smtpOutageDrill } from './smtp-outage.ts';
 import { workerKillDrill } from './worker-kill.ts';
 import { companyOffboardingDrill } from './company-offboarding.ts';
+import { webhooksDrill } from './webhooks.ts';
 
 export interface DrillSizes {
   members: number;
@@ -30,6 +31,7 @@ export const DRILLS = {
   'smtp-down': async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => smtpOutageDrill(stack, await newTenant(), { members: s.members, downMs: s.smtpDownMs, timeoutMs: s.timeoutMs }),
   'postgres-restarted': async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => databaseRestartDrill(stack, await newTenant(), { members: s.members, downMs: s.databaseDownMs, timeoutMs: s.timeoutMs }),
   duplicates: async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => duplicatesDrill(stack, await newTenant(), { members: s.members, timeoutMs: s.timeoutMs }),
+  'webhooks-worker-killed': async (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => webhooksDrill(stack, await newTenant(), { members: s.members, timeoutMs: s.timeoutMs }),
   'company-offboarding': (stack: ProcessStack, newTenant: NewTenant, s: DrillSizes) => companyOffboardingDrill(stack, newTenant, { members: s.companyMembers, leadMs: s.offboardingLeadMs, timeoutMs: s.timeoutMs }),
 };
 

@@ -182,6 +182,8 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       WORKFLOW_BUNDLE: bundlePath,
       SMTP_URL: smtp.url,
       SECRET_KEY: STACK_SECRET_KEY,
+      // The drills' and benchmark's webhook receiver listens on loopback, like everything here.
+      WEBHOOK_ALLOW_PRIVATE: '1',
       HOST: '127.0.0.1',
       PORT: String(apiPort),
       PUBLIC_URL: apiUrl,

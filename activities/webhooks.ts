@@ -2,13 +2,14 @@
 // subscribed endpoint) and wakes their streams; a stream asks for its next delivery and attempts
 // it. Every outcome is written to the delivery row, which is what the log and the API show.
 import type { Orm } from '../db/orm.ts';
+import { inPool } from '../scripts/lib/pool.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import { recordAudit } from '../domain/audit.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import { sendWebhook, type SendResult } from '../domain/webhooks/send.ts';
 import { signedHeaders } from '../domain/webhooks/signing.ts';
 import { OPERATOR_ONLY_EVENTS } from '../domain/webhooks/events.ts';
-import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_MAX_RETRY_AFTER_MS, type AttemptOutcome } from '../domain/webhooks/streams.ts';
+import { retryDelay, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_MAX_RETRY_AFTER_MS, type AttemptOutcome, type DisabledEndpoint, type StreamStep } from '../domain/webhooks/streams.ts';
 
 export interface WebhookActivityDeps {
   orm: Orm;
@@ -20,11 +21,31 @@ const RELAY_BATCH = 500;
 /** A stream woken this long ago whose delivery is still untried is woken again (a lost wake-up). */
 const REWAKE_AFTER = '1 minute';
 const LOGGED_RESPONSE_CHARS = 2000;
+const WAKE_CONCURRENCY = 32;
+/** First attempts the relay makes itself per endpoint and round; the rest go to their streams. */
+const INLINE_PER_ENDPOINT = 16;
+/** Longer than an attempt can take (15 s): a lease left by a dead worker lapses by itself. */
+const LEASE = '45 seconds';
+
+export interface RelayRound {
+  events: number;
+  /** First attempts made by the relay itself. */
+  inline: number;
+  woken: number;
+  more: boolean;
+  /** Endpoints a first attempt disabled (410, or 5 days of failures): their admins are told. */
+  disabled: DisabledEndpoint[];
+}
 
 export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActivityDeps) {
   return {
-    /** Fans a batch of outbox events out to the endpoints that want them, then wakes their streams. */
-    async relayWebhookEvents(): Promise<{ events: number; woken: number; more: boolean }> {
+    /**
+     * Fans a batch of outbox events out to the endpoints that want them. A fresh delivery to a
+     * healthy endpoint whose stream has nothing else pending is attempted here at once (the usual
+     * case: no workflow to start); anything else, and any failed first attempt, goes to its
+     * stream. `at` is the relay workflow's clock.
+     */
+    async relayWebhookEvents(input: { at?: number } = {}): Promise<RelayRound> {
       const em = orm.em.fork();
       const [fanned] = await em.execute<{ events: number }[]>(
         `with batch as (
@@ -48,32 +69,79 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
          select count(*)::int as events from marked`,
         [`{${OPERATOR_ONLY_EVENTS.join(',')}}`],
       );
-      // Streams with a delivery nobody is working on: new ones, and any whose wake-up was lost
-      // (the worker died between the commit and the signal) or whose retry time is well past.
-      const streams = await em.execute<{ endpoint_id: string; stream_key: string }[]>(
-        `update webhook_delivery d set dispatched_at = now()
-           from (select distinct on (endpoint_id, stream_key) id from webhook_delivery
-                  where status = 'pending' and stream_key <> 'test'
-                    and (dispatched_at is null
-                         or (next_attempt_at is null and dispatched_at < now() - interval '${REWAKE_AFTER}')
-                         or next_attempt_at < now() - interval '${REWAKE_AFTER}')
-                  order by endpoint_id, stream_key) w
-          where d.id = w.id
-          returning d.endpoint_id, d.stream_key`,
-      );
-      for (const s of streams) await webhooks.gateway.wakeStream(s.endpoint_id, s.stream_key);
       const events = fanned?.events ?? 0;
-      return { events, woken: streams.length, more: events === RELAY_BATCH };
+
+      // Taken for a first attempt here: new, of an endpoint with no failure run going on, in a
+      // stream no one else works on; a few per endpoint, so one slow receiver holds back little.
+      const claimed = await em.execute<{ id: string; endpoint_id: string; stream_key: string; seq: number }[]>(
+        `with fresh as (
+           select d.id, d.endpoint_id, d.stream_key, ev.seq,
+                  row_number() over (partition by d.endpoint_id order by ev.seq) as nth
+             from webhook_delivery d join webhook_event ev on ev.id = d.event_id join webhook_endpoint e on e.id = d.endpoint_id
+            where d.status = 'pending' and d.dispatched_at is null and d.stream_key <> 'test' and e.enabled and e.failing_since is null
+              and not exists (select 1 from webhook_delivery o where o.endpoint_id = d.endpoint_id and o.stream_key = d.stream_key
+                                 and o.status = 'pending' and o.dispatched_at is not null)
+         )
+         update webhook_delivery d set dispatched_at = now() from fresh f
+          where d.id = f.id and f.nth <= ${INLINE_PER_ENDPOINT} and d.dispatched_at is null
+          returning d.id, d.endpoint_id, d.stream_key, f.seq`,
+      );
+      const lanes = new Map<string, typeof claimed>();
+      for (const c of claimed.sort((a, b) => Number(a.seq) - Number(b.seq))) {
+        const lane = `${c.endpoint_id} ${c.stream_key}`;
+        lanes.set(lane, [...(lanes.get(lane) ?? []), c]);
+      }
+      const disabled: DisabledEndpoint[] = [];
+      const handOver: { endpoint_id: string; stream_key: string }[] = [];
+      await inPool([...lanes.values()], WAKE_CONCURRENCY, async (lane) => {
+        for (const [i, c] of lane.entries()) {
+          const result = await attempt({ deliveryId: c.id, retryInMs: retryDelay(1, Math.random()), at: input.at ?? Date.now() });
+          if (result.outcome === 'failed' && result.disabled) disabled.push(result.disabled);
+          // Failed once (or busy): its stream retries it and delivers the rest of the lane after it.
+          if (result.outcome === 'retry' || result.outcome === 'busy') {
+            handOver.push(c);
+            if (i < lane.length - 1) await em.fork().execute('update webhook_delivery set dispatched_at = now() where id = any(?::uuid[])', [`{${lane.slice(i + 1).map((l) => l.id).join(',')}}`]);
+            return;
+          }
+        }
+      });
+
+      // Streams with a delivery nobody is working on: new ones it did not take, and any whose
+      // wake-up was lost (a worker died between the commit and the signal) or whose retry time
+      // is well past. Every pending delivery of a woken stream is marked: the stream has them.
+      const streams = await em.execute<{ endpoint_id: string; stream_key: string }[]>(
+        `with woken as (
+           select distinct endpoint_id, stream_key from webhook_delivery
+            where status = 'pending' and stream_key <> 'test'
+              and (dispatched_at is null
+                   or (next_attempt_at is null and leased_until is null and dispatched_at < now() - interval '${REWAKE_AFTER}')
+                   or next_attempt_at < now() - interval '${REWAKE_AFTER}')
+         ), marked as (
+           update webhook_delivery d set dispatched_at = now() from woken w
+            where d.endpoint_id = w.endpoint_id and d.stream_key = w.stream_key and d.status = 'pending'
+            returning d.endpoint_id, d.stream_key
+         )
+         select distinct endpoint_id, stream_key from marked`,
+      );
+      const wake = new Map([...handOver, ...streams].map((s) => [`${s.endpoint_id} ${s.stream_key}`, s]));
+      // In parallel: one at a time, a bulk import's 300 new streams waited seconds for their turn.
+      await inPool([...wake.values()], WAKE_CONCURRENCY, (s) => webhooks.gateway.wakeStream(s.endpoint_id, s.stream_key));
+      return { events, inline: claimed.length, woken: wake.size, more: events === RELAY_BATCH || claimed.length > 0, disabled };
     },
 
-    /** The stream's oldest delivery still to make, if any. */
-    async nextWebhookDelivery(input: { endpointId: string; streamKey: string }): Promise<{ id: string; roundAttempts: number } | null> {
-      const [row] = await orm.em.fork().execute<{ id: string; round_attempts: number }[]>(
-        `select d.id, d.round_attempts from webhook_delivery d join webhook_event ev on ev.id = d.event_id
+    /** Attempts the stream's oldest delivery still to make, if any (one activity per attempt). */
+    async attemptNextWebhookDelivery(input: { endpointId: string; streamKey: string; at: number; jitter: number }): Promise<StreamStep> {
+      const [next] = await orm.em.fork().execute<{ id: string; round_attempts: number; next_attempt_at: Date | null }[]>(
+        `select d.id, d.round_attempts, d.next_attempt_at from webhook_delivery d join webhook_event ev on ev.id = d.event_id
           where d.endpoint_id = ? and d.stream_key = ? and d.status = 'pending' order by ev.seq limit 1`,
         [input.endpointId, input.streamKey],
       );
-      return row ? { id: row.id, roundAttempts: row.round_attempts } : null;
+      if (!next) return { outcome: 'idle' };
+      // Not due yet (the relay's first attempt failed, or this is a new run of the stream): wait for it.
+      const dueIn = next.next_attempt_at ? new Date(next.next_attempt_at).getTime() - input.at : 0;
+      if (dueIn > 0) return { outcome: 'retry', retryInMs: dueIn, status: null, deliveryId: next.id };
+      const result = await attempt({ deliveryId: next.id, retryInMs: retryDelay(next.round_attempts + 1, input.jitter), at: input.at });
+      return { ...result, deliveryId: next.id };
     },
 
     /**
@@ -81,32 +149,41 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
      * is the workflow's clock, which the 5-day rule and the log's times follow.
      */
     async attemptWebhookDelivery(input: { deliveryId: string; retryInMs: number | null; at: number }): Promise<AttemptOutcome> {
-      const em = orm.em.fork();
-      const [row] = await em.execute<{
-        status: string; url: string; enabled: boolean; endpoint_id: string; organization_id: string | null; operator_id: string;
-        secret: string; previous_secret: string | null; previous_secret_expires_at: Date | null; failing_since: Date | null;
-        event_id: string; type: string; data: Record<string, unknown>; occurred_at: Date;
-      }[]>(
-        `select d.status, e.url, e.enabled, e.id as endpoint_id, e.organization_id, e.operator_id, e.secret, e.previous_secret,
-                e.previous_secret_expires_at, e.failing_since, ev.id as event_id, ev.type, ev.data, ev.occurred_at
-           from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id join webhook_event ev on ev.id = d.event_id
-          where d.id = ?`,
-        [input.deliveryId],
-      );
-      if (!row || row.status !== 'pending') return { outcome: 'skipped', status: null };
-      const at = new Date(input.at);
-      if (!row.enabled) {
-        await em.execute(`update webhook_delivery set status = 'failed', last_error = 'endpoint disabled', next_attempt_at = null where id = ?`, [input.deliveryId]);
-        return { outcome: 'skipped', status: null };
-      }
-      const body = JSON.stringify({ type: row.type, timestamp: new Date(row.occurred_at).toISOString(), data: row.data });
-      const keys = [secrets.decrypt(row.secret)];
-      if (row.previous_secret && row.previous_secret_expires_at && new Date(row.previous_secret_expires_at).getTime() > Date.now()) keys.push(secrets.decrypt(row.previous_secret));
-      // Signed at the attempt's time: receivers refuse timestamps far from their clock.
-      const result = await sendWebhook(row.url, body, signedHeaders(keys, row.event_id, new Date(), body), { allowPrivate: webhooks.allowPrivate });
-      return record(input, row, result, at);
+      return attempt(input);
     },
   };
+
+  async function attempt(input: { deliveryId: string; retryInMs: number | null; at: number }): Promise<AttemptOutcome> {
+    const em = orm.em.fork();
+    const [row] = await em.execute<{
+      status: string; url: string; enabled: boolean; endpoint_id: string; organization_id: string | null; operator_id: string;
+      secret: string; previous_secret: string | null; previous_secret_expires_at: Date | null; failing_since: Date | null;
+      event_id: string; type: string; data: Record<string, unknown>; occurred_at: Date;
+    }[]>(
+      `select d.status, e.url, e.enabled, e.id as endpoint_id, e.organization_id, e.operator_id, e.secret, e.previous_secret,
+              e.previous_secret_expires_at, e.failing_since, ev.id as event_id, ev.type, ev.data, ev.occurred_at
+         from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id join webhook_event ev on ev.id = d.event_id
+        where d.id = ?`,
+      [input.deliveryId],
+    );
+    if (!row || row.status !== 'pending') return { outcome: 'skipped', status: null };
+    const [leased] = await em.execute<{ id: string }[]>(
+      `update webhook_delivery set leased_until = now() + interval '${LEASE}' where id = ? and status = 'pending' and (leased_until is null or leased_until < now()) returning id`,
+      [input.deliveryId],
+    );
+    if (!leased) return { outcome: 'busy', status: null };
+    const at = new Date(input.at);
+    if (!row.enabled) {
+      await em.execute(`update webhook_delivery set status = 'failed', last_error = 'endpoint disabled', next_attempt_at = null, leased_until = null where id = ?`, [input.deliveryId]);
+      return { outcome: 'skipped', status: null };
+    }
+    const body = JSON.stringify({ type: row.type, timestamp: new Date(row.occurred_at).toISOString(), data: row.data });
+    const keys = [secrets.decrypt(row.secret)];
+    if (row.previous_secret && row.previous_secret_expires_at && new Date(row.previous_secret_expires_at).getTime() > Date.now()) keys.push(secrets.decrypt(row.previous_secret));
+    // Signed at the attempt's time: receivers refuse timestamps far from their clock.
+    const result = await sendWebhook(row.url, body, signedHeaders(keys, row.event_id, new Date(), body), { allowPrivate: webhooks.allowPrivate });
+    return record(input, row, result, at);
+  }
 
   async function record(
     input: { deliveryId: string; retryInMs: number | null },
@@ -133,7 +210,7 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
     return orm.em.fork().transactional(async (tx): Promise<AttemptOutcome> => {
       await tx.execute(
         `update webhook_delivery set attempts = attempts + 1, round_attempts = round_attempts + 1, last_attempt_at = ?, last_status_code = ?,
-                last_error = ?, last_response = ?, last_duration_ms = ?, status = ?, delivered_at = ?, next_attempt_at = ?
+                last_error = ?, last_response = ?, last_duration_ms = ?, status = ?, delivered_at = ?, next_attempt_at = ?, leased_until = null
           where id = ?`,
         [
           at, status, error, result.kind === 'answered' ? result.body.slice(0, LOGGED_RESPONSE_CHARS) : null, result.durationMs,

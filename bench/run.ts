@@ -17,9 +17,10 @@ import { emailRender } from './email-render.ts';
 import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
 import { onboarding } from './onboarding.ts';
 import { scale } from './scale.ts';
+import { webhookLatency } from './webhooks.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|radius|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|webhooks|radius|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
   process.exit(0);
 }
 const quick = process.env.BENCH_QUICK === '1';
@@ -93,6 +94,13 @@ try {
     outcomes.scim = await onStack('scim', async (stack) => {
       say(`# scim: ${count} creates and PATCHes at 25/s, ${count * 2} lookups at 50/s, then lookups back to back …`);
       return scimRates(await createTenant(stack), { count });
+    });
+  }
+  if (wants('webhooks')) {
+    say('# starting a stack for webhooks …');
+    outcomes.webhooks = await onStack('webhooks', async (stack) => {
+      say('# webhooks: a bulk import of 300 alone, then 300 more with an endpoint on member.invited …');
+      return webhookLatency(stack, await createTenant(stack), 300);
     });
   }
   if (wants('radius')) {

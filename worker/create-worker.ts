@@ -2,6 +2,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerInterceptors } from '@temporalio/worker';
 import { projectRoot } from '../config/index.ts';
 import type { Activities } from '../activities/index.ts';
+import { webhookTaskQueue } from '../domain/webhooks/streams.ts';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
@@ -16,21 +17,50 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
 }
 
-export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+/** What runs a process's task queues: started, stopped and watched as one worker. */
+export type RunnableWorker = Pick<Worker, 'run' | 'shutdown' | 'getState'>;
+
+/**
+ * Webhook delivery has a task queue of its own (`<queue>-webhooks`), polled by the same process:
+ * its tasks then never wait behind a bulk import's hundreds of lifecycle tasks.
+ */
+export function bothQueues(main: Worker, webhooks: Worker): RunnableWorker {
+  const shutdown = () => {
+    for (const w of [webhooks, main]) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    async run() {
+      const running = [main.run(), webhooks.run()];
+      try {
+        await Promise.all(running);
+      } catch (error) {
+        // One failed: the process stops polling both, as one worker would.
+        shutdown();
+        await Promise.allSettled(running);
+        throw error;
+      }
+    },
+    shutdown,
+    getState: () => main.getState(),
+  };
+}
+
+export async function createWorker(options: WorkerOptions): Promise<{ worker: RunnableWorker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect(options.connectionOptions);
   try {
-    const worker = await Worker.create({
+    const common = {
       connection,
       namespace: options.namespace,
-      taskQueue: options.taskQueue,
       activities: options.activities,
       interceptors: options.interceptors,
       maxCachedWorkflows: options.maxCachedWorkflows,
       ...(options.workflowBundlePath
         ? { workflowBundle: { codePath: options.workflowBundlePath } }
         : { workflowsPath, bundlerOptions: { ignoreModules: [] } }),
-    });
-    return { worker, connection };
+    };
+    const main = await Worker.create({ ...common, taskQueue: options.taskQueue });
+    const webhooks = await Worker.create({ ...common, taskQueue: webhookTaskQueue(options.taskQueue) });
+    return { worker: bothQueues(main, webhooks), connection };
   } catch (error) {
     await connection.close();
     throw error;

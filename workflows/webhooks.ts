@@ -4,19 +4,19 @@
 // Temporal with the same delivery, so a receiver may see an event twice but always under one id.
 import { condition, continueAsNew, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { WEBHOOK_JITTER, WEBHOOK_RETRY_DELAYS_MS } from '../domain/webhooks/streams.ts';
+import type { DisabledEndpoint } from '../domain/webhooks/streams.ts';
 import { emailActivityOptions } from './email-options.ts';
 
 export const relayWakeSignal = defineSignal('wake');
 /** Wakes a stream; with ids, those deliveries are attempted now rather than at their next time. */
 export const streamWakeSignal = defineSignal<[{ retryNow?: string[] }]>('wake');
 
-const { relayWebhookEvents, nextWebhookDelivery } = proxyActivities<Activities>({
+const { relayWebhookEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 // The attempt's own deadline is 15 s; a worker lost mid-attempt is noticed after this.
-const { attemptWebhookDelivery } = proxyActivities<Activities>({
+const { attemptWebhookDelivery, attemptNextWebhookDelivery } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -26,7 +26,8 @@ const { sendEmail } = proxyActivities<Activities>(emailActivityOptions);
 const SWEEP_EVERY = '30 seconds';
 const RELAY_ROUNDS_PER_RUN = 500;
 const STREAM_IDLE = '1 minute';
-const STREAM_DELIVERIES_PER_RUN = 100;
+const BUSY_PAUSE = '2 seconds';
+const STREAM_ATTEMPTS_PER_RUN = 200;
 
 export async function webhookRelay(): Promise<void> {
   let woken = false;
@@ -35,17 +36,11 @@ export async function webhookRelay(): Promise<void> {
   });
   for (let round = 0; round < RELAY_ROUNDS_PER_RUN; round++) {
     woken = false;
-    const { more } = await relayWebhookEvents();
+    const { more, disabled } = await relayWebhookEvents({ at: Date.now() });
+    for (const d of disabled) await sendEmail(disabledEmail(d));
     if (!more) await condition(() => woken, SWEEP_EVERY);
   }
   await continueAsNew<typeof webhookRelay>();
-}
-
-/** The schedule's step after the given attempt of a round (1-based), jittered; null after the last. */
-export function retryDelay(attempt: number, random: () => number): number | null {
-  const base = WEBHOOK_RETRY_DELAYS_MS[attempt - 1];
-  if (base === undefined) return null;
-  return Math.round(base * (1 - WEBHOOK_JITTER + 2 * WEBHOOK_JITTER * random()));
 }
 
 export async function webhookStream(input: { endpointId: string; streamKey: string }): Promise<{ delivered: number; failed: number }> {
@@ -56,40 +51,39 @@ export async function webhookStream(input: { endpointId: string; streamKey: stri
     for (const id of wake?.retryNow ?? []) retryNow.add(id);
   });
   const counts = { delivered: 0, failed: 0 };
-  for (let handled = 0; handled < STREAM_DELIVERIES_PER_RUN; ) {
+  for (let attempts = 0; attempts < STREAM_ATTEMPTS_PER_RUN; attempts++) {
     woken = false;
-    const next = await nextWebhookDelivery(input);
-    if (!next) {
-      // Idle: ends unless woken; the relay starts it again for the next event.
+    retryNow.clear();
+    // Math.random is seeded per workflow run: a replay jitters the same way.
+    const step = await attemptNextWebhookDelivery({ ...input, at: Date.now(), jitter: Math.random() });
+    if (step.outcome === 'idle') {
+      // Nothing left: ends unless woken; the relay starts it again for the next event.
       if (!(await condition(() => woken, STREAM_IDLE))) return counts;
       continue;
     }
-    handled++;
-    for (let attempt = next.roundAttempts + 1; ; attempt++) {
-      retryNow.delete(next.id);
-      // Math.random is seeded per workflow run: replays jitter the same way.
-      const result = await attemptWebhookDelivery({ deliveryId: next.id, retryInMs: retryDelay(attempt, Math.random), at: Date.now() });
-      if (result.outcome === 'retry') {
-        await condition(() => retryNow.has(next.id), result.retryInMs);
-        continue;
-      }
-      if (result.outcome === 'delivered') counts.delivered++;
-      else if (result.outcome === 'failed') counts.failed++;
-      if (result.outcome === 'failed' && result.disabled) {
-        await sendEmail({
-          key: `webhook-${result.disabled.endpointId}/disabled-${result.disabled.at}`,
-          organizationId: result.disabled.organizationId,
-          memberId: result.disabled.memberId,
-          to: 'webhook_admins',
-          template: 'webhook_disabled',
-          data: { endpointId: result.disabled.endpointId },
-        });
-      }
-      break;
+    if (step.outcome === 'retry' || step.outcome === 'busy') {
+      // The same delivery comes next (the oldest pending), unless a manual retry says now.
+      await condition(() => retryNow.size > 0, step.outcome === 'busy' ? BUSY_PAUSE : step.retryInMs);
+      continue;
     }
+    if (step.outcome === 'delivered') counts.delivered++;
+    if (step.outcome === 'failed') counts.failed++;
+    if (step.outcome === 'failed' && step.disabled) await sendEmail(disabledEmail(step.disabled));
   }
   await continueAsNew<typeof webhookStream>(input);
   return counts;
+}
+
+/** The e-mail to an endpoint's admins when it was disabled; keyed, so it goes once. */
+function disabledEmail(d: DisabledEndpoint) {
+  return {
+    key: `webhook-${d.endpointId}/disabled-${d.at}`,
+    organizationId: d.organizationId,
+    memberId: d.memberId,
+    to: 'webhook_admins' as const,
+    template: 'webhook_disabled' as const,
+    data: { endpointId: d.endpointId },
+  };
 }
 
 /** `POST /v1/webhooks/{id}/test`: one attempt, answered to the caller; no retries. */

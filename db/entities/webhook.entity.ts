@@ -97,8 +97,10 @@ export const WebhookDeliverySchema = defineEntity({
     lastDurationMs: p.integer().nullable(),
     nextAttemptAt: p.datetime().nullable(),
     deliveredAt: p.datetime().nullable(),
-    /** When the relay last woke its stream. */
+    /** When the relay last woke its stream (or took the first attempt itself). */
     dispatchedAt: p.datetime().nullable(),
+    /** Held by the attempt under way: the relay and a stream never attempt it at once. */
+    leasedUntil: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

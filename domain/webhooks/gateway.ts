@@ -4,15 +4,17 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import type { Client } from '@temporalio/client';
 import type { webhookRelay, webhookStream, webhookTestDelivery } from '../../workflows/webhooks.ts';
 import type { AttemptOutcome } from './streams.ts';
-import { webhookRelayWorkflowId, webhookStreamWorkflowId } from './streams.ts';
+import { webhookRelayWorkflowId, webhookStreamWorkflowId, webhookTaskQueue } from './streams.ts';
 
+/** `taskQueue`: the lifecycle's; webhook workflows run on its `-webhooks` companion. */
 export function createWebhookGateway(deps: { client: Client; taskQueue: string }) {
-  const { client, taskQueue } = deps;
+  const { client } = deps;
+  const taskQueue = webhookTaskQueue(deps.taskQueue);
   return {
     /** Wakes the relay, starting it if it is not running (one per namespace). */
     async wakeRelay(): Promise<void> {
       await client.workflow.signalWithStart<typeof webhookRelay, []>('webhookRelay', {
-        workflowId: webhookRelayWorkflowId(taskQueue),
+        workflowId: webhookRelayWorkflowId(deps.taskQueue),
         taskQueue,
         signal: 'wake',
         signalArgs: [],

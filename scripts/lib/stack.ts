@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Runtime, type Worker } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import type { Logger } from '../../http/logger.ts';
 import { startApiServer } from '../../api/server.ts';
@@ -19,7 +19,7 @@ import { startTemporalServer } from '../../services/temporal-server.ts';
 import { startRadius } from './radius.ts';
 import { listenForWebhookEvents } from '../../worker/webhook-listener.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
-import { createWorker } from '../../worker/create-worker.ts';
+import { createWorker, type RunnableWorker } from '../../worker/create-worker.ts';
 import { CommandError } from './cli.ts';
 
 export interface Stack {
@@ -194,7 +194,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
   }
 }
 
-function runWorker(worker: Worker, logger: Logger): Promise<void> {
+function runWorker(worker: RunnableWorker, logger: Logger): Promise<void> {
   return worker.run().catch((error: unknown) => {
     logger.fatal({ err: error }, 'worker stopped with an error');
     process.kill(process.pid, 'SIGTERM');

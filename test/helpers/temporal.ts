@@ -6,7 +6,8 @@ import { createActivities } from '../../activities/index.ts';
 import type { Orm } from '../../db/orm.ts';
 import { loadEmailRenderer, type EmailRenderer } from '../../mail/render.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
-import { createWorker } from '../../worker/create-worker.ts';
+import { bothQueues, createWorker, type RunnableWorker } from '../../worker/create-worker.ts';
+import { webhookTaskQueue } from '../../domain/webhooks/streams.ts';
 import { testEnv } from './env.ts';
 import { loadConfig } from '../../config/index.ts';
 
@@ -54,12 +55,12 @@ export async function temporalClient(t: Scope): Promise<Client> {
 }
 
 export interface RunningWorker {
-  worker: Worker;
+  worker: RunnableWorker;
   /** Drains and stops it (what a deploy or a crash-restart does); safe to call twice. */
   stop(): Promise<void>;
 }
 
-function supervise(t: Scope, worker: Worker, after: () => Promise<void>): RunningWorker {
+function supervise(t: Scope, worker: RunnableWorker, after: () => Promise<void>): RunningWorker {
   const running = worker.run();
   let stopped: Promise<void> | undefined;
   const stop = () => {
@@ -95,12 +96,13 @@ export async function startWorkerOn(
   t: Scope,
   options: { connection: NativeConnection; namespace: string; orm: Orm; taskQueue: string },
 ): Promise<RunningWorker> {
-  const worker = await Worker.create({
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
     activities: (await testActivities(t, options.orm, options.taskQueue)).activities,
     workflowBundle: { codePath: testEnv.workflowBundle },
-  });
-  return supervise(t, worker, async () => {});
+  };
+  const main = await Worker.create({ ...common, taskQueue: options.taskQueue });
+  const webhooks = await Worker.create({ ...common, taskQueue: webhookTaskQueue(options.taskQueue) });
+  return supervise(t, bothQueues(main, webhooks), async () => {});
 }

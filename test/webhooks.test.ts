@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { createWebhookActivities } from '../activities/webhooks.ts';
 import { isPublicAddress, guardedLookup } from '../domain/webhooks/address-guard.ts';
 import { createEndpoint } from '../domain/webhooks/endpoints.ts';
+import { retryAfterMs, sendWebhook, WEBHOOK_MAX_RESPONSE_BYTES, WEBHOOK_TIMEOUT_MS } from '../domain/webhooks/send.ts';
 import { WEBHOOK_DATA_SCHEMAS } from '../domain/webhooks/events.ts';
 import { createWebhookGateway } from '../domain/webhooks/gateway.ts';
 import { webhookRelayWorkflowId, webhookStreamWorkflowId } from '../domain/webhooks/streams.ts';
@@ -146,6 +147,14 @@ test('410 Gone disables the endpoint; a rotation signs with both secrets for the
   receiver.answer({ status: 500, body: 'boom' });
   const failedTest = await w.api.post(`/v1/webhooks/${hook.id}/test`, undefined, company);
   t.like(failedTest.body, { outcome: 'failed', delivery: { status: 'failed', lastStatusCode: 500, lastResponse: 'boom', lastError: 'answered 500' } });
+  // A redirect is a failure, not followed; a huge answer is read to 64 KB and logged to 2,000 characters.
+  receiver.answer({ status: 302, headers: { location: 'https://elsewhere.example/' } });
+  const redirected = await w.api.post(`/v1/webhooks/${hook.id}/test`, undefined, company);
+  t.like(redirected.body, { outcome: 'failed', delivery: { lastStatusCode: 302, lastError: 'redirect (302): not followed' } });
+  receiver.answer({ status: 200, body: 'x'.repeat(1024 * 1024) });
+  const huge = await w.api.post(`/v1/webhooks/${hook.id}/test`, undefined, company);
+  t.like(huge.body, { outcome: 'delivered', delivery: { lastStatusCode: 200 } });
+  t.is(huge.body.delivery.lastResponse.length, 2000);
   receiver.answer({ status: 200 });
   const retried = await w.api.post(`/v1/webhooks/${hook.id}/deliveries/${failedTest.body.delivery.id}/retry`, undefined, company);
   t.is(retried.status, 202, retried.text);
@@ -285,6 +294,23 @@ test('production: no delivery to loopback, private, link-local or metadata addre
   const [row] = await w.orm.em.fork().execute<{ last_error: string; last_status_code: number | null }[]>('select last_error, last_status_code from webhook_delivery where id = ?', [delivery!.id]);
   t.regex(row!.last_error, /refused: 127\.0\.0\.1 is not a public address/);
   t.is(row!.last_status_code, null);
+});
+
+test('an attempt gives up on a receiver that never answers (the 15-second deadline, shortened here) and reads at most 64 KB', async (t) => {
+  const receiver = await webhookReceiver(t);
+  receiver.answer('hang');
+  const started = performance.now();
+  const silent = await sendWebhook(receiver.url, '{}', {}, { allowPrivate: true, timeoutMs: 300 });
+  t.like(silent, { kind: 'failed', error: 'no answer within 0.3 s', blocked: false });
+  t.true(performance.now() - started < 3000);
+  t.is(WEBHOOK_TIMEOUT_MS, 15_000);
+  receiver.answer({ status: 200, body: 'y'.repeat(5 * WEBHOOK_MAX_RESPONSE_BYTES) });
+  const big = await sendWebhook(receiver.url, '{}', {}, { allowPrivate: true });
+  t.like(big, { kind: 'answered', status: 200 });
+  t.is(big.kind === 'answered' ? big.body.length : 0, WEBHOOK_MAX_RESPONSE_BYTES);
+  t.is(retryAfterMs('120'), 120_000);
+  t.is(retryAfterMs(new Date(Date.now() + 60_000).toUTCString()) !== undefined, true);
+  t.is(retryAfterMs('soon'), undefined);
 });
 
 type Reply = Awaited<ReturnType<ApiWorld['api']['get']>>;

@@ -3,7 +3,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ReceiverMode = { status: number; headers?: Record<string, string>; body?: string } | 'drop';
+/** An answer; `drop`: the connection is cut; `hang`: no answer at all. */
+export type ReceiverMode = { status: number; headers?: Record<string, string>; body?: string } | 'drop' | 'hang';
 
 export interface ReceivedWebhook {
   id: string;
@@ -37,7 +38,7 @@ export async function startWebhookReceiver(path = '/hooks', onRequest?: (r: Rece
       const current = mode;
       const entry = {
         id: headers['webhook-id'] ?? '', timestamp: headers['webhook-timestamp'] ?? '', signature: headers['webhook-signature'] ?? '',
-        headers, body: Buffer.concat(chunks).toString('utf8'), answered: current === 'drop' ? 0 : current.status, at: Date.now(),
+        headers, body: Buffer.concat(chunks).toString('utf8'), answered: typeof current === 'string' ? 0 : current.status, at: Date.now(),
       };
       received.push(entry);
       onRequest?.(entry);
@@ -45,6 +46,7 @@ export async function startWebhookReceiver(path = '/hooks', onRequest?: (r: Rece
         request.socket.destroy();
         return;
       }
+      if (current === 'hang') return;
       response.writeHead(current.status, { 'content-type': 'text/plain', ...current.headers });
       response.end(current.body ?? '');
     });

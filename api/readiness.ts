@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Orm } from '../db/orm.ts';
+import { webhookTaskQueue } from '../domain/webhooks/streams.ts';
 
 type CheckResult = { status: 'ok' | 'failing'; detail?: string; ms: number };
 export interface Readiness {
@@ -41,17 +42,21 @@ export function createReadiness(deps: { orm: Orm; client: Client; namespace: str
           await client.workflowService.describeNamespace({ namespace });
         }),
         timed(async () => {
-          const { pollers } = await client.workflowService.describeTaskQueue({
-            namespace,
-            taskQueue: { name: taskQueue },
-            taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-          });
-          const fresh = pollers.filter((p) => {
-            const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-            return Date.now() - seconds * 1000 < POLLER_FRESH_MS;
-          });
-          if (fresh.length === 0) throw new Error(`no worker polls task queue "${taskQueue}"`);
-          return `${fresh.length} poller(s) on "${taskQueue}"`;
+          // Both queues a worker serves: the lifecycle's and webhook delivery's.
+          const counts = await Promise.all([taskQueue, webhookTaskQueue(taskQueue)].map(async (name) => {
+            const { pollers } = await client.workflowService.describeTaskQueue({
+              namespace,
+              taskQueue: { name },
+              taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            });
+            const fresh = pollers.filter((p) => {
+              const seconds = Number(p.lastAccessTime?.seconds ?? 0);
+              return Date.now() - seconds * 1000 < POLLER_FRESH_MS;
+            });
+            if (fresh.length === 0) throw new Error(`no worker polls task queue "${name}"`);
+            return `${fresh.length} poller(s) on "${name}"`;
+          }));
+          return counts.join(', ');
         }),
       ]);
       const checks = { database, temporal: temporalCheck, worker };

@@ -6,7 +6,7 @@ import { createWebhookActivities } from '../activities/webhooks.ts';
 import { isPublicAddress, guardedLookup } from '../domain/webhooks/address-guard.ts';
 import { createEndpoint } from '../domain/webhooks/endpoints.ts';
 import { retryAfterMs, sendWebhook, WEBHOOK_MAX_RESPONSE_BYTES, WEBHOOK_TIMEOUT_MS } from '../domain/webhooks/send.ts';
-import { WEBHOOK_DATA_SCHEMAS } from '../domain/webhooks/events.ts';
+import { WEBHOOK_DATA_SCHEMAS, webhookEventFor } from '../domain/webhooks/events.ts';
 import { createWebhookGateway } from '../domain/webhooks/gateway.ts';
 import { webhookRelayWorkflowId, webhookStreamWorkflowId } from '../domain/webhooks/streams.ts';
 import { recordHistory } from './helpers/lifecycle.ts';
@@ -231,6 +231,25 @@ test('the operator\'s endpoint hears every company and company.created; a compan
   t.false(companyReceiver.received.some((r) => payload(r).type.startsWith('company.') || payload(r).data.member?.id === other.body.id), 'a company hears only itself');
   t.false(operatorReceiver.received.some((r) => !['company.created', 'member.invited'].includes(payload(r).type)), 'only the events it chose');
 
+  // Everything the operator hears about a company from its first import to its leaving.
+  const allReceiver = await webhookReceiver(t, '/operator-all');
+  const allHook = await endpoint(w, allReceiver, { owner: 'operator', events: 'all' }, w.operatorKey);
+  const ahead = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+  const bulk = await w.api.post('/v1/members/bulk', { members: [{ email: `b1-${tag()}@globex.test` }, { email: `b2-${tag()}@globex.test`, startsOn: ahead }] }, { token: made.body.apiKey });
+  t.is(bulk.status, 202, bulk.text);
+  const onAll = () => allReceiver.accepted().filter((r) => new Webhook(allHook.secret).verify(r.body, r.headers) && payload(r).data.company?.id === made.body.id);
+  const finished = await waitFor('import.finished', () => onAll().find((r) => payload(r).type === 'import.finished'), { timeoutMs: 30_000 });
+  t.like(payload(finished).data, { import: { total: 2, created: 2, skipped: 0, failed: 0 } });
+  const scheduled = await waitFor('member.scheduled', () => onAll().find((r) => payload(r).type === 'member.scheduled'));
+  t.like(payload(scheduled).data, { member: { status: 'scheduled', startsOn: ahead } });
+  await waitFor('the other one\'s member.invited', () => onAll().find((r) => payload(r).type === 'member.invited'));
+  const leaving = await w.api.post(`/v1/companies/${made.body.id}/offboarding`, {}, operator);
+  t.is(leaving.status, 202, leaving.text);
+  const offboarded = await waitFor('company.offboarded', () => onAll().find((r) => payload(r).type === 'company.offboarded'), { timeoutMs: 60_000 });
+  t.like(payload(offboarded).data, { company: { id: made.body.id, name } });
+  t.true(onAll().filter((r) => payload(r).type === 'member.removed').length >= 3, 'its members\' removals too (the admin and the two imported)');
+  t.is(onAll().filter((r) => payload(r).type === 'member.invited' && payload(r).data.member.startsOn === ahead).length, 0, 'the one known ahead was never invited');
+
   const count = async () => Number((await w.orm.em.fork().execute<{ n: number }[]>('select count(*)::int as n from webhook_endpoint'))[0]!.n);
   const before = await count();
   const refusals: [string, Reply, number][] = [
@@ -250,7 +269,8 @@ test('the operator\'s endpoint hears every company and company.created; a compan
   t.is(await count(), before, 'nothing written');
   t.is((await w.api.patch(`/v1/webhooks/${opHook.id}`, {}, operator)).status, 400, 'a PATCH that changes nothing');
   t.is((await w.api.get(`/v1/webhooks/${opHook.id}`, company)).status, 404, 'the operator\'s endpoint is not the company\'s');
-  t.is((await w.api.get(`/v1/webhooks/${opHook.id}?owner=operator`, { token: made.body.apiKey })).status, 403);
+  t.is((await w.api.get(`/v1/webhooks/${opHook.id}?owner=operator`, company)).status, 403, 'a company key cannot ask for the operator\'s');
+  t.is((await w.api.get('/v1/webhooks', { token: made.body.apiKey })).status, 401, 'the company that left: its keys are revoked');
   t.is((await w.api.get(`/v1/webhooks/${opHook.id}?owner=operator`, operator)).status, 200);
   const readKey = await w.api.post('/v1/api-keys', { name: 'reader', scopes: ['read'] }, { token: await w.adminSession() });
   t.is((await w.api.post('/v1/webhooks', { url: companyReceiver.url }, { token: readKey.body.secret })).status, 403, 'a read-only key cannot add one');
@@ -283,8 +303,12 @@ test('production: no delivery to loopback, private, link-local or metadata addre
   const hook = await endpoint(w, receiver, { events: ['member.invited'] });
   receiver.answer({ status: 500 });
   const invited = await w.api.post('/v1/members', { email: `prod-${tag()}@acme.test`, name: 'Prod Uction', locale: 'en' }, { token: w.org.apiKey });
-  await waitFor('the dev worker\'s first attempt', () => receiver.received.find((r) => payload(r).data.member?.id === invited.body.id));
-  const [delivery] = await w.orm.em.fork().execute<{ id: string }[]>(`select d.id from webhook_delivery d join webhook_event ev on ev.id = d.event_id where d.endpoint_id = ? and ev.member_id = ?`, [hook.id, invited.body.id]);
+  const [delivery] = await waitFor('the dev worker\'s first attempt, recorded', async () => {
+    const rows = await w.orm.em.fork().execute<{ id: string }[]>(
+      `select d.id from webhook_delivery d join webhook_event ev on ev.id = d.event_id where d.endpoint_id = ? and ev.member_id = ? and d.last_status_code = 500 and d.leased_until is null`,
+      [hook.id, invited.body.id]);
+    return rows.length ? rows : undefined;
+  });
   const client = await temporalClient(t);
   const productionWorker = createWebhookActivities({ orm: w.orm, secrets, webhooks: { allowPrivate: false, gateway: createWebhookGateway({ client, taskQueue: w.taskQueue }) } });
   const seen = receiver.received.length;
@@ -311,6 +335,19 @@ test('an attempt gives up on a receiver that never answers (the 15-second deadli
   t.is(retryAfterMs('120'), 120_000);
   t.is(retryAfterMs(new Date(Date.now() + 60_000).toUTCString()) !== undefined, true);
   t.is(retryAfterMs('soon'), undefined);
+});
+
+test('the outbox picks each webhook event\'s data field by field: nothing else of the audit event gets out', (t) => {
+  t.deepEqual(webhookEventFor('card.registered', { method: 'pin', cardNumber: 'C1', pin: '*1234', result: { decision: 'enrolled', cardNumber: 'C1', cardId: 'x' } }), { type: 'member.card_registered', data: { card: { number: 'C1', method: 'pin' } } });
+  t.deepEqual(webhookEventFor('invitation.issued', { tokenId: 'secret-token-id', expiresAt: '2026-12-09T10:00:00.000Z' }), { type: 'member.invited', data: { invitation: { expiresAt: '2026-12-09T10:00:00.000Z' } } });
+  t.deepEqual(webhookEventFor('member.status_changed', { from: 'awaiting_card', to: 'active' })?.type, 'member.active');
+  t.is(webhookEventFor('member.status_changed', { from: 'invited', to: 'invitation_expired' }), undefined, 'expiry has its own event');
+  t.deepEqual(webhookEventFor('invitation.expired', { tokenId: 't' }), { type: 'member.invitation_expired', data: {} });
+  t.deepEqual(webhookEventFor('card.overdue', { overdueAt: '2026-12-16T10:00:00.000Z' }), { type: 'member.card_overdue', data: { overdueAt: '2026-12-16T10:00:00.000Z' } });
+  t.like(webhookEventFor('member.invited', { email: 'a@b.test' }), { type: 'member.scheduled', whenMemberStatus: 'scheduled' });
+  for (const type of ['account.signed_in', 'access.wifi_granted', 'card.enrollment_pin_revealed', 'email.sent', 'api_key.created', 'scim.request']) t.is(webhookEventFor(type, { password: 'x' }), undefined, type);
+  const removed = webhookEventFor('member.removed', { report: { removedBy: 'member:1', reason: 'left', statusBefore: 'active', requestedAt: 'a', completedAt: 'b', card: { number: 'C1', revoked: true }, wifi: { revoked: true, disconnect: [{ client: 'AP', address: '10.0.0.2', port: 3799, sessions: 1, answer: 'ack', secret: 'nope' }] }, credentialsRevoked: 2, emails: { member: 1, admins: 1 }, email: 'x@y.test' } });
+  t.deepEqual(removed?.data.report, { removedBy: 'member:1', reason: 'left', statusBefore: 'active', requestedAt: 'a', completedAt: 'b', card: { number: 'C1', revoked: true }, wifi: { revoked: true, disconnect: [{ client: 'AP', sessions: 1, answer: 'ack' }] }, credentialsRevoked: 2 });
 });
 
 type Reply = Awaited<ReturnType<ApiWorld['api']['get']>>;

@@ -1,4 +1,5 @@
-// The one way rows enter audit_event. With an idempotency key a retried activity finds its event
+// The one way rows enter audit_event — and, for the events webhooks carry, webhook_event (the
+// outbox) in the same statement. With an idempotency key a retried activity finds its event
 // already there: the insert does nothing and the earlier event (with its result) is returned.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { WEBHOOK_CHANNEL } from './webhooks/channel.ts';

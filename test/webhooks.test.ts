@@ -200,6 +200,7 @@ test('410 Gone disables the endpoint; a rotation signs with both secrets for the
   });
   t.is(receiver.received.length, seen, 'a disabled endpoint receives nothing');
   t.is(problemOf(await w.api.post(`/v1/webhooks/${hook.id}/deliveries/${failedTest.body.delivery.id}/retry`, undefined, company)).status, 409, 'no retry while disabled');
+  t.is(problemOf(await w.api.post(`/v1/webhooks/${hook.id}/test`, undefined, company)).status, 409, 'no test event while disabled');
   const enabled = await w.api.patch(`/v1/webhooks/${hook.id}`, { enabled: true }, company);
   t.like(enabled.body, { enabled: true, disabledReason: null });
   const history = (await w.api.get('/v1/audit?limit=100', company)).body.items.map((e: { type: string }) => e.type);

@@ -219,11 +219,19 @@ export async function rotateSecret(deps: WebhookDeps, owner: WebhookOwner, id: s
   });
 }
 
+interface DeliveryRow {
+  id: string; event_id: string; type: string; member_id: string | null; status: WebhookDeliveryView['status']; attempts: number;
+  last_attempt_at: Date | null; last_status_code: number | null; last_error: string | null; last_response: string | null;
+  last_duration_ms: number | null; next_attempt_at: Date | null; delivered_at: Date | null; created_at: Date; stream_key: string;
+}
+
+const DELIVERY_COLUMNS = `d.id, d.event_id, ev.type, ev.member_id, d.status, d.attempts, d.last_attempt_at, d.last_status_code, d.last_error,
+  d.last_response, d.last_duration_ms, d.next_attempt_at, d.delivered_at, d.created_at, d.stream_key`;
+
 export async function listDeliveries(em: EntityManager, owner: WebhookOwner, id: string, options: { limit: number; status?: string }): Promise<WebhookDeliveryView[]> {
   const endpoint = await find(em, owner, id);
-  const rows = await em.execute<Record<string, any>[]>(
-    `select d.id, d.event_id, ev.type, ev.member_id, d.status, d.attempts, d.last_attempt_at, d.last_status_code, d.last_error, d.last_response,
-            d.last_duration_ms, d.next_attempt_at, d.delivered_at, d.created_at
+  const rows = await em.execute<DeliveryRow[]>(
+    `select ${DELIVERY_COLUMNS}
        from webhook_delivery d join webhook_event ev on ev.id = d.event_id
       where d.endpoint_id = ? and (?::text is null or d.status::text = ?::text)
       order by ev.seq desc limit ?`,
@@ -232,7 +240,7 @@ export async function listDeliveries(em: EntityManager, owner: WebhookOwner, id:
   return rows.map(deliveryView);
 }
 
-function deliveryView(r: Record<string, any>): WebhookDeliveryView {
+function deliveryView(r: DeliveryRow): WebhookDeliveryView {
   return {
     id: r.id, eventId: r.event_id, type: r.type, memberId: r.member_id ?? null, status: r.status, attempts: r.attempts,
     lastAttemptAt: iso(r.last_attempt_at), lastStatusCode: r.last_status_code ?? null, lastError: r.last_error ?? null, lastResponse: r.last_response ?? null,
@@ -242,8 +250,8 @@ function deliveryView(r: Record<string, any>): WebhookDeliveryView {
 
 async function delivery(em: EntityManager, endpointId: string, deliveryId: string): Promise<WebhookDeliveryView & { streamKey: string }> {
   const [row] = isUuid(deliveryId)
-    ? await em.execute<Record<string, any>[]>(
-        `select d.*, ev.type, ev.member_id from webhook_delivery d join webhook_event ev on ev.id = d.event_id where d.id = ? and d.endpoint_id = ?`,
+    ? await em.execute<DeliveryRow[]>(
+        `select ${DELIVERY_COLUMNS} from webhook_delivery d join webhook_event ev on ev.id = d.event_id where d.id = ? and d.endpoint_id = ?`,
         [deliveryId, endpointId],
       )
     : [];
@@ -270,6 +278,7 @@ export async function retryDelivery(em: EntityManager, gateway: WebhookGateway, 
 /** Sends a `webhook.test` event to this endpoint now and answers how it went (one attempt). */
 export async function sendTestEvent(em: EntityManager, gateway: WebhookGateway, owner: WebhookOwner, id: string, actor: string): Promise<{ delivery: WebhookDeliveryView; outcome: AttemptOutcome['outcome'] }> {
   const endpoint = await find(em, owner, id);
+  if (!endpoint.enabled) throw new DomainError('webhook_disabled', 'conflict', 'this endpoint is disabled: enable it first (PATCH enabled: true)', { field: 'enabled' });
   const deliveryId = await em.transactional(async (tx) => {
     const [event] = await tx.execute<{ id: string }[]>(
       `insert into webhook_event (id, organization_id, operator_id, type, data, occurred_at, only_endpoint_id, fanned_out_at)
@@ -284,7 +293,7 @@ export async function sendTestEvent(em: EntityManager, gateway: WebhookGateway, 
     await recordAudit(tx, { ...auditOf(owner), actor, type: 'webhook.tested', data: { endpointId: endpoint.id, deliveryId: made!.id } });
     return made!.id;
   });
-  const outcome = endpoint.enabled ? (await gateway.attemptTest(deliveryId)).outcome : 'skipped';
+  const { outcome } = await gateway.attemptTest(deliveryId);
   const { streamKey: _, ...after } = await delivery(em.fork(), endpoint.id, deliveryId);
   return { delivery: after, outcome };
 }

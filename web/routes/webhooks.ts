@@ -29,7 +29,6 @@ const EndpointForm = z.object({
   owner: z.enum(['company', 'operator']).default('company'),
   events_mode: z.enum(['all', 'some']).default('all'),
 });
-const OwnerForm = z.object({ owner: z.enum(['company', 'operator']).default('company') });
 const fieldOf = (type: string) => `event_${type.replace('.', '_')}`;
 
 function ownerOf(viewer: Viewer, owner: 'company' | 'operator'): WebhookOwner {
@@ -80,6 +79,12 @@ export function webhookPages(router: Router, deps: PageDeps, render: Renderer): 
     }, status);
   };
 
+  /** A refused URL or choice of events, on its field; anything else is not the form's to show. */
+  const refusal = (ctx: Context, error: unknown) => {
+    if (!(error instanceof DomainError) || !['invalid', 'unprocessable'].includes(error.kind)) throw error;
+    return { [error.details.field === 'events' ? 'events' : 'url']: domainMessage(ctx, render, error) };
+  };
+
   const chosenEvents = (ctx: Context, owner: WebhookOwner, mode: 'all' | 'some'): string[] | 'all' => {
     if (mode === 'all') return 'all';
     const body = ctx.request.body as Record<string, unknown>;
@@ -98,9 +103,7 @@ export function webhookPages(router: Router, deps: PageDeps, render: Renderer): 
       const created = await createEndpoint(domain(), owner, { url: form.data.url, description: form.data.description, events: chosenEvents(ctx, owner, form.data.events_mode) }, viewer.actor);
       return detailPage(ctx, viewer, created.id, { secret: created.secret, justCreated: true }, 201);
     } catch (error) {
-      if (!(error instanceof DomainError) || !['invalid', 'unprocessable'].includes(error.kind)) throw error;
-      const field = error.details.field === 'events' ? 'events' : 'url';
-      return listPage(ctx, viewer, { values, errors: { [field]: domainMessage(ctx, render, error) } }, 400);
+      return listPage(ctx, viewer, { values, errors: refusal(ctx, error) }, 400);
     }
   });
 
@@ -116,9 +119,7 @@ export function webhookPages(router: Router, deps: PageDeps, render: Renderer): 
     try {
       await updateEndpoint(domain(), owner, id, { url: form.data.url, description: form.data.description, events: chosenEvents(ctx, owner, form.data.events_mode) }, viewer.actor);
     } catch (error) {
-      if (!(error instanceof DomainError) || !['invalid', 'unprocessable'].includes(error.kind)) throw error;
-      const field = error.details.field === 'events' ? 'events' : 'url';
-      return detailPage(ctx, viewer, id, { values, errors: { [field]: domainMessage(ctx, render, error) } }, 400);
+      return detailPage(ctx, viewer, id, { values, errors: refusal(ctx, error) }, 400);
     }
     see(ctx, `/admin/webhooks/${id}?done=webhook_saved`);
   });
@@ -152,7 +153,6 @@ export function webhookPages(router: Router, deps: PageDeps, render: Renderer): 
     const viewer = requireAdmin(ctx);
     const id = idParam(ctx);
     const { owner } = await found(viewer, id);
-    parseForm(ctx, render, OwnerForm);
     await deleteEndpoint(deps.em(), owner, id, viewer.actor);
     see(ctx, '/admin/webhooks?done=webhook_deleted');
   });

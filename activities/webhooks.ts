@@ -1,6 +1,7 @@
 // Webhook delivery's side effects. The relay turns outbox events into deliveries (one per
 // subscribed endpoint) and wakes their streams; a stream asks for its next delivery and attempts
 // it. Every outcome is written to the delivery row, which is what the log and the API show.
+import { Context } from '@temporalio/activity';
 import type { Orm } from '../db/orm.ts';
 import { inPool } from '../scripts/lib/pool.ts';
 import type { Secrets } from '../domain/secrets.ts';
@@ -22,8 +23,15 @@ const RELAY_BATCH = 500;
 const REWAKE_AFTER = '1 minute';
 const LOGGED_RESPONSE_CHARS = 2000;
 const WAKE_CONCURRENCY = 32;
-/** First attempts the relay makes itself per endpoint and round; the rest go to their streams. */
+/**
+ * First attempts the relay makes itself per round: per endpoint, per stream and in all. A round
+ * then lasts at most a couple of attempts' 15 s even with slow receivers; the rest wait for the
+ * next round (at once) or go to their streams.
+ */
 const INLINE_PER_ENDPOINT = 16;
+const INLINE_PER_STREAM = 3;
+const INLINE_PER_ROUND = 64;
+const HEARTBEAT_EVERY_MS = 2000;
 /** Longer than an attempt can take (15 s): a lease left by a dead worker lapses by itself. */
 const LEASE = '45 seconds';
 
@@ -46,87 +54,14 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
      * stream. `at` is the relay workflow's clock.
      */
     async relayWebhookEvents(input: { at?: number } = {}): Promise<RelayRound> {
-      const em = orm.em.fork();
-      const [fanned] = await em.execute<{ events: number }[]>(
-        `with batch as (
-           select id from webhook_event where fanned_out_at is null order by seq limit ${RELAY_BATCH} for update skip locked
-         ), made as (
-           insert into webhook_delivery (id, endpoint_id, event_id, stream_key, status, attempts, round_attempts, created_at)
-           select gen_random_uuid(), e.id, ev.id,
-                  case when ev.only_endpoint_id is not null then 'test' when ev.member_id is not null then ev.member_id::text
-                       when ev.organization_id is not null then 'company-' || ev.organization_id else 'operator' end,
-                  'pending', 0, 0, now()
-             from batch b join webhook_event ev on ev.id = b.id
-             join webhook_endpoint e on e.enabled and e.created_at <= ev.occurred_at
-                  and (ev.only_endpoint_id is null or ev.only_endpoint_id = e.id)
-                  and (e.events is null or jsonb_exists(e.events, ev.type))
-                  and ((e.organization_id is null and e.operator_id = ev.operator_id)
-                       or (e.organization_id = ev.organization_id and ev.type <> all(?::text[])))
-           on conflict (endpoint_id, event_id) do nothing
-         ), marked as (
-           update webhook_event set fanned_out_at = now() where id in (select id from batch) returning 1
-         )
-         select count(*)::int as events from marked`,
-        [`{${OPERATOR_ONLY_EVENTS.join(',')}}`],
-      );
-      const events = fanned?.events ?? 0;
-
-      // Taken for a first attempt here: new, of an endpoint with no failure run going on, in a
-      // stream no one else works on; a few per endpoint, so one slow receiver holds back little.
-      const claimed = await em.execute<{ id: string; endpoint_id: string; stream_key: string; seq: number }[]>(
-        `with fresh as (
-           select d.id, d.endpoint_id, d.stream_key, ev.seq,
-                  row_number() over (partition by d.endpoint_id order by ev.seq) as nth
-             from webhook_delivery d join webhook_event ev on ev.id = d.event_id join webhook_endpoint e on e.id = d.endpoint_id
-            where d.status = 'pending' and d.dispatched_at is null and d.stream_key <> 'test' and e.enabled and e.failing_since is null
-              and not exists (select 1 from webhook_delivery o where o.endpoint_id = d.endpoint_id and o.stream_key = d.stream_key
-                                 and o.status = 'pending' and o.dispatched_at is not null)
-         )
-         update webhook_delivery d set dispatched_at = now() from fresh f
-          where d.id = f.id and f.nth <= ${INLINE_PER_ENDPOINT} and d.dispatched_at is null
-          returning d.id, d.endpoint_id, d.stream_key, f.seq`,
-      );
-      const lanes = new Map<string, typeof claimed>();
-      for (const c of claimed.sort((a, b) => Number(a.seq) - Number(b.seq))) {
-        const lane = `${c.endpoint_id} ${c.stream_key}`;
-        lanes.set(lane, [...(lanes.get(lane) ?? []), c]);
+      // Heartbeats, so that a round whose worker died is retried within seconds.
+      const context = activityContext();
+      const beat = context ? setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+      try {
+        return await relayRound(input);
+      } finally {
+        clearInterval(beat);
       }
-      const disabled: DisabledEndpoint[] = [];
-      const handOver: { endpoint_id: string; stream_key: string }[] = [];
-      await inPool([...lanes.values()], WAKE_CONCURRENCY, async (lane) => {
-        for (const [i, c] of lane.entries()) {
-          const result = await attempt({ deliveryId: c.id, retryInMs: retryDelay(1, Math.random()), at: input.at ?? Date.now() });
-          if (result.outcome === 'failed' && result.disabled) disabled.push(result.disabled);
-          // Failed once (or busy): its stream retries it and delivers the rest of the lane after it.
-          if (result.outcome === 'retry' || result.outcome === 'busy') {
-            handOver.push(c);
-            if (i < lane.length - 1) await em.fork().execute('update webhook_delivery set dispatched_at = now() where id = any(?::uuid[])', [`{${lane.slice(i + 1).map((l) => l.id).join(',')}}`]);
-            return;
-          }
-        }
-      });
-
-      // Streams with a delivery nobody is working on: new ones it did not take, and any whose
-      // wake-up was lost (a worker died between the commit and the signal) or whose retry time
-      // is well past. Every pending delivery of a woken stream is marked: the stream has them.
-      const streams = await em.execute<{ endpoint_id: string; stream_key: string }[]>(
-        `with woken as (
-           select distinct endpoint_id, stream_key from webhook_delivery
-            where status = 'pending' and stream_key <> 'test'
-              and (dispatched_at is null
-                   or (next_attempt_at is null and leased_until is null and dispatched_at < now() - interval '${REWAKE_AFTER}')
-                   or next_attempt_at < now() - interval '${REWAKE_AFTER}')
-         ), marked as (
-           update webhook_delivery d set dispatched_at = now() from woken w
-            where d.endpoint_id = w.endpoint_id and d.stream_key = w.stream_key and d.status = 'pending'
-            returning d.endpoint_id, d.stream_key
-         )
-         select distinct endpoint_id, stream_key from marked`,
-      );
-      const wake = new Map([...handOver, ...streams].map((s) => [`${s.endpoint_id} ${s.stream_key}`, s]));
-      // In parallel: one at a time, a bulk import's 300 new streams waited seconds for their turn.
-      await inPool([...wake.values()], WAKE_CONCURRENCY, (s) => webhooks.gateway.wakeStream(s.endpoint_id, s.stream_key));
-      return { events, inline: claimed.length, woken: wake.size, more: events === RELAY_BATCH || claimed.length > 0, disabled };
     },
 
     /** Attempts the stream's oldest delivery still to make, if any (one activity per attempt). */
@@ -152,6 +87,96 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
       return attempt(input);
     },
   };
+
+  async function relayRound(input: { at?: number }): Promise<RelayRound> {
+    const em = orm.em.fork();
+    const [fanned] = await em.execute<{ events: number }[]>(
+      `with batch as (
+         select id from webhook_event where fanned_out_at is null order by seq limit ${RELAY_BATCH} for update skip locked
+       ), made as (
+         insert into webhook_delivery (id, endpoint_id, event_id, stream_key, status, attempts, round_attempts, created_at)
+         select gen_random_uuid(), e.id, ev.id,
+                case when ev.only_endpoint_id is not null then 'test' when ev.member_id is not null then ev.member_id::text
+                     when ev.organization_id is not null then 'company-' || ev.organization_id else 'operator' end,
+                'pending', 0, 0, now()
+           from batch b join webhook_event ev on ev.id = b.id
+           join webhook_endpoint e on e.enabled and e.created_at <= ev.occurred_at
+                and (ev.only_endpoint_id is null or ev.only_endpoint_id = e.id)
+                and (e.events is null or jsonb_exists(e.events, ev.type))
+                and ((e.organization_id is null and e.operator_id = ev.operator_id)
+                     or (e.organization_id = ev.organization_id and ev.type <> all(?::text[])))
+         on conflict (endpoint_id, event_id) do nothing
+       ), marked as (
+         update webhook_event set fanned_out_at = now() where id in (select id from batch) returning 1
+       )
+       select count(*)::int as events from marked`,
+      [`{${OPERATOR_ONLY_EVENTS.join(',')}}`],
+    );
+    const events = fanned?.events ?? 0;
+
+    // Taken for a first attempt here: new, of an endpoint with no failure run going on, in a
+    // stream no one else works on; a few per endpoint, so one slow receiver holds back little.
+    const claimed = await em.execute<{ id: string; endpoint_id: string; stream_key: string; seq: number }[]>(
+      `with fresh as (
+         select d.id, d.endpoint_id, d.stream_key, ev.seq,
+                row_number() over (partition by d.endpoint_id order by ev.seq) as nth,
+                row_number() over (partition by d.endpoint_id, d.stream_key order by ev.seq) as in_stream
+           from webhook_delivery d join webhook_event ev on ev.id = d.event_id join webhook_endpoint e on e.id = d.endpoint_id
+          where d.status = 'pending' and d.dispatched_at is null and d.stream_key <> 'test' and e.enabled and e.failing_since is null
+            and not exists (select 1 from webhook_delivery o where o.endpoint_id = d.endpoint_id and o.stream_key = d.stream_key
+                               and o.status = 'pending' and o.dispatched_at is not null)
+       )
+       update webhook_delivery d set dispatched_at = now()
+         from (select * from fresh where nth <= ${INLINE_PER_ENDPOINT} and in_stream <= ${INLINE_PER_STREAM} order by seq limit ${INLINE_PER_ROUND}) f
+        where d.id = f.id and d.dispatched_at is null
+        returning d.id, d.endpoint_id, d.stream_key, f.seq`,
+    );
+    const lanes = new Map<string, typeof claimed>();
+    for (const c of claimed.sort((a, b) => Number(a.seq) - Number(b.seq))) {
+      const lane = `${c.endpoint_id} ${c.stream_key}`;
+      lanes.set(lane, [...(lanes.get(lane) ?? []), c]);
+    }
+    const disabled: DisabledEndpoint[] = [];
+    const handOver: { endpoint_id: string; stream_key: string }[] = [];
+    await inPool([...lanes.values()], WAKE_CONCURRENCY, async (lane) => {
+      for (const c of lane) {
+        const result = await attempt({ deliveryId: c.id, retryInMs: retryDelay(1, Math.random()), at: input.at ?? Date.now() });
+        if (result.outcome === 'failed' && result.disabled) disabled.push(result.disabled);
+        // Failed once (or busy): its stream retries it and delivers the rest of the lane after it.
+        // (The rest of the lane was claimed with it, so only the stream will take them.)
+        if (result.outcome === 'retry' || result.outcome === 'busy') {
+          handOver.push(c);
+          return;
+        }
+      }
+    });
+
+    // Streams with a delivery nobody is working on: new ones for a failing endpoint or behind an
+    // earlier one, and any whose wake-up was lost (a worker died between the commit and the signal) or whose retry time
+    // is well past. Every pending delivery of a woken stream is marked: the stream has them.
+    const streams = await em.execute<{ endpoint_id: string; stream_key: string }[]>(
+      `with woken as (
+         select distinct d.endpoint_id, d.stream_key from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id
+          where d.status = 'pending' and d.stream_key <> 'test'
+            and ((d.dispatched_at is null
+                  -- new ones the relay does not take itself (those wait for its next round)
+                  and (e.failing_since is not null or not e.enabled
+                       or exists (select 1 from webhook_delivery o where o.endpoint_id = d.endpoint_id and o.stream_key = d.stream_key
+                                    and o.status = 'pending' and o.dispatched_at is not null)))
+                 or (d.next_attempt_at is null and d.leased_until is null and d.dispatched_at < now() - interval '${REWAKE_AFTER}')
+                 or d.next_attempt_at < now() - interval '${REWAKE_AFTER}')
+       ), marked as (
+         update webhook_delivery d set dispatched_at = now() from woken w
+          where d.endpoint_id = w.endpoint_id and d.stream_key = w.stream_key and d.status = 'pending'
+          returning d.endpoint_id, d.stream_key
+       )
+       select distinct endpoint_id, stream_key from marked`,
+    );
+    const wake = new Map([...handOver, ...streams].map((s) => [`${s.endpoint_id} ${s.stream_key}`, s]));
+    // In parallel: one at a time, a bulk import's 300 new streams waited seconds for their turn.
+    await inPool([...wake.values()], WAKE_CONCURRENCY, (s) => webhooks.gateway.wakeStream(s.endpoint_id, s.stream_key));
+    return { events, inline: claimed.length, woken: wake.size, more: events === RELAY_BATCH || claimed.length > 0, disabled };
+  }
 
   async function attempt(input: { deliveryId: string; retryInMs: number | null; at: number }): Promise<AttemptOutcome> {
     const em = orm.em.fork();
@@ -259,4 +284,13 @@ async function firstAdmin(em: { execute: Orm['em']['execute'] }, endpoint: { org
         [endpoint.operator_id],
       );
   return row;
+}
+
+/** The activity's context; none when called directly (the time-skipping tests run the relay's step themselves). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
 }

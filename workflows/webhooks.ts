@@ -11,8 +11,10 @@ export const relayWakeSignal = defineSignal('wake');
 /** Wakes a stream; with ids, those deliveries are attempted now rather than at their next time. */
 export const streamWakeSignal = defineSignal<[{ retryNow?: string[] }]>('wake');
 
+// A round makes some first attempts itself (15 s each at most); it heartbeats every 2 s.
 const { relayWebhookEvents } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 // The attempt's own deadline is 15 s; a worker lost mid-attempt is noticed after this.

@@ -49,7 +49,7 @@ export async function recordAudit(em: EntityManager, event: AuditInput): Promise
        select gen_random_uuid(), a.id, a.organization_id, coalesce(a.operator_id, o.operator_id), a.member_id, ?,
               jsonb_strip_nulls(jsonb_build_object('company', case when o.id is null then null else jsonb_build_object('id', o.id, 'name', o.name) end))
               || case when m.id is null then '{}'::jsonb else jsonb_build_object('member', jsonb_build_object(
-                   'id', m.id, 'externalId', m.external_id, 'email', m.email, 'name', m.name, 'role', m.role, 'status', m.status,
+                   'id', m.id, 'externalId', m.external_id, 'email', m.email, 'name', m.name, 'role', m.role, 'status', coalesce(?::text, m.status::text),
                    'siteId', m.site_id, 'startsOn', m.starts_on, 'endsOn', m.ends_on)) end
               || ?::jsonb,
               a.occurred_at
@@ -58,7 +58,7 @@ export async function recordAudit(em: EntityManager, event: AuditInput): Promise
        returning 1
      )
      select pg_notify('${WEBHOOK_CHANNEL}', '') from (select 1 from w limit 1) x`,
-    [...values, outbox.type, JSON.stringify(outbox.data), outbox.whenMemberStatus ?? null, outbox.whenMemberStatus ?? null],
+    [...values, outbox.type, outbox.memberStatus ?? null, JSON.stringify(outbox.data), outbox.whenMemberStatus ?? null, outbox.whenMemberStatus ?? null],
   );
 }
 

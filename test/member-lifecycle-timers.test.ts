@@ -39,6 +39,10 @@ async function removeAndWait(handle: LifecycleHandle, actor: string) {
   return (await plain.workflow.result(handle.workflowId)) as OffboardingReport;
 }
 
+/** The webhook events the outbox holds for a member, oldest first. */
+const webhookEvents = async (f: TimeSkippingWorld['fixture'], memberId: string) =>
+  (await f.orm.em.fork().execute<{ type: string }[]>('select type from webhook_event where member_id = ? order by seq', [memberId])).map((r) => r.type);
+
 test.serial('invitation: reminders at 2 and 5 days, expiry at 7 days with the admins told', async (t) => {
   const { env, fixture: f } = await setup();
   const member = await f.invite();
@@ -59,6 +63,8 @@ test.serial('invitation: reminders at 2 and 5 days, expiry at 7 days with the ad
   t.is(expired.account.nextReminderAt, null);
   await f.waitForMails(f.admin.email, /Invitation expirée/);
   t.is((await f.memberRow(member.memberId)).status, 'invitation_expired');
+  t.deepEqual(await webhookEvents(f, member.memberId), ['member.invited', 'member.invitation_expired'], 'what webhooks carry, in the outbox');
+  t.like((await f.orm.em.fork().execute<{ data: { member: { status: string } } }[]>(`select data from webhook_event where member_id = ? and type = 'member.invitation_expired'`, [member.memberId]))[0], { data: { member: { status: 'invitation_expired' } } });
   // Exactly two reminders: none after the link died.
   t.is((await f.mailsTo(member.email)).filter((m) => /Rappel/.test(m.subject)).length, 2);
 
@@ -121,6 +127,8 @@ test.serial('card: reminders at 3 and 10 days, overdue at 14 days with the admin
   t.like(await removeAndWait(other.handle, `member:${f.admin.memberId}`), { statusBefore: 'card_overdue' });
   t.is((await f.memberRow(member.memberId)).status, 'card_overdue');
   t.true((await f.auditTypes(member.memberId)).includes('card.overdue'));
+  t.like(await f.orm.em.fork().execute<{ type: string; data: { overdueAt: string; member: { status: string } } }[]>(
+    `select type, data from webhook_event where member_id = ? and type = 'member.card_overdue'`, [member.memberId]), [{ type: 'member.card_overdue', data: { member: { status: 'card_overdue' } } }]);
 
   // Still waiting: an admin registering a card makes the member active.
   await member.handle.executeUpdate(registerCardUpdate, { args: [{ cardNumber: card.cardNumber, actor: `member:${f.admin.memberId}` }] });

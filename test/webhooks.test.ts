@@ -343,8 +343,8 @@ test('the outbox picks each webhook event\'s data field by field: nothing else o
   t.deepEqual(webhookEventFor('invitation.issued', { tokenId: 'secret-token-id', expiresAt: '2026-12-09T10:00:00.000Z' }), { type: 'member.invited', data: { invitation: { expiresAt: '2026-12-09T10:00:00.000Z' } } });
   t.deepEqual(webhookEventFor('member.status_changed', { from: 'awaiting_card', to: 'active' })?.type, 'member.active');
   t.is(webhookEventFor('member.status_changed', { from: 'invited', to: 'invitation_expired' }), undefined, 'expiry has its own event');
-  t.deepEqual(webhookEventFor('invitation.expired', { tokenId: 't' }), { type: 'member.invitation_expired', data: {} });
-  t.deepEqual(webhookEventFor('card.overdue', { overdueAt: '2026-12-16T10:00:00.000Z' }), { type: 'member.card_overdue', data: { overdueAt: '2026-12-16T10:00:00.000Z' } });
+  t.deepEqual(webhookEventFor('invitation.expired', { tokenId: 't' }), { type: 'member.invitation_expired', data: {}, memberStatus: 'invitation_expired' });
+  t.deepEqual(webhookEventFor('card.overdue', { overdueAt: '2026-12-16T10:00:00.000Z' }), { type: 'member.card_overdue', data: { overdueAt: '2026-12-16T10:00:00.000Z' }, memberStatus: 'card_overdue' });
   t.like(webhookEventFor('member.invited', { email: 'a@b.test' }), { type: 'member.scheduled', whenMemberStatus: 'scheduled' });
   for (const type of ['account.signed_in', 'access.wifi_granted', 'card.enrollment_pin_revealed', 'email.sent', 'api_key.created', 'scim.request']) t.is(webhookEventFor(type, { password: 'x' }), undefined, type);
   const removed = webhookEventFor('member.removed', { report: { removedBy: 'member:1', reason: 'left', statusBefore: 'active', requestedAt: 'a', completedAt: 'b', card: { number: 'C1', revoked: true }, wifi: { revoked: true, disconnect: [{ client: 'AP', address: '10.0.0.2', port: 3799, sessions: 1, answer: 'ack', secret: 'nope' }] }, credentialsRevoked: 2, emails: { member: 1, admins: 1 }, email: 'x@y.test' } });

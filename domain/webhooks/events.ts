@@ -31,6 +31,8 @@ export interface OutboxEvent {
   data: Record<string, unknown>;
   /** Only while the member has this status (a member known ahead is `scheduled`). */
   whenMemberStatus?: string;
+  /** The status the event gives the member, when it is recorded before their row says so. */
+  memberStatus?: string;
 }
 
 const pick = (data: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(keys.filter((k) => data[k] !== undefined).map((k) => [k, data[k]]));
@@ -52,9 +54,9 @@ export function webhookEventFor(auditType: string, data: Record<string, unknown>
     case 'member.status_changed':
       return data.to === 'active' ? { type: 'member.active', data: {} } : undefined;
     case 'invitation.expired':
-      return { type: 'member.invitation_expired', data: {} };
+      return { type: 'member.invitation_expired', data: {}, memberStatus: 'invitation_expired' };
     case 'card.overdue':
-      return { type: 'member.card_overdue', data: pick(data, 'overdueAt') };
+      return { type: 'member.card_overdue', data: pick(data, 'overdueAt'), memberStatus: 'card_overdue' };
     case 'member.role_changed':
       return { type: 'member.role_changed', data: pick(data, 'from', 'to') };
     case 'member.removed':

@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { WEBHOOK_DATA_SCHEMAS, webhookPayloadSchema } from '../domain/webhooks/events.ts';
+import { WEBHOOK_DATA_SCHEMAS, webhookPayloadSchema } from '../http/schemas/webhook-events.schema.ts';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { Authenticate, AuthKind, PrincipalFor } from './auth.ts';
 import type { ApiKeyScope } from '../db/entities/index.ts';

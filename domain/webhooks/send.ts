@@ -61,11 +61,12 @@ export function sendWebhook(url: string, body: string, headers: Record<string, s
       let size = 0;
       const done = () => {
         const header = response.headers['retry-after'];
+        const retryAfter = retryAfterMs(Array.isArray(header) ? header[0] : header);
         finish({
           kind: 'answered',
           status: response.statusCode ?? 0,
           body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
-          ...(retryAfterMs(Array.isArray(header) ? header[0] : header) !== undefined ? { retryAfterMs: retryAfterMs(Array.isArray(header) ? header[0] : header)! } : {}),
+          ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
           durationMs: elapsed(),
         });
         response.destroy();

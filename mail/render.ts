@@ -12,6 +12,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 import { projectRoot } from '../config/index.ts';
+import { textColorOn } from '../domain/organizations/brand.ts';
 import { loadTranslations, TranslationError } from '../i18n/translations.ts';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailData, type EmailLocale, type EmailTemplate } from './catalog.ts';
 
@@ -41,15 +42,7 @@ export class EmailTemplateError extends Error {
 type Strings = Map<string, Handlebars.TemplateDelegate>;
 type Root = Record<string, unknown> & { locale: EmailLocale; timeZone: string };
 
-/** Text readable on a background of `hex` (#rrggbb): dark on light colours, white on dark ones. */
-export function textColorOn(hex: string): string {
-  const [r, g, b] = [1, 3, 5].map((i) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  const luminance = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-  return luminance > 0.4 ? '#111827' : '#ffffff';
-}
+export { textColorOn };
 
 async function readText(file: string): Promise<string> {
   try {

@@ -71,6 +71,7 @@ export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Re
       path: ctx.path,
       flash: done,
       static: deps.staticUrls,
+      brandCss: state.viewer ? `/brand/${state.viewer.brandColor.slice(1).toLowerCase()}.css` : null,
       languages: [
         { code: 'fr', name: 'Français', url: withLanguage(ctx, 'fr', data.here), current: state.locale === 'fr' },
         { code: 'en', name: 'English', url: withLanguage(ctx, 'en', data.here), current: state.locale === 'en' },

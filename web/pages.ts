@@ -7,11 +7,13 @@ import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { projectRoot } from '../config/index.ts';
+import { textColorOn } from '../domain/organizations/brand.ts';
 import { checkRequestText } from '../http/request-text.ts';
 import { pageContext } from './page-context.ts';
 import { createRenderer, pageErrors, type PageDeps } from './page.ts';
 import { accountPages } from './routes/account.ts';
 import { adminMemberPages } from './routes/admin-members.ts';
+import { overviewPages } from './routes/overview.ts';
 import { operatorPages } from './routes/operator.ts';
 import { apiKeyPages } from './routes/api-keys.ts';
 import { webhookPages } from './routes/webhooks.ts';
@@ -70,6 +72,17 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
     ctx.body = icon.body;
   });
 
+  // The company's colour as a stylesheet of its own (the CSP allows no inline style): one small
+  // file per colour, cached for good since its address is the colour.
+  router.get('/brand/:file', (ctx) => {
+    const hex = /^([0-9a-f]{6})\.css$/.exec(ctx.params.file!)?.[1];
+    if (!hex) return;
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.body = `:root { --brand: #${hex}; --on-brand: ${textColorOn(`#${hex}`)}; }\n`;
+  });
+
   const pages = new Router();
   const context = pageContext({ em: deps.em, secrets: deps.secrets });
   // After the context, so a refused text gets the page's own 400 in the reader's language.
@@ -79,6 +92,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   });
   accountPages(pages, full, render);
   memberPages(pages, full, render);
+  overviewPages(pages, full, render);
   adminMemberPages(pages, full, render);
   operatorPages(pages, full, render);
   apiKeyPages(pages, full, render);

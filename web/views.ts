@@ -90,6 +90,7 @@ export async function loadPageViews(): Promise<PageViews> {
     json: (value: unknown) => JSON.stringify(value ?? null),
     concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(''),
     includes: (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item),
+    sum: (...args: unknown[]) => args.slice(0, -1).reduce((total: number, n) => total + Number(n ?? 0), 0),
   });
 
   const partialsDir = path.join(VIEWS_DIR, 'partials');

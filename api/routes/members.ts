@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { stringify } from 'csv-stringify/sync';
+import { auditCsvLines } from '../../domain/members/audit-export.ts';
 import { z } from 'zod';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
@@ -205,16 +206,8 @@ export function memberRoutes(s: ApiServices) {
 const companyScope = (principal: AdminPrincipal): CompanyScope =>
   principal.kind === 'operator' && principal.allCompanies ? { operatorId: principal.operatorId } : { organizationId: principal.organizationId };
 
-const CSV_EXPORT_MAX = 100_000;
-
 async function sendAuditCsv(ctx: Context, s: ApiServices, scope: CompanyScope, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>) {
-  const lines: string[][] = [['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data']];
-  let cursor: string | undefined;
-  do {
-    const page = await auditEvents(s.em(), scope, { ...filter, cursor, limit: 1000 });
-    for (const e of page.items) lines.push([String(e.id), e.occurredAt, e.type, e.actor, e.memberId ?? '', e.workflowId ?? '', e.workflowRunId ?? '', JSON.stringify(e.data)]);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor && lines.length <= CSV_EXPORT_MAX);
+  const lines = await auditCsvLines(s.em(), scope, filter);
   ctx.type = 'text/csv; charset=utf-8';
   ctx.set('Content-Disposition', 'attachment; filename="audit.csv"');
   ctx.body = stringify(lines);

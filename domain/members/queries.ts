@@ -8,7 +8,7 @@ import { DomainError } from '../errors.ts';
 /** One company, or every company of the operator. */
 export type CompanyScope = { organizationId: string } | { operatorId: string };
 
-const inScope = (scope: CompanyScope, column: string) =>
+export const inScope = (scope: CompanyScope, column: string) =>
   'organizationId' in scope
     ? { sql: `${column} = ?`, params: [scope.organizationId] }
     : { sql: `${column} in (select id from organization where operator_id = ?)`, params: [scope.operatorId] };
@@ -121,11 +121,32 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Newest first; `q` matches name or e-mail, case-insensitively. */
+/** What the members list can narrow to from the overview's "this week" lists. */
+export const MEMBER_DUE = ['starting', 'leaving'] as const;
+export type MemberDue = (typeof MEMBER_DUE)[number];
+
+/** The SQL condition for a `due` filter: the next seven days, today included. */
+export const dueCondition = (due: MemberDue) =>
+  due === 'starting'
+    ? `(m.starts_on between current_date and current_date + 6 and m.status <> 'removed')`
+    : `(m.ends_at >= now() and m.ends_at < now() + interval '7 days' and m.status <> 'removed')`;
+
+/** How the members list can be ordered: by invitation (newest first by default), name or status. */
+export const MEMBER_SORTS = ['-invited', 'invited', 'name', '-name', 'status', '-status'] as const;
+export type MemberSort = (typeof MEMBER_SORTS)[number];
+
+// Each order is a keyset (its key, then the id): a page's cursor is where the last one stopped.
+const SORT_KEYS: Record<'invited' | 'name' | 'status', { key: string; text: string; param: string }> = {
+  invited: { key: 'm.created_at', text: 'm.created_at::text', param: '?::timestamptz' },
+  name: { key: "lower(coalesce(nullif(m.name, ''), m.email))", text: "lower(coalesce(nullif(m.name, ''), m.email))", param: '?' },
+  status: { key: 'm.status::text', text: 'm.status::text', param: '?' },
+};
+
+/** Newest first unless `sort` says otherwise; `q` matches name or e-mail, case-insensitively. */
 export async function listMembers(
   em: EntityManager,
   scope: CompanyScope,
-  options: { status?: MemberStatus[]; q?: string; cursor?: string; limit: number },
+  options: { status?: MemberStatus[]; q?: string; due?: MemberDue; sort?: MemberSort; cursor?: string; limit: number },
 ): Promise<Page<MemberView>> {
   const company = inScope(scope, 'm.organization_id');
   const where = [company.sql];
@@ -139,18 +160,26 @@ export async function listMembers(
     const like = `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.push(like, like);
   }
+  if (options.due) where.push(dueCondition(options.due));
+  const sort = options.sort ?? '-invited';
+  const order = SORT_KEYS[sort.replace('-', '') as keyof typeof SORT_KEYS];
+  const direction = sort.startsWith('-') ? 'desc' : 'asc';
   if (options.cursor) {
-    const [createdAt, id] = decodeCursor<[string, string]>(options.cursor, (v) => v.length === 2 && isCursorTime(v[0]) && typeof v[1] === 'string' && isUuid(v[1]));
-    where.push('(m.created_at, m.id) < (?::timestamptz, ?::uuid)');
-    params.push(createdAt, id);
+    // The default order keeps the cursor the API has always given out: [created_at, id].
+    const [value, id] = sort === '-invited'
+      ? decodeCursor<[string, string]>(options.cursor, (v) => v.length === 2 && isCursorTime(v[0]) && typeof v[1] === 'string' && isUuid(v[1]))
+      : decodeCursor<[string, string, string]>(options.cursor, (v) => v.length === 3 && v[0] === sort && typeof v[1] === 'string' && (sort.endsWith('invited') ? isCursorTime(v[1]) : true) && typeof v[2] === 'string' && isUuid(v[2])).slice(1);
+    where.push(`(${order.key}, m.id) ${direction === 'desc' ? '<' : '>'} (${order.param}, ?::uuid)`);
+    params.push(value, id);
   }
-  const rows = await em.execute<MemberRow[]>(
-    `${SELECT_MEMBER} where ${where.join(' and ')} order by m.created_at desc, m.id desc limit ?`,
+  const rows = await em.execute<(MemberRow & { sort_key: string })[]>(
+    `${SELECT_MEMBER.replace('m.created_at::text as cursor_at', `m.created_at::text as cursor_at, ${order.text} as sort_key`)} where ${where.join(' and ')} order by ${order.key} ${direction}, m.id ${direction} limit ?`,
     [...params, options.limit + 1],
   );
   const items = rows.slice(0, options.limit).map(memberView);
   const last = rows.length > options.limit ? rows[options.limit - 1]! : undefined;
-  return { items, nextCursor: last ? encodeCursor([last.cursor_at, last.id]) : null };
+  const nextCursor = !last ? null : sort === '-invited' ? encodeCursor([last.cursor_at, last.id]) : encodeCursor([sort, last.sort_key, last.id]);
+  return { items, nextCursor };
 }
 
 export interface AuditEventView {

@@ -26,7 +26,7 @@ const ResetForm = z
 const isRefusal = (error: unknown): error is DomainError | AppError => error instanceof DomainError || (error instanceof AppError && error.status < 500);
 
 export function accountPages(router: Router, deps: PageDeps, render: Renderer): void {
-  const home = (role: string) => (role === 'admin' ? '/admin/members' : '/me');
+  const home = (role: string) => (role === 'admin' ? '/admin' : '/me');
 
   router.get('/', (ctx) => {
     const viewer = pageState(ctx).viewer;

@@ -3,22 +3,29 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { InviteMemberBody, ListMembersQuery, PatchMemberBody } from '../../http/schemas/members.schema.ts';
+import { InviteMemberBody, PatchMemberBody } from '../../http/schemas/members.schema.ts';
 import { DateOnly } from '../../http/schemas/common.schema.ts';
 import { MEMBER_STATUSES } from '../../db/entities/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
-import { getMember, listMembers, memberHistory } from '../../domain/members/queries.ts';
+import { getMember, listMembers, MEMBER_DUE, MEMBER_SORTS, memberHistory } from '../../domain/members/queries.ts';
+import { statusCounts } from '../../domain/members/overview.ts';
+import { sendCsv } from '../csv.ts';
 import { listSites, stockCards } from '../../domain/sites/sites.ts';
 import { readUpload, UploadTooLarge } from '../multipart.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
+import type { OffboardingReport } from '../../workflows/member-lifecycle/types.ts';
 
 const PAGE_SIZE = 25;
+const CSV_EXPORT_MAX = 100_000;
 const CSV_MAX_BYTES = 1024 * 1024;
 
+const SelectedIds = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.uuid()).min(1).max(100));
+const BulkForm = z.object({ ids: SelectedIds, action: z.enum(['resend', 'remove', 'site']), siteId: z.uuid().optional() });
+const BulkRemoveForm = z.object({ ids: SelectedIds, reason: z.string().trim().max(500).optional() });
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
 const DatesForm = z.object({ startsOn: DateOnly.optional(), endsOn: DateOnly.optional() });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
@@ -79,6 +86,18 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
   return events.map((e) => ({ ...e, actorName: actorName(e.actor), detail: detail(e) }));
 }
 
+/** The last removal's report in words: who removed them, and what each step did. */
+function readableReport(ctx: Context, render: Renderer, history: Awaited<ReturnType<typeof readableHistory>>) {
+  const removal = history.find((e) => e.type === 'member.removed');
+  const report = (removal?.data as { report?: OffboardingReport } | undefined)?.report;
+  if (!removal || !report) return null;
+  return {
+    ...report,
+    removedByName: removal.actorName,
+    disconnects: (report.wifi.disconnect ?? []).map((o) => render.t(ctx, `history.disconnect.${o.answer}`, { client: o.client })),
+  };
+}
+
 export function adminMemberPages(router: Router, deps: PageDeps, render: Renderer): void {
   /** An admin acting on a member of their own organisation (another's ids are simply not found). */
   const target = async (ctx: Context) => {
@@ -93,33 +112,148 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     return { viewer, id };
   };
 
-  router.get('/admin', (ctx) => {
-    requireAdmin(ctx);
-    see(ctx, '/admin/members');
-  });
+  // ---- list: filter chips, search, sorting, several at once, CSV export ---------------------------
+  const listQuery = (ctx: Context) => {
+    const one = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
+    const status = MEMBER_STATUSES.find((s) => s === ctx.query.status);
+    const due = MEMBER_DUE.find((d) => d === ctx.query.due);
+    const sort = MEMBER_SORTS.find((s) => s === ctx.query.sort) ?? '-invited';
+    const q = one(ctx.query.q)?.slice(0, 200);
+    const cursor = one(ctx.query.cursor)?.slice(0, 500);
+    return { status, due, sort, q, cursor };
+  };
+  const filterParams = (f: ReturnType<typeof listQuery>, extra: Record<string, string | undefined> = {}) => {
+    const entries = Object.entries({ status: f.status, due: f.due, q: f.q, sort: f.sort === '-invited' ? undefined : f.sort, ...extra }).filter((e): e is [string, string] => Boolean(e[1]));
+    return new URLSearchParams(entries).toString();
+  };
 
-  // ---- list --------------------------------------------------------------------------------------
   router.get('/admin/members', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const asked = ListMembersQuery.safeParse({
-      ...(ctx.query.status ? { status: ctx.query.status } : {}),
-      ...(typeof ctx.query.q === 'string' && ctx.query.q.trim() ? { q: ctx.query.q } : {}),
-      ...(ctx.query.cursor ? { cursor: ctx.query.cursor } : {}),
+    const f = listQuery(ctx);
+    const scope = { organizationId: viewer.organizationId };
+    const list = (cursor: string | undefined) => listMembers(deps.em(), scope, { status: f.status ? [f.status] : undefined, q: f.q, due: f.due, sort: f.sort, cursor, limit: PAGE_SIZE });
+    // A cursor from another order (or tampered with) starts the list again rather than failing.
+    const page = await list(f.cursor).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'cursor_invalid') return list(undefined);
+      throw error;
     });
-    const query = asked.success ? asked.data : { limit: PAGE_SIZE };
-    const { companyId: _company, ...filter } = query as typeof query & { companyId?: string };
-    const page = await listMembers(deps.em(), { organizationId: viewer.organizationId }, { ...filter, limit: PAGE_SIZE });
-    const filters = { status: query.status?.[0] ?? '', q: query.q ?? '' };
-    const params = new URLSearchParams({ ...(filters.status ? { status: filters.status } : {}), ...(filters.q ? { q: filters.q } : {}) });
+    const [counts, sites] = await Promise.all([statusCounts(deps.em(), scope), listSites(deps.em(), scope)]);
+    const at = (path: string, extra: Record<string, string | undefined> = {}) => {
+      const query = filterParams(f, extra);
+      return query ? `${path}?${query}` : path;
+    };
+    const sortLink = (column: 'invited' | 'name' | 'status') => {
+      const ascending = f.sort === column;
+      const current = f.sort.replace('-', '') === column;
+      // The first click on a column sorts it the way people expect (names A→Z, newest invitations first).
+      const next = current ? (ascending ? `-${column}` : column) : column === 'invited' ? '-invited' : column;
+      return { url: at('/admin/members', { sort: next === '-invited' ? undefined : next, cursor: undefined }), sorted: current ? (ascending ? 'ascending' : 'descending') : null };
+    };
     render(ctx, 'admin/members', {
       page,
-      filters,
-      statuses: MEMBER_STATUSES,
-      filtered: Boolean(filters.status || filters.q),
-      nextUrl: page.nextCursor ? `/admin/members?${new URLSearchParams({ ...Object.fromEntries(params), cursor: page.nextCursor })}` : null,
-      firstUrl: query.cursor ? `/admin/members?${params}` : null,
+      filters: f,
+      chips: [
+        { label: render.t(ctx, 'members.all'), count: MEMBER_STATUSES.reduce((n, s) => n + counts[s], 0), url: at('/admin/members', { status: undefined, due: undefined }), current: !f.status && !f.due },
+        ...MEMBER_STATUSES.map((status) => ({ label: render.t(ctx, `status.${status}`), count: counts[status], url: at('/admin/members', { status, due: undefined }), current: f.status === status })),
+      ],
+      dueLabel: f.due ? render.t(ctx, `overview.lists.${f.due}`) : null,
+      clearDueUrl: at('/admin/members', { due: undefined }),
+      sorts: { name: sortLink('name'), status: sortLink('status'), invited: sortLink('invited') },
+      filtered: Boolean(f.status || f.q || f.due),
+      sites,
+      multipleSites: sites.length > 1,
+      csvUrl: at('/admin/members.csv'),
+      count: Number(ctx.query.count) || 0,
+      bulkSkipped: Number(ctx.query.skipped) || 0,
+      nextUrl: page.nextCursor ? at('/admin/members', { cursor: page.nextCursor }) : null,
+      firstUrl: f.cursor ? at('/admin/members') : null,
     });
   });
+
+  // The filtered list as a spreadsheet: every matching member, not only the page on screen.
+  router.get('/admin/members.csv', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const f = listQuery(ctx);
+    const scope = { organizationId: viewer.organizationId };
+    const sites = new Map((await listSites(deps.em(), scope)).map((site) => [site.id, site.name]));
+    const lines: string[][] = [['name', 'email', 'role', 'status', 'site', 'card', 'starts_on', 'ends_on', 'invited_at', 'external_id', 'id']];
+    let cursor: string | undefined;
+    do {
+      const page = await listMembers(deps.em(), scope, { status: f.status ? [f.status] : undefined, q: f.q, due: f.due, sort: f.sort, cursor, limit: 1000 });
+      for (const m of page.items) {
+        lines.push([m.name, m.email, m.role, m.status, m.siteId ? (sites.get(m.siteId) ?? '') : '', m.card?.state === 'assigned' ? m.card.number : '', m.startsOn ?? '', m.endsOn ?? '', m.createdAt, m.externalId ?? '', m.id]);
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && lines.length <= CSV_EXPORT_MAX);
+    sendCsv(ctx, 'members.csv', lines);
+  });
+
+  // Several members at once. Resending and changing site happen at once (each member's own rules
+  // still apply: who has a password gets no invitation, a card ties a member to its site); removal
+  // is asked on a confirmation page that names everyone first.
+  router.post('/admin/members/bulk', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const form = parseForm(ctx, render, BulkForm);
+    if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
+    const members = await membersOf(viewer.organizationId, form.data.ids);
+    if (!members.length) return see(ctx, '/admin/members?done=bulk_nothing');
+    if (form.data.action === 'remove') return bulkRemovePage(ctx, viewer, members);
+    let done = 0;
+    if (form.data.action === 'resend') {
+      for (const m of members) {
+        try {
+          await deps.lifecycles.resendInvitation(m.id, viewer.actor);
+          done += 1;
+        } catch (error) {
+          if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
+        }
+      }
+      return see(ctx, `/admin/members?done=bulk_resent&count=${done}&skipped=${members.length - done}`);
+    }
+    if (!form.data.siteId) return see(ctx, '/admin/members?done=bulk_no_site');
+    for (const m of members) {
+      try {
+        await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: m.id, siteId: form.data.siteId, actor: viewer.actor });
+        done += 1;
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
+        if (error.code === 'site_not_found') return see(ctx, '/admin/members?done=bulk_no_site');
+      }
+    }
+    see(ctx, `/admin/members?done=bulk_site_changed&count=${done}&skipped=${members.length - done}`);
+  });
+
+  router.post('/admin/members/bulk/remove', async (ctx) => {
+    const viewer = requireAdmin(ctx);
+    const form = parseForm(ctx, render, BulkRemoveForm);
+    if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
+    const members = await membersOf(viewer.organizationId, form.data.ids);
+    let done = 0;
+    const refused: { label: string; reason: string }[] = [];
+    for (const m of members) {
+      // Yourself last: removing yourself ends this session.
+      if (m.id === viewer.memberId) continue;
+      try {
+        await deps.lifecycles.remove(m.id, { actor: viewer.actor, reason: form.data.reason });
+        done += 1;
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
+        refused.push({ label: m.label, reason: domainMessage(ctx, render, error) });
+      }
+    }
+    if (members.some((m) => m.id === viewer.memberId)) refused.push({ label: members.find((m) => m.id === viewer.memberId)!.label, reason: render.t(ctx, 'members.bulk.not_yourself') });
+    if (refused.length) return bulkRemovePage(ctx, viewer, [], { refused, done }, 409);
+    see(ctx, `/admin/members?done=bulk_removed&count=${done}&skipped=0`);
+  });
+
+  const membersOf = async (organizationId: string, ids: string[]) =>
+    deps.em().execute<{ id: string; label: string; email: string; status: string }[]>(
+      `select id, coalesce(nullif(name, ''), email) as label, email, status from member where organization_id = ? and status <> 'removed' and id in (${ids.map(() => '?').join(', ')}) order by lower(coalesce(nullif(name, ''), email))`,
+      [organizationId, ...ids],
+    );
+
+  const bulkRemovePage = (ctx: Context, viewer: Viewer, members: { id: string; label: string; email: string }[], extra: Record<string, unknown> = {}, status = 200) =>
+    render(ctx, 'admin/bulk-remove', { members, includesSelf: members.some((m) => m.id === viewer.memberId), ...extra }, status);
 
   // ---- invite: one person, or a team from a CSV file ------------------------------------------
   const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
@@ -196,6 +330,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       listSites(deps.em(), { organizationId: viewer.organizationId }),
     ]);
     const site = sites.find((s) => s.id === member.siteId) ?? null;
+    const readable = await readableHistory(ctx, deps, render, viewer.organizationId, [...history].reverse());
     const stock = site && member.status !== 'removed' ? await stockCards(deps.em(), { organizationId: viewer.organizationId }, site.id) : [];
     render(
       ctx,
@@ -204,7 +339,8 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
         here: `/admin/members/${id}`,
         member,
         lifecycle,
-        history: await readableHistory(ctx, deps, render, viewer.organizationId, [...history].reverse()),
+        history: readable,
+        report: member.status === 'removed' ? readableReport(ctx, render, readable) : null,
         site,
         stock: stock.slice(0, 500),
         removed: member.status === 'removed',
@@ -221,12 +357,23 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     );
   };
 
-  router.get('/admin/members/:id', async (ctx) => memberPage(ctx, requireAdmin(ctx), idParam(ctx)));
+  router.get('/admin/members/:id', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    await memberPage(ctx, viewer, id);
+  });
 
   const refusal = async (ctx: Context, viewer: Viewer, id: string, error: unknown, field: string) => {
     if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
     return memberPage(ctx, viewer, id, { errors: { [field]: domainMessage(ctx, render, error) } }, error.kind === 'invalid' ? 400 : 409);
   };
+
+  // The member's history as a spreadsheet: the same words as on the page, oldest first.
+  router.get('/admin/members/:id/history.csv', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    const events = await readableHistory(ctx, deps, render, viewer.organizationId, await memberHistory(deps.em(), viewer.organizationId, id));
+    const lines = [['occurred_at', 'event', 'type', 'detail', 'by', 'actor', 'data'], ...events.map((e) => [e.occurredAt, render.has(ctx, `events.${e.type}`) ? render.t(ctx, `events.${e.type}`) : e.type, e.type, e.detail ?? '', e.actorName, e.actor, JSON.stringify(e.data)])];
+    sendCsv(ctx, `member-${id}-history.csv`, lines);
+  });
 
   router.post('/admin/members/:id/role', async (ctx) => {
     const { viewer, id } = await target(ctx);

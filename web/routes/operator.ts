@@ -72,11 +72,6 @@ const OffboardingForm = z.object({ effectiveAt: z.union([z.literal(''), z.string
 
 export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
   const radiusServer = deps.config.radius.server;
-  router.get('/operator', (ctx) => {
-    requireOperator(ctx);
-    see(ctx, '/operator/companies');
-  });
-
   // ---- a company admin's view of its sites: read-only ---------------------------------------------
   router.get('/admin/sites', async (ctx) => {
     const viewer = requireAdmin(ctx);

@@ -1,0 +1,118 @@
+// The overview's figures: how many members are at each step, who needs someone to act (an
+// invitation that expired, a card not registered in time, who starts or leaves within a week),
+// and how onboarding went week by week. One company, or every company of an operator.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { MEMBER_STATUSES, type MemberStatus } from '../../db/entities/index.ts';
+import { dueCondition, inScope, type CompanyScope } from './queries.ts';
+
+export const OVERVIEW_WEEKS = 12;
+const LIST_SIZE = 8;
+
+export interface OverviewMember {
+  id: string;
+  label: string;
+  email: string;
+  company: string;
+  /** The day it is about (starts on, ends on) where the list has one. */
+  on: string | null;
+}
+
+export interface OverviewList {
+  key: 'invitation_expired' | 'card_overdue' | 'starting' | 'leaving';
+  items: OverviewMember[];
+  total: number;
+}
+
+export interface OverviewWeek {
+  /** Monday of the week, YYYY-MM-DD. */
+  weekOf: string;
+  invited: number;
+  onboarded: number;
+}
+
+export interface CompanyLine {
+  id: string;
+  name: string;
+  counts: Record<MemberStatus, number>;
+  needsAction: number;
+}
+
+export interface Overview {
+  counts: Record<MemberStatus, number>;
+  /** Everyone not removed. */
+  current: number;
+  lists: OverviewList[];
+  weeks: OverviewWeek[];
+  companies: CompanyLine[];
+}
+
+const zeroCounts = () => Object.fromEntries(MEMBER_STATUSES.map((s) => [s, 0])) as Record<MemberStatus, number>;
+
+/** How many of the company's members are at each status (the members list's filter chips). */
+export async function statusCounts(em: EntityManager, scope: CompanyScope): Promise<Record<MemberStatus, number>> {
+  const company = inScope(scope, 'm.organization_id');
+  const counts = zeroCounts();
+  for (const r of await em.execute<{ status: MemberStatus; n: number }[]>(`select m.status, count(*)::int as n from member m where ${company.sql} group by m.status`, company.params)) counts[r.status] = r.n;
+  return counts;
+}
+
+export async function memberOverview(em: EntityManager, scope: CompanyScope): Promise<Overview> {
+  const company = inScope(scope, 'm.organization_id');
+  const listOf = async (key: OverviewList['key'], condition: string, on: string, order: string): Promise<OverviewList> => {
+    const rows = await em.execute<{ id: string; label: string; email: string; company: string; on: string | null; total: number }[]>(
+      `select m.id, coalesce(nullif(m.name, ''), m.email) as label, m.email, o.name as company, ${on} as on, count(*) over ()::int as total
+         from member m join organization o on o.id = m.organization_id
+        where ${company.sql} and ${condition} order by ${order}, m.id limit ${LIST_SIZE}`,
+      company.params,
+    );
+    return { key, items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
+  };
+  const [counts, lists, weekRows, companyRows] = await Promise.all([
+    statusCounts(em, scope),
+    Promise.all([
+      listOf('invitation_expired', `m.status = 'invitation_expired'`, 'null::text', 'm.updated_at desc'),
+      listOf('card_overdue', `m.status = 'card_overdue'`, 'null::text', 'm.updated_at desc'),
+      listOf('starting', dueCondition('starting'), 'm.starts_on::text', 'm.starts_on'),
+      listOf('leaving', dueCondition('leaving'), `coalesce(m.ends_on::text, to_char(m.ends_at at time zone 'UTC', 'YYYY-MM-DD'))`, 'm.ends_at'),
+    ]),
+    // Invited: the first invitation of a member; onboarded: a member's first day with everything done.
+    em.execute<{ week_of: string; invited: number; onboarded: number }[]>(
+      `with weeks as (
+         select generate_series(date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks', date_trunc('week', now()), interval '1 week') as week_of
+       ), firsts as (
+         select a.type, a.member_id, min(a.occurred_at) as at
+           from audit_event a join member m on m.id = a.member_id
+          where ${company.sql} and a.type in ('member.invited', 'member.active')
+            and a.occurred_at >= date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks'
+          group by a.type, a.member_id
+       )
+       select to_char(w.week_of, 'YYYY-MM-DD') as week_of,
+              count(*) filter (where f.type = 'member.invited')::int as invited,
+              count(*) filter (where f.type = 'member.active')::int as onboarded
+         from weeks w left join firsts f on date_trunc('week', f.at) = w.week_of
+        group by w.week_of order by w.week_of`,
+      company.params,
+    ),
+    'operatorId' in scope
+      ? em.execute<{ id: string; name: string; status: MemberStatus | null; n: number }[]>(
+          `select o.id, o.name, m.status, count(m.id)::int as n from organization o left join member m on m.organization_id = o.id
+            where o.operator_id = ? and o.offboarded_at is null group by o.id, o.name, m.status order by o.name`,
+          [scope.operatorId],
+        )
+      : Promise.resolve([]),
+  ]);
+  const companies = new Map<string, CompanyLine>();
+  for (const r of companyRows) {
+    const line = companies.get(r.id) ?? { id: r.id, name: r.name, counts: zeroCounts(), needsAction: 0 };
+    if (r.status) line.counts[r.status] = r.n;
+    line.needsAction = line.counts.invitation_expired + line.counts.card_overdue;
+    companies.set(r.id, line);
+  }
+  return {
+    counts,
+    current: MEMBER_STATUSES.filter((s) => s !== 'removed').reduce((sum, s) => sum + counts[s], 0),
+    lists,
+    weeks: weekRows.map((r) => ({ weekOf: r.week_of, invited: r.invited, onboarded: r.onboarded })),
+    companies: [...companies.values()],
+  };
+}

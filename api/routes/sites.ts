@@ -1,4 +1,4 @@
-import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, updateSite } from '../../domain/sites/sites.ts';
+import { type CardView, addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, updateSite } from '../../domain/sites/sites.ts';
 import type { AdminPrincipal } from '../auth.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
@@ -180,7 +180,7 @@ export function siteRoutes(s: ApiServices) {
       },
       async ({ params, body, principal }, ctx) => {
         ctx.status = 201;
-        ctx.body = { items: await addCards(s.em(), { operatorId: principal.operatorId, siteId: params.id, cards: body.cards, actor: principal.actor }) };
+        ctx.body = { items: (await addCards(s.em(), { operatorId: principal.operatorId, siteId: params.id, cards: body.cards, actor: principal.actor })).map(withoutBatch) };
       },
     ),
     defineRoute(
@@ -192,8 +192,11 @@ export function siteRoutes(s: ApiServices) {
         responses: { 200: { description: 'Cards', schema: CardList } },
       },
       async ({ params, query, principal }, ctx) => {
-        ctx.body = { items: await listCards(s.em(), principal.operatorId, params.id, query.state) };
+        ctx.body = { items: (await listCards(s.em(), principal.operatorId, params.id, { state: query.state })).map(withoutBatch) };
       },
     ),
   ];
 }
+
+// The batch stamp is the pages' way to print one delivery's labels, not part of the API's card.
+const withoutBatch = ({ addedAt: _batch, ...card }: CardView) => card;

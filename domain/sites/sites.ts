@@ -5,7 +5,9 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit.ts';
 import { generateDoorSecret } from '../door/signatures.ts';
+import { parse } from 'csv-parse/sync';
 import { DomainError } from '../errors.ts';
+import { checkText } from '../input-text.ts';
 import type { Secrets } from '../secrets.ts';
 
 export interface SiteView {
@@ -146,6 +148,8 @@ export interface CardView {
   qr: string;
   state: 'stock' | 'assigned' | 'revoked';
   memberId: string | null;
+  /** When it joined the stock, as PostgreSQL prints it: the cards added at once share it (a batch). */
+  addedAt: string;
 }
 
 /** A QR payload the printer chose: long enough that nobody registers a card by guessing what its code says. */
@@ -164,14 +168,14 @@ export async function addCards(
   for (const card of input.cards) values.push(input.siteId, card.number.trim(), card.qr?.trim() || randomBytes(18).toString('base64url'));
   try {
     return await em.transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string; number: string; qr_token: string; state: CardView['state']; member_id: string | null }[]>(
+      const rows = await tx.execute<CardRow[]>(
         `insert into card (id, site_id, number, qr_token, state, created_at)
          select gen_random_uuid(), v.site_id::uuid, v.number, v.qr_token, 'stock', now() from (values ${input.cards.map(() => '(?, ?, ?)').join(', ')}) as v(site_id, number, qr_token)
-         returning id, number, qr_token, state, member_id`,
+         returning id, number, qr_token, state, member_id, created_at::text as added_at`,
         values,
       );
       await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'cards.added', data: { siteId: input.siteId, numbers } });
-      return rows.map((r) => ({ id: r.id, number: r.number, qr: r.qr_token, state: r.state, memberId: r.member_id }));
+      return rows.map(cardView);
     });
   } catch (error) {
     if (!isUnique(error)) throw error;
@@ -185,13 +189,51 @@ export async function addCards(
   }
 }
 
-export async function listCards(em: EntityManager, operatorId: string, siteId: string, state?: CardView['state']): Promise<CardView[]> {
+interface CardRow {
+  id: string;
+  number: string;
+  qr_token: string;
+  state: CardView['state'];
+  member_id: string | null;
+  added_at: string;
+}
+
+const cardView = (r: CardRow): CardView => ({ id: r.id, number: r.number, qr: r.qr_token, state: r.state, memberId: r.member_id, addedAt: r.added_at });
+
+/** A site's cards by number; `addedAt` narrows to one batch (the cards added at once). */
+export async function listCards(em: EntityManager, operatorId: string, siteId: string, filter: { state?: CardView['state']; addedAt?: string } = {}): Promise<CardView[]> {
   await findSite(em, { operatorId }, siteId);
-  const rows = await em.execute<{ id: string; number: string; qr_token: string; state: CardView['state']; member_id: string | null }[]>(
-    `select id, number, qr_token, state, member_id from card where site_id = ?${state ? ' and state = ?' : ''} order by number`,
-    state ? [siteId, state] : [siteId],
-  );
-  return rows.map((r) => ({ id: r.id, number: r.number, qr: r.qr_token, state: r.state, memberId: r.member_id }));
+  const where = ['site_id = ?'];
+  const params: unknown[] = [siteId];
+  if (filter.state) where.push('state = ?') && params.push(filter.state);
+  if (filter.addedAt) where.push('created_at = ?::timestamptz') && params.push(filter.addedAt);
+  const rows = await em.execute<CardRow[]>(`select id, number, qr_token, state, member_id, created_at::text as added_at from card where ${where.join(' and ')} order by number`, params);
+  return rows.map(cardView);
+}
+
+/**
+ * Card stock from a spreadsheet: a `number` column and optionally a `qr` column (the payload
+ * already printed on the card), header row first; or, without a header, number then QR payload.
+ */
+export function parseCardsCsv(text: string): { number: string; qr?: string }[] {
+  let rows: string[][];
+  try {
+    rows = parse(text, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+  } catch (error) {
+    throw new DomainError('csv_invalid', 'invalid', `the CSV file could not be read: ${(error as Error).message}`);
+  }
+  const first = rows[0]?.map((h) => h.toLowerCase()) ?? [];
+  const hasHeader = first.includes('number');
+  const numberAt = hasHeader ? first.indexOf('number') : 0;
+  const qrAt = hasHeader ? first.indexOf('qr') : 1;
+  const cards = (hasHeader ? rows.slice(1) : rows).map((row, i) => {
+    const number = checkText(row[numberAt] ?? '', `row ${i + (hasHeader ? 2 : 1)}, column number`, { maxLength: 64 });
+    if (!number) throw new DomainError('csv_invalid', 'invalid', `row ${i + (hasHeader ? 2 : 1)} has no card number`);
+    const qr = qrAt >= 0 && row[qrAt] ? checkText(row[qrAt]!, `row ${i + (hasHeader ? 2 : 1)}, column qr`, { maxLength: 200 }) : undefined;
+    return { number, ...(qr ? { qr } : {}) };
+  });
+  if (!cards.length) throw new DomainError('import_empty', 'invalid', 'the file has no card under its header');
+  return cards;
 }
 
 /**

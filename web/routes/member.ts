@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors.ts';
 import { getMember } from '../../domain/members/queries.ts';
 import { memberWifi } from '../../providers/wifi.ts';
+import { qrSvg, wifiJoinText } from '../qr.ts';
 import type { EnrollmentResult, LifecycleView } from '../../workflows/member-lifecycle/types.ts';
 import type { Viewer } from '../page-context.ts';
 import { parseForm, requireViewer, see, type PageDeps, type Renderer } from '../page.ts';
@@ -91,6 +92,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     const [site] = await deps.em().execute<{ name: string }[]>('select s.name from site s join member m on m.site_id = s.id where m.id = ?', [viewer.memberId]);
     const wifi = await memberWifi(deps.wifi, member);
     ctx.set('Cache-Control', 'no-store');
-    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, cardPending: member.card?.state !== 'assigned' });
+    const joinQr = wifi?.ssid ? await qrSvg(wifiJoinText({ ssid: wifi.ssid, username: wifi.username, password: wifi.password }), render.t(ctx, 'profile.wifi.qr_label', { network: wifi.ssid }), 'qr wifi-qr') : null;
+    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, joinQr, cardPending: member.card?.state !== 'assigned' });
   });
 }

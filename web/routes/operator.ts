@@ -6,18 +6,22 @@ import { zonedTime } from '../../domain/time.ts';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { CreateDoorControllerBody, CreateRadiusClientBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
+import { AddCardsBody, CreateDoorControllerBody, CreateRadiusClientBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
 import { createRadiusClient, deleteRadiusClient, listRadiusClients, siteWifi, updateSiteWifi } from '../../domain/sites/wifi.ts';
 import { Email, Locale } from '../../http/schemas/common.schema.ts';
 import { cancelCompanyOffboarding, getCompany, listCompanies, scheduleCompanyOffboarding, updateCompany } from '../../domain/companies/companies.ts';
 import { addCompany } from '../../domain/companies/create-company.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { listMembers } from '../../domain/members/queries.ts';
-import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
+import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, parseCardsCsv, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
+import { readUpload, UploadTooLarge } from '../multipart.ts';
+import { qrSvg } from '../qr.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, requireOperator, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
 
 const MAX_CARDS_PER_FORM = 1000;
+const CARDS_SHOWN = 200;
+const LABELS_MAX = 1000;
 // The page always sends the fields; an empty address or Wi-Fi name means none.
 const SiteForm = z.object({
   siteName: z.string().trim().min(1).max(200),
@@ -101,6 +105,9 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     }
   });
 
+  // What a card's QR code encodes: the page a phone opens to register it.
+  const cardQrUrl = (qr: string) => `${deps.config.http.publicUrl}/q/${qr}`;
+
   const sitePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const site = await findSite(deps.em(), { operatorId: viewer.operatorId }, id);
     const [controllers, cards, companies, radiusClients, wifi] = await Promise.all([
@@ -112,10 +119,21 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     ]);
     const counts = { stock: 0, assigned: 0, revoked: 0 };
     for (const card of cards) counts[card.state]++;
-    // What a card's QR code should encode: the page a phone opens to register it.
-    const qrBase = `${deps.config.http.publicUrl}/q/`;
     const here = companies.filter((c) => c.siteIds.includes(id) && !c.offboardedAt);
-    render(ctx, 'operator/site', { here: `/operator/sites/${id}`, site, controllers, cards, counts, qrBase, companies: here, radiusClients, wifi, timeZone: site.timeZone, ...extra }, status);
+    // The stock's QR codes, drawn (a long list stays a list: the labels page is for printing).
+    const shown = await Promise.all(cards.slice(0, CARDS_SHOWN).map(async (card) => ({ ...card, qrSvg: card.state === 'stock' ? await qrSvg(cardQrUrl(card.qr), render.t(ctx, 'site.card_qr_of', { number: card.number })) : null })));
+    const batch = typeof ctx.query.added === 'string' ? cards.filter((c) => c.addedAt === ctx.query.added && c.state === 'stock').length : 0;
+    // The file a door controller is set up with: where the API is, who it is, its secret.
+    const created = extra.created as { id: string; name: string; secret: string } | undefined;
+    const controllerFile = created
+      ? `data:text/plain;charset=utf-8,${encodeURIComponent(`# ${render.t(ctx, 'site.config_file_comment', { name: created.name, site: site.name })}\nPUBLIC_URL=${deps.config.http.publicUrl}\nDOOR_CONTROLLER_ID=${created.id}\nDOOR_CONTROLLER_SECRET=${created.secret}\n`)}`
+      : null;
+    render(ctx, 'operator/site', {
+      here: `/operator/sites/${id}`, site, controllers, cards: shown, moreCards: Math.max(0, cards.length - CARDS_SHOWN), counts, companies: here, radiusClients, wifi, timeZone: site.timeZone,
+      batch: batch ? { count: batch, url: `/operator/sites/${id}/labels?${new URLSearchParams({ added: String(ctx.query.added) })}` } : null,
+      controllerFile,
+      ...extra,
+    }, status);
   };
 
   router.post('/operator/sites/:id/radius-clients', async (ctx) => {
@@ -197,13 +215,55 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     const values = ctx.request.body as Record<string, string>;
     const form = parseForm(ctx, render, CardsForm);
     if (!form.ok) return sitePage(ctx, viewer, id, { cardValues: values, cardErrors: { cards: render.t(ctx, 'errors.cards_format') } }, 400);
+    let added;
     try {
-      await addCards(deps.em(), { operatorId: viewer.operatorId, siteId: id, cards: form.data.cards, actor: viewer.actor });
+      added = await addCards(deps.em(), { operatorId: viewer.operatorId, siteId: id, cards: form.data.cards, actor: viewer.actor });
     } catch (error) {
       if (!(error instanceof DomainError) || !['card_exists', 'card_qr_exists', 'card_number_repeated'].includes(error.code)) throw error;
       return sitePage(ctx, viewer, id, { cardValues: values, cardErrors: { cards: domainMessage(ctx, render, error) } }, error.kind === 'invalid' ? 400 : 409);
     }
-    see(ctx, `/operator/sites/${id}?done=cards_added`);
+    see(ctx, `/operator/sites/${id}?done=cards_added&added=${encodeURIComponent(added[0]!.addedAt)}#site-cards`);
+  });
+
+  // Card stock from a spreadsheet (a supplier's delivery note): the same checks as typed cards.
+  router.post('/operator/sites/:id/cards/import', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const fail = (message: string, status = 400) => sitePage(ctx, viewer, id, { importErrors: { cardsFile: message } }, status);
+    let upload: Awaited<ReturnType<typeof readUpload>>;
+    try {
+      upload = await readUpload(ctx, { field: 'file', maxBytes: 1024 * 1024 });
+    } catch (error) {
+      if (error instanceof UploadTooLarge) return fail(render.t(ctx, 'problems.upload_too_large'), 413);
+      throw error;
+    }
+    if (!upload.file || !upload.file.text.trim()) return fail(render.t(ctx, 'errors.file_required'));
+    let added;
+    try {
+      const rows = parseCardsCsv(upload.file.text);
+      const checked = AddCardsBody.safeParse({ cards: rows });
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        const row = typeof issue.path[1] === 'number' ? issue.path[1] + 1 : null;
+        return fail(render.t(ctx, 'site.import_row_error', { row: row ?? '—', number: row ? rows[row - 1]!.number : '', problem: issue.message }));
+      }
+      added = await addCards(deps.em(), { operatorId: viewer.operatorId, siteId: id, cards: checked.data.cards, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError) || !['card_exists', 'card_qr_exists', 'card_number_repeated', 'csv_invalid', 'import_empty', 'invalid_text'].includes(error.code)) throw error;
+      return fail(domainMessage(ctx, render, error), error.kind === 'invalid' ? 400 : 409);
+    }
+    see(ctx, `/operator/sites/${id}?done=cards_imported&added=${encodeURIComponent(added[0]!.addedAt)}#site-cards`);
+  });
+
+  // A sheet of labels to print and stick on stock cards: number and QR code, one batch or all.
+  router.get('/operator/sites/:id/labels', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const site = await findSite(deps.em(), { operatorId: viewer.operatorId }, id);
+    const addedAt = typeof ctx.query.added === 'string' && ctx.query.added.length <= 40 ? ctx.query.added : undefined;
+    const cards = await listCards(deps.em(), viewer.operatorId, id, { state: 'stock', ...(addedAt && /^\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}(:\d{2})?$/.test(addedAt) ? { addedAt } : {}) });
+    const labels = await Promise.all(cards.slice(0, LABELS_MAX).map(async (card) => ({ ...card, qrSvg: await qrSvg(cardQrUrl(card.qr), render.t(ctx, 'site.card_qr_of', { number: card.number }), 'qr label-qr') })));
+    render(ctx, 'operator/labels', { here: `/operator/sites/${id}/labels`, site, labels, batch: Boolean(addedAt), tooMany: cards.length > LABELS_MAX, total: cards.length, timeZone: site.timeZone });
   });
 
   // ---- companies ----------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ async function signInAsAdmin(t: ExecutionContext, locale: 'fr' | 'en', viewport 
   await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(org.adminEmail);
   await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
+  // Admins land on the overview; these tests start from the members list.
+  await page.waitForURL(/\/admin$/);
+  await page.getByRole('link', { name: /^(Members|Membres)$/ }).click();
   await page.waitForURL(/\/admin\/members$/);
   // The pages speak the admin's own language (French here) until they choose another one.
   t.is(await page.locator('html').getAttribute('lang'), 'fr');
@@ -441,7 +444,7 @@ test('an admin adds a webhook on the settings page: its secret shown once, a tes
   t.regex(await mainText(page), /maintenance until 14:00/);
   await screenshots(page, 'admin-webhook');
   receiver.answer({ status: 200 });
-  await page.getByRole('button', { name: 'Retry the webhook.test delivery now' }).click();
+  await page.getByRole('button', { name: 'Retry now (webhook.test)' }).click();
   t.regex((await page.getByRole('status').first().textContent()) ?? '', /Delivered/);
   await page.getByRole('button', { name: 'New secret' }).click();
   const rotated = (await page.locator('.secret-value').textContent()) ?? '';

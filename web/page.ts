@@ -95,11 +95,16 @@ export function safeNext(value: unknown, fallback: string): string {
 }
 
 /** The form's fields, without the token and with empty fields left out (so "optional" means optional). */
-export function formFields(ctx: Context): Record<string, string> {
+export function formFields(ctx: Context, lists: string[] = []): Record<string, string | string[]> {
   const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(body)) {
     if (name === CSRF_FIELD) continue;
+    // Boxes ticked under one name (several members selected) arrive as a list.
+    if (lists.includes(name)) {
+      fields[name] = [value].flat().map(String).filter((v) => v.trim() !== '');
+      continue;
+    }
     const text = Array.isArray(value) ? String(value.at(-1) ?? '') : String(value ?? '');
     if (text.trim() !== '') fields[name] = text;
   }
@@ -125,8 +130,8 @@ export function fieldErrors(ctx: Context, render: Renderer, error: ZodError, inp
   return errors;
 }
 
-export function parseForm<S extends z.ZodType>(ctx: Context, render: Renderer, schema: S): { ok: true; data: z.output<S> } | { ok: false; errors: FieldErrors } {
-  const fields = formFields(ctx);
+export function parseForm<S extends z.ZodType>(ctx: Context, render: Renderer, schema: S, lists: string[] = []): { ok: true; data: z.output<S> } | { ok: false; errors: FieldErrors } {
+  const fields = formFields(ctx, lists);
   const parsed = schema.safeParse(fields);
   return parsed.success ? { ok: true, data: parsed.data } : { ok: false, errors: fieldErrors(ctx, render, parsed.error, fields) };
 }

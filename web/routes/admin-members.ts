@@ -23,7 +23,7 @@ const PAGE_SIZE = 25;
 const CSV_EXPORT_MAX = 100_000;
 const CSV_MAX_BYTES = 1024 * 1024;
 
-const SelectedIds = z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.uuid()).min(1).max(100));
+const SelectedIds = z.array(z.uuid()).min(1).max(100);
 const BulkForm = z.object({ ids: SelectedIds, action: z.enum(['resend', 'remove', 'site']), siteId: z.uuid().optional() });
 const BulkRemoveForm = z.object({ ids: SelectedIds, reason: z.string().trim().max(500).optional() });
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
@@ -193,7 +193,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   // is asked on a confirmation page that names everyone first.
   router.post('/admin/members/bulk', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const form = parseForm(ctx, render, BulkForm);
+    const form = parseForm(ctx, render, BulkForm, ['ids']);
     if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
     const members = await membersOf(viewer.organizationId, form.data.ids);
     if (!members.length) return see(ctx, '/admin/members?done=bulk_nothing');
@@ -225,7 +225,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
 
   router.post('/admin/members/bulk/remove', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const form = parseForm(ctx, render, BulkRemoveForm);
+    const form = parseForm(ctx, render, BulkRemoveForm, ['ids']);
     if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
     const members = await membersOf(viewer.organizationId, form.data.ids);
     let done = 0;
@@ -366,6 +366,14 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     if (!(error instanceof DomainError) || error.kind === 'not_found' || error.kind === 'unavailable') throw error;
     return memberPage(ctx, viewer, id, { errors: { [field]: domainMessage(ctx, render, error) } }, error.kind === 'invalid' ? 400 : 409);
   };
+
+  // Whether a removal's offboarding has finished (its report written): the page reloads when it has.
+  router.get('/admin/members/:id/offboarding', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    const [done] = await deps.em().execute<{ n: number }[]>(`select count(*)::int as n from audit_event where organization_id = ? and member_id = ? and type = 'member.removed'`, [viewer.organizationId, id]);
+    ctx.type = 'application/json';
+    ctx.body = { state: done!.n > 0 ? 'done' : 'pending' };
+  });
 
   // The member's history as a spreadsheet: the same words as on the page, oldest first.
   router.get('/admin/members/:id/history.csv', async (ctx) => {

@@ -232,7 +232,8 @@ test('an admin corrects a member and a site from their pages; the history names 
   t.is(await page.getByRole('heading', { level: 1 }).textContent(), 'John Smith');
   await page.getByLabel('Administrator').check();
   await page.getByRole('button', { name: 'Change permissions' }).click();
-  const history = (await page.locator('#member-history').locator('..').textContent()) ?? '';
+  await page.waitForURL(/done=role_changed/);
+  const history = (await page.getByRole('region', { name: 'History' }).textContent()) ?? '';
   t.regex(history, /Permissions changed \(User → Administrator\)/);
   t.regex(history, /Details changed \(name: Jon Smiht → John Smith\)/);
   t.regex(history, /Ada Admin/, 'the admin by name');

@@ -30,6 +30,8 @@ test.before(async () => {
 
 type Org = ApiWorld['org'];
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+// Whatever makes a phone scroll sideways, named, rather than just "it does".
+const WIDER_THAN_SCREEN = `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.visually-hidden')).map((e) => e.tagName + '.' + e.className).slice(0, 5)`;
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
 async function signIn(t: ExecutionContext, org: Org, locale: 'fr' | 'en', viewport = DESKTOP, email = org.adminEmail): Promise<Page> {
@@ -104,7 +106,7 @@ test('the overview counts members by status, lists who needs action with each a 
   const chart = page.getByRole('img', { name: 'Onboarding, week by week' });
   t.true(await chart.isVisible(), 'the chart');
   t.is(await chart.locator('rect').count(), 24, 'two bars a week for twelve weeks');
-  const thisWeek = await page.locator('table.visually-hidden tbody tr').last().locator('td').allTextContents();
+  const thisWeek = await page.locator('.visually-hidden table tbody tr').last().locator('td').allTextContents();
   const [invitedThisWeek] = (await query<{ n: number }>(world.url, `select count(distinct a.member_id)::int as n from audit_event a join member m on m.id = a.member_id where m.organization_id = $1 and a.type = 'member.invited' and a.occurred_at >= date_trunc('week', now())`, [org.organizationId])).rows;
   t.true(invitedThisWeek!.n >= 4, `invited this week: ${invitedThisWeek!.n}`);
   t.deepEqual(thisWeek.map(Number), [invitedThisWeek!.n, 0], 'this week: everyone invited, nobody fully onboarded yet');
@@ -116,7 +118,7 @@ test('the overview counts members by status, lists who needs action with each a 
   const audit = await downloaded(page, () => page.getByRole('link', { name: 'Audit log (CSV)' }).click());
   t.is(audit.name, 'audit.csv');
   const rows = parse(audit.text, { columns: true, bom: true }) as Record<string, string>[];
-  t.true(rows.some((r) => /expired/.test(r.type) && r.member_id === expired), 'the expiry in the audit CSV');
+  t.true(rows.some((r) => /expired/.test(r.type ?? '') && r.member_id === expired), 'the expiry in the audit CSV');
   t.false(audit.text.includes(world.org.adminEmail), 'nothing of another company');
 
   // Each list leads to the members list, filtered.
@@ -133,7 +135,7 @@ test('the overview counts members by status, lists who needs action with each a 
   // A phone: the tiles wrap, nothing scrolls sideways.
   const phone = await signIn(t, org, 'fr', PHONE);
   t.is(await phone.getByRole('heading', { level: 1 }).textContent(), 'Vue d’ensemble');
-  t.true(await phone.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), 'no sideways scrolling');
+  t.deepEqual(await phone.evaluate<string[]>(WIDER_THAN_SCREEN), [], 'no sideways scrolling');
   await screenshots(phone, 'admin-overview');
 
   // The operator's staff see every company, and which need action.
@@ -253,7 +255,7 @@ test('the members list filters by chip, searches, sorts, acts on several members
 
   const phone = await signIn(t, org, 'fr', PHONE);
   await phone.goto('/admin/members');
-  t.true(await phone.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'), 'the list fits a phone');
+  t.deepEqual(await phone.evaluate<string[]>(WIDER_THAN_SCREEN), [], 'the list fits a phone');
   await screenshots(phone, 'admin-members-list');
   t.deepEqual(csp, []);
 });
@@ -290,7 +292,7 @@ test('the member page keeps status, deadlines and actions beside the history, na
   // Copy buttons put the text on the clipboard and say so.
   await page.getByRole('button', { name: 'Copy E-mail address' }).click();
   t.is(await page.evaluate<string>('navigator.clipboard.readText()'), email);
-  t.regex(await page.getByRole('button', { name: /Copied/ }).first().innerText(), /Copied/);
+  t.is(await page.getByRole('status').filter({ hasText: 'Copied' }).count(), 1, 'said beside the button, to screen readers too');
   await page.getByRole('button', { name: 'Copy Member ID (for the API)' }).click();
   t.is(await page.evaluate<string>('navigator.clipboard.readText()'), id);
   await noSeriousProblems(t, page, 'the member page');

@@ -1,23 +1,23 @@
 // Small conveniences on top of pages that work without them (no inline script: the CSP forbids it).
 // - Copy buttons: <button type="button" data-copy="text" data-copied="Copied"> appear only where
-//   the clipboard can be written, and say "Copied" in a live region once done.
+//   the clipboard can be written, and say "Copied" beside them (a live region) once done.
 // - "Select all" boxes: <input type="checkbox" data-select-all="name"> ticks every box of that name.
 // - Print buttons: <button type="button" data-print> open the browser's print dialog.
 document.addEventListener('DOMContentLoaded', () => {
   if (navigator.clipboard && window.isSecureContext) {
     for (const button of document.querySelectorAll('button[data-copy]')) {
       button.hidden = false;
-      const label = button.textContent;
+      // The button keeps its words (its accessible name must hold what it shows); "Copied" is
+      // said beside it, to the eye and to screen readers.
       const status = document.createElement('span');
-      status.className = 'visually-hidden';
+      status.className = 'copied';
       status.setAttribute('role', 'status');
       button.after(status);
       button.addEventListener('click', async () => {
         try {
           await navigator.clipboard.writeText(button.dataset.copy);
-          button.textContent = button.dataset.copied;
           status.textContent = button.dataset.copied;
-          setTimeout(() => { button.textContent = label; status.textContent = ''; }, 2500);
+          setTimeout(() => { status.textContent = ''; }, 2500);
         } catch {
           // The browser refused: the text stays on the page to select by hand.
         }

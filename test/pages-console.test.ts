@@ -31,7 +31,9 @@ test.before(async () => {
 type Org = ApiWorld['org'];
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 // Whatever makes a phone scroll sideways, named, rather than just "it does".
-const WIDER_THAN_SCREEN = `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.visually-hidden')).map((e) => e.tagName + '.' + e.className).slice(0, 5)`;
+const WIDER_THAN_SCREEN = `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.visually-hidden, .main-nav')).map((e) => e.tagName + '.' + e.className).slice(0, 5)`;
+/** A computed style of the first element matching `selector`. */
+const styleOf = (page: Page, selector: string, property: string) => page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)})).${property}`);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
 async function signIn(t: ExecutionContext, org: Org, locale: 'fr' | 'en', viewport = DESKTOP, email = org.adminEmail): Promise<Page> {
@@ -88,9 +90,14 @@ test('the overview counts members by status, lists who needs action with each a 
   await invite(org, { email: `start-${marker}@acme.test`, name: 'Stella Start', startsOn: inDays(3) });
   await invite(org, { email: `leave-${marker}@acme.test`, name: 'Leo Leaving', endsOn: inDays(3) });
 
+  // The company's colour and logo in the header, as in its e-mails.
+  await query(world.url, `update organization set brand_color = '#0f766e', logo_url = 'https://logo.example/acme.png' where id = $1`, [org.organizationId]);
   const page = await signIn(t, org, 'en');
   const csp = cspViolations(page);
   t.is(new URL(page.url()).pathname, '/admin', 'admins land on the overview');
+  t.is(await styleOf(page, 'header.top', 'backgroundColor'), 'rgb(15, 118, 110)');
+  t.is(await styleOf(page, 'header.top .brand', 'color'), 'rgb(255, 255, 255)', 'white on a dark colour');
+  t.is(await page.locator('header.top .brand img').getAttribute('src'), 'https://logo.example/acme.png');
   t.is(await page.getByRole('heading', { level: 1 }).textContent(), 'Overview');
   const tile = (status: string) => page.getByRole('list', { name: 'Members by status' }).getByRole('link', { name: new RegExp(`^\\d+ ${status}$`) });
   t.regex((await tile('Invitation expired').innerText()).replace(/\s+/g, ' '), /^1 Invitation expired$/);
@@ -122,12 +129,12 @@ test('the overview counts members by status, lists who needs action with each a 
   t.false(audit.text.includes(world.org.adminEmail), 'nothing of another company');
 
   // Each list leads to the members list, filtered.
-  await list(/^Cards overdue/).getByRole('link', { name: /See all 1/ }).click();
+  await list(/^Cards overdue/).getByRole('link', { name: 'Open in the members list (1)' }).click();
   await page.waitForURL(/\/admin\/members\?status=card_overdue$/);
   t.is(await page.locator('.chips a[aria-current]').innerText().then((s) => s.replace(/\s+/g, ' ')), 'Card overdue 1');
   t.deepEqual(await page.locator('table.members tbody tr td:nth-child(2) a').allTextContents(), ['Omar Overdue']);
   await page.goto('/admin');
-  await list(/^Starting this week/).getByRole('link', { name: /See all 1/ }).click();
+  await list(/^Starting this week/).getByRole('link', { name: 'Open in the members list (1)' }).click();
   await page.waitForURL(/due=starting/);
   t.regex(await page.getByText(/^Showing:/).textContent() ?? '', /Starting this week/);
   t.deepEqual(await page.locator('table.members tbody tr td:nth-child(2) a').allTextContents(), ['Stella Start']);
@@ -157,6 +164,7 @@ test('the overview counts members by status, lists who needs action with each a 
 test('the members list filters by chip, searches, sorts, acts on several members at once and exports what it shows', async (t) => {
   const org = await world.newOrganization();
   await world.adminSession(org);
+  await query(world.url, `update organization set brand_color = '#fde047' where id = $1`, [org.organizationId]);
   const other = await world.newSite({ name: `Lyon ${tag()}`, timeZone: 'Europe/Paris' }, org);
   const marker = tag();
   const ana = await invite(org, { email: `ana-${marker}@acme.test`, name: 'Ana Costa' });
@@ -168,6 +176,7 @@ test('the members list filters by chip, searches, sorts, acts on several members
   const page = await signIn(t, org, 'en');
   const csp = cspViolations(page);
   await page.getByRole('link', { name: 'Members', exact: true }).click();
+  t.is(await styleOf(page, 'header.top .brand', 'color'), 'rgb(17, 24, 39)', 'dark text on a light colour');
   const chip = (name: string) => page.getByRole('navigation', { name: 'Status' }).getByRole('link', { name: new RegExp(`^${name} \\d+$`) });
   t.is((await chip('All').innerText()).replace(/\s+/g, ' '), 'All 5');
   t.is((await chip('Invited').innerText()).replace(/\s+/g, ' '), 'Invited 4');
@@ -210,7 +219,7 @@ test('the members list filters by chip, searches, sorts, acts on several members
   await page.getByLabel('With the selected members:').selectOption('site');
   await page.getByLabel('Site to move them to').selectOption(other.body.id);
   await page.getByRole('button', { name: 'Apply' }).click();
-  t.regex(await page.getByRole('status').first().innerText(), /1 members moved/);
+  t.regex(await page.getByRole('status').first().innerText(), /1 member moved/);
   t.is((await query<{ site_id: string }>(world.url, 'select site_id from member where id = $1', [zoe])).rows[0]!.site_id, other.body.id);
 
   // "Select all" (a script's convenience) ticks the page's boxes.
@@ -420,6 +429,14 @@ test('a member\'s profile shows a "join this network" QR code beside their Wi-Fi
 });
 
 test('axe-core finds no serious or critical problem on any main page, in either language, on a phone or a desktop', async (t) => {
+  // A company with nobody yet but its admin: the overview says where to begin.
+  const fresh = await world.newOrganization();
+  await world.adminSession(fresh);
+  const start = await signIn(t, fresh, 'en');
+  t.is(await start.getByRole('heading', { name: 'No members yet' }).count(), 1);
+  t.true(await start.locator('.empty-state').getByRole('link', { name: 'Invite member' }).isVisible(), 'the next step, a click away');
+  t.deepEqual(await accessibilityProblems(start), [], 'the getting-started overview');
+  await screenshots(start, 'admin-overview-empty');
   const member = await world.member();
   const [company] = (await query<{ id: string }>(world.url, 'select id from organization where id = $1', [world.org.organizationId])).rows;
   const [webhook] = [await world.api.post('/v1/webhooks', { url: 'https://receiver.example/hooks', events: 'all' }, { token: world.org.apiKey })];

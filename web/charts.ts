@@ -17,7 +17,7 @@ function niceStep(max: number): number {
  * other pair. `label(weekOf)` writes a week in the reader's language.
  */
 export function onboardingChart(weeks: OverviewWeek[], text: { title: string; invited: string; onboarded: string; label(weekOf: string): string }): Handlebars.SafeString {
-  const width = 640;
+  const width = 560;
   const height = 220;
   const left = 32;
   const bottom = 28;

@@ -36,6 +36,12 @@ const nameOf = (dir: string, file: string, suffix: string) => path.relative(dir,
 export async function loadPageViews(): Promise<PageViews> {
   const env = Handlebars.create();
   const textEnv = Handlebars.create();
+  // {{plural count "card" "cards"}}: French counts 0 and 1 as singular, English only 1.
+  textEnv.registerHelper('plural', (n: unknown, one: unknown, other: unknown, options: Handlebars.HelperOptions) => {
+    const count = Number(n);
+    return (options.data.root.locale === 'fr' ? count < 2 : count === 1) ? one : other;
+  });
+  textEnv.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
   const tables = await loadTranslations(path.join(projectRoot, 'web', 'locales'), PAGE_LOCALES);
   const strings = new Map<PageLocale, Map<string, Handlebars.TemplateDelegate>>();
   for (const [locale, table] of tables) {
@@ -44,7 +50,7 @@ export async function loadPageViews(): Promise<PageViews> {
   const translate = (locale: PageLocale, key: string, values: Record<string, unknown> = {}) => {
     const compiled = strings.get(locale)?.get(key);
     if (!compiled) throw new Error(`no page translation "${key}" in ${locale}`);
-    return compiled(values);
+    return compiled({ ...values, locale });
   };
 
   const formats = new Map<string, Intl.DateTimeFormat>();

@@ -113,6 +113,7 @@ export async function memberOverview(em: EntityManager, scope: CompanyScope): Pr
     current: MEMBER_STATUSES.filter((s) => s !== 'removed').reduce((sum, s) => sum + counts[s], 0),
     lists,
     weeks: weekRows.map((r) => ({ weekOf: r.week_of, invited: r.invited, onboarded: r.onboarded })),
-    companies: [...companies.values()],
+    // The companies that need someone first, then by name.
+    companies: [...companies.values()].sort((a, b) => b.needsAction - a.needsAction || a.name.localeCompare(b.name)),
   };
 }

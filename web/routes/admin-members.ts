@@ -77,6 +77,9 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
       const sent = ((d.result as { disconnect?: { client: string; answer: string }[] } | undefined)?.disconnect ?? []);
       return sent.length ? sent.map((o) => render.t(ctx, `history.disconnect.${o.answer}`, { client: o.client })).join(' · ') : null;
     }
+    if ((e.type === 'email.sent' || e.type === 'email.failed') && typeof d.template === 'string' && render.has(ctx, `history.emails.${d.template}`)) {
+      return render.t(ctx, 'history.email_to', { what: render.t(ctx, `history.emails.${d.template}`), to: String(d.to ?? '') });
+    }
     if (e.type === 'member.site_changed') return `${siteNames.get(String(d.from)) ?? '—'} → ${siteNames.get(String(d.to)) ?? '—'}`;
     if (e.type === 'member.updated' && d.changes && typeof d.changes === 'object') {
       return Object.entries(d.changes as Record<string, { from: unknown; to: unknown }>).map(([field, c]) => render.t(ctx, 'history.change', { field: render.t(ctx, `history.fields.${field}`), from: String(c.from), to: String(c.to) })).join(' · ');

@@ -22,7 +22,8 @@ export function overviewPages(router: Router, deps: PageDeps, render: Renderer):
       operator,
       // Removed members are history, not a step: their count sits apart.
       statuses: MEMBER_STATUSES.filter((s) => s !== 'removed').map((status) => ({ status, count: overview.counts[status] })),
-      hasMembers: overview.current > 0 || overview.counts.removed > 0,
+      // Nobody but the admin looking (or, for the operator, no company's member yet): say where to begin.
+      gettingStarted: operator ? overview.current + overview.counts.removed <= overview.companies.length : overview.current + overview.counts.removed <= 1,
       chart: onboardingChart(overview.weeks, { title: render.t(ctx, 'overview.chart_title'), invited: render.t(ctx, 'overview.invited'), onboarded: render.t(ctx, 'overview.onboarded'), label }),
       weeks: overview.weeks.map((w) => ({ ...w, label: label(w.weekOf) })),
       // The operator's lists span companies: the members list there is one company's, so each

@@ -107,6 +107,11 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
   await page.getByRole('heading', { name: 'Votre carte est enregistrée' }).waitFor();
   t.regex((await page.locator('main').textContent()) ?? '', new RegExp(`La carte ${card.number} est à vous`));
   await screenshots(page, 'card-done');
+  // The admin's page of this member names the door, not its id.
+  const adminPage = await fetch(`${world.appUrl}/admin/members/${member.id}`, { headers: { Cookie: `mo_session=${await world.adminSession()}`, Accept: 'text/html' } });
+  const history = /<section class="panel" aria-labelledby="member-history">([\s\S]*?)<\/section>/.exec(await adminPage.text())?.[1] ?? '';
+  t.regex(history, /Contrôleur de porte «\s?Main entrance\s?»|Door controller “Main entrance”/, 'the door by its name');
+  t.notRegex(history.replace(/<[^>]+>/g, ''), /[0-9a-f]{8}-[0-9a-f]{4}-/, 'no id in the history');
 
   // The profile shows the card and, once access is granted, the Wi-Fi details.
   await page.goto('/me');

@@ -26,12 +26,14 @@ export function onboardingChart(weeks: OverviewWeek[], text: { title: string; in
   const max = Math.max(1, ...weeks.flatMap((w) => [w.invited, w.onboarded]));
   const step = niceStep(max);
   const ceiling = Math.ceil(max / step) * step;
-  const slot = (width - left - 8) / Math.max(1, weeks.length);
+  // Room on the right for the last week's label, centred under its bars.
+  const right = 28;
+  const slot = (width - left - right) / Math.max(1, weeks.length);
   const bar = Math.min(18, slot / 3);
   const y = (n: number) => top + plotHeight - (n / ceiling) * plotHeight;
   const parts: string[] = [];
   for (let n = 0; n <= ceiling; n += step) {
-    parts.push(`<line x1="${left}" x2="${width - 4}" y1="${y(n)}" y2="${y(n)}" stroke="#e5e7eb" stroke-width="1"/>`);
+    parts.push(`<line x1="${left}" x2="${width - right + 8}" y1="${y(n)}" y2="${y(n)}" stroke="#e5e7eb" stroke-width="1"/>`);
     parts.push(`<text x="${left - 6}" y="${y(n) + 4}" text-anchor="end" font-size="11" fill="#4b5563">${n}</text>`);
   }
   weeks.forEach((w, i) => {

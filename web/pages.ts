@@ -13,6 +13,7 @@ import { pageContext } from './page-context.ts';
 import { createRenderer, pageErrors, type PageDeps } from './page.ts';
 import { accountPages } from './routes/account.ts';
 import { adminMemberPages } from './routes/admin-members.ts';
+import { membersListPages } from './routes/members-list.ts';
 import { overviewPages } from './routes/overview.ts';
 import { operatorPages } from './routes/operator.ts';
 import { apiKeyPages } from './routes/api-keys.ts';
@@ -93,6 +94,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   accountPages(pages, full, render);
   memberPages(pages, full, render);
   overviewPages(pages, full, render);
+  membersListPages(pages, full, render);
   adminMemberPages(pages, full, render);
   operatorPages(pages, full, render);
   apiKeyPages(pages, full, render);

@@ -264,3 +264,26 @@ export async function memberHistory(em: EntityManager, organizationId: string, m
   );
   return rows.map(auditView);
 }
+
+/** Members of a company not removed yet, among `ids`, by name: whom a bulk action is about. */
+export async function currentMembersByIds(em: EntityManager, organizationId: string, ids: string[]): Promise<{ id: string; label: string; email: string; status: MemberStatus }[]> {
+  if (!ids.length) return [];
+  return em.execute(
+    `select id, coalesce(nullif(name, ''), email) as label, email, status from member
+      where organization_id = ? and status <> 'removed' and id in (${ids.map(() => '?').join(', ')}) order by lower(coalesce(nullif(name, ''), email)), id`,
+    [organizationId, ...ids],
+  );
+}
+
+/** Names (or addresses) of members, by id: a card's holder on the operator's pages. */
+export async function memberLabels(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await em.execute<{ id: string; label: string }[]>(`select id, coalesce(nullif(name, ''), email) as label from member where id in (${ids.map(() => '?').join(', ')})`, ids);
+  return new Map(rows.map((r) => [r.id, r.label]));
+}
+
+/** Whether a removal's offboarding has finished: its report is written with `member.removed`. */
+export async function offboardingFinished(em: EntityManager, organizationId: string, memberId: string): Promise<boolean> {
+  const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from audit_event where organization_id = ? and member_id = ? and type = 'member.removed'`, [organizationId, memberId]);
+  return row!.n > 0;
+}

@@ -1,17 +1,15 @@
-// The administrators' member pages: the list, inviting one person or a whole team (CSV), an
-// import's progress, a member's profile with its actions, and removal behind a confirmation.
+// The administrators' member pages: inviting one person or a whole team (CSV), an import's
+// progress, a member's page with its actions and history, and removal behind a confirmation.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { InviteMemberBody, PatchMemberBody } from '../../http/schemas/members.schema.ts';
 import { DateOnly } from '../../http/schemas/common.schema.ts';
-import { MEMBER_STATUSES } from '../../db/entities/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
-import { getMember, listMembers, MEMBER_DUE, MEMBER_SORTS, memberHistory } from '../../domain/members/queries.ts';
-import { statusCounts } from '../../domain/members/overview.ts';
+import { getMember, memberHistory, offboardingFinished } from '../../domain/members/queries.ts';
 import { sendCsv } from '../csv.ts';
 import { listSites, stockCards } from '../../domain/sites/sites.ts';
 import { readUpload, UploadTooLarge } from '../multipart.ts';
@@ -19,13 +17,8 @@ import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, ty
 import type { Viewer } from '../page-context.ts';
 import type { OffboardingReport } from '../../workflows/member-lifecycle/types.ts';
 
-const PAGE_SIZE = 25;
-const CSV_EXPORT_MAX = 100_000;
 const CSV_MAX_BYTES = 1024 * 1024;
 
-const SelectedIds = z.array(z.uuid()).min(1).max(100);
-const BulkForm = z.object({ ids: SelectedIds, action: z.enum(['resend', 'remove', 'site']), siteId: z.uuid().optional() });
-const BulkRemoveForm = z.object({ ids: SelectedIds, reason: z.string().trim().max(500).optional() });
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
 const DatesForm = z.object({ startsOn: DateOnly.optional(), endsOn: DateOnly.optional() });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
@@ -114,149 +107,6 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     await getMember(deps.em(), viewer.organizationId, id);
     return { viewer, id };
   };
-
-  // ---- list: filter chips, search, sorting, several at once, CSV export ---------------------------
-  const listQuery = (ctx: Context) => {
-    const one = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
-    const status = MEMBER_STATUSES.find((s) => s === ctx.query.status);
-    const due = MEMBER_DUE.find((d) => d === ctx.query.due);
-    const sort = MEMBER_SORTS.find((s) => s === ctx.query.sort) ?? '-invited';
-    const q = one(ctx.query.q)?.slice(0, 200);
-    const cursor = one(ctx.query.cursor)?.slice(0, 500);
-    return { status, due, sort, q, cursor };
-  };
-  const filterParams = (f: ReturnType<typeof listQuery>, extra: Record<string, string | undefined> = {}) => {
-    const entries = Object.entries({ status: f.status, due: f.due, q: f.q, sort: f.sort === '-invited' ? undefined : f.sort, ...extra }).filter((e): e is [string, string] => Boolean(e[1]));
-    return new URLSearchParams(entries).toString();
-  };
-
-  router.get('/admin/members', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const f = listQuery(ctx);
-    const scope = { organizationId: viewer.organizationId };
-    const list = (cursor: string | undefined) => listMembers(deps.em(), scope, { status: f.status ? [f.status] : undefined, q: f.q, due: f.due, sort: f.sort, cursor, limit: PAGE_SIZE });
-    // A cursor from another order (or tampered with) starts the list again rather than failing.
-    const page = await list(f.cursor).catch((error: unknown) => {
-      if (error instanceof DomainError && error.code === 'cursor_invalid') return list(undefined);
-      throw error;
-    });
-    const [counts, sites] = await Promise.all([statusCounts(deps.em(), scope), listSites(deps.em(), scope)]);
-    const at = (path: string, extra: Record<string, string | undefined> = {}) => {
-      const query = filterParams(f, extra);
-      return query ? `${path}?${query}` : path;
-    };
-    const sortLink = (column: 'invited' | 'name' | 'status') => {
-      const ascending = f.sort === column;
-      const current = f.sort.replace('-', '') === column;
-      // The first click on a column sorts it the way people expect (names A→Z, newest invitations first).
-      const next = current ? (ascending ? `-${column}` : column) : column === 'invited' ? '-invited' : column;
-      return { url: at('/admin/members', { sort: next === '-invited' ? undefined : next, cursor: undefined }), sorted: current ? (ascending ? 'ascending' : 'descending') : null };
-    };
-    render(ctx, 'admin/members', {
-      page,
-      filters: f,
-      chips: [
-        { label: render.t(ctx, 'members.all'), count: MEMBER_STATUSES.reduce((n, s) => n + counts[s], 0), url: at('/admin/members', { status: undefined, due: undefined }), current: !f.status && !f.due },
-        ...MEMBER_STATUSES.map((status) => ({ label: render.t(ctx, `status.${status}`), count: counts[status], url: at('/admin/members', { status, due: undefined }), current: f.status === status })),
-      ],
-      dueLabel: f.due ? render.t(ctx, `overview.lists.${f.due}`) : null,
-      clearDueUrl: at('/admin/members', { due: undefined }),
-      sorts: { name: sortLink('name'), status: sortLink('status'), invited: sortLink('invited') },
-      filtered: Boolean(f.status || f.q || f.due),
-      sites,
-      multipleSites: sites.length > 1,
-      csvUrl: at('/admin/members.csv'),
-      count: Number(ctx.query.count) || 0,
-      bulkSkipped: Number(ctx.query.skipped) || 0,
-      nextUrl: page.nextCursor ? at('/admin/members', { cursor: page.nextCursor }) : null,
-      firstUrl: f.cursor ? at('/admin/members') : null,
-    });
-  });
-
-  // The filtered list as a spreadsheet: every matching member, not only the page on screen.
-  router.get('/admin/members.csv', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const f = listQuery(ctx);
-    const scope = { organizationId: viewer.organizationId };
-    const sites = new Map((await listSites(deps.em(), scope)).map((site) => [site.id, site.name]));
-    const lines: string[][] = [['name', 'email', 'role', 'status', 'site', 'card', 'starts_on', 'ends_on', 'invited_at', 'external_id', 'id']];
-    let cursor: string | undefined;
-    do {
-      const page = await listMembers(deps.em(), scope, { status: f.status ? [f.status] : undefined, q: f.q, due: f.due, sort: f.sort, cursor, limit: 1000 });
-      for (const m of page.items) {
-        lines.push([m.name, m.email, m.role, m.status, m.siteId ? (sites.get(m.siteId) ?? '') : '', m.card?.state === 'assigned' ? m.card.number : '', m.startsOn ?? '', m.endsOn ?? '', m.createdAt, m.externalId ?? '', m.id]);
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor && lines.length <= CSV_EXPORT_MAX);
-    sendCsv(ctx, 'members.csv', lines);
-  });
-
-  // Several members at once. Resending and changing site happen at once (each member's own rules
-  // still apply: who has a password gets no invitation, a card ties a member to its site); removal
-  // is asked on a confirmation page that names everyone first.
-  router.post('/admin/members/bulk', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const form = parseForm(ctx, render, BulkForm, ['ids']);
-    if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
-    const members = await membersOf(viewer.organizationId, form.data.ids);
-    if (!members.length) return see(ctx, '/admin/members?done=bulk_nothing');
-    if (form.data.action === 'remove') return bulkRemovePage(ctx, viewer, members);
-    let done = 0;
-    if (form.data.action === 'resend') {
-      for (const m of members) {
-        try {
-          await deps.lifecycles.resendInvitation(m.id, viewer.actor);
-          done += 1;
-        } catch (error) {
-          if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
-        }
-      }
-      return see(ctx, `/admin/members?done=bulk_resent&count=${done}&skipped=${members.length - done}`);
-    }
-    if (!form.data.siteId) return see(ctx, '/admin/members?done=bulk_no_site');
-    for (const m of members) {
-      try {
-        await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: m.id, siteId: form.data.siteId, actor: viewer.actor });
-        done += 1;
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
-        if (error.code === 'site_not_found') return see(ctx, '/admin/members?done=bulk_no_site');
-      }
-    }
-    see(ctx, `/admin/members?done=bulk_site_changed&count=${done}&skipped=${members.length - done}`);
-  });
-
-  router.post('/admin/members/bulk/remove', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const form = parseForm(ctx, render, BulkRemoveForm, ['ids']);
-    if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
-    const members = await membersOf(viewer.organizationId, form.data.ids);
-    let done = 0;
-    const refused: { label: string; reason: string }[] = [];
-    for (const m of members) {
-      // Yourself last: removing yourself ends this session.
-      if (m.id === viewer.memberId) continue;
-      try {
-        await deps.lifecycles.remove(m.id, { actor: viewer.actor, reason: form.data.reason });
-        done += 1;
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
-        refused.push({ label: m.label, reason: domainMessage(ctx, render, error) });
-      }
-    }
-    if (members.some((m) => m.id === viewer.memberId)) refused.push({ label: members.find((m) => m.id === viewer.memberId)!.label, reason: render.t(ctx, 'members.bulk.not_yourself') });
-    if (refused.length) return bulkRemovePage(ctx, viewer, [], { refused, done }, 409);
-    see(ctx, `/admin/members?done=bulk_removed&count=${done}&skipped=0`);
-  });
-
-  const membersOf = async (organizationId: string, ids: string[]) =>
-    deps.em().execute<{ id: string; label: string; email: string; status: string }[]>(
-      `select id, coalesce(nullif(name, ''), email) as label, email, status from member where organization_id = ? and status <> 'removed' and id in (${ids.map(() => '?').join(', ')}) order by lower(coalesce(nullif(name, ''), email))`,
-      [organizationId, ...ids],
-    );
-
-  const bulkRemovePage = (ctx: Context, viewer: Viewer, members: { id: string; label: string; email: string }[], extra: Record<string, unknown> = {}, status = 200) =>
-    render(ctx, 'admin/bulk-remove', { members, includesSelf: members.some((m) => m.id === viewer.memberId), ...extra }, status);
 
   // ---- invite: one person, or a team from a CSV file ------------------------------------------
   const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
@@ -373,9 +223,8 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   // Whether a removal's offboarding has finished (its report written): the page reloads when it has.
   router.get('/admin/members/:id/offboarding', async (ctx) => {
     const { viewer, id } = await target(ctx);
-    const [done] = await deps.em().execute<{ n: number }[]>(`select count(*)::int as n from audit_event where organization_id = ? and member_id = ? and type = 'member.removed'`, [viewer.organizationId, id]);
     ctx.type = 'application/json';
-    ctx.body = { state: done!.n > 0 ? 'done' : 'pending' };
+    ctx.body = { state: (await offboardingFinished(deps.em(), viewer.organizationId, id)) ? 'done' : 'pending' };
   });
 
   // The member's history as a spreadsheet: the same words as on the page, oldest first.

@@ -12,7 +12,7 @@ import { Email, Locale } from '../../http/schemas/common.schema.ts';
 import { cancelCompanyOffboarding, getCompany, listCompanies, scheduleCompanyOffboarding, updateCompany } from '../../domain/companies/companies.ts';
 import { addCompany } from '../../domain/companies/create-company.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { listMembers } from '../../domain/members/queries.ts';
+import { listMembers, memberLabels } from '../../domain/members/queries.ts';
 import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, parseCardsCsv, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
 import { readUpload, UploadTooLarge } from '../multipart.ts';
 import { qrSvg } from '../qr.ts';
@@ -122,9 +122,7 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     const here = companies.filter((c) => c.siteIds.includes(id) && !c.offboardedAt);
     // The stock's QR codes, drawn (a long list stays a list: the labels page is for printing).
     const holderIds = [...new Set(cards.slice(0, CARDS_SHOWN).flatMap((c) => (c.memberId ? [c.memberId] : [])))];
-    const holders = new Map(holderIds.length
-      ? (await deps.em().execute<{ id: string; label: string }[]>(`select id, coalesce(nullif(name, ''), email) as label from member where id in (${holderIds.map(() => '?').join(', ')})`, holderIds)).map((r) => [r.id, r.label])
-      : []);
+    const holders = await memberLabels(deps.em(), holderIds);
     const shown = await Promise.all(cards.slice(0, CARDS_SHOWN).map(async (card) => ({ ...card, holder: card.memberId ? (holders.get(card.memberId) ?? null) : null, qrSvg: card.state === 'stock' ? await qrSvg(cardQrUrl(card.qr), render.t(ctx, 'site.card_qr_of', { number: card.number })) : null })));
     const batch = typeof ctx.query.added === 'string' ? cards.filter((c) => c.addedAt === ctx.query.added && c.state === 'stock').length : 0;
     // The file a door controller is set up with: where the API is, who it is, its secret.

@@ -39,3 +39,16 @@ export function isCalendarDate(text: string): boolean {
   const d = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
+
+/**
+ * A timestamptz as PostgreSQL prints it (`created_at::text`, kept to the microsecond in cursors and
+ * card batches): anything else never came from us, and may not even be a time it can read.
+ */
+const POSTGRES_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(:\d{2})?$/;
+export function isPostgresTime(v: unknown): v is string {
+  const m = typeof v === 'string' ? POSTGRES_TIME.exec(v) : null;
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return year >= 1 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60 && Number(m[8]) <= 15;
+}

@@ -205,9 +205,17 @@ test('the members list filters by chip, searches, sorts, acts on several members
   await noSeriousProblems(t, page, 'the members list');
   await screenshots(page, 'admin-members-list');
 
-  // Nothing selected: said, nothing done.
+  // Nothing selected: said, nothing done; a box carrying something else than a member is the same.
   await page.getByRole('button', { name: 'Apply' }).click();
   t.regex(await page.getByRole('status').first().innerText(), /Select at least one member/);
+  await page.locator('input[name=ids]').first().evaluate((box) => { (box as unknown as { value: string; checked: boolean }).value = 'not-a-member'; (box as unknown as { checked: boolean }).checked = true; });
+  await page.getByRole('button', { name: 'Apply' }).click();
+  t.regex(await page.getByRole('status').first().innerText(), /Select at least one member/);
+  // Unknown filters and orders, and a cursor that is not one, show the list rather than an error.
+  for (const query of ['status=nope&sort=shoe-size', 'cursor=not-a-cursor&sort=name', `cursor=${Buffer.from('["name","x","y"]').toString('base64url')}`]) {
+    t.is((await page.goto(`/admin/members?${query}`))?.status(), 200, query);
+    t.true((await names()).length > 0, query);
+  }
 
   // Resend to two at once.
   await page.goto('/admin/members?status=invited&sort=name');
@@ -354,7 +362,7 @@ test('cards show their QR codes, a batch prints as a sheet of labels, card stock
   const bad = tag();
   await page.getByLabel('Or import a CSV file').setInputFiles({ name: 'cards.csv', mimeType: 'text/csv', buffer: Buffer.from(`number,qr\nL-${bad}-1,\nL ${bad} 2,\n`) });
   await page.getByRole('button', { name: 'Import the cards' }).click();
-  t.regex(await page.getByRole('alert').innerText(), /Row 2 \(L \w+ 2\).*Nothing was imported/s);
+  t.regex(await page.getByRole('alert').innerText(), /Row 3 \(L \w+ 2\): a card number is made of letters, digits, - and _ only.*Nothing was imported/s, 'the row as a spreadsheet numbers it (the header is row 1)');
   t.is((await query<{ n: number }>(world.url, 'select count(*)::int as n from card where site_id = $1', [world.org.siteId])).rows[0]!.n, before);
 
   // A supplier's file: three cards, one with its printed QR payload.
@@ -385,6 +393,13 @@ test('cards show their QR codes, a batch prints as a sheet of labels, card stock
   t.is(first!.y, second!.y, 'labels side by side');
   await screenshot(page, 'operator-labels.en.print');
   await page.emulateMedia({ media: 'screen' });
+
+  // A batch name that is not one (or not even a time) prints the whole stock, never an error.
+  for (const added of ['garbage', '2026-13-45 99:99:99+00', "'; drop table card; --"]) {
+    const reply = await page.goto(`/operator/sites/${world.org.siteId}/labels?${new URLSearchParams({ added })}`);
+    t.is(reply?.status(), 200, added);
+    t.regex(await page.locator('main p').nth(1).innerText(), /one per card in stock/);
+  }
 
   // A door controller: its secret with a copy button, and a file with everything to set it up.
   await page.goto(sitePath);

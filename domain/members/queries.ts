@@ -3,6 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import { isUuid } from '../ids.ts';
+import { isPostgresTime } from '../time.ts';
 import { DomainError } from '../errors.ts';
 
 /** One company, or every company of the operator. */
@@ -94,16 +95,6 @@ export async function getMember(em: EntityManager, organizationId: string, membe
   return memberView(row);
 }
 
-/** `created_at::text` as PostgreSQL wrote it into a cursor: anything else never came from us (and may not even be a time it can read). */
-const CURSOR_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-](\d{2})(:\d{2})?$/;
-function isCursorTime(v: unknown): v is string {
-  const m = typeof v === 'string' ? CURSOR_TIME.exec(v) : null;
-  if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  return year >= 1 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60 && Number(m[8]) <= 15;
-}
-
 const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
 function decodeCursor<T extends unknown[]>(cursor: string, check: (v: unknown[]) => boolean): T {
   try {
@@ -167,8 +158,8 @@ export async function listMembers(
   if (options.cursor) {
     // The default order keeps the cursor the API has always given out: [created_at, id].
     const [value, id] = sort === '-invited'
-      ? decodeCursor<[string, string]>(options.cursor, (v) => v.length === 2 && isCursorTime(v[0]) && typeof v[1] === 'string' && isUuid(v[1]))
-      : decodeCursor<[string, string, string]>(options.cursor, (v) => v.length === 3 && v[0] === sort && typeof v[1] === 'string' && (sort.endsWith('invited') ? isCursorTime(v[1]) : true) && typeof v[2] === 'string' && isUuid(v[2])).slice(1);
+      ? decodeCursor<[string, string]>(options.cursor, (v) => v.length === 2 && isPostgresTime(v[0]) && typeof v[1] === 'string' && isUuid(v[1]))
+      : decodeCursor<[string, string, string]>(options.cursor, (v) => v.length === 3 && v[0] === sort && typeof v[1] === 'string' && (sort.endsWith('invited') ? isPostgresTime(v[1]) : true) && typeof v[2] === 'string' && isUuid(v[2])).slice(1);
     where.push(`(${order.key}, m.id) ${direction === 'desc' ? '<' : '>'} (${order.param}, ?::uuid)`);
     params.push(value, id);
   }

@@ -215,7 +215,7 @@ export async function listCards(em: EntityManager, operatorId: string, siteId: s
  * Card stock from a spreadsheet: a `number` column and optionally a `qr` column (the payload
  * already printed on the card), header row first; or, without a header, number then QR payload.
  */
-export function parseCardsCsv(text: string): { number: string; qr?: string }[] {
+export function parseCardsCsv(text: string): { number: string; qr?: string; row: number }[] {
   let rows: string[][];
   try {
     rows = parse(text, { skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
@@ -226,11 +226,13 @@ export function parseCardsCsv(text: string): { number: string; qr?: string }[] {
   const hasHeader = first.includes('number');
   const numberAt = hasHeader ? first.indexOf('number') : 0;
   const qrAt = hasHeader ? first.indexOf('qr') : 1;
-  const cards = (hasHeader ? rows.slice(1) : rows).map((row, i) => {
-    const number = checkText(row[numberAt] ?? '', `row ${i + (hasHeader ? 2 : 1)}, column number`, { maxLength: 64 });
-    if (!number) throw new DomainError('csv_invalid', 'invalid', `row ${i + (hasHeader ? 2 : 1)} has no card number`);
-    const qr = qrAt >= 0 && row[qrAt] ? checkText(row[qrAt]!, `row ${i + (hasHeader ? 2 : 1)}, column qr`, { maxLength: 200 }) : undefined;
-    return { number, ...(qr ? { qr } : {}) };
+  // Rows as a spreadsheet numbers them.
+  const cards = (hasHeader ? rows.slice(1) : rows).map((cells, i) => {
+    const row = i + (hasHeader ? 2 : 1);
+    const number = checkText(cells[numberAt] ?? '', `row ${row}, column number`, { maxLength: 64 });
+    if (!number) throw new DomainError('csv_invalid', 'invalid', `row ${row} has no card number`);
+    const qr = qrAt >= 0 && cells[qrAt] ? checkText(cells[qrAt]!, `row ${row}, column qr`, { maxLength: 200 }) : undefined;
+    return { number, ...(qr ? { qr } : {}), row };
   });
   if (!cards.length) throw new DomainError('import_empty', 'invalid', 'the file has no card under its header');
   return cards;

@@ -2,7 +2,7 @@
 // stock) and its customer companies (create with sites and a first admin, change their sites, end
 // their contract at a date and follow the offboarding). Staff only. A company admin sees its own
 // sites, read-only, at /admin/sites.
-import { zonedTime } from '../../domain/time.ts';
+import { isPostgresTime, zonedTime } from '../../domain/time.ts';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -243,11 +243,12 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     let added;
     try {
       const rows = parseCardsCsv(upload.file.text);
-      const checked = AddCardsBody.safeParse({ cards: rows });
+      const checked = AddCardsBody.safeParse({ cards: rows.map(({ row: _row, ...card }) => card) });
       if (!checked.success) {
         const issue = checked.error.issues[0]!;
-        const row = typeof issue.path[1] === 'number' ? issue.path[1] + 1 : null;
-        return fail(render.t(ctx, 'site.import_row_error', { row: row ?? '—', number: row ? rows[row - 1]!.number : '', problem: issue.message }));
+        const index = typeof issue.path[1] === 'number' ? issue.path[1] : null;
+        if (index === null) return fail(render.t(ctx, 'site.import_too_many'));
+        return fail(render.t(ctx, 'site.import_row_error', { row: rows[index]!.row, number: rows[index]!.number, problem: render.t(ctx, issue.path[2] === 'qr' ? 'site.import_bad_qr' : 'site.import_bad_number') }));
       }
       added = await addCards(deps.em(), { operatorId: viewer.operatorId, siteId: id, cards: checked.data.cards, actor: viewer.actor });
     } catch (error) {
@@ -262,8 +263,9 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     const viewer = requireOperator(ctx);
     const id = idParam(ctx);
     const site = await findSite(deps.em(), { operatorId: viewer.operatorId }, id);
-    const addedAt = typeof ctx.query.added === 'string' && ctx.query.added.length <= 40 ? ctx.query.added : undefined;
-    const cards = await listCards(deps.em(), viewer.operatorId, id, { state: 'stock', ...(addedAt && /^\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}(:\d{2})?$/.test(addedAt) ? { addedAt } : {}) });
+    // A batch is named by the time its cards joined the stock; anything else prints the whole stock.
+    const addedAt = isPostgresTime(ctx.query.added) ? ctx.query.added : undefined;
+    const cards = await listCards(deps.em(), viewer.operatorId, id, { state: 'stock', addedAt });
     const labels = await Promise.all(cards.slice(0, LABELS_MAX).map(async (card) => ({ ...card, qrSvg: await qrSvg(cardQrUrl(card.qr), render.t(ctx, 'site.card_qr_of', { number: card.number }), 'qr label-qr') })));
     render(ctx, 'operator/labels', { here: `/operator/sites/${id}/labels`, site, labels, batch: Boolean(addedAt), tooMany: cards.length > LABELS_MAX, total: cards.length, timeZone: site.timeZone });
   });

@@ -20,6 +20,8 @@ const SelectedIds = z.array(z.uuid()).min(1).max(100);
 const BulkForm = z.object({ ids: SelectedIds, action: z.enum(['resend', 'remove', 'site']), siteId: z.uuid().optional() });
 const BulkRemoveForm = z.object({ ids: SelectedIds, reason: z.string().trim().max(500).optional() });
 
+const countParam = (value: unknown) => Math.min(Math.max(Math.trunc(Number(value)) || 0, 0), 100);
+
 /** Registered before the member pages: `/admin/members/bulk/remove` is not a member's removal. */
 export function membersListPages(router: Router, deps: PageDeps, render: Renderer): void {
   // ---- list: filter chips, search, sorting, several at once, CSV export ---------------------------
@@ -57,7 +59,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
       const current = f.sort.replace('-', '') === column;
       // The first click on a column sorts it the way people expect (names A→Z, newest invitations first).
       const next = current ? (ascending ? `-${column}` : column) : column === 'invited' ? '-invited' : column;
-      return { url: at('/admin/members', { sort: next === '-invited' ? undefined : next, cursor: undefined }), sorted: current ? (ascending ? 'ascending' : 'descending') : null };
+      return { url: at('/admin/members', { sort: next === '-invited' ? undefined : next }), sorted: current ? (ascending ? 'ascending' : 'descending') : null };
     };
     render(ctx, 'admin/members', {
       page,
@@ -73,8 +75,9 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
       sites,
       multipleSites: sites.length > 1,
       csvUrl: at('/admin/members.csv'),
-      count: Number(ctx.query.count) || 0,
-      bulkSkipped: Number(ctx.query.skipped) || 0,
+      // What a bulk action did, for its message (read back from its redirect).
+      count: countParam(ctx.query.count),
+      bulkSkipped: countParam(ctx.query.skipped),
       nextUrl: page.nextCursor ? at('/admin/members', { cursor: page.nextCursor }) : null,
       firstUrl: f.cursor ? at('/admin/members') : null,
     });

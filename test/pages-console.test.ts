@@ -460,6 +460,12 @@ test('axe-core finds no serious or critical problem on any main page, in either 
   const [company] = (await query<{ id: string }>(world.url, 'select id from organization where id = $1', [world.org.organizationId])).rows;
   const [webhook] = [await world.api.post('/v1/webhooks', { url: 'https://receiver.example/hooks', events: 'all' }, { token: world.org.apiKey })];
   t.is(webhook.status, 201);
+  // The delivery log names the member each event was about.
+  const heard = await world.member();
+  await waitFor('a delivery about the new member', async () => (await query(world.url, 'select 1 from webhook_delivery d join webhook_event e on e.id = d.event_id where d.endpoint_id = $1 and e.member_id = $2', [webhook.body.id, heard.id])).rowCount);
+  const log = await signIn(t, world.org, 'en');
+  await log.goto(`/admin/webhooks/${webhook.body.id}`);
+  t.is(await log.getByRole('link', { name: `Member ${heard.email.split('@')[0]}` }).first().getAttribute('href'), `/admin/members/${heard.id}`);
   const pages = [
     '/admin', '/admin/members', '/admin/members/new', `/admin/members/${member.id}`, `/admin/members/${member.id}/remove`, '/admin/sites', '/admin/api-keys',
     '/admin/webhooks', `/admin/webhooks/${webhook.body.id}`, '/operator', '/operator/companies', `/operator/companies/${company!.id}`, '/operator/sites',

@@ -266,10 +266,14 @@ export async function currentMembersByIds(em: EntityManager, organizationId: str
   );
 }
 
-/** Names (or addresses) of members, by id: a card's holder on the operator's pages. */
-export async function memberLabels(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
+/** Names (or addresses) of members, by id, within the scope: a card's holder, a delivery's member. */
+export async function memberLabels(em: EntityManager, scope: CompanyScope, ids: string[]): Promise<Map<string, string>> {
   if (!ids.length) return new Map();
-  const rows = await em.execute<{ id: string; label: string }[]>(`select id, coalesce(nullif(name, ''), email) as label from member where id in (${ids.map(() => '?').join(', ')})`, ids);
+  const company = inScope(scope, 'm.organization_id');
+  const rows = await em.execute<{ id: string; label: string }[]>(
+    `select m.id, coalesce(nullif(m.name, ''), m.email) as label from member m where ${company.sql} and m.id in (${ids.map(() => '?').join(', ')})`,
+    [...company.params, ...ids],
+  );
   return new Map(rows.map((r) => [r.id, r.label]));
 }
 

@@ -122,7 +122,7 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     const here = companies.filter((c) => c.siteIds.includes(id) && !c.offboardedAt);
     // The stock's QR codes, drawn (a long list stays a list: the labels page is for printing).
     const holderIds = [...new Set(cards.slice(0, CARDS_SHOWN).flatMap((c) => (c.memberId ? [c.memberId] : [])))];
-    const holders = await memberLabels(deps.em(), holderIds);
+    const holders = await memberLabels(deps.em(), { operatorId: viewer.operatorId }, holderIds);
     const shown = await Promise.all(cards.slice(0, CARDS_SHOWN).map(async (card) => ({ ...card, holder: card.memberId ? (holders.get(card.memberId) ?? null) : null, qrSvg: card.state === 'stock' ? await qrSvg(cardQrUrl(card.qr), render.t(ctx, 'site.card_qr_of', { number: card.number })) : null })));
     const batch = typeof ctx.query.added === 'string' ? cards.filter((c) => c.addedAt === ctx.query.added && c.state === 'stock').length : 0;
     // The file a door controller is set up with: where the API is, who it is, its secret.

@@ -22,6 +22,7 @@ import {
 import { AppError } from '../../http/errors.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
+import { memberLabels } from '../../domain/members/queries.ts';
 
 const EndpointForm = z.object({
   url: z.string().trim().min(1).max(2000),
@@ -67,6 +68,8 @@ export function webhookPages(router: Router, deps: PageDeps, render: Renderer): 
   const detailPage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const { owner, endpoint } = await found(viewer, id);
     const deliveries = await listDeliveries(deps.em(), owner, id, { limit: 100 });
+    // Who each delivery was about, by name (the operator's endpoints hear every company's members).
+    const members = await memberLabels(deps.em(), owner.organizationId ? { organizationId: owner.organizationId } : { operatorId: owner.operatorId }, [...new Set(deliveries.flatMap((d) => (d.memberId ? [d.memberId] : [])))]);
     if (extra.secret) ctx.set('Cache-Control', 'no-store');
     render(ctx, 'admin/webhook', {
       here: '/admin/webhooks',
@@ -74,7 +77,7 @@ export function webhookPages(router: Router, deps: PageDeps, render: Renderer): 
       ownerKind: owner.organizationId ? 'company' : 'operator',
       events: eventChoices(owner, endpoint.events),
       allEvents: endpoint.events === 'all',
-      deliveries: deliveries.map((d) => ({ ...d, retryable: d.status !== 'delivered' && endpoint.enabled })),
+      deliveries: deliveries.map((d) => ({ ...d, memberName: d.memberId ? (members.get(d.memberId) ?? null) : null, retryable: d.status !== 'delivered' && endpoint.enabled })),
       ...extra,
     }, status);
   };

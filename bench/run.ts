@@ -18,9 +18,10 @@ import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
 import { onboarding } from './onboarding.ts';
 import { scale } from './scale.ts';
 import { webhookLatency } from './webhooks.ts';
+import { consolePages } from './console.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|webhooks|radius|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|webhooks|console|radius|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
   process.exit(0);
 }
 const quick = process.env.BENCH_QUICK === '1';
@@ -101,6 +102,14 @@ try {
     outcomes.webhooks = await onStack('webhooks', async (stack) => {
       say('# webhooks: a bulk import of 300 alone, then 300 more with an endpoint on member.invited …');
       return webhookLatency(stack, await createTenant(stack), 300);
+    });
+  }
+  if (wants('console')) {
+    say('# starting a stack for the admin console …');
+    const members = quick ? 2000 : 10_000;
+    outcomes.console = await onStack('console', async (stack) => {
+      say(`# console: ${members} members and 1,000 stock cards, then each main page ${15} times …`);
+      return consolePages(stack, await createTenant(stack), members);
     });
   }
   if (wants('radius')) {

@@ -163,8 +163,12 @@ export async function listMembers(
     where.push(`(${order.key}, m.id) ${direction === 'desc' ? '<' : '>'} (${order.param}, ?::uuid)`);
     params.push(value, id);
   }
+  // The page's members first, then their cards: the card lookup runs for the page's rows only,
+  // not for every member of the company before the sort.
   const rows = await em.execute<(MemberRow & { sort_key: string })[]>(
-    `${SELECT_MEMBER.replace('m.created_at::text as cursor_at', `m.created_at::text as cursor_at, ${order.text} as sort_key`)} where ${where.join(' and ')} order by ${order.key} ${direction}, m.id ${direction} limit ?`,
+    `${SELECT_MEMBER.replace('m.created_at::text as cursor_at', `m.created_at::text as cursor_at, ${order.text} as sort_key`)}
+      where m.id in (select m.id from member m where ${where.join(' and ')} order by ${order.key} ${direction}, m.id ${direction} limit ?)
+      order by ${order.key} ${direction}, m.id ${direction}`,
     [...params, options.limit + 1],
   );
   const items = rows.slice(0, options.limit).map(memberView);

@@ -51,13 +51,22 @@ export async function databaseRestartDrill(stack: ProcessStack, tenant: Tenant, 
     [tenant.organizationId],
   );
   const withoutLifecycle = rows.filter((r) => !r.workflow_run_id).length;
+  const missingRows = emails.length - new Set(rows.map((r) => r.email)).size;
+  // What each loss was, so a failed run says where to look.
+  const losses = [
+    ...invited.filter((r) => r.status !== 201).map((r) => `an invitation answered ${r.status} ${String((r.body as { code?: string } | undefined)?.code ?? '')}`),
+    ...(missingRows ? [`${missingRows} invited without a member row`] : []),
+    ...(withoutLifecycle ? [`${withoutLifecycle} members without a lifecycle`] : []),
+    ...(mail.missing ? [`${mail.missing} invitation e-mails missing after ${options.timeoutMs / 1000} s`] : []),
+  ];
   return {
     name: 'postgres-restarted',
     lifecycles: emails.length,
-    lost: notInvited + (emails.length - new Set(rows.map((r) => r.email)).size) + withoutLifecycle + mail.missing,
+    lost: notInvited + missingRows + withoutLifecycle + mail.missing,
     duplicated: rows.filter((r) => Number(r.n) > 1).length + mail.duplicated,
     notes: [
       `PostgreSQL down ${Math.round((startedAt - stoppedAt) / 1000)} s: ${unavailable} answers 503 problem+json, ${refused} refused connections; the API answered again ${Math.round(recoveryMs)} ms after the restart`,
+      ...losses,
     ],
     failed: unexpected.map((r) => `answered ${r.status} ${String(r.headers.get('content-type'))} while the database was down: ${JSON.stringify(r.body).slice(0, 200)}`),
   };

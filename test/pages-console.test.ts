@@ -406,7 +406,8 @@ test('cards show their QR codes, a batch prints as a sheet of labels, card stock
   await page.getByLabel('Controller name').fill('Back door');
   await page.getByRole('button', { name: 'Add a door controller' }).click();
   const secret = (await page.locator('.secret-value').textContent()) ?? '';
-  t.true(await page.getByRole('button', { name: 'Copy Signing secret' }).or(page.getByRole('button', { name: /^Copy .*secret/i })).first().isVisible());
+  t.true(await page.getByRole('button', { name: 'Copy Secret', exact: true }).isVisible(), 'the secret has a copy button');
+  t.true(await page.getByRole('button', { name: 'Copy Controller id', exact: true }).isVisible(), 'and so has the controller id');
   const file = await downloaded(page, () => page.getByRole('link', { name: 'Download as a configuration file' }).click());
   t.regex(file.name, /^door-controller-[0-9a-f-]{36}\.env$/);
   const settings = Object.fromEntries(file.text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/=(.*)/s).slice(0, 2)));

@@ -1,8 +1,9 @@
 // Reads one uploaded file (and the small fields beside it) from a multipart/form-data form, with
-// a size cap: the bulk invitation's CSV.
+// a size cap: the bulk invitation's CSV, the card stock's.
 import busboy from 'busboy';
 import type { Context } from 'koa';
 import { checkInputTree } from '../domain/input-text.ts';
+import type { Renderer } from './page.ts';
 
 export class UploadTooLarge extends Error {
   constructor(limit: number) {
@@ -39,4 +40,20 @@ export async function readUpload(ctx: Context, options: { field: string; maxByte
   // The file's cells are checked where the CSV is read; the fields beside it here.
   checkInputTree(fields, '');
   return { file, fields };
+}
+
+/**
+ * A form's one file, required and non-empty, or the reader's words for why not (too large: 413).
+ * Other fields come beside it.
+ */
+export async function readFormFile(ctx: Context, render: Renderer, maxBytes: number): Promise<{ ok: true; text: string; fields: Record<string, string> } | { ok: false; message: string; status: number }> {
+  let upload: Awaited<ReturnType<typeof readUpload>>;
+  try {
+    upload = await readUpload(ctx, { field: 'file', maxBytes });
+  } catch (error) {
+    if (error instanceof UploadTooLarge) return { ok: false, message: render.t(ctx, 'problems.upload_too_large'), status: 413 };
+    throw error;
+  }
+  if (!upload.file || !upload.file.text.trim()) return { ok: false, message: render.t(ctx, 'errors.file_required'), status: 400 };
+  return { ok: true, text: upload.file.text, fields: upload.fields };
 }

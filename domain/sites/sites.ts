@@ -205,8 +205,14 @@ export async function listCards(em: EntityManager, operatorId: string, siteId: s
   await findSite(em, { operatorId }, siteId);
   const where = ['site_id = ?'];
   const params: unknown[] = [siteId];
-  if (filter.state) where.push('state = ?') && params.push(filter.state);
-  if (filter.addedAt) where.push('created_at = ?::timestamptz') && params.push(filter.addedAt);
+  if (filter.state) {
+    where.push('state = ?');
+    params.push(filter.state);
+  }
+  if (filter.addedAt) {
+    where.push('created_at = ?::timestamptz');
+    params.push(filter.addedAt);
+  }
   const rows = await em.execute<CardRow[]>(`select id, number, qr_token, state, member_id, created_at::text as added_at from card where ${where.join(' and ')} order by number`, params);
   return rows.map(cardView);
 }

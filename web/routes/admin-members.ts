@@ -12,7 +12,7 @@ import { updateMember } from '../../domain/members/update-member.ts';
 import { getMember, memberHistory, offboardingFinished } from '../../domain/members/queries.ts';
 import { sendCsv } from '../csv.ts';
 import { listSites, stockCards } from '../../domain/sites/sites.ts';
-import { readUpload, UploadTooLarge } from '../multipart.ts';
+import { readFormFile } from '../multipart.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
 import type { OffboardingReport } from '../../workflows/member-lifecycle/types.ts';
@@ -139,16 +139,10 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   router.post('/admin/imports', async (ctx) => {
     const viewer = requireAdmin(ctx);
     const fail = (message: string, status = 400) => invitePage(ctx, viewer, { csvErrors: { file: message } }, status);
-    let upload: Awaited<ReturnType<typeof readUpload>>;
+    const upload = await readFormFile(ctx, render, CSV_MAX_BYTES);
+    if (!upload.ok) return fail(upload.message, upload.status);
     try {
-      upload = await readUpload(ctx, { field: 'file', maxBytes: CSV_MAX_BYTES });
-    } catch (error) {
-      if (error instanceof UploadTooLarge) return fail(render.t(ctx, 'problems.upload_too_large'), 413);
-      throw error;
-    }
-    if (!upload.file || !upload.file.text.trim()) return fail(render.t(ctx, 'errors.file_required'));
-    try {
-      const rows = parseMembersCsv(upload.file.text);
+      const rows = parseMembersCsv(upload.text);
       const created = await createMemberImport(
         { em: deps.em(), lifecycles: deps.lifecycles },
         { organizationId: viewer.organizationId, actor: viewer.actor, source: 'csv', rows, reinvite: upload.fields.reinvite === 'on' },

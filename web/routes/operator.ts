@@ -14,7 +14,7 @@ import { addCompany } from '../../domain/companies/create-company.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { listMembers, memberLabels } from '../../domain/members/queries.ts';
 import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, parseCardsCsv, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
-import { readUpload, UploadTooLarge } from '../multipart.ts';
+import { readFormFile } from '../multipart.ts';
 import { qrSvg } from '../qr.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, requireOperator, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
@@ -22,6 +22,7 @@ import type { Viewer } from '../page-context.ts';
 const MAX_CARDS_PER_FORM = 1000;
 const CARDS_SHOWN = 200;
 const LABELS_MAX = 1000;
+const CARDS_CSV_MAX_BYTES = 1024 * 1024;
 // The page always sends the fields; an empty address or Wi-Fi name means none.
 const SiteForm = z.object({
   siteName: z.string().trim().min(1).max(200),
@@ -232,17 +233,11 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     const viewer = requireOperator(ctx);
     const id = idParam(ctx);
     const fail = (message: string, status = 400) => sitePage(ctx, viewer, id, { importErrors: { cardsFile: message } }, status);
-    let upload: Awaited<ReturnType<typeof readUpload>>;
-    try {
-      upload = await readUpload(ctx, { field: 'file', maxBytes: 1024 * 1024 });
-    } catch (error) {
-      if (error instanceof UploadTooLarge) return fail(render.t(ctx, 'problems.upload_too_large'), 413);
-      throw error;
-    }
-    if (!upload.file || !upload.file.text.trim()) return fail(render.t(ctx, 'errors.file_required'));
+    const upload = await readFormFile(ctx, render, CARDS_CSV_MAX_BYTES);
+    if (!upload.ok) return fail(upload.message, upload.status);
     let added;
     try {
-      const rows = parseCardsCsv(upload.file.text);
+      const rows = parseCardsCsv(upload.text);
       const checked = AddCardsBody.safeParse({ cards: rows.map(({ row: _row, ...card }) => card) });
       if (!checked.success) {
         const issue = checked.error.issues[0]!;

@@ -34,3 +34,25 @@ export async function freeUdpPortPair(): Promise<number> {
   }
   throw new Error('no two consecutive free UDP ports on 127.0.0.1');
 }
+
+/** Whether `port` can be listened on at 127.0.0.1 right now. */
+function tcpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free TCP port in [low, high), for servers that cannot take any port: the Temporal server
+ * stores its membership ports in a smallint column, so they must stay below 32768, under
+ * Linux's ephemeral range (where `freePort` picks) that begins at 32768.
+ */
+export async function freePortIn(low: number, high: number, taken: ReadonlySet<number> = new Set()): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (!taken.has(port) && (await tcpPortFree(port))) return port;
+  }
+  throw new Error(`no free TCP port between ${low} and ${high} on 127.0.0.1`);
+}

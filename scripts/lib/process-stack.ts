@@ -11,8 +11,10 @@ import { projectRoot } from '../../config/index.ts';
 import { migrate, openOrm, type Orm } from '../../db/orm.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../services/embedded-postgres.ts';
 import { findTemporalCli, startTemporalServer } from '../../services/temporal-server.ts';
+import { startTemporalCluster, setupTemporalSchema, temporalDatabaseFrom, type TemporalCluster, type TemporalClusterPorts, type TemporalServerTools } from '../../services/temporal-cluster.ts';
+import { startBalancer, type Balancer } from './balancer.ts';
 import { workflowsPath } from '../../worker/create-worker.ts';
-import { freePort } from './ports.ts';
+import { freePort, freePortIn } from './ports.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import { waitFor } from './wait.ts';
 
@@ -37,10 +39,19 @@ export interface ProcessStack {
   smtp: SmtpSink;
   orm: Orm;
   client: Client;
+  /** The first of `workers` and of `apis`. */
   worker: ChildService;
   api: ChildService;
+  workers: ChildService[];
+  apis: ChildService[];
+  /** In front of the APIs when there are several: `apiUrl` is its address. */
+  balancer?: Balancer;
   /** Present when this stack started PostgreSQL itself (the database drill restarts it). */
   database?: { stop(): Promise<void>; start(): Promise<void> };
+  /** Present when this stack runs the production Temporal server (the cluster drills restart it). */
+  temporalServer?: TemporalCluster;
+  /** 'dev server' or 'cluster', for reports. */
+  temporalKind: 'dev server' | 'cluster';
   stop(): Promise<void>;
 }
 
@@ -50,6 +61,14 @@ export interface ProcessStackOptions {
   databaseUrl?: string;
   /** An existing Temporal server (TEMPORAL_ADDRESS) instead of a dev server. */
   temporalAddress?: string;
+  /**
+   * The production Temporal server (these binaries) on this stack's PostgreSQL, in databases of its
+   * own, instead of the CLI's dev server; see services/temporal-cluster.ts.
+   */
+  temporalCluster?: TemporalServerTools;
+  /** Worker and API processes (1 each unless given); several APIs get a balancer in front. */
+  workers?: number;
+  apis?: number;
   taskQueue?: string;
   /** A prebuilt workflow bundle; one is built into workDir otherwise. */
   workflowBundle?: string;
@@ -117,21 +136,59 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     const taskQueue = options.taskQueue ?? 'member-lifecycle';
     let database: ProcessStack['database'];
     let databaseUrl = options.databaseUrl;
-    const [temporalAddress, bundlePath] = await Promise.all([
-      (async () => {
-        if (options.temporalAddress) return options.temporalAddress;
-        const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined, log);
-        const server = await startTemporalServer({
-          cliPath: cli?.path,
-          port: await freePort(),
-          headless: true,
+    let temporalServer: TemporalCluster | undefined;
+    let databaseStarted: Promise<void> | undefined;
+    // Once, whichever of Temporal (its databases are here) and the stack asks first.
+    const startDatabase = () => (databaseStarted ??= startEmbeddedDatabase());
+    const startEmbeddedDatabase = async () => {
+      if (databaseUrl) return;
+      const port = await freePort();
+      const dataDir = path.join(options.workDir, 'postgres');
+      let db: EmbeddedDatabase | undefined = await startEmbeddedPostgres({ dataDir, port });
+      databaseUrl = db.url;
+      database = {
+        async stop() {
+          await db?.stop();
+          db = undefined;
+        },
+        async start() {
+          db ??= await startEmbeddedPostgres({ dataDir, port });
+        },
+      };
+      stops.push(() => database!.stop());
+    };
+    const startTemporal = async () => {
+      if (options.temporalAddress) return options.temporalAddress;
+      if (options.temporalCluster) {
+        // Temporal's own databases live in the stack's PostgreSQL, as in docker-compose.
+        await startDatabase();
+        const db = temporalDatabaseFrom(databaseUrl!);
+        await setupTemporalSchema(options.temporalCluster, db, log);
+        temporalServer = await startTemporalCluster({
+          tools: options.temporalCluster,
+          database: db,
+          ports: await clusterPorts(),
           namespace: 'default',
           logFile: path.join(options.workDir, 'temporal.log'),
-          onProgress: log,
+          log,
         });
-        stops.push(() => server.stop());
-        return server.address;
-      })(),
+        stops.push(() => temporalServer!.stop());
+        return temporalServer.address;
+      }
+      const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined, log);
+      const server = await startTemporalServer({
+        cliPath: cli?.path,
+        port: await freePort(),
+        headless: true,
+        namespace: 'default',
+        logFile: path.join(options.workDir, 'temporal.log'),
+        onProgress: log,
+      });
+      stops.push(() => server.stop());
+      return server.address;
+    };
+    const [temporalAddress, bundlePath] = await Promise.all([
+      startTemporal(),
       (async () => {
         if (options.workflowBundle) return options.workflowBundle;
         const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
@@ -139,23 +196,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
         fs.writeFileSync(file, bundle.code);
         return file;
       })(),
-      (async () => {
-        if (databaseUrl) return;
-        const port = await freePort();
-        const dataDir = path.join(options.workDir, 'postgres');
-        let db: EmbeddedDatabase | undefined = await startEmbeddedPostgres({ dataDir, port });
-        databaseUrl = db.url;
-        database = {
-          async stop() {
-            await db?.stop();
-            db = undefined;
-          },
-          async start() {
-            db ??= await startEmbeddedPostgres({ dataDir, port });
-          },
-        };
-        stops.push(() => database!.stop());
-      })(),
+      startDatabase(),
     ]);
 
     const orm = await openOrm(databaseUrl!, { poolMax: 10 });
@@ -168,8 +209,10 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     const smtp = await startSmtpSink();
     stops.push(() => smtp.down());
 
-    const apiPort = await freePort();
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const apiPorts = await Promise.all(Array.from({ length: options.apis ?? 1 }, () => freePort()));
+    const balancer = apiPorts.length > 1 ? await startBalancer(apiPorts) : undefined;
+    if (balancer) stops.push(() => balancer.close());
+    const apiUrl = balancer?.url ?? `http://127.0.0.1:${apiPorts[0]}`;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -185,32 +228,63 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       // The drills' and benchmark's webhook receiver listens on loopback, like everything here.
       WEBHOOK_ALLOW_PRIVATE: '1',
       HOST: '127.0.0.1',
-      PORT: String(apiPort),
       PUBLIC_URL: apiUrl,
       ...options.env,
     };
     // The worker says it polls with its first log line at info; the rest of its log stays at warn.
-    const worker = childService(
-      'the worker',
-      'worker/main.ts',
-      { ...env, LOG_LEVEL: 'info' },
-      (_child, lines) => waitFor('the worker to poll', () => lines.some((l) => l.includes('worker polling')), { timeoutMs: 60_000, intervalMs: 50 }).then(() => undefined),
-      path.join(options.workDir, 'worker.log'),
+    const workers = Array.from({ length: options.workers ?? 1 }, (_, i) =>
+      childService(
+        `worker ${i + 1}`,
+        'worker/main.ts',
+        { ...env, LOG_LEVEL: 'info' },
+        (_child, lines) => waitFor('the worker to poll', () => lines.some((l) => l.includes('worker polling')), { timeoutMs: 60_000, intervalMs: 50 }).then(() => undefined),
+        path.join(options.workDir, i ? `worker-${i + 1}.log` : 'worker.log'),
+      ),
     );
-    const api = childService(
-      'the API',
-      'api/main.ts',
-      env,
-      () => waitFor('the API to answer', async () => (await fetch(`${apiUrl}/healthz`)).ok, { timeoutMs: 60_000, intervalMs: 50 }).then(() => undefined),
-      path.join(options.workDir, 'api.log'),
+    const apis = apiPorts.map((port, i) =>
+      childService(
+        `API ${i + 1}`,
+        'api/main.ts',
+        { ...env, PORT: String(port) },
+        () => waitFor('the API to answer', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 60_000, intervalMs: 50 }).then(() => undefined),
+        path.join(options.workDir, i ? `api-${i + 1}.log` : 'api.log'),
+      ),
     );
-    stops.push(() => worker.stop());
-    stops.push(() => api.stop());
-    await Promise.all([worker.start(), api.start()]);
+    for (const service of [...workers, ...apis]) stops.push(() => service.stop());
+    await Promise.all([...workers, ...apis].map((service) => service.start()));
 
-    return { apiUrl, databaseUrl: databaseUrl!, temporalAddress, taskQueue, smtp, orm, client, worker, api, database, stop: stopAll };
+    return {
+      apiUrl,
+      databaseUrl: databaseUrl!,
+      temporalAddress,
+      taskQueue,
+      smtp,
+      orm,
+      client,
+      worker: workers[0]!,
+      api: apis[0]!,
+      workers,
+      apis,
+      balancer,
+      database,
+      temporalServer,
+      temporalKind: options.temporalCluster ? 'cluster' : 'dev server',
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * Nine distinct free ports: the frontend's gRPC, HTTP and membership, and each other service's two.
+ * Below 32768: the server writes its membership ports to a smallint column (PostgreSQL refuses
+ * 38481 with "out of range for type smallint" and the server exits).
+ */
+async function clusterPorts(): Promise<TemporalClusterPorts> {
+  const ports = new Set<number>();
+  while (ports.size < 9) ports.add(await freePortIn(20_000, 32_768, ports));
+  const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership] = [...ports] as [number, number, number, number, number, number, number, number, number];
+  return { frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import YAML from 'yaml';
 import { loadConfig, projectRoot } from '../config/index.ts';
+import { TEMPORAL_SERVER_VERSION, temporalConfigFile, temporalServerEnv } from '../services/temporal-cluster.ts';
 
 const composeFile = path.join(projectRoot, 'docker-compose.yml');
 const hasDockerCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
@@ -32,7 +33,7 @@ test('docker-compose.yml passes `docker-compose config` when the command exists'
   const result = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { encoding: 'utf8', env });
   t.is(result.status, 0, result.stderr);
   const services = spawnSync('docker-compose', ['-f', composeFile, 'config', '--services'], { encoding: 'utf8', env }).stdout.split('\n');
-  for (const name of ['postgresql', 'temporal', 'temporal-ui', 'mailpit', 'migrate', 'temporal-setup', 'worker', 'api', 'freeradius']) {
+  for (const name of ['postgresql', 'temporal-schema', 'temporal', 'temporal-ui', 'mailpit', 'migrate', 'temporal-setup', 'worker', 'api', 'freeradius']) {
     t.true(services.includes(name), `service ${name}`);
   }
 });
@@ -62,4 +63,37 @@ test('the FreeRADIUS service mounts the files npm start uses, and sets every var
   t.deepEqual([...mounted].sort(), [...overlay].sort(), 'every overlay file is mounted');
   const read = new Set(overlay.flatMap((file) => [...fs.readFileSync(path.join(projectRoot, file), 'utf8').matchAll(/\$ENV\{(\w+)\}/g)].map((m) => m[1]!)));
   t.deepEqual([...read].sort(), Object.keys(radius.environment ?? {}).sort());
+});
+
+/** The variables temporal/config.yaml reads, and those it has no default for. */
+function configVariables() {
+  const text = fs.readFileSync(temporalConfigFile, 'utf8');
+  const read = new Set([...text.matchAll(/env "(\w+)"/g)].map((m) => m[1]!));
+  const defaulted = new Set([...text.matchAll(/default "[^"]*" \(env "(\w+)"\)|default \$\w+ \(env "(\w+)"\)|with env "(\w+)"/g)].map((m) => m[1] ?? m[2] ?? m[3]!));
+  return { read, required: [...read].filter((name) => !defaulted.has(name)) };
+}
+
+test('docker-compose runs the Temporal server version, configuration and schema steps npm run cluster runs', (t) => {
+  const compose = YAML.parse(fs.readFileSync(composeFile, 'utf8'), { merge: true }) as { services: Record<string, Service & { volumes?: string[] }> };
+  const server = compose.services.temporal!;
+  const schema = compose.services['temporal-schema']!;
+  t.is(server.image, `temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+  t.is(schema.image, `temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`, 'the sql tool of the same version carries the same schema');
+  // Both mount the project's temporal/ folder, where npm run cluster reads the same files.
+  for (const service of [server, schema]) t.deepEqual(service.volumes, ['./temporal:/etc/onboarding-temporal:ro']);
+  t.deepEqual(schema.command, ['sh', '/etc/onboarding-temporal/setup-schema.sh']);
+  t.is(server.environment?.TEMPORAL_SERVER_CONFIG_FILE_PATH, '/etc/onboarding-temporal/config.yaml');
+  t.is(server.environment?.DYNAMIC_CONFIG_FILE_PATH, '/etc/onboarding-temporal/dynamicconfig.yaml');
+  for (const file of ['config.yaml', 'dynamicconfig.yaml', 'setup-schema.sh']) t.true(fs.existsSync(path.join(projectRoot, 'temporal', file)), file);
+
+  const { read, required } = configVariables();
+  t.deepEqual(required.sort(), ['POSTGRES_PWD', 'POSTGRES_USER']);
+  const serverOwn = ['TEMPORAL_SERVER_CONFIG_FILE_PATH', 'TEMPORAL_ALLOW_NO_AUTH'];
+  const composeVariables = Object.keys(server.environment ?? {}).filter((name) => !serverOwn.includes(name));
+  t.deepEqual(composeVariables.filter((name) => !read.has(name)), [], 'docker-compose sets only variables the config reads');
+  for (const name of [...required, 'POSTGRES_SEEDS']) t.truthy(server.environment?.[name], `docker-compose sets ${name}`);
+  const clusterVariables = Object.keys(temporalServerEnv({ host: 'h', port: 1, user: 'u', password: 'p' }, { frontend: 1, frontendHttp: 2, frontendMembership: 3, history: 4, historyMembership: 5, matching: 6, matchingMembership: 7, worker: 8, workerMembership: 9 }));
+  t.deepEqual(clusterVariables.filter((name) => !read.has(name)), [], 'npm run cluster sets only variables the config reads');
+  // The schema script's database credentials are the sql tool's own variables, set the same way.
+  t.deepEqual(Object.keys(schema.environment ?? {}).sort(), ['SQL_HOST', 'SQL_PASSWORD', 'SQL_PORT', 'SQL_USER']);
 });

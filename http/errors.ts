@@ -2,7 +2,7 @@
 // branch on it. Only AppError and client errors from koa/http-errors are shown to the caller;
 // anything else is logged and answered with a generic 500.
 import type { Context, Next } from 'koa';
-import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { NamespaceNotFoundError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
@@ -63,8 +63,10 @@ function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boole
     };
   }
   // An update the workflow did not answer within the RPC's deadline (a saturated server or worker):
-  // it may still complete, and the client retries.
-  if (error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+  // it may still complete, and the client retries. A self-hosted Temporal server whose own
+  // database is restarting answers "namespace not found" for a namespace that exists: also a
+  // retry-later (and, were the namespace truly missing, the operator's to fix, not the caller's).
+  if (error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof NamespaceNotFoundError) {
     return {
       problem: { type: problemType('workflow-engine-unavailable'), title: 'The workflow engine did not answer; try again shortly', status: 503, instance },
       log: true,

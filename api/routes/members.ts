@@ -51,7 +51,7 @@ export function memberRoutes(s: ApiServices) {
         const { companyId: _company, startsOn, endsOn, endsAt, ...invitation } = body;
         const invited = await inviteMember(
           { em: s.em(), lifecycles: s.lifecycles },
-          { organizationId: principal.organizationId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: principal.actor },
+          { organizationId: principal.organizationId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: principal.actor, requestKey: ctx.get('Idempotency-Key') || undefined },
         );
         s.metrics.workflowStarts.inc();
         ctx.status = 201;

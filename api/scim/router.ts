@@ -4,7 +4,7 @@
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { NamespaceNotFoundError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { recordAudit } from '../../domain/audit.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from '../../domain/scim/groups.ts';
 import { SCHEMA, ScimError } from '../../domain/scim/resources.ts';
@@ -53,7 +53,7 @@ function describe(error: unknown, logger: Logger, ctx: Context): { status: numbe
     const scimType = status === 400 ? 'invalidSyntax' : undefined;
     return { status, detail: status === 413 ? 'the body is too large' : status === 400 ? 'the body is not valid JSON' : (error as Error).message, scimType };
   }
-  if (error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDatabaseUnavailable(error)) {
+  if (error instanceof ServiceError || error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || error instanceof NamespaceNotFoundError || isDatabaseUnavailable(error)) {
     ctx.set('Retry-After', '5');
     return { status: 503, detail: 'the service is busy or restarting: try again shortly' };
   }

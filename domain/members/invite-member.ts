@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Member, Organization, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
@@ -27,6 +28,12 @@ export interface InviteMemberOptions {
   actor: string;
   /** Set when a bulk import invites: kept in the audit event, so a retried row knows it was done. */
   importId?: string;
+  /**
+   * The request's Idempotency-Key, kept (hashed) in the audit event. When the member was written
+   * but the answer failed after (Temporal unreachable, e.g. its own database restarting), the
+   * retry with the same key finishes that invitation and answers it, instead of member_exists.
+   */
+  requestKey?: string;
   /**
    * Whether a removed member is invited again (default). A team file uploaded again must not undo
    * the removals an admin made since: imports pass false unless the row or request says `reinvite`.
@@ -100,6 +107,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
         ...(dates.startsOn ? { startsOn: dates.startsOn } : {}),
         ...(dates.endsAt ? { endsOn: dates.endsOn, endsAt: dates.endsAt.toISOString() } : {}),
         ...(options.importId ? { importId: options.importId } : {}),
+        ...(options.requestKey ? { requestKey: requestKeyDigest(options.requestKey) } : {}),
       },
     });
     return { member, organization, reinvited: Boolean(existing), conflict: false, schedule };
@@ -122,6 +130,12 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       ...(schedule ? { schedule } : {}),
     });
   if (conflict) {
+    // The same request again, its first answer lost after the row was written: finish it.
+    const sameRequest = options.requestKey ? await invitedByRequest(deps.em, member.id, options.requestKey) : undefined;
+    if (sameRequest) {
+      const handle = await start();
+      return { memberId: member.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, reinvited: sameRequest === 'member.reinvited', scheduled: member.status === 'scheduled' };
+    }
     // The caller may be retrying an invitation whose lifecycle never started (Temporal was down
     // when the row was committed): start it now, idempotently, then say the member exists.
     if (!member.workflowRunId) await start();
@@ -133,6 +147,17 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
   }
   const handle = await start();
   return { memberId: member.id, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, reinvited, scheduled: member.status === 'scheduled' };
+}
+
+const requestKeyDigest = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 22);
+
+/** The type of this member's invitation event made by the request with `requestKey`, if one was. */
+async function invitedByRequest(em: EntityManager, memberId: string, requestKey: string): Promise<'member.invited' | 'member.reinvited' | undefined> {
+  const [row] = await em.fork().execute<{ type: 'member.invited' | 'member.reinvited' }[]>(
+    `select type from audit_event where member_id = ? and type in ('member.invited', 'member.reinvited') and data->>'requestKey' = ? order by occurred_at desc limit 1`,
+    [memberId, requestKeyDigest(requestKey)],
+  );
+  return row?.type;
 }
 
 /** A company whose contract ends takes no one new: its offboarding would miss them. */

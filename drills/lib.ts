@@ -49,18 +49,99 @@ export interface WaveMember {
  * One member's whole life: invited by the HR system, password created from the e-mailed link, a
  * card registered by the office manager, access granted, removed, offboarded.
  */
-export async function wholeLife(stack: ProcessStack, tenant: Tenant, member: WaveMember, card: string, timeoutMs: number): Promise<void> {
-  const invited = await persist((key) => tenant.call('POST', '/v1/members', { body: { email: member.email, name: member.email.split('@')[0], locale: 'en' }, headers: { 'Idempotency-Key': key } }));
-  if (invited.status !== 201) throw new Error(`invite ${member.email}: ${invited.status} ${JSON.stringify(invited.body)}`);
+export interface CallObserver {
+  reply(reply: Reply): void;
+  /** A call that got no answer at all (the connection dropped, or it timed out): it is retried. */
+  dropped(error: Error, step: string): void;
+}
+
+export async function wholeLife(stack: ProcessStack, tenant: Tenant, member: WaveMember, card: string, timeoutMs: number, observer?: CallObserver): Promise<void> {
+  /**
+   * One step, retried until it answers below 500. A call whose answer was lost (its API died after
+   * doing the work) finds, when retried, its work done: that answer (`doneCode`) then counts as
+   * the step's success, as it would for a real client — but only after a lost answer.
+   */
+  const step = async (what: string, send: (idempotencyKey: string) => Promise<Reply>, ok: number[], doneCode?: string) => {
+    let lost = 0;
+    const reply = await persist((key) =>
+      send(key).then(
+        (r) => {
+          observer?.reply(r);
+          return r;
+        },
+        (error: Error) => {
+          lost++;
+          observer?.dropped(error, what);
+          throw error;
+        },
+      ),
+    );
+    const done = lost > 0 && doneCode !== undefined && (reply.body as { code?: string } | undefined)?.code === doneCode;
+    if (!ok.includes(reply.status) && !done) throw new Error(`${what} ${member.email}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply;
+  };
+  const invited = await step('invite', (key) => tenant.call('POST', '/v1/members', { body: { email: member.email, name: member.email.split('@')[0], locale: 'en' }, headers: { 'Idempotency-Key': key } }), [201]);
   member.memberId = invited.body.id;
   const token = await tenant.invitationToken(member.email, timeoutMs);
-  const accepted = await persist(() => tenant.call('POST', `/v1/invitations/${encodeURIComponent(token)}/accept`, { body: { password: 'correct horse battery staple' }, anonymous: true }));
-  if (accepted.status !== 201) throw new Error(`accept ${member.email}: ${accepted.status} ${JSON.stringify(accepted.body)}`);
-  const registered = await persist(() => tenant.call('POST', `/v1/members/${member.memberId}/cards`, { body: { cardNumber: card } }));
-  if (registered.status !== 200 && registered.status !== 201) throw new Error(`card for ${member.email}: ${registered.status} ${JSON.stringify(registered.body)}`);
+  await step('accept', () => tenant.call('POST', `/v1/invitations/${encodeURIComponent(token)}/accept`, { body: { password: 'correct horse battery staple' }, anonymous: true }), [201], 'invitation_used');
+  await step('card for', () => tenant.call('POST', `/v1/members/${member.memberId}/cards`, { body: { cardNumber: card } }), [200, 201], 'card_already_registered');
   await waitFor(`${member.email} to be active`, async () => (await tenant.call('GET', `/v1/members/${member.memberId}`)).body?.status === 'active', { timeoutMs, intervalMs: 200 });
-  const removed = await persist(() => tenant.call('DELETE', `/v1/members/${member.memberId}`));
-  if (removed.status !== 200 && removed.status !== 202) throw new Error(`remove ${member.email}: ${removed.status} ${JSON.stringify(removed.body)}`);
+  await step('remove', () => tenant.call('DELETE', `/v1/members/${member.memberId}`), [200, 202], 'member_removed');
+}
+
+/** What a fault does mid-wave: its notes, and what to do once the wave is through (a restart). */
+export interface Fault {
+  notes: string[];
+  afterWave?: () => Promise<string[]>;
+}
+
+/**
+ * A wave of members through their whole life with a fault injected once a third of them have
+ * their invitation: every lifecycle must finish, every e-mail arrive once, and no answer be a 5xx
+ * other than 503 problem+json (the retry-later the clients act on).
+ */
+export async function faultedWave(stack: ProcessStack, tenant: Tenant, options: { name: string; prefix: string; members: number; timeoutMs: number }, fault: () => Promise<Fault>): Promise<DrillOutcome> {
+  const members: WaveMember[] = waveEmails(options.prefix, options.members).map((email) => ({ email }));
+  const cards = await tenant.addCards(members.length);
+  const failures: string[] = [];
+  const unexpected: string[] = [];
+  let unavailable = 0;
+  const dropped: string[] = [];
+  const observer: CallObserver = {
+    reply(reply) {
+      if (reply.status === 503 && reply.headers.get('content-type')?.includes('application/problem+json')) unavailable++;
+      else if (reply.status >= 500) unexpected.push(`answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 200)}`);
+    },
+    dropped: (error, step) => void dropped.push(`${step} (${error.name === 'TimeoutError' ? 'no answer in 60 s' : (error.cause as Error | undefined)?.message ?? error.message})`),
+  };
+  const wave = inPool(members, 8, (member, i) => wholeLife(stack, tenant, member, cards[i]!, options.timeoutMs, observer).catch((error: Error) => void failures.push(error.message)));
+
+  await waitFor('a third of the invitations', () => members.filter((m) => stack.smtp.to(m.email).length).length >= members.length / 3, { timeoutMs: options.timeoutMs, intervalMs: 20 });
+  const faultAt = performance.now();
+  const injected = await fault();
+  await wave;
+  const waveSeconds = Math.round((performance.now() - faultAt) / 1000);
+  const after = (await injected.afterWave?.()) ?? [];
+
+  const ids = members.flatMap((m) => (m.memberId ? [m.memberId] : []));
+  const unfinished = await unfinishedLifecycles(stack, ids, options.timeoutMs);
+  const expected = new Map(members.map((m) => [m.email, [SUBJECTS.invitation, SUBJECTS.accessActive, SUBJECTS.removal]]));
+  expected.set(tenant.adminEmail, members.map(() => SUBJECTS.offboardingReport));
+  const mail = await waitForMail(stack, expected, options.timeoutMs);
+  return {
+    name: options.name,
+    lifecycles: members.length,
+    lost: unfinished.length + (members.length - ids.length) + mail.missing,
+    duplicated: mail.duplicated,
+    notes: [
+      ...injected.notes,
+      `wave done ${waveSeconds} s after the fault`,
+      ...after,
+      `${unavailable} answers 503 problem+json and ${dropped.length} calls without an answer${dropped.length ? ` (${[...new Set(dropped)].join(', ')})` : ''}, retried`,
+      `${mail.redelivered} SMTP re-deliveries with the same Message-ID`,
+    ],
+    failed: [...failures, ...unexpected.slice(0, 5), ...mail.extra, ...unfinished.slice(0, 3).map((u) => `unfinished ${u}`)],
+  };
 }
 
 /** E-mails each address should have received, by subject, against what the sink holds. */

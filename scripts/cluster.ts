@@ -9,6 +9,7 @@ import { buildTemporalServer, findTemporalServer, TEMPORAL_SERVER_VERSION } from
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
 import { startProcessStack } from './lib/process-stack.ts';
 import { removeStackRecord, runningStack, writeStackRecord } from './lib/stack-file.ts';
+import { waitFor } from './lib/wait.ts';
 
 const usage = `usage: npm run cluster            (WORKERS=2 APIS=2 by default)
 Runs the production Temporal server v${TEMPORAL_SERVER_VERSION} on PostgreSQL with several workers and API processes behind a balancer.
@@ -47,6 +48,16 @@ runMain(async () => {
     env: { SECRET_KEY: resolveSecretKey(config), LOG_LEVEL: config.logLevel === 'debug' ? 'debug' : 'warn' },
     log: (line) => say(`• ${line}`),
   });
+  // Ready, not just up: the workers' polls reach the server's matching service a moment after they
+  // start, and /readyz says "no worker polls" until then. Each API answers in turn through the balancer.
+  await waitFor(
+    'every API to be ready',
+    async () => {
+      for (let i = 0; i < stack.apis.length * 2; i++) if (!(await fetch(`${stack.apiUrl}/readyz`, { headers: { Connection: 'close' } })).ok) return false;
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
   writeStackRecord(config.dataDir, {
     pid: process.pid,
     apiUrl: stack.apiUrl,

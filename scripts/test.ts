@@ -12,6 +12,7 @@ import { projectRoot } from '../config/index.ts';
 import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
 import { startMailCatcher } from '../services/mail-catcher.ts';
 import { findTemporalCli, findTestServer, startTemporalServer } from '../services/temporal-server.ts';
+import { findTemporalServer, TEMPORAL_SERVER_VERSION } from '../services/temporal-cluster.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 import { freePort } from './lib/ports.ts';
 
@@ -85,8 +86,22 @@ try {
   fs.writeFileSync(bundlePath, bundle.code);
   say(`services up in ${Math.round(performance.now() - started)} ms: PostgreSQL ${db.port}, Temporal ${temporal.address} (${cli?.source ?? temporal.source}), SMTP ${catcher.smtpUrl}, Chromium ${browser ? chromiumPath : 'missing'}, time-skipping server: ${testServer?.source ?? 'SDK download'}`);
 
+  // The cluster drills need the production Temporal server, a build of ~18 minutes: they run when it
+  // is already built (cached, or TEMPORAL_SERVER_PATH), and the run says so when it is not.
+  const clusterServer = findTemporalServer();
+  const avaArgs = process.argv.slice(2);
+  const clusterTests = 'test/cluster.test.ts';
+  if (clusterServer) say(`cluster drills on the Temporal server ${clusterServer.server} (${clusterServer.source})`);
+  else if (!avaArgs.some((a) => !a.startsWith('-'))) {
+    say(`cluster drills NOT run: the Temporal server v${TEMPORAL_SERVER_VERSION} is not built here (npm run cluster -- --build builds it into the cache, ~18 min on 2 cores; or set TEMPORAL_SERVER_PATH)`);
+    const files = fs.readdirSync(path.join(projectRoot, 'test'), { recursive: true, encoding: 'utf8' }).map((f) => `test/${f}`).filter((f) => f.endsWith('.test.ts') && f !== clusterTests).sort();
+    avaArgs.unshift(...files);
+  }
+
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    TEST_TEMPORAL_SERVER: clusterServer?.server ?? '',
+    TEST_TEMPORAL_SQL_TOOL: clusterServer?.sqlTool ?? '',
     NODE_ENV: 'test',
     TEST_POSTGRES_URL: db.url,
     TEST_TEMPORAL_ADDRESS: temporal.address,
@@ -101,7 +116,7 @@ try {
   // Tests choose their own services; a developer's shell settings must not leak into them.
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'SMTP_URL', 'SECRET_KEY']) delete env[name];
 
-  const ava = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), '--tap', ...process.argv.slice(2)], {
+  const ava = spawn(process.execPath, [path.join(projectRoot, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), '--tap', ...avaArgs], {
     cwd: projectRoot,
     env,
     stdio: ['ignore', 'pipe', 'inherit'],

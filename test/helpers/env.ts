@@ -19,6 +19,12 @@ export const testEnv = {
     if (!endpoint) throw new Error('npm test found no Chromium: apt-get install chromium (Debian), or set CHROMIUM_PATH');
     return endpoint;
   },
+  /** The production Temporal server and its sql tool, when built (scripts/test.ts decides). */
+  get temporalServer() {
+    const server = required('TEST_WORK_DIR') && process.env.TEST_TEMPORAL_SERVER;
+    if (!server) throw new Error('no production Temporal server is built: npm run cluster -- --build (or set TEMPORAL_SERVER_PATH)');
+    return { server, sqlTool: required('TEST_TEMPORAL_SQL_TOOL'), source: 'npm test' };
+  },
   /** Undefined: let the SDK download the Java test server (needs the internet). */
   get timeSkippingServer() { return process.env.TEST_TIME_SKIPPING_SERVER || undefined; },
 };

@@ -19,14 +19,17 @@ import { onboarding } from './onboarding.ts';
 import { scale } from './scale.ts';
 import { webhookLatency } from './webhooks.ts';
 import { consolePages } from './console.ts';
+import { onboardingOnTopology, TOPOLOGIES } from './cluster.ts';
+import { buildTemporalServer, findTemporalServer, type TemporalServerTools } from '../services/temporal-cluster.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|webhooks|console|radius|email|scale …]\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
   process.exit(0);
 }
 const quick = process.env.BENCH_QUICK === '1';
 const withScale = process.env.BENCH_SCALE === '1';
-const only = process.argv.slice(2);
+const clusterRun = process.argv.includes('--cluster');
+const only = process.argv.slice(2).filter((a) => a !== '--cluster');
 const wants = (name: string) => !only.length || only.includes(name);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -48,11 +51,12 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'onboarding-bench-'));
 // As root, embedded PostgreSQL runs as the `postgres` user, which must reach its data dir.
 fs.chmodSync(workDir, 0o755);
 /** A stack of its own for a scenario (its own data, task queue and logs), stopped after it. */
-async function onStack<T>(name: string, run: (stack: ProcessStack) => Promise<T>): Promise<T> {
+async function onStack<T>(name: string, run: (stack: ProcessStack) => Promise<T>, topology: { temporalCluster?: TemporalServerTools; workers?: number } = {}): Promise<T> {
   const stack = await startProcessStack({
     workDir: path.join(workDir, name),
-    databaseUrl: process.env.DATABASE_URL || undefined,
-    temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+    databaseUrl: topology.temporalCluster ? undefined : process.env.DATABASE_URL || undefined,
+    temporalAddress: topology.temporalCluster ? undefined : process.env.TEMPORAL_ADDRESS || undefined,
+    ...topology,
     taskQueue: `bench-${name}-${Date.now()}`,
     log: (line) => say(`# ${line}`),
   });
@@ -64,8 +68,22 @@ async function onStack<T>(name: string, run: (stack: ProcessStack) => Promise<T>
 }
 
 try {
-  if (wants('email')) outcomes.email = await emailRender();
-  if (wants('onboarding') || wants('door')) {
+  if (clusterRun) {
+    const tools = findTemporalServer() ?? (await buildTemporalServer((line) => say(`# ${line}`)));
+    for (const topology of TOPOLOGIES) {
+      say(`# ${topology.label}: starting PostgreSQL, ${topology.cluster ? `the Temporal server (${tools.source})` : 'the Temporal dev server'}, ${topology.workers} worker(s) and the API …`);
+      outcomes[`onboarding · ${topology.label}`] = await onStack(
+        `cluster-${topology.label.replace(/\W+/g, '-')}`,
+        async (stack) => {
+          say(`# ${topology.label}: onboarding ${ONBOARDING_MEMBERS} members, then ${Math.min(DOOR_REQUESTS, ONBOARDING_MEMBERS)} door events at ${DOOR_RATE}/s …`);
+          return onboardingOnTopology(stack, await createTenant(stack), topology, { members: ONBOARDING_MEMBERS, doorRequests: DOOR_REQUESTS, doorRate: DOOR_RATE });
+        },
+        { temporalCluster: topology.cluster ? tools : undefined, workers: topology.workers },
+      );
+    }
+  }
+  if (!clusterRun && wants('email')) outcomes.email = await emailRender();
+  if (!clusterRun && (wants('onboarding') || wants('door'))) {
     say('# starting PostgreSQL, Temporal, an SMTP sink, the worker and the API as separate processes …');
     await onStack('main', async (stack) => {
       const tenant = await createTenant(stack);
@@ -81,7 +99,7 @@ try {
       }
     });
   }
-  if (wants('access-list')) {
+  if (!clusterRun && wants('access-list')) {
     say('# starting a stack for the shared building\'s access list …');
     const durationMs = quick ? 30_000 : 60_000;
     outcomes['access-list'] = await onStack('access-list', async (stack) => {
@@ -89,7 +107,7 @@ try {
       return accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs });
     });
   }
-  if (wants('scim')) {
+  if (!clusterRun && wants('scim')) {
     say('# starting a stack for SCIM provisioning …');
     const count = quick ? 100 : 250;
     outcomes.scim = await onStack('scim', async (stack) => {
@@ -97,14 +115,14 @@ try {
       return scimRates(await createTenant(stack), { count });
     });
   }
-  if (wants('webhooks')) {
+  if (!clusterRun && wants('webhooks')) {
     say('# starting a stack for webhooks …');
     outcomes.webhooks = await onStack('webhooks', async (stack) => {
       say('# webhooks: a bulk import of 300 alone, then 300 more with an endpoint on member.invited …');
       return webhookLatency(stack, await createTenant(stack), 300);
     });
   }
-  if (wants('console')) {
+  if (!clusterRun && wants('console')) {
     say('# starting a stack for the admin console …');
     const members = quick ? 2000 : 10_000;
     outcomes.console = await onStack('console', async (stack) => {
@@ -112,11 +130,11 @@ try {
       return consolePages(stack, await createTenant(stack), members);
     });
   }
-  if (wants('radius')) {
+  if (!clusterRun && wants('radius')) {
     const rate = Number(process.env.BENCH_RADIUS_RATE ?? 200);
     outcomes.radius = await radiusAuth(path.join(workDir, 'radius'), { members: 200, rate, rounds: quick ? 5 : 20 }, (line) => say(`# ${line}`));
   }
-  if (withScale && wants('scale')) {
+  if (!clusterRun && withScale && wants('scale')) {
     say('# scale: 1,000 then 10,000 open lifecycles …');
     outcomes.scale = await scale(path.join(workDir, 'scale'), (line) => say(`# ${line}`));
   }
@@ -145,10 +163,11 @@ const report = {
   at: new Date().toISOString(),
   machine,
   quick,
+  cluster: clusterRun,
   ...Object.fromEntries(Object.entries(outcomes).map(([name, o]) => [name, o.json])),
   goals_missed: missed.map((r) => `${r.scenario}: ${r.name}`),
 };
-const out = path.join(projectRoot, '.data', 'bench', 'latest.json');
+const out = path.join(projectRoot, '.data', 'bench', clusterRun ? 'cluster.json' : 'latest.json');
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 say(`\nwrote ${path.relative(process.cwd(), out)}`);

@@ -29,6 +29,20 @@ export interface ChildService {
   kill(signal: NodeJS.Signals): Promise<void>;
   /** Resident memory in bytes, from /proc. */
   rss(): number;
+  /** CPU seconds (user + system) the current process has used, from /proc. */
+  cpuSeconds(): number;
+}
+
+/** CPU seconds (user + system) of a live process, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+export function processCpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 export interface ProcessStack {
@@ -119,6 +133,7 @@ function childService(name: string, script: string, env: NodeJS.ProcessEnv, read
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     },
+    cpuSeconds: () => processCpuSeconds(child?.pid),
   };
   return service;
 }

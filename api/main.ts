@@ -30,4 +30,10 @@ runMain(async () => {
   };
   process.once('SIGTERM', () => void stop());
   process.once('SIGINT', () => void stop());
+  // Started by a supervisor over an IPC channel (npm run cluster, the benchmarks, the drills): when
+  // it goes away, even killed hard, stop instead of serving on unsupervised.
+  if (process.connected) {
+    process.once('disconnect', () => void stop());
+    process.channel?.unref();
+  }
 }, usage);

@@ -112,7 +112,7 @@ export async function faultedWave(stack: ProcessStack, tenant: Tenant, options: 
       if (reply.status === 503 && reply.headers.get('content-type')?.includes('application/problem+json')) unavailable++;
       else if (reply.status >= 500) unexpected.push(`answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 200)}`);
     },
-    dropped: (error, step) => void dropped.push(`${step} (${error.name === 'TimeoutError' ? 'no answer in 60 s' : (error.cause as Error | undefined)?.message ?? error.message})`),
+    dropped: (error, step) => void dropped.push(`${step} (${error.name === 'TimeoutError' ? 'no answer in 90 s' : (error.cause as Error | undefined)?.message ?? error.message})`),
   };
   const wave = inPool(members, 8, (member, i) => wholeLife(stack, tenant, member, cards[i]!, options.timeoutMs, observer).catch((error: Error) => void failures.push(error.message)));
 

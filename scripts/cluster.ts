@@ -38,6 +38,14 @@ runMain(async () => {
   if (already) throw new CommandError(`a stack is already running from ${config.dataDir} (pid ${already.pid}, ${already.apiUrl}): stop it first, or set DATA_DIR for a second one`);
   const workDir = path.join(config.dataDir, 'cluster');
   fs.mkdirSync(workDir, { recursive: true });
+  // Ctrl-C while it starts: let the start finish (it stops what it started if it fails), then stop.
+  let interrupted: string | undefined;
+  const early = (signal: string) => {
+    interrupted = signal;
+    say(`\n${signal}: stopping once started …`);
+  };
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
   const stack = await startProcessStack({
     workDir,
     databaseUrl: config.database.url,
@@ -104,6 +112,9 @@ runMain(async () => {
       },
     );
   };
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  if (interrupted) shutdown(interrupted);
 }, usage);

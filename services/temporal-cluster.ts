@@ -148,6 +148,8 @@ export interface TemporalClusterOptions {
   database: TemporalDatabase;
   ports: TemporalClusterPorts;
   namespace: string;
+  /** The server's working folder: its pid file, and how a leftover of this cluster is recognised. */
+  workDir: string;
   logFile: string;
   log?: (line: string) => void;
 }
@@ -172,6 +174,26 @@ export function temporalServerEnv(db: TemporalDatabase, ports: TemporalClusterPo
     DYNAMIC_CONFIG_FILE_PATH: temporalDynamicConfigFile,
     LOG_LEVEL: 'warn',
   };
+}
+
+/** The pid file's process, if it is still a Temporal server working in `workDir`: stopped. */
+async function stopLeftoverServer(pidFile: string, workDir: string): Promise<boolean> {
+  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  let ours = false;
+  try {
+    ours = fs.readlinkSync(`/proc/${pid}/cwd`) === fs.realpathSync(workDir) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(temporalConfigFile);
+  } catch {
+    return false; // gone
+  }
+  if (!ours) return false;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 20_000;
+  while (fs.existsSync(`/proc/${pid}`)) {
+    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
 }
 
 /** Until the frontend answers for `namespace`, or the deadline (or the process's exit) says otherwise. */
@@ -211,10 +233,14 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   let exited: Promise<void> = Promise.resolve();
   const log = fs.openSync(options.logFile, 'a');
 
+  const pidFile = path.join(options.workDir, 'temporal-server.pid');
+  // A run killed hard (its supervisor got SIGKILL) leaves its server serving: stop it first.
+  if (await stopLeftoverServer(pidFile, options.workDir)) options.log?.('stopped a Temporal server left running by an earlier run');
   const launch = async (namespace: string) => {
     exitReason = undefined;
-    const started = spawn(options.tools.server, ['--config-file', temporalConfigFile, '--allow-no-auth', 'start'], { cwd: projectRoot, env, stdio: ['ignore', log, log] });
+    const started = spawn(options.tools.server, ['--config-file', temporalConfigFile, '--allow-no-auth', 'start'], { cwd: options.workDir, env, stdio: ['ignore', log, log] });
     child = started;
+    if (started.pid) fs.writeFileSync(pidFile, `${started.pid}\n`);
     exited = new Promise((resolve) =>
       started.once('exit', (code, signal) => {
         exitReason = `the Temporal server exited (${signal ?? `code ${code}`}); see ${options.logFile}`;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { apiWorld, invitationToken, problemOf, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
+import { startApi } from './helpers/app.ts';
 
 const scope = fileScope();
 let world: ApiWorld;
@@ -48,6 +49,33 @@ test('Idempotency-Key: the same request again gets the same answer and no second
   const theirs = await api.post('/v1/members', { email: body.email, siteId: elsewhere.siteId }, { token: elsewhere.apiKey, headers: { 'Idempotency-Key': key } });
   t.is(theirs.status, 201);
   t.not(theirs.body.id, first.body.id);
+});
+
+test('an invitation whose lifecycle could not start answers 503, and its retry with the same Idempotency-Key finishes it (not 409)', async (t) => {
+  // A self-hosted Temporal server whose own PostgreSQL is restarting answers "namespace not found"
+  // (the cluster drill found it); an API on a namespace that does not exist meets the same answer.
+  const { org, orm, taskQueue } = world;
+  const limping = await startApi(t, { orm, taskQueue, namespace: `restarting-${randomUUID()}` });
+  const key = randomUUID();
+  const body = { email: `ns-${tag()}@acme.test`, siteId: org.siteId, locale: 'en' };
+  const failed = await fetch(`${limping.url}/v1/members`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': key },
+    body: JSON.stringify(body),
+  });
+  t.is(failed.status, 503);
+  t.is(failed.headers.get('content-type'), problem);
+  t.is(((await failed.json()) as { type: string }).type, 'https://onboarding.example/problems/workflow-engine-unavailable');
+  const [row] = await orm.em.fork().execute<{ id: string }[]>('select id from member where email = ?', [body.email]);
+  t.truthy(row, 'the member row was written before the lifecycle failed to start');
+
+  const retried = await world.api.post('/v1/members', body, { token: org.apiKey, headers: { 'Idempotency-Key': key } });
+  t.is(retried.status, 201, retried.text);
+  t.is(retried.body.id, row!.id);
+  await waitForMail(body.email, /invites you/);
+  // Another request (no key, or another key) for the same address is still a conflict.
+  const other = await world.api.post('/v1/members', body, { token: org.apiKey, headers: { 'Idempotency-Key': randomUUID() } });
+  t.deepEqual(problemOf(other), { status: 409, type: 'member-exists', contentType: problem });
 });
 
 test('GET /v1/members filters by status, searches, and pages with a cursor without gaps or repeats', async (t) => {

@@ -29,11 +29,19 @@ test.serial('npm run cluster starts the Temporal server, two workers and two API
     cwd: projectRoot,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, TEMPORAL_SERVER_PATH: server, TEMPORAL_SQL_TOOL_PATH: sqlTool, WORKERS: '2', APIS: '2' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a failed test kills the whole cluster, not only its supervisor.
+    detached: true,
   });
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) readline.createInterface({ input: stream }).on('line', (line) => lines.push(line));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  t.teardown(() => void child.kill('SIGKILL'));
+  t.teardown(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
 
   await waitFor('the cluster banner', () => lines.some((l) => l.startsWith('Create a first operator')) || (child.exitCode !== null ? Promise.reject(new Error(lines.join('\n'))) : false), { timeoutMs: 120_000, intervalMs: 100 });
   const banner = lines.join('\n');

@@ -45,6 +45,12 @@ runMain(async () => {
   });
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: target.namespace }, 'worker polling');
   const running = worker.run();
+  // Started by a supervisor over an IPC channel (npm run cluster, the benchmarks, the drills): when
+  // it goes away, even killed hard, drain and stop instead of serving on unsupervised.
+  if (process.connected) {
+    process.once('disconnect', () => worker.shutdown());
+    process.channel?.unref();
+  }
   // Committed webhook events wake the relay at once (its sweep catches what a lost one misses).
   const listener = await listenForWebhookEvents({
     databaseUrl: config.database.url,

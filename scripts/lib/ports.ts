@@ -36,7 +36,7 @@ export async function freeUdpPortPair(): Promise<number> {
 }
 
 /** Whether `port` can be listened on at 127.0.0.1 right now. */
-function tcpPortFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
@@ -52,7 +52,7 @@ function tcpPortFree(port: number): Promise<boolean> {
 export async function freePortIn(low: number, high: number, taken: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
-    if (!taken.has(port) && (await tcpPortFree(port))) return port;
+    if (!taken.has(port) && (await portFree(port))) return port;
   }
   throw new Error(`no free TCP port between ${low} and ${high} on 127.0.0.1`);
 }

@@ -14,7 +14,7 @@ import { findTemporalCli, startTemporalServer } from '../../services/temporal-se
 import { startTemporalCluster, setupTemporalSchema, temporalDatabaseFrom, type TemporalCluster, type TemporalClusterPorts, type TemporalServerTools } from '../../services/temporal-cluster.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
 import { workflowsPath } from '../../worker/create-worker.ts';
-import { freePort, freePortIn } from './ports.ts';
+import { freePort, freePortIn, portFree } from './ports.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import { waitFor } from './wait.ts';
 
@@ -100,7 +100,8 @@ function childService(name: string, script: string, env: NodeJS.ProcessEnv, read
       return child?.pid;
     },
     async start() {
-      const started = spawn(process.execPath, [path.join(projectRoot, script)], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The IPC channel is how the child knows this process is gone (worker/main.ts, api/main.ts).
+      const started = spawn(process.execPath, [path.join(projectRoot, script)], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       child = started;
       const lines: string[] = [];
       for (const stream of [started.stdout!, started.stderr!]) {
@@ -182,8 +183,9 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
         temporalServer = await startTemporalCluster({
           tools: options.temporalCluster,
           database: db,
-          ports: await clusterPorts(),
+          ports: await clusterPorts(options.workDir),
           namespace: 'default',
+          workDir: options.workDir,
           logFile: path.join(options.workDir, 'temporal.log'),
           log,
         });
@@ -295,11 +297,23 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
 /**
  * Nine distinct free ports: the frontend's gRPC, HTTP and membership, and each other service's two.
  * Below 32768: the server writes its membership ports to a smallint column (PostgreSQL refuses
- * 38481 with "out of range for type smallint" and the server exits).
+ * 38481 with "out of range for type smallint" and the server exits). Kept in the work folder and
+ * taken again next time when still free: a server started on data whose membership table names
+ * other ports waits for those hosts before it serves (and the address stays the same).
  */
-async function clusterPorts(): Promise<TemporalClusterPorts> {
+async function clusterPorts(workDir: string): Promise<TemporalClusterPorts> {
+  const file = path.join(workDir, 'temporal-ports.json');
+  try {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as TemporalClusterPorts;
+    const values = Object.values(saved);
+    if (values.length === 9 && (await Promise.all(values.map((port) => portFree(port)))).every(Boolean)) return saved;
+  } catch {
+    // none saved yet
+  }
   const ports = new Set<number>();
   while (ports.size < 9) ports.add(await freePortIn(20_000, 32_768, ports));
   const [frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership] = [...ports] as [number, number, number, number, number, number, number, number, number];
-  return { frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership };
+  const chosen = { frontend, frontendHttp, frontendMembership, history, historyMembership, matching, matchingMembership, worker, workerMembership };
+  fs.writeFileSync(file, `${JSON.stringify(chosen)}\n`);
+  return chosen;
 }

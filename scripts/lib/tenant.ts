@@ -52,8 +52,9 @@ export async function createTenant(stack: ProcessStack): Promise<Tenant> {
       body = JSON.stringify(options.body);
       headers['Content-Type'] ??= 'application/json';
     }
-    // As a real client does: a request that hangs (its API died with it) is given up and retried.
-    const response = await fetch(stack.apiUrl + path, { method, headers, body, signal: AbortSignal.timeout(60_000) });
+    // As a real client does, a request that hangs (its connection lost with a dead API) is given up,
+    // after longer than the API itself waits on a workflow (a minute), and retried.
+    const response = await fetch(stack.apiUrl + path, { method, headers, body, signal: AbortSignal.timeout(90_000) });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text && /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : text };
   };

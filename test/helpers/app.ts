@@ -9,14 +9,14 @@ import { TEST_SECRET_KEY, temporalClient } from './temporal.ts';
 /** The real API on a random port, wired to the test's database and the shared Temporal server. */
 export async function startApi(
   t: Scope,
-  options: { orm: Orm; taskQueue: string; mailCatcher?: MailCatcher; env?: NodeJS.ProcessEnv },
+  options: { orm: Orm; taskQueue: string; mailCatcher?: MailCatcher; env?: NodeJS.ProcessEnv; namespace?: string },
 ): Promise<{ url: string }> {
   const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: options.taskQueue, LOG_LEVEL: 'silent', ...options.env });
   const api = await startApiServer({
     config,
     logger: createLogger((process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent'),
     orm: options.orm,
-    client: await temporalClient(t),
+    client: await temporalClient(t, options.namespace),
     secretKey: TEST_SECRET_KEY,
     mailCatcher: options.mailCatcher,
     port: 0,

@@ -47,11 +47,11 @@ export async function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activ
   return { deps, activities: createActivities(deps) };
 }
 
-export async function temporalClient(t: Scope): Promise<Client> {
+export async function temporalClient(t: Scope, namespace = 'default'): Promise<Client> {
   // Generous: on a loaded 2-core machine (a browser running beside) the first connection can be slow.
   const connection = await Connection.connect({ address: testEnv.temporalAddress, connectTimeout: '30s' });
   t.teardown(() => connection.close());
-  return new Client({ connection, namespace: 'default' });
+  return new Client({ connection, namespace });
 }
 
 export interface RunningWorker {

@@ -38,6 +38,8 @@ const stack = await startProcessStack({
   taskQueue: `drills-${Date.now()}`,
   log: (line) => say(`# ${line}`),
 });
+// Ctrl-C or a kill: stop what the run started (the Temporal server and PostgreSQL would live on).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
 let failed = 0;
 try {
   for await (const outcome of runDrills(stack, () => createTenant(stack), quick ? DRILL_SIZES.quick : DRILL_SIZES.full, only, cluster ? CLUSTER_DRILLS : undefined)) {

@@ -8,7 +8,8 @@ import { resolveSecretKey } from '../services/secret-key.ts';
 import { buildTemporalServer, findTemporalServer, TEMPORAL_SERVER_VERSION } from '../services/temporal-cluster.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
 import { startProcessStack } from './lib/process-stack.ts';
-import { removeStackRecord, runningStack, writeStackRecord } from './lib/stack-file.ts';
+import { runningStack, writeStackRecord } from './lib/stack-file.ts';
+import { stopOnSignals } from './lib/shutdown.ts';
 import { waitFor } from './lib/wait.ts';
 
 const usage = `usage: npm run cluster            (WORKERS=2 APIS=2 by default)
@@ -94,27 +95,8 @@ runMain(async () => {
     }
   }, 500);
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(mail);
-    say(`\n${signal}: stopping …`);
-    removeStackRecord(config.dataDir);
-    stack.stop().then(
-      () => {
-        say('Stopped.');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
   process.off('SIGINT', early);
   process.off('SIGTERM', early);
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  const shutdown = stopOnSignals({ dataDir: config.dataDir, stop: () => stack.stop(), say, beforeStop: () => clearInterval(mail) });
   if (interrupted) shutdown(interrupted);
 }, usage);

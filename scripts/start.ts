@@ -2,7 +2,8 @@
 import { createLogger } from '../http/logger.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
 import { startStack } from './lib/stack.ts';
-import { removeStackRecord, runningStack, writeStackRecord } from './lib/stack-file.ts';
+import { runningStack, writeStackRecord } from './lib/stack-file.ts';
+import { stopOnSignals } from './lib/shutdown.ts';
 
 const usage = 'usage: npm start\nRuns the whole stack on embedded defaults (PostgreSQL, Temporal dev server, mail catcher, worker, API and pages), data under DATA_DIR (.data/).\nWhat it serves is written to <DATA_DIR>/stack.json for the other commands. Environment variables (DATABASE_URL, TEMPORAL_ADDRESS, SMTP_URL, PORT, …): see the README.';
 
@@ -38,23 +39,5 @@ runMain(async () => {
   say(`  Data          ${config.dataDir}`);
   say('Press Ctrl-C to stop.');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    say(`\n${signal}: stopping …`);
-    removeStackRecord(config.dataDir);
-    stack.stop().then(
-      () => {
-        say('Stopped.');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignals({ dataDir: config.dataDir, stop: () => stack.stop(), say });
 }, usage);

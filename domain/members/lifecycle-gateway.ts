@@ -117,12 +117,14 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
      * first admin made by `org:create` while Temporal was down, or an invitation whose start was
      * lost between the database commit and Temporal. Starting is idempotent.
      */
-    async startWaiting(em: EntityManager): Promise<string[]> {
+    async startWaiting(em: EntityManager, options: { olderThanMs?: number } = {}): Promise<string[]> {
       const rows = await em.execute<{ id: string; organization_id: string; name: string; email: string; lifecycle_overrides: LifecycleOverrides | null; starts_on: string | null; ends_on: string | null; ends_at: Date | null; time_zone: string }[]>(
         `select m.id, m.organization_id, m.name, m.email, o.lifecycle_overrides, m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, s.time_zone
            from member m join organization o on o.id = m.organization_id join site s on s.id = m.site_id
           where m.workflow_run_id is null and m.status <> 'removed' and m.site_id is not null
+            and m.updated_at < now() - (? * interval '1 millisecond')
           order by m.created_at limit 1000`,
+        [options.olderThanMs ?? 0],
       );
       for (const row of rows) {
         const schedule = planSchedule({ startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) }, row.time_zone);
@@ -136,6 +138,22 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         await startCompanyOffboarding({ companyId: b.organization_id, offboardingId: b.id, effectiveAt: new Date(b.effective_at).toISOString(), companyName: b.name });
       }
       return rows.map((r) => r.id);
+    },
+
+    /**
+     * Tells their lifecycle about every password created while it could not be told (Temporal
+     * unreachable at that moment): without it, the lifecycle would wait for the member's next
+     * sign-in, or for its invitation's expiry, to find out. The workflow ignores a second one.
+     */
+    async tellPasswordsSet(em: EntityManager, options: { olderThanMs: number }): Promise<string[]> {
+      const rows = await em.execute<{ id: string }[]>(
+        `select id from member where status = 'invited' and password_hash is not null and workflow_run_id is not null
+            and updated_at < now() - (? * interval '1 millisecond') order by updated_at limit 1000`,
+        [options.olderThanMs],
+      );
+      const told: string[] = [];
+      for (const row of rows) if (await handle(row.id).signal(passwordSetSignal, { actor: `member:${row.id}` }).then(() => true, () => false)) told.push(row.id);
+      return told;
     },
 
     /** Resolves when the member's current run has ended (or at once if there is none), or after `withinMs`. */

@@ -2,6 +2,7 @@
 // worker and the API — each one replaced by a real service when its variable says so.
 import fs from 'node:fs';
 import path from 'node:path';
+import { startLifecycleSweep } from '../../worker/lifecycle-sweep.ts';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
@@ -170,6 +171,8 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     const lifecycles = deps.lifecycles;
     const started = await lifecycles.startWaiting(orm.em.fork());
     if (started.length) onProgress(`Started the lifecycle of ${started.length} member(s) waiting for one`);
+    const sweep = startLifecycleSweep({ em: () => orm.em.fork(), lifecycles, onError: (error: unknown) => logger.warn({ err: error }, 'lifecycle sweep failed; the next one retries') });
+    onStop('lifecycle sweep', async () => sweep.stop());
 
     const api = await startApiServer({ config, logger, orm, client, lifecycles, secretKey, mailCatcher }).catch((error: Error) => {
       throw new CommandError(`the API ${error.message}; set PORT`);

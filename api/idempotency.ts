@@ -7,6 +7,8 @@ import type { Context } from 'koa';
 import { AppError } from '../http/errors.ts';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+/** Longer than any request takes: the API waits at most a minute on a workflow. */
+export const ABANDONED_AFTER_SECONDS = 60;
 
 export function createIdempotency(em: () => EntityManager) {
   return async function idempotent(ctx: Context, organizationId: string, run: () => Promise<void>): Promise<void> {
@@ -16,9 +18,15 @@ export function createIdempotency(em: () => EntityManager) {
     const requestHash = createHash('sha256').update(`${ctx.method} ${ctx.path}\n${ctx.get('Content-Type')}\n${raw}`).digest('hex');
     const db = em();
     await db.execute(`delete from idempotency_record where created_at < now() - interval '24 hours'`);
+    // A claim still unanswered after a minute was abandoned: its request died with its process, or
+    // the database went away before the claim could be released (a restart). The same request
+    // takes it over; otherwise every retry would hear "still being answered" for 24 hours.
     const claimed = await db.execute(
       `insert into idempotency_record (id, organization_id, key, request_hash, created_at) values (gen_random_uuid(), ?, ?, ?, now())
-       on conflict (organization_id, key) do nothing returning id`,
+       on conflict (organization_id, key) do update set created_at = now()
+         where idempotency_record.response_status is null and idempotency_record.request_hash = excluded.request_hash
+           and idempotency_record.created_at < now() - interval '${ABANDONED_AFTER_SECONDS} seconds'
+       returning id`,
       [organizationId, key, requestHash],
     );
     if (!claimed.length) {

@@ -34,7 +34,9 @@ export async function persist(call: (idempotencyKey: string) => Promise<Reply>, 
     } catch (error) {
       if (Date.now() > deadline) throw error;
     }
-    if (reply && reply.status < 500) return reply;
+    // As a careful client does: a request "still being answered" (409, Retry-After) is asked again.
+    const inProgress = reply?.status === 409 && String((reply.body as { type?: string } | undefined)?.type ?? '').endsWith('/idempotency-request-in-progress');
+    if (reply && reply.status < 500 && !inProgress) return reply;
     if (Date.now() > deadline) return reply!;
     await new Promise((resolve) => setTimeout(resolve, pause));
   }

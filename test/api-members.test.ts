@@ -1,6 +1,6 @@
 // The HR / admin contract, end to end over HTTP: real app, real worker, real Temporal, PostgreSQL, SMTP.
 import test from 'ava';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { apiWorld, invitationToken, problemOf, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -76,6 +76,30 @@ test('an invitation whose lifecycle could not start answers 503, and its retry w
   // Another request (no key, or another key) for the same address is still a conflict.
   const other = await world.api.post('/v1/members', body, { token: org.apiKey, headers: { 'Idempotency-Key': randomUUID() } });
   t.deepEqual(problemOf(other), { status: 409, type: 'member-exists', contentType: problem });
+});
+
+test('Idempotency-Key: a claim left unanswered (its request died with the database) is taken over by the same request after a minute', async (t) => {
+  const { org, orm, appUrl } = world;
+  const body = JSON.stringify({ email: `claim-${tag()}@acme.test`, siteId: org.siteId });
+  const hash = createHash('sha256').update(`POST /v1/members\napplication/json\n${body}`).digest('hex');
+  const post = (key: string) => fetch(`${appUrl}/v1/members`, { method: 'POST', headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': key }, body });
+  const claim = (key: string, age: string) =>
+    orm.em.fork().execute(`insert into idempotency_record (id, organization_id, key, request_hash, created_at) values (gen_random_uuid(), ?, ?, ?, now() - ?::interval)`, [org.organizationId, key, hash, age]);
+  const recent = randomUUID();
+  await claim(recent, '5 seconds');
+  const busy = await post(recent);
+  t.is(busy.status, 409, 'a claim younger than a minute may still be answered by its own request');
+  t.is(((await busy.json()) as { type: string }).type, 'https://onboarding.example/problems/idempotency-request-in-progress');
+  t.is(busy.headers.get('retry-after'), '1');
+
+  const abandoned = randomUUID();
+  await claim(abandoned, '2 minutes');
+  const taken = await post(abandoned);
+  t.is(taken.status, 201, await taken.clone().text());
+  const replay = await post(abandoned);
+  t.is(replay.status, 201);
+  t.is(replay.headers.get('idempotent-replayed'), 'true', 'the taken-over claim now holds its answer');
+  t.is(((await replay.json()) as { id: string }).id, ((await taken.json()) as { id: string }).id);
 });
 
 test('GET /v1/members filters by status, searches, and pages with a cursor without gaps or repeats', async (t) => {

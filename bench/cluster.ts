@@ -4,7 +4,7 @@
 // each process's CPU seconds), which says whether a second worker can help here.
 import fs from 'node:fs';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { processCpuSeconds } from '../scripts/lib/process-stack.ts';
+import { processCpuSeconds } from '../services/process-stats.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
 import { round, type ScenarioOutcome } from './lib.ts';
 import { onboarding } from './onboarding.ts';

@@ -18,7 +18,7 @@ The server is TEMPORAL_SERVER_PATH (its sql tool beside it or TEMPORAL_SQL_TOOL_
 npm run cluster -- --build   only finds or builds the server, then exits.`;
 
 /** A small whole number from the environment, or the default; a bad value is named. */
-export function processCount(env: NodeJS.ProcessEnv, name: 'WORKERS' | 'APIS', fallback: number): number {
+function processCount(env: NodeJS.ProcessEnv, name: 'WORKERS' | 'APIS', fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);

@@ -11,8 +11,11 @@ function commandLine(pid: number): string | undefined {
   }
 }
 
-/** Reads a pid file's first line; stops that process if it still runs `marker`. Returns whether it did. */
-export async function stopLeftover(pidFile: string, marker: string, signal: NodeJS.Signals, timeoutMs = 15_000): Promise<boolean> {
+/**
+ * Reads a pid file's first line; stops that process if it still runs `marker` (and, when given,
+ * `ours` says it is this run's: a command line several runs share proves nothing). Returns whether it did.
+ */
+export async function stopLeftover(pidFile: string, marker: string, signal: NodeJS.Signals, timeoutMs = 15_000, ours: (pid: number) => boolean = () => true): Promise<boolean> {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
@@ -20,6 +23,11 @@ export async function stopLeftover(pidFile: string, marker: string, signal: Node
     return false;
   }
   if (!Number.isInteger(pid) || pid <= 1 || !commandLine(pid)?.includes(marker)) return false;
+  try {
+    if (!ours(pid)) return false;
+  } catch {
+    return false; // gone meanwhile
+  }
   process.kill(pid, signal);
   const deadline = Date.now() + timeoutMs;
   while (commandLine(pid) !== undefined) {

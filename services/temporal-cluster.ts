@@ -12,6 +12,8 @@ import { projectRoot } from '../config/index.ts';
 import { registerSearchAttributes } from './search-attributes.ts';
 import { ensureNamespace } from './temporal-namespace.ts';
 import { waitForTemporal } from './temporal-server.ts';
+import { processRss } from './process-stats.ts';
+import { stopLeftover } from './stale-process.ts';
 
 /** v1.32.2 and later declare a newer Go than these machines' 1.26.8. */
 export const TEMPORAL_SERVER_VERSION = '1.32.1';
@@ -68,6 +70,21 @@ function goBinary(): string | undefined {
   return undefined;
 }
 
+/** Runs a command to its end: its exit code and its last 50 lines of output (both streams). */
+async function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; lines: string[] }> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > 50) lines.shift();
+    });
+  }
+  // 'close', not 'exit': the last lines are read by then.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, lines };
+}
+
 /** `go install` of the server and the sql tool into the cache, whole or not at all. */
 export async function buildTemporalServer(log: (line: string) => void): Promise<TemporalServerTools> {
   const go = goBinary();
@@ -77,19 +94,13 @@ export async function buildTemporalServer(log: (line: string) => void): Promise<
   fs.mkdirSync(partial, { recursive: true });
   log(`building the Temporal server v${TEMPORAL_SERVER_VERSION} from the Go module proxy into ${cache} (about 18 minutes on 2 cores the first time, seconds with Go's build cache) …`);
   const started = performance.now();
-  const child = spawn(go, ['install', `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`], {
-    env: { ...process.env, GOBIN: partial, GOTOOLCHAIN: 'local', GOFLAGS: '-trimpath' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { code, lines } = await run(go, ['install', `go.temporal.io/server/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `go.temporal.io/server/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`], {
+    ...process.env,
+    GOBIN: partial,
+    GOTOOLCHAIN: 'local',
+    GOFLAGS: '-trimpath',
   });
-  const tail: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    readline.createInterface({ input: stream }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-    });
-  }
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`go install of the Temporal server failed (exit ${code}): ${tail.slice(-5).join(' | ')}`);
+  if (code !== 0) throw new Error(`go install of the Temporal server failed (exit ${code}): ${lines.slice(-5).join(' | ')}`);
   fs.rmSync(cache, { recursive: true, force: true });
   fs.renameSync(partial, cache);
   log(`built the Temporal server in ${Math.round((performance.now() - started) / 1000)} s`);
@@ -110,13 +121,7 @@ export function temporalDatabaseFrom(databaseUrl: string): TemporalDatabase {
 
 /** temporal/setup-schema.sh with this machine's sql tool: the steps docker-compose runs too. */
 export async function setupTemporalSchema(tools: TemporalServerTools, db: TemporalDatabase, log: (line: string) => void): Promise<void> {
-  const child = spawn('sh', [temporalSchemaScript], {
-    env: { PATH: process.env.PATH, TEMPORAL_SQL_TOOL: tools.sqlTool, SQL_HOST: db.host, SQL_PORT: String(db.port), SQL_USER: db.user, SQL_PASSWORD: db.password },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', (line) => lines.push(line));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { code, lines } = await run('sh', [temporalSchemaScript], { PATH: process.env.PATH, TEMPORAL_SQL_TOOL: tools.sqlTool, SQL_HOST: db.host, SQL_PORT: String(db.port), SQL_USER: db.user, SQL_PASSWORD: db.password });
   const said = lines.filter((l) => l.startsWith('setup-schema:'));
   if (code !== 0) throw new Error(`the Temporal schema set-up failed (exit ${code}): ${lines.slice(-6).join(' | ')}`);
   for (const line of said) log(line);
@@ -177,26 +182,6 @@ export function temporalServerEnv(db: TemporalDatabase, ports: TemporalClusterPo
   };
 }
 
-/** The pid file's process, if it is still a Temporal server working in `workDir`: stopped. */
-async function stopLeftoverServer(pidFile: string, workDir: string): Promise<boolean> {
-  const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
-  if (!Number.isInteger(pid) || pid <= 1) return false;
-  let ours = false;
-  try {
-    ours = fs.readlinkSync(`/proc/${pid}/cwd`) === fs.realpathSync(workDir) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(temporalConfigFile);
-  } catch {
-    return false; // gone
-  }
-  if (!ours) return false;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 20_000;
-  while (fs.existsSync(`/proc/${pid}`)) {
-    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return true;
-}
-
 /**
  * Starts the server; on its first start registers the namespace and the lifecycle's search
  * attributes, which the server does not create (the dev server does, from its flags).
@@ -211,7 +196,9 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
 
   const pidFile = path.join(options.workDir, 'temporal-server.pid');
   // A run killed hard (its supervisor got SIGKILL) leaves its server serving: stop it first.
-  if (await stopLeftoverServer(pidFile, options.workDir)) options.log?.('stopped a Temporal server left running by an earlier run');
+  // Its command line is every cluster's; its working folder is this one's alone.
+  const workedHere = (pid: number) => fs.readlinkSync(`/proc/${pid}/cwd`) === fs.realpathSync(options.workDir);
+  if (await stopLeftover(pidFile, temporalConfigFile, 'SIGTERM', 20_000, workedHere)) options.log?.('stopped a Temporal server left running by an earlier run');
   const launch = async (namespace: string) => {
     exitReason = undefined;
     const started = spawn(options.tools.server, ['--config-file', temporalConfigFile, '--allow-no-auth', 'start'], { cwd: options.workDir, env, stdio: ['ignore', log, log] });
@@ -247,11 +234,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
       child.kill(signal);
       await exited;
     },
-    rss() {
-      if (!child?.pid || exitReason) return 0;
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    },
+    rss: () => (exitReason ? 0 : processRss(child?.pid)),
   };
 
   try {

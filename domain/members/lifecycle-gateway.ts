@@ -56,6 +56,8 @@ export function invitationWaits(schedule: MemberSchedule | undefined, durations:
 export function createLifecycleGateway(deps: { client: Client; taskQueue: string; defaults: LifecycleDurations }) {
   const { client, taskQueue } = deps;
   const handle = (memberId: string) => client.workflow.getHandle<typeof memberLifecycle>(memberWorkflowId(memberId));
+  /** Tells the lifecycle its password exists; false when Temporal could not be reached (the sweep tells it later). */
+  const passwordSet = (memberId: string, actor: string): Promise<boolean> => handle(memberId).signal(passwordSetSignal, { actor }).then(() => true, () => false);
   const update = <R>(memberId: string, call: (h: ReturnType<typeof handle>) => Promise<R>) => onLifecycle(memberId, () => call(handle(memberId)));
 
   /**
@@ -152,7 +154,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         [options.olderThanMs],
       );
       const told: string[] = [];
-      for (const row of rows) if (await handle(row.id).signal(passwordSetSignal, { actor: `member:${row.id}` }).then(() => true, () => false)) told.push(row.id);
+      for (const row of rows) if (await passwordSet(row.id, `member:${row.id}`)) told.push(row.id);
       return told;
     },
 
@@ -188,7 +190,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
     enrollAtDoor: (memberId: string, input: { pin: string; cardNumber: string; doorControllerId: string }): Promise<EnrollmentResult> =>
       update(memberId, (h) => h.executeUpdate(enrollAtDoorUpdate, { args: [input] })),
     /** The password is stored; false when Temporal could not be told (the next sign-in tells it again). */
-    passwordSet: (memberId: string, actor: string): Promise<boolean> => handle(memberId).signal(passwordSetSignal, { actor }).then(() => true, () => false),
+    passwordSet,
 
     startImport: (importId: string, total: number) =>
       client.workflow.start('memberImport', { workflowId: `member-import-${importId}`, taskQueue, args: [{ importId }], staticSummary: `Bulk invitation of ${total} member(s)` }),

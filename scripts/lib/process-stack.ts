@@ -15,6 +15,7 @@ import { startTemporalCluster, setupTemporalSchema, temporalDatabaseFrom, type T
 import { startBalancer, type Balancer } from './balancer.ts';
 import { workflowsPath } from '../../worker/create-worker.ts';
 import { freePort, freePortIn, portFree } from './ports.ts';
+import { processCpuSeconds, processRss } from '../../services/process-stats.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
 import { waitFor } from './wait.ts';
 
@@ -31,18 +32,6 @@ export interface ChildService {
   rss(): number;
   /** CPU seconds (user + system) the current process has used, from /proc. */
   cpuSeconds(): number;
-}
-
-/** CPU seconds (user + system) of a live process, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-export function processCpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 export interface ProcessStack {
@@ -129,11 +118,7 @@ function childService(name: string, script: string, env: NodeJS.ProcessEnv, read
       child.kill(signal);
       await exited;
     },
-    rss() {
-      if (!child?.pid) return 0;
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    },
+    rss: () => processRss(child?.pid),
     cpuSeconds: () => processCpuSeconds(child?.pid),
   };
   return service;

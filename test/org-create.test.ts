@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import test from 'ava';
 import { projectRoot } from '../config/index.ts';
@@ -6,18 +5,18 @@ import { hashApiKey } from '../domain/api-keys.ts';
 import { createEmptyDatabase, query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
 import { temporalClient, uniqueTaskQueue } from './helpers/temporal.ts';
+import { runCommand } from './helpers/process.ts';
 
 // Port 9 (discard) answers nothing: Temporal is "down" unless a test says otherwise.
 const orgCreate = (databaseUrl: string, args: string[], env: NodeJS.ProcessEnv = { TEMPORAL_ADDRESS: '127.0.0.1:9' }) =>
-  spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), ...args], {
+  runCommand(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), ...args], {
     env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
+    timeoutMs: 60_000,
   });
 
 test('org:create on a fresh install makes the operator (site, key, first admin) and the first company in one step, and prints one JSON line with keys stored only hashed', async (t) => {
   const url = await createEmptyDatabase();
-  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'Office.Manager@Acme.test', '--site', 'Paris HQ', '--locale', 'en', '--brand-color', '#0F766E', '--logo-url', 'https://cdn.acme.test/logo.png', '--wifi-ssid', 'Acme-Members']);
+  const result = await orgCreate(url, ['--name', 'Acme', '--admin-email', 'Office.Manager@Acme.test', '--site', 'Paris HQ', '--locale', 'en', '--brand-color', '#0F766E', '--logo-url', 'https://cdn.acme.test/logo.png', '--wifi-ssid', 'Acme-Members']);
   t.is(result.status, 0, result.stderr);
   const lines = result.stdout.trim().split('\n');
   t.is(lines.length, 1);
@@ -60,8 +59,8 @@ test('org:create on a fresh install makes the operator (site, key, first admin) 
 
 test('org:create again on an install that has its operator adds a company (--company), at the named site or a new one', async (t) => {
   const url = await createEmptyDatabase();
-  const first = JSON.parse(orgCreate(url, ['--name', 'Workways', '--admin-email', 'ops@workways.test', '--site', 'Tour Horizon']).stdout) as Record<string, string>;
-  const second = orgCreate(url, ['--name', 'Workways', '--company', 'Atelier Lumière', '--admin-email', 'rh@atelier.test', '--site', 'Tour Horizon']);
+  const first = JSON.parse((await orgCreate(url, ['--name', 'Workways', '--admin-email', 'ops@workways.test', '--site', 'Tour Horizon'])).stdout) as Record<string, string>;
+  const second = await orgCreate(url, ['--name', 'Workways', '--company', 'Atelier Lumière', '--admin-email', 'rh@atelier.test', '--site', 'Tour Horizon']);
   t.is(second.status, 0, second.stderr);
   const out = JSON.parse(second.stdout) as Record<string, string | null>;
   t.is(out.operatorId, first.operatorId);
@@ -72,7 +71,7 @@ test('org:create again on an install that has its operator adds a company (--com
   t.is(company.rows[0]!.name, 'Atelier Lumière');
   const admin = await query(url, 'select operator_admin, role from member where id = $1', [out.adminMemberId]);
   t.deepEqual(admin.rows[0], { operator_admin: false, role: 'admin' }, 'a company\'s admin, not the operator\'s');
-  const third = JSON.parse(orgCreate(url, ['--name', 'Studio Nord', '--admin-email', 'a@nord.test', '--site', 'Lille Euralille']).stdout) as Record<string, string>;
+  const third = JSON.parse((await orgCreate(url, ['--name', 'Studio Nord', '--admin-email', 'a@nord.test', '--site', 'Lille Euralille'])).stdout) as Record<string, string>;
   t.not(third.siteId, first.siteId, 'a site of a new name is added to the operator');
   t.deepEqual((await query(url, 'select count(*)::int as n from operator')).rows[0], { n: 1 });
 });
@@ -87,7 +86,7 @@ test('org:create refuses bad arguments with a usage line and writes nothing', as
     ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--brand-color', 'teal'],
     ['--name', 'Acme', '--admin-email', 'a@acme.test', '--site', 'HQ', '--logo-url', 'http://acme.test/logo.png'],
   ]) {
-    const result = orgCreate(url, args);
+    const result = await orgCreate(url, args);
     t.is(result.status, 1, args.join(' '));
     t.regex(result.stderr, /^Error: .+\nusage: npm run org:create/, args.join(' '));
     t.notRegex(result.stderr, /\n\s+at /);
@@ -100,7 +99,7 @@ test('org:create refuses bad arguments with a usage line and writes nothing', as
 test('org:create starts the first admin’s lifecycle at once when Temporal answers', async (t) => {
   const url = await createEmptyDatabase();
   const taskQueue = uniqueTaskQueue();
-  const result = orgCreate(url, ['--name', 'Acme', '--admin-email', 'boss@acme.test', '--site', 'Paris'], {
+  const result = await orgCreate(url, ['--name', 'Acme', '--admin-email', 'boss@acme.test', '--site', 'Paris'], {
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
   });
@@ -114,7 +113,7 @@ test('org:create starts the first admin’s lifecycle at once when Temporal answ
   await client.workflow.getHandle(`member-${out.adminMemberId}`).terminate('test over');
 });
 
-test('every command answers --help with its usage, changing nothing', (t) => {
+test('every command answers --help with its usage, changing nothing', async (t) => {
   const commands: [string, RegExp][] = [
     ['scripts/start.ts', /^usage: npm start/],
     ['scripts/org-create.ts', /^usage: npm run org:create -- --name .*--company.*--wifi-ssid/],
@@ -131,7 +130,7 @@ test('every command answers --help with its usage, changing nothing', (t) => {
   ];
   for (const [script, usage] of commands) {
     // No variables at all: a command that went on past --help would fail on a missing database or key.
-    const result = spawnSync(process.execPath, [path.join(projectRoot, script), '--help'], { env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000 });
+    const result = await runCommand(process.execPath, [path.join(projectRoot, script), '--help'], { env: { PATH: process.env.PATH }, timeoutMs: 30_000 });
     t.is(result.status, 0, `${script}: ${result.stderr}`);
     t.regex(result.stdout, usage, script);
     t.is(result.stderr, '', `${script} prints no stack trace`);

@@ -43,10 +43,11 @@ export interface SendEmailInput {
   organizationId: string;
   memberId: string;
   /**
-   * The member themself, every live administrator of the company, or (a company leaving) its
+   * The member themself (at their address, or at the one a pending change moves them to,
+   * `data.tokenId`), every live administrator of the company, or (a company leaving) its
    * administrators, removed or not, and the operator's.
    */
-  to: 'member' | 'admins' | 'company_and_operator_admins' | 'webhook_admins';
+  to: 'member' | 'new_address' | 'admins' | 'company_and_operator_admins' | 'webhook_admins';
   template: EmailTemplate;
   data?: Record<string, unknown>;
   /** Stop retrying sooner than SMTP_RETRY_FOR: an e-mail that is useless late (a 15-minute code). */
@@ -82,6 +83,12 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
   async function recipients(em: EntityManager, input: SendEmailInput): Promise<Recipient[]> {
     if (input.to === 'member') {
       return em.execute<Recipient[]>('select id, email, name, locale from member where id = ?', [input.memberId]);
+    }
+    if (input.to === 'new_address') {
+      return em.execute<Recipient[]>(
+        `select m.id, t.new_email as email, m.name, m.locale from auth_token t join member m on m.id = t.member_id where t.id = ? and t.member_id = ? and t.purpose = 'email_change'`,
+        [String(input.data?.tokenId), input.memberId],
+      );
     }
     if (input.to === 'company_and_operator_admins') {
       return em.execute<Recipient[]>(
@@ -184,9 +191,24 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       case 'card_overdue':
         return { memberUrl };
       case 'access_active':
-        return { card: { number: String(data.cardNumber) }, wifi: read.wifi ?? null };
+        return { card: { number: String(data.cardNumber) }, wifi: read.wifi ? { ssid: read.wifi.ssid, username: read.wifi.username, profileUrl: `${publicUrl}/me` } : null };
       case 'password_reset':
         return { reset: { code: secrets.codeFor(String(data.resetTokenId)), minutes: RESET_CODE_TTL_MS / 60_000 } };
+      case 'email_change_confirm':
+      case 'email_change_notice': {
+        const tokenId = String(data.tokenId);
+        const [change] = await em.execute<{ new_email: string; expires_at: Date; from_email: string | null; actor: string | null }[]>(
+          `select t.new_email, t.expires_at, a.data->>'from' as from_email, a.actor from auth_token t
+             left join audit_event a on a.member_id = t.member_id and a.type = 'member.email_change_requested' and a.data->>'tokenId' = t.id::text
+            where t.id = ?`,
+          [tokenId],
+        );
+        if (!change) throw new Error(`e-mail change ${tokenId} not found`);
+        const common = { from: change.from_email ?? member.email, to: change.new_email, requestedBy: await actorName(em, change.actor ?? 'system'), expiresAt: new Date(change.expires_at).toISOString() };
+        return input.template === 'email_change_confirm'
+          ? { change: { ...common, url: `${publicUrl}/email-changes/${encodeURIComponent(secrets.signToken(tokenId))}` } }
+          : { change: common };
+      }
       case 'removal_notice':
         return { removal: { at: new Date(member.removed_at ?? Date.now()).toISOString() } };
       case 'offboarding_report': {
@@ -309,7 +331,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     // Read once, and only if some row still has to be sent (a retry after success reads nothing).
     let shared: Awaited<ReturnType<typeof content>> | undefined;
     for (const person of people) {
-      const rowKey = input.to === 'member' ? input.key : `${input.key}/admin:${person.id}`;
+      const rowKey = input.to === 'member' || input.to === 'new_address' ? input.key : `${input.key}/admin:${person.id}`;
       await em.execute(
         `insert into email_outbox (id, key, organization_id, member_id, to_address, template, locale, data, status, attempts, created_at)
          values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now()) on conflict (key) do nothing`,

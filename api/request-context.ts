@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from '../http/logger.ts';
+import { redactPath } from '../http/redact.ts';
 
 const ACCEPTABLE_ID = /^[\w.:-]{1,128}$/;
 
@@ -16,7 +17,7 @@ export function requestLog(logger: Logger) {
       await next();
     } finally {
       logger.info(
-        { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+        { requestId, method: ctx.method, path: redactPath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) },
         'request',
       );
     }

@@ -37,8 +37,14 @@ export function dateAt(instant: Date, timeZone: string): string {
 export function isCalendarDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const d = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+  // Within what every store and timer takes: PostgreSQL has no year 0, and the day after
+  // 9999-12-31 (an end's next midnight) has no four-digit year.
+  const year = Number(text.slice(0, 4));
+  return year >= DATE_YEARS.from && year <= DATE_YEARS.to && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
+
+/** The years a member's dates may fall in. */
+export const DATE_YEARS = { from: 1970, to: 9998 } as const;
 
 /**
  * A timestamptz as PostgreSQL prints it (`created_at::text`, kept to the microsecond in cursors and

@@ -52,6 +52,15 @@ export const KIND_STATUS: Record<DomainErrorKind, number> = {
 /** `member_exists` → `member-exists`: the problem types are URLs. */
 export const problemType = (code: string) => PROBLEM_BASE + code.replace(/_/g, '-');
 
+/**
+ * A body whose Content-Encoding lies (`gzip` that is not gzip): zlib's own error, which carries no
+ * HTTP status, so it read as a 500. It is the sender's fault.
+ */
+export function isBadContentEncoding(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^Z_(DATA|BUF|STREAM)_ERROR$/.test(code);
+}
+
 function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boolean } {
   const instance = ctx.path;
   if (error instanceof DomainError) {
@@ -88,6 +97,12 @@ function toProblem(error: unknown, ctx: Context): { problem: Problem; log: boole
         instance,
         errors: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       },
+      log: false,
+    };
+  }
+  if (isBadContentEncoding(error)) {
+    return {
+      problem: { type: PROBLEM_BASE + 'bad-content-encoding', title: 'The body is not what its Content-Encoding says (gzip, deflate or br)', status: 400, instance },
       log: false,
     };
   }

@@ -36,10 +36,55 @@ export function rateLimit(options: { name: string; max: number; windowMs: number
   };
 }
 
+/**
+ * Wrong passwords for one account from one address: the first few are free, then each next try
+ * must wait twice as long as the last (1 s, 2 s, 4 s … up to 15 minutes). A right password clears
+ * it. Keyed by account *and* address, so a stranger guessing from elsewhere slows only themself:
+ * a lockout per account alone (11 wrong tries from anywhere) let anyone lock a victim out.
+ */
+export interface GrowingDelay {
+  /** Throws a 429 problem (with Retry-After) while this key must still wait. */
+  check(key: string): void;
+  failed(key: string): void;
+  succeeded(key: string): void;
+}
+
+export function growingDelay(options: { name: string; free: number; firstDelayMs: number; maxDelayMs: number; now?: () => number }): GrowingDelay {
+  const now = options.now ?? Date.now;
+  const failures = new Map<string, { count: number; waitUntil: number; last: number }>();
+  return {
+    check(key) {
+      const entry = failures.get(key);
+      const t = now();
+      if (!entry || entry.waitUntil <= t) return;
+      const retryAfter = Math.max(1, Math.ceil((entry.waitUntil - t) / 1000));
+      throw new AppError('rate-limited', 429, 'Too many attempts; wait before trying again', {
+        detail: `${options.name}: after ${entry.count} wrong tries from this address, the next one may come in ${retryAfter} s`,
+        extra: { retryAfterSeconds: retryAfter },
+        headers: { 'Retry-After': String(retryAfter) },
+      });
+    },
+    failed(key) {
+      const t = now();
+      if (failures.size > 10_000) {
+        for (const [k, e] of failures) if (t - e.last > options.maxDelayMs * 2) failures.delete(k);
+      }
+      // Forgotten after a quiet spell as long as the longest delay.
+      const previous = failures.get(key);
+      const count = previous && t - previous.last <= options.maxDelayMs * 2 ? previous.count + 1 : 1;
+      const delay = count <= options.free ? 0 : Math.min(options.maxDelayMs, options.firstDelayMs * 2 ** (count - options.free - 1));
+      failures.set(key, { count, waitUntil: t + delay, last: t });
+    },
+    succeeded(key) {
+      failures.delete(key);
+    },
+  };
+}
+
 export function createRateLimits() {
   const quarterHour = 15 * 60_000;
   return {
-    loginPerAccount: rateLimit({ name: 'sign-in', max: 10, windowMs: quarterHour }),
+    loginPerAccountAndAddress: growingDelay({ name: 'sign-in', free: 5, firstDelayMs: 1000, maxDelayMs: quarterHour }),
     loginPerAddress: rateLimit({ name: 'sign-in', max: 50, windowMs: quarterHour }),
     passwordResetPerAccount: rateLimit({ name: 'password-reset', max: 3, windowMs: quarterHour }),
     passwordResetPerAddress: rateLimit({ name: 'password-reset', max: 20, windowMs: quarterHour }),
@@ -47,3 +92,18 @@ export function createRateLimits() {
 }
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
+
+/** One sign-in under the limits: per address (a flood), and per account and address (guessing). */
+export async function limitedSignIn<T>(limits: RateLimits, ip: string, email: string, attempt: () => Promise<T>): Promise<T> {
+  limits.loginPerAddress.hit(ip);
+  const key = `${email.trim().toLowerCase()}\n${ip}`;
+  limits.loginPerAccountAndAddress.check(key);
+  try {
+    const result = await attempt();
+    limits.loginPerAccountAndAddress.succeeded(key);
+    return result;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'invalid_credentials') limits.loginPerAccountAndAddress.failed(key);
+    throw error;
+  }
+}

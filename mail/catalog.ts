@@ -10,6 +10,8 @@ export const EMAIL_TEMPLATES = [
   'card_overdue',
   'access_active',
   'password_reset',
+  'email_change_confirm',
+  'email_change_notice',
   'removal_notice',
   'offboarding_report',
   'import_finished',
@@ -30,6 +32,8 @@ export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   card_overdue: 'admin',
   access_active: 'member',
   password_reset: 'member',
+  email_change_confirm: 'member',
+  email_change_notice: 'member',
   removal_notice: 'member',
   offboarding_report: 'admin',
   import_finished: 'admin',
@@ -82,9 +86,14 @@ export interface TemplateData {
   card_overdue: { memberUrl: string };
   access_active: {
     card: { number: string };
-    wifi: { ssid: string | null; username: string; password: string } | null;
+    /** No password: an e-mail is read on lock screens and kept in mailboxes; the profile shows it. */
+    wifi: { ssid: string | null; username: string; profileUrl: string } | null;
   };
   password_reset: { reset: { code: string; minutes: number } };
+  /** To the new address: the link that makes it the sign-in address. */
+  email_change_confirm: { change: { from: string; to: string; requestedBy: string; url: string; expiresAt: string } };
+  /** To the address in use: what is about to change, before it does. */
+  email_change_notice: { change: { from: string; to: string; requestedBy: string; expiresAt: string } };
   removal_notice: { removal: { at: string } };
   offboarding_report: {
     report: {

@@ -39,5 +39,12 @@ runMain(async () => {
   say(`  Data          ${config.dataDir}`);
   say('Press Ctrl-C to stop.');
 
-  stopOnSignals({ dataDir: config.dataDir, stop: () => stack.stop(), say });
+  const shutdown = stopOnSignals({ dataDir: config.dataDir, stop: () => stack.stop(), say });
+  // A bug that escapes every request handler still stops the stack in order (and exits 1), rather
+  // than leaving the servers it started behind (services/child-guard.ts covers a harder exit).
+  process.once('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'unexpected error: stopping the stack');
+    process.exitCode = 1;
+    shutdown('unexpected error');
+  });
 }, usage);

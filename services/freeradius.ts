@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../config/index.ts';
 import { stopLeftover } from './stale-process.ts';
+import { stopWithThisProcess } from './child-guard.ts';
 
 export const overlayDir = path.join(projectRoot, 'radius', 'raddb');
 const STOCK_TREES = ['/etc/freeradius/3.0', '/etc/raddb', '/usr/local/etc/raddb'];
@@ -128,6 +129,7 @@ export async function startFreeradius(options: FreeradiusOptions): Promise<Freer
   // -f: in the foreground, so it is our child; -l stdout: its log goes where we send it.
   const child: ChildProcess = spawn(options.binary, ['-f', '-l', 'stdout', '-d', raddb], { env, stdio: ['ignore', 'pipe', log], detached: true });
   if (child.pid) fs.writeFileSync(pidFile, `${child.pid}\n`);
+  stopWithThisProcess(child);
   let output = '';
   let exitReason: string | undefined;
   const exited = new Promise<void>((resolve) => {

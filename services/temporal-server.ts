@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
 import { searchAttributeKeys } from '../workflows/search-attributes.ts';
 import { stopLeftover } from './stale-process.ts';
+import { stopWithThisProcess } from './child-guard.ts';
 
 export interface TemporalServer {
   address: string;
@@ -158,6 +159,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   });
   child.once('error', (error) => { exitReason = `could not run ${cli.path}: ${error.message}`; });
   if (pidFile && child.pid) fs.writeFileSync(pidFile, `${child.pid}\n`);
+  stopWithThisProcess(child);
 
   const stop = async () => {
     if (exitReason === undefined) {

@@ -36,6 +36,19 @@ test('behind a proxy, a rotating X-Forwarded-For does not escape the per-address
   t.is(other.status, 401, 'another client still may try');
 });
 
+test('a stranger guessing a victim\'s password from elsewhere slows only themself: the victim still signs in', async (t) => {
+  const victim = await world.member();
+  const guesses: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const reply = await production.post('/v1/auth/login', { email: victim.email, password: `guess ${i}` }, { headers: { 'X-Forwarded-For': '203.0.113.66' } });
+    guesses.push(reply.status);
+  }
+  t.deepEqual(guesses.slice(0, 6), [401, 401, 401, 401, 401, 401]);
+  t.true(guesses.slice(6).every((s) => s === 429), 'the guesser now waits between tries');
+  const own = await production.post('/v1/auth/login', { email: victim.email, password: PASSWORD }, { headers: { 'X-Forwarded-For': '198.51.100.77' } });
+  t.is(own.status, 200, 'not locked out by someone else\'s guesses');
+});
+
 test('production answers: HSTS and nosniff everywhere, __Host- cookies over https, /metrics for its token only', async (t) => {
   const health = await production.get('/healthz');
   t.is(health.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains');

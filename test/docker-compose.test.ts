@@ -97,3 +97,17 @@ test('docker-compose runs the Temporal server version, configuration and schema 
   // The schema script's database credentials are the sql tool's own variables, set the same way.
   t.deepEqual(Object.keys(schema.environment ?? {}).sort(), ['SQL_HOST', 'SQL_PASSWORD', 'SQL_PORT', 'SQL_USER']);
 });
+
+test('docker-compose publishes only the API and RADIUS; Temporal stays on its network; the UI and mail on loopback; the API trusts no proxy it does not have', (t) => {
+  const compose = YAML.parse(fs.readFileSync(composeFile, 'utf8')) as { services: Record<string, { ports?: string[]; environment?: Record<string, string> }> };
+  const published = Object.fromEntries(Object.entries(compose.services).filter(([, s]) => s.ports?.length).map(([name, s]) => [name, s.ports]));
+  t.deepEqual(published, {
+    'temporal-ui': ['127.0.0.1:8233:8080'],
+    mailpit: ['127.0.0.1:8025:8025'],
+    api: ['3000:3000'],
+    freeradius: ['1812-1813:1812-1813/udp'],
+  });
+  t.is(compose.services.temporal!.ports, undefined, 'whoever reaches 7233 reads PINs and sends updates past the API');
+  // Published straight to clients: X-Forwarded-For is the client's own writing, never trusted.
+  t.is(compose.services.api!.environment!.TRUST_PROXY_HOPS, '0');
+});

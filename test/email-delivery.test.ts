@@ -103,10 +103,18 @@ test('every e-mail in French and English goes out through the outbox complete: l
     import_finished: { importId: importRow!.id },
     company_offboarded: { offboardingId },
     webhook_disabled: { endpointId },
+    // Per member, below: a pending change of their own address.
+    email_change_confirm: {},
+    email_change_notice: {},
   };
 
   for (const locale of EMAIL_LOCALES) {
     const member = await insertMember(url, org, { locale, name: 'Jo Member' });
+    const [change] = (await query<{ id: string }>(url,
+      `insert into auth_token (id, member_id, purpose, new_email, expires_at, attempts, created_at) values (gen_random_uuid(), $1, 'email_change', 'jo.new@acme.test', now() + interval '2 days', 0, now()) returning id`,
+      [member.memberId])).rows;
+    data.email_change_confirm = { tokenId: change!.id };
+    data.email_change_notice = { tokenId: change!.id };
     const results = await Promise.all(EMAIL_TEMPLATES.map((template) => send(taskQueue, { organizationId: org.organizationId, memberId: member.memberId, template, data: data[template] })));
     t.true(results.every((r) => r.result.sent === 1), `${locale}: every e-mail was sent`);
     const mails = await smtp.waitFor(member.email, EMAIL_TEMPLATES.length);
@@ -124,7 +132,7 @@ test('every e-mail in French and English goes out through the outbox complete: l
       for (const link of links) t.true(mail.text!.includes(link), `${mail.subject}: ${link} is also in the text part`);
       t.truthy(mail.messageId, 'a Message-ID');
     }
-    t.is(subjects.size, EMAIL_TEMPLATES.length, `${locale}: eleven different subjects`);
+    t.is(subjects.size, EMAIL_TEMPLATES.length, `${locale}: every subject different`);
     const french = locale === 'fr';
     t.true(mails.some((m) => (french ? /vous invite à créer votre compte/ : /invites you to create your account/).test(m.mail.subject!)));
     const reset = mails.find((m) => (french ? /code de réinitialisation/ : /password reset code/).test(m.mail.subject!))!;

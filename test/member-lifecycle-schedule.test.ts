@@ -25,9 +25,14 @@ const datesOf = async (f: Fixture, memberId: string) =>
 
 const wifiCredentials = async (f: Fixture, memberId: string) =>
   (await query<{ username: string }>(f.url, 'select username from wifi_credential where member_id = $1 and revoked_at is null', [memberId])).rows.length;
-/** What FreeRADIUS would accept for the member (the `radius.radcheck` view it reads). */
-const radiusAccepts = async (f: Fixture, memberId: string) =>
-  (await query(f.url, 'select 1 from radius.radcheck r join wifi_credential w on w.username = r.username where w.member_id = $1', [memberId])).rows.length > 0;
+/** What FreeRADIUS would accept for the member at an access point of their site (the `radius.radcheck` view it reads). */
+async function radiusAccepts(f: Fixture, memberId: string): Promise<boolean> {
+  await query(f.url, `insert into radius_client (id, site_id, name, address, secret, coa_port, created_at, created_by)
+    select gen_random_uuid(), m.site_id, 'AP', '127.9.' || floor(random() * 250)::int || '.' || floor(random() * 250 + 2)::int, 'secret-of-the-test-ap', 3799, now(), 'test'
+      from member m where m.id = $1 and not exists (select 1 from radius_client c where c.site_id = m.site_id)`, [memberId]);
+  return (await query(f.url, `select 1 from radius.radcheck r join wifi_credential w on w.username = r.username
+     join member m on m.id = w.member_id join radius_client c on c.site_id = m.site_id and c.address = r.nasname where w.member_id = $1`, [memberId])).rows.length > 0;
+}
 
 /** Skips the test server's clock to `at` (ms), then lets the workflows handle what fell due. */
 async function skipTo(env: TestWorkflowEnvironment, at: number): Promise<void> {
@@ -114,22 +119,22 @@ test.serial('dates changed mid-way re-plan the lifecycle: an earlier start invit
 
   // Later still: the invitation waits for the new date.
   const later = dateAt(new Date(now + 90 * DAY), PARIS);
-  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: later, actor });
+  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: later, actor, byOperator: true });
   t.is((await f.state(member.memberId)).schedule?.invitationAt, new Date(midnightAt(later, PARIS).getTime() - 7 * DAY).toISOString());
 
   // Bad dates are refused before anything changes.
-  const backwards = await t.throwsAsync(updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsOn: dateAt(new Date(now + 80 * DAY), PARIS), actor }), { instanceOf: DomainError });
+  const backwards = await t.throwsAsync(updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsOn: dateAt(new Date(now + 80 * DAY), PARIS), actor, byOperator: true }), { instanceOf: DomainError });
   t.is(backwards.details.field, 'endsOn');
 
   // Starting in 3 days: start − 7 days has passed, so the invitation goes out now.
   const soon = dateAt(new Date(now + 3 * DAY), PARIS);
-  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: soon, actor });
+  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: soon, actor, byOperator: true });
   await f.waitForMails(member.email, /vous invite/);
   await f.waitForState(member.memberId, 'invited', (v) => v.status === 'invited');
 
   // An exact end, two days from now.
   const endsAt = new Date(now + 5 * DAY).toISOString();
-  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsAt, actor });
+  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsAt, actor, byOperator: true });
   t.like(await datesOf(f, member.memberId), { starts_on: soon, ends_on: null });
   t.is((await f.state(member.memberId)).schedule?.endsAt, endsAt);
   const { rows } = await query<{ n: string }>(f.url, `select count(*) as n from audit_event where member_id = $1 and type = 'member.dates_changed'`, [member.memberId]);

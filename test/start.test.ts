@@ -1,6 +1,8 @@
 // `npm start` as a new user runs it: everything embedded, then Ctrl-C, then start again.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { Client, Connection } from '@temporalio/client';
@@ -217,4 +219,46 @@ test('after npm start was killed hard, the next start stops its leftovers and ru
   t.regex(second.output(), /Stopped a PostgreSQL left running by an earlier start/);
   await stopWithCtrlC(t, second);
   await waitFor('the first run\'s processes to be gone', () => orphans.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
+});
+
+test('npm start refuses a port another program holds, naming it, before starting anything (another stack\'s Temporal on TEMPORAL_PORT)', async (t) => {
+  const { env } = await embeddedStackEnv('port-taken', { TEMPORAL_HEADLESS: '1' });
+  // Another program on the port the dev server would take: npm start used to serve against it.
+  const squatter = net.createServer().listen(Number(env.TEMPORAL_PORT), '127.0.0.1');
+  await once(squatter, 'listening');
+  t.teardown(() => squatter.close());
+  const running = startStack(env);
+  killOnTeardown(t, [running]);
+  t.is(await running.exited, 1, running.output());
+  t.regex(running.output(), new RegExp(`port ${env.TEMPORAL_PORT} \\(the Temporal dev server\\) is already in use by another program.*set TEMPORAL_PORT`));
+  t.notRegex(running.output(), /Starting PostgreSQL/, 'nothing was started');
+});
+
+test('a process that started the Temporal dev server and then dies of an uncaught error leaves no server behind', async (t) => {
+  const dir = path.join(testEnv.workDir, `orphan-${process.pid}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const dbFile = path.join(dir, 'temporal.sqlite');
+  const port = await freePort();
+  const script = `
+    import { startTemporalServer } from ${JSON.stringify(path.join(projectRoot, 'services', 'temporal-server.ts'))};
+    await startTemporalServer({ cliPath: ${JSON.stringify(testEnv.temporalCli ?? '')} || undefined, port: ${port}, headless: true, namespace: 'default', dbFile: ${JSON.stringify(dbFile)} });
+    console.log('up');
+    setTimeout(() => { throw new Error('an unexpected failure'); }, 10);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const server = await waitFor('the dev server\'s pid file', () => {
+    try {
+      return Number(fs.readFileSync(`${dbFile}.pid`, 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }, { timeoutMs: 60_000 });
+  t.teardown(() => { if (isAlive(server)) process.kill(server, 'SIGKILL'); });
+  t.is(await exited, 1, output);
+  t.regex(output, /up[\s\S]*an unexpected failure/);
+  await waitFor('the orphaned dev server to be gone', () => !isAlive(server), { timeoutMs: 15_000 });
+  t.pass();
 });

@@ -291,10 +291,10 @@ test('production: no delivery to loopback, private, link-local or metadata addre
   t.is(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.com', SECRET_KEY: TEST_SECRET_KEY }).webhooks.allowPrivate, false);
   t.is(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.example.com', SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_ALLOW_PRIVATE: '1' }).webhooks.allowPrivate, true);
   t.is(loadConfig({ NODE_ENV: 'development' }).webhooks.allowPrivate, true);
-  for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.100.100.200', '0.0.0.0', '::1', 'fe80::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '224.0.0.1']) {
+  for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.100.100.200', '0.0.0.0', '::1', 'fe80::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:10.0.0.1', '224.0.0.1', '::7f00:1', '::127.0.0.1', '::a9fe:a9fe', '::a00:1', '::ffff:a9fe:a9fe']) {
     t.false(isPublicAddress(address), address);
   }
-  for (const address of ['8.8.8.8', '93.184.215.14', '2606:4700:4700::1111', '::ffff:8.8.8.8']) t.true(isPublicAddress(address), address);
+  for (const address of ['8.8.8.8', '93.184.215.14', '2606:4700:4700::1111', '::ffff:8.8.8.8', '::808:808']) t.true(isPublicAddress(address), address);
   const resolved = await new Promise<NodeJS.ErrnoException | null>((resolve) => guardedLookup('localhost', {}, (error) => resolve(error)));
   t.is(resolved?.code, 'EBLOCKED', 'a name resolving to loopback is refused after the lookup');
 
@@ -302,7 +302,7 @@ test('production: no delivery to loopback, private, link-local or metadata addre
   const secrets = createSecrets(TEST_SECRET_KEY);
   const owner = { organizationId: w.org.organizationId, operatorId: (await w.orm.em.fork().execute<{ operator_id: string }[]>('select operator_id from organization where id = ?', [w.org.organizationId]))[0]!.operator_id };
   const production = { em: w.orm.em.fork(), secrets, allowPrivate: false };
-  for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/', 'http://[::ffff:127.0.0.1]/', 'http://app.localhost/']) {
+  for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/', 'http://[::ffff:127.0.0.1]/', 'http://app.localhost/', 'http://[::127.0.0.1]/', 'http://[::a9fe:a9fe]/latest/meta-data']) {
     const error = await t.throwsAsync(createEndpoint(production, owner, { url, events: 'all' }, 'test'), { instanceOf: DomainError }, url);
     t.is(error?.code, 'webhook_url_private', url);
   }

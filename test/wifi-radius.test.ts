@@ -1,8 +1,8 @@
 // Wi-Fi on RADIUS, end to end: the API and a real worker write what FreeRADIUS reads (the views
 // of the `radius` schema), and `eapol_test` authenticates as a laptop on WPA2-Enterprise would.
 import test from 'ava';
-import { apiWorld, PASSWORD, problemOf, tag, waitForMail } from './helpers/api.ts';
-import { eapol, fakeAccessPoint, startTestRadius } from './helpers/radius.ts';
+import { apiWorld, invitationToken, PASSWORD, problemOf, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
+import { accessPointAddress, eapol, fakeAccessPoint, startTestRadius } from './helpers/radius.ts';
 import { sendDisconnects } from '../providers/radius-disconnect.ts';
 import { recordHistory } from './helpers/lifecycle.ts';
 import { temporalClient } from './helpers/temporal.ts';
@@ -77,8 +77,12 @@ test('a member joins the Wi-Fi (PEAP/MSCHAPv2 and TTLS/PAP) from their first day
   t.is(ap.disconnects.length, 1, 'one Disconnect-Request to the access point holding the session');
   t.like(ap.disconnects[0], { 'User-Name': early.username, 'Calling-Station-Id': '02-00-00-00-00-01' });
   t.regex(String(ap.disconnects[0]!['Acct-Session-Id']), /^sess-/);
-  const outcome = report.report?.wifi ?? report.wifi;
-  t.like(outcome, { revoked: true, disconnect: [{ client: 'Lobby AP', address: ap.address, sessions: 1, answer: 'ack' }] });
+  // The company reads the outcome, not the operator's hardware (its access points, addresses, ports).
+  t.deepEqual(report.report.wifi, { revoked: true, disconnect: { points: 1, confirmed: 1, noSession: 0, silent: 0 } });
+  const companyTrail = JSON.stringify((await w.api.get(`/v1/audit?memberId=${memberId}`, company)).body);
+  t.false(companyTrail.includes(ap.address) || companyTrail.includes('Lobby AP'), 'no access point named in the company\'s trail');
+  const operatorHistory = (await w.api.get(`/v1/members/${memberId}/history`, operator)).body.items as { type: string; data: any }[];
+  t.like(operatorHistory.find((e) => e.type === 'member.removed')!.data.report.wifi, { revoked: true, disconnect: [{ client: 'Lobby AP', address: ap.address, sessions: 1, answer: 'ack' }] });
   // The company's first admin reads French (org:create's default).
   const [mail] = await waitForMail(w.org.adminEmail, /Départ de|was removed/);
   t.regex(mail!.text, /Bornes Wi-Fi priées de couper ses sessions : 1 \(coupées : 1, sans session : 0, sans réponse : 0\)|Access points asked to end their Wi-Fi sessions: 1 \(ended: 1, no session: 0, no answer: 0\)/);
@@ -140,4 +144,63 @@ test('Disconnect-Messages: each access point\'s answer is told apart — ACK, NA
   t.is(silent.disconnects.length, 2, 'sent again once when unanswered');
   t.is(wrongSecret.disconnects.length, 0, 'a request signed with another secret is not the access point\'s');
   t.like(acks.disconnects[0], { 'User-Name': 'm-12345678-abcdef' });
+});
+
+/** A member of `org` at its site, active (password, card), with their Wi-Fi credentials. */
+async function activeWifiMember(w: ApiWorld, org: ApiWorld['org']): Promise<{ username: string; password: string }> {
+  const email = `sites-${tag()}@acme.test`;
+  const invited = await w.api.post('/v1/members', { email, name: 'Sam Sites', siteId: org.siteId, locale: 'en' }, { token: org.apiKey });
+  if (invited.status !== 201) throw new Error(invited.text);
+  const session = (await w.api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(email))}/accept`, { password: PASSWORD })).body.token as string;
+  const number = (await w.api.post(`/v1/sites/${org.siteId}/cards`, { cards: [{ number: `V${tag()}` }] }, { token: w.operatorKey })).body.items[0].number;
+  const enrolled = await w.api.post(`/v1/members/${invited.body.id}/cards`, { cardNumber: number }, { token: org.apiKey });
+  if (enrolled.body.decision !== 'enrolled') throw new Error(enrolled.text);
+  await waitFor('the member to be active', async () => (await w.api.get(`/v1/members/${invited.body.id}`, { token: org.apiKey })).body.status === 'active' || undefined);
+  return waitFor('Wi-Fi credentials', async () => {
+    const r = await w.api.get('/v1/me/wifi', { token: session });
+    return r.status === 200 ? (r.body as { username: string; password: string }) : undefined;
+  });
+}
+
+test('an access point accepts only members of companies granted its site, with their company\'s VLAN at that site', async (t) => {
+  const w = await apiWorld(t);
+  const radius = await startTestRadius(t, w.url);
+  const operator = { token: w.operatorKey };
+  const beta = await w.newOrganization();
+  // Acme: Paris (its site) and London; Beta: its own site only.
+  const london = await w.newSite({ name: `London ${tag()}`, timeZone: 'Europe/London' });
+  t.is(london.status, 201, london.text);
+  const accessPoint = async (siteId: string) => {
+    const address = accessPointAddress();
+    const created = await w.api.post(`/v1/sites/${siteId}/radius-clients`, { name: `AP ${tag()}`, address }, operator);
+    if (created.status !== 201) throw new Error(created.text);
+    return { address, secret: created.body.secret as string };
+  };
+  const vlans = async (siteId: string, list: { companyId: string; vlan: number }[]) => {
+    const reply = await w.api.patch(`/v1/sites/${siteId}/wifi`, { ssid: 'Members', vlans: list }, operator);
+    if (reply.status !== 200) throw new Error(reply.text);
+  };
+  await vlans(w.org.siteId, [{ companyId: w.org.organizationId, vlan: 120 }]);
+  await vlans(london.body.id, [{ companyId: w.org.organizationId, vlan: 121 }]);
+  await vlans(beta.siteId, [{ companyId: beta.organizationId, vlan: 140 }]);
+  const [paris, londonAp, betaAp] = [await accessPoint(w.org.siteId), await accessPoint(london.body.id), await accessPoint(beta.siteId)];
+
+  const acme = await activeWifiMember(w, w.org);
+  const betaMember = await activeWifiMember(w, beta);
+  const at = async (ap: { address: string; secret: string }, member: { username: string; password: string }) =>
+    eapol({ server: radius, source: ap.address, secret: ap.secret, identity: member.username, password: member.password });
+
+  const acmeParis = await at(paris, acme);
+  t.true(acmeParis.success, acmeParis.output.slice(-1500));
+  t.is(acmeParis.accept?.get(81), hex('120'));
+  const acmeLondon = await at(londonAp, acme);
+  t.true(acmeLondon.success, 'Acme is granted London too');
+  t.is(acmeLondon.accept?.get(81), hex('121'), 'with Acme\'s VLAN at London, not its home site\'s');
+  t.false((await at(betaAp, acme)).success, 'Acme is not granted Beta\'s site');
+
+  const betaHome = await at(betaAp, betaMember);
+  t.true(betaHome.success, betaHome.output.slice(-1500));
+  t.is(betaHome.accept?.get(81), hex('140'));
+  t.false((await at(londonAp, betaMember)).success, 'Beta is not granted London');
+  t.false((await at(paris, betaMember)).success, 'nor Paris');
 });

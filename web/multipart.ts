@@ -12,9 +12,25 @@ export class UploadTooLarge extends Error {
   }
 }
 
+/** A form the browser did not finish sending, or that is not multipart at all: the sender's fault (400). */
+export class MalformedUpload extends Error {
+  readonly status = 400;
+  readonly expose = true;
+  constructor(why: string) {
+    super(`the form could not be read: ${why}`);
+    this.name = 'MalformedUpload';
+  }
+}
+
 export async function readUpload(ctx: Context, options: { field: string; maxBytes: number }): Promise<{ file?: { name: string; text: string }; fields: Record<string, string> }> {
   if (!ctx.is('multipart/form-data')) return { fields: {} };
-  const parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fileSize: options.maxBytes, fields: 20, fieldSize: 10_000 } });
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fileSize: options.maxBytes, fields: 20, fieldSize: 10_000 } });
+  } catch (error) {
+    // "Multipart: Boundary not found": thrown by the constructor itself.
+    throw new MalformedUpload((error as Error).message);
+  }
   const fields: Record<string, string> = {};
   let file: { name: string; text: string } | undefined;
   let tooLarge = false;
@@ -24,6 +40,9 @@ export async function readUpload(ctx: Context, options: { field: string; maxByte
     });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
+      // A body cut before its closing boundary errors the file's stream as well as the parser:
+      // an 'error' nobody listens to is thrown by Node and ends the process.
+      stream.on('error', (error: Error) => reject(new MalformedUpload(error.message)));
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
         tooLarge = true;
@@ -33,7 +52,8 @@ export async function readUpload(ctx: Context, options: { field: string; maxByte
       });
     });
     parser.on('close', resolve);
-    parser.on('error', reject);
+    parser.on('error', (error: Error) => reject(new MalformedUpload(error.message)));
+    ctx.req.on('error', (error: Error) => reject(new MalformedUpload(error.message)));
     ctx.req.pipe(parser);
   });
   if (tooLarge) throw new UploadTooLarge(options.maxBytes);
@@ -52,6 +72,7 @@ export async function readFormFile(ctx: Context, render: Renderer, maxBytes: num
     upload = await readUpload(ctx, { field: 'file', maxBytes });
   } catch (error) {
     if (error instanceof UploadTooLarge) return { ok: false, message: render.t(ctx, 'problems.upload_too_large'), status: 413 };
+    if (error instanceof MalformedUpload) return { ok: false, message: render.t(ctx, 'errors.upload_malformed'), status: 400 };
     throw error;
   }
   if (!upload.file || !upload.file.text.trim()) return { ok: false, message: render.t(ctx, 'errors.file_required'), status: 400 };

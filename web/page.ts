@@ -49,7 +49,9 @@ function withLanguage(ctx: Context, lang: string, here: unknown): string {
   params.delete('lang');
   params.delete(CSRF_FIELD);
   params.set('lang', lang);
-  return `${ctx.path}?${params}`;
+  // `//host/x` (or `/\\host/x`) is a path to us but, written in an href, another site: any run
+  // of slashes or backslashes at the start is folded to one.
+  return `${ctx.path.replace(/^[/\\]+/, '/')}?${params}`;
 }
 
 export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Renderer {

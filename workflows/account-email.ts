@@ -2,6 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { SendEmailInput } from '../activities/email.ts';
 import { RESET_CODE_TTL_MS } from '../domain/auth/reset-code.ts';
+import { EMAIL_CHANGE_TTL_MS } from '../domain/members/email-change-ttl.ts';
 
 const { sendEmail, issuePasswordResetCodes } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -36,4 +37,16 @@ export async function passwordReset(input: { email: string }): Promise<{ codesSe
     });
   }
   return { codesSent: codes.length };
+}
+
+/**
+ * A pending change of a member's sign-in address: the address in use hears of it first, then the
+ * new one gets the link that confirms it (change-email.ts). In that order, so the notice cannot
+ * reach an address that was confirmed meanwhile.
+ */
+export async function emailChange(input: { tokenId: string; memberId: string; organizationId: string }): Promise<{ sent: number }> {
+  const common = { organizationId: input.organizationId, memberId: input.memberId, data: { tokenId: input.tokenId }, giveUpAfterMs: EMAIL_CHANGE_TTL_MS };
+  const notice = await sendEmail({ ...common, template: 'email_change_notice', key: `email-change/${input.tokenId}/notice`, to: 'member' });
+  const confirm = await sendEmail({ ...common, template: 'email_change_confirm', key: `email-change/${input.tokenId}/confirm`, to: 'new_address' });
+  return { sent: notice.sent + confirm.sent };
 }

@@ -1,4 +1,5 @@
 import { login } from '../../domain/auth/login.ts';
+import { limitedSignIn } from '../../http/rate-limit.ts';
 import { confirmPasswordReset, requestPasswordReset } from '../../domain/auth/password-reset.ts';
 import { createSession, revokeSession } from '../../domain/auth/sessions.ts';
 import { acceptInvitation, inspectInvitation } from '../../domain/members/accept-invitation.ts';
@@ -58,9 +59,7 @@ export function authRoutes(s: ApiServices) {
         responses: { 200: { description: 'Signed in', schema: Session } },
       },
       async ({ body }, ctx) => {
-        s.limits.loginPerAddress.hit(ctx.ip);
-        s.limits.loginPerAccount.hit(body.email.toLowerCase());
-        const session = await login({ em: s.em(), lifecycles: s.lifecycles }, body);
+        const session = await limitedSignIn(s.limits, ctx.ip, body.email, () => login({ em: s.em(), lifecycles: s.lifecycles }, body));
         setSessionCookie(ctx, session);
         ctx.body = sessionBody(session);
       },

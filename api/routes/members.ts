@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
-import { auditEvents, getMember, listMembers, memberHistory, type CompanyScope } from '../../domain/members/queries.ts';
+import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
+import { auditEvents, getMember, listMembers, memberHistory, type AuditAudience, type CompanyScope } from '../../domain/members/queries.ts';
 import type { AdminPrincipal } from '../auth.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
@@ -125,7 +126,7 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'The member after the change', schema: Member } },
       },
       async ({ params, body, principal }, ctx) => {
-        await updateMember({ em: s.em(), lifecycles: s.lifecycles }, { organizationId: principal.organizationId, memberId: params.id, ...body, actor: principal.actor });
+        await updateMember({ em: s.em(), lifecycles: s.lifecycles }, { organizationId: principal.organizationId, memberId: params.id, ...body, actor: principal.actor, byOperator: byOperator(principal) });
         ctx.body = await member(principal.organizationId, params.id);
       },
     ),
@@ -138,6 +139,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, principal }, ctx) => {
         await member(principal.organizationId, params.id);
+        await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
         ctx.body = await actions.resendInvitation(params.id, principal.actor);
       },
     ),
@@ -152,6 +154,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, body, principal }, ctx) => {
         await member(principal.organizationId, params.id);
+        await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
         const result = await actions.registerCard(params.id, { cardNumber: body.cardNumber, replace: body.replace, actor: principal.actor });
         ctx.body = enrollmentAnswer(result, body.cardNumber);
       },
@@ -167,6 +170,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, query, principal }, ctx) => {
         await member(principal.organizationId, params.id);
+        await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
         await actions.remove(params.id, { actor: principal.actor, reason: query.reason });
         ctx.status = 202;
         ctx.body = { id: params.id, status: 'removed' };
@@ -180,7 +184,7 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'The history', schema: HistoryResponse } },
       },
       async ({ params, principal }, ctx) => {
-        ctx.body = { items: await memberHistory(s.em(), principal.organizationId, params.id) };
+        ctx.body = { items: await memberHistory(s.em(), principal.organizationId, params.id, audienceOf(principal)) };
       },
     ),
     defineRoute(
@@ -193,21 +197,27 @@ export function memberRoutes(s: ApiServices) {
       async ({ query, principal }, ctx) => {
         const filter = { memberId: query.memberId, type: query.type, actor: query.actor, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined };
         if (query.format === 'csv' || ctx.accepts('application/json', 'text/csv') === 'text/csv') {
-          await sendAuditCsv(ctx, s, companyScope(principal), filter);
+          await sendAuditCsv(ctx, s, companyScope(principal), filter, audienceOf(principal));
           return;
         }
-        ctx.body = await auditEvents(s.em(), companyScope(principal), { ...filter, cursor: query.cursor, limit: query.limit });
+        ctx.body = await auditEvents(s.em(), companyScope(principal), { ...filter, cursor: query.cursor, limit: query.limit }, audienceOf(principal));
       },
     ),
   ];
 }
 
+/** The operator's key or one of its staff (acting on a company), not that company's own credentials. */
+const byOperator = (principal: AdminPrincipal): boolean => principal.kind === 'operator' || (principal.kind === 'member' && principal.operatorAdmin);
+
+/** The operator's staff read its hardware in the trail; a company's key or admin does not. */
+const audienceOf = (principal: AdminPrincipal): AuditAudience => (byOperator(principal) ? 'operator' : 'company');
+
 /** One company's, or (an operator key naming none) every company of the operator. */
 const companyScope = (principal: AdminPrincipal): CompanyScope =>
   principal.kind === 'operator' && principal.allCompanies ? { operatorId: principal.operatorId } : { organizationId: principal.organizationId };
 
-async function sendAuditCsv(ctx: Context, s: ApiServices, scope: CompanyScope, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>) {
-  const lines = await auditCsvLines(s.em(), scope, filter);
+async function sendAuditCsv(ctx: Context, s: ApiServices, scope: CompanyScope, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>, audience: AuditAudience) {
+  const lines = await auditCsvLines(s.em(), scope, filter, audience);
   ctx.type = 'text/csv; charset=utf-8';
   ctx.set('Content-Disposition', 'attachment; filename="audit.csv"');
   ctx.body = stringify(lines);

@@ -12,6 +12,7 @@ import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, typ
 import type { LifecycleGateway } from '../../domain/members/lifecycle-gateway.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import type { Logger } from '../../http/logger.ts';
+import { isBadContentEncoding } from '../../http/errors.ts';
 import { checkRequestText } from '../../http/request-text.ts';
 import { apiKeyOrSession } from '../auth.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
@@ -48,6 +49,7 @@ export function scimErrors(logger: Logger): Middleware {
 
 function describe(error: unknown, logger: Logger, ctx: Context): { status: number; detail: string; scimType?: string } {
   if (error instanceof ScimError) return { status: error.status, detail: error.message, scimType: error.scimType };
+  if (isBadContentEncoding(error)) return { status: 400, detail: 'the body is not what its Content-Encoding says', scimType: 'invalidSyntax' };
   const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const scimType = status === 400 ? 'invalidSyntax' : undefined;

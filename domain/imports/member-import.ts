@@ -15,7 +15,7 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale', 'reinvite', 'starts_on', 'ends_on'] as const;
 /** Header names as spreadsheets write them → the row's field. */
 const CSV_FIELD: Record<string, string> = { starts_on: 'startsOn', startson: 'startsOn', start_date: 'startsOn', ends_on: 'endsOn', endson: 'endsOn', end_date: 'endsOn' };
-const dateCell = z.preprocess(blankToUndefined, z.string().trim().refine(isCalendarDate, 'must be a date, YYYY-MM-DD').optional());
+const dateCell = z.preprocess(blankToUndefined, z.string().trim().refine(isCalendarDate, 'must be a date, YYYY-MM-DD, between the years 1970 and 9998').optional());
 
 
 /** One person to invite; `site` is a site's id or its name. */

@@ -194,6 +194,9 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
 
     startImport: (importId: string, total: number) =>
       client.workflow.start('memberImport', { workflowId: `member-import-${importId}`, taskQueue, args: [{ importId }], staticSummary: `Bulk invitation of ${total} member(s)` }),
+    /** The e-mails of a pending address change: the old address told, then the new one asked to confirm. */
+    startEmailChange: (input: { tokenId: string; memberId: string; organizationId: string }) =>
+      client.workflow.start('emailChange', { workflowId: `email-change-${input.tokenId}`, taskQueue, args: [input], staticSummary: `E-mail address change of member ${input.memberId}` }),
     startPasswordReset: (email: string) =>
       client.workflow.start('passwordReset', { workflowId: `password-reset-request-${randomUUID()}`, taskQueue, args: [{ email }], staticSummary: 'Password-reset request' }),
 

@@ -28,6 +28,8 @@ export interface MemberView {
   endsOn: string | null;
   endsAt: string | null;
   externalId: string | null;
+  /** The address a change waits to move them to, until that address confirms. */
+  pendingEmail: string | null;
   createdAt: string;
   updatedAt: string;
   removedAt: string | null;
@@ -52,6 +54,7 @@ interface MemberRow {
   ends_on: string | null;
   ends_at: Date | null;
   external_id: string | null;
+  pending_email: string | null;
   /** created_at as PostgreSQL prints it: keeps the microseconds a Date would lose. */
   cursor_at: string;
 }
@@ -63,12 +66,17 @@ const SELECT_MEMBER = `
   select m.id, m.organization_id, m.email, m.name, m.role, m.locale, m.status, m.site_id, m.created_at, m.updated_at, m.removed_at,
          m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, m.external_id,
          c.number as card_number, c.state as card_state, (c.access_granted_at is not null) as card_access,
-         m.created_at::text as cursor_at
+         m.created_at::text as cursor_at, pe.new_email as pending_email
     from member m
     left join lateral (
       select number, state, access_granted_at from card where card.member_id = m.id
        order by (state = 'assigned') desc, coalesce(revoked_at, assigned_at) desc nulls last limit 1
-    ) c on true`;
+    ) c on true
+    left join lateral (
+      select t.new_email from auth_token t where t.member_id = m.id and t.purpose = 'email_change'
+         and t.consumed_at is null and t.revoked_at is null and t.expires_at > now()
+       order by t.created_at desc limit 1
+    ) pe on true`;
 
 export const memberView = (r: MemberRow): MemberView => ({
   id: r.id,
@@ -84,6 +92,7 @@ export const memberView = (r: MemberRow): MemberView => ({
   endsOn: r.ends_on,
   endsAt: iso(r.ends_at),
   externalId: r.external_id,
+  pendingEmail: r.pending_email,
   createdAt: iso(r.created_at)!,
   updatedAt: iso(r.updated_at)!,
   removedAt: iso(r.removed_at),
@@ -199,13 +208,46 @@ interface AuditRow {
   workflow_run_id: string | null;
 }
 
-const auditView = (r: AuditRow): AuditEventView => ({
+/**
+ * Who reads the trail. A company sees what happened to its people, not the operator's hardware:
+ * an offboarding report's Wi-Fi disconnects name access points (of any site), their addresses and
+ * ports, so a company reads only how many answered.
+ */
+export type AuditAudience = 'company' | 'operator';
+
+/** Counts of what the access points answered, without naming them. */
+export interface DisconnectCounts {
+  points: number;
+  confirmed: number;
+  noSession: number;
+  silent: number;
+}
+
+const countDisconnects = (outcomes: { answer?: string }[]): DisconnectCounts => ({
+  points: outcomes.length,
+  confirmed: outcomes.filter((o) => o.answer === 'ack').length,
+  noSession: outcomes.filter((o) => o.answer === 'nak').length,
+  silent: outcomes.filter((o) => o.answer === 'no_answer').length,
+});
+
+function forAudience(type: string, data: Record<string, unknown>, audience: AuditAudience): Record<string, unknown> {
+  if (audience === 'operator') return data;
+  const report = data.report as { wifi?: { disconnect?: { answer?: string }[] } } | undefined;
+  if (type === 'member.removed' && Array.isArray(report?.wifi?.disconnect)) {
+    return { ...data, report: { ...report, wifi: { ...report.wifi, disconnect: countDisconnects(report.wifi.disconnect) } } };
+  }
+  const result = data.result as { disconnect?: { answer?: string }[] } | undefined;
+  if (type === 'access.wifi_revoked' && Array.isArray(result?.disconnect)) return { ...data, result: { ...result, disconnect: countDisconnects(result.disconnect) } };
+  return data;
+}
+
+const auditView = (r: AuditRow, audience: AuditAudience): AuditEventView => ({
   id: Number(r.id),
   occurredAt: iso(r.occurred_at)!,
   type: r.type,
   actor: r.actor,
   memberId: r.member_id,
-  data: r.data,
+  data: forAudience(r.type, r.data, audience),
   workflowId: r.workflow_id,
   workflowRunId: r.workflow_run_id,
 });
@@ -222,7 +264,7 @@ export interface AuditFilter {
 }
 
 /** Oldest first, in the order things happened. */
-export async function auditEvents(em: EntityManager, scope: CompanyScope, filter: AuditFilter): Promise<Page<AuditEventView>> {
+export async function auditEvents(em: EntityManager, scope: CompanyScope, filter: AuditFilter, audience: AuditAudience = 'company'): Promise<Page<AuditEventView>> {
   // The operator's trail has its own events (sites, doors, card stock) and every company's.
   const company = inScope(scope, 'organization_id');
   const where = ['operatorId' in scope ? `(operator_id = ? or ${company.sql})` : company.sql];
@@ -245,19 +287,19 @@ export async function auditEvents(em: EntityManager, scope: CompanyScope, filter
       where ${where.join(' and ')} order by id limit ?`,
     [...params, filter.limit + 1],
   );
-  const items = rows.slice(0, filter.limit).map(auditView);
+  const items = rows.slice(0, filter.limit).map((r) => auditView(r, audience));
   return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items.at(-1)!.id]) : null };
 }
 
 /** A member's whole history, every run of their lifecycle, oldest first. */
-export async function memberHistory(em: EntityManager, organizationId: string, memberId: string): Promise<AuditEventView[]> {
+export async function memberHistory(em: EntityManager, organizationId: string, memberId: string, audience: AuditAudience = 'company'): Promise<AuditEventView[]> {
   await getMember(em, organizationId, memberId);
   const rows = await em.execute<AuditRow[]>(
     `select id, occurred_at, type, actor, member_id, data, workflow_id, workflow_run_id from audit_event
       where organization_id = ? and member_id = ? order by id`,
     [organizationId, memberId],
   );
-  return rows.map(auditView);
+  return rows.map((r) => auditView(r, audience));
 }
 
 /** Members of a company not removed yet, among `ids`, by name: whom a bulk action is about. */

@@ -23,11 +23,11 @@ const invalid = (field: string, message: string) => new DomainError('invalid_dat
 
 /** Checks the dates and says what to store (`undefined` fields keep what `current` holds). */
 export function resolveDates(given: MemberDates, timeZone: string, current: StoredDates = { startsOn: null, endsOn: null, endsAt: null }): StoredDates {
-  if (given.startsOn && !isCalendarDate(given.startsOn)) throw invalid('startsOn', 'startsOn must be a date, YYYY-MM-DD');
-  if (given.endsOn && !isCalendarDate(given.endsOn)) throw invalid('endsOn', 'endsOn must be a date, YYYY-MM-DD');
+  if (given.startsOn && !isCalendarDate(given.startsOn)) throw invalid('startsOn', 'startsOn must be a date, YYYY-MM-DD, between the years 1970 and 9998');
+  if (given.endsOn && !isCalendarDate(given.endsOn)) throw invalid('endsOn', 'endsOn must be a date, YYYY-MM-DD, between the years 1970 and 9998');
   if (given.endsOn && given.endsAt) throw invalid('endsAt', 'give the last day (endsOn) or the exact end (endsAt), not both');
   const endsAtGiven = given.endsAt ? new Date(given.endsAt) : given.endsAt === undefined ? undefined : null;
-  if (endsAtGiven && Number.isNaN(endsAtGiven.getTime())) throw invalid('endsAt', 'endsAt must be an instant, e.g. 2027-06-30T18:00:00+02:00');
+  if (endsAtGiven && (Number.isNaN(endsAtGiven.getTime()) || endsAtGiven.getUTCFullYear() < 1970 || endsAtGiven.getUTCFullYear() > 9998)) throw invalid('endsAt', 'endsAt must be an instant, e.g. 2027-06-30T18:00:00+02:00');
   const startsOn = given.startsOn === undefined ? current.startsOn : given.startsOn || null;
   let endsOn = current.endsOn;
   let endsAt = current.endsAt;

@@ -1,13 +1,17 @@
 // An administrator corrects a member: name, e-mail, language, site, role. What the database holds
 // changes here (audited with its before and after); what the lifecycle holds (site, role, a new
-// invitation for a new address) goes through the member's workflow.
+// invitation for a new address) goes through the member's workflow. The sign-in address of someone
+// who has a password changes only once the new address confirms (change-email.ts), and the
+// operator's staff are the operator's to change (operator-staff.ts).
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
+import { requestEmailChange } from './change-email.ts';
 import type { LifecycleGateway } from './lifecycle-gateway.ts';
+import { operatorStaffProtected } from './operator-staff.ts';
 import { planSchedule, resolveDates } from './schedule.ts';
 
 export interface MemberChanges {
@@ -24,8 +28,8 @@ export interface MemberChanges {
 
 export async function updateMember(
   deps: { em: EntityManager; lifecycles: LifecycleGateway },
-  input: MemberChanges & { organizationId: string; memberId: string; actor: string },
-): Promise<{ invitationResent: boolean }> {
+  input: MemberChanges & { organizationId: string; memberId: string; actor: string; /** The operator's key or staff, not the company's credentials. */ byOperator: boolean },
+): Promise<{ invitationResent: boolean; emailChangePending: boolean }> {
   const email = input.email?.trim().toLowerCase();
   if (input.siteId) {
     await findSite(deps.em, { organizationId: input.organizationId }, input.siteId).catch(() => {
@@ -33,13 +37,15 @@ export async function updateMember(
     });
   }
   const before = await deps.em.transactional(async (em) => {
-    const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; status: string; site_id: string | null; role: MemberRole; password_hash: string | null }[]>(
-      'select name, email, locale, status, site_id, role, password_hash from member where id = ? and organization_id = ? for update',
+    const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; status: string; site_id: string | null; role: MemberRole; password_hash: string | null; operator_admin: boolean }[]>(
+      'select name, email, locale, status, site_id, role, password_hash, operator_admin from member where id = ? and organization_id = ? for update',
       [input.memberId, input.organizationId],
     );
     if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this company`, { memberId: input.memberId });
     if (row.status === 'removed') throw new DomainError('member_removed', 'gone', 'a removed member cannot be changed: invite them again', { memberId: input.memberId });
-    const next = { name: input.name?.trim() ?? row.name, email: email ?? row.email, locale: input.locale ?? row.locale };
+    if (row.operator_admin && !input.byOperator) throw operatorStaffProtected();
+    // An account's address waits for the new address to confirm: not written here.
+    const next = { name: input.name?.trim() ?? row.name, email: email !== undefined && !row.password_hash ? email : row.email, locale: input.locale ?? row.locale };
     const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
     if (Object.keys(changes).length) {
       try {
@@ -60,7 +66,9 @@ export async function updateMember(
   // A new address before the password exists: the invitation goes to it, and the old link dies.
   const invitationResent = email !== undefined && email !== before.email && !before.password_hash;
   if (invitationResent) await deps.lifecycles.resendInvitation(input.memberId, input.actor);
-  return { invitationResent };
+  const emailChangePending = email !== undefined && email !== before.email && Boolean(before.password_hash);
+  if (emailChangePending) await requestEmailChange(deps, { organizationId: input.organizationId, memberId: input.memberId, from: before.email, to: email, actor: input.actor });
+  return { invitationResent, emailChangePending };
 }
 
 /** New dates: checked against the site's time zone, then the lifecycle re-plans (and stores them). */

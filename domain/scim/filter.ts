@@ -12,6 +12,24 @@ export interface FilterColumn {
   caseInsensitive?: boolean;
   /** A boolean column (active): `status <> 'removed'` and the like. */
   boolean?: { whenTrue: string };
+  /** A timestamp (meta.created, meta.lastModified): compared with an RFC 3339 date-time only. */
+  dateTime?: boolean;
+}
+
+// RFC 7643 §2.3.5: xsd:dateTime. A year 0000 or a month 13 is not one, and PostgreSQL would have
+// refused it with a 500 after the fact.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+function dateTimeValue(value: unknown, path: string): Date {
+  const match = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const real = year >= 1 && calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
+  const date = new Date(value as string);
+  if (!match || !real || Number.isNaN(date.getTime())) {
+    throw new ScimFilterError(`"${path}" compares with a date-time such as "2026-01-31T09:00:00Z", not ${JSON.stringify(value)}`);
+  }
+  return date;
 }
 
 export interface SqlFilter {
@@ -63,6 +81,11 @@ export function filterToSql(filter: Filter, columns: Record<string, FilterColumn
         return { sql: truth ? `(${c.boolean.whenTrue})` : `(not (${c.boolean.whenTrue}))`, params: [] };
       }
       if (value === null) return { sql: filter.op === 'ne' ? `(${c.column} is not null)` : `(${c.column} is null)`, params: [] };
+      if (c.dateTime) {
+        if (!['eq', 'ne', 'gt', 'ge', 'lt', 'le'].includes(filter.op)) throw new ScimFilterError(`"${filter.attrPath}" compares with eq, ne, gt, ge, lt or le`);
+        const sqlOp = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' }[filter.op as 'eq'];
+        return { sql: `(${c.column} ${sqlOp} ?)`, params: [dateTimeValue(value, filter.attrPath)] };
+      }
       const text = String(value);
       const lhs = c.caseInsensitive ? `lower(${c.column})` : c.column;
       const rhs = c.caseInsensitive ? text.toLowerCase() : text;

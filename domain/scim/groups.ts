@@ -3,6 +3,7 @@
 // users again — through the lifecycle's own role change, so the last admin stays protected.
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { isUuid } from '../ids.ts';
+import { refuseOperatorStaff } from '../members/operator-staff.ts';
 import { listWindow, type FilterColumn } from './filter.ts';
 import { listResponse, SCHEMA, ScimError } from './resources.ts';
 import { patchResource, scimFromDomain, type ScimCaller, type ScimDeps } from './users.ts';
@@ -112,6 +113,7 @@ async function syncRoles(deps: ScimDeps, caller: ScimCaller, before: { name: str
   for (const change of changes) {
     const [row] = await deps.em.execute<{ role: string; status: string }[]>('select role, status from member where id = ?', [change.id]);
     if (!row || row.status === 'removed' || row.role === change.role) continue;
+    await refuseOperatorStaff(deps.em, change.id, false).catch(scimFromDomain);
     await deps.lifecycles.changeRole(change.id, change.role, caller.actor).catch(scimFromDomain);
   }
 }
@@ -155,7 +157,7 @@ export async function replaceGroup(deps: ScimDeps, caller: ScimCaller, id: strin
 /** PATCH: add/remove members, rename; answered with the group (Okta) — Entra takes 204 or 200. */
 export async function patchGroup(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown) {
   const current = await getGroup(deps, caller, id);
-  const patched = patchResource(current, body);
+  const patched = patchResource('Group', current, body);
   await store(deps, caller, id, readGroup(patched));
   return getGroup(deps, caller, id);
 }

@@ -3,6 +3,9 @@
 // writes reads as a member (e-mail, name, language, role, dates, site). The provider's own
 // attributes are kept and answered back as written, so its comparisons after a write hold.
 
+import { z } from 'zod';
+import { DATE_YEARS, isCalendarDate } from '../time.ts';
+
 export const SCHEMA = {
   user: 'urn:ietf:params:scim:schemas:core:2.0:User',
   group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
@@ -51,8 +54,12 @@ const version = (d: Date) => `W/"${new Date(d).getTime()}"`;
 export function userResource(m: MemberForScim, groups: { id: string; display_name: string }[], baseUrl: string): Record<string, unknown> {
   const stored = m.scim_attributes ?? {};
   const [given, ...rest] = m.name.split(' ');
-  const storedLanguage = typeof stored.preferredLanguage === 'string' && stored.preferredLanguage.slice(0, 2).toLowerCase() === m.locale ? stored.preferredLanguage : m.locale;
-  const storedUserName = typeof stored.userName === 'string' && stored.userName.toLowerCase() === m.email ? stored.userName : m.email;
+  // What the provider wrote is answered back, unless our side changed since (an admin changed the
+  // language or the address): then what we hold now.
+  const written = typeof stored.preferredLanguage === 'string' ? stored.preferredLanguage : undefined;
+  const writtenTag = written && /^(fr|en)([-_]|$)/i.test(written.trim()) ? written.trim().slice(0, 2).toLowerCase() : undefined;
+  const storedLanguage = written !== undefined && (writtenTag === undefined || writtenTag === m.locale) ? written : m.locale;
+  const storedUserName = typeof stored.userName === 'string' && (stored.userName.toLowerCase() === m.email || !stored.userName.includes('@')) ? stored.userName : m.email;
   return {
     ...stored,
     schemas: [SCHEMA.user, ...(stored[SCHEMA.enterprise] ? [SCHEMA.enterprise] : []), SCHEMA.onboarding],
@@ -92,7 +99,9 @@ export interface ScimUserInput {
   attributes: Record<string, unknown>;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// One bare address, as the REST API takes it: `"victim"<x@evil.test>` or `a,b@evil.test` were
+// stored as written and then delivered elsewhere than the address shown.
+const isAddress = (value: string) => value.length <= 320 && z.email().safeParse(value).success;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Entra sends booleans as "True"/"False" strings. */
@@ -114,16 +123,19 @@ const text = (value: unknown, attribute: string, max = 320): string | undefined 
 function startDate(value: unknown): string | null | undefined {
   if (value === undefined) return undefined;
   if (value === null || value === '') return null;
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)) return value.slice(0, 10);
-  throw new ScimError(400, 'startDate must be a date, YYYY-MM-DD', 'invalidValue');
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) && isCalendarDate(value.slice(0, 10))) return value.slice(0, 10);
+  throw new ScimError(400, `startDate must be a date, YYYY-MM-DD, between the years ${DATE_YEARS.from} and ${DATE_YEARS.to}`, 'invalidValue');
 }
 
 function endDate(value: unknown): { endsOn: string | null | undefined; endsAt: string | null | undefined } {
   if (value === undefined) return { endsOn: undefined, endsAt: undefined };
   if (value === null || value === '') return { endsOn: null, endsAt: null };
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return { endsOn: value, endsAt: undefined };
-  if (typeof value === 'string' && !Number.isNaN(Date.parse(value)) && /^\d{4}-\d{2}-\d{2}T/.test(value)) return { endsOn: undefined, endsAt: new Date(value).toISOString() };
-  throw new ScimError(400, 'endDate must be a date (YYYY-MM-DD, the last day) or a date-time (the exact end)', 'invalidValue');
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && isCalendarDate(value)) return { endsOn: value, endsAt: undefined };
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) && isCalendarDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value))) {
+    const at = new Date(value);
+    if (at.getUTCFullYear() >= DATE_YEARS.from && at.getUTCFullYear() <= DATE_YEARS.to) return { endsOn: undefined, endsAt: at.toISOString() };
+  }
+  throw new ScimError(400, `endDate must be a date (YYYY-MM-DD, the last day) or a date-time (the exact end), between the years ${DATE_YEARS.from} and ${DATE_YEARS.to}`, 'invalidValue');
 }
 
 const READ_ONLY = new Set(['id', 'meta', 'groups', 'password', 'active', 'roles']);
@@ -133,14 +145,18 @@ const MAX_ATTRIBUTES = 32_768;
 export function readUser(doc: unknown): ScimUserInput {
   if (!isObject(doc)) throw new ScimError(400, 'the body must be a SCIM User object', 'invalidSyntax');
   const emails = Array.isArray(doc.emails) ? doc.emails.filter(isObject) : [];
-  const userName = text(doc.userName, 'userName');
-  const workEmail = emails.find((e) => e.type === 'work') ?? emails.find((e) => e.primary === true || e.primary === 'True') ?? emails[0];
-  const email = (userName && EMAIL.test(userName) ? userName : text(workEmail?.value, 'emails.value'))?.toLowerCase();
-  if (!email || !EMAIL.test(email)) throw new ScimError(400, 'userName, or a work e-mail in emails, must be an e-mail address', 'invalidValue');
+  // SCIM's userName is any unique string; the sign-in address is userName when it is one, else
+  // the primary address in emails, else the work one, else the first.
+  const userName = text(doc.userName, 'userName', 1000);
+  const listed = emails.find((e) => e.primary === true || String(e.primary).toLowerCase() === 'true') ?? emails.find((e) => e.type === 'work') ?? emails[0];
+  const email = (userName && isAddress(userName.toLowerCase()) ? userName : text(listed?.value, 'emails.value', 1000))?.toLowerCase();
+  if (!email || !isAddress(email)) throw new ScimError(400, 'userName, or the primary (else work, else first) value in emails, must be one bare e-mail address such as name@example.com', 'invalidValue');
   const nameParts = isObject(doc.name) ? doc.name : {};
   const joined = [text(nameParts.givenName, 'name.givenName', 200), text(nameParts.familyName, 'name.familyName', 200)].filter(Boolean).join(' ');
   const name = text(doc.displayName, 'displayName', 200) ?? text(nameParts.formatted, 'name.formatted', 200) ?? (joined || undefined);
-  const language = (text(doc.preferredLanguage, 'preferredLanguage', 35) ?? text(doc.locale, 'locale', 35))?.slice(0, 2).toLowerCase();
+  // Kept as written (in `attributes`); only a French or English tag sets the member's language.
+  const tag = [doc.preferredLanguage, doc.locale].find((v) => typeof v === 'string' && /^(fr|en)([-_]|$)/i.test(v.trim())) as string | undefined;
+  const language = tag?.trim().slice(0, 2).toLowerCase();
   const roles = Array.isArray(doc.roles)
     ? doc.roles.some((r) => /^admin/i.test(String(isObject(r) ? (r.value ?? r.display ?? '') : r)))
       ? ('admin' as const)

@@ -9,7 +9,9 @@ import { isUuid } from '../ids.ts';
 import { inviteMember } from '../members/invite-member.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { updateMember, type MemberChanges } from '../members/update-member.ts';
+import { refuseOperatorStaff } from '../members/operator-staff.ts';
 import { listWindow, type FilterColumn } from './filter.ts';
+import { checkPatchPath, checkPatchValue, type PatchedResource } from './patch-paths.ts';
 import { listResponse, readUser, scimBoolean, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
 
 export interface ScimDeps {
@@ -28,7 +30,8 @@ export interface ScimCaller {
 
 const USER_COLUMNS: Record<string, FilterColumn> = {
   id: { column: 'm.id::text' },
-  username: { column: 'm.email', caseInsensitive: true },
+  // As answered: the provider's own userName when it is not an address, else the address.
+  username: { column: `case when strpos(coalesce(m.scim_attributes->>'userName', '@'), '@') = 0 then m.scim_attributes->>'userName' else m.email end`, caseInsensitive: true },
   externalid: { column: 'm.external_id' },
   displayname: { column: 'm.name', caseInsensitive: true },
   emails: { column: 'm.email', caseInsensitive: true },
@@ -37,8 +40,8 @@ const USER_COLUMNS: Record<string, FilterColumn> = {
   'emails.type': { column: `'work'`, caseInsensitive: true },
   'emails.primary': { column: 'true', boolean: { whenTrue: 'true' } },
   active: { column: 'm.status', boolean: { whenTrue: `m.status <> 'removed'` } },
-  'meta.lastmodified': { column: 'm.updated_at' },
-  'meta.created': { column: 'm.created_at' },
+  'meta.lastmodified': { column: 'm.updated_at', dateTime: true },
+  'meta.created': { column: 'm.created_at', dateTime: true },
 };
 
 const SELECT_USER = `
@@ -175,9 +178,16 @@ function normaliseOperations(operations: ScimPatchOperation[]): ScimPatchOperati
   });
 }
 
-export function patchResource(resource: Record<string, unknown>, body: unknown): Record<string, unknown> {
+export function patchResource(kind: PatchedResource, resource: Record<string, unknown>, body: unknown): Record<string, unknown> {
   const request = body as { schemas?: string[]; Operations?: ScimPatchOperation[] };
   try {
+    // Every path and key first: nothing that names a prototype reaches scim-patch, or its checks.
+    for (const operation of Array.isArray(request?.Operations) ? request.Operations : []) {
+      const path = (operation as { path?: unknown } | null)?.path;
+      if (path !== undefined && typeof path !== 'string') throw new ScimError(400, 'a path must be a string', 'invalidPath');
+      if (path) checkPatchPath(kind, path);
+      checkPatchValue(kind, (operation as { value?: unknown } | null)?.value, path || undefined);
+    }
     patchBodyValidation({ ...request, Operations: Array.isArray(request?.Operations) ? normaliseOperations(request.Operations) : (request?.Operations as never) } as never);
     return scimPatch(resource as never, normaliseOperations(request.Operations!), { mutateDocument: false, treatMissingAsAdd: true }) as Record<string, unknown>;
   } catch (error) {
@@ -191,7 +201,7 @@ export function patchResource(resource: Record<string, unknown>, body: unknown):
 export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<Record<string, unknown>> {
   const current = await findUser(deps.em, caller.organizationId, id);
   const resource = await render(deps, current);
-  const patched = patchResource(resource, body);
+  const patched = patchResource('User', resource, body);
   await apply(deps, caller, current, readUser(patched));
   return getUser(deps, caller, id);
 }
@@ -199,6 +209,7 @@ export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, 
 /** DELETE: removed (offboarding runs), then 404 from now on. */
 export async function deleteUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<void> {
   const current = await findUser(deps.em, caller.organizationId, id);
+  await refuseOperatorStaff(deps.em, id, false).catch(scimFromDomain);
   if (current.status !== 'removed') await deps.lifecycles.remove(id, { actor: caller.actor, reason: 'deleted in the identity provider' }).catch(scimFromDomain);
   await deps.em.execute('update member set scim_deleted_at = now(), external_id = null where id = ?', [id]);
 }
@@ -235,9 +246,12 @@ async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim,
   if (next.endsOn !== undefined && next.endsOn !== current.ends_on) changes.endsOn = next.endsOn;
   if (next.endsAt !== undefined && (next.endsAt ?? null) !== (current.ends_at ? new Date(current.ends_at).toISOString() : null)) changes.endsAt = next.endsAt;
   if (Object.keys(changes).length) {
-    await updateMember({ em: deps.em.fork(), lifecycles: deps.lifecycles }, { organizationId: caller.organizationId, memberId: current.id, ...changes, actor: caller.actor }).catch(scimFromDomain);
+    await updateMember({ em: deps.em.fork(), lifecycles: deps.lifecycles }, { organizationId: caller.organizationId, memberId: current.id, ...changes, actor: caller.actor, byOperator: false }).catch(scimFromDomain);
   }
   await saveScimFields(deps.em, current.id, next);
-  if (!next.active) await deps.lifecycles.remove(current.id, { actor: caller.actor, reason: 'deactivated in the identity provider' }).catch(scimFromDomain);
+  if (!next.active) {
+    await refuseOperatorStaff(deps.em, current.id, false).catch(scimFromDomain);
+    await deps.lifecycles.remove(current.id, { actor: caller.actor, reason: 'deactivated in the identity provider' }).catch(scimFromDomain);
+  }
 }
 

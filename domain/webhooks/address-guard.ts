@@ -10,7 +10,17 @@ import ipaddr from 'ipaddr.js';
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   // IPv4-mapped IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address it is.
-  return ipaddr.process(address).range() === 'unicast';
+  const parsed = ipaddr.process(address);
+  // So is the older IPv4-compatible form (::127.0.0.1, written ::7f00:1), which ipaddr.js files
+  // under plain unicast: `http://[::127.0.0.1]/` and `::a9fe:a9fe` (the metadata service) passed.
+  if (parsed.kind() === 'ipv6') {
+    const parts = (parsed as ipaddr.IPv6).parts;
+    if (parts.slice(0, 6).every((p) => p === 0)) {
+      const [high, low] = [parts[6]!, parts[7]!];
+      return ipaddr.IPv4.parse(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`).range() === 'unicast';
+    }
+  }
+  return parsed.range() === 'unicast';
 }
 
 export class BlockedAddressError extends Error {

@@ -23,7 +23,8 @@ export const Instant = z.iso
 /** A calendar date (a day at the member's site), YYYY-MM-DD. */
 export const DateOnly = z
   .string()
-  .refine(isCalendarDate, 'must be a date, YYYY-MM-DD')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD')
+  .refine(isCalendarDate, 'must be a date, YYYY-MM-DD, between the years 1970 and 9998')
   .meta({ format: 'date', example: '2027-01-04' });
 
 export const Limit = z.coerce.number().int().min(1).max(200).default(50);

@@ -20,6 +20,7 @@ export const Member = z
     endsOn: DateOnly.nullable().meta({ description: 'Last day: the member is removed at the next midnight at the site' }),
     endsAt: Timestamp.nullable().meta({ description: 'When the member is removed automatically (from endsOn, or given exactly)' }),
     externalId: z.string().nullable().meta({ description: 'The identity provider\'s id for the person (SCIM)' }),
+    pendingEmail: Email.nullable().meta({ description: 'A new sign-in address waiting for its confirmation (sent there); `email` stays in use until then' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     removedAt: Timestamp.nullable(),
@@ -74,7 +75,9 @@ export const PatchMemberBody = z
   .strictObject({
     role: Role.optional(),
     name: z.string().trim().min(1).max(200).optional(),
-    email: Email.optional().meta({ description: 'Before the password exists, a fresh invitation goes to the new address (the old link dies)' }),
+    email: Email.optional().meta({
+      description: 'Before the password exists, a fresh invitation goes to the new address (the old link dies). After, the change waits for the new address to confirm from the link e-mailed there (`pendingEmail`); the old address is told, and every session ends when it takes effect. The operator\'s staff can be changed by the operator only (403).',
+    }),
     locale: Locale.optional(),
     siteId: Uuid.optional().meta({ description: 'One of the company\'s sites; only before a card is registered (cards belong to a site)' }),
     startsOn: MemberDatesFields.startsOn.unwrap().nullable().optional(),

@@ -14,7 +14,7 @@ export function stopOnSignals(options: { dataDir: string; stop: () => Promise<vo
     options.stop().then(
       () => {
         options.say('Stopped.');
-        process.exit(0);
+        process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
       },
       (error: unknown) => {
         console.error(error);

@@ -18,6 +18,8 @@ import { temporalLogger } from '../../services/temporal-logger.ts';
 import { resolveSecretKey } from '../../services/secret-key.ts';
 import { startTemporalServer } from '../../services/temporal-server.ts';
 import { startRadius } from './radius.ts';
+import { checkPorts } from './port-check.ts';
+import { findFreeradius } from '../../services/freeradius.ts';
 import { listenForWebhookEvents } from '../../worker/webhook-listener.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker, type RunnableWorker } from '../../worker/create-worker.ts';
@@ -64,6 +66,9 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     // We own SIGINT/SIGTERM and stop everything in order; the SDK's handler would otherwise shut
     // the worker down on its own, racing that order.
     Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
+    // A bad FREERADIUS_PATH is named by startRadius below, in its own words.
+    const radiusWillStart = config.radius.start && (() => { try { return findFreeradius(config.radius.binaryPath) !== undefined; } catch { return false; } })();
+    await checkPorts(config, radiusWillStart, onProgress);
 
     let databaseUrl = config.database.url;
     let embeddedUrl: string | undefined;

@@ -5,10 +5,12 @@ import { z } from 'zod';
 import { AppError } from '../../http/errors.ts';
 import { clearSessionCookie, setSessionCookie } from '../../http/session-cookie.ts';
 import { login } from '../../domain/auth/login.ts';
+import { limitedSignIn } from '../../http/rate-limit.ts';
 import { confirmPasswordReset, requestPasswordReset } from '../../domain/auth/password-reset.ts';
 import { createSession, revokeSession } from '../../domain/auth/sessions.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { acceptInvitation, inspectInvitation } from '../../domain/members/accept-invitation.ts';
+import { confirmEmailChange, inspectEmailChange } from '../../domain/members/change-email.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/passwords.ts';
 import { pageState } from '../page-context.ts';
 import { domainMessage, parseForm, safeNext, see, type PageDeps, type Renderer } from '../page.ts';
@@ -46,9 +48,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     const next = safeNext((ctx.request.body as { next?: string }).next, '');
     if (!form.ok) return render(ctx, 'login', { values, next, errors: form.errors }, 400);
     try {
-      deps.limits.loginPerAddress.hit(ctx.ip);
-      deps.limits.loginPerAccount.hit(form.data.email);
-      const session = await login({ em: deps.em(), lifecycles: deps.lifecycles }, { email: form.data.email, password: form.data.password });
+      const session = await limitedSignIn(deps.limits, ctx.ip, form.data.email, () => login({ em: deps.em(), lifecycles: deps.lifecycles }, { email: form.data.email, password: form.data.password }));
       setSessionCookie(ctx, session);
       const [row] = await deps.em().execute<{ role: string }[]>('select role from member where id = ?', [session.memberId]);
       see(ctx, safeNext(next, home(row?.role ?? 'user')));
@@ -102,6 +102,34 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
       if (error instanceof DomainError && error.code.startsWith('invitation_')) return invitationDead(ctx, error);
       if (error instanceof DomainError && error.code === 'password_rejected') {
         return render(ctx, 'invitation', { invitation, token, errors: { password: domainMessage(ctx, render, error) } }, 400);
+      }
+      throw error;
+    }
+  });
+
+  // ---- a new sign-in address confirmed from it: the GET shows, the POST decides -----------------
+  const emailChangeDead = (ctx: Context, error: DomainError) => render(ctx, 'email-change', { dead: error.code }, error.kind === 'gone' ? 410 : 404);
+
+  router.get('/email-changes/:token', async (ctx) => {
+    try {
+      const change = await inspectEmailChange(deps.em(), deps.secrets, ctx.params.token!);
+      render(ctx, 'email-change', { change, token: ctx.params.token });
+    } catch (error) {
+      if (error instanceof DomainError && error.code.startsWith('email_change_')) return emailChangeDead(ctx, error);
+      throw error;
+    }
+  });
+
+  router.post('/email-changes/:token', async (ctx) => {
+    try {
+      const change = await confirmEmailChange({ em: deps.em(), secrets: deps.secrets }, ctx.params.token!);
+      // Every session of the account ended, this browser's included.
+      clearSessionCookie(ctx);
+      see(ctx, `/login?done=email_changed&email=${encodeURIComponent(change.to)}`);
+    } catch (error) {
+      if (error instanceof DomainError && error.code.startsWith('email_change_')) return emailChangeDead(ctx, error);
+      if (error instanceof DomainError && error.code === 'member_exists') {
+        return render(ctx, 'email-change', { dead: 'email_change_taken' }, 409);
       }
       throw error;
     }

@@ -9,7 +9,8 @@ import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
-import { getMember, memberHistory, offboardingFinished } from '../../domain/members/queries.ts';
+import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
+import { getMember, memberHistory, offboardingFinished, type DisconnectCounts } from '../../domain/members/queries.ts';
 import { sendCsv } from '../csv.ts';
 import { listSites, stockCards } from '../../domain/sites/sites.ts';
 import { readFormFile } from '../multipart.ts';
@@ -67,8 +68,8 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
     }
     if (e.type === 'access.wifi_revoked') {
       // Which access points were asked to end the member's sessions, and what each answered.
-      const sent = ((d.result as { disconnect?: { client: string; answer: string }[] } | undefined)?.disconnect ?? []);
-      return sent.length ? sent.map((o) => render.t(ctx, `history.disconnect.${o.answer}`, { client: o.client })).join(' · ') : null;
+      const sent = disconnectWords(ctx, render, (d.result as { disconnect?: Disconnects } | undefined)?.disconnect);
+      return sent.length ? sent.join(' · ') : null;
     }
     if ((e.type === 'email.sent' || e.type === 'email.failed') && typeof d.template === 'string' && render.has(ctx, `history.emails.${d.template}`)) {
       return render.t(ctx, 'history.email_to', { what: render.t(ctx, `history.emails.${d.template}`), to: String(d.to ?? '') });
@@ -90,8 +91,16 @@ function readableReport(ctx: Context, render: Renderer, history: Awaited<ReturnT
   return {
     ...report,
     removedByName: removal.actorName,
-    disconnects: (report.wifi.disconnect ?? []).map((o) => render.t(ctx, `history.disconnect.${o.answer}`, { client: o.client })),
+    disconnects: disconnectWords(ctx, render, report.wifi.disconnect as Disconnects | undefined),
   };
+}
+
+/** The operator's staff read each access point's answer; a company reads how many answered. */
+type Disconnects = { client: string; answer: string }[] | DisconnectCounts;
+function disconnectWords(ctx: Context, render: Renderer, sent: Disconnects | undefined): string[] {
+  if (!sent) return [];
+  if (Array.isArray(sent)) return sent.map((o) => render.t(ctx, `history.disconnect.${o.answer}`, { client: o.client }));
+  return sent.points ? [render.t(ctx, 'history.disconnect.counted', { confirmed: String(sent.confirmed), points: String(sent.points) })] : [];
 }
 
 export function adminMemberPages(router: Router, deps: PageDeps, render: Renderer): void {
@@ -105,6 +114,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       : [];
     const viewer = company ? { ...admin, organizationId: company.organization_id } : admin;
     await getMember(deps.em(), viewer.organizationId, id);
+    if (ctx.method !== 'GET') await refuseOperatorStaff(deps.em(), id, viewer.operatorAdmin);
     return { viewer, id };
   };
 
@@ -173,7 +183,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const member = await getMember(deps.em(), viewer.organizationId, id);
     const [lifecycle, history, sites] = await Promise.all([
       member.status === 'removed' ? null : deps.lifecycles.adminState(id),
-      memberHistory(deps.em(), viewer.organizationId, id),
+      memberHistory(deps.em(), viewer.organizationId, id, viewer.operatorAdmin ? 'operator' : 'company'),
       listSites(deps.em(), { organizationId: viewer.organizationId }),
     ]);
     const site = sites.find((s) => s.id === member.siteId) ?? null;
@@ -224,7 +234,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   // The member's history as a spreadsheet: the same words as on the page, oldest first.
   router.get('/admin/members/:id/history.csv', async (ctx) => {
     const { viewer, id } = await target(ctx);
-    const events = await readableHistory(ctx, deps, render, viewer.organizationId, await memberHistory(deps.em(), viewer.organizationId, id));
+    const events = await readableHistory(ctx, deps, render, viewer.organizationId, await memberHistory(deps.em(), viewer.organizationId, id, viewer.operatorAdmin ? 'operator' : 'company'));
     const lines = [['occurred_at', 'event', 'type', 'detail', 'by', 'actor', 'data'], ...events.map((e) => [e.occurredAt, render.has(ctx, `events.${e.type}`) ? render.t(ctx, `events.${e.type}`) : e.type, e.type, e.detail ?? '', e.actorName, e.actor, JSON.stringify(e.data)])];
     sendCsv(ctx, `member-${id}-history.csv`, lines);
   });
@@ -248,14 +258,14 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
     let outcome;
     try {
-      outcome = await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor });
+      outcome = await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor, byOperator: viewer.operatorAdmin });
     } catch (error) {
       // A site change refused (the card belongs to the current site) is said on the site field;
       // any other refusal (an address already taken, a removed member) on the e-mail.
       if (error instanceof DomainError && error.code === 'card_already_registered') return memberPage(ctx, viewer, id, { values, errors: { siteId: render.t(ctx, 'member.site_locked') } }, 409);
       return refusal(ctx, viewer, id, error, 'email');
     }
-    see(ctx, `/admin/members/${id}?done=${outcome.invitationResent ? 'member_updated_invited' : 'member_updated'}`);
+    see(ctx, `/admin/members/${id}?done=${outcome.invitationResent ? 'member_updated_invited' : outcome.emailChangePending ? 'member_updated_email_pending' : 'member_updated'}`);
   });
 
   // A blank date clears it: the lifecycle re-plans (an earlier start may send the invitation now).
@@ -265,7 +275,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const values = ctx.request.body as Record<string, string>;
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
     try {
-      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, startsOn: form.data.startsOn ?? null, endsOn: form.data.endsOn ?? null, actor: viewer.actor });
+      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, startsOn: form.data.startsOn ?? null, endsOn: form.data.endsOn ?? null, actor: viewer.actor, byOperator: viewer.operatorAdmin });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'invalid_dates') return memberPage(ctx, viewer, id, { values, errors: { [String(error.details.field ?? 'startsOn')]: domainMessage(ctx, render, error) } }, 400);
       return refusal(ctx, viewer, id, error, 'startsOn');

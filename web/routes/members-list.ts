@@ -9,6 +9,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { statusCounts } from '../../domain/members/overview.ts';
 import { currentMembersByIds, listMembers, MEMBER_DUE, MEMBER_SORTS } from '../../domain/members/queries.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
+import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
 import { listSites } from '../../domain/sites/sites.ts';
 import { sendCsv } from '../csv.ts';
 import { domainMessage, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
@@ -115,6 +116,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
     if (form.data.action === 'resend') {
       for (const m of members) {
         try {
+          await refuseOperatorStaff(deps.em(), m.id, viewer.operatorAdmin);
           await deps.lifecycles.resendInvitation(m.id, viewer.actor);
           done += 1;
         } catch (error) {
@@ -126,7 +128,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
     if (!form.data.siteId) return see(ctx, '/admin/members?done=bulk_no_site');
     for (const m of members) {
       try {
-        await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: m.id, siteId: form.data.siteId, actor: viewer.actor });
+        await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: m.id, siteId: form.data.siteId, actor: viewer.actor, byOperator: viewer.operatorAdmin });
         done += 1;
       } catch (error) {
         if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
@@ -147,6 +149,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
       // Yourself last: removing yourself ends this session.
       if (m.id === viewer.memberId) continue;
       try {
+        await refuseOperatorStaff(deps.em(), m.id, viewer.operatorAdmin);
         await deps.lifecycles.remove(m.id, { actor: viewer.actor, reason: form.data.reason });
         done += 1;
       } catch (error) {

@@ -1,0 +1,99 @@
+// A member who has a password signs in with their address: whoever changes it (an admin, the HR
+// system's key, the identity provider) could otherwise take the account over by moving it to an
+// address they read, then asking for a password reset there. So the change waits for the new
+// address to confirm (a link sent there), the old address is told at once, and every session
+// ends when the change takes effect. Before a password exists, the address is simply corrected
+// and the invitation goes to it (update-member.ts): there is no account yet to take over.
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordAudit } from '../audit.ts';
+import { DomainError } from '../errors.ts';
+import type { Secrets } from '../secrets.ts';
+import type { LifecycleGateway } from './lifecycle-gateway.ts';
+
+import { EMAIL_CHANGE_TTL_MS } from './email-change-ttl.ts';
+
+const taken = (email: string, memberId?: string) => new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId });
+
+/**
+ * Records the pending change (a newer request replaces an older one) and starts the workflow that
+ * e-mails the old address, then the new one. The member's address is unchanged until confirmed.
+ */
+export async function requestEmailChange(
+  deps: { em: EntityManager; lifecycles: LifecycleGateway },
+  input: { organizationId: string; memberId: string; from: string; to: string; actor: string },
+): Promise<{ tokenId: string }> {
+  const tokenId = randomUUID();
+  await deps.em.transactional(async (em) => {
+    const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.organizationId, input.to, input.memberId]);
+    if (other) throw taken(input.to, other.id);
+    await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'email_change' and consumed_at is null and revoked_at is null`, [input.memberId]);
+    await em.execute(
+      `insert into auth_token (id, member_id, purpose, new_email, expires_at, attempts, created_at) values (?, ?, 'email_change', ?, ?, 0, now())`,
+      [tokenId, input.memberId, input.to, new Date(Date.now() + EMAIL_CHANGE_TTL_MS)],
+    );
+    await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.email_change_requested', data: { from: input.from, to: input.to, tokenId } });
+  });
+  await deps.lifecycles.startEmailChange({ tokenId, memberId: input.memberId, organizationId: input.organizationId });
+  return { tokenId };
+}
+
+interface PendingChange {
+  tokenId: string;
+  memberId: string;
+  organizationId: string;
+  organization: string;
+  from: string;
+  to: string;
+  expiresAt: Date;
+}
+
+const dead = (code: 'email_change_invalid' | 'email_change_done' | 'email_change_replaced' | 'email_change_expired') =>
+  new DomainError(code, code === 'email_change_invalid' ? 'not_found' : 'gone', {
+    email_change_invalid: 'this confirmation link is not valid',
+    email_change_done: 'this address change was already confirmed: sign in with the new address',
+    email_change_replaced: 'a newer change was asked for: use the link of the latest e-mail',
+    email_change_expired: 'this confirmation link has expired: ask your administrator to change the address again',
+  }[code]);
+
+async function findChange(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<PendingChange> {
+  const tokenId = secrets.verifyToken(token);
+  if (!tokenId) throw dead('email_change_invalid');
+  const [row] = await em.execute<{ id: string; member_id: string; organization_id: string; organization: string; email: string; new_email: string; status: string; expires_at: Date; consumed_at: Date | null; revoked_at: Date | null }[]>(
+    `select t.id, t.member_id, m.organization_id, o.name as organization, m.email, t.new_email, m.status, t.expires_at, t.consumed_at, t.revoked_at
+       from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id
+      where t.id = ? and t.purpose = 'email_change'${lock ? ' for update of t, m' : ''}`,
+    [tokenId],
+  );
+  if (!row || row.status === 'removed') throw dead('email_change_invalid');
+  if (row.consumed_at) throw dead('email_change_done');
+  if (row.revoked_at) throw dead('email_change_replaced');
+  if (new Date(row.expires_at).getTime() <= Date.now()) throw dead('email_change_expired');
+  return { tokenId: row.id, memberId: row.member_id, organizationId: row.organization_id, organization: row.organization, from: row.email, to: row.new_email, expiresAt: new Date(row.expires_at) };
+}
+
+/** What the link's page shows; a GET decides nothing (mail scanners open links first). */
+export const inspectEmailChange = (em: EntityManager, secrets: Secrets, token: string) => findChange(em, secrets, token, false);
+
+/**
+ * The new address's POST: the address changes, the link is used up, and every session, reset
+ * code and other pending change of the account ends, in one transaction.
+ */
+export async function confirmEmailChange(deps: { em: EntityManager; secrets: Secrets }, token: string): Promise<PendingChange> {
+  return deps.em.transactional(async (em) => {
+    const change = await findChange(em, deps.secrets, token, true);
+    const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [change.organizationId, change.to, change.memberId]);
+    if (other) throw taken(change.to, other.id);
+    await em.execute('update member set email = ?, updated_at = now() where id = ?', [change.to, change.memberId]);
+    await em.execute('update auth_token set consumed_at = now() where id = ?', [change.tokenId]);
+    await em.execute(
+      `update auth_token set revoked_at = now() where member_id = ? and id <> ? and purpose in ('session', 'password_reset', 'email_change') and consumed_at is null and revoked_at is null`,
+      [change.memberId, change.tokenId],
+    );
+    await recordAudit(em, {
+      organizationId: change.organizationId, memberId: change.memberId, actor: `member:${change.memberId}`, type: 'member.email_changed',
+      data: { changes: { email: { from: change.from, to: change.to } }, tokenId: change.tokenId, sessionsEnded: true },
+    });
+    return change;
+  });
+}

@@ -28,6 +28,7 @@ import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import { radiusWifi } from '../providers/wifi.ts';
 import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
+import { ROUTER_METHODS } from './methods.ts';
 
 export interface AppDeps {
   config: Config;
@@ -67,7 +68,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
     wifi,
   });
 
-  const router = new Router();
+  const router = new Router({ methods: ROUTER_METHODS });
   const scim = scimRouter({ em, lifecycles: deps.lifecycles, adminGroup: config.scim.adminGroup, publicUrl: config.http.publicUrl });
   mountRoutes(router, routes, { authenticate: createAuthenticator({ em, secrets: deps.secrets }), idempotency: createIdempotency(em) });
   router.get('/openapi.json', (ctx) => {

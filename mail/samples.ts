@@ -28,7 +28,7 @@ export function sampleEmailData<T extends EmailTemplate>(
     card_instructions: { card: { pin: '*4829', enrollmentUrl: `${base}/card` } },
     card_reminder: { card: { pin: '*4829', enrollmentUrl: `${base}/card` } },
     card_overdue: { memberUrl },
-    access_active: { card: { number: '04A1B2C3' }, wifi: { ssid: 'Atelier-Membres', username: 'camille.durand', profileUrl: 'https://onboarding.example/me' } },
+    access_active: { card: { number: '04A1B2C3' }, wifi: { ssid: 'Atelier-Membres', username: 'camille.durand', profileUrl: `${base}/me` } },
     password_reset: { reset: { code: '305718', minutes: 15 } },
     email_change_confirm: { change: { from: 'camille.durand@atelier-lumiere.fr', to: 'camille@durand.example', requestedBy: 'Ada Martin', url: `${base}/email-changes/eyJ0IjoiMSJ9.c2lnbmF0dXJl`, expiresAt: '2026-12-03T17:00:00.000Z' } },
     email_change_notice: { change: { from: 'camille.durand@atelier-lumiere.fr', to: 'camille@durand.example', requestedBy: 'Ada Martin', expiresAt: '2026-12-03T17:00:00.000Z' } },

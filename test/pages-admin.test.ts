@@ -4,7 +4,8 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
-import { connectBrowser, DESKTOP, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
+import { connectBrowser, DESKTOP, openMenu, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
+import { accessibilityProblems } from './helpers/axe.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -28,6 +29,7 @@ async function signInAsAdmin(t: ExecutionContext, locale: 'fr' | 'en', viewport 
   await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
   // Admins land on the overview; these tests start from the members list.
   await page.waitForURL(/\/admin$/);
+  await openMenu(page);
   await page.getByRole('link', { name: /^(Members|Membres)$/ }).click();
   await page.waitForURL(/\/admin\/members$/);
   // The pages speak the admin's own language (French here) until they choose another one.
@@ -291,6 +293,16 @@ test('the operator adds a company with its site and first admin, sees its key on
   const year = new Date().getFullYear() + 1;
   await page.getByLabel('Date and time').fill(`${year}-06-30T18:00`);
   await page.getByRole('button', { name: `Offboard ${name}` }).click();
+  // A confirmation first, naming the company and how many members leave; nothing is planned yet.
+  t.regex(await mainText(page), new RegExp(`On .*${year}.*, ${name} leaves: its 1 member is removed then`));
+  t.is((await world.api.get(`/v1/companies/${companyPath.split('/').pop()}/offboarding`, { token: world.operatorKey })).status, 404);
+  // A POST's answer: its language links lead back to the company page, so one language here.
+  await screenshot(page, 'operator-offboard-confirm.en.desktop');
+  await page.getByLabel(/To confirm, type the company's name/).fill(`${name} typo`);
+  await page.getByRole('button', { name: `I understand, offboard ${name}` }).click();
+  t.regex(await mainText(page), /Type the company's name exactly as shown/);
+  await page.getByLabel(/To confirm, type the company's name/).fill(name);
+  await page.getByRole('button', { name: `I understand, offboard ${name}` }).click();
   await page.waitForURL(/done=offboarding_scheduled/);
   t.regex(await mainText(page), new RegExp(`Every member \\(1 today\\) will be removed on .*${year}`));
   const scheduled = await world.api.get(`/v1/companies/${companyPath.split('/').pop()}/offboarding`, { token: world.operatorKey });
@@ -301,8 +313,11 @@ test('the operator adds a company with its site and first admin, sees its key on
   t.regex(await mainText(page), /An offboarding was cancelled/);
   t.true(await page.getByRole('button', { name: `Offboard ${name}` }).isVisible(), 'it can be planned again');
 
-  // Now (no date): the page follows the removals to the end.
+  // Now (no date): asked again, then the page follows the removals to the end.
   await page.getByRole('button', { name: `Offboard ${name}` }).click();
+  t.regex(await mainText(page), new RegExp(`Right now, ${name} leaves: its 1 member is removed at once`));
+  await page.getByLabel(/To confirm, type the company's name/).fill(name);
+  await page.getByRole('button', { name: `I understand, offboard ${name}` }).click();
   await page.waitForURL(/done=offboarding_scheduled/);
   await waitFor('the offboarding to complete', async () => {
     await page.goto(companyPath);
@@ -464,4 +479,45 @@ test('an admin adds a webhook on the settings page: its secret shown once, a tes
   await page.getByRole('button', { name: 'Remove the endpoint' }).click();
   await page.waitForURL(/\/admin\/webhooks\?done=webhook_deleted/);
   t.regex(await mainText(page), /No endpoint yet/);
+});
+
+test('on a phone (390×844) the admin menu sits behind a Menu button: keyboard-opened, every link whole and on screen, no script needed', async (t) => {
+  const page = await openPage(t, browser, { baseURL: world.appUrl, locale: 'fr', viewport: PHONE });
+  await page.goto('/login');
+  await page.getByLabel('Adresse e-mail').fill(world.org.adminEmail);
+  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(/\/(admin|operator)/);
+  const menu = page.locator('details.phone-menu > summary');
+  t.true(await menu.isVisible(), 'a Menu button');
+  t.is(await page.getByRole('link', { name: 'Clés d’API' }).count(), 0, 'the links wait behind it');
+  await screenshot(page, 'phone-menu-closed.fr.phone');
+  // By keyboard: Tab reaches the button, Enter opens it (a native <details>).
+  await menu.focus();
+  await page.keyboard.press('Enter');
+  t.is(await page.locator('details.phone-menu[open]').count(), 1);
+  for (const name of ['Vue d’ensemble', 'Membres', 'Clés d’API', 'Webhooks', 'Entreprises', 'Immeubles', 'Mon profil']) {
+    const link = page.getByRole('link', { name, exact: true });
+    t.true(await link.isVisible(), `${name} visible`);
+    const box = (await link.boundingBox())!;
+    t.true(box.x >= 0 && box.x + box.width <= PHONE.width, `${name} whole on screen`);
+  }
+  const signOut = page.getByRole('button', { name: 'Se déconnecter' });
+  t.true(await signOut.isVisible());
+  t.true(((await signOut.boundingBox())!.y + 44) <= PHONE.height, 'sign-out reachable without scrolling sideways');
+  t.is(await page.locator('script:not([src])').count(), 0, 'no inline script');
+  t.deepEqual(await accessibilityProblems(page), []);
+  await screenshot(page, 'phone-menu-open.fr.phone');
+  await page.getByRole('link', { name: 'Clés d’API', exact: true }).click();
+  await page.waitForURL(/\/admin\/api-keys/);
+
+  // A desktop shows the links in the bar and no Menu button.
+  const desktop = await openPage(t, browser, { baseURL: world.appUrl, locale: 'fr', viewport: DESKTOP });
+  await desktop.goto('/login');
+  await desktop.getByLabel('Adresse e-mail').fill(world.org.adminEmail);
+  await desktop.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+  await desktop.getByRole('button', { name: 'Se connecter' }).click();
+  await desktop.waitForURL(/\/(admin|operator)/);
+  t.false(await desktop.locator('details.phone-menu > summary').isVisible());
+  t.true(await desktop.getByRole('link', { name: 'Clés d’API', exact: true }).isVisible());
 });

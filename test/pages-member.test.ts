@@ -5,7 +5,7 @@ import test from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
-import { connectBrowser, DESKTOP, onApp, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
+import { connectBrowser, DESKTOP, onApp, openMenu, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
 import { fileScope } from './helpers/scope.ts';
 
 const scope = fileScope();
@@ -186,6 +186,7 @@ test('forgotten password: e-mail, 6-digit code, new password; a wrong code is re
   const member = await invite('fr', 'Inès Moreau');
   const page = await openPage(t, browser, { baseURL: world.appUrl, locale: 'fr', viewport: PHONE });
   await acceptInvitation(page, member.email, FR);
+  await openMenu(page);
   await page.getByRole('button', { name: 'Se déconnecter' }).click();
   await page.waitForURL(/\/login\?done=signed_out/);
 

@@ -68,6 +68,8 @@ export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Re
       viewer: state.viewer,
       isAdmin: state.viewer?.role === 'admin' || state.viewer?.operatorAdmin === true,
       isOperator: state.viewer?.operatorAdmin === true,
+      // Workways keeps "Register my access card" in the header's profile menu while it is due.
+      cardPending: state.viewer?.status === 'awaiting_card' || state.viewer?.status === 'card_overdue',
       csrfField: CSRF_FIELD,
       csrfToken: state.csrfToken,
       path: ctx.path,

@@ -20,6 +20,7 @@ import { apiKeyPages } from './routes/api-keys.ts';
 import { webhookPages } from './routes/webhooks.ts';
 import { memberPages } from './routes/member.ts';
 import type { PageViews } from './views.ts';
+import { ROUTER_METHODS } from '../http/methods.ts';
 
 const STATIC_DIR = path.join(projectRoot, 'web', 'static');
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml' };
@@ -49,7 +50,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   const assets = await loadStatic();
   const full: PageDeps = { ...deps, staticUrls: assets.urls };
   const render = createRenderer(full);
-  const router = new Router();
+  const router = new Router({ methods: ROUTER_METHODS });
 
   router.get('/static/:name', (ctx) => {
     const file = assets.files.get(ctx.params.name!);
@@ -84,7 +85,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
     ctx.body = `:root { --brand: #${hex}; --on-brand: ${textColorOn(`#${hex}`)}; }\n`;
   });
 
-  const pages = new Router();
+  const pages = new Router({ methods: ROUTER_METHODS });
   const context = pageContext({ em: deps.em, secrets: deps.secrets });
   // After the context, so a refused text gets the page's own 400 in the reader's language.
   pages.use(pageErrors(render, deps.logger), context, (ctx, next) => {

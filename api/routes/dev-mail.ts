@@ -2,6 +2,7 @@
 import Router from '@koa/router';
 import type { MailCatcher } from '../../services/mail-catcher.ts';
 import { AppError } from '../../http/errors.ts';
+import { ROUTER_METHODS } from '../../http/methods.ts';
 
 const escape = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -18,7 +19,7 @@ const page = (title: string, body: string) => `<!doctype html>
 </style></head><body>${body}</body></html>`;
 
 export function devMailRouter(catcher: MailCatcher): Router {
-  const router = new Router();
+  const router = new Router({ methods: ROUTER_METHODS });
 
   router.get('/dev/mail.json', async (ctx) => {
     ctx.body = await catcher.list();

@@ -16,6 +16,7 @@ import { isBadContentEncoding } from '../../http/errors.ts';
 import { checkRequestText } from '../../http/request-text.ts';
 import { apiKeyOrSession } from '../auth.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
+import { ROUTER_METHODS } from '../../http/methods.ts';
 
 export const SCIM_PREFIX = '/scim/v2';
 const SCIM_TYPE = 'application/scim+json; charset=utf-8';
@@ -79,7 +80,7 @@ const listQuery = (ctx: Context) => {
 };
 
 export function scimRouter(deps: { em: () => EntityManager; lifecycles: LifecycleGateway; adminGroup: string; publicUrl: string }): Router {
-  const router = new Router({ prefix: SCIM_PREFIX });
+  const router = new Router({ prefix: SCIM_PREFIX, methods: ROUTER_METHODS });
   const baseUrl = `${deps.publicUrl}${SCIM_PREFIX}`;
   const scim = (): ScimDeps => ({ em: deps.em(), lifecycles: deps.lifecycles, adminGroup: deps.adminGroup, baseUrl });
   const caller = (ctx: Context): ScimCaller => ctx.state.scim as ScimCaller;

@@ -66,3 +66,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   await screenshot(page, `${name}.${other}.${size}`);
   await page.goto(inLanguage(lang));
 }
+
+/** Phones show the header's links behind the Menu button: opens it when it is there. */
+export async function openMenu(page: Page): Promise<void> {
+  const menu = page.locator('details.phone-menu > summary');
+  if ((await menu.isVisible()) && !(await page.locator('details.phone-menu[open]').count())) await menu.click();
+}

@@ -9,12 +9,13 @@ import { z } from 'zod';
 import { AddCardsBody, CreateDoorControllerBody, CreateRadiusClientBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
 import { createRadiusClient, deleteRadiusClient, listRadiusClients, siteWifi, updateSiteWifi } from '../../domain/sites/wifi.ts';
 import { Email, Locale } from '../../http/schemas/common.schema.ts';
-import { cancelCompanyOffboarding, getCompany, listCompanies, scheduleCompanyOffboarding, updateCompany } from '../../domain/companies/companies.ts';
+import { cancelCompanyOffboarding, getCompany, listCompanies, updateCompany } from '../../domain/companies/companies.ts';
 import { addCompany } from '../../domain/companies/create-company.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { listMembers, memberLabels } from '../../domain/members/queries.ts';
 import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, parseCardsCsv, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
 import { readFormFile } from '../multipart.ts';
+import { companyOffboardingPages } from './company-offboarding.ts';
 import { qrSvg } from '../qr.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, requireOperator, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
@@ -73,7 +74,6 @@ const CompanyForm = z.object({
 });
 const CompanyEditForm = z.object({ name: z.string().trim().min(1).max(200), siteIds: siteIdList, offboardMembers: z.literal('on').optional() });
 // A datetime-local field: a wall-clock time in the viewer's time zone; empty means now.
-const OffboardingForm = z.object({ effectiveAt: z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)]).optional() });
 
 export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
   const radiusServer = deps.config.radius.server;
@@ -348,20 +348,7 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     see(ctx, `/operator/companies/${id}?done=company_updated`);
   });
 
-  router.post('/operator/companies/:id/offboarding', async (ctx) => {
-    const viewer = requireOperator(ctx);
-    const id = idParam(ctx);
-    const form = parseForm(ctx, render, OffboardingForm);
-    if (!form.ok) return companyPage(ctx, viewer, id, { offboardingErrors: form.errors }, 400);
-    const effectiveAt = form.data.effectiveAt ? zonedTime(form.data.effectiveAt, viewer.timeZone) : undefined;
-    try {
-      await scheduleCompanyOffboarding({ em: deps.em(), lifecycles: deps.lifecycles }, { operatorId: viewer.operatorId, companyId: id, ...(effectiveAt ? { effectiveAt } : {}), actor: viewer.actor });
-    } catch (error) {
-      if (!(error instanceof DomainError) || !['offboarding_exists', 'company_offboarded'].includes(error.code)) throw error;
-      return companyPage(ctx, viewer, id, { offboardingErrors: { effectiveAt: domainMessage(ctx, render, error) } }, 409);
-    }
-    see(ctx, `/operator/companies/${id}?done=offboarding_scheduled`);
-  });
+  companyOffboardingPages(router, deps, render, companyPage);
 
   router.get('/operator/companies/:id/offboarding/status', async (ctx) => {
     const viewer = requireOperator(ctx);

@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
 import { startMailCatcher } from '../services/mail-catcher.ts';
 import { findTemporalCli, findTestServer, startTemporalServer } from '../services/temporal-server.ts';
 import { findTemporalServer, TEMPORAL_SERVER_VERSION } from '../services/temporal-cluster.ts';
+import { pythonTool, SCIM2_CLI } from '../services/python-tools.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 import { freePort } from './lib/ports.ts';
 
@@ -71,15 +72,21 @@ try {
           })
       : Promise.resolve(undefined),
     bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+    // The SCIM validator (scim2-tester, through scim2-cli), from PyPI on first use.
+    pythonTool(SCIM2_CLI, say).catch((error: Error) => {
+      say(`scim2-tester unavailable: ${error.message} (the SCIM validator test will fail)`);
+      return '';
+    }),
   ]);
   const failure = settled.find((r) => r.status === 'rejected');
   if (failure) throw failure.reason;
-  const [db, temporal, catcher, browser, bundle] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [db, temporal, catcher, browser, bundle, scim2] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof startEmbeddedPostgres>>,
     Awaited<ReturnType<typeof startTemporalServer>>,
     Awaited<ReturnType<typeof startMailCatcher>>,
     Awaited<ReturnType<typeof chromium.launchServer>> | undefined,
     Awaited<ReturnType<typeof bundleWorkflowCode>>,
+    string,
   ];
   if (!browser) say(`no Chromium at ${chromiumPath}: the page tests will fail (apt-get install chromium, or set CHROMIUM_PATH)`);
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
@@ -112,6 +119,7 @@ try {
     TEST_MAIL_DIR: path.join(workDir, 'mail'),
     TEST_WORK_DIR: workDir,
     TEST_BROWSER_WS: browser?.wsEndpoint() ?? '',
+    TEST_SCIM2_CLI: scim2,
   };
   // Tests choose their own services; a developer's shell settings must not leak into them.
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'SMTP_URL', 'SECRET_KEY']) delete env[name];

@@ -109,7 +109,10 @@ test('Okta: lookup, create, read, replace, deactivate (card off the access list,
   });
   t.is(created.status, 201);
   const id = created.body.id as string;
-  t.like(created.body, { userName: email, active: true, displayName: 'Olga Kta', name: { givenName: 'Olga' }, preferredLanguage: 'en', meta: { resourceType: 'User' } });
+  // Answered as Okta wrote it: its locale as written (the member's language is English), and no
+  // preferredLanguage it never sent.
+  t.like(created.body, { userName: email, active: true, displayName: 'Olga Kta', name: { givenName: 'Olga' }, locale: 'en-US', meta: { resourceType: 'User' } });
+  t.false('preferredLanguage' in created.body);
   t.is(created.headers.get('location'), created.body.meta.location);
   t.false('password' in created.body, 'the password Okta sends is neither kept nor echoed');
   await waitForMail(email, /invit/i);
@@ -294,4 +297,45 @@ test('fuzzed filters, PATCH operations and users never get a 5xx, and every refu
     { numRuns: 300, seed: 20261202 },
   );
   t.deepEqual(failures, []);
+});
+
+test('POST /.search (Users, Groups, or both at the root), attributes and excludedAttributes; a group member the server does not know is refused', async (t) => {
+  const w = await world();
+  const s = scim(w);
+  const email = `search-${tag()}@acme.test`;
+  const user = await s.post('/Users', { schemas: [USER], userName: email, displayName: 'Sam Search', emails: [{ value: email, primary: true }], active: true });
+  t.is(user.status, 201, user.text);
+  const group = await s.post('/Groups', { schemas: [GROUP], displayName: `Searchers ${tag()}`, members: [{ value: user.body.id, display: 'Sam, as Okta calls him' }] });
+  t.is(group.status, 201, group.text);
+  t.deepEqual(group.body.members.map((m: { display: string }) => m.display), ['Sam, as Okta calls him'], 'display answered as written');
+
+  const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+  const found = await s.post('/Users/.search', { schemas: [SEARCH], filter: `userName eq "${email}"`, attributes: ['userName', 'name.givenName'] });
+  t.is(found.status, 200, found.text);
+  t.is(found.body.totalResults, 1);
+  t.deepEqual(Object.keys(found.body.Resources[0]).sort(), ['id', 'schemas', 'userName'], 'only what was asked, with id and schemas');
+  const groups = await s.post('/Groups/.search', { schemas: [SEARCH], filter: `displayName eq "${group.body.displayName}"`, excludedAttributes: ['members'] });
+  t.is(groups.body.totalResults, 1);
+  t.false('members' in groups.body.Resources[0]);
+  const both = await s.post('/.search', { schemas: [SEARCH], count: 200 });
+  const users = (await s.get('/Users?count=0')).body.totalResults as number;
+  const allGroups = (await s.get('/Groups?count=0')).body.totalResults as number;
+  t.is(both.body.totalResults, users + allGroups, 'the root searches Users and Groups together');
+  const byName = await s.post('/.search', { schemas: [SEARCH], filter: `displayName eq "${group.body.displayName}"` });
+  t.deepEqual(byName.body.Resources.map((r: { id: string }) => r.id), [group.body.id]);
+  t.like((await s.post('/Users/.search', { schemas: ['urn:not:a:search'] })).body, { status: '400', scimType: 'invalidSyntax' });
+  t.like((await s.post('/.search', { schemas: [SEARCH], filter: 'nonsense eq "x"' })).body, { status: '400', scimType: 'invalidFilter' });
+
+  const only = (await s.get(`/Users/${user.body.id}?attributes=displayName`)).body;
+  t.deepEqual(Object.keys(only).sort(), ['displayName', 'id', 'schemas']);
+  const without = (await s.get(`/Users/${user.body.id}?excludedAttributes=emails,groups`)).body;
+  t.false('emails' in without || 'groups' in without);
+  t.is(without.userName, email);
+
+  // Group PATCH naming a user this company does not have: refused, nothing changed.
+  const stranger = randomUUID();
+  const refused = await s.patch(`/Groups/${group.body.id}`, [{ op: 'add', path: 'members', value: [{ value: stranger }] }]);
+  t.like(refused.body, { status: '400', scimType: 'invalidValue' });
+  t.regex(refused.body.detail, new RegExp(stranger));
+  t.deepEqual((await s.get(`/Groups/${group.body.id}`)).body.members.map((m: { value: string }) => m.value), [user.body.id]);
 });

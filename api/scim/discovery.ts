@@ -52,9 +52,10 @@ export function schemas(baseUrl: string, adminGroup: string) {
       attr('preferredLanguage', 'string', { description: 'fr or en (e.g. fr-FR): the language of e-mails and pages' }),
       attr('locale', 'string'),
       attr('active', 'boolean', { description: 'false removes the member (their offboarding runs); true again invites them again' }),
-      { ...attr('emails', 'complex', { multiValued: true }), subAttributes: [attr('value', 'string'), attr('type', 'string'), attr('primary', 'boolean')] },
+      // Required here: a member is invited at an address, and userName need not be one.
+      { ...attr('emails', 'complex', { multiValued: true, required: true, description: 'The sign-in address is userName when it is an address, else the primary value here, else the work one, else the first' }), subAttributes: [attr('value', 'string', { required: true }), attr('type', 'string'), attr('primary', 'boolean')] },
       { ...attr('roles', 'complex', { multiValued: true, description: '"admin" makes an administrator, anything else a user' }), subAttributes: [attr('value', 'string'), attr('display', 'string'), attr('primary', 'boolean')] },
-      { ...attr('groups', 'complex', { multiValued: true, mutability: 'readOnly', description: `Membership of "${adminGroup}" makes an administrator` }), subAttributes: [attr('value', 'string'), attr('display', 'string')] },
+      { ...attr('groups', 'complex', { multiValued: true, mutability: 'readOnly', description: `Membership of "${adminGroup}" makes an administrator` }), subAttributes: [attr('value', 'string', { mutability: 'readOnly' }), attr('$ref', 'reference', { referenceTypes: ['Group'], mutability: 'readOnly' }), attr('display', 'string', { mutability: 'readOnly' })] },
     ]),
     schema(SCHEMA.enterprise, 'EnterpriseUser', 'Enterprise attributes, kept as the provider writes them', [
       attr('employeeNumber', 'string'), attr('department', 'string'), attr('organization', 'string'),
@@ -69,7 +70,11 @@ export function schemas(baseUrl: string, adminGroup: string) {
     schema(SCHEMA.group, 'Group', 'A group', [
       attr('displayName', 'string', { required: true, uniqueness: 'server' }),
       attr('externalId', 'string', { caseExact: true }),
-      { ...attr('members', 'complex', { multiValued: true }), subAttributes: [attr('value', 'string'), attr('display', 'string')] },
+      // Members are this company's users; an id the server does not know is refused (invalidValue).
+      {
+        ...attr('members', 'complex', { multiValued: true, description: 'The company\'s users in the group; an unknown id is refused (400 invalidValue)' }),
+        subAttributes: [attr('value', 'string', { mutability: 'immutable' }), attr('$ref', 'reference', { referenceTypes: ['User'], mutability: 'immutable' }), attr('display', 'string', { description: 'As the provider wrote it; the member\'s name when it wrote none' })],
+      },
     ]),
   ];
 }

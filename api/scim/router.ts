@@ -9,6 +9,7 @@ import { recordAudit } from '../../domain/audit.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from '../../domain/scim/groups.ts';
 import { SCHEMA, ScimError } from '../../domain/scim/resources.ts';
 import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, type ScimCaller, type ScimDeps } from '../../domain/scim/users.ts';
+import { searchAll } from '../../domain/scim/search.ts';
 import type { LifecycleGateway } from '../../domain/members/lifecycle-gateway.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import type { Logger } from '../../http/logger.ts';
@@ -16,6 +17,7 @@ import { isBadContentEncoding } from '../../http/errors.ts';
 import { checkRequestText } from '../../http/request-text.ts';
 import { apiKeyOrSession } from '../auth.ts';
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
+import { names, project, projectList, type Projection } from './projection.ts';
 import { ROUTER_METHODS } from '../../http/methods.ts';
 
 export const SCIM_PREFIX = '/scim/v2';
@@ -71,13 +73,26 @@ const intParam = (value: unknown, name: string): number | undefined => {
   return n;
 };
 
-const listQuery = (ctx: Context) => {
-  const filter = ctx.query.filter;
+const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
+/** A list's parameters, from the query string (GET) or a SearchRequest body (POST …/.search). */
+const listQuery = (from: Record<string, unknown>) => {
+  const filter = from.filter;
   if (filter !== undefined && typeof filter !== 'string') throw new ScimError(400, 'give one filter', 'invalidFilter');
   if (typeof filter === 'string' && filter.length > 2000) throw new ScimError(400, 'the filter is longer than 2000 characters', 'invalidFilter');
-  const excluded = String(ctx.query.excludedAttributes ?? '').toLowerCase().split(',').map((s) => s.trim());
-  return { filter: filter || undefined, startIndex: intParam(ctx.query.startIndex, 'startIndex'), count: intParam(ctx.query.count, 'count'), withMembers: !excluded.includes('members') };
+  const projection: Projection = { attributes: names(from.attributes, 'attributes'), excluded: names(from.excludedAttributes, 'excludedAttributes') };
+  const withMembers = !(projection.excluded ?? []).some((n) => n.toLowerCase() === 'members') && (!projection.attributes || projection.attributes.some((n) => /(^|:)members(\.|$)/i.test(n)));
+  return { filter: filter || undefined, startIndex: intParam(from.startIndex, 'startIndex'), count: intParam(from.count, 'count'), withMembers, projection };
 };
+
+function searchRequest(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ScimError(400, 'the body must be a SearchRequest object', 'invalidSyntax');
+  const request = body as Record<string, unknown>;
+  if (request.schemas !== undefined && !(Array.isArray(request.schemas) && request.schemas.includes(SEARCH_REQUEST))) {
+    throw new ScimError(400, `a SearchRequest names the schema ${SEARCH_REQUEST}`, 'invalidSyntax');
+  }
+  return request;
+}
 
 export function scimRouter(deps: { em: () => EntityManager; lifecycles: LifecycleGateway; adminGroup: string; publicUrl: string }): Router {
   const router = new Router({ prefix: SCIM_PREFIX, methods: ROUTER_METHODS });
@@ -147,9 +162,23 @@ export function scimRouter(deps: { em: () => EntityManager; lifecycles: Lifecycl
     answer(ctx, status, resource);
   };
 
-  router.get('/Users', async (ctx) => answer(ctx, 200, await listUsers(scim(), caller(ctx), listQuery(ctx))));
+  const listed = async (ctx: Context, kind: 'Users' | 'Groups', from: Record<string, unknown>) => {
+    const query = listQuery(from);
+    const list = kind === 'Users' ? await listUsers(scim(), caller(ctx), query) : await listGroups(scim(), caller(ctx), query);
+    answer(ctx, 200, projectList(list, query.projection));
+  };
+  const one = (ctx: Context, resource: Record<string, unknown>) => located(ctx, project(resource, listQuery(ctx.query).projection));
+
+  router.get('/Users', (ctx) => listed(ctx, 'Users', ctx.query));
+  // RFC 7644 §3.4.3: the same query in a body, for filters too long or too private for a URL.
+  router.post('/Users/.search', (ctx) => listed(ctx, 'Users', searchRequest(ctx.request.body)));
+  router.post('/Groups/.search', (ctx) => listed(ctx, 'Groups', searchRequest(ctx.request.body)));
+  router.post('/.search', async (ctx) => {
+    const query = listQuery(searchRequest(ctx.request.body));
+    answer(ctx, 200, projectList(await searchAll(scim(), caller(ctx), query), query.projection));
+  });
   router.post('/Users', async (ctx) => located(ctx, await createUser(scim(), caller(ctx), ctx.request.body), 201));
-  router.get('/Users/:id', async (ctx) => located(ctx, await getUser(scim(), caller(ctx), ctx.params.id!)));
+  router.get('/Users/:id', async (ctx) => one(ctx, await getUser(scim(), caller(ctx), ctx.params.id!)));
   router.put('/Users/:id', async (ctx) => located(ctx, await replaceUser(scim(), caller(ctx), ctx.params.id!, ctx.request.body)));
   router.patch('/Users/:id', async (ctx) => located(ctx, await patchUser(scim(), caller(ctx), ctx.params.id!, ctx.request.body)));
   router.delete('/Users/:id', async (ctx) => {
@@ -157,9 +186,9 @@ export function scimRouter(deps: { em: () => EntityManager; lifecycles: Lifecycl
     answer(ctx, 204);
   });
 
-  router.get('/Groups', async (ctx) => answer(ctx, 200, await listGroups(scim(), caller(ctx), listQuery(ctx))));
+  router.get('/Groups', (ctx) => listed(ctx, 'Groups', ctx.query));
   router.post('/Groups', async (ctx) => located(ctx, await createGroup(scim(), caller(ctx), ctx.request.body), 201));
-  router.get('/Groups/:id', async (ctx) => located(ctx, await getGroup(scim(), caller(ctx), ctx.params.id!, { withMembers: listQuery(ctx).withMembers })));
+  router.get('/Groups/:id', async (ctx) => one(ctx, await getGroup(scim(), caller(ctx), ctx.params.id!, { withMembers: listQuery(ctx.query).withMembers })));
   router.put('/Groups/:id', async (ctx) => located(ctx, await replaceGroup(scim(), caller(ctx), ctx.params.id!, ctx.request.body)));
   router.patch('/Groups/:id', async (ctx) => located(ctx, await patchGroup(scim(), caller(ctx), ctx.params.id!, ctx.request.body)));
   router.delete('/Groups/:id', async (ctx) => {

@@ -29,6 +29,9 @@ export const ScimGroupMemberSchema = defineEntity({
   properties: {
     group: () => p.manyToOne(ScimGroup).primary().deleteRule('cascade'),
     member: () => p.manyToOne(Member).primary(),
+    // What the provider wrote as the member's `display`, answered back as written (its comparisons
+    // after a write hold); null: it wrote none, and the member's name is answered.
+    display: p.string().length(256).nullable(),
   },
 });
 export class ScimGroupMember extends ScimGroupMemberSchema.class {}

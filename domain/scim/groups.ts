@@ -6,7 +6,8 @@ import { isUuid } from '../ids.ts';
 import { refuseOperatorStaff } from '../members/operator-staff.ts';
 import { listWindow, type FilterColumn } from './filter.ts';
 import { listResponse, SCHEMA, ScimError } from './resources.ts';
-import { patchResource, scimFromDomain, type ScimCaller, type ScimDeps } from './users.ts';
+import { patchResource } from './patch.ts';
+import { scimFromDomain, type ScimCaller, type ScimDeps } from './users.ts';
 
 interface GroupRow {
   id: string;
@@ -29,7 +30,7 @@ async function membersOf(deps: ScimDeps, groupIds: string[]): Promise<Map<string
   const byGroup = new Map<string, { value: string; display: string }[]>();
   if (!groupIds.length) return byGroup;
   const rows = await deps.em.execute<{ group_id: string; member_id: string; name: string }[]>(
-    `select gm.group_id, gm.member_id, m.name from scim_group_member gm join member m on m.id = gm.member_id
+    `select gm.group_id, gm.member_id, coalesce(gm.display, m.name) as name from scim_group_member gm join member m on m.id = gm.member_id
       where gm.group_id in (${groupIds.map(() => '?').join(',')}) and m.scim_deleted_at is null order by m.created_at`,
     groupIds,
   );
@@ -78,6 +79,8 @@ interface GroupInput {
   displayName: string;
   externalId: string | null;
   memberIds: string[];
+  /** The `display` the provider wrote for a member, by id. */
+  displays: Map<string, string>;
 }
 
 function readGroup(doc: unknown): GroupInput {
@@ -87,18 +90,30 @@ function readGroup(doc: unknown): GroupInput {
   const members = g.members === undefined || g.members === null ? [] : g.members;
   if (!Array.isArray(members)) throw new ScimError(400, 'members must be a list of {value}', 'invalidValue');
   const memberIds = members.map((m) => String((m as { value?: unknown })?.value ?? ''));
-  return { displayName: g.displayName.trim(), externalId: typeof g.externalId === 'string' ? g.externalId.slice(0, 255) : null, memberIds: [...new Set(memberIds)] };
+  const displays = new Map<string, string>();
+  for (const m of members as { value?: unknown; display?: unknown }[]) {
+    if (typeof m?.display === 'string' && m.display.trim()) displays.set(String(m.value), m.display.trim().slice(0, 256));
+  }
+  return { displayName: g.displayName.trim(), externalId: typeof g.externalId === 'string' ? g.externalId.slice(0, 255) : null, memberIds: [...new Set(memberIds)], displays };
 }
 
-/** Members the provider names that are this company's users (others are ignored: not provisioned here). */
+/**
+ * The members the provider names, each one of this company's users. An id we do not know (never
+ * provisioned here, deleted, another company's, a nested group) is refused rather than dropped:
+ * answering `members: []` after an add told the provider something else than it asked.
+ */
 async function knownMembers(deps: ScimDeps, caller: ScimCaller, ids: string[]): Promise<string[]> {
   const valid = ids.filter(isUuid);
-  if (!valid.length) return [];
-  const rows = await deps.em.execute<{ id: string }[]>(
-    `select id from member where organization_id = ? and scim_deleted_at is null and id in (${valid.map(() => '?').join(',')})`,
-    [caller.organizationId, ...valid],
-  );
-  return rows.map((r) => r.id);
+  const rows = valid.length
+    ? await deps.em.execute<{ id: string }[]>(
+        `select id from member where organization_id = ? and scim_deleted_at is null and id in (${valid.map(() => '?').join(',')})`,
+        [caller.organizationId, ...valid],
+      )
+    : [];
+  const known = new Set(rows.map((r) => r.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length) throw new ScimError(400, `members: ${unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(', ')} ${unknown.length > 1 ? 'are not users' : 'is not a user'} of this company`, 'invalidValue');
+  return [...known];
 }
 
 /** Joining or leaving the admin group changes the role; done before the membership is stored. */
@@ -136,7 +151,9 @@ async function store(deps: ScimDeps, caller: ScimCaller, id: string | null, inpu
           );
       const groupId = row!.id;
       await em.execute('delete from scim_group_member where group_id = ?', [groupId]);
-      if (members.length) await em.execute(`insert into scim_group_member (group_id, member_id) values ${members.map(() => '(?, ?)').join(',')}`, members.flatMap((m) => [groupId, m]));
+      if (members.length) {
+        await em.execute(`insert into scim_group_member (group_id, member_id, display) values ${members.map(() => '(?, ?, ?)').join(',')}`, members.flatMap((m) => [groupId, m, input.displays.get(m) ?? null]));
+      }
       return groupId;
     });
   } catch (error) {

@@ -51,34 +51,65 @@ export interface MemberForScim {
 const iso = (d: Date) => new Date(d).toISOString();
 const version = (d: Date) => `W/"${new Date(d).getTime()}"`;
 
+/** `roles` as a provider writes them → our role: any value or display starting with "admin". */
+export function roleOf(roles: unknown): 'admin' | 'user' | undefined {
+  if (!Array.isArray(roles)) return undefined;
+  return roles.some((r) => /^admin/i.test(String(isObject(r) ? (r.value ?? r.display ?? '') : r))) ? 'admin' : 'user';
+}
+
+/** The address a provider's `emails` names: the primary one, else the work one, else the first. */
+function listedAddress(emails: unknown): string | undefined {
+  const list = Array.isArray(emails) ? emails.filter(isObject) : [];
+  const listed = list.find((e) => e.primary === true || String(e.primary).toLowerCase() === 'true') ?? list.find((e) => e.type === 'work') ?? list[0];
+  return typeof listed?.value === 'string' ? listed.value.trim().toLowerCase() : undefined;
+}
+
+/**
+ * A member as a SCIM User. A member the provider provisioned reads back as it wrote them: the
+ * attributes it wrote (and only those: one it removed stays removed), each with what we hold now
+ * where the attribute is ours (userName and emails the address, displayName the name, active the
+ * status, roles the role, preferredLanguage the language). Where our side changed since (an admin
+ * changed the address or the role), what we hold is answered instead. A member made by the API or
+ * the pages, never written by a provider, reads with every attribute we have.
+ */
 export function userResource(m: MemberForScim, groups: { id: string; display_name: string }[], baseUrl: string): Record<string, unknown> {
   const stored = m.scim_attributes ?? {};
+  const wrote = (key: string) => m.scim_attributes === null || key in stored;
   const [given, ...rest] = m.name.split(' ');
-  // What the provider wrote is answered back, unless our side changed since (an admin changed the
-  // language or the address): then what we hold now.
   const written = typeof stored.preferredLanguage === 'string' ? stored.preferredLanguage : undefined;
   const writtenTag = written && /^(fr|en)([-_]|$)/i.test(written.trim()) ? written.trim().slice(0, 2).toLowerCase() : undefined;
   const storedLanguage = written !== undefined && (writtenTag === undefined || writtenTag === m.locale) ? written : m.locale;
   const storedUserName = typeof stored.userName === 'string' && (stored.userName.toLowerCase() === m.email || !stored.userName.includes('@')) ? stored.userName : m.email;
+  const storedEmails = Array.isArray(stored.emails) && (listedAddress(stored.emails) === m.email || (typeof stored.userName === 'string' && stored.userName.toLowerCase() === m.email)) ? stored.emails : undefined;
+  const storedRoles = roleOf(stored.roles) === m.role ? stored.roles : undefined;
+  // Ours (dates, site, status): answered like the rest, to a provider that wrote into it, and
+  // wherever there are dates to show.
+  const { [SCHEMA.onboarding]: _ours, ...theirs } = stored;
+  const withOurs = wrote(SCHEMA.onboarding) || Boolean(m.starts_on || m.ends_on || m.ends_at);
   return {
-    ...stored,
-    schemas: [SCHEMA.user, ...(stored[SCHEMA.enterprise] ? [SCHEMA.enterprise] : []), SCHEMA.onboarding],
+    ...theirs,
+    schemas: [SCHEMA.user, ...(stored[SCHEMA.enterprise] ? [SCHEMA.enterprise] : []), ...(withOurs ? [SCHEMA.onboarding] : [])],
     id: m.id,
     ...(m.external_id ? { externalId: m.external_id } : {}),
     userName: storedUserName,
-    name: typeof stored.name === 'object' && stored.name ? stored.name : { formatted: m.name, givenName: given, ...(rest.length ? { familyName: rest.join(' ') } : {}) },
-    displayName: m.name,
-    emails: [{ value: m.email, type: 'work', primary: true }],
-    preferredLanguage: storedLanguage,
-    active: m.status !== 'removed',
-    roles: [{ value: m.role, display: m.role === 'admin' ? 'Administrator' : 'User', primary: true }],
+    ...(wrote('name') ? { name: isObject(stored.name) ? stored.name : { formatted: m.name, givenName: given, ...(rest.length ? { familyName: rest.join(' ') } : {}) } } : {}),
+    ...(wrote('displayName') ? { displayName: m.name } : {}),
+    emails: storedEmails ?? [{ value: m.email, type: 'work', primary: true }],
+    ...(wrote('preferredLanguage') ? { preferredLanguage: storedLanguage } : {}),
+    // Always said once removed: that is what a provider must learn.
+    ...(wrote('active') || m.status === 'removed' ? { active: m.status !== 'removed' } : {}),
+    ...(wrote('roles') || m.role === 'admin' ? { roles: storedRoles ?? [{ value: m.role, display: m.role === 'admin' ? 'Administrator' : 'User', primary: true }] } : {}),
     groups: groups.map((g) => ({ value: g.id, display: g.display_name, $ref: `${baseUrl}/Groups/${g.id}` })),
-    [SCHEMA.onboarding]: {
-      ...(m.starts_on ? { startDate: m.starts_on } : {}),
-      ...(m.ends_on ? { endDate: m.ends_on } : m.ends_at ? { endDate: iso(m.ends_at) } : {}),
-      ...(m.site_name ? { site: m.site_name } : {}),
-      status: m.status,
-    },
+    ...(withOurs
+      ? {
+          [SCHEMA.onboarding]: {
+            ...(m.starts_on ? { startDate: m.starts_on } : {}),
+            ...(m.ends_on ? { endDate: m.ends_on } : m.ends_at ? { endDate: iso(m.ends_at) } : {}),
+            ...(m.site_name ? { site: m.site_name } : {}),
+            status: m.status,
+          },
+        }
+      : {}),
     meta: { resourceType: 'User', created: iso(m.created_at), lastModified: iso(m.updated_at), location: `${baseUrl}/Users/${m.id}`, version: version(m.updated_at) },
   };
 }
@@ -138,7 +169,8 @@ function endDate(value: unknown): { endsOn: string | null | undefined; endsAt: s
   throw new ScimError(400, `endDate must be a date (YYYY-MM-DD, the last day) or a date-time (the exact end), between the years ${DATE_YEARS.from} and ${DATE_YEARS.to}`, 'invalidValue');
 }
 
-const READ_ONLY = new Set(['id', 'meta', 'groups', 'password', 'active', 'roles']);
+// Kept as the provider wrote them, but `active` (a removal) and roles (the role) act too.
+const READ_ONLY = new Set(['id', 'meta', 'groups', 'password']);
 const MAX_ATTRIBUTES = 32_768;
 
 /** Reads a SCIM User the provider sent (POST, PUT, or the result of a PATCH). */
@@ -148,8 +180,7 @@ export function readUser(doc: unknown): ScimUserInput {
   // SCIM's userName is any unique string; the sign-in address is userName when it is one, else
   // the primary address in emails, else the work one, else the first.
   const userName = text(doc.userName, 'userName', 1000);
-  const listed = emails.find((e) => e.primary === true || String(e.primary).toLowerCase() === 'true') ?? emails.find((e) => e.type === 'work') ?? emails[0];
-  const email = (userName && isAddress(userName.toLowerCase()) ? userName : text(listed?.value, 'emails.value', 1000))?.toLowerCase();
+  const email = userName && isAddress(userName.toLowerCase()) ? userName.toLowerCase() : listedAddress(emails);
   if (!email || !isAddress(email)) throw new ScimError(400, 'userName, or the primary (else work, else first) value in emails, must be one bare e-mail address such as name@example.com', 'invalidValue');
   const nameParts = isObject(doc.name) ? doc.name : {};
   const joined = [text(nameParts.givenName, 'name.givenName', 200), text(nameParts.familyName, 'name.familyName', 200)].filter(Boolean).join(' ');
@@ -157,11 +188,7 @@ export function readUser(doc: unknown): ScimUserInput {
   // Kept as written (in `attributes`); only a French or English tag sets the member's language.
   const tag = [doc.preferredLanguage, doc.locale].find((v) => typeof v === 'string' && /^(fr|en)([-_]|$)/i.test(v.trim())) as string | undefined;
   const language = tag?.trim().slice(0, 2).toLowerCase();
-  const roles = Array.isArray(doc.roles)
-    ? doc.roles.some((r) => /^admin/i.test(String(isObject(r) ? (r.value ?? r.display ?? '') : r)))
-      ? ('admin' as const)
-      : ('user' as const)
-    : undefined;
+  const roles = roleOf(doc.roles);
   const ours = isObject(doc[SCHEMA.onboarding]) ? (doc[SCHEMA.onboarding] as Record<string, unknown>) : {};
   const externalId = doc.externalId === undefined || doc.externalId === null ? null : text(doc.externalId, 'externalId', 255) ?? null;
   const attributes = Object.fromEntries(Object.entries(doc).filter(([k]) => !READ_ONLY.has(k)));

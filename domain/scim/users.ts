@@ -3,7 +3,6 @@
 // remove — so a SCIM deactivation is the usual offboarding (card off the list, Wi-Fi revoked).
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { patchBodyValidation, scimPatch, ScimError as PatchError, type ScimPatchOperation } from 'scim-patch';
 import { DomainError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { inviteMember } from '../members/invite-member.ts';
@@ -11,8 +10,8 @@ import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { updateMember, type MemberChanges } from '../members/update-member.ts';
 import { refuseOperatorStaff } from '../members/operator-staff.ts';
 import { listWindow, type FilterColumn } from './filter.ts';
-import { checkPatchPath, checkPatchValue, type PatchedResource } from './patch-paths.ts';
-import { listResponse, readUser, scimBoolean, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
+import { patchResource } from './patch.ts';
+import { listResponse, readUser, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
 
 export interface ScimDeps {
   em: EntityManager;
@@ -162,39 +161,6 @@ export async function replaceUser(deps: ScimDeps, caller: ScimCaller, id: string
   const current = await findUser(deps.em, caller.organizationId, id);
   await apply(deps, caller, current, readUser(body));
   return getUser(deps, caller, id);
-}
-
-/** Entra sends `"False"` and path-less values whose keys are paths: made plain for scim-patch. */
-function normaliseOperations(operations: ScimPatchOperation[]): ScimPatchOperation[] {
-  return operations.map((operation) => {
-    const op = String(operation.op).toLowerCase() as 'add' | 'replace' | 'remove';
-    const path = (operation as { path?: string }).path;
-    let value = (operation as { value?: unknown }).value;
-    if (path && /^active$/i.test(path)) value = scimBoolean(value, 'active');
-    if (!path && value && typeof value === 'object' && !Array.isArray(value) && 'active' in value) {
-      value = { ...(value as Record<string, unknown>), active: scimBoolean((value as Record<string, unknown>).active, 'active') };
-    }
-    return { ...operation, op, ...(value !== undefined ? { value } : {}) } as ScimPatchOperation;
-  });
-}
-
-export function patchResource(kind: PatchedResource, resource: Record<string, unknown>, body: unknown): Record<string, unknown> {
-  const request = body as { schemas?: string[]; Operations?: ScimPatchOperation[] };
-  try {
-    // Every path and key first: nothing that names a prototype reaches scim-patch, or its checks.
-    for (const operation of Array.isArray(request?.Operations) ? request.Operations : []) {
-      const path = (operation as { path?: unknown } | null)?.path;
-      if (path !== undefined && typeof path !== 'string') throw new ScimError(400, 'a path must be a string', 'invalidPath');
-      if (path) checkPatchPath(kind, path);
-      checkPatchValue(kind, (operation as { value?: unknown } | null)?.value, path || undefined);
-    }
-    patchBodyValidation({ ...request, Operations: Array.isArray(request?.Operations) ? normaliseOperations(request.Operations) : (request?.Operations as never) } as never);
-    return scimPatch(resource as never, normaliseOperations(request.Operations!), { mutateDocument: false, treatMissingAsAdd: true }) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof ScimError) throw error;
-    if (error instanceof PatchError) throw new ScimError(400, error.message, error.message.includes('path') ? 'invalidPath' : 'invalidValue');
-    throw new ScimError(400, `the PATCH could not be applied: ${(error as Error).message}`, 'invalidSyntax');
-  }
 }
 
 /** PATCH, in Okta's and Entra's forms: applied to the user as we answer it, then read like a PUT. */

@@ -25,6 +25,12 @@ export const testEnv = {
     if (!server) throw new Error('no production Temporal server is built: npm run cluster -- --build (or set TEMPORAL_SERVER_PATH)');
     return { server, sqlTool: required('TEST_TEMPORAL_SQL_TOOL'), source: 'npm test' };
   },
+  /** scim2-cli with scim2-tester, installed from PyPI by scripts/test.ts. */
+  get scim2Cli() {
+    const cli = required('TEST_WORK_DIR') && process.env.TEST_SCIM2_CLI;
+    if (!cli) throw new Error('scim2-cli is not installed: see the first lines of npm test (python3 -m venv and pip must work)');
+    return cli;
+  },
   /** Undefined: let the SDK download the Java test server (needs the internet). */
   get timeSkippingServer() { return process.env.TEST_TIME_SKIPPING_SERVER || undefined; },
 };

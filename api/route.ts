@@ -12,6 +12,7 @@ import { AppError } from '../http/errors.ts';
 import type { Idempotency } from './idempotency.ts';
 import { checkRequestText } from '../http/request-text.ts';
 import { ProblemSchema } from '../http/problem.schema.ts';
+import { stateTextRules } from './openapi-text-rules.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -93,9 +94,21 @@ const koaPath = (openApiPath: string) => openApiPath.replace(/\{(\w+)\}/g, ':$1'
 const hasBody = (ctx: Context) => Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
 
 export function mountRoutes(router: Router, routes: Route[], deps: { authenticate: Authenticate; idempotency: Idempotency }): void {
+  // `/v1/members/bulk` is a path of its own (POST), not the member "bulk": a PATCH there matched
+  // `/v1/members/{id}` and answered 404 for that member, where it is a 405 with Allow: POST.
+  const literalPaths = new Map<string, string[]>();
+  for (const { spec } of routes) {
+    if (!spec.path.includes('{')) literalPaths.set(spec.path, [...(literalPaths.get(spec.path) ?? []), spec.method.toUpperCase()]);
+  }
   for (const route of routes) {
     const { spec } = route;
+    const parameterised = spec.path.includes('{');
     router[spec.method](spec.operationId, koaPath(spec.path), async (ctx) => {
+      const literal = parameterised ? literalPaths.get(ctx.path) : undefined;
+      if (literal) {
+        const allow = [...new Set([...literal, ...(literal.includes('GET') ? ['HEAD'] : [])])].join(', ');
+        throw new AppError('method-not-allowed', 405, `${ctx.method} is not allowed on ${ctx.path}`, { detail: `this path takes ${allow}`, headers: { Allow: allow } });
+      }
       if (spec.body && hasBody(ctx)) {
         const types = spec.acceptsCsv ? ['application/json', 'text/csv'] : ['application/json'];
         if (!ctx.is(...types)) {
@@ -172,7 +185,7 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
     };
     paths[spec.path] = { ...paths[spec.path], [spec.method]: operation };
   }
-  return createDocument({
+  return stateTextRules(createDocument({
     openapi: '3.1.0',
     info,
     servers: [{ url: serverUrl }],
@@ -192,7 +205,7 @@ export function openApiDocument(routes: Route[], info: { title: string; version:
         },
       },
     },
-  });
+  }));
 }
 
 const WebhookHeaders = z.object({

@@ -15,7 +15,7 @@ export const MAX_LINES_LENGTH = 1_048_576;
 export const MAX_NESTING = 16;
 
 /** Fields that hold several lines (a site's card list typed in a text area). */
-const MULTILINE_FIELDS = new Set(['cards']);
+export const MULTILINE_FIELDS = new Set(['cards']);
 
 function refuse(field: string, problem: string): never {
   throw new DomainError('invalid_text', 'invalid', `${field}: ${problem}`, { field });

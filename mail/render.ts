@@ -117,6 +117,11 @@ export async function loadEmailRenderer(options: { dir?: string } = {}): Promise
       return escape(translate(args.slice(0, -1), options) + translate(['common.colon'], options));
     },
     date: (iso: unknown, options: Handlebars.HelperOptions) => escape(formatDate(iso, options)),
+    // {{plural count "ligne" "lignes"}}: French counts 0 and 1 as singular, English only 1.
+    plural: (n: unknown, one: unknown, other: unknown, options: Handlebars.HelperOptions) => {
+      const count = Number(n);
+      return escape(String((options.data.root as Root).locale === 'fr' ? (count < 2 ? one : other) : count === 1 ? one : other));
+    },
   });
   // Translations are plain text: escaped as a whole for HTML (their values included).
   htmlEnv.registerHelper(helpers((s) => new Handlebars.SafeString(Handlebars.escapeExpression(s))));
@@ -164,6 +169,8 @@ export async function loadEmailRenderer(options: { dir?: string } = {}): Promise
       if (!entry || !texts) throw new Error(`no e-mail template ${template} in ${locale}`);
       const root: Root = {
         ...data,
+        // "Bonjour ops," was the address's local part standing in for a name nobody gave.
+        recipient: { ...data.recipient, named: hasRealName(data.recipient) },
         locale,
         brand: { color: data.organization.brandColor, textColor: textColorOn(data.organization.brandColor) },
       };
@@ -181,4 +188,10 @@ export async function loadEmailRenderer(options: { dir?: string } = {}): Promise
       }
     },
   };
+}
+
+/** A name someone gave, not one made from the address (what an invitation without a name stores). */
+function hasRealName(person: { name: string; email: string }): boolean {
+  const name = person.name.trim();
+  return name !== '' && name.toLowerCase() !== person.email.split('@')[0]!.toLowerCase();
 }

@@ -103,20 +103,26 @@ test('bulk CSV: good rows invited, bad rows reported with their row number, dupl
     `other-${tag()}@acme.test,No Site,user,Atlantis,fr`,
     `${ok1},Twice In File,user,,`,
     `${tag()}@acme.test,Bad Role,owner,,`,
+    `fr-${tag()}@acme.test,Françoise Admin,Administrateur,,Français`,
   ].join('\n');
   const accepted = await api.call('POST', '/v1/members/bulk', { raw: csv, headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'text/csv' } });
   t.is(accepted.status, 202, accepted.text);
-  t.is(accepted.body.total, 7);
+  t.is(accepted.body.total, 8);
   t.is(accepted.headers.get('location'), `/v1/imports/${accepted.body.importId}`);
 
   const done = await waitFor('the import to finish', async () => {
     const r = await api.get(`/v1/imports/${accepted.body.importId}`, { token: org.apiKey });
     return r.body.status === 'finished' ? r.body : undefined;
   });
-  t.like(done, { total: 7, processed: 7, created: 2, skipped: 2, failed: 3 });
+  t.like(done, { total: 8, processed: 8, created: 3, skipped: 2, failed: 3 });
   t.deepEqual(done.errors.map((e: { row: number; outcome: string }) => [e.row, e.outcome]), [[3, 'failed'], [5, 'skipped'], [6, 'failed'], [7, 'skipped'], [8, 'failed']]);
   t.regex(done.errors[0].message, /email/);
   t.regex(done.errors[2].message, /Atlantis/);
+  // A role that is none names what is: in English and in French, as spreadsheets are written.
+  const badRole = await query<{ reason_params: { fields: string } }>(world.url, 'select reason_params from member_import_row where member_import_id = $1 and position = 7', [accepted.body.importId]);
+  t.is(badRole.rows[0]!.reason_params.fields, 'role (admin/administrateur, user/utilisateur)');
+  const french = (await api.get(`/v1/members?q=${encodeURIComponent('Françoise')}`, { token: org.apiKey })).body.items[0];
+  t.like(french, { role: 'admin', locale: 'fr' }, 'Administrateur and Français read as admin and fr');
   const listed = await api.get(`/v1/members?q=${encodeURIComponent(ok2)}`, { token: org.apiKey });
   t.like(listed.body.items[0], { name: 'Martin, Deux', role: 'user', locale: 'fr', status: 'invited' });
   t.is((await api.get(`/v1/members?q=${encodeURIComponent(ok1)}`, { token: org.apiKey })).body.items[0].role, 'admin');
@@ -149,12 +155,18 @@ test('a method HTTP does not define (PROPFIND) is a 501; a standard one a path d
   // Node's parser refuses names it does not know (400); PROPFIND is WebDAV's, not HTTP's.
   const unknown = await rawRequest(api.url, 'PROPFIND', '/healthz');
   t.deepEqual(problemOf(unknown), { status: 501, type: 'not-implemented', contentType: problem });
-  // What schemathesis checks: TRACE on a path that exists is "not allowed here", with Allow.
-  for (const path of ['/healthz', '/v1/members', '/scim/v2/Users', '/login']) {
-    const trace = await rawRequest(api.url, 'TRACE', path);
-    t.is(trace.status, 405, path);
-    t.regex(trace.headers.get('allow') ?? '', /GET/, path);
+  // What schemathesis checks: TRACE (or QUERY) on a path that exists is "not allowed here", with Allow.
+  for (const method of ['TRACE', 'QUERY']) {
+    for (const path of ['/healthz', '/v1/members', '/scim/v2/Users', '/login']) {
+      const reply = await rawRequest(api.url, method, path);
+      t.is(reply.status, 405, `${method} ${path}`);
+      t.regex(reply.headers.get('allow') ?? '', /GET/, `${method} ${path}`);
+    }
   }
+  // A path of its own beside a parameter (/v1/members/bulk beside /v1/members/{id}).
+  const bulk = await api.call('PATCH', '/v1/members/bulk', { token: org.apiKey, body: {} });
+  t.deepEqual(problemOf(bulk), { status: 405, type: 'method-not-allowed', contentType: problem });
+  t.is(bulk.headers.get('allow'), 'POST');
   const put = await api.call('PUT', '/healthz');
   t.deepEqual(problemOf(put), { status: 405, type: 'method-not-allowed', contentType: problem });
   t.regex(put.headers.get('allow') ?? '', /GET/);

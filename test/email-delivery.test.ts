@@ -294,7 +294,7 @@ test('a bulk import started by an admin ends with an e-mail to that admin; one s
   const byAdmin = await createMemberImport({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }) }, { organizationId: org.organizationId, actor: `member:${org.adminMemberId}`, source: 'json', rows });
   await client.workflow.getHandle(`member-import-${byAdmin.importId}`).result();
   const [report] = smtp.to(admin!.email).filter((m: ReceivedMail) => /Import/.test(m.mail.subject!));
-  t.is(report?.mail.subject, 'Import terminé : 1 invitation(s) sur 2 ligne(s)');
+  t.is(report?.mail.subject, 'Import terminé : 1 invitation sur 2 lignes');
   t.regex(report!.mail.text!, /Ligne 2 \(not-an-address\) : une valeur n’est pas valide dans : email/, 'the reason in the reader\'s language');
   t.true(linksIn(String(report!.mail.html)).includes(`${TEST_PUBLIC_URL}/admin/imports/${byAdmin.importId}`));
   await smtp.waitFor(invited);

@@ -132,3 +132,22 @@ test('the catalogue and the templates folder agree: one MJML and one text file p
   const expected = EMAIL_TEMPLATES.flatMap((name: EmailTemplate) => [`${name}.mjml`, `${name}.txt.hbs`]).sort();
   t.deepEqual(files, expected);
 });
+
+test('a recipient invited without a name is greeted without one (not "Bonjour ops,"); counts agree with their nouns', async (t) => {
+  const renderer = await rendererOnce;
+  const unnamed = sampleEmailData('invitation', { common: { recipient: { name: 'ops', email: 'ops@acme.example' } } });
+  t.true(renderer.render('invitation', 'fr', unnamed).text.startsWith('Bonjour,\n'));
+  t.true(renderer.render('invitation', 'en', unnamed).text.startsWith('Hello,\n'));
+  const named = sampleEmailData('invitation', { common: { recipient: { name: 'Inès Robert', email: 'ops@acme.example' } } });
+  t.true(renderer.render('invitation', 'fr', named).text.startsWith('Bonjour Inès Robert,\n'));
+
+  const one = sampleEmailData('import_finished');
+  one.import = { ...one.import, created: 1, total: 1 };
+  t.is(renderer.render('import_finished', 'fr', one).subject, 'Import terminé : 1 invitation sur 1 ligne');
+  t.is(renderer.render('import_finished', 'en', one).subject, 'Import finished: 1 of 1 row invited');
+  const many = sampleEmailData('import_finished');
+  many.import = { ...many.import, created: 4, total: 7 };
+  t.is(renderer.render('import_finished', 'fr', many).subject, 'Import terminé : 4 invitations sur 7 lignes');
+  // "code QR", as the pages say it, in every French e-mail.
+  for (const template of EMAIL_TEMPLATES) t.false(/QR code/.test(renderer.render(template, 'fr', sampleEmailData(template)).text), template);
+});

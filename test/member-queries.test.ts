@@ -64,6 +64,10 @@ test('each order of the members list pages through everyone exactly once, in ord
   t.is(overview.counts.removed, removed);
   t.is(overview.current, 41 - removed);
   t.is(overview.weeks.length, 12);
+  // The 40 rows above were written straight in SQL (no invitation); the first admin's invitation,
+  // made by the company's creation, counts this week.
+  t.is(overview.weeks.reduce((sum, w) => sum + w.invited, 0), 1);
+  t.is(overview.weeks.at(-1)!.invited, 1);
   t.deepEqual(overview.lists.map((l) => l.key), ['invitation_expired', 'card_overdue', 'starting', 'leaving']);
   t.is(overview.lists[1]!.total, 8, 'every fifth of the 40 is overdue');
   t.true(overview.lists[1]!.items.length <= 8);

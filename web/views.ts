@@ -42,6 +42,8 @@ export async function loadPageViews(): Promise<PageViews> {
     return (options.data.root.locale === 'fr' ? count < 2 : count === 1) ? one : other;
   });
   textEnv.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+  // {{de name}}: "de Beta", but "d’Acme Conseil": French elides "de" before a vowel.
+  textEnv.registerHelper('de', (name: unknown) => elidedDe(String(name)));
   const tables = await loadTranslations(path.join(projectRoot, 'web', 'locales'), PAGE_LOCALES);
   const strings = new Map<PageLocale, Map<string, Handlebars.TemplateDelegate>>();
   for (const [locale, table] of tables) {
@@ -122,4 +124,9 @@ export async function loadPageViews(): Promise<PageViews> {
     translate,
     has: (locale, key) => strings.get(locale)?.has(key) ?? false,
   };
+}
+
+/** French "de" before a name: elided before a vowel (or a mute-h word we cannot know: kept). */
+export function elidedDe(name: string): string {
+  return /^[aeiouyàâäéèêëîïôöùûüÿæœ]/i.test(name.trim()) ? `d’${name}` : `de ${name}`;
 }

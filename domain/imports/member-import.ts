@@ -15,6 +15,16 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale', 'reinvite', 'starts_on', 'ends_on'] as const;
 /** Header names as spreadsheets write them → the row's field. */
 const CSV_FIELD: Record<string, string> = { starts_on: 'startsOn', startson: 'startsOn', start_date: 'startsOn', ends_on: 'endsOn', endson: 'endsOn', end_date: 'endsOn' };
+// Spreadsheets are filled in the team's language: French words for roles and languages are read too.
+const ROLE_WORDS: Record<string, string> = { admin: 'admin', administrator: 'admin', administrateur: 'admin', administratrice: 'admin', user: 'user', utilisateur: 'user', utilisatrice: 'user', member: 'user', membre: 'user' };
+const LOCALE_WORDS: Record<string, string> = { fr: 'fr', 'fr-fr': 'fr', french: 'fr', francais: 'fr', 'français': 'fr', en: 'en', 'en-gb': 'en', 'en-us': 'en', english: 'en', anglais: 'en' };
+const word = (table: Record<string, string>) => (v: unknown) => {
+  if (typeof v !== 'string') return v;
+  const cell = v.trim().toLowerCase();
+  return cell === '' ? undefined : (table[cell] ?? cell);
+};
+/** What a column takes, said beside it when a row's value is not one of them. */
+const EXPECTED: Record<string, string> = { role: 'admin/administrateur, user/utilisateur', locale: 'fr, en', startsOn: 'YYYY-MM-DD', endsOn: 'YYYY-MM-DD', reinvite: 'yes/oui or no/non' };
 const dateCell = z.preprocess(blankToUndefined, z.string().trim().refine(isCalendarDate, 'must be a date, YYYY-MM-DD, between the years 1970 and 9998').optional());
 
 
@@ -22,10 +32,10 @@ const dateCell = z.preprocess(blankToUndefined, z.string().trim().refine(isCalen
 export const ImportRow = z.object({
   email: z.email(),
   name: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()),
-  role: z.preprocess((v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v), z.enum(MEMBER_ROLES).optional()),
+  role: z.preprocess(word(ROLE_WORDS), z.enum(MEMBER_ROLES).optional()),
   site: z.preprocess(blankToUndefined, z.string().trim().max(200).optional()),
   siteId: z.uuid().optional(),
-  locale: z.preprocess((v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v), z.enum(MEMBER_LOCALES).optional()),
+  locale: z.preprocess(word(LOCALE_WORDS), z.enum(MEMBER_LOCALES).optional()),
   /** Invite again a member an admin removed (otherwise such a row is skipped). */
   reinvite: z.preprocess(
     (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : ['yes', 'true', '1', 'oui', 'y'].includes(v.trim().toLowerCase())) : v),
@@ -67,7 +77,8 @@ export function parseMembersCsv(text: string): Record<string, string>[] {
 export const IMPORT_REASONS = ['invalid_field', 'site_not_found', 'duplicate_in_file', 'removed_earlier', 'already_member'] as const;
 export type ImportReason = (typeof IMPORT_REASONS)[number];
 
-const invalidFields = (error: z.ZodError) => [...new Set(error.issues.map((i) => String(i.path[0] ?? 'row')))].join(', ');
+const invalidFields = (error: z.ZodError) =>
+  [...new Set(error.issues.map((i) => String(i.path[0] ?? 'row')))].map((field) => (EXPECTED[field] ? `${field} (${EXPECTED[field]})` : field)).join(', ');
 
 const describe = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
 

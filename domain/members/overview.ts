@@ -79,19 +79,27 @@ export async function memberOverview(em: EntityManager, scope: CompanyScope): Pr
     em.execute<{ week_of: string; invited: number; onboarded: number }[]>(
       `with weeks as (
          select generate_series(date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks', date_trunc('week', now()), interval '1 week') as week_of
-       ), firsts as (
-         select a.type, a.member_id, min(a.occurred_at) as at
+       ), events as (
+         select a.type, a.member_id, a.occurred_at as at
            from audit_event a join member m on m.id = a.member_id
           where ${company.sql} and a.type in ('member.invited', 'member.active')
             and a.occurred_at >= date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks'
-          group by a.type, a.member_id
+         union all
+         -- A company's first admin is invited by the company's creation, which records no
+         -- member.invited of its own: the chart missed them.
+         select 'member.invited', m.id, a.occurred_at
+           from audit_event a join member m on m.id::text = a.data->>'adminMemberId'
+          where ${company.sql} and a.type = 'organization.created'
+            and a.occurred_at >= date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks'
+       ), firsts as (
+         select type, member_id, min(at) as at from events group by type, member_id
        )
        select to_char(w.week_of, 'YYYY-MM-DD') as week_of,
               count(*) filter (where f.type = 'member.invited')::int as invited,
               count(*) filter (where f.type = 'member.active')::int as onboarded
          from weeks w left join firsts f on date_trunc('week', f.at) = w.week_of
         group by w.week_of order by w.week_of`,
-      company.params,
+      [...company.params, ...company.params],
     ),
     'operatorId' in scope
       ? em.execute<{ id: string; name: string; status: MemberStatus | null; n: number }[]>(

@@ -79,8 +79,10 @@ export function userResource(m: MemberForScim, groups: { id: string; display_nam
   const written = typeof stored.preferredLanguage === 'string' ? stored.preferredLanguage : undefined;
   const writtenTag = written && /^(fr|en)([-_]|$)/i.test(written.trim()) ? written.trim().slice(0, 2).toLowerCase() : undefined;
   const storedLanguage = written !== undefined && (writtenTag === undefined || writtenTag === m.locale) ? written : m.locale;
-  const storedUserName = typeof stored.userName === 'string' && (stored.userName.toLowerCase() === m.email || !stored.userName.includes('@')) ? stored.userName : m.email;
-  const storedEmails = Array.isArray(stored.emails) && (listedAddress(stored.emails) === m.email || (typeof stored.userName === 'string' && stored.userName.toLowerCase() === m.email)) ? stored.emails : undefined;
+  // A removed member's address is the provider's to keep: it is the one a reactivation invites.
+  const removed = m.status === 'removed';
+  const storedUserName = typeof stored.userName === 'string' && (removed || stored.userName.toLowerCase() === m.email || !stored.userName.includes('@')) ? stored.userName : m.email;
+  const storedEmails = Array.isArray(stored.emails) && (removed || listedAddress(stored.emails) === m.email || (typeof stored.userName === 'string' && stored.userName.toLowerCase() === m.email)) ? stored.emails : undefined;
   const storedRoles = roleOf(stored.roles) === m.role ? stored.roles : undefined;
   // Ours (dates, site, status): answered like the rest, to a provider that wrote into it, and
   // wherever there are dates to show.

@@ -1,10 +1,14 @@
 import { z } from 'zod';
-import { PASSWORD_MAX_LENGTH } from '../../domain/passwords.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/passwords.ts';
 import { Email, Timestamp, Uuid } from './common.schema.ts';
 
 // The length rule (12+) is checked by the domain when a password is *set*; a sign-in only needs one.
 const Password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
-export const NewPassword = z.string().max(PASSWORD_MAX_LENGTH).meta({ description: 'At least 12 characters' });
+// The length is checked by the domain (its answer, `password-rejected`, says why); stated here too.
+export const NewPassword = z.string().max(PASSWORD_MAX_LENGTH).meta({
+  minLength: PASSWORD_MIN_LENGTH,
+  description: `At least ${PASSWORD_MIN_LENGTH} characters, not only spaces, at least 4 different characters, and not one of the most common passwords (400 password-rejected otherwise)`,
+});
 
 export const LoginBody = z
   .strictObject({

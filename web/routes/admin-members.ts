@@ -10,6 +10,7 @@ import { createMemberImport, importProgress, parseMembersCsv } from '../../domai
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
 import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
+import { keyName } from './api-keys.ts';
 import { getMember, memberHistory, offboardingFinished, type DisconnectCounts } from '../../domain/members/queries.ts';
 import { sendCsv } from '../csv.ts';
 import { listSites, stockCards } from '../../domain/sites/sites.ts';
@@ -53,8 +54,8 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, o
   ]);
   const names = new Map([...members, ...keys]);
   for (const [actor, name] of doors) names.set(actor, render.t(ctx, 'history.door_controller', { name }));
-  for (const [actor, name] of keys) names.set(actor, render.t(ctx, 'history.api_key', { name }));
-  for (const [actor, name] of operatorKeys) names.set(actor, render.t(ctx, 'history.operator_key', { name }));
+  for (const [actor, name] of keys) names.set(actor, render.t(ctx, 'history.api_key', { name: keyName(ctx, render, name) }));
+  for (const [actor, name] of operatorKeys) names.set(actor, render.t(ctx, 'history.operator_key', { name: keyName(ctx, render, name) }));
   const offboarding = render.t(ctx, 'history.company_offboarding');
   const siteNames = new Map(sites.map(([key, name]) => [key.slice('site:'.length), name]));
   const actorName = (actor: string) =>
@@ -305,7 +306,9 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       return refusal(ctx, viewer, id, error, 'cardNumber');
     }
     if (result.decision === 'rejected') {
-      return memberPage(ctx, viewer, id, { values, errors: { cardNumber: render.t(ctx, `rejections.${result.reason}`) } }, 422);
+      // An admin is the administrator a member would be sent to: who stocks cards is the operator.
+      const words = viewer.operatorAdmin ? `rejections_operator.${result.reason}` : `rejections_admin.${result.reason}`;
+      return memberPage(ctx, viewer, id, { values, errors: { cardNumber: render.t(ctx, render.has(ctx, words) ? words : `rejections.${result.reason}`) } }, 422);
     }
     see(ctx, `/admin/members/${id}?done=member_card_registered`);
   });

@@ -30,8 +30,9 @@ function ownerOf(viewer: Viewer, owner: 'company' | 'operator'): KeyOwner {
 
 export function apiKeyPages(router: Router, deps: PageDeps, render: Renderer): void {
   const page = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
-    const company = await listApiKeys(deps.em(), ownerOf(viewer, 'company'));
-    const operator = viewer.operatorAdmin ? await listApiKeys(deps.em(), ownerOf(viewer, 'operator')) : null;
+    const named = <K extends { name: string }>(keys: K[]) => keys.map((k) => ({ ...k, name: keyName(ctx, render, k.name) }));
+    const company = named(await listApiKeys(deps.em(), ownerOf(viewer, 'company')));
+    const operator = viewer.operatorAdmin ? named(await listApiKeys(deps.em(), ownerOf(viewer, 'operator'))) : null;
     // A page showing a secret is never stored by a browser or a proxy.
     if (extra.created) ctx.set('Cache-Control', 'no-store');
     render(ctx, 'admin/api-keys', {
@@ -69,4 +70,13 @@ export function apiKeyPages(router: Router, deps: PageDeps, render: Renderer): v
     await revokeApiKey(deps.em(), ownerOf(viewer, form.ok ? form.data.owner : 'company'), id, viewer.actor);
     see(ctx, '/admin/api-keys?done=api_key_revoked');
   });
+}
+
+// The keys the platform makes itself (with a company, with the operator) carry an English name in
+// the database; a reader sees it in their own language.
+const SYSTEM_KEY_NAMES: Record<string, string> = { 'Initial key': 'api_keys.initial_name', 'Operator key': 'api_keys.operator_name' };
+
+export function keyName(ctx: Context, render: Renderer, name: string): string {
+  const key = SYSTEM_KEY_NAMES[name];
+  return key ? render.t(ctx, key) : name;
 }

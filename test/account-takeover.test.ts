@@ -4,16 +4,19 @@
 // and an account's address changes only once the new address confirms, the old one told, every
 // session ended when it takes effect. REST and SCIM share the rule.
 import test from 'ava';
-import { apiWorld, PASSWORD, problemOf, tag, waitForMail, type ApiWorld, type HttpClient } from './helpers/api.ts';
+import { apiWorld, PASSWORD, problemOf, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
 import { openMailbox } from '../services/mail-catcher.ts';
 import { testEnv } from './helpers/env.ts';
+import { connectBrowser, DESKTOP, openPage, PHONE, screenshots } from './helpers/browser.ts';
 import { fileScope } from './helpers/scope.ts';
+import type { Browser } from 'playwright-core';
 
 const scope = fileScope();
 let world: ApiWorld;
+let browser: Browser;
 test.before(async () => {
-  world = await apiWorld(scope);
+  [world, browser] = await Promise.all([apiWorld(scope), connectBrowser(scope)]);
 });
 
 const mailbox = openMailbox(testEnv.mailDir);
@@ -82,6 +85,13 @@ async function pendingChange(t: import('ava').ExecutionContext, change: (m: { id
   const shown = await fetch(world.appUrl + link);
   t.is(shown.status, 200);
   t.regex(await shown.text(), new RegExp(to.replace(/[.]/g, '\\.')));
+  // As the new address's owner sees it, on a phone and a desktop, in both languages.
+  for (const viewport of [PHONE, DESKTOP]) {
+    const page = await openPage(t, browser, { baseURL: world.appUrl, locale: 'fr', viewport });
+    await page.goto(link);
+    t.true(await page.getByRole('button', { name: 'Confirmer cette adresse' }).isVisible());
+    await screenshots(page, 'email-change');
+  }
   t.is((await api.get(`/v1/members/${m.id}`, { token: world.org.apiKey })).body.email, m.email);
 
   const confirmed = await submitPage(world.appUrl, link);

@@ -483,12 +483,16 @@ test('an admin adds a webhook on the settings page: its secret shown once, a tes
 });
 
 test('on a phone (390×844) the admin menu sits behind a Menu button: keyboard-opened, every link whole and on screen, no script needed', async (t) => {
-  const page = await openPage(t, browser, { baseURL: world.appUrl, locale: 'fr', viewport: PHONE });
-  await page.goto('/login');
-  await page.getByLabel('Adresse e-mail').fill(world.org.adminEmail);
-  await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(/\/(admin|operator)/);
+  const signIn = async (viewport: typeof PHONE) => {
+    const page = await openPage(t, browser, { baseURL: world.appUrl, locale: 'fr', viewport });
+    await page.goto('/login');
+    await page.getByLabel('Adresse e-mail').fill(world.org.adminEmail);
+    await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.waitForURL(/\/(admin|operator)/);
+    return page;
+  };
+  const page = await signIn(PHONE);
   const menu = page.locator('details.phone-menu > summary');
   t.true(await menu.isVisible(), 'a Menu button');
   t.is(await page.getByRole('link', { name: 'Clés d’API' }).count(), 0, 'the links wait behind it');
@@ -517,12 +521,7 @@ test('on a phone (390×844) the admin menu sits behind a Menu button: keyboard-o
   t.regex(await mainText(page), /Clés d’Acme/);
 
   // A desktop shows the links in the bar and no Menu button.
-  const desktop = await openPage(t, browser, { baseURL: world.appUrl, locale: 'fr', viewport: DESKTOP });
-  await desktop.goto('/login');
-  await desktop.getByLabel('Adresse e-mail').fill(world.org.adminEmail);
-  await desktop.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
-  await desktop.getByRole('button', { name: 'Se connecter' }).click();
-  await desktop.waitForURL(/\/(admin|operator)/);
+  const desktop = await signIn(DESKTOP);
   t.false(await desktop.locator('details.phone-menu > summary').isVisible());
   t.true(await desktop.getByRole('link', { name: 'Clés d’API', exact: true }).isVisible());
 });

@@ -127,6 +127,7 @@ test('every command answers --help with its usage, changing nothing', async (t) 
     ['api/main.ts', /^usage: npm run api/],
     ['bench/run.ts', /^usage: npm run bench/],
     ['drills/run.ts', /^usage: npm run drills/],
+    ['scripts/schemathesis.ts', /^usage: npm run schemathesis/],
   ];
   for (const [script, usage] of commands) {
     // No variables at all: a command that went on past --help would fail on a missing database or key.

@@ -51,6 +51,22 @@ test('/openapi.json validates as OpenAPI 3.1 and describes every endpoint of the
   t.deepEqual(document.paths['/v1/door-events'].post.security, [{ doorController: [], doorSignature: [] }]);
   t.truthy(document.paths['/v1/members/bulk'].post.requestBody.content['text/csv']);
   t.truthy(document.components.schemas.Problem);
+
+  // The limits the API enforces are the document's too (schemathesis found them missing): the
+  // text rules on request strings, lines where a field holds lines, the refinements of a PATCH.
+  const schemas = document.components.schemas;
+  t.like(schemas.Login.properties.password, { pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]*$', maxLength: 256 });
+  t.like(schemas.AcceptInvitation.properties.password, { minLength: 12 });
+  t.like(schemas.PatchMember, { minProperties: 1, not: { required: ['endsOn', 'endsAt'] } });
+  t.is(schemas.PatchMember.properties.name.pattern, '^[^\\u0000-\\u001F\\u007F-\\u009F]*$');
+  const reason = document.paths['/v1/members/{id}'].delete.parameters.find((p: { name: string }) => p.name === 'reason');
+  t.like(reason.schema, { maxLength: 500, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]*$' });
+  t.false('pattern' in (schemas.Member.properties.name as object), 'answers are not requests: left as they are');
+  // Each pattern says what checkText does: it refuses a NUL and a line break, takes an accent.
+  const oneLine = new RegExp(schemas.Login.properties.password.pattern, 'u');
+  t.false(oneLine.test('a\u0000b'));
+  t.false(oneLine.test('a\nb'));
+  t.true(oneLine.test('Crème brûlée 42'));
 });
 
 test('bad input is a 4xx problem, never a 500: malformed JSON, wrong types, unknown fields, wrong media type, huge bodies', async (t) => {

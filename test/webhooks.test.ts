@@ -355,7 +355,7 @@ test('the outbox picks each webhook event\'s data field by field: nothing else o
   t.like(webhookEventFor('member.invited', { email: 'a@b.test' }), { type: 'member.scheduled', whenMemberStatus: 'scheduled' });
   for (const type of ['account.signed_in', 'access.wifi_granted', 'card.enrollment_pin_revealed', 'email.sent', 'api_key.created', 'scim.request']) t.is(webhookEventFor(type, { password: 'x' }), undefined, type);
   const removed = webhookEventFor('member.removed', { report: { removedBy: 'member:1', reason: 'left', statusBefore: 'active', requestedAt: 'a', completedAt: 'b', card: { number: 'C1', revoked: true }, wifi: { revoked: true, disconnect: [{ client: 'AP', address: '10.0.0.2', port: 3799, sessions: 1, answer: 'ack', secret: 'nope' }] }, credentialsRevoked: 2, emails: { member: 1, admins: 1 }, email: 'x@y.test' } });
-  t.deepEqual(removed?.data.report, { removedBy: 'member:1', reason: 'left', statusBefore: 'active', requestedAt: 'a', completedAt: 'b', card: { number: 'C1', revoked: true }, wifi: { revoked: true, disconnect: [{ client: 'AP', sessions: 1, answer: 'ack' }] }, credentialsRevoked: 2 });
+  t.deepEqual(removed?.data.report, { removedBy: 'member:1', reason: 'left', statusBefore: 'active', requestedAt: 'a', completedAt: 'b', card: { number: 'C1', revoked: true }, wifi: { revoked: true, disconnect: { points: 1, confirmed: 1, noSession: 0, silent: 0 } }, credentialsRevoked: 2 });
 });
 
 type Reply = Awaited<ReturnType<ApiWorld['api']['get']>>;

@@ -223,7 +223,7 @@ export interface DisconnectCounts {
   silent: number;
 }
 
-const countDisconnects = (outcomes: { answer?: string }[]): DisconnectCounts => ({
+export const countDisconnects = (outcomes: { answer?: string }[]): DisconnectCounts => ({
   points: outcomes.length,
   confirmed: outcomes.filter((o) => o.answer === 'ack').length,
   noSession: outcomes.filter((o) => o.answer === 'nak').length,

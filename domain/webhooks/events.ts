@@ -1,6 +1,7 @@
 // The events webhooks carry: which audit events they reflect, what their `data` holds, and who
 // hears them. `data` is picked field by field from the audit event (never copied whole), so
 // secrets, PINs, tokens and Wi-Fi passwords cannot leak into a payload by accident.
+import { countDisconnects } from '../members/queries.ts';
 
 export const WEBHOOK_EVENT_TYPES = [
   'member.scheduled',
@@ -81,7 +82,9 @@ function offboardingReport(report: unknown): Record<string, unknown> {
     card: r.card ? { number: r.card.number, revoked: Boolean(r.card.revoked) } : null,
     wifi: {
       revoked: Boolean(r.wifi?.revoked),
-      disconnect: Array.isArray(r.wifi?.disconnect) ? r.wifi.disconnect.map((d: Record<string, unknown>) => pick(d, 'client', 'sessions', 'answer')) : [],
+      // How many access points ended the sessions: a company's endpoint hears the outcome, not the
+      // operator's hardware (access points of any site, by name).
+      disconnect: countDisconnects(Array.isArray(r.wifi?.disconnect) ? r.wifi.disconnect : []),
     },
     credentialsRevoked: r.credentialsRevoked ?? 0,
   };

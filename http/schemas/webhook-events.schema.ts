@@ -27,7 +27,12 @@ const Report = z
     requestedAt: Timestamp.nullable(),
     completedAt: Timestamp.nullable(),
     card: z.object({ number: z.string(), revoked: z.boolean() }).nullable(),
-    wifi: z.object({ revoked: z.boolean(), disconnect: z.array(z.object({ client: z.string(), sessions: z.number(), answer: z.enum(['ack', 'nak', 'no_answer']) })) }),
+    wifi: z.object({
+      revoked: z.boolean(),
+      disconnect: z
+        .object({ points: z.number(), confirmed: z.number(), noSession: z.number(), silent: z.number() })
+        .meta({ description: 'Access points asked to end the member\'s sessions, and how they answered: ended, had none, silent' }),
+    }),
     credentialsRevoked: z.number(),
   })
   .meta({ id: 'WebhookOffboardingReport' });

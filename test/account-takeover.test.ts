@@ -119,3 +119,14 @@ test('SCIM: a new userName for a member with a password follows the same rule', 
     t.is(reply.status, 200, reply.text);
   });
 });
+
+test('an address already taken is refused (409) before anything else of the change is written, for a member with a password too', async (t) => {
+  const { api } = world;
+  const m = await world.member();
+  const other = await world.member();
+  const reply = await api.patch(`/v1/members/${m.id}`, { name: 'Renamed Halfway', email: other.email }, { token: world.org.apiKey });
+  t.like(problemOf(reply), { status: 409, type: 'member-exists' });
+  const after = (await api.get(`/v1/members/${m.id}`, { token: world.org.apiKey })).body;
+  t.like(after, { email: m.email, pendingEmail: null });
+  t.not(after.name, 'Renamed Halfway', 'nothing half-written');
+});

@@ -44,7 +44,12 @@ export async function updateMember(
     if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this company`, { memberId: input.memberId });
     if (row.status === 'removed') throw new DomainError('member_removed', 'gone', 'a removed member cannot be changed: invite them again', { memberId: input.memberId });
     if (row.operator_admin && !input.byOperator) throw operatorStaffProtected();
-    // An account's address waits for the new address to confirm: not written here.
+    // An account's address waits for the new address to confirm: not written here, but an address
+    // already taken is refused now, before anything else of this request is written.
+    if (email !== undefined && email !== row.email && row.password_hash) {
+      const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.organizationId, email, input.memberId]);
+      if (other) throw new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId: other.id });
+    }
     const next = { name: input.name?.trim() ?? row.name, email: email !== undefined && !row.password_hash ? email : row.email, locale: input.locale ?? row.locale };
     const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
     if (Object.keys(changes).length) {

@@ -22,7 +22,7 @@ import type { Secrets } from '../domain/secrets.ts';
 import { EMAIL_AUDIENCE, type CommonEmailData, type EmailTemplate, type TemplateData } from '../mail/catalog.ts';
 import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
 import type { EmailRenderer } from '../mail/render.ts';
-import type { DisconnectOutcome } from '../providers/radius-disconnect.ts';
+import { countDisconnects } from '../domain/disconnects.ts';
 import type { WifiCredentials, WifiProvider } from '../providers/wifi.ts';
 import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
 
@@ -223,7 +223,8 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
             completedAt: report.completedAt || new Date().toISOString(),
             card: report.card ? { number: report.card.number } : null,
             wifiRevoked: report.wifi.revoked,
-            disconnect: disconnectSummary(report.wifi.disconnect ?? []),
+            // null: no access point was asked.
+            disconnect: report.wifi.disconnect?.length ? countDisconnects(report.wifi.disconnect) : null,
             credentialsRevoked: report.credentialsRevoked,
             memberNotified: report.emails.member > 0,
           },
@@ -376,15 +377,4 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     }
     return { sent, failed };
   }
-}
-
-/** How the access points answered the Disconnect-Messages, in the report's words; null: none were asked. */
-function disconnectSummary(outcomes: DisconnectOutcome[]) {
-  if (!outcomes.length) return null;
-  return {
-    points: outcomes.length,
-    confirmed: outcomes.filter((o) => o.answer === 'ack').length,
-    noSession: outcomes.filter((o) => o.answer === 'nak').length,
-    silent: outcomes.filter((o) => o.answer === 'no_answer').length,
-  };
 }

@@ -54,11 +54,9 @@ function state(node: unknown, field: string | undefined, components: Json, ours:
     node.maxLength = Math.min(Number(node.maxLength ?? Infinity), lines ? MAX_LINES_LENGTH : MAX_TEXT_LENGTH);
   }
   if (isObject(node.properties)) for (const [name, value] of Object.entries(node.properties)) state(value, name, components, ours, seen);
-  for (const key of ['items', 'anyOf', 'oneOf', 'allOf', 'additionalProperties', 'schema', 'content']) {
-    const child = node[key];
-    if (key === 'content' && isObject(child)) for (const media of Object.values(child)) state((media as Json).schema, field, components, ours, seen);
-    else if (child !== undefined && key !== 'content') state(child, field, components, ours, seen);
-  }
+  // A request body's media types, then the places a schema holds schemas.
+  if (isObject(node.content)) for (const media of Object.values(node.content)) state((media as Json).schema, field, components, ours, seen);
+  for (const key of ['items', 'anyOf', 'oneOf', 'allOf', 'additionalProperties']) if (node[key] !== undefined) state(node[key], field, components, ours, seen);
 }
 
 export function stateTextRules<D extends object>(doc: D): D {
@@ -75,7 +73,7 @@ export function stateTextRules<D extends object>(doc: D): D {
     for (const parameter of Array.isArray(request.parameters) ? request.parameters : []) {
       if (isObject(parameter)) state(parameter.schema, String(parameter.name), components, ours, seen);
     }
-    if (isObject(request.requestBody)) state(request.requestBody, undefined, components, ours, seen);
+    state(request.requestBody, undefined, components, ours, seen);
   }
   return doc;
 }

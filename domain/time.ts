@@ -35,12 +35,17 @@ export function dateAt(instant: Date, timeZone: string): string {
 
 /** A real calendar date written YYYY-MM-DD (not 2027-02-30). */
 export function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const d = new Date(`${text}T00:00:00Z`);
   // Within what every store and timer takes: PostgreSQL has no year 0, and the day after
   // 9999-12-31 (an end's next midnight) has no four-digit year.
   const year = Number(text.slice(0, 4));
-  return year >= DATE_YEARS.from && year <= DATE_YEARS.to && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+  return isRealDate(text) && year >= DATE_YEARS.from && year <= DATE_YEARS.to;
+}
+
+/** YYYY-MM-DD naming a day that exists (no month 13, no 31 June, no year 0), whatever the year. */
+export function isRealDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || text.startsWith('0000')) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
 
 /** The years a member's dates may fall in. */

@@ -4,6 +4,14 @@
 // counted in the database instead.
 import { AppError } from './errors.ts';
 
+/** The one answer of every limit here: 429, with when to come back. */
+const tooMany = (retryAfter: number, detail: string) =>
+  new AppError('rate-limited', 429, 'Too many attempts; wait before trying again', {
+    detail,
+    extra: { retryAfterSeconds: retryAfter },
+    headers: { 'Retry-After': String(retryAfter) },
+  });
+
 export interface RateLimit {
   /** Counts one hit for `key`; throws a 429 problem once the window's budget is spent. */
   hit(key: string): void;
@@ -26,11 +34,7 @@ export function rateLimit(options: { name: string; max: number; windowMs: number
       w.count++;
       if (w.count > options.max) {
         const retryAfter = Math.ceil((w.start + options.windowMs - t) / 1000);
-        throw new AppError('rate-limited', 429, 'Too many attempts; wait before trying again', {
-          detail: `at most ${options.max} ${options.name} attempts per ${Math.round(options.windowMs / 60_000)} minutes`,
-          extra: { retryAfterSeconds: retryAfter },
-          headers: { 'Retry-After': String(retryAfter) },
-        });
+        throw tooMany(retryAfter, `at most ${options.max} ${options.name} attempts per ${Math.round(options.windowMs / 60_000)} minutes`);
       }
     },
   };
@@ -58,11 +62,7 @@ export function growingDelay(options: { name: string; free: number; firstDelayMs
       const t = now();
       if (!entry || entry.waitUntil <= t) return;
       const retryAfter = Math.max(1, Math.ceil((entry.waitUntil - t) / 1000));
-      throw new AppError('rate-limited', 429, 'Too many attempts; wait before trying again', {
-        detail: `${options.name}: after ${entry.count} wrong tries from this address, the next one may come in ${retryAfter} s`,
-        extra: { retryAfterSeconds: retryAfter },
-        headers: { 'Retry-After': String(retryAfter) },
-      });
+      throw tooMany(retryAfter, `${options.name}: after ${entry.count} wrong tries from this address, the next one may come in ${retryAfter} s`);
     },
     failed(key) {
       const t = now();

@@ -115,12 +115,20 @@ export function freeradiusEnvironment(options: Pick<FreeradiusOptions, 'database
   };
 }
 
+const freeradiusPidFile = (dir: string) => path.join(dir, 'run', 'freeradius.pid');
+
+/**
+ * One left running by a start that was killed hard holds the ports: stopped, when its command
+ * line proves it ran this folder's configuration.
+ */
+export async function stopLeftoverFreeradius(dir: string): Promise<void> {
+  await stopLeftover(freeradiusPidFile(dir), path.join(dir, 'raddb'), 'SIGTERM');
+}
+
 /** Generates the configuration, checks it, starts FreeRADIUS and waits until it serves. */
 export async function startFreeradius(options: FreeradiusOptions): Promise<Freeradius> {
-  // One left running by a start that was killed hard holds the ports: stopped first, when its
-  // command line proves it ran this configuration.
-  const pidFile = path.join(options.dir, 'run', 'freeradius.pid');
-  await stopLeftover(pidFile, path.join(options.dir, 'raddb'), 'SIGTERM');
+  const pidFile = freeradiusPidFile(options.dir);
+  await stopLeftoverFreeradius(options.dir);
   const raddb = writeFreeradiusConfig(options.dir, options.stockDir);
   options.adjust?.(raddb);
   const logFile = path.join(options.dir, 'log', 'freeradius.log');

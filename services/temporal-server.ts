@@ -122,6 +122,11 @@ export async function waitForTemporal(address: string, namespace: string, deadli
   throw new Error(`Temporal at ${address} did not answer within ${deadlineMs / 1000}s: ${String(lastError)}`);
 }
 
+
+/** The dev server a start killed hard left on this data file (its pid file beside it), stopped. */
+export async function stopLeftoverDevServer(dbFile: string, onProgress?: (message: string) => void): Promise<void> {
+  if (await stopLeftover(`${dbFile}.pid`, dbFile, 'SIGTERM')) onProgress?.('Stopped a Temporal dev server left running by an earlier start');
+}
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {
   const address = `127.0.0.1:${options.port}`;
   const cli = findTemporalCli(options.cliPath, options.onProgress);
@@ -141,9 +146,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const pidFile = options.dbFile ? `${options.dbFile}.pid` : undefined;
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
-    if (await stopLeftover(pidFile!, options.dbFile, 'SIGTERM')) {
-      options.onProgress?.('Stopped a Temporal dev server left running by an earlier start');
-    }
+    await stopLeftoverDevServer(options.dbFile, options.onProgress);
   }
   const log = options.logFile ? fs.openSync(options.logFile, 'a') : 'ignore';
   // Own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker drained.

@@ -9,32 +9,30 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { Secrets } from '../secrets.ts';
-import type { LifecycleGateway } from './lifecycle-gateway.ts';
-
 import { EMAIL_CHANGE_TTL_MS } from './email-change-ttl.ts';
 
 const taken = (email: string, memberId?: string) => new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId });
 
+/** Refuses an address another member of the company already signs in with. */
+export async function refuseTakenAddress(em: EntityManager, input: { organizationId: string; memberId: string; email: string }): Promise<void> {
+  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.organizationId, input.email, input.memberId]);
+  if (other) throw taken(input.email, other.id);
+}
+
 /**
- * Records the pending change (a newer request replaces an older one) and starts the workflow that
- * e-mails the old address, then the new one. The member's address is unchanged until confirmed.
+ * Records the pending change (a newer request replaces an older one), in the caller's transaction
+ * with the rest of the member's update: an address already taken refuses the whole update. The
+ * caller then starts the `emailChange` workflow (the old address told, then the new one asked).
  */
-export async function requestEmailChange(
-  deps: { em: EntityManager; lifecycles: LifecycleGateway },
-  input: { organizationId: string; memberId: string; from: string; to: string; actor: string },
-): Promise<{ tokenId: string }> {
+export async function recordEmailChange(em: EntityManager, input: { organizationId: string; memberId: string; from: string; to: string; actor: string }): Promise<{ tokenId: string }> {
+  await refuseTakenAddress(em, { organizationId: input.organizationId, memberId: input.memberId, email: input.to });
   const tokenId = randomUUID();
-  await deps.em.transactional(async (em) => {
-    const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.organizationId, input.to, input.memberId]);
-    if (other) throw taken(input.to, other.id);
-    await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'email_change' and consumed_at is null and revoked_at is null`, [input.memberId]);
-    await em.execute(
-      `insert into auth_token (id, member_id, purpose, new_email, expires_at, attempts, created_at) values (?, ?, 'email_change', ?, ?, 0, now())`,
-      [tokenId, input.memberId, input.to, new Date(Date.now() + EMAIL_CHANGE_TTL_MS)],
-    );
-    await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.email_change_requested', data: { from: input.from, to: input.to, tokenId } });
-  });
-  await deps.lifecycles.startEmailChange({ tokenId, memberId: input.memberId, organizationId: input.organizationId });
+  await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'email_change' and consumed_at is null and revoked_at is null`, [input.memberId]);
+  await em.execute(
+    `insert into auth_token (id, member_id, purpose, new_email, expires_at, attempts, created_at) values (?, ?, 'email_change', ?, ?, 0, now())`,
+    [tokenId, input.memberId, input.to, new Date(Date.now() + EMAIL_CHANGE_TTL_MS)],
+  );
+  await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.email_change_requested', data: { from: input.from, to: input.to, tokenId } });
   return { tokenId };
 }
 
@@ -82,8 +80,8 @@ export const inspectEmailChange = (em: EntityManager, secrets: Secrets, token: s
 export async function confirmEmailChange(deps: { em: EntityManager; secrets: Secrets }, token: string): Promise<PendingChange> {
   return deps.em.transactional(async (em) => {
     const change = await findChange(em, deps.secrets, token, true);
-    const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [change.organizationId, change.to, change.memberId]);
-    if (other) throw taken(change.to, other.id);
+    // Taken meanwhile (an invitation to that address since the request): refused, nothing changes.
+    await refuseTakenAddress(em, { organizationId: change.organizationId, memberId: change.memberId, email: change.to });
     await em.execute('update member set email = ?, updated_at = now() where id = ?', [change.to, change.memberId]);
     await em.execute('update auth_token set consumed_at = now() where id = ?', [change.tokenId]);
     await em.execute(

@@ -9,11 +9,9 @@ import { DomainError } from '../errors.ts';
 export const operatorStaffProtected = () =>
   new DomainError('operator_staff_protected', 'forbidden', 'this member is one of the operator\'s staff: only the operator (its key or its staff) can change or remove them');
 
-/** Throws unless the caller acts for the operator, when any of `memberIds` is operator staff. */
-export async function refuseOperatorStaff(em: EntityManager, memberIds: string | string[], byOperator: boolean): Promise<void> {
+/** Throws when the member is operator staff and the caller does not act for the operator. */
+export async function refuseOperatorStaff(em: EntityManager, memberId: string, byOperator: boolean): Promise<void> {
   if (byOperator) return;
-  const ids = Array.isArray(memberIds) ? memberIds : [memberIds];
-  if (!ids.length) return;
-  const [row] = await em.execute<{ n: number }[]>(`select count(*)::int as n from member where operator_admin and id in (${ids.map(() => '?').join(', ')})`, ids);
-  if (row!.n > 0) throw operatorStaffProtected();
+  const [row] = await em.execute<{ operator_admin: boolean }[]>('select operator_admin from member where id = ?', [memberId]);
+  if (row?.operator_admin) throw operatorStaffProtected();
 }

@@ -5,6 +5,7 @@ import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/i
 import { isUuid } from '../ids.ts';
 import { isPostgresTime } from '../time.ts';
 import { DomainError } from '../errors.ts';
+import { countDisconnects } from '../disconnects.ts';
 
 /** One company, or every company of the operator. */
 export type CompanyScope = { organizationId: string } | { operatorId: string };
@@ -214,21 +215,6 @@ interface AuditRow {
  * ports, so a company reads only how many answered.
  */
 export type AuditAudience = 'company' | 'operator';
-
-/** Counts of what the access points answered, without naming them. */
-export interface DisconnectCounts {
-  points: number;
-  confirmed: number;
-  noSession: number;
-  silent: number;
-}
-
-export const countDisconnects = (outcomes: { answer?: string }[]): DisconnectCounts => ({
-  points: outcomes.length,
-  confirmed: outcomes.filter((o) => o.answer === 'ack').length,
-  noSession: outcomes.filter((o) => o.answer === 'nak').length,
-  silent: outcomes.filter((o) => o.answer === 'no_answer').length,
-});
 
 function forAudience(type: string, data: Record<string, unknown>, audience: AuditAudience): Record<string, unknown> {
   if (audience === 'operator') return data;

@@ -9,7 +9,7 @@ import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
-import { requestEmailChange } from './change-email.ts';
+import { recordEmailChange } from './change-email.ts';
 import type { LifecycleGateway } from './lifecycle-gateway.ts';
 import { operatorStaffProtected } from './operator-staff.ts';
 import { planSchedule, resolveDates } from './schedule.ts';
@@ -44,12 +44,11 @@ export async function updateMember(
     if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this company`, { memberId: input.memberId });
     if (row.status === 'removed') throw new DomainError('member_removed', 'gone', 'a removed member cannot be changed: invite them again', { memberId: input.memberId });
     if (row.operator_admin && !input.byOperator) throw operatorStaffProtected();
-    // An account's address waits for the new address to confirm: not written here, but an address
-    // already taken is refused now, before anything else of this request is written.
-    if (email !== undefined && email !== row.email && row.password_hash) {
-      const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.organizationId, email, input.memberId]);
-      if (other) throw new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId: other.id });
-    }
+    // An account's address waits for the new address to confirm: recorded as a pending change in
+    // this transaction (an address already taken refuses the whole update), not written.
+    const emailChange = email !== undefined && email !== row.email && row.password_hash
+      ? await recordEmailChange(em, { organizationId: input.organizationId, memberId: input.memberId, from: row.email, to: email, actor: input.actor })
+      : undefined;
     const next = { name: input.name?.trim() ?? row.name, email: email !== undefined && !row.password_hash ? email : row.email, locale: input.locale ?? row.locale };
     const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
     if (Object.keys(changes).length) {
@@ -62,7 +61,7 @@ export async function updateMember(
       }
       await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.updated', data: { changes } });
     }
-    return row;
+    return { ...row, emailChange };
   });
 
   if (input.role && input.role !== before.role) await deps.lifecycles.changeRole(input.memberId, input.role, input.actor);
@@ -71,9 +70,8 @@ export async function updateMember(
   // A new address before the password exists: the invitation goes to it, and the old link dies.
   const invitationResent = email !== undefined && email !== before.email && !before.password_hash;
   if (invitationResent) await deps.lifecycles.resendInvitation(input.memberId, input.actor);
-  const emailChangePending = email !== undefined && email !== before.email && Boolean(before.password_hash);
-  if (emailChangePending) await requestEmailChange(deps, { organizationId: input.organizationId, memberId: input.memberId, from: before.email, to: email, actor: input.actor });
-  return { invitationResent, emailChangePending };
+  if (before.emailChange) await deps.lifecycles.startEmailChange({ tokenId: before.emailChange.tokenId, memberId: input.memberId, organizationId: input.organizationId });
+  return { invitationResent, emailChangePending: before.emailChange !== undefined };
 }
 
 /** New dates: checked against the site's time zone, then the lifecycle re-plans (and stores them). */

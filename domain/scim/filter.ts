@@ -2,6 +2,7 @@
 // grammar is the RFC's); here each attribute a provider filters on maps to a column, and anything
 // else is refused as `invalidFilter` rather than guessed. Values are always bound parameters.
 import { parse, type Filter } from 'scim2-parse-filter';
+import { isRealDate } from '../time.ts';
 import { ScimError } from './resources.ts';
 
 export class ScimFilterError extends Error {}
@@ -18,15 +19,12 @@ export interface FilterColumn {
 
 // RFC 7643 §2.3.5: xsd:dateTime. A year 0000 or a month 13 is not one, and PostgreSQL would have
 // refused it with a 500 after the fact.
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 function dateTimeValue(value: unknown, path: string): Date {
-  const match = typeof value === 'string' ? DATE_TIME.exec(value) : null;
-  const [year, month, day] = match ? [Number(match[1]), Number(match[2]), Number(match[3])] : [0, 0, 0];
-  const calendar = new Date(Date.UTC(year, month - 1, day));
-  const real = year >= 1 && calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
-  const date = new Date(value as string);
-  if (!match || !real || Number.isNaN(date.getTime())) {
+  const text = typeof value === 'string' && DATE_TIME.test(value) ? value : undefined;
+  const date = new Date(text ?? NaN);
+  if (!text || !isRealDate(text.slice(0, 10)) || Number.isNaN(date.getTime())) {
     throw new ScimFilterError(`"${path}" compares with a date-time such as "2026-01-31T09:00:00Z", not ${JSON.stringify(value)}`);
   }
   return date;

@@ -26,16 +26,20 @@ const GROUP_ATTRIBUTES = ['displayName', 'members', 'externalId', 'schemas'];
 
 export type PatchedResource = 'User' | 'Group';
 
-const allowed: Record<PatchedResource, { top: Set<string>; extensions: Map<string, Set<string>> }> = {
+const lowered = (names: string[]) => new Set(names.map((a) => a.toLowerCase()));
+
+/** Each resource's core schema and extensions, by URN, with the attribute names they have. */
+const allowed: Record<PatchedResource, { core: string; top: Set<string>; extensions: Map<string, Set<string>> }> = {
   User: {
-    top: new Set(USER_ATTRIBUTES.map((a) => a.toLowerCase())),
-    extensions: new Map([
-      [SCHEMA.enterprise.toLowerCase(), new Set(ENTERPRISE_ATTRIBUTES.map((a) => a.toLowerCase()))],
-      [SCHEMA.onboarding.toLowerCase(), new Set(ONBOARDING_ATTRIBUTES.map((a) => a.toLowerCase()))],
-    ]),
+    core: SCHEMA.user,
+    top: lowered(USER_ATTRIBUTES),
+    extensions: new Map([[SCHEMA.enterprise, lowered(ENTERPRISE_ATTRIBUTES)], [SCHEMA.onboarding, lowered(ONBOARDING_ATTRIBUTES)]]),
   },
-  Group: { top: new Set(GROUP_ATTRIBUTES.map((a) => a.toLowerCase())), extensions: new Map() },
+  Group: { core: SCHEMA.group, top: lowered(GROUP_ATTRIBUTES), extensions: new Map() },
 };
+
+/** The extension a path names whole (`urn:…:enterprise:2.0:User`), as SCHEMA spells it. */
+const wholeExtension = (resource: PatchedResource, path: string) => [...allowed[resource].extensions.keys()].find((urn) => urn.toLowerCase() === path.trim().toLowerCase());
 
 // A sub-attribute name as RFC 7643 §2.1 spells ATTRNAME; never one that reaches a prototype.
 const ATTRNAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -53,17 +57,13 @@ function checkName(name: string, path: string): void {
  */
 export function checkPatchPath(resource: PatchedResource, path: string): void {
   const schema = allowed[resource];
+  // The whole extension as one value (Entra does this): its keys are checked as a value.
+  if (wholeExtension(resource, path)) return;
   let rest = path.trim();
-  let names: Set<string> = schema.top;
-  const lower = rest.toLowerCase();
-  for (const [urn, attributes] of [[SCHEMA.user.toLowerCase(), schema.top], [SCHEMA.group.toLowerCase(), schema.top], ...schema.extensions] as [string, Set<string>][]) {
-    if (lower === urn) {
-      // The whole extension as one value (Entra does this): its keys are checked as a value.
-      if (urn === SCHEMA.user.toLowerCase() || urn === SCHEMA.group.toLowerCase()) throw invalidPath(path, 'names a schema, not an attribute');
-      return;
-    }
-    if (lower.startsWith(`${urn}:`)) {
-      if ((resource === 'User' && urn === SCHEMA.group.toLowerCase()) || (resource === 'Group' && urn !== SCHEMA.group.toLowerCase())) break;
+  let names = schema.top;
+  for (const [urn, attributes] of [[schema.core, schema.top] as const, ...schema.extensions]) {
+    if (rest.toLowerCase() === urn.toLowerCase()) throw invalidPath(path, 'names a schema, not an attribute');
+    if (rest.toLowerCase().startsWith(`${urn.toLowerCase()}:`)) {
       rest = rest.slice(urn.length + 1);
       names = attributes;
       break;
@@ -112,14 +112,11 @@ function normaliseOperations(operations: ScimPatchOperation[]): ScimPatchOperati
   });
 }
 
-
-
 /** An extension's whole object, added, replaced or removed by its URN. */
 function extensionOperation(kind: PatchedResource, resource: Record<string, unknown>, operation: ScimPatchOperation): Record<string, unknown> | undefined {
   const path = (operation as { path?: string }).path;
-  const urn = path && [...allowed[kind].extensions.keys()].find((u) => u === path.trim().toLowerCase());
-  if (!urn) return undefined;
-  const key = Object.values(SCHEMA).find((u) => u.toLowerCase() === urn)!;
+  const key = path ? wholeExtension(kind, path) : undefined;
+  if (!key) return undefined;
   const schemas = (Array.isArray(resource.schemas) ? resource.schemas : []) as string[];
   const op = String(operation.op).toLowerCase();
   if (op === 'remove') {

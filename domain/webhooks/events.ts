@@ -1,7 +1,7 @@
 // The events webhooks carry: which audit events they reflect, what their `data` holds, and who
 // hears them. `data` is picked field by field from the audit event (never copied whole), so
 // secrets, PINs, tokens and Wi-Fi passwords cannot leak into a payload by accident.
-import { countDisconnects } from '../members/queries.ts';
+import { countDisconnects } from '../disconnects.ts';
 
 export const WEBHOOK_EVENT_TYPES = [
   'member.scheduled',

@@ -13,12 +13,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-function bindUdp(port: number): Promise<dgram.Socket | undefined> {
+function bindUdp(port: number, host = '127.0.0.1'): Promise<dgram.Socket | undefined> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4');
     socket.once('error', () => resolve(undefined));
-    socket.bind(port, '127.0.0.1', () => resolve(socket));
+    socket.bind(port, host, () => resolve(socket));
   });
+}
+
+/** Whether UDP `port` can be bound on `host` right now. */
+export async function udpPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  const socket = await bindUdp(port, host);
+  if (!socket) return false;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return true;
 }
 
 /** Two consecutive UDP ports free on 127.0.0.1 (RADIUS authentication, then accounting). */

@@ -4,6 +4,19 @@ import type { Config } from '../../config/index.ts';
 import { findFreeradius, startFreeradius, type Freeradius } from '../../services/freeradius.ts';
 import { CommandError } from './cli.ts';
 
+/** FreeRADIUS's folder under the stack's data. */
+export const radiusDir = (config: Config) => path.join(config.dataDir, 'radius');
+
+/** Whether startRadius will run FreeRADIUS here (a bad FREERADIUS_PATH is for it to name). */
+export function radiusWillStart(config: Config): boolean {
+  if (!config.radius.start) return false;
+  try {
+    return findFreeradius(config.radius.binaryPath) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 export async function startRadius(config: Config, databaseUrl: string, onProgress: (m: string) => void): Promise<{ server?: Freeradius; summary: string }> {
   if (!config.radius.start) return { summary: `(RADIUS_START=0: FreeRADIUS runs elsewhere, on ${config.radius.server.host}:${config.radius.authPort})` };
   const binary = findFreeradius(config.radius.binaryPath);
@@ -17,7 +30,7 @@ export async function startRadius(config: Config, databaseUrl: string, onProgres
   try {
     const server = await startFreeradius({
       binary: binary.path,
-      dir: path.join(config.dataDir, 'radius'),
+      dir: radiusDir(config),
       databaseUrl,
       listenAddress,
       authPort,

@@ -17,9 +17,8 @@ import { temporalTarget } from '../../services/temporal-connection.ts';
 import { temporalLogger } from '../../services/temporal-logger.ts';
 import { resolveSecretKey } from '../../services/secret-key.ts';
 import { startTemporalServer } from '../../services/temporal-server.ts';
-import { startRadius } from './radius.ts';
+import { radiusDir, radiusWillStart, startRadius } from './radius.ts';
 import { checkPorts } from './port-check.ts';
-import { findFreeradius } from '../../services/freeradius.ts';
 import { listenForWebhookEvents } from '../../worker/webhook-listener.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker, type RunnableWorker } from '../../worker/create-worker.ts';
@@ -66,9 +65,8 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     // We own SIGINT/SIGTERM and stop everything in order; the SDK's handler would otherwise shut
     // the worker down on its own, racing that order.
     Runtime.install({ logger: temporalLogger(logger), shutdownSignals: [] });
-    // A bad FREERADIUS_PATH is named by startRadius below, in its own words.
-    const radiusWillStart = config.radius.start && (() => { try { return findFreeradius(config.radius.binaryPath) !== undefined; } catch { return false; } })();
-    await checkPorts(config, radiusWillStart, onProgress);
+    const temporalDbFile = path.join(config.dataDir, 'temporal', 'temporal.sqlite');
+    await checkPorts(config, { temporalDbFile: config.temporal.external ? undefined : temporalDbFile, radiusDir: radiusWillStart(config) ? radiusDir(config) : undefined }, onProgress);
 
     let databaseUrl = config.database.url;
     let embeddedUrl: string | undefined;
@@ -108,7 +106,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
         port: config.temporal.port,
         uiPort: config.temporal.uiPort,
         headless: config.temporal.headless,
-        dbFile: path.join(config.dataDir, 'temporal', 'temporal.sqlite'),
+        dbFile: temporalDbFile,
         logFile: path.join(config.dataDir, 'temporal', 'server.log'),
         namespace: config.temporal.namespace,
         onProgress,

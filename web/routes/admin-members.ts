@@ -11,7 +11,8 @@ import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
 import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
 import { keyName } from './api-keys.ts';
-import { getMember, memberHistory, offboardingFinished, type DisconnectCounts } from '../../domain/members/queries.ts';
+import { getMember, memberHistory, offboardingFinished, type AuditAudience } from '../../domain/members/queries.ts';
+import type { DisconnectCounts } from '../../domain/disconnects.ts';
 import { sendCsv } from '../csv.ts';
 import { listSites, stockCards } from '../../domain/sites/sites.ts';
 import { readFormFile } from '../multipart.ts';
@@ -97,6 +98,8 @@ function readableReport(ctx: Context, render: Renderer, history: Awaited<ReturnT
 }
 
 /** The operator's staff read each access point's answer; a company reads how many answered. */
+const historyAudience = (viewer: Viewer): AuditAudience => (viewer.operatorAdmin ? 'operator' : 'company');
+
 type Disconnects = { client: string; answer: string }[] | DisconnectCounts;
 function disconnectWords(ctx: Context, render: Renderer, sent: Disconnects | undefined): string[] {
   if (!sent) return [];
@@ -184,7 +187,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const member = await getMember(deps.em(), viewer.organizationId, id);
     const [lifecycle, history, sites] = await Promise.all([
       member.status === 'removed' ? null : deps.lifecycles.adminState(id),
-      memberHistory(deps.em(), viewer.organizationId, id, viewer.operatorAdmin ? 'operator' : 'company'),
+      memberHistory(deps.em(), viewer.organizationId, id, historyAudience(viewer)),
       listSites(deps.em(), { organizationId: viewer.organizationId }),
     ]);
     const site = sites.find((s) => s.id === member.siteId) ?? null;
@@ -235,7 +238,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   // The member's history as a spreadsheet: the same words as on the page, oldest first.
   router.get('/admin/members/:id/history.csv', async (ctx) => {
     const { viewer, id } = await target(ctx);
-    const events = await readableHistory(ctx, deps, render, viewer.organizationId, await memberHistory(deps.em(), viewer.organizationId, id, viewer.operatorAdmin ? 'operator' : 'company'));
+    const events = await readableHistory(ctx, deps, render, viewer.organizationId, await memberHistory(deps.em(), viewer.organizationId, id, historyAudience(viewer)));
     const lines = [['occurred_at', 'event', 'type', 'detail', 'by', 'actor', 'data'], ...events.map((e) => [e.occurredAt, render.has(ctx, `events.${e.type}`) ? render.t(ctx, `events.${e.type}`) : e.type, e.type, e.detail ?? '', e.actorName, e.actor, JSON.stringify(e.data)])];
     sendCsv(ctx, `member-${id}-history.csv`, lines);
   });

@@ -7,6 +7,7 @@
 // path does not take. --url defaults to this folder's npm start. Use a scratch stack: the fuzzer
 // invites, changes and removes members with the key it is given. Exits with schemathesis's code.
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pythonTool, SCHEMATHESIS } from '../services/python-tools.ts';
 import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
@@ -31,6 +32,7 @@ runMain(async () => {
     'run', `${url}/openapi.json`, '--url', url, '-H', `Authorization: Bearer ${key}`,
     '--checks', 'not_a_server_error,response_schema_conformance,unsupported_method', '--max-examples', String(examples),
   ];
-  const code = await new Promise<number>((resolve) => spawn(command, args, { stdio: 'inherit' }).once('close', (c) => resolve(c ?? 1)));
+  // Run beside the tool: schemathesis keeps its cache (.schemathesis/) in the folder it runs in.
+  const code = await new Promise<number>((resolve) => spawn(command, args, { stdio: 'inherit', cwd: path.dirname(path.dirname(command)) }).once('close', (c) => resolve(c ?? 1)));
   process.exit(code);
 }, usage);

@@ -7,4 +7,4 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
 USER node
 EXPOSE 3000
-CMD ["node", "api/main.ts"]
+CMD ["node", "server/main.ts"]

@@ -24,7 +24,7 @@ import { PermanentMailError, type Mailer } from '../mail/mailer.ts';
 import type { EmailRenderer } from '../mail/render.ts';
 import { countDisconnects } from '../domain/disconnects.ts';
 import type { WifiCredentials, WifiProvider } from '../providers/wifi.ts';
-import type { OffboardingReport } from '../workflows/member-lifecycle/types.ts';
+import type { OffboardingReport } from '../contract/workflows.ts';
 
 export interface EmailActivityDeps {
   orm: Orm;

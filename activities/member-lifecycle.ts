@@ -12,7 +12,7 @@ import { auditedBefore, recordAudit } from '../domain/audit.ts';
 import { qrTokenFrom } from '../domain/cards/qr-token.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider, WifiRevocation } from '../providers/wifi.ts';
-import type { EnrollmentMethod, EnrollmentResult, LifecycleDurations, OffboardingReport } from '../workflows/member-lifecycle/types.ts';
+import type { EnrollmentMethod, EnrollmentResult, LifecycleDurations, OffboardingReport } from '../contract/workflows.ts';
 
 export interface LifecycleActivityDeps {
   orm: Orm;

@@ -3,14 +3,15 @@
 // it. Every outcome is written to the delivery row, which is what the log and the API show.
 import { Context } from '@temporalio/activity';
 import type { Orm } from '../db/orm.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import { recordAudit } from '../domain/audit.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import { sendWebhook, type SendResult } from '../domain/webhooks/send.ts';
 import { signedHeaders } from '../domain/webhooks/signing.ts';
 import { OPERATOR_ONLY_EVENTS } from '../domain/webhooks/events.ts';
-import { retryDelay, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_MAX_RETRY_AFTER_MS, type AttemptOutcome, type DisabledEndpoint, type StreamStep } from '../domain/webhooks/streams.ts';
+import type { AttemptOutcome, DisabledEndpoint, StreamStep } from '../contract/workflows.ts';
+import { retryDelay, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_MAX_RETRY_AFTER_MS } from '../domain/webhooks/streams.ts';
 
 export interface WebhookActivityDeps {
   orm: Orm;

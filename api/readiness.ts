@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { Orm } from '../db/orm.ts';
-import { webhookTaskQueue } from '../domain/webhooks/streams.ts';
+import { webhookTaskQueue } from '../contract/workflows.ts';
 
 type CheckResult = { status: 'ok' | 'failing'; detail?: string; ms: number };
 export interface Readiness {

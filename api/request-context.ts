@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import { redactPath } from '../http/redact.ts';
 
 const ACCEPTABLE_ID = /^[\w.:-]{1,128}$/;

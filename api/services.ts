@@ -4,7 +4,7 @@ import type { Orm } from '../db/orm.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import type { Secrets } from '../domain/secrets.ts';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimits } from '../http/rate-limit.ts';
 import type { WifiProvider } from '../providers/wifi.ts';

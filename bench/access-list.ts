@@ -7,7 +7,7 @@ import { createCompany } from '../domain/companies/create-company.ts';
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import { siteAccessList } from '../providers/access.ts';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
 import { percentile, round, type ScenarioOutcome } from './lib.ts';
 

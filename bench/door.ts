@@ -3,7 +3,7 @@
 // the beep. Compared with as many bare workflow-update round trips on a no-op workflow.
 import { randomUUID } from 'node:crypto';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
 import { paced, percentile, round, type ScenarioOutcome } from './lib.ts';
 

@@ -3,7 +3,7 @@
 // activity on the same worker.
 import { randomUUID } from 'node:crypto';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import { uniqueEmail, type Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 import { round, type ScenarioOutcome } from './lib.ts';

@@ -3,7 +3,7 @@
 // once, each card off the access list, one report sent. A second company's offboarding is
 // cancelled before its date: it must remove no one.
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 import { persist, unfinishedLifecycles, waveEmails, type DrillOutcome } from './lib.ts';

@@ -2,7 +2,7 @@
 // member list: the API answers 503 problem+json (never 500) while it is down, recovers on its own,
 // and each invitation ends as exactly one member with one lifecycle and one invitation e-mail.
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import type { Reply, Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 import { persist, SUBJECTS, waitForMail, waveEmails, type DrillOutcome } from './lib.ts';

@@ -3,7 +3,7 @@
 // invitation twice at once. Each must have exactly one effect.
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 import { SUBJECTS, waitForMail, waveEmails, type DrillOutcome } from './lib.ts';

@@ -3,7 +3,7 @@
 // what happened (database, SMTP sink, Temporal) with what should have.
 import { randomUUID } from 'node:crypto';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import { uniqueEmail, type Reply, type Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 

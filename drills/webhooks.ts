@@ -4,7 +4,7 @@
 // second one), each verified with the standardwebhooks package.
 import { Webhook } from 'standardwebhooks';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
-import { inPool } from '../scripts/lib/pool.ts';
+import { inPool } from '../lib/pool.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
 import { waitFor } from '../scripts/lib/wait.ts';
 import { startWebhookReceiver } from '../scripts/lib/webhook-receiver.ts';

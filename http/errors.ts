@@ -6,7 +6,7 @@ import { NamespaceNotFoundError, ServiceError, WorkflowUpdateRPCTimeoutOrCancell
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { DomainError, type DomainErrorKind } from '../domain/errors.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 export const PROBLEM_BASE = 'https://onboarding.example/problems/';
 

@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import radius from 'radius';
+import type { DisconnectAnswer, DisconnectOutcome } from '../contract/workflows.ts';
 
 export interface DisconnectTarget {
   /** The RADIUS client's name, for the offboarding report. */
@@ -16,18 +17,6 @@ export interface DisconnectTarget {
   sessions: { sessionId: string; callingStationId: string | null }[];
 }
 
-export type DisconnectAnswer = 'ack' | 'nak' | 'no_answer';
-
-export interface DisconnectOutcome {
-  client: string;
-  address: string;
-  port: number;
-  /** Sessions named in the requests (0: one request by User-Name). */
-  sessions: number;
-  answer: DisconnectAnswer;
-  /** The access point's Error-Cause with a NAK (e.g. "Session-Context-Not-Found"). */
-  errorCause?: string;
-}
 
 export interface DisconnectOptions {
   /** Per attempt. */

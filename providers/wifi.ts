@@ -8,7 +8,8 @@ import { md4 } from 'hash-wasm';
 import { WifiCredential } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import type { Secrets } from '../domain/secrets.ts';
-import { sendDisconnects, type DisconnectOptions, type DisconnectOutcome, type DisconnectTarget } from './radius-disconnect.ts';
+import type { DisconnectOutcome } from '../contract/workflows.ts';
+import { sendDisconnects, type DisconnectOptions, type DisconnectTarget } from './radius-disconnect.ts';
 
 export interface WifiCredentials {
   ssid: string | null;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolveSecretKey } from '../services/secret-key.ts';
 import { buildTemporalServer, findTemporalServer, TEMPORAL_SERVER_VERSION } from '../services/temporal-cluster.ts';
-import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { startProcessStack } from './lib/process-stack.ts';
 import { runningStack, writeStackRecord } from './lib/stack-file.ts';
 import { stopOnSignals } from './lib/shutdown.ts';

@@ -9,7 +9,7 @@
 // 1 on "rejected", 2 on a refused request.
 import { parseArgs } from 'node:util';
 import { signDoorRequest } from '../domain/door/signatures.ts';
-import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { cliApiUrl } from './lib/services.ts';
 
 const usage = "usage: npm run door-sim -- --controller <id> --secret <secret> (--pin '*1234' --card <number> [--split] | --access-list) [--url <API>] (the API of this folder's npm start by default)";

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES } from '../mail/catalog.ts';
 import { loadEmailRenderer } from '../mail/render.ts';
 import { sampleEmailData } from '../mail/samples.ts';
-import { loadConfigOrExit, runMain } from './lib/cli.ts';
+import { loadConfigOrExit, runMain } from '../lib/cli.ts';
 
 const usage = 'usage: npm run emails:preview\nWrites every e-mail in both languages, HTML and text, to <DATA_DIR>/email-previews/ (open index.html).';
 

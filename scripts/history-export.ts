@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
 import { exportHistory } from '../services/history.ts';
-import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { cliTemporalTarget } from './lib/services.ts';
 
 const usage = 'usage: npm run history:export -- <workflow id> [--run-id <run id>] [--out test/histories/<name>.json]';

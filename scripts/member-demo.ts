@@ -14,7 +14,7 @@ import { inviteMember } from '../domain/members/invite-member.ts';
 import { createCompanyAtSite } from '../domain/companies/create-company.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { resolveSecretKey } from '../services/secret-key.ts';
-import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { cliApiUrl, cliTemporalTarget, withDatabase } from './lib/services.ts';
 import { runningStack } from './lib/stack-file.ts';
 import { waitFor } from './lib/wait.ts';

@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import { createCompanyAtSite, findOperator, type CreatedCompanyAtSite } from '../domain/companies/create-company.ts';
 import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
-import { loadConfigOrExit, runMain, CommandError } from './lib/cli.ts';
+import { loadConfigOrExit, runMain, CommandError } from '../lib/cli.ts';
 import { cliTemporalTarget, withDatabase } from './lib/services.ts';
 
 const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--company <company name>] [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--wifi-ssid <network name>] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';

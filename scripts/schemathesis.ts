@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pythonTool, SCHEMATHESIS } from '../services/python-tools.ts';
-import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { cliApiUrl } from './lib/services.ts';
 
 const usage = 'usage: npm run schemathesis -- --key <API key> [--url <API>] [--max-examples 25]';

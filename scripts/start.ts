@@ -1,6 +1,6 @@
 // `npm start`: the whole system on embedded defaults, data under .data/, Ctrl-C stops everything.
-import { createLogger } from '../http/logger.ts';
-import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { createLogger } from '../lib/logger.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { startStack } from './lib/stack.ts';
 import { runningStack, writeStackRecord } from './lib/stack-file.ts';
 import { stopOnSignals } from './lib/shutdown.ts';

@@ -6,8 +6,8 @@ import { Connection } from '@temporalio/client';
 import { registerSearchAttributes } from '../services/search-attributes.ts';
 import { ensureNamespace, NAMESPACE_RETENTION_DAYS } from '../services/temporal-namespace.ts';
 import { waitForTemporal } from '../services/temporal-server.ts';
-import { searchAttributeKeys } from '../workflows/search-attributes.ts';
-import { CommandError, loadConfigOrExit, runMain } from './lib/cli.ts';
+import { searchAttributeKeys } from '../contract/workflows.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { cliTemporalTarget } from './lib/services.ts';
 
 const usage = "usage: npm run temporal:setup\nRegisters the namespace TEMPORAL_NAMESPACE (when missing) and the search attributes (MemberStatus, OrganizationId) on the Temporal server of TEMPORAL_ADDRESS (or this folder's running stack).";

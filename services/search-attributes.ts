@@ -2,7 +2,7 @@
 // Temporal server that does not know them yet. Idempotent.
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { searchAttributeKeys } from '../workflows/search-attributes.ts';
+import { searchAttributeKeys } from '../contract/workflows.ts';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 

@@ -1,5 +1,5 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 
 /** Routes the Temporal SDK's (worker and core) logs into our pino logger. */
 export function temporalLogger(logger: Logger): TemporalLogger {

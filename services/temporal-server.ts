@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
-import { searchAttributeKeys } from '../workflows/search-attributes.ts';
+import { searchAttributeKeys } from '../contract/workflows.ts';
 import { stopLeftover } from './stale-process.ts';
 import { stopWithThisProcess } from './child-guard.ts';
 

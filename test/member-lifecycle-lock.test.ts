@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
-import { changeRoleUpdate, confirmCardUpdate, registerCardUpdate, removeUpdate, resendInvitationUpdate } from '../workflows/member-lifecycle/messages.ts';
+import { changeRoleUpdate, confirmCardUpdate, registerCardUpdate, removeUpdate, resendInvitationUpdate } from '../contract/workflows.ts';
 import { migratedOrm, query } from './helpers/database.ts';
 import { createFixture, recordHistory, type Fixture } from './helpers/lifecycle.ts';
 import { fileScope } from './helpers/scope.ts';

@@ -18,8 +18,8 @@ import {
   replaceCardUpdate,
   scanQrUpdate,
   wizardClosedSignal,
-} from '../workflows/member-lifecycle/messages.ts';
-import { MemberStatusKey } from '../workflows/search-attributes.ts';
+} from '../contract/workflows.ts';
+import { MemberStatusKey } from '../contract/workflows.ts';
 import { migratedOrm, query } from './helpers/database.ts';
 import { testEnv } from './helpers/env.ts';
 import { createFixture, defaultDurations, recordHistory, type Fixture } from './helpers/lifecycle.ts';

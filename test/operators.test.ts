@@ -10,7 +10,7 @@ import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
 import { recordHistory } from './helpers/lifecycle.ts';
 import { temporalClient } from './helpers/temporal.ts';
-import { companyOffboardingWorkflowId } from '../domain/members/lifecycle-gateway.ts';
+import { companyOffboardingWorkflowId } from '../contract/workflows.ts';
 
 const scope = fileScope();
 let world: ApiWorld;

@@ -124,7 +124,7 @@ test('every command answers --help with its usage, changing nothing', async (t) 
     ['scripts/temporal-setup.ts', /^usage: npm run temporal:setup/],
     ['scripts/emails-preview.ts', /^usage: npm run emails:preview/],
     ['worker/main.ts', /^usage: npm run worker/],
-    ['api/main.ts', /^usage: npm run api/],
+    ['server/main.ts', /^usage: npm run api/],
     ['bench/run.ts', /^usage: npm run bench/],
     ['drills/run.ts', /^usage: npm run drills/],
     ['scripts/schemathesis.ts', /^usage: npm run schemathesis/],

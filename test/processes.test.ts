@@ -36,7 +36,7 @@ test('npm run migrate, then npm run worker and npm run api as their own processe
   t.is((await query(env.DATABASE_URL!, 'select count(*)::int as n from organization')).rows[0]!.n, 0);
 
   const worker = run('worker/main.ts', env);
-  const api = run('api/main.ts', env);
+  const api = run('server/main.ts', env);
   t.teardown(() => {
     for (const p of [worker, api]) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   });

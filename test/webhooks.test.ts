@@ -9,7 +9,7 @@ import { retryAfterMs, sendWebhook, WEBHOOK_MAX_RESPONSE_BYTES, WEBHOOK_TIMEOUT_
 import { webhookEventFor } from '../domain/webhooks/events.ts';
 import { WEBHOOK_DATA_SCHEMAS } from '../http/schemas/webhook-events.schema.ts';
 import { createWebhookGateway } from '../domain/webhooks/gateway.ts';
-import { webhookRelayWorkflowId, webhookStreamWorkflowId } from '../domain/webhooks/streams.ts';
+import { webhookRelayWorkflowId, webhookStreamWorkflowId } from '../contract/workflows.ts';
 import { recordHistory } from './helpers/lifecycle.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { DomainError } from '../domain/errors.ts';

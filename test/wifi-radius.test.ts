@@ -7,7 +7,7 @@ import { sendDisconnects } from '../providers/radius-disconnect.ts';
 import { recordHistory } from './helpers/lifecycle.ts';
 import { temporalClient } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
-import { memberWorkflowId } from '../domain/members/lifecycle.ts';
+import { memberWorkflowId } from '../contract/workflows.ts';
 
 const hex = (text: string) => Buffer.from(text).toString('hex');
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);

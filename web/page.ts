@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Next } from 'koa';
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { z, ZodError } from 'zod';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { RateLimits } from '../http/rate-limit.ts';
 import { AppError, KIND_STATUS } from '../http/errors.ts';
 import type { Config } from '../config/index.ts';

@@ -10,7 +10,7 @@ import { createMailer } from '../mail/mailer.ts';
 import { loadEmailRenderer, type EmailRenderer } from '../mail/render.ts';
 import { databaseCardAccess } from '../providers/access.ts';
 import { fillMissingNtPasswords, radiusWifi } from '../providers/wifi.ts';
-import type { LifecycleDurations } from '../workflows/member-lifecycle/types.ts';
+import type { LifecycleDurations } from '../contract/workflows.ts';
 
 export async function activityDeps(options: {
   orm: Orm;

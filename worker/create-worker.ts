@@ -2,7 +2,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerInterceptors } from '@temporalio/worker';
 import { projectRoot } from '../config/index.ts';
 import type { Activities } from '../activities/index.ts';
-import { webhookTaskQueue } from '../domain/webhooks/streams.ts';
+import { webhookTaskQueue } from '../contract/workflows.ts';
 
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 

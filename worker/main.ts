@@ -3,9 +3,9 @@
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { activityDeps } from './activity-deps.ts';
-import { createLogger } from '../http/logger.ts';
+import { createLogger } from '../lib/logger.ts';
 import { openOrm } from '../db/orm.ts';
-import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
 import { temporalLogger } from '../services/temporal-logger.ts';
 import { startLifecycleSweep } from './lifecycle-sweep.ts';

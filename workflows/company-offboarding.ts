@@ -3,26 +3,11 @@
 // usual offboarding each — a batch at a time, and sends one report to the operator's and the
 // company's admins. A restarted worker replays it and carries on: a member already removed
 // counts as done, so each is removed exactly once.
-import { ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { cancelOffboardingUpdate, offboardingProgressQuery, type CompanyOffboardingInput, type CompanyOffboardingProgress } from '../contract/workflows.ts';
 import { emailActivityOptions } from './email-options.ts';
 
-export interface CompanyOffboardingInput {
-  companyId: string;
-  offboardingId: string;
-  /** ISO 8601; in the past means now. */
-  effectiveAt: string;
-  batchSize?: number;
-}
-
-export interface CompanyOffboardingProgress {
-  state: 'scheduled' | 'running' | 'completed' | 'cancelled';
-  total: number | null;
-  removed: number;
-}
-
-export const cancelOffboardingUpdate = defineUpdate<{ cancelled: boolean }, [{ actor: string }]>('cancelOffboarding');
-export const offboardingProgressQuery = defineQuery<CompanyOffboardingProgress>('progress');
 
 const { beginCompanyOffboarding, removeCompanyMembers, finishCompanyOffboarding, cancelCompanyOffboarding } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

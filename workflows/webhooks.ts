@@ -2,14 +2,11 @@
 // rows), Temporal holds when — the relay wakes when events commit, each stream delivers one
 // member's events in order with its retries as timers. A worker killed mid-attempt is retried by
 // Temporal with the same delivery, so a receiver may see an event twice but always under one id.
-import { condition, continueAsNew, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { DisabledEndpoint } from '../domain/webhooks/streams.ts';
+import { relayWakeSignal, streamWakeSignal, type DisabledEndpoint } from '../contract/workflows.ts';
 import { emailActivityOptions } from './email-options.ts';
 
-export const relayWakeSignal = defineSignal('wake');
-/** Wakes a stream; with ids, those deliveries are attempted now rather than at their next time. */
-export const streamWakeSignal = defineSignal<[{ retryNow?: string[] }]>('wake');
 
 // A round makes some first attempts itself (15 s each at most); it heartbeats every 2 s.
 const { relayWebhookEvents } = proxyActivities<Activities>({

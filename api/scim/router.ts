@@ -12,7 +12,7 @@ import { createUser, deleteUser, getUser, listUsers, patchUser, replaceUser, typ
 import { searchAll } from '../../domain/scim/search.ts';
 import type { LifecycleGateway } from '../../domain/members/lifecycle-gateway.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
-import type { Logger } from '../../http/logger.ts';
+import type { Logger } from '../../lib/logger.ts';
 import { isBadContentEncoding } from '../../http/errors.ts';
 import { checkRequestText } from '../../http/request-text.ts';
 import { apiKeyOrSession } from '../auth.ts';

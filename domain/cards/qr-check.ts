@@ -2,7 +2,7 @@
 // enrollment will make, read-only: a code it would refuse is explained instead of offered.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { qrTokenFrom } from './qr-token.ts';
-import type { EnrollmentRejection } from '../../workflows/member-lifecycle/types.ts';
+import type { EnrollmentRejection } from '../../contract/workflows.ts';
 
 export async function qrRefusal(
   em: EntityManager,

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
-import { companyOffboardingWorkflowId } from '../members/lifecycle-gateway.ts';
+import { companyOffboardingWorkflowId } from '../../contract/workflows.ts';
 
 export interface OffboardingView {
   id: string;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Member, Organization, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
-import type { LifecycleDurations, MemberSchedule } from '../../workflows/member-lifecycle/types.ts';
+import type { LifecycleDurations, MemberSchedule } from '../../contract/workflows.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { invitationWaits, type LifecycleGateway } from './lifecycle-gateway.ts';

@@ -8,12 +8,20 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { LifecycleOverrides } from '../../db/entities/index.ts';
 import {
+  cancelOffboardingUpdate,
   changeRoleUpdate,
   changeScheduleUpdate,
   changeSiteUpdate,
+  CompanyIdKey,
+  companyOffboardingWorkflowId,
   confirmCardUpdate,
   DEFAULT_INVITATION_LEAD_MS,
+  emailChangeWorkflowId,
   enrollAtDoorUpdate,
+  memberImportWorkflowId,
+  MemberStatusKey,
+  memberWorkflowId,
+  passwordResetWorkflowId,
   passwordSetSignal,
   registerCardUpdate,
   removeUpdate,
@@ -22,16 +30,21 @@ import {
   scanQrUpdate,
   stateQuery,
   wizardClosedSignal,
-} from '../../workflows/member-lifecycle/messages.ts';
-import type { EnrollmentResult, LifecycleDurations, LifecycleView, MemberRole, MemberSchedule } from '../../workflows/member-lifecycle/types.ts';
-import type { memberLifecycle } from '../../workflows/member-lifecycle/workflow.ts';
-import { cancelOffboardingUpdate, type companyOffboarding } from '../../workflows/company-offboarding.ts';
-import { MemberStatusKey, OrganizationIdKey } from '../../workflows/search-attributes.ts';
+  type CompanyOffboardingWorkflow,
+  type EmailChangeInput,
+  type EmailChangeWorkflow,
+  type EnrollmentResult,
+  type LifecycleDurations,
+  type LifecycleView,
+  type MemberImportWorkflow,
+  type MemberLifecycleWorkflow,
+  type MemberRole,
+  type MemberSchedule,
+  type PasswordResetWorkflow,
+} from '../../contract/workflows.ts';
 import { DomainError } from '../errors.ts';
-import { memberWorkflowId, onLifecycle, resolveDurations } from './lifecycle.ts';
+import { onLifecycle, resolveDurations } from './lifecycle.ts';
 import { planSchedule } from './schedule.ts';
-
-export const companyOffboardingWorkflowId = (companyId: string, offboardingId: string) => `company-offboarding-${companyId}-${offboardingId}`;
 
 export interface StartLifecycleOptions {
   memberId: string;
@@ -55,7 +68,7 @@ export function invitationWaits(schedule: MemberSchedule | undefined, durations:
 
 export function createLifecycleGateway(deps: { client: Client; taskQueue: string; defaults: LifecycleDurations }) {
   const { client, taskQueue } = deps;
-  const handle = (memberId: string) => client.workflow.getHandle<typeof memberLifecycle>(memberWorkflowId(memberId));
+  const handle = (memberId: string) => client.workflow.getHandle<MemberLifecycleWorkflow>(memberWorkflowId(memberId));
   /** Tells the lifecycle its password exists; false when Temporal could not be reached (the sweep tells it later). */
   const passwordSet = (memberId: string, actor: string): Promise<boolean> => handle(memberId).signal(passwordSetSignal, { actor }).then(() => true, () => false);
   const update = <R>(memberId: string, call: (h: ReturnType<typeof handle>) => Promise<R>) => onLifecycle(memberId, () => call(handle(memberId)));
@@ -64,9 +77,9 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
    * Starts `member-<id>`. A closed run of the same id (a removed member) may be followed by a new
    * one; an open run is returned as it is, so starting twice (API retry, start-up recovery) is safe.
    */
-  const start = (o: StartLifecycleOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof memberLifecycle>> => {
+  const start = (o: StartLifecycleOptions): Promise<WorkflowHandleWithFirstExecutionRunId<MemberLifecycleWorkflow>> => {
     const durations = o.durations ?? resolveDurations(deps.defaults, o.overrides);
-    return client.workflow.start<typeof memberLifecycle>('memberLifecycle', {
+    return client.workflow.start<MemberLifecycleWorkflow>('memberLifecycle', {
       workflowId: memberWorkflowId(o.memberId),
       taskQueue,
       args: [
@@ -83,7 +96,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       typedSearchAttributes: [
         { key: MemberStatusKey, value: invitationWaits(o.schedule, durations) ? 'scheduled' : 'invited' },
-        { key: OrganizationIdKey, value: o.organizationId },
+        { key: CompanyIdKey, value: o.organizationId },
       ],
       staticSummary: `Lifecycle of ${o.label}`,
     });
@@ -92,14 +105,14 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
   /** A company's offboarding: waits for its date, then removes every member; cancellable until then. Starting it again is a no-op. */
   const startCompanyOffboarding = (input: { companyId: string; offboardingId: string; effectiveAt: string; companyName: string }) =>
     client.workflow
-      .start<typeof companyOffboarding>('companyOffboarding', {
+      .start<CompanyOffboardingWorkflow>('companyOffboarding', {
         workflowId: companyOffboardingWorkflowId(input.companyId, input.offboardingId),
         taskQueue,
         args: [{ companyId: input.companyId, offboardingId: input.offboardingId, effectiveAt: input.effectiveAt }],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         // Its id names one offboarding: once it has ended, it never runs again.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [{ key: OrganizationIdKey, value: input.companyId }],
+        typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
         staticSummary: `Offboarding of ${input.companyName}`,
       })
       .catch((error: unknown) => {
@@ -193,17 +206,17 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
     passwordSet,
 
     startImport: (importId: string, total: number) =>
-      client.workflow.start('memberImport', { workflowId: `member-import-${importId}`, taskQueue, args: [{ importId }], staticSummary: `Bulk invitation of ${total} member(s)` }),
+      client.workflow.start<MemberImportWorkflow>('memberImport', { workflowId: memberImportWorkflowId(importId), taskQueue, args: [{ importId }], staticSummary: `Bulk invitation of ${total} member(s)` }),
     /** The e-mails of a pending address change: the old address told, then the new one asked to confirm. */
-    startEmailChange: (input: { tokenId: string; memberId: string; organizationId: string }) =>
-      client.workflow.start('emailChange', { workflowId: `email-change-${input.tokenId}`, taskQueue, args: [input], staticSummary: `E-mail address change of member ${input.memberId}` }),
+    startEmailChange: (input: EmailChangeInput) =>
+      client.workflow.start<EmailChangeWorkflow>('emailChange', { workflowId: emailChangeWorkflowId(input.tokenId), taskQueue, args: [input], staticSummary: `E-mail address change of member ${input.memberId}` }),
     startPasswordReset: (email: string) =>
-      client.workflow.start('passwordReset', { workflowId: `password-reset-request-${randomUUID()}`, taskQueue, args: [{ email }], staticSummary: 'Password-reset request' }),
+      client.workflow.start<PasswordResetWorkflow>('passwordReset', { workflowId: passwordResetWorkflowId(randomUUID()), taskQueue, args: [{ email }], staticSummary: 'Password-reset request' }),
 
     startCompanyOffboarding,
     async cancelCompanyOffboarding(workflowId: string, actor: string): Promise<{ cancelled: boolean }> {
       try {
-        return await client.workflow.getHandle<typeof companyOffboarding>(workflowId).executeUpdate(cancelOffboardingUpdate, { args: [{ actor }] });
+        return await client.workflow.getHandle<CompanyOffboardingWorkflow>(workflowId).executeUpdate(cancelOffboardingUpdate, { args: [{ actor }] });
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw new DomainError('offboarding_not_running', 'conflict', 'this offboarding has already ended');
         if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'OffboardingStarted') {

@@ -3,11 +3,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { LifecycleOverrides } from '../../db/entities/index.ts';
-import { LIFECYCLE_REJECTIONS, type LifecycleRejection } from '../../workflows/member-lifecycle/messages.ts';
-import type { LifecycleDurations } from '../../workflows/member-lifecycle/types.ts';
+import { LIFECYCLE_REJECTIONS, type LifecycleRejection } from '../../contract/workflows.ts';
+import type { LifecycleDurations } from '../../contract/workflows.ts';
 import { DomainError, type DomainErrorKind } from '../errors.ts';
-
-export const memberWorkflowId = (memberId: string) => `member-${memberId}`;
 
 /** The deployment's defaults with the company's overrides on top. */
 export function resolveDurations(defaults: LifecycleDurations, overrides: LifecycleOverrides | null | undefined): LifecycleDurations {

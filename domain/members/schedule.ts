@@ -1,7 +1,7 @@
 // A member's start and end dates, as HR knows them weeks ahead, and the instants the lifecycle
 // waits for: access opens at 00:00 at the site on `startsOn`; the member is removed at the next
 // midnight after `endsOn` (their last day), or exactly at `endsAt`.
-import type { MemberSchedule } from '../../workflows/member-lifecycle/types.ts';
+import type { MemberSchedule } from '../../contract/workflows.ts';
 import { DomainError } from '../errors.ts';
 import { isCalendarDate, midnightAt, nextDay } from '../time.ts';
 

@@ -12,7 +12,7 @@ import { isPublicAddress, literalBlocked } from './address-guard.ts';
 import { OPERATOR_ONLY_EVENTS, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events.ts';
 import type { WebhookGateway } from './gateway.ts';
 import { newWebhookSecret } from './signing.ts';
-import type { AttemptOutcome } from './streams.ts';
+import type { AttemptOutcome } from '../../contract/workflows.ts';
 
 /** Whose endpoints: a company's, or (no company) the operator's. */
 export type WebhookOwner = { organizationId: string; operatorId: string } | { operatorId: string; organizationId?: undefined };

@@ -2,9 +2,16 @@
 // signals, built once per process with its Temporal client.
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { webhookRelay, webhookStream, webhookTestDelivery } from '../../workflows/webhooks.ts';
-import type { AttemptOutcome } from './streams.ts';
-import { webhookRelayWorkflowId, webhookStreamWorkflowId, webhookTaskQueue } from './streams.ts';
+import {
+  webhookRelayWorkflowId,
+  webhookStreamWorkflowId,
+  webhookTaskQueue,
+  webhookTestWorkflowId,
+  type AttemptOutcome,
+  type WebhookRelayWorkflow,
+  type WebhookStreamWorkflow,
+  type WebhookTestDeliveryWorkflow,
+} from '../../contract/workflows.ts';
 
 /** `taskQueue`: the lifecycle's; webhook workflows run on its `-webhooks` companion. */
 export function createWebhookGateway(deps: { client: Client; taskQueue: string }) {
@@ -13,7 +20,7 @@ export function createWebhookGateway(deps: { client: Client; taskQueue: string }
   return {
     /** Wakes the relay, starting it if it is not running (one per namespace). */
     async wakeRelay(): Promise<void> {
-      await client.workflow.signalWithStart<typeof webhookRelay, []>('webhookRelay', {
+      await client.workflow.signalWithStart<WebhookRelayWorkflow, []>('webhookRelay', {
         workflowId: webhookRelayWorkflowId(deps.taskQueue),
         taskQueue,
         signal: 'wake',
@@ -24,7 +31,7 @@ export function createWebhookGateway(deps: { client: Client; taskQueue: string }
     },
     /** Wakes an endpoint's stream for a member (or company), starting it when it is idle. */
     async wakeStream(endpointId: string, streamKey: string, retryNow?: string[]): Promise<void> {
-      await client.workflow.signalWithStart<typeof webhookStream, [{ retryNow?: string[] }]>('webhookStream', {
+      await client.workflow.signalWithStart<WebhookStreamWorkflow, [{ retryNow?: string[] }]>('webhookStream', {
         workflowId: webhookStreamWorkflowId(endpointId, streamKey),
         taskQueue,
         args: [{ endpointId, streamKey }],
@@ -36,8 +43,8 @@ export function createWebhookGateway(deps: { client: Client; taskQueue: string }
     },
     /** One attempt of a test delivery, waited for. */
     async attemptTest(deliveryId: string): Promise<AttemptOutcome> {
-      return client.workflow.execute<typeof webhookTestDelivery>('webhookTestDelivery', {
-        workflowId: `webhook-test-${deliveryId}`,
+      return client.workflow.execute<WebhookTestDeliveryWorkflow>('webhookTestDelivery', {
+        workflowId: webhookTestWorkflowId(deliveryId),
         taskQueue,
         args: [{ deliveryId }],
         workflowExecutionTimeout: '1 minute',

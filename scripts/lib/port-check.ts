@@ -4,7 +4,7 @@
 import type { Config } from '../../config/index.ts';
 import { stopLeftoverFreeradius } from '../../services/freeradius.ts';
 import { stopLeftoverDevServer } from '../../services/temporal-server.ts';
-import { CommandError } from './cli.ts';
+import { CommandError } from '../../lib/cli.ts';
 import { portFree, udpPortFree } from './ports.ts';
 
 interface Wanted {

@@ -89,7 +89,7 @@ function childService(name: string, script: string, env: NodeJS.ProcessEnv, read
       return child?.pid;
     },
     async start() {
-      // The IPC channel is how the child knows this process is gone (worker/main.ts, api/main.ts).
+      // The IPC channel is how the child knows this process is gone (worker/main.ts, server/main.ts).
       const started = spawn(process.execPath, [path.join(projectRoot, script)], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       child = started;
       const lines: string[] = [];
@@ -246,7 +246,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     const apis = apiPorts.map((port, i) =>
       childService(
         `API ${i + 1}`,
-        'api/main.ts',
+        'server/main.ts',
         { ...env, PORT: String(port) },
         () => waitFor('the API to answer', async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 60_000, intervalMs: 50 }).then(() => undefined),
         path.join(options.workDir, i ? `api-${i + 1}.log` : 'api.log'),

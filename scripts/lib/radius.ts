@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Config } from '../../config/index.ts';
 import { findFreeradius, startFreeradius, type Freeradius } from '../../services/freeradius.ts';
-import { CommandError } from './cli.ts';
+import { CommandError } from '../../lib/cli.ts';
 
 /** FreeRADIUS's folder under the stack's data. */
 export const radiusDir = (config: Config) => path.join(config.dataDir, 'radius');

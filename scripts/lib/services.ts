@@ -3,7 +3,7 @@ import type { Config } from '../../config/index.ts';
 import { probeDatabase } from '../../db/probe.ts';
 import { embeddedDatabaseUrl, EmbeddedPostgresUnreachable, startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
 import { temporalTarget } from '../../services/temporal-connection.ts';
-import { CommandError } from './cli.ts';
+import { CommandError } from '../../lib/cli.ts';
 import { runningEmbeddedDatabase, runningStack } from './stack-file.ts';
 
 /** Where a CLI finds Temporal: TEMPORAL_ADDRESS & co., else the one this folder's `npm start` runs. */

@@ -6,8 +6,8 @@ import { startLifecycleSweep } from '../../worker/lifecycle-sweep.ts';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
-import type { Logger } from '../../http/logger.ts';
-import { startApiServer } from '../../api/server.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { startApiServer } from '../../server/start.ts';
 import type { Config } from '../../config/index.ts';
 import { migrate, openOrm } from '../../db/orm.ts';
 import { probeDatabase } from '../../db/probe.ts';
@@ -22,7 +22,7 @@ import { checkPorts } from './port-check.ts';
 import { listenForWebhookEvents } from '../../worker/webhook-listener.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { createWorker, type RunnableWorker } from '../../worker/create-worker.ts';
-import { CommandError } from './cli.ts';
+import { CommandError } from '../../lib/cli.ts';
 
 export interface Stack {
   apiUrl: string;

@@ -1,6 +1,6 @@
 import type { Scope } from './scope.ts';
-import { createLogger } from '../../http/logger.ts';
-import { startApiServer } from '../../api/server.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { startApiServer } from '../../server/start.ts';
 import { loadConfig } from '../../config/index.ts';
 import type { Orm } from '../../db/orm.ts';
 import type { MailCatcher } from '../../services/mail-catcher.ts';

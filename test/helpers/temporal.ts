@@ -7,7 +7,7 @@ import type { Orm } from '../../db/orm.ts';
 import { loadEmailRenderer, type EmailRenderer } from '../../mail/render.ts';
 import { activityDeps } from '../../worker/activity-deps.ts';
 import { bothQueues, createWorker, type RunnableWorker } from '../../worker/create-worker.ts';
-import { webhookTaskQueue } from '../../domain/webhooks/streams.ts';
+import { webhookTaskQueue } from '../../contract/workflows.ts';
 import { testEnv } from './env.ts';
 import { loadConfig } from '../../config/index.ts';
 

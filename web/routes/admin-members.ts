@@ -18,7 +18,7 @@ import { listSites, stockCards } from '../../domain/sites/sites.ts';
 import { readFormFile } from '../multipart.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
-import type { OffboardingReport } from '../../workflows/member-lifecycle/types.ts';
+import type { OffboardingReport } from '../../contract/workflows.ts';
 
 const CSV_MAX_BYTES = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { getMember } from '../../domain/members/queries.ts';
 import { memberWifi } from '../../providers/wifi.ts';
 import { qrSvg, wifiJoinText } from '../qr.ts';
-import type { EnrollmentResult, LifecycleView } from '../../workflows/member-lifecycle/types.ts';
+import type { EnrollmentResult, LifecycleView } from '../../contract/workflows.ts';
 import type { Viewer } from '../page-context.ts';
 import { parseForm, requireViewer, see, type PageDeps, type Renderer } from '../page.ts';
 

@@ -25,7 +25,7 @@ import { Mutex } from 'async-mutex';
 import type { Activities } from '../../activities/index.ts';
 import type { EmailTemplate } from '../../mail/catalog.ts';
 import { emailActivityOptions } from '../email-options.ts';
-import { MemberStatusKey } from '../search-attributes.ts';
+import { MemberStatusKey } from '../../contract/workflows.ts';
 import {
   changeRoleUpdate,
   changeScheduleUpdate,
@@ -43,8 +43,8 @@ import {
   stateQuery,
   wizardClosedSignal,
   type LifecycleRejection,
-} from './messages.ts';
-import type { EnrollmentMethod, EnrollmentResult, LifecycleState, LifecycleView, MemberLifecycleInput, MemberSchedule, MemberStatus, OffboardingReport } from './types.ts';
+} from '../../contract/workflows.ts';
+import type { EnrollmentMethod, EnrollmentResult, LifecycleState, LifecycleView, MemberLifecycleInput, MemberSchedule, MemberStatus, OffboardingReport } from '../../contract/workflows.ts';
 
 // Side effects retry for as long as it takes (a database or SMTP outage must not end a member's
 // lifecycle); activities mark what can never succeed as non-retryable.

@@ -6,10 +6,10 @@ import { createSecrets } from '../domain/secrets.ts';
 import { createLifecycleGateway, type LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createWebhookGateway, type WebhookGateway } from '../domain/webhooks/gateway.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
-import { createApp } from '../http/app.ts';
-import type { Logger } from '../http/logger.ts';
-import { createMetrics } from './metrics.ts';
-import { createReadiness } from './readiness.ts';
+import { createApp } from './app.ts';
+import type { Logger } from '../lib/logger.ts';
+import { createMetrics } from '../api/metrics.ts';
+import { createReadiness } from '../api/readiness.ts';
 
 export interface ApiServer {
   /** Where it actually listens (the port may have been chosen by the system). */

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../../config/index.ts';
+import { ConfigError, loadConfig, type Config } from '../config/index.ts';
 
 /** Bad configuration ends the process with one line that names the variable, not a stack trace. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {

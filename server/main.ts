@@ -2,10 +2,10 @@
 // with everything else instead.
 import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm.ts';
-import { CommandError, loadConfigOrExit, runMain } from '../scripts/lib/cli.ts';
+import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
-import { createLogger } from '../http/logger.ts';
-import { startApiServer } from './server.ts';
+import { createLogger } from '../lib/logger.ts';
+import { startApiServer } from './start.ts';
 
 const usage = 'usage: npm run api\nThe API and pages on their own (needs DATABASE_URL, SECRET_KEY and TEMPORAL_ADDRESS or envconfig); listens on HOST:PORT.';
 

@@ -10,13 +10,13 @@ import type { Orm } from '../db/orm.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
 import { createAuthenticator } from '../api/auth.ts';
-import { AppError, problemMiddleware } from './errors.ts';
-import { metricsAllowed, securityHeaders } from './security-headers.ts';
+import { AppError, problemMiddleware } from '../http/errors.ts';
+import { metricsAllowed, securityHeaders } from '../http/security-headers.ts';
 import { createIdempotency } from '../api/idempotency.ts';
 import { scimErrors, scimRouter } from '../api/scim/router.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import type { Metrics } from '../api/metrics.ts';
-import { createRateLimits } from './rate-limit.ts';
+import { createRateLimits } from '../http/rate-limit.ts';
 import type { Readiness } from '../api/readiness.ts';
 import { requestLog } from '../api/request-context.ts';
 import { mountRoutes, openApiDocument } from '../api/route.ts';
@@ -28,7 +28,7 @@ import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 import { radiusWifi } from '../providers/wifi.ts';
 import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
-import { ROUTER_METHODS } from './methods.ts';
+import { ROUTER_METHODS } from '../http/methods.ts';
 
 export interface AppDeps {
   config: Config;

@@ -1,0 +1,10 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { LIFECYCLE_REJECTIONS, type LifecycleRejection } from '../../contract/workflows.ts';
+
+/** Refuses an update (or interrupts a step) with one of the contract's rejection types. */
+export function reject(type: LifecycleRejection, detail?: string): never {
+  throw ApplicationFailure.create({ type, message: detail ?? LIFECYCLE_REJECTIONS[type], nonRetryable: true });
+}
+
+/** A step interrupted by a removal: the main loop goes on and finds the removal. */
+export const preempted = (error: unknown) => error instanceof ApplicationFailure && error.type === 'MemberRemoved';

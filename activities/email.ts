@@ -9,7 +9,7 @@
 //
 // Secrets (invitation link, reset code, Wi-Fi password) are resolved at send time and never stored
 // in the row or the workflow history.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import type { MemberLocale } from '../db/entities/index.ts';

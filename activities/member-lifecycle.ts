@@ -5,11 +5,12 @@
 import { randomInt } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import type { MemberRole, MemberStatus } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { auditedBefore, recordAudit } from '../domain/audit.ts';
 import { qrTokenFrom } from '../domain/cards/qr-token.ts';
+import { isUniqueViolation } from '../domain/errors.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider, WifiRevocation } from '../providers/wifi.ts';
 import type { EnrollmentMethod, EnrollmentResult, LifecycleDurations, OffboardingReport } from '../contract/workflows.ts';
@@ -92,9 +93,6 @@ async function lastAdminRefusal(em: EntityManager, member: MemberRow, verb: stri
     message: `${member.email} is the last administrator of the company and cannot be ${verb}; make another member an administrator first`,
   };
 }
-
-const isUniqueViolation = (error: unknown) =>
-  (error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505';
 
 export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivityDeps) {
   const transaction = <T>(work: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(work);

@@ -3,7 +3,7 @@
 // signature of their request. Each route says which it takes. Operator admins (operator key, or a
 // member flagged operatorAdmin) may also call a company's routes: `companyFor` says which company.
 import type { Context } from 'koa';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import { hashApiKey } from '../domain/api-keys.ts';
 import { resolveSession } from '../domain/auth/sessions.ts';
 import { authenticateDoorController, type DoorControllerIdentity } from '../domain/door/signatures.ts';

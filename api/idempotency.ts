@@ -2,7 +2,7 @@
 // answer again instead of a second member. Keys are per organisation and kept 24 hours; the same
 // key with another request is refused, and one still being answered says so.
 import { createHash } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import type { Context } from 'koa';
 import { AppError } from '../http/errors.ts';
 

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Kysely, Selectable } from 'kysely';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM } from '@mikro-orm/postgresql';
 import { projectRoot } from '../config/index.ts';
@@ -28,11 +29,23 @@ export function ormConfig(databaseUrl: string, options: { poolMax?: number; debu
   });
 }
 
-export type Orm = MikroORM;
-
-export async function openOrm(databaseUrl: string, options?: { poolMax?: number; debug?: boolean }): Promise<Orm> {
+export async function openOrm(databaseUrl: string, options?: { poolMax?: number; debug?: boolean }) {
   return MikroORM.init(ormConfig(databaseUrl, options));
 }
+
+export type Orm = Awaited<ReturnType<typeof openOrm>>;
+/**
+ * The platform's entity manager: it knows the entities, so `em.getKysely()` types every table and
+ * column from them (the table keeps its name: `organization` is a company), inside the same
+ * transaction as the ORM's own calls.
+ */
+export type EntityManager = Orm['em'];
+// getKysely's own return type is generic; called once, it is the platform's.
+const kyselyOf = (em: EntityManager) => em.getKysely();
+/** The tables as Kysely sees them (typed from the entities). */
+export type Database = ReturnType<typeof kyselyOf> extends Kysely<infer DB> ? DB : never;
+/** One table's row, as `select *` returns it. */
+export type Row<Table extends keyof Database> = Selectable<Database[Table]>;
 
 const OPERATORS_MIGRATION = 'Migration20261202054459_operators';
 

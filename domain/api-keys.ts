@@ -2,7 +2,7 @@
 // with. Admins make them with a name and scopes, see them listed (never their secret again) and
 // revoke them; a revoked key is refused on its next request (every request looks the key up).
 import { createHash, randomBytes } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import { COMPANY_KEY_SCOPES, OPERATOR_KEY_SCOPES, type ApiKeyScope } from '../db/entities/index.ts';
 import { recordAudit } from './audit.ts';
 import { DomainError } from './errors.ts';

@@ -1,7 +1,7 @@
 // The one way rows enter audit_event — and, for the events webhooks carry, webhook_event (the
 // outbox) in the same statement. With an idempotency key a retried activity finds its event
 // already there: the insert does nothing and the earlier event (with its result) is returned.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import { WEBHOOK_CHANNEL } from './webhooks/channel.ts';
 import { webhookEventFor } from './webhooks/events.ts';
 

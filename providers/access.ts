@@ -3,8 +3,8 @@
 // fetch it by version/ETag. A deployment with a vendor access-control system implements the same
 // two calls against it. Both run inside the activity's transaction and must be idempotent:
 // activities run them again after a crash.
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Orm } from '../db/orm.ts';
+import { sql } from 'kysely';
+import type { EntityManager, Orm } from '../db/orm.ts';
 
 export interface CardAccessProvider {
   grant(em: EntityManager, card: { siteId: string; cardId: string }): Promise<void>;
@@ -13,32 +13,54 @@ export interface CardAccessProvider {
 
 export function databaseCardAccess(): CardAccessProvider {
   // Each statement changes the list at most once and bumps the site's version only when it did.
-  const change = (sql: string) => async (em: EntityManager, { siteId, cardId }: { siteId: string; cardId: string }) => {
-    const rows = await em.execute<{ id: string }[]>(sql, [cardId, siteId]);
-    if (rows.length) await em.execute('update site set access_list_version = access_list_version + 1 where id = ?', [siteId]);
-  };
+  const bump = (em: EntityManager, siteId: string) =>
+    em.getKysely().updateTable('site').set((eb) => ({ access_list_version: eb('access_list_version', '+', 1) })).where('id', '=', siteId).execute();
   return {
-    grant: change(`update card set access_granted_at = now() where id = ? and site_id = ? and state = 'assigned' and access_granted_at is null returning id`),
-    revoke: change(`update card set access_granted_at = null where id = ? and site_id = ? and access_granted_at is not null returning id`),
+    async grant(em, { siteId, cardId }) {
+      const changed = await em
+        .getKysely()
+        .updateTable('card')
+        .set({ access_granted_at: sql<Date>`now()` })
+        .where('id', '=', cardId)
+        .where('site_id', '=', siteId)
+        .where('state', '=', 'assigned')
+        .where('access_granted_at', 'is', null)
+        .returning('id')
+        .execute();
+      if (changed.length) await bump(em, siteId);
+    },
+    async revoke(em, { siteId, cardId }) {
+      const changed = await em
+        .getKysely()
+        .updateTable('card')
+        .set({ access_granted_at: null })
+        .where('id', '=', cardId)
+        .where('site_id', '=', siteId)
+        .where('access_granted_at', 'is not', null)
+        .returning('id')
+        .execute();
+      if (changed.length) await bump(em, siteId);
+    },
   };
 }
 
 /** The version of the site's access list: what a controller's If-None-Match is compared with. */
 export async function siteAccessListVersion(orm: Orm, siteId: string): Promise<number | undefined> {
-  const [row] = await orm.em.fork().execute<{ version: number }[]>('select access_list_version as version from site where id = ?', [siteId]);
-  return row?.version;
+  const row = await orm.em.fork().getKysely().selectFrom('site').select('access_list_version').where('id', '=', siteId).executeTakeFirst();
+  return row?.access_list_version;
 }
 
 /** The card numbers a site's door controllers must let in (every company's), and the version that names this list. */
 export async function siteAccessList(orm: Orm, siteId: string): Promise<{ version: number; cardNumbers: string[] } | undefined> {
   // One statement, one snapshot: the version always names exactly the cards listed with it.
-  const [row] = await orm.em.fork().execute<{ version: number; numbers: string[] }[]>(
-    `select s.access_list_version as version,
-            coalesce(array_agg(c.number order by c.number) filter (where c.id is not null), '{}') as numbers
-       from site s
-       left join card c on c.site_id = s.id and c.state = 'assigned' and c.access_granted_at is not null
-      where s.id = ? group by s.id`,
-    [siteId],
-  );
+  const row = await orm.em
+    .fork()
+    .getKysely()
+    .selectFrom('site as s')
+    .leftJoin('card as c', (join) => join.onRef('c.site_id', '=', 's.id').on('c.state', '=', 'assigned').on('c.access_granted_at', 'is not', null))
+    .select((eb) => ['s.access_list_version as version', sql<string[]>`coalesce(array_agg(${eb.ref('c.number')} order by ${eb.ref('c.number')}) filter (where ${eb.ref('c.id')} is not null), '{}')`.as('numbers')])
+    .where('s.id', '=', siteId)
+    .groupBy('s.id')
+    .executeTakeFirst();
   return row ? { version: row.version, cardNumbers: row.numbers } : undefined;
 }

@@ -3,7 +3,7 @@
 // hash for RADIUS. Revoking one refuses it at the next request and asks the site's access points
 // to end the member's live sessions (Disconnect-Message). grant/revoke must be idempotent.
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import { md4 } from 'hash-wasm';
 import { WifiCredential } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';

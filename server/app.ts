@@ -3,7 +3,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { RequestContext } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import Koa from 'koa';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';

@@ -1,7 +1,7 @@
 // Per-request state of the pages: who is looking (from the session cookie), in which language,
 // and the form token that proves a POST came from one of our pages.
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import type { Context, Next } from 'koa';
 import { cookieName, CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE } from '../http/session-cookie.ts';
 import { resolveSession } from '../domain/auth/sessions.ts';

@@ -1,6 +1,6 @@
 // What every page handler uses: render a view with the common data, redirect after a POST, read a
 // form, turn a zod error into messages tied to the fields, and require a signed-in member.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import type { Context, Next } from 'koa';
 import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { z, ZodError } from 'zod';

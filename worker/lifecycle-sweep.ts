@@ -4,7 +4,7 @@
 // member's answer was already given). Without it those members would wait for a worker restart,
 // their next sign-in or their invitation's expiry. Both calls are idempotent, so several workers
 // sweeping at once do no harm; rows younger than a minute are left to the request still handling them.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../db/orm.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 
 export const SWEEP_EVERY_MS = 30_000;

@@ -1,4 +1,6 @@
-import { type CardView, addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, updateSite } from '../../domain/sites/sites.ts';
+import { type CardView, addCards, listCards } from '../../domain/cards/stock.ts';
+import { createDoorController, listDoorControllers } from '../../domain/door/controllers.ts';
+import { createSite, findSite, listSites, updateSite } from '../../domain/sites/sites.ts';
 import type { AdminPrincipal } from '../auth.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';

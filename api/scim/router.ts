@@ -3,7 +3,7 @@
 // `scim`, and one audit event per call under that key's name.
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { NamespaceNotFoundError, ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { recordAudit } from '../../domain/audit.ts';
 import { createGroup, deleteGroup, getGroup, listGroups, patchGroup, replaceGroup } from '../../domain/scim/groups.ts';

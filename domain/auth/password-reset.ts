@@ -2,7 +2,7 @@
 // from the token id with the deployment's key (like invitation links), so neither the database
 // nor the e-mail workflow's history holds it. The e-mail goes out through a Temporal workflow:
 // retried until delivered, never sent twice.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { recordAudit } from '../audit.ts';

@@ -2,7 +2,7 @@
 // secret's SHA-256 (a 256-bit random secret needs no slow hash), so offboarding revokes them with
 // every other credential of the member.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import type { MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import { isUuid } from '../ids.ts';
 

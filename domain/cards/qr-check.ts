@@ -1,6 +1,6 @@
 // Before the page offers "register this card?" for a scanned QR code, the same checks the
 // enrollment will make, read-only: a code it would refuse is explained instead of offered.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { qrTokenFrom } from './qr-token.ts';
 import type { EnrollmentRejection } from '../../contract/workflows.ts';
 

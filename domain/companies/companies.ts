@@ -1,6 +1,6 @@
 // The operator's view of its customer companies: which sites each may use, how many members it
 // has, and its end of contract. Every change is audited under the operator admin who made it.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';

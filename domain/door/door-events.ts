@@ -1,7 +1,7 @@
 // What a door controller reports: a PIN typed and a card presented. Together (or paired within 30
 // seconds when the reader reports them apart) they enroll the card of the member whose pending
 // enrollment holds that PIN, decided by their lifecycle workflow in the same request.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';

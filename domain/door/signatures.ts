@@ -2,7 +2,7 @@
 // "<t>.<raw body>")>`, the Stripe scheme their firmware authors already know. A signature older or
 // newer than 5 minutes, or an event whose signature was already seen, is refused.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { DomainError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import type { Secrets } from '../secrets.ts';

@@ -1,6 +1,6 @@
 // Bulk invitations. The request is checked and stored whole (rows that cannot be members are
 // failed right away, with their reason); the `memberImport` workflow then invites the others.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { hashPassword, passwordProblem } from '../passwords.ts';

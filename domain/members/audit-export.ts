@@ -1,6 +1,6 @@
 // The audit trail as rows for a spreadsheet, every matching event (up to a bound), the same
 // columns from the API's CSV and the pages' download.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { auditEvents, type AuditAudience, type CompanyScope } from './queries.ts';
 
 const CSV_EXPORT_MAX = 100_000;

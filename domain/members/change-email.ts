@@ -5,7 +5,7 @@
 // ends when the change takes effect. Before a password exists, the address is simply corrected
 // and the invitation goes to it (update-member.ts): there is no account yet to take over.
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { Secrets } from '../secrets.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { Member, Organization, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
 import type { LifecycleDurations, MemberSchedule } from '../../contract/workflows.ts';
 import { recordAudit } from '../audit.ts';

@@ -3,7 +3,7 @@
 // company's credentials (its API key, its SCIM key, its other admins) must not reach them: moving
 // their address before they had a password sent their invitation, and with it the operator's
 // rights, to whoever held the company's key. Only the operator changes or removes its staff.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { DomainError } from '../errors.ts';
 
 export const operatorStaffProtected = () =>

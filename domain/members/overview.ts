@@ -1,7 +1,7 @@
 // The overview's figures: how many members are at each step, who needs someone to act (an
 // invitation that expired, a card not registered in time, who starts or leaves within a week),
 // and how onboarding went week by week. One company, or every company of an operator.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { MEMBER_STATUSES, type MemberStatus } from '../../db/entities/index.ts';
 import { dueCondition, inScope, type CompanyScope } from './queries.ts';
 

@@ -1,6 +1,6 @@
 // Reading members and their history, always within one company (or, for the operator, across its
 // companies): another company's ids are simply not found.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import { isUuid } from '../ids.ts';
 import { isPostgresTime } from '../time.ts';

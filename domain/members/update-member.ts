@@ -4,7 +4,7 @@
 // who has a password changes only once the new address confirms (change-email.ts), and the
 // operator's staff are the operator's to change (operator-staff.ts).
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';

@@ -1,6 +1,6 @@
 // What an organisation looks like to its members: its name, colour and logo (the header of every
 // e-mail). Read and changed by its administrators.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 

@@ -2,7 +2,7 @@
 // Writes go through the same domain steps as the REST API and the pages — invite, update,
 // remove — so a SCIM deactivation is the usual offboarding (card off the list, Wi-Fi revoked).
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { DomainError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { inviteMember } from '../members/invite-member.ts';

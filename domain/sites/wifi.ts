@@ -2,7 +2,7 @@
 // which FreeRADIUS reads from the `radius.nas` view) and a VLAN per company.
 import { randomBytes } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { findSite, updateSite } from './sites.ts';

@@ -2,7 +2,7 @@
 // their admins (or keys), each change in the audit log. The secret is answered once, at creation
 // and at rotation; afterwards only whether it is rotating.
 import { lookup } from 'node:dns/promises';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '../../db/orm.ts';
 import { WebhookEndpoint } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';

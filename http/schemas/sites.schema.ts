@@ -1,4 +1,4 @@
-import { SUPPLIED_QR } from '../../domain/sites/sites.ts';
+import { SUPPLIED_QR } from '../../domain/cards/stock.ts';
 import { z } from 'zod';
 import { Timestamp, Uuid } from './common.schema.ts';
 

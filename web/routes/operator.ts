@@ -13,7 +13,9 @@ import { cancelCompanyOffboarding, getCompany, listCompanies, updateCompany } fr
 import { addCompany } from '../../domain/companies/create-company.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { listMembers, memberLabels } from '../../domain/members/queries.ts';
-import { addCards, createDoorController, createSite, findSite, listCards, listDoorControllers, listSites, parseCardsCsv, SUPPLIED_QR, updateSite } from '../../domain/sites/sites.ts';
+import { addCards, listCards, parseCardsCsv, SUPPLIED_QR } from '../../domain/cards/stock.ts';
+import { createDoorController, listDoorControllers } from '../../domain/door/controllers.ts';
+import { createSite, findSite, listSites, updateSite } from '../../domain/sites/sites.ts';
 import { readFormFile } from '../multipart.ts';
 import { companyOffboardingPages } from './company-offboarding.ts';
 import { qrSvg } from '../qr.ts';

@@ -1,0 +1,34 @@
+// A site's door controllers, the operator's hardware: made with a secret shown once (kept
+// encrypted: the server checks their HMAC signatures with it), listed with when each was last heard.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { EntityManager } from '../../db/orm.ts';
+import { recordAudit } from '../audit.ts';
+import type { Secrets } from '../secrets.ts';
+import { findSite } from '../sites/sites.ts';
+import { generateDoorSecret } from './signatures.ts';
+
+export async function createDoorController(
+  em: EntityManager,
+  secrets: Secrets,
+  input: { operatorId: string; siteId: string; name: string; actor: string },
+): Promise<{ id: string; siteId: string; name: string; secret: string; createdAt: string }> {
+  await findSite(em, { operatorId: input.operatorId }, input.siteId);
+  const secret = generateDoorSecret();
+  return em.transactional(async (tx) => {
+    const row = await tx
+      .getKysely()
+      .insertInto('door_controller')
+      .values({ id: randomUUID(), site_id: input.siteId, name: input.name.trim(), secret_ciphertext: secrets.encrypt(secret), created_at: sql<Date>`now()` })
+      .returning(['id', 'name', 'created_at'])
+      .executeTakeFirstOrThrow();
+    await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'door_controller.created', data: { doorControllerId: row.id, siteId: input.siteId, name: row.name } });
+    return { id: row.id, siteId: input.siteId, name: row.name, secret, createdAt: new Date(row.created_at).toISOString() };
+  });
+}
+
+export async function listDoorControllers(em: EntityManager, operatorId: string, siteId: string) {
+  await findSite(em, { operatorId }, siteId);
+  const rows = await em.getKysely().selectFrom('door_controller').select(['id', 'name', 'created_at', 'last_seen_at']).where('site_id', '=', siteId).orderBy('name').execute();
+  return rows.map((r) => ({ id: r.id, siteId, name: r.name, createdAt: new Date(r.created_at).toISOString(), lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null }));
+}

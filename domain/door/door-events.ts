@@ -1,6 +1,7 @@
 // What a door controller reports: a PIN typed and a card presented. Together (or paired within 30
 // seconds when the reader reports them apart) they enroll the card of the member whose pending
 // enrollment holds that PIN, decided by their lifecycle workflow in the same request.
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -35,12 +36,18 @@ const lockedOut = (retryAfterSeconds: number) =>
  * own PINs never count against each other. Answers when the oldest counted try stops counting.
  */
 async function recentFailures(em: EntityManager, siteId: string, pin?: string): Promise<{ count: number; retryAfterSeconds: number }> {
-  const [row] = await em.execute<{ n: number; retry: number | null }[]>(
-    `select count(*)::int as n, ceil(extract(epoch from min(attempted_at) + make_interval(mins => ?) - now()))::int as retry
-       from door_pin_attempt where site_id = ? and attempted_at > now() - make_interval(mins => ?)
-        and (outcome = 'failed' or (outcome = 'pending' and pin = ?))`,
-    [PIN_LOCKOUT.windowMinutes, siteId, PIN_LOCKOUT.windowMinutes, pin ?? ''],
-  );
+  const window = sql<Date>`now() - make_interval(mins => ${PIN_LOCKOUT.windowMinutes})`;
+  const row = await em
+    .getKysely()
+    .selectFrom('door_pin_attempt')
+    .select([
+      sql<number>`count(*)::int`.as('n'),
+      sql<number | null>`ceil(extract(epoch from min(attempted_at) + make_interval(mins => ${PIN_LOCKOUT.windowMinutes}) - now()))::int`.as('retry'),
+    ])
+    .where('site_id', '=', siteId)
+    .where('attempted_at', '>', window)
+    .where((eb) => eb.or([eb('outcome', '=', 'failed'), eb.and([eb('outcome', '=', 'pending'), eb('pin', '=', pin ?? '')])]))
+    .executeTakeFirst();
   return { count: row?.n ?? 0, retryAfterSeconds: Math.max(1, row?.retry ?? 1) };
 }
 
@@ -53,18 +60,21 @@ type Guess = { kind: 'refused'; why: string } | { kind: 'pending'; attemptId: nu
  */
 async function takeGuess(em: EntityManager, door: DoorControllerIdentity, pin: string, cardNumber: string): Promise<Guess> {
   return em.transactional(async (tx) => {
+    // Raw on purpose: an advisory lock has no table to be typed against.
     await tx.execute(`select pg_advisory_xact_lock(hashtextextended('door-pin:' || ?, 0))`, [door.siteId]);
-    const [member] = await tx.execute<{ id: string }[]>(`select id from member where site_id = ? and enrollment_pin = ? and status <> 'removed'`, [door.siteId, pin]);
+    const db = tx.getKysely();
+    const member = await db.selectFrom('member').select('id').where('site_id', '=', door.siteId).where('enrollment_pin', '=', pin).where('status', '<>', 'removed').executeTakeFirst();
     // The PIN is gone because this very pair just enrolled (the controller re-sends): no guess.
     const again = member ? undefined : await justEnrolledHere(tx, door, cardNumber);
     if (again) return { kind: 'again', decision: again };
     const recent = await recentFailures(tx, door.siteId, member ? pin : undefined);
     if (recent.count >= PIN_LOCKOUT.failures) throw lockedOut(recent.retryAfterSeconds);
-    const [attempt] = await tx.execute<{ id: string }[]>(
-      `insert into door_pin_attempt (site_id, door_controller_id, pin, attempted_at, outcome) values (?, ?, ?, now(), ?) returning id`,
-      [door.siteId, door.doorControllerId, pin, member ? 'pending' : 'failed'],
-    );
-    return member ? { kind: 'pending', attemptId: Number(attempt!.id), memberId: member.id } : { kind: 'refused', why: 'unknown_pin' };
+    const attempt = await db
+      .insertInto('door_pin_attempt')
+      .values({ site_id: door.siteId, door_controller_id: door.doorControllerId, pin, attempted_at: sql<Date>`now()`, outcome: member ? 'pending' : 'failed' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return member ? { kind: 'pending', attemptId: Number(attempt.id), memberId: member.id } : { kind: 'refused', why: 'unknown_pin' };
   });
 }
 
@@ -73,12 +83,18 @@ async function takeGuess(em: EntityManager, door: DoorControllerIdentity, pin: s
  * answers "enrolled" again, rather than counting as a wrong PIN towards the lockout.
  */
 async function justEnrolledHere(em: EntityManager, door: DoorControllerIdentity, cardNumber: string): Promise<DoorDecision | undefined> {
-  const [card] = await em.execute<{ number: string; granted: boolean }[]>(
-    `select c.number, c.access_granted_at is not null as granted from card c join audit_event a on a.member_id = c.member_id and a.type = 'card.registered'
-      where c.site_id = ? and c.number = ? and c.state = 'assigned' and a.actor = ? and a.occurred_at > now() - make_interval(secs => ?)
-      limit 1`,
-    [door.siteId, cardNumber, `door-controller:${door.doorControllerId}`, PIN_PAIRING_WINDOW_S],
-  );
+  const card = await em
+    .getKysely()
+    .selectFrom('card as c')
+    .innerJoin('audit_event as a', (join) => join.onRef('a.member_id', '=', 'c.member_id').on('a.type', '=', 'card.registered'))
+    .select((eb) => ['c.number', eb('c.access_granted_at', 'is not', null).as('granted')])
+    .where('c.site_id', '=', door.siteId)
+    .where('c.number', '=', cardNumber)
+    .where('c.state', '=', 'assigned')
+    .where('a.actor', '=', `door-controller:${door.doorControllerId}`)
+    .where('a.occurred_at', '>', sql<Date>`now() - make_interval(secs => ${PIN_PAIRING_WINDOW_S})`)
+    .limit(1)
+    .executeTakeFirst();
   return card ? { decision: 'enrolled', reason: null, cardNumber: card.number, access: card.granted ? 'granted' : 'pending_password' } : undefined;
 }
 
@@ -92,18 +108,22 @@ export async function handleDoorEvent(deps: { em: EntityManager; lifecycles: Lif
   let pin: string;
   let cardNumber: string;
   if (event.type === 'pin_entered' && event.cardNumber === undefined) {
-    await em.execute(
-      `insert into door_pending_pin (door_controller_id, pin, entered_at) values (?, ?, now())
-       on conflict (door_controller_id) do update set pin = excluded.pin, entered_at = excluded.entered_at`,
-      [door.doorControllerId, normalizePin(event.pin)],
-    );
+    await em
+      .getKysely()
+      .insertInto('door_pending_pin')
+      .values({ door_controller_id: door.doorControllerId, pin: normalizePin(event.pin), entered_at: sql<Date>`now()` })
+      .onConflict((oc) => oc.column('door_controller_id').doUpdateSet((eb) => ({ pin: eb.ref('excluded.pin'), entered_at: eb.ref('excluded.entered_at') })))
+      .execute();
     return { decision: 'awaiting_card', reason: null, cardNumber: null, access: null };
   }
   if (event.type === 'card_presented') {
-    const [pending] = await em.execute<{ pin: string }[]>(
-      `delete from door_pending_pin where door_controller_id = ? and entered_at > now() - make_interval(secs => ?) returning pin`,
-      [door.doorControllerId, PIN_PAIRING_WINDOW_S],
-    );
+    const pending = await em
+      .getKysely()
+      .deleteFrom('door_pending_pin')
+      .where('door_controller_id', '=', door.doorControllerId)
+      .where('entered_at', '>', sql<Date>`now() - make_interval(secs => ${PIN_PAIRING_WINDOW_S})`)
+      .returning('pin')
+      .executeTakeFirst();
     if (!pending) return { decision: 'rejected', reason: 'no_pin_entered', cardNumber: event.cardNumber, access: null };
     pin = pending.pin;
     cardNumber = event.cardNumber;
@@ -114,7 +134,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; lifecycles: Lif
 
   // One refusal for every wrong pair: a right PIN with a wrong card must sound like a wrong PIN,
   // or the door would tell a guesser which PINs are pending. The audit keeps the real reason.
-  const settle = (attemptId: number, outcome: 'failed' | 'succeeded') => em.execute('update door_pin_attempt set outcome = ? where id = ?', [outcome, attemptId]);
+  const settle = (attemptId: number, outcome: 'failed' | 'succeeded') => em.getKysely().updateTable('door_pin_attempt').set({ outcome }).where('id', '=', attemptId).execute();
   const refused = async (why: string, attemptId?: number): Promise<DoorDecision> => {
     if (attemptId !== undefined) await settle(attemptId, 'failed');
     await recordAudit(em, { organizationId: null, operatorId: door.operatorId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
@@ -140,7 +160,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; lifecycles: Lif
       return refused(error.code, attemptId);
     }
     // Not decided (the engine did not answer): it was no guess, so it stops counting at all.
-    await em.execute(`delete from door_pin_attempt where id = ? and outcome = 'pending'`, [attemptId]);
+    await em.getKysely().deleteFrom('door_pin_attempt').where('id', '=', attemptId).where('outcome', '=', 'pending').execute();
     throw error;
   }
 }

@@ -2,6 +2,7 @@
 // "<t>.<raw body>")>`, the Stripe scheme their firmware authors already know. A signature older or
 // newer than 5 minutes, or an event whose signature was already seen, is refused.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { DomainError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -43,10 +44,13 @@ export async function authenticateDoorController(
   if (Math.abs(Date.now() / 1000 - at) > SIGNATURE_TOLERANCE_S) {
     throw refused('door_signature_expired', `the signature's time is more than ${SIGNATURE_TOLERANCE_S / 60} minutes away from ours: check the controller's clock`);
   }
-  const [controller] = await em.execute<{ id: string; secret_ciphertext: string; site_id: string; operator_id: string }[]>(
-    'select d.id, d.secret_ciphertext, d.site_id, s.operator_id from door_controller d join site s on s.id = d.site_id where d.id = ?',
-    [request.controllerId],
-  );
+  const db = em.getKysely();
+  const controller = await db
+    .selectFrom('door_controller as d')
+    .innerJoin('site as s', 's.id', 'd.site_id')
+    .select(['d.id', 'd.secret_ciphertext', 'd.site_id', 's.operator_id'])
+    .where('d.id', '=', request.controllerId)
+    .executeTakeFirst();
   // An unknown controller gets the same answer as a wrong signature.
   const expected = controller
     ? createHmac('sha256', secrets.decrypt(controller.secret_ciphertext)).update(`${at}.${request.rawBody}`).digest()
@@ -55,14 +59,16 @@ export async function authenticateDoorController(
     throw refused('door_signature_invalid', 'the signature does not match this controller and request body');
   }
   if (!request.read) {
-    const fresh = await em.execute(
-      'insert into door_signature (door_controller_id, signature, seen_at) values (?, ?, now()) on conflict do nothing returning id',
-      [controller.id, given.toLowerCase()],
-    );
+    const fresh = await db
+      .insertInto('door_signature')
+      .values({ door_controller_id: controller.id, signature: given.toLowerCase(), seen_at: sql<Date>`now()` })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .execute();
     if (!fresh.length) throw refused('door_signature_replayed', 'this signed request was already received: sign each request anew (include occurredAt)');
     // Past the tolerance a signature is refused by its age, so it need not be remembered.
-    await em.execute(`delete from door_signature where seen_at < now() - interval '10 minutes'`);
+    await db.deleteFrom('door_signature').where('seen_at', '<', sql<Date>`now() - interval '10 minutes'`).execute();
   }
-  await em.execute('update door_controller set last_seen_at = now() where id = ?', [controller.id]);
+  await db.updateTable('door_controller').set({ last_seen_at: sql<Date>`now()` }).where('id', '=', controller.id).execute();
   return { doorControllerId: controller.id, siteId: controller.site_id, operatorId: controller.operator_id };
 }

@@ -1,8 +1,9 @@
 // A site's Wi-Fi as the operator runs it: its network name, its access points (RADIUS clients,
 // which FreeRADIUS reads from the `radius.nas` view) and a VLAN per company.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import type { EntityManager } from '../../db/orm.ts';
+import { sql } from 'kysely';
+import type { EntityManager, Row } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { findSite, updateSite } from './sites.ts';
@@ -30,14 +31,9 @@ export interface SiteWifiView {
   companies: { companyId: string; name: string; vlan: number | null }[];
 }
 
-interface ClientRow {
-  id: string;
-  site_id: string;
-  name: string;
-  address: string;
-  coa_port: number;
-  created_at: Date;
-}
+// Everything but the secret, which is shown once when made.
+const CLIENT_COLUMNS = ['id', 'site_id', 'name', 'address', 'coa_port', 'created_at'] as const;
+type ClientRow = Pick<Row<'radius_client'>, (typeof CLIENT_COLUMNS)[number]>;
 
 const view = (r: ClientRow): RadiusClientView => ({ id: r.id, siteId: r.site_id, name: r.name, address: r.address, coaPort: r.coa_port, createdAt: new Date(r.created_at).toISOString() });
 
@@ -53,34 +49,32 @@ export async function createRadiusClient(
   if (!isIPv4(address)) throw new DomainError('invalid_address', 'invalid', 'address must be an IPv4 address, as the access point sends from it', { field: 'address' });
   const secret = input.secret ?? generateRadiusSecret();
   return em.transactional(async (tx) => {
-    const [taken] = await tx.execute<{ site: string; name: string }[]>(
-      'select s.name as site, c.name from radius_client c join site s on s.id = c.site_id where c.address = ?',
-      [address],
-    );
+    const db = tx.getKysely();
+    const taken = await db.selectFrom('radius_client as c').innerJoin('site as s', 's.id', 'c.site_id').select(['s.name as site', 'c.name']).where('c.address', '=', address).executeTakeFirst();
     if (taken) throw new DomainError('radius_client_exists', 'conflict', `${address} is already the RADIUS client "${taken.name}" of ${taken.site}: RADIUS knows an access point by its address alone`, { field: 'address' });
-    const [row] = await tx.execute<ClientRow[]>(
-      `insert into radius_client (id, site_id, name, address, secret, coa_port, created_at, created_by)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, now(), ?) returning id, site_id, name, address, coa_port, created_at`,
-      [input.siteId, input.name.trim(), address, secret, input.coaPort ?? 3799, input.actor],
-    );
+    const row = await db
+      .insertInto('radius_client')
+      .values({ id: randomUUID(), site_id: input.siteId, name: input.name.trim(), address, secret, coa_port: input.coaPort ?? 3799, created_at: sql<Date>`now()`, created_by: input.actor })
+      .returning(CLIENT_COLUMNS)
+      .executeTakeFirstOrThrow();
     await recordAudit(tx, {
       organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.created',
-      data: { radiusClientId: row!.id, siteId: input.siteId, name: row!.name, address, coaPort: row!.coa_port, secretGenerated: input.secret === undefined },
+      data: { radiusClientId: row.id, siteId: input.siteId, name: row.name, address, coaPort: row.coa_port, secretGenerated: input.secret === undefined },
     });
-    return { ...view(row!), secret };
+    return { ...view(row), secret };
   });
 }
 
 export async function listRadiusClients(em: EntityManager, operatorId: string, siteId: string): Promise<RadiusClientView[]> {
   await findSite(em, { operatorId }, siteId);
-  const rows = await em.execute<ClientRow[]>('select id, site_id, name, address, coa_port, created_at from radius_client where site_id = ? order by name, address', [siteId]);
+  const rows = await em.getKysely().selectFrom('radius_client').select(CLIENT_COLUMNS).where('site_id', '=', siteId).orderBy('name').orderBy('address').execute();
   return rows.map(view);
 }
 
 export async function deleteRadiusClient(em: EntityManager, input: { operatorId: string; siteId: string; clientId: string; actor: string }): Promise<void> {
   await findSite(em, { operatorId: input.operatorId }, input.siteId);
   await em.transactional(async (tx) => {
-    const [row] = await tx.execute<ClientRow[]>('delete from radius_client where id = ? and site_id = ? returning id, site_id, name, address, coa_port, created_at', [input.clientId, input.siteId]);
+    const row = await tx.getKysely().deleteFrom('radius_client').where('id', '=', input.clientId).where('site_id', '=', input.siteId).returning(CLIENT_COLUMNS).executeTakeFirst();
     if (!row) throw new DomainError('radius_client_not_found', 'not_found', `no RADIUS client ${input.clientId} at this site`);
     await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.deleted', data: { radiusClientId: row.id, siteId: row.site_id, name: row.name, address: row.address } });
   });
@@ -88,11 +82,15 @@ export async function deleteRadiusClient(em: EntityManager, input: { operatorId:
 
 export async function siteWifi(em: EntityManager, operatorId: string, siteId: string, radiusServer: RadiusServerInfo): Promise<SiteWifiView> {
   const site = await findSite(em, { operatorId }, siteId);
-  const companies = await em.execute<{ company_id: string; name: string; wifi_vlan: number | null }[]>(
-    `select o.id as company_id, o.name, cs.wifi_vlan from company_site cs join organization o on o.id = cs.organization_id
-      where cs.site_id = ? and o.offboarded_at is null order by o.name`,
-    [siteId],
-  );
+  const companies = await em
+    .getKysely()
+    .selectFrom('company_site as cs')
+    .innerJoin('organization as o', 'o.id', 'cs.organization_id')
+    .select(['o.id as company_id', 'o.name', 'cs.wifi_vlan'])
+    .where('cs.site_id', '=', siteId)
+    .where('o.offboarded_at', 'is', null)
+    .orderBy('o.name')
+    .execute();
   return { siteId, ssid: site.wifiSsid, radiusServer, companies: companies.map((c) => ({ companyId: c.company_id, name: c.name, vlan: c.wifi_vlan })) };
 }
 
@@ -114,7 +112,7 @@ export async function updateSiteWifi(
     for (const entry of input.vlans ?? []) {
       const from = granted.get(entry.companyId)!.vlan;
       if (from === entry.vlan) continue;
-      await tx.execute('update company_site set wifi_vlan = ? where organization_id = ? and site_id = ?', [entry.vlan, entry.companyId, input.siteId]);
+      await tx.getKysely().updateTable('company_site').set({ wifi_vlan: entry.vlan }).where('organization_id', '=', entry.companyId).where('site_id', '=', input.siteId).execute();
       changes[`vlan:${entry.companyId}`] = { from, to: entry.vlan };
     }
     if (Object.keys(changes).length) {

@@ -1,9 +1,10 @@
 // The overview's figures: how many members are at each step, who needs someone to act (an
 // invitation that expired, a card not registered in time, who starts or leaves within a week),
 // and how onboarding went week by week. One company, or every company of an operator.
+import { sql, type RawBuilder } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { MEMBER_STATUSES, type MemberStatus } from '../../db/entities/index.ts';
-import { dueCondition, inScope, type CompanyScope } from './queries.ts';
+import { companyCondition, dueCondition, type CompanyScope } from './queries.ts';
 
 export const OVERVIEW_WEEKS = 12;
 const LIST_SIZE = 8;
@@ -50,47 +51,59 @@ const zeroCounts = () => Object.fromEntries(MEMBER_STATUSES.map((s) => [s, 0])) 
 
 /** How many of the company's members are at each status (the members list's filter chips). */
 export async function statusCounts(em: EntityManager, scope: CompanyScope): Promise<Record<MemberStatus, number>> {
-  const company = inScope(scope, 'm.organization_id');
   const counts = zeroCounts();
-  for (const r of await em.execute<{ status: MemberStatus; n: number }[]>(`select m.status, count(*)::int as n from member m where ${company.sql} group by m.status`, company.params)) counts[r.status] = r.n;
+  const rows = await em
+    .getKysely()
+    .selectFrom('member as m')
+    .select(['m.status', sql<number>`count(*)::int`.as('n')])
+    .where(companyCondition(scope, 'm.organization_id'))
+    .groupBy('m.status')
+    .execute();
+  for (const r of rows) counts[r.status] = r.n;
   return counts;
 }
 
 export async function memberOverview(em: EntityManager, scope: CompanyScope): Promise<Overview> {
-  const company = inScope(scope, 'm.organization_id');
-  const listOf = async (key: OverviewList['key'], condition: string, on: string, order: string): Promise<OverviewList> => {
-    const rows = await em.execute<{ id: string; label: string; email: string; company: string; on: string | null; total: number }[]>(
-      `select m.id, coalesce(nullif(m.name, ''), m.email) as label, m.email, o.name as company, ${on} as on, count(*) over ()::int as total
-         from member m join organization o on o.id = m.organization_id
-        where ${company.sql} and ${condition} order by ${order}, m.id limit ${LIST_SIZE}`,
-      company.params,
-    );
+  const company = companyCondition(scope, 'm.organization_id');
+  const listOf = async (key: OverviewList['key'], condition: RawBuilder<boolean>, on: RawBuilder<string | null>, order: RawBuilder<unknown>): Promise<OverviewList> => {
+    const rows = await em
+      .getKysely()
+      .selectFrom('member as m')
+      .innerJoin('organization as o', 'o.id', 'm.organization_id')
+      .select(['m.id', sql<string>`coalesce(nullif(m.name, ''), m.email)`.as('label'), 'm.email', 'o.name as company', on.as('on'), sql<number>`count(*) over ()::int`.as('total')])
+      .where(company)
+      .where(condition)
+      .orderBy(order)
+      .orderBy('m.id')
+      .limit(LIST_SIZE)
+      .execute();
     return { key, items: rows.map(({ total: _t, ...r }) => r), total: rows[0]?.total ?? 0 };
   };
   const [counts, lists, weekRows, companyRows] = await Promise.all([
     statusCounts(em, scope),
     Promise.all([
-      listOf('invitation_expired', `m.status = 'invitation_expired'`, 'null::text', 'm.updated_at desc'),
-      listOf('card_overdue', `m.status = 'card_overdue'`, 'null::text', 'm.updated_at desc'),
-      listOf('starting', dueCondition('starting'), 'm.starts_on::text', 'm.starts_on'),
-      listOf('leaving', dueCondition('leaving'), `coalesce(m.ends_on::text, to_char(m.ends_at at time zone 'UTC', 'YYYY-MM-DD'))`, 'm.ends_at'),
+      listOf('invitation_expired', sql`m.status = 'invitation_expired'`, sql`null::text`, sql`m.updated_at desc`),
+      listOf('card_overdue', sql`m.status = 'card_overdue'`, sql`null::text`, sql`m.updated_at desc`),
+      listOf('starting', dueCondition('starting'), sql`m.starts_on::text`, sql`m.starts_on`),
+      listOf('leaving', dueCondition('leaving'), sql`coalesce(m.ends_on::text, to_char(m.ends_at at time zone 'UTC', 'YYYY-MM-DD'))`, sql`m.ends_at`),
     ]),
     // Invited: the first invitation of a member; onboarded: a member's first day with everything done.
-    em.execute<{ week_of: string; invited: number; onboarded: number }[]>(
-      `with weeks as (
-         select generate_series(date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks', date_trunc('week', now()), interval '1 week') as week_of
+    // Raw on purpose: a calendar of weeks (generate_series) joined to first events reads best as SQL.
+    sql<{ week_of: string; invited: number; onboarded: number }>`
+      with weeks as (
+         select generate_series(date_trunc('week', now()) - make_interval(weeks => ${OVERVIEW_WEEKS - 1}), date_trunc('week', now()), interval '1 week') as week_of
        ), events as (
          select a.type, a.member_id, a.occurred_at as at
            from audit_event a join member m on m.id = a.member_id
-          where ${company.sql} and a.type in ('member.invited', 'member.active')
-            and a.occurred_at >= date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks'
+          where ${company} and a.type in ('member.invited', 'member.active')
+            and a.occurred_at >= date_trunc('week', now()) - make_interval(weeks => ${OVERVIEW_WEEKS - 1})
          union all
          -- A company's first admin is invited by the company's creation, which records no
          -- member.invited of its own: the chart missed them.
          select 'member.invited', m.id, a.occurred_at
            from audit_event a join member m on m.id::text = a.data->>'adminMemberId'
-          where ${company.sql} and a.type = 'organization.created'
-            and a.occurred_at >= date_trunc('week', now()) - interval '${OVERVIEW_WEEKS - 1} weeks'
+          where ${company} and a.type = 'organization.created'
+            and a.occurred_at >= date_trunc('week', now()) - make_interval(weeks => ${OVERVIEW_WEEKS - 1})
        ), firsts as (
          select type, member_id, min(at) as at from events group by type, member_id
        )
@@ -98,15 +111,20 @@ export async function memberOverview(em: EntityManager, scope: CompanyScope): Pr
               count(*) filter (where f.type = 'member.invited')::int as invited,
               count(*) filter (where f.type = 'member.active')::int as onboarded
          from weeks w left join firsts f on date_trunc('week', f.at) = w.week_of
-        group by w.week_of order by w.week_of`,
-      [...company.params, ...company.params],
-    ),
+        group by w.week_of order by w.week_of`
+      .execute(em.getKysely())
+      .then((result) => result.rows),
     'operatorId' in scope
-      ? em.execute<{ id: string; name: string; status: MemberStatus | null; n: number }[]>(
-          `select o.id, o.name, m.status, count(m.id)::int as n from organization o left join member m on m.organization_id = o.id
-            where o.operator_id = ? and o.offboarded_at is null group by o.id, o.name, m.status order by o.name`,
-          [scope.operatorId],
-        )
+      ? em
+          .getKysely()
+          .selectFrom('organization as o')
+          .leftJoin('member as m', 'm.organization_id', 'o.id')
+          .select(['o.id', 'o.name', 'm.status', sql<number>`count(m.id)::int`.as('n')])
+          .where('o.operator_id', '=', scope.operatorId)
+          .where('o.offboarded_at', 'is', null)
+          .groupBy(['o.id', 'o.name', 'm.status'])
+          .orderBy('o.name')
+          .execute()
       : Promise.resolve([]),
   ]);
   const companies = new Map<string, CompanyLine>();

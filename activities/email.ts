@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { MemberLocale } from '../db/entities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { recordAudit } from '../domain/audit.ts';
-import { RESET_CODE_TTL_MS } from '../domain/auth/password-reset.ts';
+import { RESET_CODE_TTL_MS } from '../domain/auth/reset-code.ts';
 import { isUuid } from '../domain/ids.ts';
 import { displayedRow, importCounts } from '../domain/imports/member-import.ts';
 import type { Secrets } from '../domain/secrets.ts';

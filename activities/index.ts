@@ -44,8 +44,6 @@ export function createActivities(deps: ActivityDeps) {
     async issuePasswordResetCodes(input: { email: string }): Promise<IssuedResetCode[]> {
       return issuePasswordResetCodes(orm.em.fork(), input.email);
     },
-    /** Does nothing: the activity of the bare floor `npm run bench` compares onboarding with. */
-    async benchNoop(): Promise<void> {},
     ...createLifecycleActivities(deps),
     ...createEmailActivities(deps),
     ...createImportActivities(deps),

@@ -26,6 +26,8 @@ if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
   process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
   process.exit(0);
 }
+/** The product's workflows and the bench's bare floors, bundled for the bench's workers only. */
+const benchWorkflowsPath = path.join(projectRoot, 'bench', 'workflows.ts');
 const quick = process.env.BENCH_QUICK === '1';
 const withScale = process.env.BENCH_SCALE === '1';
 const clusterRun = process.argv.includes('--cluster');
@@ -57,6 +59,7 @@ async function onStack<T>(name: string, run: (stack: ProcessStack) => Promise<T>
     databaseUrl: topology.temporalCluster ? undefined : process.env.DATABASE_URL || undefined,
     temporalAddress: topology.temporalCluster ? undefined : process.env.TEMPORAL_ADDRESS || undefined,
     ...topology,
+    workflowsPath: benchWorkflowsPath,
     taskQueue: `bench-${name}-${Date.now()}`,
     log: (line) => say(`# ${line}`),
   });

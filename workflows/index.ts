@@ -4,5 +4,4 @@ export { memberLifecycle } from './member-lifecycle/workflow.ts';
 export { accountEmail, emailChange, passwordReset } from './account-email.ts';
 export { memberImport } from './member-import.ts';
 export { companyOffboarding } from './company-offboarding.ts';
-export { benchOneActivity, benchUpdateTarget } from './bench.ts';
 export { webhookRelay, webhookStream, webhookTestDelivery } from './webhooks.ts';

@@ -13,7 +13,6 @@ import { createSession, type Session } from './sessions.ts';
 
 import { RESET_CODE_TRIES, RESET_CODE_TTL_MS } from './reset-code.ts';
 
-export { RESET_CODE_TRIES, RESET_CODE_TTL_MS };
 
 /**
  * Always succeeds from the caller's point of view (no account enumeration) — and in the same time:

@@ -75,6 +75,8 @@ export interface ProcessStackOptions {
   taskQueue?: string;
   /** A prebuilt workflow bundle; one is built into workDir otherwise. */
   workflowBundle?: string;
+  /** What the workers bundle when no bundle is given: the product's workflows (the bench adds its floors). */
+  workflowsPath?: string;
   /** More environment for the worker and API (pool sizes, SMTP_RETRY_FOR, …). */
   env?: Record<string, string>;
   log?: (line: string) => void;
@@ -193,7 +195,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       startTemporal(),
       (async () => {
         if (options.workflowBundle) return options.workflowBundle;
-        const bundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+        const bundle = await bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
         const file = path.join(options.workDir, 'workflow-bundle.js');
         fs.writeFileSync(file, bundle.code);
         return file;

@@ -17,8 +17,8 @@ export function ormConfig(databaseUrl: string, options: { poolMax?: number; debu
     pool: { min: 0, max: options.poolMax ?? 10 },
     debug: options.debug ?? false,
     // FreeRADIUS's side (the `radius` schema: its accounting table and views over ours) is written
-    // by hand in the migrations; the entities do not describe it.
-    schemaGenerator: { skipTables: ['radacct'], skipViews: ['radcheck', 'radreply', 'nas'] },
+    // by hand in the migrations; the entities do not describe it. Nor rate_limit, rate-limiter-flexible's table.
+    schemaGenerator: { skipTables: ['radacct', 'rate_limit'], skipViews: ['radcheck', 'radreply', 'nas'] },
     migrations: {
       path: migrationsPath,
       glob: 'Migration*.ts',

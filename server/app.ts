@@ -16,7 +16,7 @@ import { createIdempotency } from '../api/idempotency.ts';
 import { scimErrors, scimRouter } from '../api/scim/router.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Metrics } from '../api/metrics.ts';
-import { createRateLimits } from '../http/rate-limit.ts';
+import type { RateLimits } from '../http/rate-limit.ts';
 import type { Readiness } from '../api/readiness.ts';
 import { requestLog } from '../api/request-context.ts';
 import { mountRoutes, openApiDocument } from '../api/route.ts';
@@ -39,6 +39,8 @@ export interface AppDeps {
   secrets: Secrets;
   readiness: Readiness;
   metrics: Metrics;
+  /** Sign-in and password-reset limits, shared by every API process (http/rate-limit.ts). */
+  limits: RateLimits;
   mailCatcher?: MailCatcher;
 }
 
@@ -51,7 +53,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   // Inside a request, orm.em is that request's context (RequestContext below).
   const em = () => orm.em as EntityManager;
   const wifi = radiusWifi(orm, deps.secrets);
-  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, webhooks: deps.webhooks, secrets: deps.secrets, wifi, logger, metrics, limits: createRateLimits(), em };
+  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, webhooks: deps.webhooks, secrets: deps.secrets, wifi, logger, metrics, limits: deps.limits, em };
   const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
 

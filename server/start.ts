@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
@@ -9,6 +10,7 @@ import type { MailCatcher } from '../services/mail-catcher.ts';
 import { createApp } from './app.ts';
 import type { Logger } from '../lib/logger.ts';
 import { createMetrics } from '../api/metrics.ts';
+import { createRateLimits } from '../http/rate-limit.ts';
 import { createReadiness } from '../api/readiness.ts';
 
 export interface ApiServer {
@@ -33,6 +35,9 @@ export async function startApiServer(deps: {
   port?: number;
 }): Promise<ApiServer> {
   const { config, orm, client } = deps;
+  // The limits' own small pool: their counts are written outside any request's transaction.
+  const limitsPool = new pg.Pool({ connectionString: orm.config.get('clientUrl'), max: 3 });
+  limitsPool.on('error', (error) => deps.logger.warn({ err: error }, 'rate-limit pool: connection lost'));
   const app = await createApp({
     config,
     logger: deps.logger,
@@ -42,6 +47,7 @@ export async function startApiServer(deps: {
     secrets: createSecrets(deps.secretKey),
     metrics: createMetrics(),
     readiness: createReadiness({ orm, client, namespace: client.options.namespace, taskQueue: config.temporal.taskQueue }),
+    limits: createRateLimits({ pool: limitsPool }),
     mailCatcher: deps.mailCatcher,
   });
   const port = deps.port ?? config.http.port;
@@ -56,6 +62,6 @@ export async function startApiServer(deps: {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      }).then(() => limitsPool.end()),
   };
 }

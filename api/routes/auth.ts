@@ -84,8 +84,8 @@ export function authRoutes(s: ApiServices) {
         responses: { 202: { description: 'Accepted', schema: PasswordResetAccepted } },
       },
       async ({ body }, ctx) => {
-        s.limits.passwordResetPerAddress.hit(ctx.ip);
-        s.limits.passwordResetPerAccount.hit(body.email.toLowerCase());
+        await s.limits.passwordResetPerAddress.hit(ctx.ip);
+        await s.limits.passwordResetPerAccount.hit(body.email.toLowerCase());
         await requestPasswordReset(s.lifecycles, body);
         ctx.status = 202;
         ctx.body = { status: 'accepted', detail: 'if this address has an account, a code is on its way' };
@@ -99,7 +99,7 @@ export function authRoutes(s: ApiServices) {
         responses: { 200: { description: 'Password replaced, signed in', schema: Session } },
       },
       async ({ body }, ctx) => {
-        s.limits.loginPerAddress.hit(ctx.ip);
+        await s.limits.loginPerAddress.hit(ctx.ip);
         const session = await confirmPasswordReset({ em: s.em(), secrets: s.secrets }, body);
         setSessionCookie(ctx, session);
         ctx.body = sessionBody(session);

@@ -143,8 +143,8 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     const values = { email: (ctx.request.body as { email?: string }).email };
     if (!form.ok) return render(ctx, 'forgot-password', { values, errors: form.errors }, 400);
     try {
-      deps.limits.passwordResetPerAddress.hit(ctx.ip);
-      deps.limits.passwordResetPerAccount.hit(form.data.email);
+      await deps.limits.passwordResetPerAddress.hit(ctx.ip);
+      await deps.limits.passwordResetPerAccount.hit(form.data.email);
     } catch (error) {
       if (!isRefusal(error)) throw error;
       return render(ctx, 'forgot-password', { values, formError: domainMessage(ctx, render, error) }, 429);
@@ -161,7 +161,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     const values = { email: body.email, code: body.code };
     if (!form.ok) return render(ctx, 'reset-password', { values, errors: form.errors }, 400);
     try {
-      deps.limits.loginPerAddress.hit(ctx.ip);
+      await deps.limits.loginPerAddress.hit(ctx.ip);
       const session = await confirmPasswordReset({ em: deps.em(), secrets: deps.secrets }, { email: form.data.email, code: form.data.code, password: form.data.password });
       setSessionCookie(ctx, session);
       see(ctx, '/me?done=password_changed');

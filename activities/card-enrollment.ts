@@ -14,7 +14,7 @@ type CardRow = Row<'card'>;
 type Refused = Extract<EnrollmentResult, { decision: 'rejected' }>['reason'];
 
 /** Finds a card for an enrollment (locked) and says why it cannot be used, if it cannot. */
-async function findCard(em: EntityManager, input: { organizationId: string; siteId: string; memberId: string; cardNumber?: string; qrPayload?: string }): Promise<{ card: CardRow } | { reason: Refused }> {
+async function findCard(em: EntityManager, input: { companyId: string; siteId: string; memberId: string; cardNumber?: string; qrPayload?: string }): Promise<{ card: CardRow } | { reason: Refused }> {
   const db = em.getKysely();
   let card: CardRow | undefined;
   if (input.qrPayload !== undefined) {
@@ -26,7 +26,7 @@ async function findCard(em: EntityManager, input: { organizationId: string; site
       .innerJoin('company_site as g', 'g.site_id', 'card.site_id')
       .selectAll('card')
       .where('card.qr_token', '=', token)
-      .where('g.organization_id', '=', input.organizationId)
+      .where('g.organization_id', '=', input.companyId)
       .orderBy(sql`(card.site_id = ${input.siteId})`, 'desc')
       .limit(1)
       .forUpdate('card')
@@ -39,7 +39,7 @@ async function findCard(em: EntityManager, input: { organizationId: string; site
         .selectFrom('card')
         .innerJoin('company_site as g', 'g.site_id', 'card.site_id')
         .select('card.id')
-        .where('g.organization_id', '=', input.organizationId)
+        .where('g.organization_id', '=', input.companyId)
         .where('card.number', '=', number)
         .limit(1)
         .executeTakeFirst();
@@ -75,7 +75,7 @@ export function createCardActivities({ orm, access, wifi }: { orm: Orm; access: 
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as EnrollmentResult;
-        const member = await lockLiveMember(em, input.memberId, input.organizationId);
+        const member = await lockLiveMember(em, input.memberId, input.companyId);
         const found = await findCard(em, input);
         let result: EnrollmentResult;
         if ('reason' in found) {
@@ -113,7 +113,7 @@ export function createCardActivities({ orm, access, wifi }: { orm: Orm; access: 
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as EnrollmentResult;
-        await lockLiveMember(em, input.memberId, input.organizationId);
+        await lockLiveMember(em, input.memberId, input.companyId);
         const found = await findCard(em, input);
         if ('reason' in found) {
           const result: EnrollmentResult = { decision: 'rejected', reason: found.reason };

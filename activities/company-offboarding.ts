@@ -38,7 +38,7 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
         await tx.execute(`update card set state = 'revoked', revoked_at = now() where id = ?`, [card.id]);
       }
       await tx.execute(`update auth_token set revoked_at = now() where member_id = ? and revoked_at is null and consumed_at is null`, [memberId]);
-      await recordAudit(tx, { organizationId: companyId, memberId, actor, type: 'member.removed_without_lifecycle', data: { cards: cards.map((c) => c.number) } });
+      await recordAudit(tx, { companyId: companyId, memberId, actor, type: 'member.removed_without_lifecycle', data: { cards: cards.map((c) => c.number) } });
     });
     await wifi.revoke({ memberId });
   }
@@ -54,7 +54,7 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
           [row.organization_id, input.offboardingId],
         );
         if (row.state === 'scheduled') {
-          await recordAudit(tx, { organizationId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarding_started', data: { offboardingId: row.id, total: updated!.total } });
+          await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarding_started', data: { offboardingId: row.id, total: updated!.total } });
         }
         return { total: updated!.total };
       });
@@ -106,7 +106,7 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
           await tx.execute('update api_key set revoked_at = now() where organization_id = ? and revoked_at is null', [row.organization_id]);
           await tx.execute('update organization set offboarded_at = now() where id = ?', [row.organization_id]);
           await tx.execute(`update company_offboarding set state = 'completed', finished_at = now(), removed = coalesce(total, removed) where id = ?`, [row.id]);
-          await recordAudit(tx, { organizationId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarded', data: { offboardingId: row.id, total: row.total, sites: sites.map((s) => s.site_id) } });
+          await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarded', data: { offboardingId: row.id, total: row.total, sites: sites.map((s) => s.site_id) } });
         }
         const [admin] = await tx.execute<{ id: string }[]>(`select id from member where organization_id = ? and role = 'admin' order by created_at limit 1`, [row.organization_id]);
         return { reportTo: admin?.id ?? null };
@@ -118,7 +118,7 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
       await em().transactional(async (tx) => {
         if (row.state === 'cancelled') return;
         await tx.execute(`update company_offboarding set state = 'cancelled', cancelled_by = ?, finished_at = now() where id = ?`, [input.actor, row.id]);
-        await recordAudit(tx, { organizationId: row.organization_id, operatorId: row.operator_id, actor: input.actor, type: 'company.offboarding_cancelled', data: { offboardingId: row.id } });
+        await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: input.actor, type: 'company.offboarding_cancelled', data: { offboardingId: row.id } });
       });
     },
   };

@@ -40,7 +40,7 @@ export interface EmailActivityDeps {
 
 export interface SendEmailInput {
   key: string;
-  organizationId: string;
+  companyId: string;
   memberId: string;
   /**
    * The member themself (at their address, or at the one a pending change moves them to,
@@ -96,7 +96,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
           where (organization_id = ? and role = 'admin')
              or (operator_admin and status <> 'removed' and organization_id in (select id from organization where operator_id = (select operator_id from organization where id = ?)))
           order by email, (organization_id = ?) desc`,
-        [input.organizationId, input.organizationId, input.organizationId],
+        [input.companyId, input.companyId, input.companyId],
       );
     }
     if (input.to === 'webhook_admins') {
@@ -113,7 +113,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     // The member an admin e-mail is about is never its recipient (e.g. an admin being removed).
     return em.execute<Recipient[]>(
       `select id, email, name, locale from member where organization_id = ? and role = 'admin' and status <> 'removed' and id <> ? order by email`,
-      [input.organizationId, input.memberId],
+      [input.companyId, input.memberId],
     );
   }
 
@@ -132,15 +132,15 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     return actor;
   }
 
-  /** The member the e-mail is about, with their organisation and site. */
+  /** The member the e-mail is about, with their company and site. */
   async function about(em: EntityManager, memberId: string) {
     const [row] = await em.execute<
       {
         name: string; email: string; enrollment_pin: string | null; removed_at: Date | null;
-        organization: string; brand_color: string; logo_url: string | null; site: string | null; time_zone: string | null;
+        company: string; brand_color: string; logo_url: string | null; site: string | null; time_zone: string | null;
       }[]
     >(
-      `select m.name, m.email, m.enrollment_pin, m.removed_at, o.name as organization, o.brand_color, o.logo_url, s.name as site, s.time_zone
+      `select m.name, m.email, m.enrollment_pin, m.removed_at, o.name as company, o.brand_color, o.logo_url, s.name as site, s.time_zone
          from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?`,
       [memberId],
     );
@@ -154,7 +154,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     return {
       audience: EMAIL_AUDIENCE[input.template],
       member: { name: member.name, email: member.email },
-      organization: { name: member.organization, brandColor: member.brand_color, logoUrl: member.logo_url },
+      company: { name: member.company, brandColor: member.brand_color, logoUrl: member.logo_url },
       site: member.site ? { name: member.site } : null,
       timeZone: member.time_zone ?? 'UTC',
       homeUrl: publicUrl,
@@ -238,8 +238,8 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         );
         if (!row) throw new Error(`company offboarding ${String(data.offboardingId)} not found`);
         return {
-          company: {
-            name: member.organization,
+          offboarding: {
+            name: member.company,
             effectiveAt: new Date(row.effective_at).toISOString(),
             finishedAt: new Date(row.finished_at ?? Date.now()).toISOString(),
             removed: row.removed,
@@ -336,7 +336,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
       await em.execute(
         `insert into email_outbox (id, key, organization_id, member_id, to_address, template, locale, data, status, attempts, created_at)
          values (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?::jsonb, 'pending', 0, now()) on conflict (key) do nothing`,
-        [rowKey, input.organizationId, input.memberId, person.email, input.template, person.locale, JSON.stringify(input.data ?? {})],
+        [rowKey, input.companyId, input.memberId, person.email, input.template, person.locale, JSON.stringify(input.data ?? {})],
       );
       const outcome = await em.transactional(async (tx): Promise<Outcome> => {
         const [row] = await tx.execute<OutboxRow[]>('select id, to_address, status from email_outbox where key = ? for update', [rowKey]);
@@ -364,7 +364,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
           await tx.execute(`update email_outbox set status = 'sent', attempts = attempts + 1, message_id = ?, sent_at = now() where id = ?`, [messageId, row!.id]);
         }
         await recordAudit(tx, {
-          organizationId: input.organizationId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
+          companyId: input.companyId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
           data: { template: input.template, to: row!.to_address, outboxKey: rowKey, ...(failure !== undefined ? { error: failure } : {}) },
           workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,
         });

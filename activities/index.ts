@@ -8,6 +8,7 @@ import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import { issuePasswordResetCodes, type IssuedResetCode } from '../domain/auth/password-reset.ts';
 import { failDataErrorsAtOnce } from './data-errors.ts';
+import { readFormerNames } from './former-names.ts';
 import { createEmailActivities } from './email.ts';
 import { createImportActivities } from './member-import.ts';
 import { createCompanyOffboardingActivities } from './company-offboarding.ts';
@@ -34,7 +35,7 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const { orm } = deps;
-  return failDataErrorsAtOnce({
+  return readFormerNames(failDataErrorsAtOnce({
     /** Proves a worker reaches the database; answers the database server's clock. */
     async checkDatabase(): Promise<string> {
       const [row] = await orm.em.fork().execute<{ now: Date }[]>('select now() as now');
@@ -49,7 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImportActivities(deps),
     ...createCompanyOffboardingActivities(deps),
     ...createWebhookActivities(deps),
-  });
+  }));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -42,7 +42,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
           const invited = await inviteMember(
             { em: orm.em.fork(), lifecycles },
             {
-              organizationId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor,
+              companyId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor,
               importId: input.importId, reinviteRemoved: parsed.reinvite ?? false, dates: { startsOn: parsed.startsOn, endsOn: parsed.endsOn },
             },
           );
@@ -93,7 +93,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
       created: number;
       skipped: number;
       failed: number;
-      notify?: { organizationId: string; memberId: string };
+      notify?: { companyId: string; memberId: string };
     }> {
       const em = orm.em.fork();
       const [head] = await em.execute<{ organization_id: string; actor: string }[]>(
@@ -105,7 +105,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         // Keyed: a retried activity records it once (and so sends its webhook once).
         const [total] = await em.execute<{ total: number }[]>('select total from member_import where id = ?', [input.importId]);
         await recordAudit(em, {
-          organizationId: head.organization_id, actor: head.actor, type: 'import.finished', idempotencyKey: `member-import-${input.importId}/finished`,
+          companyId: head.organization_id, actor: head.actor, type: 'import.finished', idempotencyKey: `member-import-${input.importId}/finished`,
           data: { importId: input.importId, total: total?.total ?? created + skipped + failed, created, skipped, failed },
         });
       }
@@ -113,7 +113,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
       const [admin] = starter
         ? await em.execute<{ id: string }[]>(`select id from member where id = ? and organization_id = ? and role = 'admin' and status <> 'removed'`, [starter, head!.organization_id])
         : [];
-      return { created, skipped, failed, ...(admin ? { notify: { organizationId: head!.organization_id, memberId: admin.id } } : {}) };
+      return { created, skipped, failed, ...(admin ? { notify: { companyId: head!.organization_id, memberId: admin.id } } : {}) };
     },
   };
 

@@ -61,7 +61,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     /** Ties the member row to this run and answers what the workflow needs to know about them. */
     async beginLifecycle(input: Keyed & { invitedBy: string; durations: LifecycleDurations }): Promise<{ siteId: string; role: MemberRole }> {
       return transaction(async (em) => {
-        const member = await lockMember(em, input.memberId, input.organizationId);
+        const member = await lockMember(em, input.memberId, input.companyId);
         if (member.status === 'removed') throw ApplicationFailure.nonRetryable('the member was removed before their lifecycle started', 'MemberRemoved');
         if (!member.site_id) throw ApplicationFailure.nonRetryable('the member has no site: cards and Wi-Fi belong to a site', 'MemberWithoutSite');
         await updateMember(em, member.id).set({ workflow_run_id: workflowOf().workflowRunId }).execute();
@@ -73,7 +73,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     /** Stores the invitation link's token (its signature is derived, never stored) and kills older ones. */
     async issueInvitation(input: Keyed & { tokenId: string; expiresAt: string; resend: boolean; actor: string }): Promise<void> {
       await transaction(async (em) => {
-        await lockLiveMember(em, input.memberId, input.organizationId);
+        await lockLiveMember(em, input.memberId, input.companyId);
         const db = em.getKysely();
         await db
           .updateTable('auth_token')
@@ -96,7 +96,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     /** The link's time is up, unless the password exists already (its signal may have been lost). */
     async expireInvitation(input: Keyed & { tokenId: string }): Promise<{ passwordSet: boolean }> {
       return transaction(async (em) => {
-        const member = await lockMember(em, input.memberId, input.organizationId);
+        const member = await lockMember(em, input.memberId, input.companyId);
         if (member.password_hash) return { passwordSet: true };
         // The workflow's clock decides; the row's own expiry is only a backstop.
         await em.getKysely().updateTable('auth_token').set({ expires_at: sql<Date>`least(expires_at, now())` }).where('id', '=', input.tokenId).execute();
@@ -110,7 +110,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       for (let attempt = 0; attempt < PIN_ATTEMPTS; attempt++) {
         try {
           return await transaction(async (em) => {
-            const member = await lockLiveMember(em, input.memberId, input.organizationId);
+            const member = await lockLiveMember(em, input.memberId, input.companyId);
             if (member.enrollment_pin) return { pin: member.enrollment_pin };
             const pin = `*${String(randomInt(0, 10_000)).padStart(4, '0')}`;
             await updateMember(em, member.id).set({ enrollment_pin: pin }).execute();
@@ -126,7 +126,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
 
     async grantWifiAccess(input: Keyed & { siteId: string }): Promise<{ ssid: string | null; username: string }> {
       return transaction(async (em) => {
-        await lockLiveMember(em, input.memberId, input.organizationId);
+        await lockLiveMember(em, input.memberId, input.companyId);
         const granted = await wifi.grant({ memberId: input.memberId, siteId: input.siteId }, em);
         await audit(em, { ...input, actor: 'system', type: 'access.wifi_granted', data: granted });
         return granted;
@@ -148,7 +148,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
 
     async changeRole(input: Keyed & { role: MemberRole; actor: string }): Promise<Refusal | undefined> {
       return transaction(async (em) => {
-        const member = await lockLiveMember(em, input.memberId, input.organizationId);
+        const member = await lockLiveMember(em, input.memberId, input.companyId);
         if (member.role === input.role) return undefined;
         const refusal = input.role === 'admin' ? undefined : await lastAdminRefusal(em, member, 'demoted');
         if (refusal) return refusal;
@@ -162,9 +162,9 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     async changeSite(input: Keyed & { siteId: string; actor: string }): Promise<void> {
       await transaction(async (em) => {
         if (await auditedBefore(em, input.key)) return;
-        const member = await lockLiveMember(em, input.memberId, input.organizationId);
-        const site = await em.getKysely().selectFrom('company_site').select('site_id').where('site_id', '=', input.siteId).where('organization_id', '=', input.organizationId).executeTakeFirst();
-        if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} is not a site of company ${input.organizationId}`, 'SiteNotFound');
+        const member = await lockLiveMember(em, input.memberId, input.companyId);
+        const site = await em.getKysely().selectFrom('company_site').select('site_id').where('site_id', '=', input.siteId).where('organization_id', '=', input.companyId).executeTakeFirst();
+        if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} is not a site of company ${input.companyId}`, 'SiteNotFound');
         await updateMember(em, member.id).set({ site_id: input.siteId, enrollment_pin: null, updated_at: now }).execute();
         await audit(em, { ...input, type: 'member.site_changed', data: { from: member.site_id, to: input.siteId } });
       });
@@ -174,7 +174,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     async changeSchedule(input: Keyed & { startsOn: string | null; endsOn: string | null; endsAt: string | null; actor: string }): Promise<void> {
       await transaction(async (em) => {
         if (await auditedBefore(em, input.key)) return;
-        await lockLiveMember(em, input.memberId, input.organizationId);
+        await lockLiveMember(em, input.memberId, input.companyId);
         const before = await em
           .getKysely()
           .selectFrom('member')
@@ -195,11 +195,11 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as { statusBefore: MemberStatus; email: string; name: string };
-        const member = await lockMember(em, input.memberId, input.organizationId);
+        const member = await lockMember(em, input.memberId, input.companyId);
         // The last admin goes too when the whole company is leaving, and only then.
         const leaving =
           input.companyOffboarding === true &&
-          (await em.getKysely().selectFrom('company_offboarding').select('id').where('organization_id', '=', input.organizationId).where('state', '=', 'running').executeTakeFirst()) !== undefined;
+          (await em.getKysely().selectFrom('company_offboarding').select('id').where('organization_id', '=', input.companyId).where('state', '=', 'running').executeTakeFirst()) !== undefined;
         const refusal = leaving ? undefined : await lastAdminRefusal(em, member, 'removed');
         if (refusal) return refusal;
         await updateMember(em, member.id).set({ status: 'removed', removed_at: now, updated_at: now }).execute();

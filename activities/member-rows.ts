@@ -7,7 +7,7 @@ import { recordAudit } from '../domain/audit.ts';
 
 export interface Keyed {
   memberId: string;
-  organizationId: string;
+  companyId: string;
   key: string;
 }
 
@@ -18,9 +18,9 @@ export function workflowOf(): { workflowId: string | null; workflowRunId: string
   return { workflowId: workflowExecution?.workflowId ?? null, workflowRunId: workflowExecution?.runId ?? null };
 }
 
-export async function lockMember(em: EntityManager, memberId: string, organizationId: string): Promise<MemberRow> {
-  const member = await em.getKysely().selectFrom('member').selectAll().where('id', '=', memberId).where('organization_id', '=', organizationId).forUpdate().executeTakeFirst();
-  if (!member) throw ApplicationFailure.nonRetryable(`member ${memberId} does not exist in organisation ${organizationId}`, 'MemberNotFound');
+export async function lockMember(em: EntityManager, memberId: string, companyId: string): Promise<MemberRow> {
+  const member = await em.getKysely().selectFrom('member').selectAll().where('id', '=', memberId).where('organization_id', '=', companyId).forUpdate().executeTakeFirst();
+  if (!member) throw ApplicationFailure.nonRetryable(`member ${memberId} does not exist in company ${companyId}`, 'MemberNotFound');
   return member;
 }
 
@@ -29,8 +29,8 @@ export async function lockMember(em: EntityManager, memberId: string, organizati
  * member. A step a removal interrupted may still finish in the worker; the row lock orders it
  * against the removal's claim, so it either happened before (and is revoked) or refuses here.
  */
-export async function lockLiveMember(em: EntityManager, memberId: string, organizationId: string): Promise<MemberRow> {
-  const member = await lockMember(em, memberId, organizationId);
+export async function lockLiveMember(em: EntityManager, memberId: string, companyId: string): Promise<MemberRow> {
+  const member = await lockMember(em, memberId, companyId);
   if (member.status === 'removed') throw ApplicationFailure.nonRetryable(`member ${memberId} has been removed`, 'MemberRemoved');
   return member;
 }
@@ -41,7 +41,7 @@ export const inTransaction = (orm: Orm) => <T>(work: (em: EntityManager) => Prom
 /** The step's audit event, keyed by its idempotency key and tied to the workflow run. */
 export const auditStep = (em: EntityManager, input: Keyed & { actor: string; type: string; data?: Record<string, unknown> }) =>
   recordAudit(em, {
-    organizationId: input.organizationId,
+    companyId: input.companyId,
     memberId: input.memberId,
     actor: input.actor,
     type: input.type,

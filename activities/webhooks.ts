@@ -255,12 +255,12 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
         );
         if (changed) {
           await recordAudit(tx, {
-            organizationId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'webhook.disabled',
+            companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'webhook.disabled',
             data: { endpointId: row.endpoint_id, reason: disable, lastStatus: status, failingSince: failingSince?.toISOString() ?? null },
           });
           const admin = await firstAdmin(tx, row);
           if (admin) {
-            return { outcome: 'failed', status, disabled: { organizationId: admin.organization_id, memberId: admin.id, endpointId: row.endpoint_id, reason: disable, at: at.toISOString() } };
+            return { outcome: 'failed', status, disabled: { companyId: admin.organization_id, memberId: admin.id, endpointId: row.endpoint_id, reason: disable, at: at.toISOString() } };
           }
         }
         return { outcome: 'failed', status };

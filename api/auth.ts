@@ -20,7 +20,7 @@ export type AuthKind = 'admin' | 'operator' | 'member' | 'door';
 
 export interface ApiKeyPrincipal {
   kind: 'api_key';
-  organizationId: string;
+  companyId: string;
   operatorId: string;
   apiKeyId: string;
   scopes: ApiKeyScope[];
@@ -35,7 +35,7 @@ export interface OperatorKeyPrincipal {
 }
 export interface MemberPrincipal {
   kind: 'member';
-  organizationId: string;
+  companyId: string;
   operatorId: string;
   memberId: string;
   role: MemberRole;
@@ -46,7 +46,7 @@ export interface MemberPrincipal {
 /** An operator admin acting on one company (support): audited under their own name. */
 export interface OperatorOnCompanyPrincipal {
   kind: 'operator';
-  organizationId: string;
+  companyId: string;
   operatorId: string;
   actor: string;
   /** A list across every company (no companyId given by an operator key). */
@@ -106,12 +106,12 @@ export async function apiKeyOrSession(em: EntityManager, token: string): Promise
     );
     if (!key) throw invalidCredentials();
     if (!key.organization_id) return { kind: 'operator_key', operatorId: key.operator_id, apiKeyId: key.id, scopes: key.scopes, actor: `operator-key:${key.id}` };
-    return { kind: 'api_key', organizationId: key.organization_id, operatorId: key.operator_id, apiKeyId: key.id, scopes: key.scopes, actor: `api-key:${key.id}` };
+    return { kind: 'api_key', companyId: key.organization_id, operatorId: key.operator_id, apiKeyId: key.id, scopes: key.scopes, actor: `api-key:${key.id}` };
   }
   const session = await resolveSession(em, token);
   if (!session) throw invalidCredentials();
   return {
-    kind: 'member', organizationId: session.organizationId, operatorId: session.operatorId, memberId: session.memberId, role: session.role,
+    kind: 'member', companyId: session.companyId, operatorId: session.operatorId, memberId: session.memberId, role: session.role,
     operatorAdmin: session.operatorAdmin, sessionId: session.sessionId, actor: `member:${session.memberId}`,
   };
 }
@@ -134,10 +134,10 @@ export async function companyFor(
     throw new AppError('validation-failed', 400, 'The request is not valid', { detail: 'companyId must be a company id (UUID)', extra: { errors: [{ path: 'companyId', message: 'must be a UUID' }] } });
   }
   if (!isOperator(principal)) {
-    if (named !== undefined && named !== (principal as ApiKeyPrincipal).organizationId) throw notFound('company');
+    if (named !== undefined && named !== (principal as ApiKeyPrincipal).companyId) throw notFound('company');
     return principal as AdminPrincipal;
   }
-  const acting = (organizationId: string): OperatorOnCompanyPrincipal => ({ kind: 'operator', organizationId, operatorId: principal.operatorId, actor: principal.actor });
+  const acting = (companyId: string): OperatorOnCompanyPrincipal => ({ kind: 'operator', companyId, operatorId: principal.operatorId, actor: principal.actor });
   if (request.from && request.pathId && isUuid(request.pathId)) {
     const table = request.from === 'member' ? 'member' : 'member_import';
     const [row] = await em.execute<{ organization_id: string }[]>(
@@ -152,7 +152,7 @@ export async function companyFor(
     if (!row) throw notFound('company');
     return acting(row.id);
   }
-  if (principal.kind === 'member') return acting(principal.organizationId);
+  if (principal.kind === 'member') return acting(principal.companyId);
   if (request.across) return { ...acting(''), allCompanies: true };
   throw new AppError('company-required', 422, 'Say which company', { detail: 'an operator key acts on a company named by companyId (query or body)', extra: { field: 'companyId' } });
 }

@@ -1,5 +1,5 @@
 // `Idempotency-Key` on creating requests: an HR system that retries after a timeout gets the first
-// answer again instead of a second member. Keys are per organisation and kept 24 hours; the same
+// answer again instead of a second member. Keys are per company and kept 24 hours; the same
 // key with another request is refused, and one still being answered says so.
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '../db/orm.ts';
@@ -11,7 +11,7 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 export const ABANDONED_AFTER_SECONDS = 60;
 
 export function createIdempotency(em: () => EntityManager) {
-  return async function idempotent(ctx: Context, organizationId: string, run: () => Promise<void>): Promise<void> {
+  return async function idempotent(ctx: Context, companyId: string, run: () => Promise<void>): Promise<void> {
     const key = ctx.get('Idempotency-Key');
     if (!KEY.test(key)) throw new AppError('idempotency-key-invalid', 400, 'The Idempotency-Key header is not valid', { detail: 'use 1 to 255 visible ASCII characters, e.g. a UUID' });
     const raw = (ctx.request as { rawBody?: string }).rawBody ?? '';
@@ -27,12 +27,12 @@ export function createIdempotency(em: () => EntityManager) {
          where idempotency_record.response_status is null and idempotency_record.request_hash = excluded.request_hash
            and idempotency_record.created_at < now() - interval '${ABANDONED_AFTER_SECONDS} seconds'
        returning id`,
-      [organizationId, key, requestHash],
+      [companyId, key, requestHash],
     );
     if (!claimed.length) {
       const [record] = await db.execute<{ request_hash: string; response_status: number | null; response_body: unknown }[]>(
         'select request_hash, response_status, response_body from idempotency_record where organization_id = ? and key = ?',
-        [organizationId, key],
+        [companyId, key],
       );
       if (record!.request_hash !== requestHash) {
         throw new AppError('idempotency-key-reused', 422, 'This Idempotency-Key was used for another request', { detail: 'use a new key for each distinct request' });
@@ -45,7 +45,7 @@ export function createIdempotency(em: () => EntityManager) {
       ctx.set('Idempotent-Replayed', 'true');
       return;
     }
-    const forget = () => db.execute('delete from idempotency_record where organization_id = ? and key = ?', [organizationId, key]);
+    const forget = () => db.execute('delete from idempotency_record where organization_id = ? and key = ?', [companyId, key]);
     try {
       await run();
     } catch (error) {
@@ -54,7 +54,7 @@ export function createIdempotency(em: () => EntityManager) {
       throw error;
     }
     if (ctx.status >= 500) await forget();
-    else await db.execute('update idempotency_record set response_status = ?, response_body = ?::jsonb where organization_id = ? and key = ?', [ctx.status, JSON.stringify(ctx.body ?? null), organizationId, key]);
+    else await db.execute('update idempotency_record set response_status = ?, response_body = ?::jsonb where organization_id = ? and key = ?', [ctx.status, JSON.stringify(ctx.body ?? null), companyId, key]);
   };
 }
 

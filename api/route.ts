@@ -119,8 +119,8 @@ export function mountRoutes(router: Router, routes: Route[], deps: { authenticat
       const principal = spec.auth ? await deps.authenticate(ctx, spec.auth, spec.company, spec.scopes) : undefined;
       ctx.state.principal = principal;
       const key = ctx.get('Idempotency-Key');
-      if (spec.idempotent && key && principal && 'organizationId' in principal && principal.organizationId) {
-        await deps.idempotency(ctx, principal.organizationId, () => route.handle(ctx, principal));
+      if (spec.idempotent && key && principal && 'companyId' in principal && principal.companyId) {
+        await deps.idempotency(ctx, principal.companyId, () => route.handle(ctx, principal));
       } else {
         await route.handle(ctx, principal);
       }

@@ -8,7 +8,7 @@ import { doorRoutes } from './routes/door.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
-import { organizationRoutes } from './routes/organization.ts';
+import { companySettingsRoutes } from './routes/company-settings.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import type { ApiServices } from './services.ts';
@@ -25,7 +25,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
     ...memberRoutes(services),
     ...companyRoutes(services),
     ...siteRoutes(services),
-    ...organizationRoutes(services),
+    ...companySettingsRoutes(services),
     ...apiKeyRoutes(services),
     ...webhookRoutes(services),
     ...authRoutes(services),

@@ -29,7 +29,7 @@ export async function consolePages(stack: ProcessStack, tenant: Tenant, members:
        select v.id::uuid, ?, ?, v.email, v.name, 'user', 'en', v.status, v.starts_on::date, v.ends_on::date,
               case when v.ends_on is null then null else (v.ends_on::date + 1)::timestamptz end, now() - (v.weeks || ' weeks')::interval, now()
          from (values ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}) as v(id, email, name, status, starts_on, ends_on, weeks)`,
-      [tenant.organizationId, tenant.siteId, ...rows.flatMap((r) => [
+      [tenant.companyId, tenant.siteId, ...rows.flatMap((r) => [
         r.id, `bench-${r.i}@console.bench`, `Member ${String(r.i).padStart(5, '0')}`, r.status,
         r.i % 97 === 0 ? new Date(Date.now() + (r.i % 6) * 86_400_000).toISOString().slice(0, 10) : null,
         r.i % 89 === 0 ? new Date(Date.now() + (r.i % 5) * 86_400_000).toISOString().slice(0, 10) : null,
@@ -40,7 +40,7 @@ export async function consolePages(stack: ProcessStack, tenant: Tenant, members:
       `insert into audit_event (organization_id, member_id, actor, type, data, occurred_at)
        select ?, v.id::uuid, 'bench', v.type, '{}'::jsonb, now() - (v.weeks || ' weeks')::interval
          from (values ${rows.map(() => '(?, ?, ?)').join(', ')}, ${rows.map(() => '(?, ?, ?)').join(', ')}) as v(id, type, weeks)`,
-      [tenant.organizationId, ...rows.flatMap((r) => [r.id, 'member.invited', String(r.weeksAgo)]), ...rows.flatMap((r) => [r.id, 'member.active', String(Math.max(0, r.weeksAgo - 1))])],
+      [tenant.companyId, ...rows.flatMap((r) => [r.id, 'member.invited', String(r.weeksAgo)]), ...rows.flatMap((r) => [r.id, 'member.active', String(Math.max(0, r.weeksAgo - 1))])],
     );
   }
   await em.execute('analyze member; analyze audit_event; analyze card');

@@ -98,7 +98,7 @@ export async function radiusAuth(workDir: string, options: { members: number; ra
     await migrate(orm);
     const em = orm.em.fork();
     const company = await createCompanyAtSite(em, { name: `Bench Wi-Fi ${randomBytes(3).toString('hex')}`, adminEmail: `admin-${randomBytes(3).toString('hex')}@bench.test`, siteName: `Bench site ${randomBytes(3).toString('hex')}`, actor: 'bench' });
-    await em.execute('update company_site set wifi_vlan = 120 where organization_id = ?', [company.organizationId]);
+    await em.execute('update company_site set wifi_vlan = 120 where organization_id = ?', [company.companyId]);
     await em.execute(`insert into radius_client (id, site_id, name, address, secret, coa_port, created_at, created_by) values (gen_random_uuid(), ?, 'radclient', '127.0.0.1', ?, 3799, now(), 'bench') on conflict (address) do update set secret = excluded.secret, site_id = excluded.site_id`, [company.siteId, SECRET]);
     // Members straight into the tables (their lifecycles are not what is measured here).
     const users: { username: string; password: string; nt: string }[] = [];
@@ -109,7 +109,7 @@ export async function radiusAuth(workDir: string, options: { members: number; ra
     for (const u of users) {
       const [m] = await em.execute<{ id: string }[]>(
         `insert into member (id, organization_id, site_id, email, name, role, locale, status, created_at, updated_at) values (gen_random_uuid(), ?, ?, ?, 'Bench', 'user', 'en', 'active', now(), now()) returning id`,
-        [company.organizationId, company.siteId, `${u.username}@bench.test`],
+        [company.companyId, company.siteId, `${u.username}@bench.test`],
       );
       await em.execute(`insert into wifi_credential (id, member_id, site_id, username, password_ciphertext, nt_password, created_at) values (gen_random_uuid(), ?, ?, ?, 'bench', ?, now())`, [m!.id, company.siteId, u.username, u.nt]);
     }

@@ -106,10 +106,10 @@ const EnvSchema = z.object({
   // `npm start` keeps a generated one under DATA_DIR when unset; production must set it.
   SECRET_KEY: optional(z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 48`)')),
 
-  // The name of the operator the operators migration makes out of an install's organisations.
+  // The name of the operator the operators migration makes out of an install's companies.
   OPERATOR_NAME: z.string().trim().min(1).max(200).default('Operator'),
 
-  // Lifecycle defaults; per-organisation overrides live in the database (organization.lifecycle_overrides).
+  // Lifecycle defaults; per-company overrides live in the database (organization.lifecycle_overrides).
   INVITATION_REMINDERS: z.string().default('2d,5d'),
   INVITATION_EXPIRES_AFTER: duration('7d'),
   CARD_REMINDERS: z.string().default('3d,10d'),

@@ -18,6 +18,24 @@ export const MemberStatusKey = defineSearchAttributeKey('MemberStatus', SearchAt
 export const CompanyIdKey = defineSearchAttributeKey('OrganizationId', SearchAttributeType.KEYWORD);
 export const searchAttributeKeys = [MemberStatusKey, CompanyIdKey];
 
+// ---- "company", formerly "organization" -----------------------------------------------------
+
+/**
+ * What workflows and activities started before the code said "company" carry: `organizationId`.
+ * Read both, write the new: every payload of this contract is written with `companyId`, and a
+ * payload from a run already in flight is read through `withCompanyId` where it enters.
+ */
+export interface FormerlyOrganization {
+  /** @deprecated Payloads written before "company": read through `withCompanyId`. */
+  organizationId?: string;
+}
+
+export function withCompanyId<T extends { companyId: string } & FormerlyOrganization>(payload: T): T {
+  if (payload.companyId !== undefined || payload.organizationId === undefined) return payload;
+  const { organizationId, ...rest } = payload;
+  return { ...rest, companyId: organizationId } as T;
+}
+
 // ---- workflow ids ---------------------------------------------------------------------------
 
 export const memberWorkflowId = (memberId: string) => `member-${memberId}`;
@@ -35,7 +53,7 @@ export const webhookTaskQueue = (taskQueue: string) => `${taskQueue}-webhooks`;
 
 // ---- the member lifecycle: types ------------------------------------------------------------
 
-/** Milliseconds. Resolved when a lifecycle starts: deployment defaults + organisation overrides. */
+/** Milliseconds. Resolved when a lifecycle starts: deployment defaults + company overrides. */
 export interface LifecycleDurations {
   invitationRemindersMs: number[];
   invitationExpiresAfterMs: number;
@@ -51,9 +69,9 @@ export interface MemberSchedule {
   endsAt: number | null;
 }
 
-export interface MemberLifecycleInput {
+export interface MemberLifecycleInput extends FormerlyOrganization {
   memberId: string;
-  organizationId: string;
+  companyId: string;
   /** Who invited: `api-key:<id>`, `member:<id>`, `cli:…`, `system`. */
   invitedBy: string;
   durations: LifecycleDurations;
@@ -70,9 +88,9 @@ export type CardStage = 'not_started' | 'pin_revealed' | 'enrolled';
 export type EnrollmentMethod = 'qr' | 'door' | 'admin';
 
 /** The whole workflow state: what continue-as-new carries and what the query shows (minus internals). */
-export interface LifecycleState {
+export interface LifecycleState extends FormerlyOrganization {
   memberId: string;
-  organizationId: string;
+  companyId: string;
   siteId: string | null;
   role: MemberRole;
   status: MemberStatus;
@@ -115,7 +133,7 @@ export interface LifecycleState {
 /** What `GET /v1/members/{id}` and the wizard show: the query's answer. */
 export interface LifecycleView {
   memberId: string;
-  organizationId: string;
+  companyId: string;
   status: MemberStatus;
   role: MemberRole;
   account: {
@@ -158,6 +176,8 @@ export type EnrollmentResult =
 
 export interface OffboardingReport {
   memberId: string;
+  companyId: string;
+  /** @deprecated The same as companyId: the report is part of the audit trail the API shows, which had it by this name. Written for one more version. */
   organizationId: string;
   email: string;
   name: string;
@@ -198,7 +218,7 @@ export const enrollAtDoorUpdate = defineUpdate<EnrollmentResult, [{ pin: string;
 export const registerCardUpdate = defineUpdate<EnrollmentResult, [{ cardNumber: string; actor: string }]>('registerCard');
 /** An admin swaps the member's registered card for another one of the site's stock. */
 export const replaceCardUpdate = defineUpdate<EnrollmentResult, [{ cardNumber: string; actor: string }]>('replaceCard');
-/** The member moves to another site of the organisation (before a card is registered: cards belong to a site). */
+/** The member moves to another site of the company (before a card is registered: cards belong to a site). */
 export const changeSiteUpdate = defineUpdate<{ siteId: string }, [{ siteId: string; actor: string }]>('changeSite');
 export const changeRoleUpdate = defineUpdate<{ role: MemberRole }, [{ role: MemberRole; actor: string }]>('changeRole');
 /** New link, old one dead, account track clock restarted. */
@@ -255,10 +275,10 @@ export const offboardingProgressQuery = defineQuery<CompanyOffboardingProgress>(
 
 // ---- account e-mails and bulk invitations ---------------------------------------------------
 
-export interface EmailChangeInput {
+export interface EmailChangeInput extends FormerlyOrganization {
   tokenId: string;
   memberId: string;
-  organizationId: string;
+  companyId: string;
 }
 export type EmailChangeWorkflow = (input: EmailChangeInput) => Promise<{ sent: number }>;
 export type MemberImportWorkflow = (input: { importId: string; batchSize?: number }) => Promise<{ created: number; skipped: number; failed: number }>;
@@ -271,8 +291,8 @@ export const relayWakeSignal = defineSignal('wake');
 export const streamWakeSignal = defineSignal<[{ retryNow?: string[] }]>('wake');
 
 /** An endpoint an attempt disabled, for the e-mail to its admins. */
-export interface DisabledEndpoint {
-  organizationId: string;
+export interface DisabledEndpoint extends FormerlyOrganization {
+  companyId: string;
   memberId: string;
   endpointId: string;
   reason: string;

@@ -21,7 +21,7 @@ export function generateApiKey(): { plaintext: string; prefix: string; secretHas
 }
 
 /** A company's keys, or the operator's own (no company). */
-export type KeyOwner = { organizationId: string; operatorId: string } | { operatorId: string; organizationId?: undefined };
+export type KeyOwner = { companyId: string; operatorId: string } | { operatorId: string; companyId?: undefined };
 
 export interface ApiKeyView {
   id: string;
@@ -63,11 +63,11 @@ const view = (r: KeyRow): ApiKeyView => ({
 });
 
 const ownedBy = (owner: KeyOwner) =>
-  owner.organizationId
-    ? { sql: 'organization_id = ?', params: [owner.organizationId] }
+  owner.companyId
+    ? { sql: 'organization_id = ?', params: [owner.companyId] }
     : { sql: 'organization_id is null and operator_id = ?', params: [owner.operatorId] };
 
-export const scopesFor = (owner: KeyOwner): readonly ApiKeyScope[] => (owner.organizationId ? COMPANY_KEY_SCOPES : OPERATOR_KEY_SCOPES);
+export const scopesFor = (owner: KeyOwner): readonly ApiKeyScope[] => (owner.companyId ? COMPANY_KEY_SCOPES : OPERATOR_KEY_SCOPES);
 
 /** Live keys first (newest first), then the revoked ones, kept for the history's names. */
 export async function listApiKeys(em: EntityManager, owner: KeyOwner): Promise<ApiKeyView[]> {
@@ -86,7 +86,7 @@ export async function createApiKey(em: EntityManager, owner: KeyOwner, input: { 
   const refused = scopes.filter((s) => !allowed.includes(s));
   if (!scopes.length) throw new DomainError('scopes_required', 'unprocessable', `give the key at least one scope: ${allowed.join(', ')}`, { field: 'scopes' });
   if (refused.length) {
-    throw new DomainError('scope_not_allowed', 'unprocessable', `${owner.organizationId ? 'a company' : 'an operator'} key cannot have ${refused.join(', ')}: its scopes are ${allowed.join(', ')}`, { field: 'scopes' });
+    throw new DomainError('scope_not_allowed', 'unprocessable', `${owner.companyId ? 'a company' : 'an operator'} key cannot have ${refused.join(', ')}: its scopes are ${allowed.join(', ')}`, { field: 'scopes' });
   }
   const key = generateApiKey();
   return em.transactional(async (tx) => {
@@ -94,10 +94,10 @@ export async function createApiKey(em: EntityManager, owner: KeyOwner, input: { 
       `insert into api_key (id, organization_id, operator_id, name, prefix, secret_hash, scopes, created_by, created_at)
        values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::jsonb, ?, now())
        returning id, name, organization_id, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
-      [owner.organizationId ?? null, owner.organizationId ? null : owner.operatorId, input.name.trim(), key.prefix, key.secretHash, JSON.stringify(scopes), input.actor],
+      [owner.companyId ?? null, owner.companyId ? null : owner.operatorId, input.name.trim(), key.prefix, key.secretHash, JSON.stringify(scopes), input.actor],
     );
     await recordAudit(tx, {
-      organizationId: owner.organizationId ?? null,
+      companyId: owner.companyId ?? null,
       operatorId: owner.operatorId,
       actor: input.actor,
       type: 'api_key.created',
@@ -118,7 +118,7 @@ export async function revokeApiKey(em: EntityManager, owner: KeyOwner, id: strin
       [id, ...where.params],
     );
     if (!row) throw new DomainError('api_key_not_found', 'not_found', 'no API key with this id');
-    await recordAudit(tx, { organizationId: owner.organizationId ?? null, operatorId: owner.operatorId, actor, type: 'api_key.revoked', data: { apiKeyId: id, name: row.name } });
+    await recordAudit(tx, { companyId: owner.companyId ?? null, operatorId: owner.operatorId, actor, type: 'api_key.revoked', data: { apiKeyId: id, name: row.name } });
     return view(row);
   });
 }

@@ -7,7 +7,7 @@ import { webhookEventFor } from './webhooks/events.ts';
 
 export interface AuditInput {
   /** The company it concerns; null for the operator's own events (sites, doors, card stock). */
-  organizationId: string | null;
+  companyId: string | null;
   /** Set on the operator's events, and when an operator admin acted on a company. */
   operatorId?: string | null;
   memberId?: string | null;
@@ -22,7 +22,7 @@ export interface AuditInput {
 
 export async function recordAudit(em: EntityManager, event: AuditInput): Promise<void> {
   const values = [
-    event.organizationId,
+    event.companyId,
     event.operatorId ?? null,
     event.memberId ?? null,
     event.actor,

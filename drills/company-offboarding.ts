@@ -39,31 +39,31 @@ export async function companyOffboardingDrill(
   });
 
   // The cancelled one first: scheduled a minute ahead, cancelled at once.
-  const later = await staying.call('POST', `/v1/companies/${staying.organizationId}/offboarding`, { token: staying.operatorKey, body: { effectiveAt: new Date(Date.now() + 60_000).toISOString() } });
+  const later = await staying.call('POST', `/v1/companies/${staying.companyId}/offboarding`, { token: staying.operatorKey, body: { effectiveAt: new Date(Date.now() + 60_000).toISOString() } });
   if (later.status !== 202) failures.push(`scheduling the offboarding to cancel: ${later.status}`);
-  const cancelled = await staying.call('DELETE', `/v1/companies/${staying.organizationId}/offboarding`, { token: staying.operatorKey });
+  const cancelled = await staying.call('DELETE', `/v1/companies/${staying.companyId}/offboarding`, { token: staying.operatorKey });
   if (cancelled.status !== 200 || cancelled.body.state !== 'cancelled') failures.push(`cancelling: ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
 
   const scheduledAt = performance.now();
-  const scheduled = await leaving.call('POST', `/v1/companies/${leaving.organizationId}/offboarding`, { token: leaving.operatorKey, body: { effectiveAt: new Date(Date.now() + options.leadMs).toISOString() } });
+  const scheduled = await leaving.call('POST', `/v1/companies/${leaving.companyId}/offboarding`, { token: leaving.operatorKey, body: { effectiveAt: new Date(Date.now() + options.leadMs).toISOString() } });
   if (scheduled.status !== 202) failures.push(`scheduling: ${scheduled.status} ${JSON.stringify(scheduled.body)}`);
   // In the middle: once some members are removed and before all are, the worker is killed.
   const removedBeforeKill = await waitFor('the first removals', async () => {
-    const [row] = await stack.orm.em.fork().execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and status = 'removed'`, [leaving.organizationId]);
+    const [row] = await stack.orm.em.fork().execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and status = 'removed'`, [leaving.companyId]);
     return row!.n >= 1 ? row!.n : undefined;
   }, { timeoutMs: options.leadMs + options.timeoutMs, intervalMs: 20 });
   await stack.worker.kill('SIGKILL');
   await stack.worker.start();
-  const done = await waitFor('the offboarding to complete', async () => ((await offboardingOf(stack, leaving.organizationId))?.state === 'completed' ? true : undefined), { timeoutMs: options.timeoutMs, intervalMs: 250 })
+  const done = await waitFor('the offboarding to complete', async () => ((await offboardingOf(stack, leaving.companyId))?.state === 'completed' ? true : undefined), { timeoutMs: options.timeoutMs, intervalMs: 250 })
     .catch((error: Error) => void failures.push(error.message));
   const tookS = Math.round((performance.now() - scheduledAt) / 1000);
 
   const em = stack.orm.em.fork();
   const removals = await em.execute<{ member_id: string; n: number }[]>(
     `select member_id, count(*)::int as n from audit_event where organization_id = ? and type = 'member.removal_requested' group by member_id`,
-    [leaving.organizationId],
+    [leaving.companyId],
   );
-  const everyone = await em.execute<{ id: string; status: string }[]>('select id, status from member where organization_id = ?', [leaving.organizationId]);
+  const everyone = await em.execute<{ id: string; status: string }[]>('select id, status from member where organization_id = ?', [leaving.companyId]);
   const notRemoved = everyone.filter((m) => m.status !== 'removed');
   const twice = removals.filter((r) => r.n > 1);
   const unfinished = await unfinishedLifecycles(stack, memberIds, options.timeoutMs);
@@ -72,7 +72,7 @@ export async function companyOffboardingDrill(
     [leaving.siteId, ...cards],
   );
   const reports = stack.smtp.to(leaving.adminEmail).length;
-  const stayingRemoved = (await em.execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and status = 'removed'`, [staying.organizationId]))[0]!.n;
+  const stayingRemoved = (await em.execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and status = 'removed'`, [staying.companyId]))[0]!.n;
   if (stayingRemoved) failures.push(`${stayingRemoved} member(s) of the company whose offboarding was cancelled were removed`);
   if (stillOpen.length) failures.push(`${stillOpen.length} card(s) still open the door: ${stillOpen.slice(0, 3).map((c) => c.number).join(', ')}`);
   // The report goes out after the offboarding is marked completed: wait for it (with a deadline).

@@ -48,7 +48,7 @@ export async function databaseRestartDrill(stack: ProcessStack, tenant: Tenant, 
   const mail = await waitForMail(stack, new Map(emails.map((e) => [e, [SUBJECTS.invitation]])), options.timeoutMs);
   const rows = await stack.orm.em.fork().execute<{ email: string; n: string; workflow_run_id: string | null }[]>(
     `select email, count(*) over (partition by email) as n, workflow_run_id from member where organization_id = ? and email like 'pg-%'`,
-    [tenant.organizationId],
+    [tenant.companyId],
   );
   const withoutLifecycle = rows.filter((r) => !r.workflow_run_id).length;
   const missingRows = emails.length - new Set(rows.map((r) => r.email)).size;

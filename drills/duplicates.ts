@@ -11,7 +11,7 @@ import { SUBJECTS, waitForMail, waveEmails, type DrillOutcome } from './lib.ts';
 async function auditCounts(stack: ProcessStack, tenant: Tenant, type: string): Promise<Map<string, number>> {
   const rows = await stack.orm.em.fork().execute<{ member_id: string; n: string }[]>(
     'select member_id, count(*) as n from audit_event where organization_id = ? and type = ? group by member_id',
-    [tenant.organizationId, type],
+    [tenant.companyId, type],
   );
   return new Map(rows.map((r) => [r.member_id, Number(r.n)]));
 }
@@ -95,7 +95,7 @@ export async function duplicatesDrill(stack: ProcessStack, tenant: Tenant, optio
   lost += access.missing;
   duplicated += access.duplicated;
 
-  const members = await stack.orm.em.fork().execute<{ id: string; email: string }[]>('select id, email from member where organization_id = ? and role = ?', [tenant.organizationId, 'user']);
+  const members = await stack.orm.em.fork().execute<{ id: string; email: string }[]>('select id, email from member where organization_id = ? and role = ?', [tenant.companyId, 'user']);
   const ofWave = (prefix: string) => members.filter((m) => m.email.startsWith(`${prefix}-`));
   if (members.length !== 2 * n) duplicated += Math.max(0, members.length - 2 * n);
   for (const m of ofWave('twice')) {

@@ -203,7 +203,7 @@ export async function unfinishedLifecycles(stack: ProcessStack, memberIds: strin
 
 export const waveEmails = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => uniqueEmail(prefix, i));
 
-// The members are invited in English; the organisation's first admin reads French.
+// The members are invited in English; the company's first admin reads French.
 export const SUBJECTS = {
   invitation: /invites you to create your account/,
   accessActive: /^Your access is active$/,

@@ -22,9 +22,11 @@ export function clearSessionCookie(ctx: Context): void {
   ctx.cookies.set(cookieName(ctx, SESSION_COOKIE), '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, expires: new Date(0), path: '/', overwrite: true });
 }
 
-export const sessionBody = (session: { token: string; expiresAt: Date; memberId: string; organizationId: string }) => ({
+export const sessionBody = (session: { token: string; expiresAt: Date; memberId: string; companyId: string }) => ({
   token: session.token,
   expiresAt: session.expiresAt.toISOString(),
   memberId: session.memberId,
-  organizationId: session.organizationId,
+  companyId: session.companyId,
+  // Deprecated: its name before companies, answered for one more version.
+  organizationId: session.companyId,
 });

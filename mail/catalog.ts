@@ -57,7 +57,7 @@ export interface CommonEmailData {
   audience: EmailAudience;
   /** Whom it is about (the recipient themself in a member's e-mails). */
   member: Person;
-  organization: { name: string; brandColor: string; logoUrl: string | null };
+  company: { name: string; brandColor: string; logoUrl: string | null };
   site: { name: string } | null;
   /** IANA time zone of the member's site: dates are shown where the member is. */
   timeZone: string;
@@ -114,7 +114,7 @@ export interface TemplateData {
     memberUrl: string;
   };
   company_offboarded: {
-    company: {
+    offboarding: {
       name: string;
       effectiveAt: string;
       finishedAt: string;

@@ -5,14 +5,14 @@
 // translations are read and checked (same keys in every language). Per send: Handlebars only,
 // which is what keeps a warm render far below a millisecond.
 //
-// MJML validates colours, so the layout uses two stand-in colours for the organisation's colour
+// MJML validates colours, so the layout uses two stand-in colours for the company's colour
 // and the text colour readable on it, swapped for Handlebars expressions after compiling.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 import { projectRoot } from '../config/index.ts';
-import { textColorOn } from '../domain/organizations/brand.ts';
+import { textColorOn } from '../domain/companies/brand.ts';
 import { loadTranslations, TranslationError } from '../i18n/translations.ts';
 import { EMAIL_LOCALES, EMAIL_TEMPLATES, type EmailData, type EmailLocale, type EmailTemplate } from './catalog.ts';
 
@@ -172,7 +172,7 @@ export async function loadEmailRenderer(options: { dir?: string } = {}): Promise
         // "Bonjour ops," was the address's local part standing in for a name nobody gave.
         recipient: { ...data.recipient, named: hasRealName(data.recipient) },
         locale,
-        brand: { color: data.organization.brandColor, textColor: textColorOn(data.organization.brandColor) },
+        brand: { color: data.company.brandColor, textColor: textColorOn(data.company.brandColor) },
       };
       try {
         // A subject is one header line whatever the data holds.

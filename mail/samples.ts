@@ -14,7 +14,7 @@ export function sampleEmailData<T extends EmailTemplate>(
     recipient: toAdmin ? admin : member,
     audience: EMAIL_AUDIENCE[template],
     member: template === 'import_finished' || template === 'company_offboarded' || template === 'webhook_disabled' ? admin : member,
-    organization: { name: 'Atelier Lumière', brandColor: '#0f766e', logoUrl: null },
+    company: { name: 'Atelier Lumière', brandColor: '#0f766e', logoUrl: null },
     site: { name: 'Lyon Part-Dieu' },
     timeZone: 'Europe/Paris',
     homeUrl: base,
@@ -49,7 +49,7 @@ export function sampleEmailData<T extends EmailTemplate>(
       memberUrl,
     },
     company_offboarded: {
-      company: {
+      offboarding: {
         name: 'Atelier Lumière',
         effectiveAt: '2027-03-31T16:00:00.000Z',
         finishedAt: '2027-03-31T16:01:12.000Z',

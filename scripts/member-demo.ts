@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { Organization } from '../db/entities/index.ts';
+import { Company } from '../db/entities/index.ts';
 import { openOrm } from '../db/orm.ts';
 import { acceptInvitation } from '../domain/members/accept-invitation.ts';
 import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
@@ -21,7 +21,7 @@ import { waitFor } from './lib/wait.ts';
 
 const usage = "usage: npm run demo:member [-- --remove]\nDrives one member through the lifecycle on this folder's running stack (npm start in another terminal): invitation, password, PIN, door enrollment, active; --remove also offboards them.";
 
-const DEMO_ORGANIZATION = 'Demo Coworking';
+const DEMO_COMPANY = 'Demo Coworking';
 
 runMain(async () => {
   let values: { remove?: boolean };
@@ -45,21 +45,21 @@ runMain(async () => {
       try {
         const say = (line: string) => process.stdout.write(`${line}\n`);
         const em = orm.em.fork();
-        let organization = await em.findOne(Organization, { name: DEMO_ORGANIZATION });
-        if (!organization) {
-          const created = await createCompanyAtSite(em, { name: DEMO_ORGANIZATION, adminEmail: 'office@demo.test', adminName: 'Olivia Office', siteName: 'Lyon Part-Dieu', actor: 'cli:demo' });
-          organization = await em.findOneOrFail(Organization, created.organizationId);
+        let company = await em.findOne(Company, { name: DEMO_COMPANY });
+        if (!company) {
+          const created = await createCompanyAtSite(em, { name: DEMO_COMPANY, adminEmail: 'office@demo.test', adminName: 'Olivia Office', siteName: 'Lyon Part-Dieu', actor: 'cli:demo' });
+          company = await em.findOneOrFail(Company, created.companyId);
           await lifecycles.startWaiting(orm.em.fork());
-          say(`created organisation ${DEMO_ORGANIZATION} (admin office@demo.test, invited)`);
+          say(`created company ${DEMO_COMPANY} (admin office@demo.test, invited)`);
         }
-        const [site] = await em.execute<{ id: string }[]>('select site_id as id from company_site where organization_id = ? order by granted_at limit 1', [organization.id]);
+        const [site] = await em.execute<{ id: string }[]>('select site_id as id from company_site where organization_id = ? order by granted_at limit 1', [company.id]);
         const cardNumber = `DEMO-${randomBytes(3).toString('hex').toUpperCase()}`;
         await em.execute(`insert into card (id, site_id, number, qr_token, state, created_at) values (?, ?, ?, ?, 'stock', now())`, [randomUUID(), site!.id, cardNumber, randomUUID()]);
 
         const email = `camille.${randomBytes(2).toString('hex')}@demo.test`;
         const member = await inviteMember(
           { em: orm.em.fork(), lifecycles },
-          { organizationId: organization.id, siteId: site!.id, email, name: 'Camille Martin', locale: 'fr', actor: 'cli:demo' },
+          { companyId: company.id, siteId: site!.id, email, name: 'Camille Martin', locale: 'fr', actor: 'cli:demo' },
         );
         say(`invited ${email} → workflow ${member.workflowId}`);
 

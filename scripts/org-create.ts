@@ -3,7 +3,7 @@
 // is also the first company's admin), and the first company (--company, default --name), in one
 // step. On an install that has its operator: one more company, at the site named --site (found, or
 // added). Prints one JSON line: {"operatorId", "operatorApiKey" (null unless the operator was just
-// made), "siteId", "companyId", "organizationId" (the same), "apiKey" (the company's),
+// made), "siteId", "companyId", "companyId" (the same), "apiKey" (the company's),
 // "adminMemberId", "adminLifecycle"}. The admin's lifecycle (their invitation e-mail) starts at
 // once when Temporal answers ("started"); otherwise when the stack next comes up ("pending").
 import { parseArgs } from 'node:util';
@@ -95,7 +95,7 @@ async function startAdminLifecycle(config: Config, created: CreatedCompanyAtSite
   try {
     connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' });
     const lifecycles = createLifecycleGateway({ client: new Client({ connection, namespace: target.namespace }), taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
-    await lifecycles.start({ memberId: created.adminMemberId, organizationId: created.companyId, invitedBy: 'cli:org-create', label: email.trim().toLowerCase() });
+    await lifecycles.start({ memberId: created.adminMemberId, companyId: created.companyId, invitedBy: 'cli:org-create', label: email.trim().toLowerCase() });
     return 'started';
   } catch (error) {
     process.stderr.write(`Temporal at ${String(target.connectionOptions.address)} did not answer (${(error as Error).message}): the admin's invitation goes out when the worker next starts.\n`);

@@ -48,7 +48,7 @@ test('qrTokenFrom reads a bare token or a link to it, and nothing else', (t) => 
 test('sendEmail retried after success sends nothing more: one outbox row, one message', async (t) => {
   const { activities, org, url } = await setup();
   const member = await insertMember(url, org);
-  const input = { key: `member-test/${tag()}/card-reminder/1`, organizationId: org.organizationId, memberId: member.memberId, to: 'member' as const, template: 'card_reminder' as const };
+  const input = { key: `member-test/${tag()}/card-reminder/1`, companyId: org.companyId, memberId: member.memberId, to: 'member' as const, template: 'card_reminder' as const };
 
   t.deepEqual(await attempt(1).run(activities.sendEmail, input), { sent: 1, failed: 0 });
   t.deepEqual(await attempt(2).run(activities.sendEmail, input), { sent: 1, failed: 0 }, 'the retry reports what was done');
@@ -76,7 +76,7 @@ test('sendEmail: a transient SMTP failure is retried; a permanent refusal is rec
     close() {},
   };
   const activities = createActivities({ ...deps, mailer: flaky });
-  const input = { key: `member-test/${tag()}/card-reminder/1`, organizationId: org.organizationId, memberId: member.memberId, to: 'member' as const, template: 'card_reminder' as const };
+  const input = { key: `member-test/${tag()}/card-reminder/1`, companyId: org.companyId, memberId: member.memberId, to: 'member' as const, template: 'card_reminder' as const };
   await t.throwsAsync(attempt(1).run(activities.sendEmail, input), { message: /ECONNREFUSED/ });
   t.deepEqual(await attempt(2).run(activities.sendEmail, input), { sent: 1, failed: 0 });
   t.is(calls, 2);
@@ -96,7 +96,7 @@ test('enrollCard retried returns the first answer and writes one audit event; a 
   const [alice, bob] = [await insertMember(url, org), await insertMember(url, org)];
   const number = `C${tag()}`;
   await query(url, `insert into card (id, site_id, number, qr_token, state, created_at) values (gen_random_uuid(), $1, $2, $3, 'stock', now())`, [org.siteId, number, randomUUID()]);
-  const input = { memberId: alice.memberId, organizationId: org.organizationId, siteId: org.siteId, method: 'admin' as const, cardNumber: number, actor: 'test', key: `k-${tag()}` };
+  const input = { memberId: alice.memberId, companyId: org.companyId, siteId: org.siteId, method: 'admin' as const, cardNumber: number, actor: 'test', key: `k-${tag()}` };
 
   const first = await attempt(1).run(activities.enrollCard, input);
   const retry = await attempt(2).run(activities.enrollCard, input);
@@ -111,7 +111,7 @@ test('enrollCard retried returns the first answer and writes one audit event; a 
 
 test('claimRemoval refuses the last admin as an answer and changes nothing', async (t) => {
   const { activities, org, url } = await setup();
-  const refusal = await attempt().run(activities.claimRemoval, { memberId: org.adminMemberId, organizationId: org.organizationId, actor: 'test', reason: null, key: `k-${tag()}` });
+  const refusal = await attempt().run(activities.claimRemoval, { memberId: org.adminMemberId, companyId: org.companyId, actor: 'test', reason: null, key: `k-${tag()}` });
   t.like(refusal, { refused: 'LastAdmin' });
   const { rows } = await query<{ status: string }>(url, 'select status from member where id = $1', [org.adminMemberId]);
   t.not(rows[0]!.status, 'removed');
@@ -121,18 +121,18 @@ test('PINs are * + 4 digits, stable for a member, and distinct among a site’s 
   const { activities, org, url } = await setup();
   const members = await Promise.all(Array.from({ length: 25 }, () => insertMember(url, org)));
   const pins = await Promise.all(
-    members.map((m) => attempt().run(activities.reserveEnrollmentPin, { memberId: m.memberId, organizationId: org.organizationId, siteId: org.siteId, actor: 'test', key: `k-${tag()}` })),
+    members.map((m) => attempt().run(activities.reserveEnrollmentPin, { memberId: m.memberId, companyId: org.companyId, siteId: org.siteId, actor: 'test', key: `k-${tag()}` })),
   );
   for (const { pin } of pins) t.regex(pin, /^\*\d{4}$/);
   t.is(new Set(pins.map((p) => p.pin)).size, pins.length);
-  const again = await attempt(2).run(activities.reserveEnrollmentPin, { memberId: members[0]!.memberId, organizationId: org.organizationId, siteId: org.siteId, actor: 'test', key: `k-${tag()}` });
+  const again = await attempt(2).run(activities.reserveEnrollmentPin, { memberId: members[0]!.memberId, companyId: org.companyId, siteId: org.siteId, actor: 'test', key: `k-${tag()}` });
   t.is(again.pin, pins[0]!.pin);
 });
 
 test('issueInvitation: a retry keeps one token; a new token kills the older one', async (t) => {
   const { activities, org, url } = await setup();
   const member = await insertMember(url, org);
-  const first = { memberId: member.memberId, organizationId: org.organizationId, tokenId: randomUUID(), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), resend: false, actor: 'test', key: `k-${tag()}` };
+  const first = { memberId: member.memberId, companyId: org.companyId, tokenId: randomUUID(), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), resend: false, actor: 'test', key: `k-${tag()}` };
   await attempt(1).run(activities.issueInvitation, first);
   await attempt(2).run(activities.issueInvitation, first);
   const second = { ...first, tokenId: randomUUID(), resend: true, key: `k-${tag()}` };
@@ -144,7 +144,7 @@ test('issueInvitation: a retry keeps one token; a new token kills the older one'
 test('data PostgreSQL refuses (a NUL byte) fails at once and for good: no retry can cure it, so none holds the lifecycle', async (t) => {
   const { activities, org, url } = await setup();
   const member = await insertMember(url, org);
-  const poisoned = { memberId: member.memberId, organizationId: org.organizationId, actor: 'api-key:hr', reason: 'left\u0000', key: `member-test/${tag()}/removal/1` };
+  const poisoned = { memberId: member.memberId, companyId: org.companyId, actor: 'api-key:hr', reason: 'left\u0000', key: `member-test/${tag()}/removal/1` };
   const failure = await t.throwsAsync(attempt(1).run(activities.claimRemoval, poisoned));
   t.like(failure, { name: 'ApplicationFailure', type: 'InvalidData', nonRetryable: true });
   t.regex(failure!.message, /claimRemoval: the database refused the data \(SQLSTATE 22/);

@@ -38,7 +38,7 @@ test('opening the invitation link (GET) consumes nothing; the POST creates the p
   t.regex(cookie, /^mo_session=[^;]+; path=\/; expires=[^;]+; samesite=lax; httponly/);
 
   const me = await api.get('/v1/me', { token: accepted.body.token });
-  t.like(me.body, { id: m.id, email: m.email, organization: { id: world.org.organizationId }, site: { id: world.org.siteId, name: world.org.siteName } });
+  t.like(me.body, { id: m.id, email: m.email, organization: { id: world.org.companyId }, site: { id: world.org.siteId, name: world.org.siteName } });
   const byCookie = await api.get('/v1/me', { headers: { Cookie: cookie.split(';')[0]! } });
   t.is(byCookie.status, 200, 'the cookie works as the session');
 
@@ -81,10 +81,10 @@ test('sign in, sign out; a wrong password and an unknown address get the same an
   t.deepEqual(problemOf(await api.get('/v1/me', { token: `${session.body.token.split('.')[0]}.tampered` })), { status: 401, type: 'invalid-credentials', contentType: problem });
 });
 
-test('the same address in two organisations: the password picks the account, or the caller names the organisation', async (t) => {
+test('the same address in two companies: the password picks the account, or the caller names the company', async (t) => {
   const { api } = world;
   const email = `twice-${tag()}@acme.test`;
-  const other = await world.newOrganization();
+  const other = await world.newCompany();
   for (const org of [world.org, other]) {
     await api.post('/v1/members', { email }, { token: org.apiKey });
   }
@@ -94,8 +94,17 @@ test('the same address in two organisations: the password picks the account, or 
   const ambiguous = await api.post('/v1/auth/login', { email, password: PASSWORD });
   t.deepEqual(problemOf(ambiguous), { status: 400, type: 'organization-required', contentType: problem });
   t.is(ambiguous.body.organizations.length, 2);
-  const chosen = await api.post('/v1/auth/login', { email, password: PASSWORD, organizationId: other.organizationId });
-  t.is(chosen.body.organizationId, other.organizationId);
+  const chosen = await api.post('/v1/auth/login', { email, password: PASSWORD, companyId: other.companyId });
+  t.is(chosen.body.companyId, other.companyId);
+  // The field's name before "company" is read and answered for one more version, marked deprecated.
+  const formerly = await api.post('/v1/auth/login', { email, password: PASSWORD, organizationId: world.org.companyId });
+  t.like(formerly.body, { companyId: world.org.companyId, organizationId: world.org.companyId });
+  const me = await api.get('/v1/me', { token: formerly.body.token });
+  t.like(me.body, { company: { id: world.org.companyId }, organization: { id: world.org.companyId } });
+  const schemas = (await api.get('/openapi.json')).body.components.schemas;
+  t.true(schemas.Session.properties.organizationId.deprecated);
+  t.true(schemas.Login.properties.organizationId.deprecated);
+  t.true(schemas.Me.properties.organization.deprecated);
 });
 
 test('password reset: always 202; the e-mailed code sets a new password once and ends the other sessions; 5 wrong tries kill it', async (t) => {

@@ -105,7 +105,7 @@ test('bad input is a 4xx problem, never a 500: malformed JSON, wrong types, unkn
 
 test('bulk CSV: good rows invited, bad rows reported with their row number, duplicates skipped', async (t) => {
   const { api } = world;
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   const existing = `exists-${tag()}@acme.test`;
   await api.post('/v1/members', { email: existing }, { token: org.apiKey });
   const ok1 = `ok1-${tag()}@acme.test`;
@@ -143,7 +143,7 @@ test('bulk CSV: good rows invited, bad rows reported with their row number, dupl
   t.like(listed.body.items[0], { name: 'Martin, Deux', role: 'user', locale: 'fr', status: 'invited' });
   t.is((await api.get(`/v1/members?q=${encodeURIComponent(ok1)}`, { token: org.apiKey })).body.items[0].role, 'admin');
 
-  const other = await world.newOrganization();
+  const other = await world.newCompany();
   t.deepEqual(problemOf(await api.get(`/v1/imports/${accepted.body.importId}`, { token: other.apiKey })), { status: 404, type: 'import-not-found', contentType: problem });
 });
 

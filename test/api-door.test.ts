@@ -247,7 +247,7 @@ test('ten wrong cards at once behind one right PIN: five answered, five refused;
   t.deepEqual(rush.map((r) => r.body.decision), Array(8).fill('enrolled'), rush.map((r) => r.text).join(' | '));
 });
 
-test('a card of another site or of the stock of another organisation does not enroll', async (t) => {
+test('a card of another site or of the stock of another company does not enroll', async (t) => {
   const { api, org } = world;
   const lyon = await world.newSite({ name: `Lyon ${tag()}` });
   const lyonCard = await stockCard(lyon.body.id);

@@ -44,8 +44,8 @@ test('Idempotency-Key: the same request again gets the same answer and no second
 
   const other = await api.post('/v1/members', { ...body, email: `other-${tag()}@acme.test` }, { token: org.apiKey, headers: { 'Idempotency-Key': key } });
   t.deepEqual(problemOf(other), { status: 422, type: 'idempotency-key-reused', contentType: problem });
-  // A key is the organisation's own: another organisation may use the same one.
-  const elsewhere = await world.newOrganization();
+  // A key is the company's own: another company may use the same one.
+  const elsewhere = await world.newCompany();
   const theirs = await api.post('/v1/members', { email: body.email, siteId: elsewhere.siteId }, { token: elsewhere.apiKey, headers: { 'Idempotency-Key': key } });
   t.is(theirs.status, 201);
   t.not(theirs.body.id, first.body.id);
@@ -84,7 +84,7 @@ test('Idempotency-Key: a claim left unanswered (its request died with the databa
   const hash = createHash('sha256').update(`POST /v1/members\napplication/json\n${body}`).digest('hex');
   const post = (key: string) => fetch(`${appUrl}/v1/members`, { method: 'POST', headers: { Authorization: `Bearer ${org.apiKey}`, 'Content-Type': 'application/json', 'Idempotency-Key': key }, body });
   const claim = (key: string, age: string) =>
-    orm.em.fork().execute(`insert into idempotency_record (id, organization_id, key, request_hash, created_at) values (gen_random_uuid(), ?, ?, ?, now() - ?::interval)`, [org.organizationId, key, hash, age]);
+    orm.em.fork().execute(`insert into idempotency_record (id, organization_id, key, request_hash, created_at) values (gen_random_uuid(), ?, ?, ?, now() - ?::interval)`, [org.companyId, key, hash, age]);
   const recent = randomUUID();
   await claim(recent, '5 seconds');
   const busy = await post(recent);
@@ -104,7 +104,7 @@ test('Idempotency-Key: a claim left unanswered (its request died with the databa
 
 test('GET /v1/members filters by status, searches, and pages with a cursor without gaps or repeats', async (t) => {
   const { api } = world;
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   const marker = tag();
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) {
@@ -194,7 +194,7 @@ test('an admin registers a card, changes the role, resends the invitation; remov
 
 test('the last admin is neither removed nor demoted over the API; with a second admin they can be', async (t) => {
   const { api } = world;
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   const session = await world.adminSession(org);
   t.deepEqual(problemOf(await api.patch(`/v1/members/${org.adminMemberId}`, { role: 'user' }, { token: org.apiKey })), { status: 409, type: 'last-admin', contentType: problem });
   t.deepEqual(problemOf(await api.delete(`/v1/members/${org.adminMemberId}`, { token: session })), { status: 409, type: 'last-admin', contentType: problem });
@@ -207,7 +207,7 @@ test('the last admin is neither removed nor demoted over the API; with a second 
   t.deepEqual(problemOf(await api.get('/v1/members', { token: session })), { status: 403, type: 'forbidden', contentType: problem });
 });
 
-test('auth: no key, a wrong key, a member session on admin routes, and another organisation\'s ids', async (t) => {
+test('auth: no key, a wrong key, a member session on admin routes, and another company\'s ids', async (t) => {
   const { api, org } = world;
   const none = await api.get('/v1/members');
   t.deepEqual(problemOf(none), { status: 401, type: 'unauthenticated', contentType: problem });
@@ -230,7 +230,7 @@ test('auth: no key, a wrong key, a member session on admin routes, and another o
   const history = await api.get(`/v1/members/${invitedByAdmin.body.id}/history`, { token: admin });
   t.is(history.body.items[0].actor, `member:${org.adminMemberId}`);
 
-  const other = await world.newOrganization();
+  const other = await world.newCompany();
   for (const [method, path] of [
     ['GET', `/v1/members/${user.id}`],
     ['PATCH', `/v1/members/${user.id}`],
@@ -249,12 +249,12 @@ test('auth: no key, a wrong key, a member session on admin routes, and another o
   }
   const theirList = await api.get('/v1/members', { token: other.apiKey });
   t.false(theirList.body.items.some((m: { id: string }) => m.id === user.id));
-  t.not((await api.get(`/v1/members/${user.id}`, { token: org.apiKey })).body.status, 'removed', 'the other organisation\'s DELETE changed nothing');
+  t.not((await api.get(`/v1/members/${user.id}`, { token: org.apiKey })).body.status, 'removed', 'the other company\'s DELETE changed nothing');
 });
 
 test('sites: create, list, door controllers with a secret shown once, card stock all-or-nothing', async (t) => {
   const { api } = world;
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   const site = await world.newSite({ name: 'Lyon Part-Dieu', timeZone: 'Europe/Paris', wifiSsid: 'Acme-Lyon' }, org);
   t.is(site.status, 201, site.text);
   t.like(site.body, { name: 'Lyon Part-Dieu', timeZone: 'Europe/Paris', wifiSsid: 'Acme-Lyon', accessListVersion: 0 });
@@ -283,11 +283,11 @@ test('sites: create, list, door controllers with a secret shown once, card stock
   t.is(stock.body.items.length, 1, 'nothing of the refused request was added');
   t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: 'a' }, { number: 'a' }] }, { token: world.operatorKey })), { status: 400, type: 'card-number-repeated', contentType: problem });
 
-  // A QR payload is unique within its site: another organisation printing the same one learns nothing.
+  // A QR payload is unique within its site: another company printing the same one learns nothing.
   t.is(added.body.items[0].qr.length >= 16, true);
   const sameSite = await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: world.operatorKey });
   t.deepEqual(problemOf(sameSite), { status: 409, type: 'card-qr-exists', contentType: problem });
-  const other = await world.newOrganization();
+  const other = await world.newCompany();
   const elsewhere = await api.post(`/v1/sites/${other.siteId}/cards`, { cards: [{ number: `L${tag()}`, qr: `printed-${number}` }] }, { token: world.operatorKey });
   t.is(elsewhere.status, 201, elsewhere.text);
   t.deepEqual(problemOf(await api.post(`/v1/sites/${site.body.id}/cards`, { cards: [{ number: `L${tag()}`, qr: 'QR-1' }] }, { token: world.operatorKey })), { status: 400, type: 'validation-failed', contentType: problem }, 'a guessable payload is refused');
@@ -302,7 +302,7 @@ test('an invitation whose lifecycle never started (Temporal was down) is started
   const [row] = await world.orm.em.fork().execute<{ id: string }[]>(
     `insert into member (id, organization_id, site_id, email, name, role, locale, status, created_at, updated_at)
      values (gen_random_uuid(), ?, ?, ?, 'Lost Start', 'user', 'en', 'invited', now(), now()) returning id`,
-    [org.organizationId, org.siteId, email],
+    [org.companyId, org.siteId, email],
   );
   t.is((await api.get(`/v1/members/${row!.id}`, { token: org.apiKey })).body.lifecycle, null);
   const retry = await api.post('/v1/members', { email }, { token: org.apiKey });
@@ -312,10 +312,10 @@ test('an invitation whose lifecycle never started (Temporal was down) is started
   t.like((await api.get(`/v1/members/${row!.id}`, { token: org.apiKey })).body.lifecycle, { status: 'invited' });
 });
 
-test("the organisation's colour and logo: checked when set, and in the header of the next e-mail", async (t) => {
+test("the company's colour and logo: checked when set, and in the header of the next e-mail", async (t) => {
   const { api } = world;
-  const org = await world.newOrganization();
-  t.like((await api.get('/v1/organization', { token: org.apiKey })).body, { id: org.organizationId, brandColor: '#1d4ed8', logoUrl: null });
+  const org = await world.newCompany();
+  t.like((await api.get('/v1/organization', { token: org.apiKey })).body, { id: org.companyId, brandColor: '#1d4ed8', logoUrl: null });
 
   const badColour = await api.patch('/v1/organization', { brandColor: 'red' }, { token: org.apiKey });
   t.deepEqual(problemOf(badColour), { status: 400, type: 'validation-failed', contentType: problem });
@@ -342,8 +342,8 @@ test("the organisation's colour and logo: checked when set, and in the header of
 
 test('an admin corrects a member: name, language, site; a new address before the password gets a fresh invitation and the old link dies; all audited', async (t) => {
   const { api } = world;
-  // An organisation of its own: a second site would make the other tests' invitations name theirs.
-  const org = await world.newOrganization();
+  // A company of its own: a second site would make the other tests' invitations name theirs.
+  const org = await world.newCompany();
   const lyon = await world.newSite({ name: `Lyon ${tag()}`, wifiSsid: 'Lyon-Guest' }, org);
   const email = `typo-${tag()}@acme.tset`;
   const invited = await api.post('/v1/members', { email, name: 'Jon Smiht', locale: 'fr', siteId: org.siteId }, { token: org.apiKey });
@@ -373,9 +373,9 @@ test('an admin corrects a member: name, language, site; a new address before the
   t.deepEqual(problemOf(await api.patch(`/v1/members/${invited.body.id}`, { siteId: crypto.randomUUID() }, { token: org.apiKey })), { status: 422, type: 'site-not-found', contentType: problem });
 });
 
-test('a site is renamed, moved to another time zone and given its Wi-Fi network name, audited; another organisation cannot', async (t) => {
+test('a site is renamed, moved to another time zone and given its Wi-Fi network name, audited; another company cannot', async (t) => {
   const { api } = world;
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   const site = await world.newSite({ name: `Nice ${tag()}` }, org);
   const renamed = `Nice Port ${tag()}`;
   const patched = await api.patch(`/v1/sites/${site.body.id}`, { name: renamed, timeZone: 'Europe/Lisbon', wifiSsid: 'Nice-Members' }, { token: world.operatorKey });
@@ -384,14 +384,14 @@ test('a site is renamed, moved to another time zone and given its Wi-Fi network 
   t.deepEqual(problemOf(await api.patch(`/v1/sites/${site.body.id}`, { timeZone: 'Mars/Olympus' }, { token: world.operatorKey })), { status: 400, type: 'validation-failed', contentType: problem });
   const audit = await api.get(`/v1/audit?type=site.updated`, { token: world.operatorKey });
   t.truthy(audit.body.items.find((e: { data: { siteId: string; changes: Record<string, unknown> } }) => e.data.siteId === site.body.id && 'wifiSsid' in e.data.changes));
-  const other = await world.newOrganization();
+  const other = await world.newCompany();
   t.is((await api.patch(`/v1/sites/${site.body.id}`, { name: 'Mine now' }, { token: other.apiKey })).status, 403, 'a company never writes a site');
   t.is((await api.patch(`/v1/sites/${site.body.id}`, { name: 'Mine now' }, { token: org.apiKey })).status, 403, 'not even one granted to it');
 });
 
 test('uploading the team file again does not re-invite someone an admin removed, unless the row or the request says reinvite', async (t) => {
   const { api } = world;
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   const gone = `gone-${tag()}@acme.test`;
   const kept = `kept-${tag()}@acme.test`;
   const csv = `email,name\n${gone},Gone Person\n${kept},Kept Person\n`;

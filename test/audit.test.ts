@@ -5,14 +5,14 @@ import { migratedOrm, query } from './helpers/database.ts';
 
 test('audit events can be written but never changed or erased', async (t) => {
   const { orm, url } = await migratedOrm(t);
-  const { organizationId } = await createCompanyAtSite(orm.em.fork(), {
+  const { companyId } = await createCompanyAtSite(orm.em.fork(), {
     name: 'Audit Co',
     adminEmail: 'admin@audit.test',
     siteName: 'HQ',
     actor: 'test',
   });
   const em = orm.em.fork();
-  const event = em.create(AuditEvent, { organization: organizationId, actor: 'test', type: 'member.invited', data: { n: 1 } });
+  const event = em.create(AuditEvent, { company: companyId, actor: 'test', type: 'member.invited', data: { n: 1 } });
   await em.flush();
 
   const count = async () => (await query<{ n: number }>(url, 'select count(*)::int as n from audit_event')).rows[0]!.n;

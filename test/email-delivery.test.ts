@@ -73,20 +73,20 @@ test('every e-mail in French and English goes out through the outbox complete: l
   const { rows: [importRow] } = await query<{ id: string }>(
     url,
     `insert into member_import (id, organization_id, actor, source, total, created_at, finished_at) values (gen_random_uuid(), $1, 'test', 'csv', 2, now(), now()) returning id`,
-    [org.organizationId],
+    [org.companyId],
   );
   await query(url, `insert into member_import_row (member_import_id, position, input, outcome, message) values ($1, 1, '{"email":"a@acme.test"}', 'created', null), ($1, 2, '{"email":"bad"}', 'failed', 'email: Invalid email address')`, [importRow!.id]);
   const [offboarding] = (await query<{ id: string }>(url,
     `insert into company_offboarding (id, organization_id, effective_at, state, requested_by, total, removed, workflow_id, created_at, finished_at)
-     values (gen_random_uuid(), $1, now(), 'completed', 'system', 3, 3, 'test', now(), now()) returning id`, [org.organizationId])).rows;
+     values (gen_random_uuid(), $1, now(), 'completed', 'system', 3, 3, 'test', now(), now()) returning id`, [org.companyId])).rows;
   const offboardingId = offboarding!.id;
   const [endpoint] = (await query<{ id: string }>(url,
     `insert into webhook_endpoint (id, organization_id, operator_id, url, description, enabled, disabled_reason, disabled_at, secret, failing_since, created_at, created_by, updated_at)
      select gen_random_uuid(), id, operator_id, 'https://hr.acme.test/hooks', '', false, 'failing', now(), 'x', now() - interval '5 days', now(), 'test', now()
-       from organization where id = $1 returning id`, [org.organizationId])).rows;
+       from organization where id = $1 returning id`, [org.companyId])).rows;
   const endpointId = endpoint!.id;
   const report: OffboardingReport = {
-    memberId: randomUUID(), organizationId: org.organizationId, email: 'x@acme.test', name: 'X', removedBy: `member:${org.adminMemberId}`, reason: 'end of contract',
+    memberId: randomUUID(), companyId: org.companyId, organizationId: org.companyId, email: 'x@acme.test', name: 'X', removedBy: `member:${org.adminMemberId}`, reason: 'end of contract',
     statusBefore: 'active', requestedAt: new Date().toISOString(), completedAt: '', card: { number: 'C0FFEE', revoked: true }, wifi: { revoked: true }, credentialsRevoked: 1, emails: { member: 1, admins: 0 },
   };
   const data: Record<EmailTemplate, Record<string, unknown>> = {
@@ -115,7 +115,7 @@ test('every e-mail in French and English goes out through the outbox complete: l
       [member.memberId])).rows;
     data.email_change_confirm = { tokenId: change!.id };
     data.email_change_notice = { tokenId: change!.id };
-    const results = await Promise.all(EMAIL_TEMPLATES.map((template) => send(taskQueue, { organizationId: org.organizationId, memberId: member.memberId, template, data: data[template] })));
+    const results = await Promise.all(EMAIL_TEMPLATES.map((template) => send(taskQueue, { companyId: org.companyId, memberId: member.memberId, template, data: data[template] })));
     t.true(results.every((r) => r.result.sent === 1), `${locale}: every e-mail was sent`);
     const mails = await smtp.waitFor(member.email, EMAIL_TEMPLATES.length);
     t.is(mails.length, EMAIL_TEMPLATES.length, `${locale}: one message per e-mail, no more`);
@@ -187,7 +187,7 @@ test('SMTP down, then up: the e-mail waits in the outbox with the error, then ar
   const org = await organization();
   const member = await insertMember(url, org, { locale: 'en' });
   const key = `email-test/${randomUUID()}`;
-  const sending = send(taskQueue, { key, organizationId: org.organizationId, memberId: member.memberId, template: 'card_reminder' });
+  const sending = send(taskQueue, { key, companyId: org.companyId, memberId: member.memberId, template: 'card_reminder' });
 
   const failing = await waitFor('a failed attempt recorded on the outbox row', async () => {
     const row = await outbox(key);
@@ -224,7 +224,7 @@ test('a sending activity retried after its e-mail went out (its completion lost)
   const taskQueue = await worker(t, { smtpUrl: smtp.url }, { activity: [() => ({ inbound: loseFirstCompletion() })] });
   const org = await organization();
   const member = await insertMember(url, org, { locale: 'fr' });
-  const { key, result } = await send(taskQueue, { organizationId: org.organizationId, memberId: member.memberId, template: 'card_reminder' });
+  const { key, result } = await send(taskQueue, { companyId: org.companyId, memberId: member.memberId, template: 'card_reminder' });
 
   t.deepEqual(result, { sent: 1, failed: 0 });
   t.is(executions, 2, 'Temporal ran the activity twice');
@@ -238,7 +238,7 @@ test('an SMTP server that stays down: after SMTP_RETRY_FOR the e-mail is marked 
   const taskQueue = await worker(t, { smtpUrl: smtp.url, retryForMs: 1500 });
   const org = await organization();
   const member = await insertMember(url, org, { locale: 'fr' });
-  const { key, result } = await send(taskQueue, { organizationId: org.organizationId, memberId: member.memberId, template: 'card_reminder' });
+  const { key, result } = await send(taskQueue, { companyId: org.companyId, memberId: member.memberId, template: 'card_reminder' });
 
   t.deepEqual(result, { sent: 0, failed: 1 });
   const row = (await outbox(key))!;
@@ -291,7 +291,7 @@ test('a bulk import started by an admin ends with an e-mail to that admin; one s
   const invited = `new-${tag()}@acme.test`;
   const rows = [{ email: invited, name: 'New Person', locale: 'en' }, { email: 'not-an-address', name: 'Broken' }];
 
-  const byAdmin = await createMemberImport({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }) }, { organizationId: org.organizationId, actor: `member:${org.adminMemberId}`, source: 'json', rows });
+  const byAdmin = await createMemberImport({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }) }, { companyId: org.companyId, actor: `member:${org.adminMemberId}`, source: 'json', rows });
   await client.workflow.getHandle(`member-import-${byAdmin.importId}`).result();
   const [report] = smtp.to(admin!.email).filter((m: ReceivedMail) => /Import/.test(m.mail.subject!));
   t.is(report?.mail.subject, 'Import terminé : 1 invitation sur 2 lignes');
@@ -299,7 +299,7 @@ test('a bulk import started by an admin ends with an e-mail to that admin; one s
   t.true(linksIn(String(report!.mail.html)).includes(`${TEST_PUBLIC_URL}/admin/imports/${byAdmin.importId}`));
   await smtp.waitFor(invited);
 
-  const byKey = await createMemberImport({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }) }, { organizationId: org.organizationId, actor: 'api-key:hr-system', source: 'json', rows: [{ email: `other-${tag()}@acme.test`, name: 'Other' }] });
+  const byKey = await createMemberImport({ em: orm.em.fork(), lifecycles: createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }) }, { companyId: org.companyId, actor: 'api-key:hr-system', source: 'json', rows: [{ email: `other-${tag()}@acme.test`, name: 'Other' }] });
   await client.workflow.getHandle(`member-import-${byKey.importId}`).result();
   t.is(smtp.to(admin!.email).filter((m) => /Import/.test(m.mail.subject!)).length, 1, 'only the first import was reported');
 });

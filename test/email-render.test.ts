@@ -23,14 +23,14 @@ for (const template of EMAIL_TEMPLATES) {
       for (const [part, text] of Object.entries(email)) t.false(/\{\{|\}\}/.test(text), `no placeholder left in the ${part}`);
       t.regex(email.html, new RegExp(`^<!doctype html>\\s*<html lang="${locale}"`, 'i'));
       t.true(email.html.includes(`<title>${email.subject.replace(/&/g, '&amp;').replace(/'/g, '&#x27;')}</title>`), 'the subject is the title');
-      t.true(email.html.includes(data.organization.brandColor), "the organisation's colour");
+      t.true(email.html.includes(data.company.brandColor), "the company's colour");
       for (const link of linksIn(email.html)) t.true(link.startsWith(`${PUBLIC_URL}`), `${link} is absolute, on PUBLIC_URL`);
       for (const link of linksIn(email.html)) t.true(email.text.includes(link), `${link} is also in the text part`);
 
       // The text part is written to be read: no markup, short lines of words, the greeting first.
       t.false(/<\/?[a-z][^>]*>/i.test(email.text), 'no HTML in the text part');
       t.true(email.text.startsWith(locale === 'fr' ? `Bonjour ${data.recipient.name},` : `Hello ${data.recipient.name},`));
-      t.true(email.text.includes(data.organization.name));
+      t.true(email.text.includes(data.company.name));
       t.false(/\n{3,}/.test(email.text), 'no runs of blank lines');
       t.true(email.html.includes(data.recipient.name) && email.text.includes(data.recipient.name));
     });
@@ -54,7 +54,7 @@ test('every value is escaped in the HTML part and left as written in the text pa
   const renderer = await rendererOnce;
   const evil = '<img src=x onerror=alert(1)> & "Bob" \'O\'Brien\'';
   const data = sampleEmailData('offboarding_report', {
-    common: { recipient: { name: evil, email: 'a@example.org' }, member: { name: evil, email: 'b@example.org' }, organization: { name: 'R&D <Lab>', brandColor: '#0f766e', logoUrl: null } },
+    common: { recipient: { name: evil, email: 'a@example.org' }, member: { name: evil, email: 'b@example.org' }, company: { name: 'R&D <Lab>', brandColor: '#0f766e', logoUrl: null } },
   });
   data.report.reason = '</td></tr><script>x()</script>';
   const email = renderer.render('offboarding_report', 'en', data);
@@ -67,15 +67,15 @@ test('every value is escaped in the HTML part and left as written in the text pa
   t.is(email.subject, `${evil} was removed: report`);
 });
 
-test("the header carries the organisation's logo and colour, with text readable on it", async (t) => {
+test("the header carries the company's logo and colour, with text readable on it", async (t) => {
   const renderer = await rendererOnce;
   const logoUrl = 'https://cdn.example.org/logo.png?v=2&size=large';
-  const light = renderer.render('invitation', 'fr', sampleEmailData('invitation', { common: { organization: { name: 'Soleil', brandColor: '#ffd500', logoUrl } } }));
+  const light = renderer.render('invitation', 'fr', sampleEmailData('invitation', { common: { company: { name: 'Soleil', brandColor: '#ffd500', logoUrl } } }));
   t.true(light.html.includes('src="https://cdn.example.org/logo.png?v&#x3D;2&amp;size&#x3D;large"'), 'the logo, its URL escaped');
   t.true(light.html.includes('alt="Soleil"'));
   t.true(light.html.includes('#ffd500'));
   t.true(light.html.includes('color:#111827'), 'dark text on a light colour');
-  const dark = renderer.render('invitation', 'fr', sampleEmailData('invitation', { common: { organization: { name: 'Nuit', brandColor: '#1d4ed8', logoUrl: null } } }));
+  const dark = renderer.render('invitation', 'fr', sampleEmailData('invitation', { common: { company: { name: 'Nuit', brandColor: '#1d4ed8', logoUrl: null } } }));
   t.false(dark.html.includes('<img'), 'no logo, no image');
   t.true(dark.html.includes('color:#ffffff'), 'white text on a dark colour');
   t.is(textColorOn('#000000'), '#ffffff');

@@ -7,7 +7,7 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2027, 0, 4, 9);
 const input = (extra: Partial<MemberLifecycleInput> = {}): MemberLifecycleInput => ({
   memberId: 'm1',
-  organizationId: 'c1',
+  companyId: 'c1',
   invitedBy: 'api-key:k1',
   durations: { invitationRemindersMs: [2 * DAY, 5 * DAY, 9 * DAY], invitationExpiresAfterMs: 7 * DAY, cardRemindersMs: [3 * DAY], cardOverdueAfterMs: 14 * DAY },
   ...extra,

@@ -119,22 +119,22 @@ test.serial('dates changed mid-way re-plan the lifecycle: an earlier start invit
 
   // Later still: the invitation waits for the new date.
   const later = dateAt(new Date(now + 90 * DAY), PARIS);
-  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: later, actor, byOperator: true });
+  await updateMember(deps, { companyId: f.companyId, memberId: member.memberId, startsOn: later, actor, byOperator: true });
   t.is((await f.state(member.memberId)).schedule?.invitationAt, new Date(midnightAt(later, PARIS).getTime() - 7 * DAY).toISOString());
 
   // Bad dates are refused before anything changes.
-  const backwards = await t.throwsAsync(updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsOn: dateAt(new Date(now + 80 * DAY), PARIS), actor, byOperator: true }), { instanceOf: DomainError });
+  const backwards = await t.throwsAsync(updateMember(deps, { companyId: f.companyId, memberId: member.memberId, endsOn: dateAt(new Date(now + 80 * DAY), PARIS), actor, byOperator: true }), { instanceOf: DomainError });
   t.is(backwards.details.field, 'endsOn');
 
   // Starting in 3 days: start − 7 days has passed, so the invitation goes out now.
   const soon = dateAt(new Date(now + 3 * DAY), PARIS);
-  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, startsOn: soon, actor, byOperator: true });
+  await updateMember(deps, { companyId: f.companyId, memberId: member.memberId, startsOn: soon, actor, byOperator: true });
   await f.waitForMails(member.email, /vous invite/);
   await f.waitForState(member.memberId, 'invited', (v) => v.status === 'invited');
 
   // An exact end, two days from now.
   const endsAt = new Date(now + 5 * DAY).toISOString();
-  await updateMember(deps, { organizationId: f.organizationId, memberId: member.memberId, endsAt, actor, byOperator: true });
+  await updateMember(deps, { companyId: f.companyId, memberId: member.memberId, endsAt, actor, byOperator: true });
   t.like(await datesOf(f, member.memberId), { starts_on: soon, ends_on: null });
   t.is((await f.state(member.memberId)).schedule?.endsAt, endsAt);
   const { rows } = await query<{ n: string }>(f.url, `select count(*) as n from audit_event where member_id = $1 and type = 'member.dates_changed'`, [member.memberId]);

@@ -27,7 +27,7 @@ import { startWorker, temporalClient, TEST_SECRET_KEY, uniqueTaskQueue } from '.
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
 
-// One organisation, one worker and one task queue for the whole file; each test has its own members.
+// One company, one worker and one task queue for the whole file; each test has its own members.
 const scope = fileScope();
 let shared: Promise<Fixture> | undefined;
 const fixture = () =>
@@ -273,7 +273,7 @@ test('a password whose signal was lost (Temporal unreachable after it was stored
 
 test('the last admin can be neither removed nor demoted; once another admin exists, they can', async (t) => {
   const shared = await fixture();
-  // An organisation of its own: the other tests' admins must not count here.
+  // A company of its own: the other tests' admins must not count here.
   const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   // org:create made the first admin without a lifecycle; start-up recovery gives them one.
   const started = await f.lifecycles.startWaiting(f.orm.em.fork());
@@ -299,7 +299,7 @@ test('the last admin can be neither removed nor demoted; once another admin exis
 
 test('role change and card replacement are handled by the running workflow', async (t) => {
   const shared = await fixture();
-  // An organisation of its own: the admin it makes would otherwise receive the reports of other tests' removals.
+  // A company of its own: the admin it makes would otherwise receive the reports of other tests' removals.
   const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   const [first, second, elsewhere] = [await f.addCard(), await f.addCard(), await f.addCard(f.otherSiteId)];
   const member = await memberAwaitingCard(f);
@@ -359,7 +359,7 @@ test('re-inviting a removed member starts a new run of the same workflow id; bot
 test('the stock CLI query works: members are listed by MemberStatus and OrganizationId', async (t) => {
   const f = await fixture();
   const member = await memberAwaitingCard(f);
-  const listQuery = `MemberStatus='awaiting_card' AND OrganizationId='${f.organizationId}'`;
+  const listQuery = `MemberStatus='awaiting_card' AND OrganizationId='${f.companyId}'`;
   const found = await waitFor('the member listed as awaiting_card', async () => {
     const ids: string[] = [];
     for await (const run of f.client.workflow.list({ query: listQuery })) ids.push(run.workflowId);
@@ -373,10 +373,10 @@ test('the stock CLI query works: members are listed by MemberStatus and Organiza
   t.true(cli.stdout.includes(`member-${member.memberId}`));
 });
 
-test('an organisation’s own durations apply to the lifecycles it starts', async (t) => {
+test('a company’s own durations apply to the lifecycles it starts', async (t) => {
   const shared = await fixture();
   const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
-  await query(f.url, `update organization set lifecycle_overrides = $1 where id = $2`, [JSON.stringify({ invitationExpiresAfterMs: 3 * 86_400_000, cardOverdueAfterMs: 5 * 86_400_000 }), f.organizationId]);
+  await query(f.url, `update organization set lifecycle_overrides = $1 where id = $2`, [JSON.stringify({ invitationExpiresAfterMs: 3 * 86_400_000, cardOverdueAfterMs: 5 * 86_400_000 }), f.companyId]);
   const before = Date.now();
   const member = await f.invite({ durations: defaultDurations });
   const state = await f.waitForState(member.memberId, 'the first invitation', (v) => v.account.invitationExpiresAt !== null);
@@ -388,7 +388,7 @@ test('an organisation’s own durations apply to the lifecycles it starts', asyn
 
 test('continue-as-new keeps the member exactly where they were, then the next run still offboards', async (t) => {
   const shared = await fixture();
-  // An organisation of its own: its member turns admin now and then, which other tests' admin counts must not see.
+  // A company of its own: its member turns admin now and then, which other tests' admin counts must not see.
   const f = await createFixture(t, { orm: shared.orm, url: shared.url, client: shared.client, taskQueue: shared.taskQueue });
   const card = await f.addCard();
   const member = await f.invite({ continueAsNewAfterEvents: 60 });

@@ -20,7 +20,7 @@ test('each order of the members list pages through everyone exactly once, in ord
   for (let i = 0; i < 40; i++) {
     await query(url, `insert into member (id, organization_id, site_id, email, name, role, locale, status, created_at, updated_at)
       values (gen_random_uuid(), $1, $2, $3, $4, 'user', 'en', $5, now() - ($6 || ' minutes')::interval, now())`,
-    [company.organizationId, company.siteId, `m${String(i).padStart(2, '0')}@order.test`, i % 7 === 0 ? '' : `name ${String(i % 9)}`, STATUSES[i % STATUSES.length], String(Math.floor(i / 3))]);
+    [company.companyId, company.siteId, `m${String(i).padStart(2, '0')}@order.test`, i % 7 === 0 ? '' : `name ${String(i % 9)}`, STATUSES[i % STATUSES.length], String(Math.floor(i / 3))]);
   }
   const em = () => orm.em.fork();
   const key: Record<string, (m: { name: string; email: string; status: string; createdAt: string }) => string> = {
@@ -33,7 +33,7 @@ test('each order of the members list pages through everyone exactly once, in ord
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await listMembers(em(), { organizationId: company.organizationId }, { sort, cursor, limit: 6 });
+      const page = await listMembers(em(), { companyId: company.companyId }, { sort, cursor, limit: 6 });
       seen.push(...page.items);
       cursor = page.nextCursor ?? undefined;
       pages++;
@@ -48,19 +48,19 @@ test('each order of the members list pages through everyone exactly once, in ord
     }
   }
   // A filter and an order together; the status filter keeps only its own.
-  const active = await listMembers(em(), { organizationId: company.organizationId }, { status: ['active'], sort: 'name', limit: 100 });
+  const active = await listMembers(em(), { companyId: company.companyId }, { status: ['active'], sort: 'name', limit: 100 });
   t.true(active.items.length > 0 && active.items.every((m) => m.status === 'active'));
 
   // A cursor belongs to its order: another order refuses it rather than skipping people.
-  const byName = await listMembers(em(), { organizationId: company.organizationId }, { sort: 'name', limit: 5 });
-  const refused = await listMembers(em(), { organizationId: company.organizationId }, { sort: 'status', cursor: byName.nextCursor!, limit: 5 }).catch((e: unknown) => e);
+  const byName = await listMembers(em(), { companyId: company.companyId }, { sort: 'name', limit: 5 });
+  const refused = await listMembers(em(), { companyId: company.companyId }, { sort: 'status', cursor: byName.nextCursor!, limit: 5 }).catch((e: unknown) => e);
   t.true(refused instanceof DomainError && refused.code === 'cursor_invalid');
-  const oldStyle = await listMembers(em(), { organizationId: company.organizationId }, { limit: 5 });
-  t.true(((await listMembers(em(), { organizationId: company.organizationId }, { sort: 'name', cursor: oldStyle.nextCursor!, limit: 5 }).catch((e: unknown) => e)) as DomainError).code === 'cursor_invalid', 'the default order\'s cursor is not a name cursor');
+  const oldStyle = await listMembers(em(), { companyId: company.companyId }, { limit: 5 });
+  t.true(((await listMembers(em(), { companyId: company.companyId }, { sort: 'name', cursor: oldStyle.nextCursor!, limit: 5 }).catch((e: unknown) => e)) as DomainError).code === 'cursor_invalid', 'the default order\'s cursor is not a name cursor');
 
   // The overview counts the same rows.
-  const overview = await memberOverview(em(), { organizationId: company.organizationId });
-  const [{ n: removed }] = (await query<{ n: number }>(url, `select count(*)::int as n from member where organization_id = $1 and status = 'removed'`, [company.organizationId])).rows as [{ n: number }];
+  const overview = await memberOverview(em(), { companyId: company.companyId });
+  const [{ n: removed }] = (await query<{ n: number }>(url, `select count(*)::int as n from member where organization_id = $1 and status = 'removed'`, [company.companyId])).rows as [{ n: number }];
   t.is(overview.counts.removed, removed);
   t.is(overview.current, 41 - removed);
   t.is(overview.weeks.length, 12);

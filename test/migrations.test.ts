@@ -30,7 +30,7 @@ test('the entities and the committed migrations describe the same schema', async
   t.is(diff.trim(), '', `entities changed without a migration:\n${diff}`);
 });
 
-test('an install from before operators: each organisation becomes a company of one operator, its sites granted to it, names kept apart', async (t) => {
+test('an install from before operators: each company becomes a company of one operator, its sites granted to it, names kept apart', async (t) => {
   const url = await createEmptyDatabase();
   const orm = await openOrm(url, { poolMax: 2 });
   t.teardown(() => orm.close());
@@ -59,7 +59,7 @@ test('an install from before operators: each organisation becomes a company of o
   t.deepEqual((await query(url, 'select operator_admin from member')).rows, [{ operator_admin: false }], 'with two companies, no company admin becomes the operator\'s');
 });
 
-test('an install of one organisation: its admins, who managed the hardware, become operator admins', async (t) => {
+test('an install of one company: its admins, who managed the hardware, become operator admins', async (t) => {
   const url = await createEmptyDatabase();
   const orm = await openOrm(url, { poolMax: 2 });
   t.teardown(() => orm.close());

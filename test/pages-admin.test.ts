@@ -16,7 +16,7 @@ let world: ApiWorld;
 let browser: Browser;
 test.before(async () => {
   [world, browser] = await Promise.all([apiWorld(scope), connectBrowser(scope)]);
-  // The organisation's first admin creates their password (as org:create's e-mail has them do).
+  // The company's first admin creates their password (as org:create's e-mail has them do).
   await world.adminSession();
 });
 
@@ -179,9 +179,9 @@ test('forms carry a token only our pages know; members cannot open admin pages; 
   t.like(session, { httpOnly: true, sameSite: 'Lax' });
 
 
-  // The last administrator cannot remove themselves (an organisation of their own here, so the
+  // The last administrator cannot remove themselves (a company of their own here, so the
   // other tests' invitations make no second admin): the confirmation page says why.
-  const alone = await world.newOrganization();
+  const alone = await world.newCompany();
   await world.adminSession(alone);
   const lastAdmin = await signInAsAdmin(t, 'en', DESKTOP, alone);
   await lastAdmin.goto(`/admin/members/${alone.adminMemberId}/remove`);
@@ -221,7 +221,7 @@ test('a mistyped address gets a page in a browser and problem+json from the API'
 });
 
 test('an admin corrects a member and a site from their pages; the history names who did what and says from what to what', async (t) => {
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   await world.adminSession(org);
   const page = await signInAsAdmin(t, 'en', DESKTOP, org);
   const email = `fix-${tag()}@acme.test`;
@@ -333,7 +333,7 @@ test('the operator adds a company with its site and first admin, sees its key on
 });
 
 test('an admin makes a SCIM key on the API keys page (shown once, then revoked), and gives a newcomer a first day from the invite form', async (t) => {
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   await world.adminSession(org);
   const page = await signInAsAdmin(t, 'en', DESKTOP, org);
   await page.getByRole('link', { name: 'API keys', exact: true }).click();
@@ -379,7 +379,7 @@ test('an admin makes a SCIM key on the API keys page (shown once, then revoked),
 test('the operator connects a site\'s Wi-Fi: an access point with its shared secret shown once, the RADIUS server to enter, a VLAN for a company', async (t) => {
   // Granted to a company of its own: another site for the shared company would change what the
   // other tests' invitations and imports must say.
-  const site = await world.newSite({ name: `Wi-Fi ${tag()}`, wifiSsid: 'Acme-Members' }, await world.newOrganization());
+  const site = await world.newSite({ name: `Wi-Fi ${tag()}`, wifiSsid: 'Acme-Members' }, await world.newCompany());
   const page = await signInAsAdmin(t, 'en', DESKTOP);
   await page.goto(`/operator/sites/${site.body.id}`);
   const panel = page.getByRole('region', { name: 'Wi-Fi (WPA2/WPA3-Enterprise)' });
@@ -429,7 +429,7 @@ test('the operator connects a site\'s Wi-Fi: an access point with its shared sec
 });
 
 test('an admin adds a webhook on the settings page: its secret shown once, a test event delivered then refused, the log with the receiver\'s answer, a retry, a new secret, off and on, removed', async (t) => {
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   await world.adminSession(org);
   const receiver = await webhookReceiver(t);
   const page = await signInAsAdmin(t, 'en', DESKTOP, org);

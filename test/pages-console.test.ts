@@ -73,11 +73,11 @@ async function noSeriousProblems(t: ExecutionContext, page: Page, what: string) 
 }
 
 test('the overview counts members by status, lists who needs action with each a click away, draws onboarding by week, and exports the audit log', async (t) => {
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   await world.adminSession(org);
   // Short deadlines for this company, so an invitation expires and a card falls overdue for real
   // (a lifecycle keeps the durations it started with).
-  const deadlines = (overrides: object | null) => query(world.url, 'update organization set lifecycle_overrides = $1 where id = $2', [overrides && JSON.stringify(overrides), org.organizationId]);
+  const deadlines = (overrides: object | null) => query(world.url, 'update organization set lifecycle_overrides = $1 where id = $2', [overrides && JSON.stringify(overrides), org.companyId]);
   await deadlines({ invitationExpiresAfterMs: 1500, invitationRemindersMs: [] });
   const marker = tag();
   const expired = await invite(org, { email: `late-${marker}@acme.test`, name: 'Lena Late' });
@@ -94,7 +94,7 @@ test('the overview counts members by status, lists who needs action with each a 
   // (A logo inline as a data: URL, which the pages' CSP allows like https: ones, so the
   // screenshot shows one without reaching out of this machine.)
   const logo = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#ffffff"/><path d="M9 24 16 7l7 17M11.5 18h9" stroke="#0f766e" stroke-width="3" fill="none" stroke-linecap="round"/></svg>')}`;
-  await query(world.url, `update organization set brand_color = '#0f766e', logo_url = $2 where id = $1`, [org.organizationId, logo]);
+  await query(world.url, `update organization set brand_color = '#0f766e', logo_url = $2 where id = $1`, [org.companyId, logo]);
   const page = await signIn(t, org, 'en');
   const csp = cspViolations(page);
   t.is(new URL(page.url()).pathname, '/admin', 'admins land on the overview');
@@ -118,7 +118,7 @@ test('the overview counts members by status, lists who needs action with each a 
   t.true(await chart.isVisible(), 'the chart');
   t.is(await chart.locator('rect').count(), 24, 'two bars a week for twelve weeks');
   const thisWeek = await page.locator('.visually-hidden table tbody tr').last().locator('td').allTextContents();
-  const [invitedThisWeek] = (await query<{ n: number }>(world.url, `select count(distinct a.member_id)::int as n from audit_event a join member m on m.id = a.member_id where m.organization_id = $1 and a.type = 'member.invited' and a.occurred_at >= date_trunc('week', now())`, [org.organizationId])).rows;
+  const [invitedThisWeek] = (await query<{ n: number }>(world.url, `select count(distinct a.member_id)::int as n from audit_event a join member m on m.id = a.member_id where m.organization_id = $1 and a.type = 'member.invited' and a.occurred_at >= date_trunc('week', now())`, [org.companyId])).rows;
   t.true(invitedThisWeek!.n >= 4, `invited this week: ${invitedThisWeek!.n}`);
   // The company's first admin was invited by its creation this week (no member.invited of their own): counted too.
   t.deepEqual(thisWeek.map(Number), [invitedThisWeek!.n + 1, 0], 'this week: everyone invited, the first admin included; nobody fully onboarded yet');
@@ -154,7 +154,7 @@ test('the overview counts members by status, lists who needs action with each a 
   const operator = await signIn(t, world.org, 'en');
   await operator.getByRole('link', { name: 'Overview', exact: true }).click();
   await operator.waitForURL(/\/operator$/);
-  const companyName = (await query<{ name: string }>(world.url, 'select name from organization where id = $1', [org.organizationId])).rows[0]!.name;
+  const companyName = (await query<{ name: string }>(world.url, 'select name from organization where id = $1', [org.companyId])).rows[0]!.name;
   const row = operator.getByRole('row').filter({ has: operator.getByRole('link', { name: companyName, exact: true }) });
   t.is(await row.locator('td').last().innerText(), '2', 'an expired invitation and an overdue card');
   t.true(await operator.getByRole('region', { name: /^Cards overdue/ }).getByRole('link', { name: 'Omar Overdue' }).isVisible());
@@ -167,9 +167,9 @@ test('the overview counts members by status, lists who needs action with each a 
 });
 
 test('the members list filters by chip, searches, sorts, acts on several members at once and exports what it shows', async (t) => {
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   await world.adminSession(org);
-  await query(world.url, `update organization set brand_color = '#fde047' where id = $1`, [org.organizationId]);
+  await query(world.url, `update organization set brand_color = '#fde047' where id = $1`, [org.companyId]);
   const other = await world.newSite({ name: `Lyon ${tag()}`, timeZone: 'Europe/Paris' }, org);
   const marker = tag();
   const ana = await invite(org, { email: `ana-${marker}@acme.test`, name: 'Ana Costa' });
@@ -283,7 +283,7 @@ test('the members list filters by chip, searches, sorts, acts on several members
 });
 
 test('the member page keeps status, deadlines and actions beside the history, names who did what, copies what people copy, and reads the offboarding report after removal', async (t) => {
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   await world.adminSession(org);
   const cardNumber = `M-${tag()}`;
   const added = await world.api.post(`/v1/sites/${org.siteId}/cards`, { cards: [{ number: cardNumber }] }, { token: world.operatorKey });
@@ -451,7 +451,7 @@ test('a member\'s profile shows a "join this network" QR code beside their Wi-Fi
 
 test('axe-core finds no serious or critical problem on any main page, in either language, on a phone or a desktop', async (t) => {
   // A company with nobody yet but its admin: the overview says where to begin.
-  const fresh = await world.newOrganization();
+  const fresh = await world.newCompany();
   await world.adminSession(fresh);
   const start = await signIn(t, fresh, 'en');
   t.is(await start.getByRole('heading', { name: 'No members yet' }).count(), 1);
@@ -459,7 +459,7 @@ test('axe-core finds no serious or critical problem on any main page, in either 
   t.deepEqual(await accessibilityProblems(start), [], 'the getting-started overview');
   await screenshots(start, 'admin-overview-empty');
   const member = await world.member();
-  const [company] = (await query<{ id: string }>(world.url, 'select id from organization where id = $1', [world.org.organizationId])).rows;
+  const [company] = (await query<{ id: string }>(world.url, 'select id from organization where id = $1', [world.org.companyId])).rows;
   const [webhook] = [await world.api.post('/v1/webhooks', { url: 'https://receiver.example/hooks', events: 'all' }, { token: world.org.apiKey })];
   t.is(webhook.status, 201);
   // The delivery log names the member each event was about.

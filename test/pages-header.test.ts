@@ -66,7 +66,7 @@ test('on a phone (390×844) the admin menu sits behind a Menu button: keyboard-o
 });
 
 test('a company admin entering a card that is not in stock is told to ask the front desk, not "your administrator" (they are the administrator)', async (t) => {
-  const org = await world.newOrganization();
+  const org = await world.newCompany();
   await world.adminSession(org);
   const invited = await world.api.post('/v1/members', { email: `stockless-${tag()}@acme.test`, name: 'Lou Stockless', locale: 'fr' }, { token: org.apiKey });
   const page = await signIn(t, DESKTOP, org);

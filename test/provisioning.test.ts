@@ -16,7 +16,7 @@ test.serial('API keys: an admin makes one with scopes (secret shown once, stored
   const admin = await w.adminSession();
   const made = await w.api.post('/v1/api-keys', { name: 'Payroll export', scopes: ['read'] }, { token: admin });
   t.is(made.status, 201, made.text);
-  t.like(made.body, { name: 'Payroll export', owner: 'company', companyId: w.org.organizationId, scopes: ['read'], createdBy: `member:${w.org.adminMemberId}`, lastUsedAt: null, revokedAt: null });
+  t.like(made.body, { name: 'Payroll export', owner: 'company', companyId: w.org.companyId, scopes: ['read'], createdBy: `member:${w.org.adminMemberId}`, lastUsedAt: null, revokedAt: null });
   t.regex(made.body.secret, /^mo_/);
   t.is(made.headers.get('cache-control'), 'no-store');
   const { rows } = await query<{ secret_hash: string }>(w.url, 'select secret_hash from api_key where id = $1', [made.body.id]);
@@ -53,7 +53,7 @@ test.serial('API keys: an admin makes one with scopes (secret shown once, stored
   t.truthy(revoked.body.revokedAt);
   t.like(problemOf(await w.api.get('/v1/members', { token: key })), { status: 401 });
 
-  const other = await w.newOrganization();
+  const other = await w.newCompany();
   t.like(problemOf(await w.api.delete(`/v1/api-keys/${made.body.id}`, { token: await w.adminSession(other) })), { status: 404 }, "another company's admin cannot see it");
   const history = await query<{ type: string; actor: string }>(w.url, `select type, actor from audit_event where data->>'apiKeyId' = $1 order by id`, [made.body.id]);
   t.deepEqual(history.rows.map((r) => r.type), ['api_key.created', 'api_key.revoked']);
@@ -68,7 +68,7 @@ test.serial('API keys: the operator\'s admins make operator keys with `companies
   t.is((await w.api.get('/v1/sites', { token: made.body.secret })).status, 200);
   t.like(problemOf(await w.api.get('/v1/members', { token: made.body.secret })), { status: 403, type: 'insufficient-scope' });
 
-  const other = await w.newOrganization();
+  const other = await w.newCompany();
   const companyAdmin = await w.adminSession(other);
   t.like(problemOf(await w.api.post('/v1/api-keys', { name: 'Mine', scopes: ['companies'], owner: 'operator' }, { token: companyAdmin })), { status: 403 });
   t.like(problemOf(await w.api.get('/v1/api-keys?owner=operator', { token: companyAdmin })), { status: 403 });

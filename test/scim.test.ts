@@ -159,7 +159,7 @@ test('Okta: lookup, create, read, replace, deactivate (card off the access list,
   await waitForStatus(w, id, 'removed');
 
   // Every call audited under the key's name.
-  const { rows } = await query<{ actor: string; n: string }>(w.url, `select actor, count(*) as n from audit_event where type = 'scim.request' and organization_id = $1 group by actor`, [w.org.organizationId]);
+  const { rows } = await query<{ actor: string; n: string }>(w.url, `select actor, count(*) as n from audit_event where type = 'scim.request' and organization_id = $1 group by actor`, [w.org.companyId]);
   t.true(rows.length >= 1 && rows.every((r) => r.actor.startsWith('api-key:')));
 });
 
@@ -303,7 +303,7 @@ test('POST /.search (Users, Groups, or both at the root), attributes and exclude
   const w = await world();
   // A company of its own: the other tests of this file add users meanwhile, and the root search's
   // total is checked exactly.
-  const company = await w.newOrganization();
+  const company = await w.newCompany();
   const s = scim(w, company.apiKey);
   const email = `search-${tag()}@acme.test`;
   const user = await s.post('/Users', { schemas: [USER], userName: email, displayName: 'Sam Search', emails: [{ value: email, primary: true }], active: true });

@@ -136,10 +136,10 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   const cliEnv = { PATH: env.PATH, HOME: env.HOME, DATA_DIR: env.DATA_DIR, ...(env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: env.TEMPORAL_CLI_PATH } : {}) };
   const created = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'org-create.ts'), '--name', 'Persist Co', '--admin-email', 'a@persist.test', '--site', 'HQ'], { env: cliEnv, encoding: 'utf8', timeout: 60_000 });
   t.is(created.status, 0, created.stderr);
-  const { organizationId, adminLifecycle } = JSON.parse(created.stdout) as { organizationId: string; adminLifecycle: string };
+  const { companyId, adminLifecycle } = JSON.parse(created.stdout) as { companyId: string; adminLifecycle: string };
   t.is(adminLifecycle, 'started', 'it found the stack\'s Temporal too');
   t.truthy(await readyz(apiUrl), '/readyz still 200: its PostgreSQL was not stopped');
-  t.is((await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [organizationId])).rows[0]?.name, 'Persist Co');
+  t.is((await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [companyId])).rows[0]?.name, 'Persist Co');
   // A second npm start on the same data refuses instead of stopping the first one's servers.
   const second = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'start.ts')], { env, encoding: 'utf8', timeout: 60_000 });
   t.is(second.status, 1);
@@ -158,7 +158,7 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   current = startStack(env);
   runs.push(current);
   await untilReady(current, apiUrl, 'the second start to be ready');
-  const org = await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [organizationId]);
+  const org = await query(embeddedDatabaseUrl(pgPort), 'select name from organization where id = $1', [companyId]);
   t.is(org.rows[0]?.name, 'Persist Co');
   const again = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   const described = await new Client({ connection: again }).workflow.getHandle('diagnostics-persist').describe();

@@ -22,15 +22,15 @@ const setup = () => (shared ??= timeSkippingWorld(scope));
 async function world(t: Scope) {
   const { env, fixture: f } = await setup();
   const secrets = createSecrets(TEST_SECRET_KEY);
-  const [org] = await f.orm.em.fork().execute<{ operator_id: string }[]>('select operator_id from organization where id = ?', [f.organizationId]);
-  const owner = { organizationId: f.organizationId, operatorId: org!.operator_id };
+  const [org] = await f.orm.em.fork().execute<{ operator_id: string }[]>('select operator_id from organization where id = ?', [f.companyId]);
+  const owner = { companyId: f.companyId, operatorId: org!.operator_id };
   const receiver = await webhookReceiver(t);
   receiver.answer({ status: 500, body: 'down for maintenance' });
   const endpoint = await createEndpoint({ em: f.orm.em.fork(), secrets, allowPrivate: true }, owner, { url: receiver.url, events: 'all' }, 'test');
   // The relay's step, run here so that it wakes the streams on the time-skipping server.
   const relay = createWebhookActivities({ orm: f.orm, secrets, webhooks: { allowPrivate: true, gateway: createWebhookGateway({ client: env.client, taskQueue: f.taskQueue }) } });
   const event = (memberId: string, to: 'user' | 'admin') =>
-    recordAudit(f.orm.em.fork(), { organizationId: f.organizationId, memberId, actor: 'test', type: 'member.role_changed', data: { from: to === 'admin' ? 'user' : 'admin', to } });
+    recordAudit(f.orm.em.fork(), { companyId: f.companyId, memberId, actor: 'test', type: 'member.role_changed', data: { from: to === 'admin' ? 'user' : 'admin', to } });
   return { env, f, receiver, endpoint, relay, event };
 }
 

@@ -47,7 +47,7 @@ test('a company\'s endpoint hears a member\'s whole lifecycle in order, each del
   t.is(created.status, 201, created.text);
   t.regex(created.body.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
   t.is(created.headers.get('cache-control'), 'no-store');
-  t.like(created.body, { events: 'all', enabled: true, owner: 'company', companyId: w.org.organizationId });
+  t.like(created.body, { events: 'all', enabled: true, owner: 'company', companyId: w.org.companyId });
   const listed = await w.api.get('/v1/webhooks', { token: w.org.apiKey });
   t.deepEqual(listed.body.items.map((e: { id: string }) => e.id), [created.body.id]);
   t.false('secret' in listed.body.items[0], 'the secret is never answered again');
@@ -71,7 +71,7 @@ test('a company\'s endpoint hears a member\'s whole lifecycle in order, each del
     t.regex(r.signature, /^v1,[A-Za-z0-9+/=]+$/, 'one signature');
     t.notThrows(() => WEBHOOK_DATA_SCHEMAS[verified.type as keyof typeof WEBHOOK_DATA_SCHEMAS].data.parse(verified.data), `${verified.type} matches its schema`);
     t.deepEqual(keysOf(verified).filter((k) => FORBIDDEN_KEYS.test(k)), [], `${verified.type}: no secret, PIN, token or password`);
-    t.like(verified.data, { company: { id: w.org.organizationId }, member: { id: member.id, email: member.email } });
+    t.like(verified.data, { company: { id: w.org.companyId }, member: { id: member.id, email: member.email } });
   }
   t.throws(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(got[0]!.body, got[0]!.headers), undefined, 'another secret does not verify');
   const removed = payload(got.at(-1)!).data;
@@ -300,7 +300,7 @@ test('production: no delivery to loopback, private, link-local or metadata addre
 
   const w = await apiWorld(t);
   const secrets = createSecrets(TEST_SECRET_KEY);
-  const owner = { organizationId: w.org.organizationId, operatorId: (await w.orm.em.fork().execute<{ operator_id: string }[]>('select operator_id from organization where id = ?', [w.org.organizationId]))[0]!.operator_id };
+  const owner = { companyId: w.org.companyId, operatorId: (await w.orm.em.fork().execute<{ operator_id: string }[]>('select operator_id from organization where id = ?', [w.org.companyId]))[0]!.operator_id };
   const production = { em: w.orm.em.fork(), secrets, allowPrivate: false };
   for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://[::1]/hook', 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.5/', 'http://[::ffff:127.0.0.1]/', 'http://app.localhost/', 'http://[::127.0.0.1]/', 'http://[::a9fe:a9fe]/latest/meta-data']) {
     const error = await t.throwsAsync(createEndpoint(production, owner, { url, events: 'all' }, 'test'), { instanceOf: DomainError }, url);

@@ -26,7 +26,7 @@ test('a member joins the Wi-Fi (PEAP/MSCHAPv2 and TTLS/PAP) from their first day
   const listed = await w.api.get(`/v1/sites/${w.org.siteId}/radius-clients`, operator);
   t.deepEqual(listed.body.items.map((c: { address: string }) => c.address), [ap.address]);
   t.false('secret' in listed.body.items[0], 'never listed again');
-  const wifi = await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { ssid: 'Acme-Members', vlans: [{ companyId: w.org.organizationId, vlan: 120 }] }, operator);
+  const wifi = await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { ssid: 'Acme-Members', vlans: [{ companyId: w.org.companyId, vlan: 120 }] }, operator);
   t.is(wifi.status, 200, wifi.text);
   t.like(wifi.body, { ssid: 'Acme-Members', radiusServer: { host: '127.0.0.1' } });
   t.deepEqual(wifi.body.companies.map((c: { vlan: number }) => c.vlan), [120]);
@@ -112,8 +112,8 @@ test('RADIUS clients: operator only, checked input, one address per client acros
   t.is(created.body.secret, chosen);
   const other = await w.newSite({ name: `Lyon ${tag()}` });
   t.like(problemOf(await w.api.post(`/v1/sites/${other.body.id}/radius-clients`, { name: 'Same box', address: ap.address }, operator)), { status: 409 });
-  t.like(problemOf(await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { vlans: [{ companyId: (await w.newOrganization()).organizationId, vlan: 10 }] }, operator)), { status: 422 });
-  t.like(problemOf(await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { vlans: [{ companyId: w.org.organizationId, vlan: 4095 }] }, operator)), { status: 400 });
+  t.like(problemOf(await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { vlans: [{ companyId: (await w.newCompany()).companyId, vlan: 10 }] }, operator)), { status: 422 });
+  t.like(problemOf(await w.api.patch(`/v1/sites/${w.org.siteId}/wifi`, { vlans: [{ companyId: w.org.companyId, vlan: 4095 }] }, operator)), { status: 400 });
 
   // A member with live credentials, so that only the client decides.
   const m = await w.member();
@@ -166,7 +166,7 @@ test('an access point accepts only members of companies granted its site, with t
   const w = await apiWorld(t);
   const radius = await startTestRadius(t, w.url);
   const operator = { token: w.operatorKey };
-  const beta = await w.newOrganization();
+  const beta = await w.newCompany();
   // Acme: Paris (its site) and London; Beta: its own site only.
   const london = await w.newSite({ name: `London ${tag()}`, timeZone: 'Europe/London' });
   t.is(london.status, 201, london.text);
@@ -180,9 +180,9 @@ test('an access point accepts only members of companies granted its site, with t
     const reply = await w.api.patch(`/v1/sites/${siteId}/wifi`, { ssid: 'Members', vlans: list }, operator);
     if (reply.status !== 200) throw new Error(reply.text);
   };
-  await vlans(w.org.siteId, [{ companyId: w.org.organizationId, vlan: 120 }]);
-  await vlans(london.body.id, [{ companyId: w.org.organizationId, vlan: 121 }]);
-  await vlans(beta.siteId, [{ companyId: beta.organizationId, vlan: 140 }]);
+  await vlans(w.org.siteId, [{ companyId: w.org.companyId, vlan: 120 }]);
+  await vlans(london.body.id, [{ companyId: w.org.companyId, vlan: 121 }]);
+  await vlans(beta.siteId, [{ companyId: beta.companyId, vlan: 140 }]);
   const [paris, londonAp, betaAp] = [await accessPoint(w.org.siteId), await accessPoint(london.body.id), await accessPoint(beta.siteId)];
 
   const acme = await activeWifiMember(w, w.org);

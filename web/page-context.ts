@@ -14,7 +14,7 @@ export const CSRF_FIELD = '_csrf';
 
 export interface Viewer {
   memberId: string;
-  organizationId: string;
+  companyId: string;
   operatorId: string;
   /** Operator staff: sites, doors, card stock and companies, and support on any member. */
   operatorAdmin: boolean;
@@ -25,7 +25,7 @@ export interface Viewer {
   name: string;
   email: string;
   locale: MemberLocale;
-  organization: string;
+  company: string;
   /** The company's colour (#rrggbb) and logo, in the pages' header as in its e-mails. */
   brandColor: string;
   logoUrl: string | null;
@@ -52,8 +52,8 @@ async function findViewer(em: EntityManager, token: string | undefined): Promise
   if (!token || token.startsWith('mo_')) return undefined;
   const session = await resolveSession(em, token);
   if (!session) return undefined;
-  const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; organization: string; brand_color: string; logo_url: string | null; time_zone: string | null }[]>(
-    `select m.name, m.email, m.locale, o.name as organization, o.brand_color, o.logo_url, s.time_zone
+  const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; company: string; brand_color: string; logo_url: string | null; time_zone: string | null }[]>(
+    `select m.name, m.email, m.locale, o.name as company, o.brand_color, o.logo_url, s.time_zone
        from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?`,
     [session.memberId],
   );
@@ -64,7 +64,7 @@ async function findViewer(em: EntityManager, token: string | undefined): Promise
     name: row.name,
     email: row.email,
     locale: row.locale,
-    organization: row.organization,
+    company: row.company,
     brandColor: row.brand_color,
     logoUrl: row.logo_url,
     timeZone: row.time_zone ?? 'Europe/Paris',

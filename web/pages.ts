@@ -7,7 +7,7 @@ import path from 'node:path';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { projectRoot } from '../config/index.ts';
-import { textColorOn } from '../domain/organizations/brand.ts';
+import { textColorOn } from '../domain/companies/brand.ts';
 import { checkRequestText } from '../http/request-text.ts';
 import { pageContext } from './page-context.ts';
 import { createRenderer, pageErrors, type PageDeps } from './page.ts';

@@ -1,4 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
+import { withCompanyId, type EmailChangeInput } from '../contract/workflows.ts';
 import type { Activities } from '../activities/index.ts';
 import type { SendEmailInput } from '../activities/email.ts';
 import { RESET_CODE_TTL_MS } from '../domain/auth/reset-code.ts';
@@ -27,7 +28,7 @@ export async function passwordReset(input: { email: string }): Promise<{ codesSe
   const codes = await issuePasswordResetCodes({ email: input.email });
   for (const code of codes) {
     await sendEmail({
-      organizationId: code.organizationId,
+      companyId: code.companyId,
       memberId: code.memberId,
       template: 'password_reset',
       key: `password-reset/${code.tokenId}`,
@@ -44,8 +45,10 @@ export async function passwordReset(input: { email: string }): Promise<{ codesSe
  * new one gets the link that confirms it (change-email.ts). In that order, so the notice cannot
  * reach an address that was confirmed meanwhile.
  */
-export async function emailChange(input: { tokenId: string; memberId: string; organizationId: string }): Promise<{ sent: number }> {
-  const common = { organizationId: input.organizationId, memberId: input.memberId, data: { tokenId: input.tokenId }, giveUpAfterMs: EMAIL_CHANGE_TTL_MS };
+export async function emailChange(given: EmailChangeInput): Promise<{ sent: number }> {
+  // Changes asked before "company" carry organizationId.
+  const input = withCompanyId(given);
+  const common = { companyId: input.companyId, memberId: input.memberId, data: { tokenId: input.tokenId }, giveUpAfterMs: EMAIL_CHANGE_TTL_MS };
   const notice = await sendEmail({ ...common, template: 'email_change_notice', key: `email-change/${input.tokenId}/notice`, to: 'member' });
   const confirm = await sendEmail({ ...common, template: 'email_change_confirm', key: `email-change/${input.tokenId}/confirm`, to: 'new_address' });
   return { sent: notice.sent + confirm.sent };

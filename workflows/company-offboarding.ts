@@ -54,7 +54,7 @@ export async function companyOffboarding(input: CompanyOffboardingInput): Promis
   if (reportTo) {
     await sendEmail({
       key: `company-offboarding-${input.offboardingId}/report`,
-      organizationId: input.companyId,
+      companyId: input.companyId,
       memberId: reportTo,
       to: 'company_and_operator_admins',
       template: 'company_offboarded',

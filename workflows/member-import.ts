@@ -1,5 +1,6 @@
 import { deprecatePatch, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { withCompanyId, type FormerlyOrganization } from '../contract/workflows.ts';
 import { emailActivityOptions } from './email-options.ts';
 
 const { importMemberBatch, finishMemberImport } = proxyActivities<Activities>({
@@ -25,10 +26,12 @@ export async function memberImport(input: { importId: string; batchSize?: number
   // deprecated (its marker stays in the histories of the imports that took it).
   deprecatePatch('import-finished-email');
   if (notify) {
+    // An answer recorded before "company" named it organizationId.
+    const { companyId, memberId } = withCompanyId<{ companyId: string; memberId: string } & FormerlyOrganization>(notify);
     await sendEmail({
       key: `member-import-${input.importId}/finished`,
-      organizationId: notify.organizationId,
-      memberId: notify.memberId,
+      companyId,
+      memberId,
       to: 'member',
       template: 'import_finished',
       data: { importId: input.importId },

@@ -4,7 +4,7 @@
 // Temporal with the same delivery, so a receiver may see an event twice but always under one id.
 import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { relayWakeSignal, streamWakeSignal, type DisabledEndpoint } from '../contract/workflows.ts';
+import { relayWakeSignal, streamWakeSignal, withCompanyId, type DisabledEndpoint } from '../contract/workflows.ts';
 import { emailActivityOptions } from './email-options.ts';
 
 
@@ -74,10 +74,12 @@ export async function webhookStream(input: { endpointId: string; streamKey: stri
 }
 
 /** The e-mail to an endpoint's admins when it was disabled; keyed, so it goes once. */
-function disabledEmail(d: DisabledEndpoint) {
+function disabledEmail(given: DisabledEndpoint) {
+  // An attempt made before "company" answered organizationId.
+  const d = withCompanyId(given);
   return {
     key: `webhook-${d.endpointId}/disabled-${d.at}`,
-    organizationId: d.organizationId,
+    companyId: d.companyId,
     memberId: d.memberId,
     to: 'webhook_admins' as const,
     template: 'webhook_disabled' as const,

@@ -20,7 +20,7 @@ function ownerFor(principal: AdminPrincipal, owner: 'company' | 'operator'): Key
     if (principal.kind !== 'operator') throw new AppError('forbidden', 403, 'The operator only', { detail: 'the operator\'s keys are managed by its staff' });
     return { operatorId: principal.operatorId };
   }
-  return { organizationId: principal.organizationId, operatorId: principal.operatorId };
+  return { companyId: principal.companyId, operatorId: principal.operatorId };
 }
 
 export function apiKeyRoutes(s: ApiServices) {

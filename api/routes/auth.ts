@@ -31,7 +31,7 @@ export function authRoutes(s: ApiServices) {
       async ({ params }, ctx) => {
         const found = await inspectInvitation(s.em(), s.secrets, params.token);
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = { valid: true, email: found.email, name: found.name, organization: found.organization, expiresAt: found.expiresAt.toISOString() };
+        ctx.body = { valid: true, email: found.email, name: found.name, company: found.company, organization: found.company, expiresAt: found.expiresAt.toISOString() };
       },
     ),
     defineRoute(
@@ -59,7 +59,9 @@ export function authRoutes(s: ApiServices) {
         responses: { 200: { description: 'Signed in', schema: Session } },
       },
       async ({ body }, ctx) => {
-        const session = await limitedSignIn(s.limits, ctx.ip, body.email, () => login({ em: s.em(), lifecycles: s.lifecycles }, body));
+        const { organizationId, ...rest } = body;
+        const credentials = { ...rest, companyId: body.companyId ?? organizationId };
+        const session = await limitedSignIn(s.limits, ctx.ip, body.email, () => login({ em: s.em(), lifecycles: s.lifecycles }, credentials));
         setSessionCookie(ctx, session);
         ctx.body = sessionBody(session);
       },

@@ -19,14 +19,16 @@ export function meRoutes(s: ApiServices) {
         responses: { 200: { description: 'The member', schema: Me } },
       },
       async ({ principal }, ctx) => {
-        const member = await getMember(s.em(), principal.organizationId, principal.memberId);
+        const member = await getMember(s.em(), principal.companyId, principal.memberId);
         const [where] = await s.em().execute<{ organization: string; site_id: string | null; site: string | null }[]>(
           'select o.name as organization, s.id as site_id, s.name as site from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?',
           [principal.memberId],
         );
         ctx.body = {
           ...member,
-          organization: { id: principal.organizationId, name: where!.organization },
+          company: { id: principal.companyId, name: where!.organization },
+          // Deprecated: its name before companies, answered for one more version.
+          organization: { id: principal.companyId, name: where!.organization },
           site: where!.site_id ? { id: where!.site_id, name: where!.site! } : null,
         };
       },
@@ -38,7 +40,7 @@ export function meRoutes(s: ApiServices) {
         responses: { 200: { description: 'The credentials', schema: MeWifi } },
       },
       async ({ principal }, ctx) => {
-        const member = await getMember(s.em(), principal.organizationId, principal.memberId);
+        const member = await getMember(s.em(), principal.companyId, principal.memberId);
         const wifi = await memberWifi(s.wifi, member);
         if (!wifi) throw new DomainError('no_wifi_yet', 'not_found', 'no Wi-Fi credentials yet: they come with the registration of your access card');
         ctx.set('Cache-Control', 'no-store');

@@ -37,7 +37,7 @@ const tags = ['members'];
 export function memberRoutes(s: ApiServices) {
   const actions = s.lifecycles;
   // Every member route first proves the member is the caller's company's.
-  const member = (organizationId: string, id: string) => getMember(s.em(), organizationId, id);
+  const member = (companyId: string, id: string) => getMember(s.em(), companyId, id);
 
   return [
     defineRoute(
@@ -52,12 +52,12 @@ export function memberRoutes(s: ApiServices) {
         const { companyId: _company, startsOn, endsOn, endsAt, ...invitation } = body;
         const invited = await inviteMember(
           { em: s.em(), lifecycles: s.lifecycles },
-          { organizationId: principal.organizationId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: principal.actor, requestKey: ctx.get('Idempotency-Key') || undefined },
+          { companyId: principal.companyId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: principal.actor, requestKey: ctx.get('Idempotency-Key') || undefined },
         );
         s.metrics.workflowStarts.inc();
         ctx.status = 201;
         ctx.set('Location', `/v1/members/${invited.memberId}`);
-        ctx.body = { ...(await member(principal.organizationId, invited.memberId)), workflowId: invited.workflowId, reinvited: invited.reinvited };
+        ctx.body = { ...(await member(principal.companyId, invited.memberId)), workflowId: invited.workflowId, reinvited: invited.reinvited };
       },
     ),
     defineRoute(
@@ -73,7 +73,7 @@ export function memberRoutes(s: ApiServices) {
         const rows = csv !== undefined ? parseMembersCsv(csv) : body.members;
         const created = await createMemberImport(
           { em: s.em(), lifecycles: s.lifecycles },
-          { organizationId: principal.organizationId, actor: principal.actor, source: csv !== undefined ? 'csv' : 'json', rows, reinvite: query.reinvite === 'true' },
+          { companyId: principal.companyId, actor: principal.actor, source: csv !== undefined ? 'csv' : 'json', rows, reinvite: query.reinvite === 'true' },
         );
         ctx.status = 202;
         ctx.set('Location', `/v1/imports/${created.importId}`);
@@ -88,7 +88,7 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'Progress', schema: ImportProgress } },
       },
       async ({ params, principal }, ctx) => {
-        ctx.body = await importProgress(s.em(), principal.organizationId, params.id);
+        ctx.body = await importProgress(s.em(), principal.companyId, params.id);
       },
     ),
     defineRoute(
@@ -111,7 +111,7 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'The member', schema: MemberDetail } },
       },
       async ({ params, principal }, ctx) => {
-        const found = await member(principal.organizationId, params.id);
+        const found = await member(principal.companyId, params.id);
         const view = found.status === 'removed' ? null : await actions.adminState(params.id);
         // The workflow's view carries more than the contract shows (its own ids): only the documented part goes out.
         ctx.body = { ...found, lifecycle: view && Lifecycle.parse(view) };
@@ -126,8 +126,8 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'The member after the change', schema: Member } },
       },
       async ({ params, body, principal }, ctx) => {
-        await updateMember({ em: s.em(), lifecycles: s.lifecycles }, { organizationId: principal.organizationId, memberId: params.id, ...body, actor: principal.actor, byOperator: byOperator(principal) });
-        ctx.body = await member(principal.organizationId, params.id);
+        await updateMember({ em: s.em(), lifecycles: s.lifecycles }, { companyId: principal.companyId, memberId: params.id, ...body, actor: principal.actor, byOperator: byOperator(principal) });
+        ctx.body = await member(principal.companyId, params.id);
       },
     ),
     defineRoute(
@@ -138,7 +138,7 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'Sent', schema: ResendResponse } },
       },
       async ({ params, principal }, ctx) => {
-        await member(principal.organizationId, params.id);
+        await member(principal.companyId, params.id);
         await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
         ctx.body = await actions.resendInvitation(params.id, principal.actor);
       },
@@ -153,7 +153,7 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'The decision', schema: EnrollmentResult } },
       },
       async ({ params, body, principal }, ctx) => {
-        await member(principal.organizationId, params.id);
+        await member(principal.companyId, params.id);
         await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
         const result = await actions.registerCard(params.id, { cardNumber: body.cardNumber, replace: body.replace, actor: principal.actor });
         ctx.body = enrollmentAnswer(result, body.cardNumber);
@@ -169,7 +169,7 @@ export function memberRoutes(s: ApiServices) {
         responses: { 202: { description: 'Removed; offboarding under way', schema: RemoveResponse } },
       },
       async ({ params, query, principal }, ctx) => {
-        await member(principal.organizationId, params.id);
+        await member(principal.companyId, params.id);
         await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
         await actions.remove(params.id, { actor: principal.actor, reason: query.reason });
         ctx.status = 202;
@@ -184,13 +184,13 @@ export function memberRoutes(s: ApiServices) {
         responses: { 200: { description: 'The history', schema: HistoryResponse } },
       },
       async ({ params, principal }, ctx) => {
-        ctx.body = { items: await memberHistory(s.em(), principal.organizationId, params.id, audienceOf(principal)) };
+        ctx.body = { items: await memberHistory(s.em(), principal.companyId, params.id, audienceOf(principal)) };
       },
     ),
     defineRoute(
       {
         method: 'get', path: '/v1/audit', operationId: 'auditLog', tags: ['audit'], auth: 'admin', company: 'across',
-        summary: 'The organisation\'s audit trail, oldest first; filterable; CSV export',
+        summary: 'The company\'s audit trail, oldest first; filterable; CSV export',
         query: AuditQuery,
         responses: { 200: { description: 'One page (JSON) or every matching event (CSV)', schema: AuditPage, alternatives: { 'text/csv': z.string() } } },
       },
@@ -214,7 +214,7 @@ const audienceOf = (principal: AdminPrincipal): AuditAudience => (byOperator(pri
 
 /** One company's, or (an operator key naming none) every company of the operator. */
 const companyScope = (principal: AdminPrincipal): CompanyScope =>
-  principal.kind === 'operator' && principal.allCompanies ? { operatorId: principal.operatorId } : { organizationId: principal.organizationId };
+  principal.kind === 'operator' && principal.allCompanies ? { operatorId: principal.operatorId } : { companyId: principal.companyId };
 
 async function sendAuditCsv(ctx: Context, s: ApiServices, scope: CompanyScope, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>, audience: AuditAudience) {
   const lines = await auditCsvLines(s.em(), scope, filter, audience);

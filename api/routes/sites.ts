@@ -30,7 +30,7 @@ const tags = ['sites'];
 
 /** The operator's staff see every site (or one company's, with companyId); a company its own. */
 const sitesOf = (principal: AdminPrincipal, companyId?: string) =>
-  principal.kind === 'operator' && !companyId ? { operatorId: principal.operatorId } : { organizationId: principal.organizationId };
+  principal.kind === 'operator' && !companyId ? { operatorId: principal.operatorId } : { companyId: principal.companyId };
 
 export function siteRoutes(s: ApiServices) {
   const radiusServer = s.config.radius.server;

@@ -31,7 +31,7 @@ export function webhookOwnerFor(principal: AdminPrincipal, owner: 'company' | 'o
   if (principal.kind === 'operator' && principal.allCompanies) {
     throw new AppError('company-required', 422, 'Say which company', { detail: 'name the company (companyId) or ask for the operator\'s own endpoints (owner=operator)', extra: { field: 'companyId' } });
   }
-  return { organizationId: principal.organizationId, operatorId: principal.operatorId };
+  return { companyId: principal.companyId, operatorId: principal.operatorId };
 }
 
 export function webhookRoutes(s: ApiServices) {

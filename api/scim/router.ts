@@ -116,7 +116,7 @@ export function scimRouter(deps: { em: () => EntityManager; lifecycles: Lifecycl
     } catch (error) {
       throw new ScimError(400, error instanceof Error ? ((error as { detail?: string }).detail ?? error.message) : 'the request holds text that is not allowed', 'invalidValue');
     }
-    ctx.state.scim = { organizationId: principal.organizationId, actor: principal.actor } satisfies ScimCaller;
+    ctx.state.scim = { companyId: principal.companyId, actor: principal.actor } satisfies ScimCaller;
     let status = 500;
     try {
       await next();
@@ -127,7 +127,7 @@ export function scimRouter(deps: { em: () => EntityManager; lifecycles: Lifecycl
     } finally {
       // Every call, read or write, under the key's name: what the provider asked and what it got.
       await recordAudit(deps.em().fork(), {
-        organizationId: principal.organizationId,
+        companyId: principal.companyId,
         operatorId: principal.operatorId,
         actor: principal.actor,
         type: 'scim.request',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Operator } from './operator.entity.ts';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 /**
  * `members`: the REST member routes (invite, change, remove); `read`: their GETs only; `scim`: the
@@ -22,7 +22,7 @@ export const ApiKeySchema = defineEntity({
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     // A company's key (HR system), or, with no company, an operator key (the operator's tooling).
-    organization: () => p.manyToOne(Organization).nullable(),
+    company: () => p.manyToOne(Company).fieldName('organization_id').nullable(),
     operator: () => p.manyToOne(Operator).nullable(),
     name: p.string().length(200),
     // The first characters of the key, shown in listings so an admin can tell keys apart.

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Member } from './member.entity.ts';
 import { Operator } from './operator.entity.ts';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 /**
  * The auditable history. Append-only, enforced by the database itself: whatever code or person
@@ -13,7 +13,7 @@ export const AuditEventSchema = defineEntity({
   name: 'AuditEvent',
   indexes: [
     { properties: ['member', 'id'] },
-    { properties: ['organization', 'occurredAt'] },
+    { properties: ['company', 'occurredAt'] },
     { properties: ['operator', 'occurredAt'] },
   ],
   triggers: [
@@ -29,7 +29,7 @@ export const AuditEventSchema = defineEntity({
     id: p.bigint('number').primary().autoincrement(),
     // A company's event; the operator's own (sites, doors, cards, companies) carry the operator
     // instead, or both when an operator admin acted on a company.
-    organization: () => p.manyToOne(Organization).nullable(),
+    company: () => p.manyToOne(Company).fieldName('organization_id').nullable(),
     operator: () => p.manyToOne(Operator).nullable(),
     // History outlives everything it mentions: nothing referenced by it may be deleted.
     member: () => p.manyToOne(Member).nullable().deleteRule('no action'),

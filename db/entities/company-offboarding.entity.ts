@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 export const COMPANY_OFFBOARDING_STATES = ['scheduled', 'running', 'completed', 'cancelled'] as const;
 export type CompanyOffboardingState = (typeof COMPANY_OFFBOARDING_STATES)[number];
@@ -11,10 +11,10 @@ export type CompanyOffboardingState = (typeof COMPANY_OFFBOARDING_STATES)[number
  */
 export const CompanyOffboardingSchema = defineEntity({
   name: 'CompanyOffboarding',
-  indexes: [{ properties: ['organization', 'createdAt'] }],
+  indexes: [{ properties: ['company', 'createdAt'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization),
+    company: () => p.manyToOne(Company).fieldName('organization_id'),
     effectiveAt: p.datetime(),
     state: p.enum(COMPANY_OFFBOARDING_STATES).default('scheduled'),
     requestedBy: p.string().length(100),

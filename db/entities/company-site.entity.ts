@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 import { Site } from './site.entity.ts';
 
 /** A site the operator granted to a company: its admins may invite members there. */
@@ -7,7 +7,7 @@ export const CompanySiteSchema = defineEntity({
   name: 'CompanySite',
   indexes: [{ properties: ['site'] }],
   properties: {
-    organization: () => p.manyToOne(Organization).primary(),
+    company: () => p.manyToOne(Company).fieldName('organization_id').primary(),
     site: () => p.manyToOne(Site).primary(),
     grantedAt: p.datetime().onCreate(() => new Date()),
     // The company's own network at this site: access points put its members on this VLAN

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Member } from './member.entity.ts';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 export const EMAIL_STATUSES = ['pending', 'sent', 'failed'] as const;
 export type EmailStatus = (typeof EMAIL_STATUSES)[number];
@@ -17,7 +17,7 @@ export const EmailOutboxSchema = defineEntity({
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     key: p.string().length(300).unique(),
-    organization: () => p.manyToOne(Organization).nullable(),
+    company: () => p.manyToOne(Company).fieldName('organization_id').nullable(),
     member: () => p.manyToOne(Member).nullable(),
     toAddress: p.string().length(320),
     template: p.string().length(100),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 /**
  * What an HR system's `Idempotency-Key` bought: the first request's fingerprint and answer, so a
@@ -8,10 +8,10 @@ import { Organization } from './organization.entity.ts';
  */
 export const IdempotencyRecordSchema = defineEntity({
   name: 'IdempotencyRecord',
-  uniques: [{ properties: ['organization', 'key'] }],
+  uniques: [{ properties: ['company', 'key'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization),
+    company: () => p.manyToOne(Company).fieldName('organization_id'),
     key: p.string().length(255),
     // SHA-256 of method, route and body: the same key with another request is refused.
     requestHash: p.string().length(64),

@@ -1,5 +1,5 @@
 export * from './operator.entity.ts';
-export * from './organization.entity.ts';
+export * from './company.entity.ts';
 export * from './company-site.entity.ts';
 export * from './company-offboarding.entity.ts';
 export * from './site.entity.ts';
@@ -25,7 +25,7 @@ import { CardSchema } from './card.entity.ts';
 import { DoorControllerSchema } from './door-controller.entity.ts';
 import { EmailOutboxSchema } from './email-outbox.entity.ts';
 import { MemberSchema } from './member.entity.ts';
-import { OrganizationSchema } from './organization.entity.ts';
+import { CompanySchema } from './company.entity.ts';
 import { OperatorSchema } from './operator.entity.ts';
 import { CompanySiteSchema } from './company-site.entity.ts';
 import { CompanyOffboardingSchema } from './company-offboarding.entity.ts';
@@ -40,7 +40,7 @@ import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from 
 
 export const entities = [
   OperatorSchema,
-  OrganizationSchema,
+  CompanySchema,
   CompanySiteSchema,
   CompanyOffboardingSchema,
   SiteSchema,

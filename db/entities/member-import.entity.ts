@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Member } from './member.entity.ts';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 /** A bulk invitation (JSON list or CSV file); its rows are invited by the `memberImport` workflow. */
 export const MemberImportSchema = defineEntity({
   name: 'MemberImport',
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization),
+    company: () => p.manyToOne(Company).fieldName('organization_id'),
     actor: p.string().length(100),
     source: p.enum(['json', 'csv'] as const),
     total: p.integer(),

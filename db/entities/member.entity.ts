@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 import { Site } from './site.entity.ts';
 
 export const MEMBER_ROLES = ['admin', 'user'] as const;
@@ -25,14 +25,14 @@ export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 export const MemberSchema = defineEntity({
   name: 'Member',
-  // One row per person per organisation: re-inviting a removed member reuses it (new workflow run).
+  // One row per person per company: re-inviting a removed member reuses it (new workflow run).
   // The PIN typed at the door identifies a pending enrollment within a site: unique there while it
   // is held (NULLs never collide, so finished enrollments release it by clearing it).
-  uniques: [{ properties: ['organization', 'email'] }, { properties: ['site', 'enrollmentPin'] }, { properties: ['organization', 'externalId'] }],
-  indexes: [{ properties: ['organization', 'status'] }],
+  uniques: [{ properties: ['company', 'email'] }, { properties: ['site', 'enrollmentPin'] }, { properties: ['company', 'externalId'] }],
+  indexes: [{ properties: ['company', 'status'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization),
+    company: () => p.manyToOne(Company).fieldName('organization_id'),
     site: () => p.manyToOne(Site).nullable(),
     // Stored lower-cased so uniqueness is case-insensitive.
     email: p.string().length(320),

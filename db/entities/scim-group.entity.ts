@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Member } from './member.entity.ts';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 /**
  * A group an identity provider pushed (Okta Group Push, Entra group assignment). Only membership
@@ -10,10 +10,10 @@ import { Organization } from './organization.entity.ts';
  */
 export const ScimGroupSchema = defineEntity({
   name: 'ScimGroup',
-  uniques: [{ properties: ['organization', 'displayName'] }],
+  uniques: [{ properties: ['company', 'displayName'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization),
+    company: () => p.manyToOne(Company).fieldName('organization_id'),
     displayName: p.string().length(256),
     externalId: p.string().length(255).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),

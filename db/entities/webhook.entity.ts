@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Member } from './member.entity.ts';
 import { Operator } from './operator.entity.ts';
-import { Organization } from './organization.entity.ts';
+import { Company } from './company.entity.ts';
 
 /**
  * A URL that hears what happens: a company's (its own members and imports) or, with no company,
@@ -13,10 +13,10 @@ import { Organization } from './organization.entity.ts';
 export const WebhookEndpointSchema = defineEntity({
   name: 'WebhookEndpoint',
   tableName: 'webhook_endpoint',
-  indexes: [{ properties: ['organization'] }, { properties: ['operator'] }],
+  indexes: [{ properties: ['company'] }, { properties: ['operator'] }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
-    organization: () => p.manyToOne(Organization).nullable().deleteRule('cascade'),
+    company: () => p.manyToOne(Company).fieldName('organization_id').nullable().deleteRule('cascade'),
     operator: () => p.manyToOne(Operator),
     url: p.string().length(2000),
     description: p.string().length(500).default(''),
@@ -53,7 +53,7 @@ export const WebhookEventSchema = defineEntity({
     // Commit order within a member is event order: deliveries follow it.
     seq: p.bigint('number').autoincrement().unique(),
     auditEventId: p.bigint('number').nullable(),
-    organization: () => p.manyToOne(Organization).nullable().deleteRule('cascade'),
+    company: () => p.manyToOne(Company).fieldName('organization_id').nullable().deleteRule('cascade'),
     operator: () => p.manyToOne(Operator).nullable(),
     member: () => p.manyToOne(Member).nullable().deleteRule('set null'),
     type: p.string().length(100),

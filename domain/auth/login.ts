@@ -12,19 +12,19 @@ let decoy: Promise<string> | undefined;
 const invalid = () => new DomainError('invalid_credentials', 'unauthorized', 'the e-mail address or the password is wrong');
 
 /**
- * E-mail + password → a session. The same address may belong to several organisations; the
+ * E-mail + password → a session. The same address may belong to several companies; the
  * password picks the account, and only when it opens several must the caller name one.
  */
 export async function login(
   deps: { em: EntityManager; lifecycles: LifecycleGateway },
-  input: { email: string; password: string; organizationId?: string },
-): Promise<Session & { memberId: string; organizationId: string }> {
+  input: { email: string; password: string; companyId?: string },
+): Promise<Session & { memberId: string; companyId: string }> {
   const email = input.email.trim().toLowerCase();
-  const accounts = await deps.em.execute<{ id: string; organization_id: string; organization: string; password_hash: string; status: string }[]>(
-    `select m.id, m.organization_id, o.name as organization, m.password_hash, m.status
+  const accounts = await deps.em.execute<{ id: string; organization_id: string; company: string; password_hash: string; status: string }[]>(
+    `select m.id, m.organization_id, o.name as company, m.password_hash, m.status
        from member m join organization o on o.id = m.organization_id
-      where m.email = ? and m.password_hash is not null and m.status <> 'removed'${input.organizationId ? ' and m.organization_id = ?' : ''}`,
-    input.organizationId ? [email, input.organizationId] : [email],
+      where m.email = ? and m.password_hash is not null and m.status <> 'removed'${input.companyId ? ' and m.organization_id = ?' : ''}`,
+    input.companyId ? [email, input.companyId] : [email],
   );
   if (!accounts.length) {
     await verifyPassword(input.password, await (decoy ??= hashPassword('decoy password that matches nothing')));
@@ -36,14 +36,15 @@ export async function login(
   }
   if (!opened.length) throw invalid();
   if (opened.length > 1) {
-    throw new DomainError('organization_required', 'invalid', 'this e-mail address is a member of several organisations: say which one (organizationId)', {
-      organizations: opened.map((a) => ({ id: a.organization_id, name: a.organization })),
+    throw new DomainError('organization_required', 'invalid', 'this e-mail address is a member of several companies: say which one (companyId)', {
+      // The problem's field keeps its first name: integrators read it.
+      organizations: opened.map((a) => ({ id: a.organization_id, name: a.company })),
     });
   }
   const member = opened[0]!;
   const session = await deps.em.transactional(async (em) => {
     const created = await createSession(em, member.id);
-    await recordAudit(em, { organizationId: member.organization_id, memberId: member.id, actor: `member:${member.id}`, type: 'account.signed_in' });
+    await recordAudit(em, { companyId: member.organization_id, memberId: member.id, actor: `member:${member.id}`, type: 'account.signed_in' });
     return created;
   });
   // A password set while Temporal was unreachable never reached the lifecycle: tell it again
@@ -51,5 +52,5 @@ export async function login(
   if (member.status === 'invited' || member.status === 'invitation_expired') {
     await deps.lifecycles.passwordSet(member.id, `member:${member.id}`);
   }
-  return { ...session, memberId: member.id, organizationId: member.organization_id };
+  return { ...session, memberId: member.id, companyId: member.organization_id };
 }

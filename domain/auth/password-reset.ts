@@ -26,7 +26,7 @@ export async function requestPasswordReset(lifecycles: LifecycleGateway, input: 
 export interface IssuedResetCode {
   tokenId: string;
   memberId: string;
-  organizationId: string;
+  companyId: string;
 }
 
 /**
@@ -50,9 +50,9 @@ export async function issuePasswordResetCodes(em: EntityManager, email: string):
         `insert into auth_token (id, member_id, purpose, expires_at, attempts, created_at) values (?, ?, 'password_reset', ?, 0, now())`,
         [tokenId, account.id, new Date(Date.now() + RESET_CODE_TTL_MS)],
       );
-      await recordAudit(tx, { organizationId: account.organization_id, memberId: account.id, actor: `member:${account.id}`, type: 'account.password_reset_requested', data: { tokenId } });
+      await recordAudit(tx, { companyId: account.organization_id, memberId: account.id, actor: `member:${account.id}`, type: 'account.password_reset_requested', data: { tokenId } });
     });
-    issued.push({ tokenId, memberId: account.id, organizationId: account.organization_id });
+    issued.push({ tokenId, memberId: account.id, companyId: account.organization_id });
   }
   return issued;
 }
@@ -63,7 +63,7 @@ const codeInvalid = () => new DomainError('reset_code_invalid', 'invalid', 'this
 export async function confirmPasswordReset(
   deps: { em: EntityManager; secrets: Secrets },
   input: { email: string; code: string; password: string },
-): Promise<Session & { memberId: string; organizationId: string }> {
+): Promise<Session & { memberId: string; companyId: string }> {
   const weak = passwordProblem(input.password);
   if (weak) throw new DomainError('password_rejected', 'invalid', weak);
   const email = input.email.trim().toLowerCase();
@@ -88,9 +88,9 @@ export async function confirmPasswordReset(
     await em.execute('update auth_token set consumed_at = now() where id = ?', [match.id]);
     await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'session' and revoked_at is null`, [match.member_id]);
     await em.execute('update member set password_hash = ?, updated_at = now() where id = ?', [passwordHash, match.member_id]);
-    await recordAudit(em, { organizationId: match.organization_id, memberId: match.member_id, actor: `member:${match.member_id}`, type: 'account.password_reset' });
+    await recordAudit(em, { companyId: match.organization_id, memberId: match.member_id, actor: `member:${match.member_id}`, type: 'account.password_reset' });
     const session = await createSession(em, match.member_id);
-    return { ...session, memberId: match.member_id, organizationId: match.organization_id };
+    return { ...session, memberId: match.member_id, companyId: match.organization_id };
   });
   // Wrong tries must be counted even though the request fails: hence the throw after the commit.
   if (!outcome) throw codeInvalid();

@@ -29,7 +29,7 @@ export async function createSession(em: EntityManager, memberId: string): Promis
 export interface SessionMember {
   sessionId: string;
   memberId: string;
-  organizationId: string;
+  companyId: string;
   operatorId: string;
   operatorAdmin: boolean;
   role: MemberRole;
@@ -50,7 +50,7 @@ export async function resolveSession(em: EntityManager, token: string): Promise<
   const expected = Buffer.from(row.secret_hash, 'hex');
   const actual = Buffer.from(sha256(secret), 'hex');
   if (!timingSafeEqual(expected, actual)) return undefined;
-  return { sessionId: id, memberId: row.member_id, organizationId: row.organization_id, operatorId: row.operator_id, operatorAdmin: row.operator_admin, role: row.role, status: row.status };
+  return { sessionId: id, memberId: row.member_id, companyId: row.organization_id, operatorId: row.operator_id, operatorAdmin: row.operator_admin, role: row.role, status: row.status };
 }
 
 export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {

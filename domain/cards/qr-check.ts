@@ -6,7 +6,7 @@ import type { EnrollmentRejection } from '../../contract/workflows.ts';
 
 export async function qrRefusal(
   em: EntityManager,
-  input: { organizationId: string; memberId: string; payload: string },
+  input: { companyId: string; memberId: string; payload: string },
 ): Promise<EnrollmentRejection | undefined> {
   const token = qrTokenFrom(input.payload);
   if (!token) return 'invalid_qr_code';
@@ -14,7 +14,7 @@ export async function qrRefusal(
   const [card] = await em.execute<{ site_id: string; state: string; member_id: string | null }[]>(
     `select card.site_id, card.state, card.member_id from card join company_site g on g.site_id = card.site_id
       where card.qr_token = ? and g.organization_id = ? order by (card.site_id = ?) desc limit 1`,
-    [token, input.organizationId, member?.site_id ?? null],
+    [token, input.companyId, member?.site_id ?? null],
   );
   if (!card) return 'unknown_card';
   if (card.site_id !== member?.site_id) return 'card_of_another_site';

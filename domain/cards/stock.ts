@@ -63,7 +63,7 @@ export async function addCards(
         )
         .returning(CARD_COLUMNS)
         .execute();
-      await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'cards.added', data: { siteId: input.siteId, numbers } });
+      await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'cards.added', data: { siteId: input.siteId, numbers } });
       return rows.map(cardView);
     });
   } catch (error) {

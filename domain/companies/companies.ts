@@ -137,12 +137,12 @@ export async function updateCompany(
     const name = input.name?.trim();
     if (name && name !== before.name) {
       await tx.execute('update organization set name = ? where id = ?', [name, input.companyId]);
-      await recordAudit(tx, { organizationId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.renamed', data: { from: before.name, to: name } });
+      await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.renamed', data: { from: before.name, to: name } });
     }
     if (taken.length) await tx.execute(`delete from company_site where organization_id = ? and site_id in (${taken.map(() => '?').join(', ')})`, [input.companyId, ...taken]);
     for (const siteId of added) await tx.execute('insert into company_site (organization_id, site_id, granted_at) values (?, ?, now()) on conflict do nothing', [input.companyId, siteId]);
     if (added.length || taken.length) {
-      await recordAudit(tx, { organizationId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.sites_changed', data: { granted: added, taken } });
+      await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.sites_changed', data: { granted: added, taken } });
     }
   });
   return getCompany(deps.em, input.operatorId, input.companyId);
@@ -176,7 +176,7 @@ export async function scheduleCompanyOffboarding(
     );
     const workflowId = companyOffboardingWorkflowId(input.companyId, created!.id);
     await tx.execute('update company_offboarding set workflow_id = ? where id = ?', [workflowId, created!.id]);
-    await recordAudit(tx, { organizationId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_scheduled', data: { offboardingId: created!.id, effectiveAt: effectiveAt.toISOString() } });
+    await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_scheduled', data: { offboardingId: created!.id, effectiveAt: effectiveAt.toISOString() } });
     return { ...created!, workflow_id: workflowId };
   });
   await deps.lifecycles.startCompanyOffboarding({ companyId: input.companyId, offboardingId: row.id, effectiveAt: effectiveAt.toISOString(), companyName: company.name });
@@ -207,7 +207,7 @@ export async function cancelCompanyOffboarding(
       `update company_offboarding set state = 'cancelled', cancelled_by = ?, finished_at = now() where id = ? and state = 'scheduled' returning *`,
       [input.actor, live.id],
     );
-    if (row) await recordAudit(tx, { organizationId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_cancelled', data: { offboardingId: live.id } });
+    if (row) await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_cancelled', data: { offboardingId: live.id } });
     return offboardingView(row ?? (await tx.execute<OffboardingRow[]>('select * from company_offboarding where id = ?', [live.id]))[0]!);
   });
 }

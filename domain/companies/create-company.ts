@@ -2,7 +2,7 @@
 // operator (with its first site and admin) and the first company in one step; `POST /v1/companies`
 // and `org:create` on an install that has an operator add companies.
 import type { EntityManager } from '../../db/orm.ts';
-import { ApiKey, AuditEvent, COMPANY_KEY_SCOPES, CompanySite, Member, Operator, OPERATOR_KEY_SCOPES, Organization, Site, type MemberLocale } from '../../db/entities/index.ts';
+import { ApiKey, AuditEvent, COMPANY_KEY_SCOPES, CompanySite, Member, Operator, OPERATOR_KEY_SCOPES, Company, Site, type MemberLocale } from '../../db/entities/index.ts';
 import { generateApiKey } from '../api-keys.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -40,7 +40,7 @@ export interface CreatedCompany {
  */
 export async function addCompany(deps: { em: EntityManager; lifecycles: LifecycleGateway }, operatorId: string, input: NewCompany): Promise<CreatedCompany> {
   const created = await createCompany(deps.em, operatorId, input);
-  await deps.lifecycles.start({ memberId: created.adminMemberId, organizationId: created.companyId, invitedBy: input.actor, label: input.admin.email.trim().toLowerCase() });
+  await deps.lifecycles.start({ memberId: created.adminMemberId, companyId: created.companyId, invitedBy: input.actor, label: input.admin.email.trim().toLowerCase() });
   return created;
 }
 
@@ -65,8 +65,8 @@ export async function createOperator(em: EntityManager, input: { name: string; s
       ...(input.site.timeZone ? { timeZone: input.site.timeZone } : {}),
       ...(input.site.wifiSsid ? { wifiSsid: input.site.wifiSsid.trim() } : {}),
     });
-    const apiKey = tx.create(ApiKey, { operator, organization: null, name: 'Operator key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...OPERATOR_KEY_SCOPES], createdBy: input.actor });
-    tx.create(AuditEvent, { operator, organization: null, actor: input.actor, type: 'operator.created', data: { name: operator.name, siteId: site.id, apiKeyId: apiKey.id } });
+    const apiKey = tx.create(ApiKey, { operator, company: null, name: 'Operator key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...OPERATOR_KEY_SCOPES], createdBy: input.actor });
+    tx.create(AuditEvent, { operator, company: null, actor: input.actor, type: 'operator.created', data: { name: operator.name, siteId: site.id, apiKeyId: apiKey.id } });
     await tx.flush();
     return { operatorId: operator.id, siteId: site.id, operatorApiKey: key.plaintext };
   });
@@ -84,16 +84,16 @@ export async function createCompany(em: EntityManager, operatorId: string, input
     const sites = await tx.find(Site, { id: { $in: siteIds }, operator: operatorId });
     const unknown = siteIds.filter((id) => !sites.some((s) => s.id === id));
     if (unknown.length) throw new DomainError('site_not_found', 'unprocessable', `no site ${unknown.join(', ')} among the operator's sites`, { field: 'siteIds', siteIds: unknown });
-    const organization = tx.create(Organization, {
+    const company = tx.create(Company, {
       operator: operatorId,
       name: input.name.trim(),
       ...(input.brandColor ? { brandColor: input.brandColor.toLowerCase() } : {}),
       logoUrl: input.logoUrl ?? null,
     });
-    for (const site of sites) tx.create(CompanySite, { organization, site });
+    for (const site of sites) tx.create(CompanySite, { company, site });
     const email = input.admin.email.trim().toLowerCase();
     const admin = tx.create(Member, {
-      organization,
+      company,
       site: sites.find((s) => s.id === siteIds[0])!,
       email,
       name: input.admin.name?.trim() || email.split('@')[0]!,
@@ -101,17 +101,17 @@ export async function createCompany(em: EntityManager, operatorId: string, input
       locale: input.admin.locale ?? 'fr',
       operatorAdmin: input.admin.operatorAdmin ?? false,
     });
-    const apiKey = tx.create(ApiKey, { organization, name: 'Initial key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...COMPANY_KEY_SCOPES], createdBy: input.actor });
+    const apiKey = tx.create(ApiKey, { company, name: 'Initial key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...COMPANY_KEY_SCOPES], createdBy: input.actor });
     await tx.flush();
     // Through recordAudit: the operator's webhooks hear of it (company.created) in this transaction.
     await recordAudit(tx, {
-      organizationId: organization.id,
+      companyId: company.id,
       operatorId,
       actor: input.actor,
       type: 'organization.created',
-      data: { name: organization.name, siteIds, adminMemberId: admin.id, apiKeyId: apiKey.id },
+      data: { name: company.name, siteIds, adminMemberId: admin.id, apiKeyId: apiKey.id },
     });
-    return { companyId: organization.id, apiKey: key.plaintext, adminMemberId: admin.id };
+    return { companyId: company.id, apiKey: key.plaintext, adminMemberId: admin.id };
   });
 }
 
@@ -140,7 +140,7 @@ export interface CreatedCompanyAtSite {
   operatorApiKey: string | null;
   siteId: string;
   companyId: string;
-  /** The same as companyId (the name integrators knew before companies). */
+  /** @deprecated The same as companyId (the name integrators knew before companies), printed by org:create for one more version. */
   organizationId: string;
   apiKey: string;
   adminMemberId: string;
@@ -184,8 +184,8 @@ export async function createCompanyAtSite(em: EntityManager, options: CompanyAtS
 export async function issueOperatorKey(em: EntityManager, operatorId: string, input: { name: string; actor: string }): Promise<string> {
   const key = generateApiKey();
   await em.transactional(async (tx) => {
-    const apiKey = tx.create(ApiKey, { operator: operatorId, organization: null, name: input.name, prefix: key.prefix, secretHash: key.secretHash, scopes: [...OPERATOR_KEY_SCOPES], createdBy: input.actor });
-    tx.create(AuditEvent, { operator: operatorId, organization: null, actor: input.actor, type: 'operator.key_issued', data: { apiKeyId: apiKey.id, name: input.name } });
+    const apiKey = tx.create(ApiKey, { operator: operatorId, company: null, name: input.name, prefix: key.prefix, secretHash: key.secretHash, scopes: [...OPERATOR_KEY_SCOPES], createdBy: input.actor });
+    tx.create(AuditEvent, { operator: operatorId, company: null, actor: input.actor, type: 'operator.key_issued', data: { apiKeyId: apiKey.id, name: input.name } });
     await tx.flush();
   });
   return key.plaintext;

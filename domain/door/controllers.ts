@@ -22,7 +22,7 @@ export async function createDoorController(
       .values({ id: randomUUID(), site_id: input.siteId, name: input.name.trim(), secret_ciphertext: secrets.encrypt(secret), created_at: sql<Date>`now()` })
       .returning(['id', 'name', 'created_at'])
       .executeTakeFirstOrThrow();
-    await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'door_controller.created', data: { doorControllerId: row.id, siteId: input.siteId, name: row.name } });
+    await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'door_controller.created', data: { doorControllerId: row.id, siteId: input.siteId, name: row.name } });
     return { id: row.id, siteId: input.siteId, name: row.name, secret, createdAt: new Date(row.created_at).toISOString() };
   });
 }

@@ -137,7 +137,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; lifecycles: Lif
   const settle = (attemptId: number, outcome: 'failed' | 'succeeded') => em.getKysely().updateTable('door_pin_attempt').set({ outcome }).where('id', '=', attemptId).execute();
   const refused = async (why: string, attemptId?: number): Promise<DoorDecision> => {
     if (attemptId !== undefined) await settle(attemptId, 'failed');
-    await recordAudit(em, { organizationId: null, operatorId: door.operatorId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
+    await recordAudit(em, { companyId: null, operatorId: door.operatorId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, cardNumber, reason: why } });
     return { decision: 'rejected', reason: 'unknown_pin', cardNumber, access: null };
   };
   const guess = await takeGuess(em, door, pin, cardNumber);

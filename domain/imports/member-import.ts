@@ -84,14 +84,14 @@ const describe = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('
 
 export async function createMemberImport(
   deps: { em: EntityManager; lifecycles: LifecycleGateway },
-  input: { organizationId: string; actor: string; source: 'json' | 'csv'; rows: unknown[]; reinvite?: boolean },
+  input: { companyId: string; actor: string; source: 'json' | 'csv'; rows: unknown[]; reinvite?: boolean },
 ): Promise<{ importId: string; total: number }> {
   if (!input.rows.length) throw new DomainError('import_empty', 'invalid', 'there is no member to invite');
   if (input.rows.length > IMPORT_MAX_ROWS) throw new DomainError('import_too_large', 'invalid', `an import takes at most ${IMPORT_MAX_ROWS} members; split the file`);
   const importId = await deps.em.transactional(async (em) => {
     const [created] = await em.execute<{ id: string }[]>(
       `insert into member_import (id, organization_id, actor, source, total, created_at) values (gen_random_uuid(), ?, ?, ?, ?, now()) returning id`,
-      [input.organizationId, input.actor, input.source, input.rows.length],
+      [input.companyId, input.actor, input.source, input.rows.length],
     );
     const id = created!.id;
     // One statement per 500 rows keeps a 5,000-row import to a handful of round trips.
@@ -115,7 +115,7 @@ export async function createMemberImport(
         values,
       );
     }
-    await recordAudit(em, { organizationId: input.organizationId, actor: input.actor, type: 'import.created', data: { importId: id, source: input.source, total: input.rows.length } });
+    await recordAudit(em, { companyId: input.companyId, actor: input.actor, type: 'import.created', data: { importId: id, source: input.source, total: input.rows.length } });
     return id;
   });
   await deps.lifecycles.startImport(importId, input.rows.length);
@@ -148,10 +148,10 @@ export async function importCounts(em: EntityManager, importId: string): Promise
   return { created: count('created'), skipped: count('skipped'), failed: count('failed') };
 }
 
-export async function importProgress(em: EntityManager, organizationId: string, importId: string): Promise<ImportProgress> {
+export async function importProgress(em: EntityManager, companyId: string, importId: string): Promise<ImportProgress> {
   const [head] = await em.execute<{ id: string; total: number; source: string; created_at: Date; finished_at: Date | null }[]>(
     'select id, total, source, created_at, finished_at from member_import where id = ? and organization_id = ?',
-    [importId, organizationId],
+    [importId, companyId],
   );
   if (!head) throw new DomainError('import_not_found', 'not_found', `no import ${importId} in this company`);
   const { created, skipped, failed } = await importCounts(em, importId);

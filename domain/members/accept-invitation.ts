@@ -15,7 +15,7 @@ interface TokenRow {
   member_status: string;
   email: string;
   name: string;
-  organization: string;
+  company: string;
 }
 
 /** Looks an invitation link up without consuming it (what a GET may do: mail scanners open links). */
@@ -23,9 +23,9 @@ export async function inspectInvitation(
   em: EntityManager,
   secrets: Secrets,
   token: string,
-): Promise<{ memberId: string; tokenId: string; email: string; name: string; organization: string; expiresAt: Date }> {
+): Promise<{ memberId: string; tokenId: string; email: string; name: string; company: string; expiresAt: Date }> {
   const row = await findToken(em, secrets, token, false);
-  return { memberId: row.member_id, tokenId: row.id, email: row.email, name: row.name, organization: row.organization, expiresAt: new Date(row.expires_at) };
+  return { memberId: row.member_id, tokenId: row.id, email: row.email, name: row.name, company: row.company, expiresAt: new Date(row.expires_at) };
 }
 
 async function findToken(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<TokenRow> {
@@ -33,7 +33,7 @@ async function findToken(em: EntityManager, secrets: Secrets, token: string, loc
   if (!tokenId) throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
   const [row] = await em.execute<TokenRow[]>(
     `select t.id, t.member_id, m.organization_id, t.expires_at, t.consumed_at, t.revoked_at, m.status as member_status,
-            m.email, m.name, o.name as organization
+            m.email, m.name, o.name as company
        from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id where t.id = ? and t.purpose = 'invitation'${lock ? ' for update of t, m' : ''}`,
     [tokenId],
   );
@@ -52,7 +52,7 @@ async function findToken(em: EntityManager, secrets: Secrets, token: string, loc
 export async function acceptInvitation(
   deps: { em: EntityManager; lifecycles: LifecycleGateway; secrets: Secrets },
   options: { token: string; password: string },
-): Promise<{ memberId: string; organizationId: string; lifecycleNotified: boolean }> {
+): Promise<{ memberId: string; companyId: string; lifecycleNotified: boolean }> {
   const weak = passwordProblem(options.password);
   if (weak) throw new DomainError('password_rejected', 'invalid', weak);
   const passwordHash = await hashPassword(options.password);
@@ -61,7 +61,7 @@ export async function acceptInvitation(
     await em.execute('update auth_token set consumed_at = now() where id = ?', [token.id]);
     await em.execute('update member set password_hash = ?, updated_at = now() where id = ?', [passwordHash, token.member_id]);
     await recordAudit(em, {
-      organizationId: token.organization_id,
+      companyId: token.organization_id,
       memberId: token.member_id,
       actor: `member:${token.member_id}`,
       type: 'account.password_created',
@@ -72,5 +72,5 @@ export async function acceptInvitation(
   // The password is stored: an unreachable Temporal must not turn that into a failure. The next
   // sign-in tells the lifecycle again, and at the latest the expiry check finds the password.
   const lifecycleNotified = await deps.lifecycles.passwordSet(row.member_id, `member:${row.member_id}`);
-  return { memberId: row.member_id, organizationId: row.organization_id, lifecycleNotified };
+  return { memberId: row.member_id, companyId: row.organization_id, lifecycleNotified };
 }

@@ -14,8 +14,8 @@ import { EMAIL_CHANGE_TTL_MS } from './email-change-ttl.ts';
 const taken = (email: string, memberId?: string) => new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId });
 
 /** Refuses an address another member of the company already signs in with. */
-export async function refuseTakenAddress(em: EntityManager, input: { organizationId: string; memberId: string; email: string }): Promise<void> {
-  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.organizationId, input.email, input.memberId]);
+export async function refuseTakenAddress(em: EntityManager, input: { companyId: string; memberId: string; email: string }): Promise<void> {
+  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.companyId, input.email, input.memberId]);
   if (other) throw taken(input.email, other.id);
 }
 
@@ -24,23 +24,23 @@ export async function refuseTakenAddress(em: EntityManager, input: { organizatio
  * with the rest of the member's update: an address already taken refuses the whole update. The
  * caller then starts the `emailChange` workflow (the old address told, then the new one asked).
  */
-export async function recordEmailChange(em: EntityManager, input: { organizationId: string; memberId: string; from: string; to: string; actor: string }): Promise<{ tokenId: string }> {
-  await refuseTakenAddress(em, { organizationId: input.organizationId, memberId: input.memberId, email: input.to });
+export async function recordEmailChange(em: EntityManager, input: { companyId: string; memberId: string; from: string; to: string; actor: string }): Promise<{ tokenId: string }> {
+  await refuseTakenAddress(em, { companyId: input.companyId, memberId: input.memberId, email: input.to });
   const tokenId = randomUUID();
   await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'email_change' and consumed_at is null and revoked_at is null`, [input.memberId]);
   await em.execute(
     `insert into auth_token (id, member_id, purpose, new_email, expires_at, attempts, created_at) values (?, ?, 'email_change', ?, ?, 0, now())`,
     [tokenId, input.memberId, input.to, new Date(Date.now() + EMAIL_CHANGE_TTL_MS)],
   );
-  await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.email_change_requested', data: { from: input.from, to: input.to, tokenId } });
+  await recordAudit(em, { companyId: input.companyId, memberId: input.memberId, actor: input.actor, type: 'member.email_change_requested', data: { from: input.from, to: input.to, tokenId } });
   return { tokenId };
 }
 
 interface PendingChange {
   tokenId: string;
   memberId: string;
-  organizationId: string;
-  organization: string;
+  companyId: string;
+  company: string;
   from: string;
   to: string;
   expiresAt: Date;
@@ -57,8 +57,8 @@ const dead = (code: 'email_change_invalid' | 'email_change_done' | 'email_change
 async function findChange(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<PendingChange> {
   const tokenId = secrets.verifyToken(token);
   if (!tokenId) throw dead('email_change_invalid');
-  const [row] = await em.execute<{ id: string; member_id: string; organization_id: string; organization: string; email: string; new_email: string; status: string; expires_at: Date; consumed_at: Date | null; revoked_at: Date | null }[]>(
-    `select t.id, t.member_id, m.organization_id, o.name as organization, m.email, t.new_email, m.status, t.expires_at, t.consumed_at, t.revoked_at
+  const [row] = await em.execute<{ id: string; member_id: string; organization_id: string; company: string; email: string; new_email: string; status: string; expires_at: Date; consumed_at: Date | null; revoked_at: Date | null }[]>(
+    `select t.id, t.member_id, m.organization_id, o.name as company, m.email, t.new_email, m.status, t.expires_at, t.consumed_at, t.revoked_at
        from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id
       where t.id = ? and t.purpose = 'email_change'${lock ? ' for update of t, m' : ''}`,
     [tokenId],
@@ -67,7 +67,7 @@ async function findChange(em: EntityManager, secrets: Secrets, token: string, lo
   if (row.consumed_at) throw dead('email_change_done');
   if (row.revoked_at) throw dead('email_change_replaced');
   if (new Date(row.expires_at).getTime() <= Date.now()) throw dead('email_change_expired');
-  return { tokenId: row.id, memberId: row.member_id, organizationId: row.organization_id, organization: row.organization, from: row.email, to: row.new_email, expiresAt: new Date(row.expires_at) };
+  return { tokenId: row.id, memberId: row.member_id, companyId: row.organization_id, company: row.company, from: row.email, to: row.new_email, expiresAt: new Date(row.expires_at) };
 }
 
 /** What the link's page shows; a GET decides nothing (mail scanners open links first). */
@@ -81,7 +81,7 @@ export async function confirmEmailChange(deps: { em: EntityManager; secrets: Sec
   return deps.em.transactional(async (em) => {
     const change = await findChange(em, deps.secrets, token, true);
     // Taken meanwhile (an invitation to that address since the request): refused, nothing changes.
-    await refuseTakenAddress(em, { organizationId: change.organizationId, memberId: change.memberId, email: change.to });
+    await refuseTakenAddress(em, { companyId: change.companyId, memberId: change.memberId, email: change.to });
     await em.execute('update member set email = ?, updated_at = now() where id = ?', [change.to, change.memberId]);
     await em.execute('update auth_token set consumed_at = now() where id = ?', [change.tokenId]);
     await em.execute(
@@ -89,7 +89,7 @@ export async function confirmEmailChange(deps: { em: EntityManager; secrets: Sec
       [change.memberId, change.tokenId],
     );
     await recordAudit(em, {
-      organizationId: change.organizationId, memberId: change.memberId, actor: `member:${change.memberId}`, type: 'member.email_changed',
+      companyId: change.companyId, memberId: change.memberId, actor: `member:${change.memberId}`, type: 'member.email_changed',
       data: { changes: { email: { from: change.from, to: change.to } }, tokenId: change.tokenId, sessionsEnded: true },
     });
     return change;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '../../db/orm.ts';
-import { Member, Organization, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
+import { Member, Company, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
 import type { LifecycleDurations, MemberSchedule } from '../../contract/workflows.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -18,7 +18,7 @@ export interface InviteMemberDeps {
 }
 
 export interface InviteMemberOptions {
-  organizationId: string;
+  companyId: string;
   email: string;
   name?: string;
   role?: MemberRole;
@@ -58,27 +58,27 @@ export interface InvitedMember {
 const REMOVED_RUN_GRACE_MS = 30_000;
 
 /**
- * Invites a person: the member row first (the e-mail is unique per organisation among everyone
+ * Invites a person: the member row first (the e-mail is unique per company among everyone
  * ever invited), then their lifecycle. A removed member is invited again on the same row, and
  * their workflow id gets a new run; the earlier run stays in the history.
  */
 export async function inviteMember(deps: InviteMemberDeps, options: InviteMemberOptions): Promise<InvitedMember> {
   const email = options.email.trim().toLowerCase();
-  const { member, organization, reinvited, conflict, schedule } = await deps.em.transactional(async (em): Promise<{ member: Member; organization: Organization; reinvited: boolean; conflict: boolean; schedule?: MemberSchedule }> => {
-    const organization = await em.findOne(Organization, options.organizationId);
-    if (!organization) throw new DomainError('organization_not_found', 'not_found', `company ${options.organizationId} does not exist`);
-    await refuseLeavingCompany(em, organization);
-    const existing = await em.findOne(Member, { organization: organization.id, email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const { member, company, reinvited, conflict, schedule } = await deps.em.transactional(async (em): Promise<{ member: Member; company: Company; reinvited: boolean; conflict: boolean; schedule?: MemberSchedule }> => {
+    const company = await em.findOne(Company, options.companyId);
+    if (!company) throw new DomainError('organization_not_found', 'not_found', `company ${options.companyId} does not exist`);
+    await refuseLeavingCompany(em, company);
+    const existing = await em.findOne(Member, { company: company.id, email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (existing && existing.status !== 'removed') {
       // Its lifecycle may have to be started again (below): with the dates it was given.
       const site = existing.site ? await em.findOne(Site, existing.site.id) : null;
       const schedule = site ? planSchedule({ startsOn: dateText(existing.startsOn), endsOn: dateText(existing.endsOn), endsAt: existing.endsAt ?? null }, site.timeZone) : undefined;
-      return { member: existing, organization, reinvited: false, conflict: true, schedule };
+      return { member: existing, company, reinvited: false, conflict: true, schedule };
     }
     if (existing && options.reinviteRemoved === false) {
       throw new DomainError('member_removed_earlier', 'conflict', `${email} was removed earlier: re-invite them from their page`, { memberId: existing.id });
     }
-    const site = await chooseSite(em, organization.id, options.siteId);
+    const site = await chooseSite(em, company.id, options.siteId);
     const dates = resolveDates(options.dates ?? {}, site.timeZone);
     const schedule = planSchedule(dates, site.timeZone);
     const fields = {
@@ -95,10 +95,10 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
     };
     const member = existing
       ? Object.assign(existing, fields, { removedAt: null, passwordHash: null, enrollmentPin: null, workflowRunId: null, scimDeletedAt: null })
-      : em.create(Member, { organization, email, ...fields });
+      : em.create(Member, { company, email, ...fields });
     await em.flush();
     await recordAudit(em, {
-      organizationId: organization.id,
+      companyId: company.id,
       memberId: member.id,
       actor: options.actor,
       type: existing ? 'member.reinvited' : 'member.invited',
@@ -110,22 +110,22 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
         ...(options.requestKey ? { requestKey: requestKeyDigest(options.requestKey) } : {}),
       },
     });
-    return { member, organization, reinvited: Boolean(existing), conflict: false, schedule };
+    return { member, company, reinvited: Boolean(existing), conflict: false, schedule };
   }).catch(async (error: unknown) => {
     // Two invitations of the same new address raced; the other one won.
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    const winner = await deps.em.fork().findOne(Member, { organization: options.organizationId, email });
+    const winner = await deps.em.fork().findOne(Member, { company: options.companyId, email });
     throw new DomainError('member_exists', 'conflict', `${email} is already a member of this company`, { memberId: winner?.id, status: winner?.status });
   });
 
   const start = () =>
     deps.lifecycles.start({
       memberId: member.id,
-      organizationId: organization.id,
+      companyId: company.id,
       invitedBy: options.actor,
-      overrides: organization.lifecycleOverrides,
+      overrides: company.lifecycleOverrides,
       label: `${member.name} <${member.email}>`,
-      ...(deps.defaults ? { durations: resolveDurations(deps.defaults, organization.lifecycleOverrides) } : {}),
+      ...(deps.defaults ? { durations: resolveDurations(deps.defaults, company.lifecycleOverrides) } : {}),
       ...(deps.continueAsNewAfterEvents ? { continueAsNewAfterEvents: deps.continueAsNewAfterEvents } : {}),
       ...(schedule ? { schedule } : {}),
     });
@@ -161,15 +161,15 @@ async function invitedByRequest(em: EntityManager, memberId: string, requestKey:
 }
 
 /** A company whose contract ends takes no one new: its offboarding would miss them. */
-async function refuseLeavingCompany(em: EntityManager, organization: Organization): Promise<void> {
-  if (organization.offboardedAt) throw new DomainError('company_offboarded', 'conflict', `${organization.name} has left: it takes no new members`);
-  const running = await em.execute(`select 1 from company_offboarding where organization_id = ? and state = 'running'`, [organization.id]);
-  if (running.length) throw new DomainError('company_offboarding', 'conflict', `${organization.name} is being offboarded: it takes no new members`);
+async function refuseLeavingCompany(em: EntityManager, company: Company): Promise<void> {
+  if (company.offboardedAt) throw new DomainError('company_offboarded', 'conflict', `${company.name} has left: it takes no new members`);
+  const running = await em.execute(`select 1 from company_offboarding where organization_id = ? and state = 'running'`, [company.id]);
+  if (running.length) throw new DomainError('company_offboarding', 'conflict', `${company.name} is being offboarded: it takes no new members`);
 }
 
 /** One of the sites the operator granted the company. */
-async function chooseSite(em: EntityManager, organizationId: string, siteId: string | undefined): Promise<Site> {
-  const granted = await em.execute<{ site_id: string }[]>('select site_id from company_site where organization_id = ? order by granted_at', [organizationId]);
+async function chooseSite(em: EntityManager, companyId: string, siteId: string | undefined): Promise<Site> {
+  const granted = await em.execute<{ site_id: string }[]>('select site_id from company_site where organization_id = ? order by granted_at', [companyId]);
   const ids = granted.map((r) => r.site_id);
   if (siteId) {
     if (!ids.includes(siteId)) throw new DomainError('site_not_found', 'unprocessable', `site ${siteId} is not one of this company's sites`, { field: 'siteId' });

@@ -48,7 +48,7 @@ import { planSchedule } from './schedule.ts';
 
 export interface StartLifecycleOptions {
   memberId: string;
-  organizationId: string;
+  companyId: string;
   invitedBy: string;
   /** The company's overrides of the deployment's durations. */
   overrides?: LifecycleOverrides | null;
@@ -85,7 +85,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       args: [
         {
           memberId: o.memberId,
-          organizationId: o.organizationId,
+          companyId: o.companyId,
           invitedBy: o.invitedBy,
           durations,
           ...(o.continueAsNewAfterEvents ? { continueAsNewAfterEvents: o.continueAsNewAfterEvents } : {}),
@@ -96,7 +96,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       typedSearchAttributes: [
         { key: MemberStatusKey, value: invitationWaits(o.schedule, durations) ? 'scheduled' : 'invited' },
-        { key: CompanyIdKey, value: o.organizationId },
+        { key: CompanyIdKey, value: o.companyId },
       ],
       staticSummary: `Lifecycle of ${o.label}`,
     });
@@ -143,7 +143,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       );
       for (const row of rows) {
         const schedule = planSchedule({ startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) }, row.time_zone);
-        await start({ memberId: row.id, organizationId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>`, ...(schedule ? { schedule } : {}) });
+        await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>`, ...(schedule ? { schedule } : {}) });
       }
       // Likewise a company's offboarding whose start was lost (its id is its own: starting it again is a no-op).
       const offboardings = await em.execute<{ id: string; organization_id: string; effective_at: Date; name: string }[]>(

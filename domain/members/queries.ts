@@ -9,7 +9,7 @@ import { DomainError } from '../errors.ts';
 import { countDisconnects } from '../disconnects.ts';
 
 /** One company, or every company of the operator. */
-export type CompanyScope = { organizationId: string } | { operatorId: string };
+export type CompanyScope = { companyId: string } | { operatorId: string };
 
 
 export interface MemberView {
@@ -37,8 +37,8 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** Members within the scope, as a condition on `column` (a company id column). */
 export const companyCondition = (scope: CompanyScope, column: string) =>
-  'organizationId' in scope
-    ? sql<boolean>`${sql.ref(column)} = ${scope.organizationId}`
+  'companyId' in scope
+    ? sql<boolean>`${sql.ref(column)} = ${scope.companyId}`
     : sql<boolean>`${sql.ref(column)} in (select id from organization where operator_id = ${scope.operatorId})`;
 
 /** Members with what the view shows: their current card (or the last one they held) and a pending address change. */
@@ -107,8 +107,8 @@ export const memberView = (r: MemberRow): MemberView => ({
   removedAt: iso(r.removed_at),
 });
 
-export async function getMember(em: EntityManager, organizationId: string, memberId: string): Promise<MemberView> {
-  const row = await selectMembers(em).where('m.id', '=', memberId).where('m.organization_id', '=', organizationId).executeTakeFirst();
+export async function getMember(em: EntityManager, companyId: string, memberId: string): Promise<MemberView> {
+  const row = await selectMembers(em).where('m.id', '=', memberId).where('m.organization_id', '=', companyId).executeTakeFirst();
   if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${memberId} in this company`);
   return memberView(row);
 }
@@ -272,21 +272,21 @@ export async function auditEvents(em: EntityManager, scope: CompanyScope, filter
 }
 
 /** A member's whole history, every run of their lifecycle, oldest first. */
-export async function memberHistory(em: EntityManager, organizationId: string, memberId: string, audience: AuditAudience = 'company'): Promise<AuditEventView[]> {
-  await getMember(em, organizationId, memberId);
-  const rows = await em.getKysely().selectFrom('audit_event').select(AUDIT_COLUMNS).where('organization_id', '=', organizationId).where('member_id', '=', memberId).orderBy('id').execute();
+export async function memberHistory(em: EntityManager, companyId: string, memberId: string, audience: AuditAudience = 'company'): Promise<AuditEventView[]> {
+  await getMember(em, companyId, memberId);
+  const rows = await em.getKysely().selectFrom('audit_event').select(AUDIT_COLUMNS).where('organization_id', '=', companyId).where('member_id', '=', memberId).orderBy('id').execute();
   return rows.map((r) => auditView(r, audience));
 }
 
 /** Members of a company not removed yet, among `ids`, by name: whom a bulk action is about. */
-export async function currentMembersByIds(em: EntityManager, organizationId: string, ids: string[]): Promise<{ id: string; label: string; email: string; status: MemberStatus }[]> {
+export async function currentMembersByIds(em: EntityManager, companyId: string, ids: string[]): Promise<{ id: string; label: string; email: string; status: MemberStatus }[]> {
   if (!ids.length) return [];
   const label = sql<string>`coalesce(nullif(name, ''), email)`;
   return em
     .getKysely()
     .selectFrom('member')
     .select(['id', label.as('label'), 'email', 'status'])
-    .where('organization_id', '=', organizationId)
+    .where('organization_id', '=', companyId)
     .where('status', '<>', 'removed')
     .where('id', 'in', ids)
     .orderBy(sql`lower(${label})`)
@@ -308,7 +308,7 @@ export async function memberLabels(em: EntityManager, scope: CompanyScope, ids: 
 }
 
 /** Whether a removal's offboarding has finished: its report is written with `member.removed`. */
-export async function offboardingFinished(em: EntityManager, organizationId: string, memberId: string): Promise<boolean> {
-  const row = await em.getKysely().selectFrom('audit_event').select('id').where('organization_id', '=', organizationId).where('member_id', '=', memberId).where('type', '=', 'member.removed').limit(1).executeTakeFirst();
+export async function offboardingFinished(em: EntityManager, companyId: string, memberId: string): Promise<boolean> {
+  const row = await em.getKysely().selectFrom('audit_event').select('id').where('organization_id', '=', companyId).where('member_id', '=', memberId).where('type', '=', 'member.removed').limit(1).executeTakeFirst();
   return row !== undefined;
 }

@@ -28,18 +28,18 @@ export interface MemberChanges {
 
 export async function updateMember(
   deps: { em: EntityManager; lifecycles: LifecycleGateway },
-  input: MemberChanges & { organizationId: string; memberId: string; actor: string; /** The operator's key or staff, not the company's credentials. */ byOperator: boolean },
+  input: MemberChanges & { companyId: string; memberId: string; actor: string; /** The operator's key or staff, not the company's credentials. */ byOperator: boolean },
 ): Promise<{ invitationResent: boolean; emailChangePending: boolean }> {
   const email = input.email?.trim().toLowerCase();
   if (input.siteId) {
-    await findSite(deps.em, { organizationId: input.organizationId }, input.siteId).catch(() => {
+    await findSite(deps.em, { companyId: input.companyId }, input.siteId).catch(() => {
       throw new DomainError('site_not_found', 'unprocessable', `site ${input.siteId} is not one of this company's sites`, { field: 'siteId' });
     });
   }
   const before = await deps.em.transactional(async (em) => {
     const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; status: string; site_id: string | null; role: MemberRole; password_hash: string | null; operator_admin: boolean }[]>(
       'select name, email, locale, status, site_id, role, password_hash, operator_admin from member where id = ? and organization_id = ? for update',
-      [input.memberId, input.organizationId],
+      [input.memberId, input.companyId],
     );
     if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this company`, { memberId: input.memberId });
     if (row.status === 'removed') throw new DomainError('member_removed', 'gone', 'a removed member cannot be changed: invite them again', { memberId: input.memberId });
@@ -47,7 +47,7 @@ export async function updateMember(
     // An account's address waits for the new address to confirm: recorded as a pending change in
     // this transaction (an address already taken refuses the whole update), not written.
     const emailChange = email !== undefined && email !== row.email && row.password_hash
-      ? await recordEmailChange(em, { organizationId: input.organizationId, memberId: input.memberId, from: row.email, to: email, actor: input.actor })
+      ? await recordEmailChange(em, { companyId: input.companyId, memberId: input.memberId, from: row.email, to: email, actor: input.actor })
       : undefined;
     const next = { name: input.name?.trim() ?? row.name, email: email !== undefined && !row.password_hash ? email : row.email, locale: input.locale ?? row.locale };
     const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
@@ -56,10 +56,10 @@ export async function updateMember(
         await em.execute('update member set name = ?, email = ?, locale = ?, updated_at = now() where id = ?', [next.name, next.email, next.locale, input.memberId]);
       } catch (error) {
         if (!(error instanceof UniqueConstraintViolationException)) throw error;
-        const [other] = await deps.em.fork().execute<{ id: string }[]>('select id from member where organization_id = ? and email = ?', [input.organizationId, next.email]);
+        const [other] = await deps.em.fork().execute<{ id: string }[]>('select id from member where organization_id = ? and email = ?', [input.companyId, next.email]);
         throw new DomainError('member_exists', 'conflict', `${next.email} is already a member of this company`, { memberId: other?.id });
       }
-      await recordAudit(em, { organizationId: input.organizationId, memberId: input.memberId, actor: input.actor, type: 'member.updated', data: { changes } });
+      await recordAudit(em, { companyId: input.companyId, memberId: input.memberId, actor: input.actor, type: 'member.updated', data: { changes } });
     }
     return { ...row, emailChange };
   });
@@ -70,12 +70,12 @@ export async function updateMember(
   // A new address before the password exists: the invitation goes to it, and the old link dies.
   const invitationResent = email !== undefined && email !== before.email && !before.password_hash;
   if (invitationResent) await deps.lifecycles.resendInvitation(input.memberId, input.actor);
-  if (before.emailChange) await deps.lifecycles.startEmailChange({ tokenId: before.emailChange.tokenId, memberId: input.memberId, organizationId: input.organizationId });
+  if (before.emailChange) await deps.lifecycles.startEmailChange({ tokenId: before.emailChange.tokenId, memberId: input.memberId, companyId: input.companyId });
   return { invitationResent, emailChangePending: before.emailChange !== undefined };
 }
 
 /** New dates: checked against the site's time zone, then the lifecycle re-plans (and stores them). */
-async function changeDates(deps: { em: EntityManager; lifecycles: LifecycleGateway }, input: MemberChanges & { organizationId: string; memberId: string; actor: string }): Promise<void> {
+async function changeDates(deps: { em: EntityManager; lifecycles: LifecycleGateway }, input: MemberChanges & { companyId: string; memberId: string; actor: string }): Promise<void> {
   const [row] = await deps.em.execute<{ starts_on: string | null; ends_on: string | null; ends_at: Date | null; time_zone: string }[]>(
     `select m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, s.time_zone from member m join site s on s.id = m.site_id where m.id = ?`,
     [input.memberId],

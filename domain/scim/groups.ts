@@ -51,7 +51,7 @@ function groupResource(deps: ScimDeps, g: GroupRow, members: { value: string; di
 
 async function findGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<GroupRow> {
   if (!isUuid(id)) throw new ScimError(404, `no group ${id}`);
-  const [row] = await deps.em.execute<GroupRow[]>('select id, display_name, external_id, created_at, updated_at from scim_group where id = ? and organization_id = ?', [id, caller.organizationId]);
+  const [row] = await deps.em.execute<GroupRow[]>('select id, display_name, external_id, created_at, updated_at from scim_group where id = ? and organization_id = ?', [id, caller.companyId]);
   if (!row) throw new ScimError(404, `no group ${id}`);
   return row;
 }
@@ -64,11 +64,11 @@ export async function getGroup(deps: ScimDeps, caller: ScimCaller, id: string, o
 
 export async function listGroups(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number; withMembers?: boolean }) {
   const { startIndex, count, where } = listWindow(query, GROUP_COLUMNS);
-  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from scim_group g where g.organization_id = ? and ${where.sql}`, [caller.organizationId, ...where.params]);
+  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from scim_group g where g.organization_id = ? and ${where.sql}`, [caller.companyId, ...where.params]);
   const rows = count
     ? await deps.em.execute<GroupRow[]>(
         `select g.id, g.display_name, g.external_id, g.created_at, g.updated_at from scim_group g where g.organization_id = ? and ${where.sql} order by g.created_at, g.id limit ? offset ?`,
-        [caller.organizationId, ...where.params, count, startIndex - 1],
+        [caller.companyId, ...where.params, count, startIndex - 1],
       )
     : [];
   const members = query.withMembers === false ? undefined : await membersOf(deps, rows.map((r) => r.id));
@@ -107,7 +107,7 @@ async function knownMembers(deps: ScimDeps, caller: ScimCaller, ids: string[]): 
   const rows = valid.length
     ? await deps.em.execute<{ id: string }[]>(
         `select id from member where organization_id = ? and scim_deleted_at is null and id in (${valid.map(() => '?').join(',')})`,
-        [caller.organizationId, ...valid],
+        [caller.companyId, ...valid],
       )
     : [];
   const known = new Set(rows.map((r) => r.id));
@@ -137,7 +137,7 @@ async function store(deps: ScimDeps, caller: ScimCaller, id: string | null, inpu
   const members = await knownMembers(deps, caller, input.memberIds);
   const before = id ? { name: (await findGroup(deps, caller, id)).display_name, members: (await membersOf(deps, [id])).get(id)?.map((m) => m.value) ?? [] } : { name: '', members: [] };
   if (id === null) {
-    const [taken] = await deps.em.execute('select 1 from scim_group where organization_id = ? and lower(display_name) = lower(?)', [caller.organizationId, input.displayName]);
+    const [taken] = await deps.em.execute('select 1 from scim_group where organization_id = ? and lower(display_name) = lower(?)', [caller.companyId, input.displayName]);
     if (taken) throw new ScimError(409, `a group named "${input.displayName}" exists`, 'uniqueness');
   }
   await syncRoles(deps, caller, before, { name: input.displayName, members });
@@ -147,7 +147,7 @@ async function store(deps: ScimDeps, caller: ScimCaller, id: string | null, inpu
         ? await em.execute<{ id: string }[]>('update scim_group set display_name = ?, external_id = ?, updated_at = now() where id = ? returning id', [input.displayName, input.externalId, id])
         : await em.execute<{ id: string }[]>(
             'insert into scim_group (id, organization_id, display_name, external_id, created_at, updated_at) values (gen_random_uuid(), ?, ?, ?, now(), now()) returning id',
-            [caller.organizationId, input.displayName, input.externalId],
+            [caller.companyId, input.displayName, input.externalId],
           );
       const groupId = row!.id;
       await em.execute('delete from scim_group_member where group_id = ?', [groupId]);

@@ -23,7 +23,7 @@ export interface ScimDeps {
 }
 
 export interface ScimCaller {
-  organizationId: string;
+  companyId: string;
   actor: string;
 }
 
@@ -59,9 +59,9 @@ async function groupsOf(em: EntityManager, memberIds: string[]): Promise<Map<str
   return byMember;
 }
 
-async function findUser(em: EntityManager, organizationId: string, id: string): Promise<MemberForScim> {
+async function findUser(em: EntityManager, companyId: string, id: string): Promise<MemberForScim> {
   if (!isUuid(id)) throw new ScimError(404, `no user ${id}`);
-  const [row] = await em.execute<MemberForScim[]>(`${SELECT_USER} where m.id = ? and m.organization_id = ? and m.scim_deleted_at is null`, [id, organizationId]);
+  const [row] = await em.execute<MemberForScim[]>(`${SELECT_USER} where m.id = ? and m.organization_id = ? and m.scim_deleted_at is null`, [id, companyId]);
   if (!row) throw new ScimError(404, `no user ${id}`);
   return row;
 }
@@ -72,27 +72,27 @@ async function render(deps: ScimDeps, row: MemberForScim): Promise<Record<string
 }
 
 export async function getUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<Record<string, unknown>> {
-  return render(deps, await findUser(deps.em, caller.organizationId, id));
+  return render(deps, await findUser(deps.em, caller.companyId, id));
 }
 
 /** A ListResponse, always: an unknown value is 200 with no resources (Entra's "test connection"). */
 export async function listUsers(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number }) {
   const { startIndex, count, where } = listWindow(query, USER_COLUMNS);
   const scope = 'm.organization_id = ? and m.scim_deleted_at is null';
-  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from member m where ${scope} and ${where.sql}`, [caller.organizationId, ...where.params]);
+  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from member m where ${scope} and ${where.sql}`, [caller.companyId, ...where.params]);
   const rows = count
-    ? await deps.em.execute<MemberForScim[]>(`${SELECT_USER} where ${scope} and ${where.sql} order by m.created_at, m.id limit ? offset ?`, [caller.organizationId, ...where.params, count, startIndex - 1])
+    ? await deps.em.execute<MemberForScim[]>(`${SELECT_USER} where ${scope} and ${where.sql} order by m.created_at, m.id limit ? offset ?`, [caller.companyId, ...where.params, count, startIndex - 1])
     : [];
   const groups = await groupsOf(deps.em, rows.map((r) => r.id));
   return listResponse(rows.map((r) => userResource(r, groups.get(r.id) ?? [], deps.baseUrl)), Number(total!.n), startIndex);
 }
 
 /** A site named by id or name among the company's. */
-async function siteId(em: EntityManager, organizationId: string, site: string | undefined): Promise<string | undefined> {
+async function siteId(em: EntityManager, companyId: string, site: string | undefined): Promise<string | undefined> {
   if (!site) return undefined;
   const [row] = await em.execute<{ id: string }[]>(
     `select s.id from site s join company_site g on g.site_id = s.id where g.organization_id = ? and (s.id::text = ? or lower(s.name) = lower(?)) limit 1`,
-    [organizationId, site, site],
+    [companyId, site, site],
   );
   if (!row) throw new ScimError(400, `no site "${site}" among the company's sites`, 'invalidValue');
   return row.id;
@@ -116,9 +116,9 @@ async function saveScimFields(em: EntityManager, memberId: string, input: ScimUs
   }
 }
 
-async function refuseTakenExternalId(em: EntityManager, organizationId: string, externalId: string | null, memberId?: string): Promise<void> {
+async function refuseTakenExternalId(em: EntityManager, companyId: string, externalId: string | null, memberId?: string): Promise<void> {
   if (!externalId) return;
-  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and external_id = ? and id is distinct from ? and scim_deleted_at is null', [organizationId, externalId, memberId ?? null]);
+  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and external_id = ? and id is distinct from ? and scim_deleted_at is null', [companyId, externalId, memberId ?? null]);
   if (other) throw new ScimError(409, `externalId ${externalId} is already user ${other.id}`, 'uniqueness');
 }
 
@@ -134,12 +134,12 @@ export function scimFromDomain(error: unknown): never {
 
 export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unknown): Promise<Record<string, unknown>> {
   const input = readUser(body);
-  await refuseTakenExternalId(deps.em, caller.organizationId, input.externalId);
-  const site = await siteId(deps.em, caller.organizationId, input.site);
+  await refuseTakenExternalId(deps.em, caller.companyId, input.externalId);
+  const site = await siteId(deps.em, caller.companyId, input.site);
   const invited = await inviteMember(
     { em: deps.em.fork(), lifecycles: deps.lifecycles },
     {
-      organizationId: caller.organizationId,
+      companyId: caller.companyId,
       email: input.email,
       name: input.name,
       role: input.role ?? 'user',
@@ -158,14 +158,14 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
 
 /** PUT: the whole user as the provider now has it. */
 export async function replaceUser(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<Record<string, unknown>> {
-  const current = await findUser(deps.em, caller.organizationId, id);
+  const current = await findUser(deps.em, caller.companyId, id);
   await apply(deps, caller, current, readUser(body));
   return getUser(deps, caller, id);
 }
 
 /** PATCH, in Okta's and Entra's forms: applied to the user as we answer it, then read like a PUT. */
 export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, body: unknown): Promise<Record<string, unknown>> {
-  const current = await findUser(deps.em, caller.organizationId, id);
+  const current = await findUser(deps.em, caller.companyId, id);
   const resource = await render(deps, current);
   const patched = patchResource('User', resource, body);
   await apply(deps, caller, current, readUser(patched));
@@ -174,7 +174,7 @@ export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, 
 
 /** DELETE: removed (offboarding runs), then 404 from now on. */
 export async function deleteUser(deps: ScimDeps, caller: ScimCaller, id: string): Promise<void> {
-  const current = await findUser(deps.em, caller.organizationId, id);
+  const current = await findUser(deps.em, caller.companyId, id);
   await refuseOperatorStaff(deps.em, id, false).catch(scimFromDomain);
   if (current.status !== 'removed') await deps.lifecycles.remove(id, { actor: caller.actor, reason: 'deleted in the identity provider' }).catch(scimFromDomain);
   await deps.em.execute('update member set scim_deleted_at = now(), external_id = null where id = ?', [id]);
@@ -182,15 +182,15 @@ export async function deleteUser(deps: ScimDeps, caller: ScimCaller, id: string)
 
 /** What changed between the member and what the provider now says, done by the usual steps. */
 async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim, next: ScimUserInput): Promise<void> {
-  await refuseTakenExternalId(deps.em, caller.organizationId, next.externalId, current.id);
-  const site = await siteId(deps.em, caller.organizationId, next.site);
+  await refuseTakenExternalId(deps.em, caller.companyId, next.externalId, current.id);
+  const site = await siteId(deps.em, caller.companyId, next.site);
   const removed = current.status === 'removed';
   if (removed && next.active) {
     // Reactivated: invited again (a new run of their lifecycle; the history keeps both).
     await inviteMember(
       { em: deps.em.fork(), lifecycles: deps.lifecycles },
       {
-        organizationId: caller.organizationId, email: next.email, name: next.name ?? current.name, role: next.role ?? (await roleFromGroups(deps, current.id)),
+        companyId: caller.companyId, email: next.email, name: next.name ?? current.name, role: next.role ?? (await roleFromGroups(deps, current.id)),
         locale: next.locale ?? current.locale, siteId: site ?? current.site_id ?? undefined, actor: caller.actor,
         dates: { startsOn: next.startsOn ?? null, endsOn: next.endsOn ?? null, endsAt: next.endsAt ?? null },
         externalId: next.externalId, scimAttributes: next.attributes,
@@ -212,7 +212,7 @@ async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim,
   if (next.endsOn !== undefined && next.endsOn !== current.ends_on) changes.endsOn = next.endsOn;
   if (next.endsAt !== undefined && (next.endsAt ?? null) !== (current.ends_at ? new Date(current.ends_at).toISOString() : null)) changes.endsAt = next.endsAt;
   if (Object.keys(changes).length) {
-    await updateMember({ em: deps.em.fork(), lifecycles: deps.lifecycles }, { organizationId: caller.organizationId, memberId: current.id, ...changes, actor: caller.actor, byOperator: false }).catch(scimFromDomain);
+    await updateMember({ em: deps.em.fork(), lifecycles: deps.lifecycles }, { companyId: caller.companyId, memberId: current.id, ...changes, actor: caller.actor, byOperator: false }).catch(scimFromDomain);
   }
   await saveScimFields(deps.em, current.id, next);
   if (!next.active) {

@@ -28,13 +28,13 @@ const siteView = (r: Row<'site'>): SiteView => ({
 });
 
 /** Who is looking: the operator sees all its sites, a company those granted to it. */
-export type SiteScope = { operatorId: string } | { organizationId: string };
+export type SiteScope = { operatorId: string } | { companyId: string };
 
 /** The sites `scope` may see, as a condition on `site as s`. */
 const visibleTo = (scope: SiteScope) => (eb: ExpressionBuilder<Database & { s: Database['site'] }, 's'>) =>
   'operatorId' in scope
     ? eb('s.operator_id', '=', scope.operatorId)
-    : eb.exists(eb.selectFrom('company_site as g').select(sql.lit(1).as('one')).whereRef('g.site_id', '=', 's.id').where('g.organization_id', '=', scope.organizationId));
+    : eb.exists(eb.selectFrom('company_site as g').select(sql.lit(1).as('one')).whereRef('g.site_id', '=', 's.id').where('g.organization_id', '=', scope.companyId));
 
 export async function createSite(
   em: EntityManager,
@@ -57,7 +57,7 @@ export async function createSite(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.created', data: { siteId: row.id, name: row.name } });
+      await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.created', data: { siteId: row.id, name: row.name } });
       return siteView(row);
     });
   } catch (error) {
@@ -89,7 +89,7 @@ export async function updateSite(
       const row = await db.updateTable('site').set(next).where('id', '=', input.siteId).returningAll().executeTakeFirstOrThrow();
       // Credentials already handed out show the network by name: they follow the site's.
       if ('wifiSsid' in changes) await db.updateTable('wifi_credential').set({ ssid: next.wifi_ssid }).where('site_id', '=', input.siteId).where('revoked_at', 'is', null).execute();
-      await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.updated', data: { siteId: input.siteId, changes } });
+      await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.updated', data: { siteId: input.siteId, changes } });
       return siteView(row);
     });
   } catch (error) {

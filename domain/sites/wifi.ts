@@ -58,7 +58,7 @@ export async function createRadiusClient(
       .returning(CLIENT_COLUMNS)
       .executeTakeFirstOrThrow();
     await recordAudit(tx, {
-      organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.created',
+      companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.created',
       data: { radiusClientId: row.id, siteId: input.siteId, name: row.name, address, coaPort: row.coa_port, secretGenerated: input.secret === undefined },
     });
     return { ...view(row), secret };
@@ -76,7 +76,7 @@ export async function deleteRadiusClient(em: EntityManager, input: { operatorId:
   await em.transactional(async (tx) => {
     const row = await tx.getKysely().deleteFrom('radius_client').where('id', '=', input.clientId).where('site_id', '=', input.siteId).returning(CLIENT_COLUMNS).executeTakeFirst();
     if (!row) throw new DomainError('radius_client_not_found', 'not_found', `no RADIUS client ${input.clientId} at this site`);
-    await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.deleted', data: { radiusClientId: row.id, siteId: row.site_id, name: row.name, address: row.address } });
+    await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'radius_client.deleted', data: { radiusClientId: row.id, siteId: row.site_id, name: row.name, address: row.address } });
   });
 }
 
@@ -116,7 +116,7 @@ export async function updateSiteWifi(
       changes[`vlan:${entry.companyId}`] = { from, to: entry.vlan };
     }
     if (Object.keys(changes).length) {
-      await recordAudit(tx, { organizationId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.wifi_changed', data: { siteId: input.siteId, changes } });
+      await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.wifi_changed', data: { siteId: input.siteId, changes } });
     }
   });
   return siteWifi(em, input.operatorId, input.siteId, radiusServer);

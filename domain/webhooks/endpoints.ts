@@ -15,7 +15,7 @@ import { newWebhookSecret } from './signing.ts';
 import type { AttemptOutcome } from '../../contract/workflows.ts';
 
 /** Whose endpoints: a company's, or (no company) the operator's. */
-export type WebhookOwner = { organizationId: string; operatorId: string } | { operatorId: string; organizationId?: undefined };
+export type WebhookOwner = { companyId: string; operatorId: string } | { operatorId: string; companyId?: undefined };
 
 export interface WebhookDeps {
   em: EntityManager;
@@ -65,8 +65,8 @@ const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : nul
 function view(e: WebhookEndpoint): WebhookEndpointView {
   return {
     id: e.id,
-    owner: e.organization ? 'company' : 'operator',
-    companyId: e.organization?.id ?? null,
+    owner: e.company ? 'company' : 'operator',
+    companyId: e.company?.id ?? null,
     url: e.url,
     description: e.description,
     events: e.events ? (e.events as WebhookEventType[]) : 'all',
@@ -82,7 +82,7 @@ function view(e: WebhookEndpoint): WebhookEndpointView {
 
 /** The event types an owner may subscribe to. */
 export function eventsFor(owner: WebhookOwner): readonly WebhookEventType[] {
-  return owner.organizationId ? WEBHOOK_EVENT_TYPES.filter((t) => !OPERATOR_ONLY_EVENTS.includes(t)) : WEBHOOK_EVENT_TYPES;
+  return owner.companyId ? WEBHOOK_EVENT_TYPES.filter((t) => !OPERATOR_ONLY_EVENTS.includes(t)) : WEBHOOK_EVENT_TYPES;
 }
 
 function checkEvents(owner: WebhookOwner, events: string[] | 'all'): string[] | null {
@@ -90,7 +90,7 @@ function checkEvents(owner: WebhookOwner, events: string[] | 'all'): string[] | 
   const allowed = eventsFor(owner);
   const unknown = events.filter((e) => !allowed.includes(e as WebhookEventType));
   if (unknown.length) {
-    throw new DomainError('webhook_event_unknown', 'unprocessable', `no event ${unknown.join(', ')} for ${owner.organizationId ? 'a company' : 'the operator'}: choose among ${allowed.join(', ')}`, { field: 'events', events: unknown });
+    throw new DomainError('webhook_event_unknown', 'unprocessable', `no event ${unknown.join(', ')} for ${owner.companyId ? 'a company' : 'the operator'}: choose among ${allowed.join(', ')}`, { field: 'events', events: unknown });
   }
   if (!events.length) throw new DomainError('webhook_events_empty', 'unprocessable', 'choose at least one event, or "all"', { field: 'events' });
   return [...new Set(events)];
@@ -121,15 +121,15 @@ async function checkUrl(text: string, allowPrivate: boolean): Promise<string> {
 }
 
 async function find(em: EntityManager, owner: WebhookOwner, id: string): Promise<WebhookEndpoint> {
-  const found = isUuid(id) ? await em.findOne(WebhookEndpoint, { id, operator: owner.operatorId, organization: owner.organizationId ?? null }) : null;
+  const found = isUuid(id) ? await em.findOne(WebhookEndpoint, { id, operator: owner.operatorId, company: owner.companyId ?? null }) : null;
   if (!found) throw new DomainError('webhook_not_found', 'not_found', `no webhook endpoint ${id}`);
   return found;
 }
 
-const auditOf = (owner: WebhookOwner) => ({ organizationId: owner.organizationId ?? null, operatorId: owner.operatorId });
+const auditOf = (owner: WebhookOwner) => ({ companyId: owner.companyId ?? null, operatorId: owner.operatorId });
 
 export async function listEndpoints(em: EntityManager, owner: WebhookOwner): Promise<WebhookEndpointView[]> {
-  const rows = await em.find(WebhookEndpoint, { operator: owner.operatorId, organization: owner.organizationId ?? null }, { orderBy: { createdAt: 'asc' } });
+  const rows = await em.find(WebhookEndpoint, { operator: owner.operatorId, company: owner.companyId ?? null }, { orderBy: { createdAt: 'asc' } });
   return rows.map(view);
 }
 
@@ -148,7 +148,7 @@ export async function createEndpoint(
   const secret = newWebhookSecret();
   return deps.em.transactional(async (tx) => {
     const endpoint = tx.create(WebhookEndpoint, {
-      organization: owner.organizationId ?? null,
+      company: owner.companyId ?? null,
       operator: owner.operatorId,
       url,
       events,
@@ -283,7 +283,7 @@ export async function sendTestEvent(em: EntityManager, gateway: WebhookGateway, 
     const [event] = await tx.execute<{ id: string }[]>(
       `insert into webhook_event (id, organization_id, operator_id, type, data, occurred_at, only_endpoint_id, fanned_out_at)
        values (gen_random_uuid(), ?, ?, ?, ?::jsonb, now(), ?, now()) returning id`,
-      [owner.organizationId ?? null, owner.operatorId, TEST_EVENT_TYPE, JSON.stringify({ endpointId: endpoint.id, message: 'A test event: this endpoint is reachable and verifies our signature.' }), endpoint.id],
+      [owner.companyId ?? null, owner.operatorId, TEST_EVENT_TYPE, JSON.stringify({ endpointId: endpoint.id, message: 'A test event: this endpoint is reachable and verifies our signature.' }), endpoint.id],
     );
     const [made] = await tx.execute<{ id: string }[]>(
       `insert into webhook_delivery (id, endpoint_id, event_id, stream_key, status, attempts, round_attempts, created_at, dispatched_at)

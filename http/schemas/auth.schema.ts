@@ -14,7 +14,8 @@ export const LoginBody = z
   .strictObject({
     email: Email,
     password: Password,
-    organizationId: Uuid.optional().meta({ description: 'Only needed when the same address and password open several organisations' }),
+    companyId: Uuid.optional().meta({ description: 'Only needed when the same address and password open several companies' }),
+    organizationId: Uuid.optional().meta({ deprecated: true, description: 'Deprecated: the former name of `companyId`, read for one more version' }),
   })
   .meta({ id: 'Login' });
 
@@ -36,7 +37,8 @@ export const Invitation = z
     valid: z.literal(true),
     email: Email,
     name: z.string(),
-    organization: z.string(),
+    company: z.string().meta({ description: 'The name of the company that invited the member' }),
+    organization: z.string().meta({ deprecated: true, description: 'Deprecated: the same as `company` (its name before companies), kept for one more version' }),
     expiresAt: Timestamp,
   })
   .meta({ id: 'Invitation' });

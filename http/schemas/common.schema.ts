@@ -50,7 +50,8 @@ export const Session = z
     token: z.string().meta({ description: 'Send as `Authorization: Bearer <token>`; also set as the HttpOnly `mo_session` cookie' }),
     expiresAt: Timestamp,
     memberId: Uuid,
-    organizationId: Uuid,
+    companyId: Uuid.meta({ description: 'The company the member belongs to' }),
+    organizationId: Uuid.meta({ deprecated: true, description: 'Deprecated: the same as `companyId` (its name before companies), kept for one more version' }),
   })
   .meta({ id: 'Session' });
 

@@ -3,7 +3,8 @@ import { Lifecycle, Uuid } from './common.schema.ts';
 import { Member } from './members.schema.ts';
 
 export const Me = Member.extend({
-  organization: z.object({ id: Uuid, name: z.string() }),
+  company: z.object({ id: Uuid, name: z.string() }).meta({ description: 'The company the member belongs to' }),
+  organization: z.object({ id: Uuid, name: z.string() }).meta({ deprecated: true, description: 'Deprecated: the same as `company`, kept for one more version' }),
   site: z.object({ id: Uuid, name: z.string() }).nullable(),
 }).meta({ id: 'Me' });
 

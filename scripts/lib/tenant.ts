@@ -1,4 +1,4 @@
-// One customer organisation on a running stack, driven the way its HR system, its members and its
+// One customer company on a running stack, driven the way its HR system, its members and its
 // door controller drive the product: over HTTP. Used by the benchmarks and the fault drills.
 import { randomBytes } from 'node:crypto';
 import { createCompanyAtSite, issueOperatorKey } from '../../domain/companies/create-company.ts';
@@ -15,7 +15,7 @@ export interface Reply<T = any> {
 export const PASSWORD = 'correct horse battery staple';
 
 export interface Tenant {
-  organizationId: string;
+  companyId: string;
   siteId: string;
   apiKey: string;
   /** The operator's key: the site's door controllers and card stock, the company itself. */
@@ -64,7 +64,7 @@ export async function createTenant(stack: ProcessStack): Promise<Tenant> {
   };
 
   const tenant: Tenant = {
-    organizationId: org.organizationId,
+    companyId: org.companyId,
     siteId: org.siteId,
     apiKey: org.apiKey,
     operatorKey,

@@ -1,5 +1,5 @@
 // The HTTP API as integrators meet it: a real app on a random port, a real worker, a fresh
-// database and an organisation with its API key; plus a small fetch wrapper and the steps that
+// database and a company with its API key; plus a small fetch wrapper and the steps that
 // turn an e-mailed invitation into a session.
 import { randomBytes } from 'node:crypto';
 import type { Scope } from './scope.ts';
@@ -92,16 +92,16 @@ export interface ApiWorld {
   appUrl: string;
   taskQueue: string;
   api: HttpClient;
-  org: { organizationId: string; apiKey: string; siteId: string; siteName: string; adminMemberId: string; adminEmail: string; operatorApiKey: string | null };
+  org: { companyId: string; apiKey: string; siteId: string; siteName: string; adminMemberId: string; adminEmail: string; operatorApiKey: string | null };
   /** The operator's key (made with the first company): sites, door controllers, card stock, companies. */
   operatorKey: string;
   /** A new site of the operator (POST /v1/sites), granted to the company. */
-  newSite(body: Record<string, unknown>, company?: { organizationId: string }): Promise<Reply>;
-  /** Another organisation, for tenant-isolation checks. */
-  newOrganization(): Promise<ApiWorld['org']>;
+  newSite(body: Record<string, unknown>, company?: { companyId: string }): Promise<Reply>;
+  /** Another company, for tenant-isolation checks. */
+  newCompany(): Promise<ApiWorld['org']>;
   /** Invites through the API and creates the password from the e-mailed link: a member session. */
   member(options?: { role?: 'admin' | 'user'; siteId?: string; email?: string }): Promise<{ id: string; email: string; token: string }>;
-  /** An organisation's first admin, signed in (their lifecycle started as org:create does). */
+  /** A company's first admin, signed in (their lifecycle started as org:create does). */
   adminSession(organization?: ApiWorld['org']): Promise<string>;
 }
 
@@ -117,13 +117,13 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
   t.teardown(() => listener.close());
 
   // The first company's admin also runs the buildings, as `org:create` on a fresh install makes them.
-  const newOrganization = async (operatorAdmin = false) => {
+  const newCompany = async (operatorAdmin = false) => {
     const adminEmail = `admin-${tag()}@acme.test`;
     const siteName = `Paris HQ ${tag()}`;
     const created = await createCompanyAtSite(orm.em.fork(), { name: `Acme ${tag()}`, adminEmail, adminName: 'Ada Admin', siteName, operatorAdmin, actor: 'test' });
     return { ...created, siteName, adminEmail };
   };
-  const org = await newOrganization(true);
+  const org = await newCompany(true);
   const adminTokens = new Map<string, string>();
 
   const world: ApiWorld = {
@@ -134,13 +134,13 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
     api,
     org,
     operatorKey: org.operatorApiKey!,
-    newOrganization: () => newOrganization(),
+    newCompany: () => newCompany(),
     async newSite(body, company = org) {
       const site = await api.post('/v1/sites', body, { token: org.operatorApiKey! });
       if (site.status !== 201) return site;
       // Granted in SQL, not by PATCH /v1/companies/{id}: that takes the whole list, and tests
       // adding sites at once would overwrite each other's grants.
-      await orm.em.fork().execute('insert into company_site (organization_id, site_id, granted_at) values (?, ?, now()) on conflict do nothing', [company.organizationId, site.body.id]);
+      await orm.em.fork().execute('insert into company_site (organization_id, site_id, granted_at) values (?, ?, now()) on conflict do nothing', [company.companyId, site.body.id]);
       return site;
     },
     async member(options = {}) {
@@ -152,12 +152,12 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
       return { id: invited.body.id, email, token: accepted.body.token };
     },
     async adminSession(o = org) {
-      const known = adminTokens.get(o.organizationId);
+      const known = adminTokens.get(o.companyId);
       if (known) return known;
-      await createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }).start({ memberId: o.adminMemberId, organizationId: o.organizationId, invitedBy: 'test', label: o.adminEmail });
+      await createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }).start({ memberId: o.adminMemberId, companyId: o.companyId, invitedBy: 'test', label: o.adminEmail });
       const accepted = await api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(o.adminEmail))}/accept`, { password: PASSWORD });
       if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
-      adminTokens.set(o.organizationId, accepted.body.token);
+      adminTokens.set(o.companyId, accepted.body.token);
       return accepted.body.token as string;
     },
   };

@@ -36,7 +36,7 @@ export async function query<R extends pg.QueryResultRow>(url: string, sql: strin
 /** A member written straight into the database (no lifecycle), waiting for a card. */
 export async function insertMember(
   url: string,
-  at: { organizationId: string; siteId: string },
+  at: { companyId: string; siteId: string },
   options: { locale?: 'fr' | 'en'; name?: string } = {},
 ): Promise<{ memberId: string; email: string }> {
   const email = `m-${randomBytes(4).toString('hex')}@acme.test`;
@@ -44,7 +44,7 @@ export async function insertMember(
     url,
     `insert into member (id, organization_id, site_id, email, name, role, locale, status, created_at, updated_at)
      values (gen_random_uuid(), $1, $2, $3, $4, 'user', $5, 'awaiting_card', now(), now()) returning id`,
-    [at.organizationId, at.siteId, email, options.name ?? 'Test Member', options.locale ?? 'en'],
+    [at.companyId, at.siteId, email, options.name ?? 'Test Member', options.locale ?? 'en'],
   );
   return { memberId: rows[0]!.id, email };
 }

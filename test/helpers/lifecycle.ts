@@ -1,4 +1,4 @@
-// A customer organisation with a site and card stock in a fresh database, and the calls a test
+// A customer company with a site and card stock in a fresh database, and the calls a test
 // needs to drive members through their lifecycle the way the API will: invite, accept the link
 // from the real e-mail, signal/update the workflow, read the mailbox and the audit trail.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -32,7 +32,7 @@ const mailbox = openMailbox(testEnv.mailDir);
 const tag = () => randomBytes(4).toString('hex');
 
 export interface Fixture {
-  organizationId: string;
+  companyId: string;
   siteId: string;
   otherSiteId: string;
   admin: { memberId: string; email: string };
@@ -67,11 +67,11 @@ export async function createFixture(
   const org = await createCompanyAtSite(orm.em.fork(), { name: 'Acme', adminEmail, adminName: 'Ada Admin', siteName: `Paris ${tag()}`, actor: 'test' });
   const lifecycles = createLifecycleGateway({ client, taskQueue, defaults: options.durations ?? defaultDurations });
   const [other] = (await query<{ id: string }>(url, `insert into site (id, operator_id, name, time_zone, access_list_version, created_at) values (gen_random_uuid(), $1, $2, 'Europe/Lyon', 0, now()) returning id`, [org.operatorId, `Lyon ${tag()}`])).rows;
-  await query(url, 'insert into company_site (organization_id, site_id, granted_at) values ($1, $2, now())', [org.organizationId, other!.id]);
+  await query(url, 'insert into company_site (organization_id, site_id, granted_at) values ($1, $2, now())', [org.companyId, other!.id]);
   await query(url, `update site set wifi_ssid = 'Acme-Guest' where id = $1`, [org.siteId]);
 
   const fixture: Fixture = {
-    organizationId: org.organizationId,
+    companyId: org.companyId,
     siteId: org.siteId,
     otherSiteId: other!.id,
     admin: { memberId: org.adminMemberId, email: adminEmail },
@@ -84,7 +84,7 @@ export async function createFixture(
       const email = o.email ?? `member-${tag()}@acme.test`;
       const invited = await inviteMember(
         { em: orm.em.fork(), lifecycles, defaults: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
-        { organizationId: org.organizationId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}`, ...(o.dates ? { dates: o.dates } : {}) },
+        { companyId: org.companyId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}`, ...(o.dates ? { dates: o.dates } : {}) },
       );
       return { memberId: invited.memberId, email, handle: lifecycles.handle(invited.memberId) };
     },

@@ -38,11 +38,11 @@ const DetailsForm = z.object({
  * The history in people's words: each actor by name (a member, a door controller, an API key, the
  * platform itself, the command line) and, where the event changed something, from what to what.
  */
-async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, organizationId: string, events: Awaited<ReturnType<typeof memberHistory>>) {
+async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, companyId: string, events: Awaited<ReturnType<typeof memberHistory>>) {
   const idsOf = (prefix: string) => [...new Set(events.map((e) => new RegExp(`^${prefix}:([0-9a-f-]{36})$`).exec(e.actor)?.[1]).filter((id): id is string => Boolean(id)))];
   const lookup = async (prefix: string, sql: string, ids: string[]) => {
     if (!ids.length) return [] as [string, string][];
-    const rows = await deps.em().execute<{ id: string; label: string }[]>(`${sql} (${ids.map(() => '?').join(', ')})`, [organizationId, ...ids]);
+    const rows = await deps.em().execute<{ id: string; label: string }[]>(`${sql} (${ids.map(() => '?').join(', ')})`, [companyId, ...ids]);
     return rows.map((r): [string, string] => [`${prefix}:${r.id}`, r.label]);
   };
   const siteIds = [...new Set(events.flatMap((e) => (e.type === 'member.site_changed' ? [e.data.from, e.data.to] : [])).filter((v): v is string => typeof v === 'string'))];
@@ -109,7 +109,7 @@ function disconnectWords(ctx: Context, render: Renderer, sent: Disconnects | und
 }
 
 export function adminMemberPages(router: Router, deps: PageDeps, render: Renderer): void {
-  /** An admin acting on a member of their own organisation (another's ids are simply not found). */
+  /** An admin acting on a member of their own company (another's ids are simply not found). */
   const target = async (ctx: Context) => {
     const admin = requireAdmin(ctx);
     const id = idParam(ctx);
@@ -117,15 +117,15 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const [company] = admin.operatorAdmin
       ? await deps.em().execute<{ organization_id: string }[]>('select m.organization_id from member m join organization o on o.id = m.organization_id where m.id = ? and o.operator_id = ?', [id, admin.operatorId])
       : [];
-    const viewer = company ? { ...admin, organizationId: company.organization_id } : admin;
-    await getMember(deps.em(), viewer.organizationId, id);
+    const viewer = company ? { ...admin, companyId: company.organization_id } : admin;
+    await getMember(deps.em(), viewer.companyId, id);
     if (ctx.method !== 'GET') await refuseOperatorStaff(deps.em(), id, viewer.operatorAdmin);
     return { viewer, id };
   };
 
   // ---- invite: one person, or a team from a CSV file ------------------------------------------
   const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
-    const sites = await listSites(deps.em(), { organizationId: viewer.organizationId });
+    const sites = await listSites(deps.em(), { companyId: viewer.companyId });
     render(ctx, 'admin/invite', { here: '/admin/members/new', sites, severalSites: sites.length > 1, values: { role: 'user', locale: viewer.locale }, ...extra }, status);
   };
 
@@ -140,7 +140,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       const { startsOn, endsOn, endsAt, ...invitation } = form.data;
       const invited = await inviteMember(
         { em: deps.em(), lifecycles: deps.lifecycles },
-        { organizationId: viewer.organizationId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: viewer.actor },
+        { companyId: viewer.companyId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: viewer.actor },
       );
       see(ctx, `/admin/members/${invited.memberId}?done=${invited.scheduled ? 'scheduled' : invited.reinvited ? 'reinvited' : 'invited'}`);
     } catch (error) {
@@ -160,7 +160,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       const rows = parseMembersCsv(upload.text);
       const created = await createMemberImport(
         { em: deps.em(), lifecycles: deps.lifecycles },
-        { organizationId: viewer.organizationId, actor: viewer.actor, source: 'csv', rows, reinvite: upload.fields.reinvite === 'on' },
+        { companyId: viewer.companyId, actor: viewer.actor, source: 'csv', rows, reinvite: upload.fields.reinvite === 'on' },
       );
       see(ctx, `/admin/imports/${created.importId}`);
     } catch (error) {
@@ -171,29 +171,29 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
 
   router.get('/admin/imports/:id', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const progress = await importProgress(deps.em(), viewer.organizationId, idParam(ctx));
+    const progress = await importProgress(deps.em(), viewer.companyId, idParam(ctx));
     const percent = progress.total ? Math.round((progress.processed / progress.total) * 100) : 100;
     render(ctx, 'admin/import', { progress, percent, running: progress.status === 'running' });
   });
 
   router.get('/admin/imports/:id/status', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const progress = await importProgress(deps.em(), viewer.organizationId, idParam(ctx));
+    const progress = await importProgress(deps.em(), viewer.companyId, idParam(ctx));
     ctx.type = 'application/json';
     ctx.body = { state: `${progress.status}:${progress.processed}` };
   });
 
   // ---- a member's profile -----------------------------------------------------------------------
   const memberPage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const member = await getMember(deps.em(), viewer.organizationId, id);
+    const member = await getMember(deps.em(), viewer.companyId, id);
     const [lifecycle, history, sites] = await Promise.all([
       member.status === 'removed' ? null : deps.lifecycles.adminState(id),
-      memberHistory(deps.em(), viewer.organizationId, id, historyAudience(viewer)),
-      listSites(deps.em(), { organizationId: viewer.organizationId }),
+      memberHistory(deps.em(), viewer.companyId, id, historyAudience(viewer)),
+      listSites(deps.em(), { companyId: viewer.companyId }),
     ]);
     const site = sites.find((s) => s.id === member.siteId) ?? null;
-    const readable = await readableHistory(ctx, deps, render, viewer.organizationId, [...history].reverse());
-    const stock = site && member.status !== 'removed' ? await stockCards(deps.em(), { organizationId: viewer.organizationId }, site.id) : [];
+    const readable = await readableHistory(ctx, deps, render, viewer.companyId, [...history].reverse());
+    const stock = site && member.status !== 'removed' ? await stockCards(deps.em(), { companyId: viewer.companyId }, site.id) : [];
     render(
       ctx,
       'admin/member',
@@ -233,13 +233,13 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
   router.get('/admin/members/:id/offboarding', async (ctx) => {
     const { viewer, id } = await target(ctx);
     ctx.type = 'application/json';
-    ctx.body = { state: (await offboardingFinished(deps.em(), viewer.organizationId, id)) ? 'done' : 'pending' };
+    ctx.body = { state: (await offboardingFinished(deps.em(), viewer.companyId, id)) ? 'done' : 'pending' };
   });
 
   // The member's history as a spreadsheet: the same words as on the page, oldest first.
   router.get('/admin/members/:id/history.csv', async (ctx) => {
     const { viewer, id } = await target(ctx);
-    const events = await readableHistory(ctx, deps, render, viewer.organizationId, await memberHistory(deps.em(), viewer.organizationId, id, historyAudience(viewer)));
+    const events = await readableHistory(ctx, deps, render, viewer.companyId, await memberHistory(deps.em(), viewer.companyId, id, historyAudience(viewer)));
     const lines = [['occurred_at', 'event', 'type', 'detail', 'by', 'actor', 'data'], ...events.map((e) => [e.occurredAt, render.has(ctx, `events.${e.type}`) ? render.t(ctx, `events.${e.type}`) : e.type, e.type, e.detail ?? '', e.actorName, e.actor, JSON.stringify(e.data)])];
     sendCsv(ctx, `member-${id}-history.csv`, lines);
   });
@@ -263,7 +263,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
     let outcome;
     try {
-      outcome = await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor, byOperator: viewer.operatorAdmin });
+      outcome = await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: id, ...form.data, name: form.data.name || undefined, actor: viewer.actor, byOperator: viewer.operatorAdmin });
     } catch (error) {
       // A site change refused (the card belongs to the current site) is said on the site field;
       // any other refusal (an address already taken, a removed member) on the e-mail.
@@ -280,7 +280,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const values = ctx.request.body as Record<string, string>;
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
     try {
-      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: id, startsOn: form.data.startsOn ?? null, endsOn: form.data.endsOn ?? null, actor: viewer.actor, byOperator: viewer.operatorAdmin });
+      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: id, startsOn: form.data.startsOn ?? null, endsOn: form.data.endsOn ?? null, actor: viewer.actor, byOperator: viewer.operatorAdmin });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'invalid_dates') return memberPage(ctx, viewer, id, { values, errors: { [String(error.details.field ?? 'startsOn')]: domainMessage(ctx, render, error) } }, 400);
       return refusal(ctx, viewer, id, error, 'startsOn');
@@ -319,11 +319,11 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
 
   // ---- removal: a confirmation page first --------------------------------------------------------
   const removePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const member = await getMember(deps.em(), viewer.organizationId, id);
+    const member = await getMember(deps.em(), viewer.companyId, id);
     if (member.status === 'removed') return see(ctx, `/admin/members/${id}`);
     // The last administrator's removal is refused up front, not after the confirmation.
     const [admins] = member.role === 'admin'
-      ? await deps.em().execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and role = 'admin' and status <> 'removed'`, [viewer.organizationId])
+      ? await deps.em().execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and role = 'admin' and status <> 'removed'`, [viewer.companyId])
       : [{ n: 2 }];
     render(ctx, 'admin/remove', { here: `/admin/members/${id}/remove`, member, isSelf: member.id === viewer.memberId, lastAdmin: admins!.n <= 1, ...extra }, status);
   };

@@ -25,7 +25,7 @@ function ownerOf(viewer: Viewer, owner: 'company' | 'operator'): KeyOwner {
     if (!viewer.operatorAdmin) throw new AppError('operator-only', 403, 'The operator only');
     return { operatorId: viewer.operatorId };
   }
-  return { organizationId: viewer.organizationId, operatorId: viewer.operatorId };
+  return { companyId: viewer.companyId, operatorId: viewer.operatorId };
 }
 
 export function apiKeyPages(router: Router, deps: PageDeps, render: Renderer): void {
@@ -39,7 +39,7 @@ export function apiKeyPages(router: Router, deps: PageDeps, render: Renderer): v
       here: '/admin/api-keys',
       company,
       operator,
-      companyScopes: scopesFor({ organizationId: viewer.organizationId, operatorId: viewer.operatorId }),
+      companyScopes: scopesFor({ companyId: viewer.companyId, operatorId: viewer.operatorId }),
       operatorScopes: scopesFor({ operatorId: viewer.operatorId }),
       scimUrl: `${deps.config.http.publicUrl}/scim/v2`,
       ...extra,

@@ -67,7 +67,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     const view = await deps.lifecycles.state(viewer.memberId);
     const enrolled = view.card.stage === 'enrolled';
     // A code the enrollment would refuse is explained, not offered.
-    const refused = enrolled ? undefined : await qrRefusal(deps.em(), { organizationId: viewer.organizationId, memberId: viewer.memberId, payload: ctx.params.qr! });
+    const refused = enrolled ? undefined : await qrRefusal(deps.em(), { companyId: viewer.companyId, memberId: viewer.memberId, payload: ctx.params.qr! });
     render(ctx, 'qr', { qrPath: encodeURIComponent(ctx.params.qr!), view, enrolled, rejected: refused, offer: !refused });
   });
 
@@ -88,7 +88,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
   // ---- profile -------------------------------------------------------------------------------------
   router.get('/me', async (ctx) => {
     const viewer = requireViewer(ctx);
-    const member = await getMember(deps.em(), viewer.organizationId, viewer.memberId);
+    const member = await getMember(deps.em(), viewer.companyId, viewer.memberId);
     const [site] = await deps.em().execute<{ name: string }[]>('select s.name from site s join member m on m.site_id = s.id where m.id = ?', [viewer.memberId]);
     const wifi = await memberWifi(deps.wifi, member);
     ctx.set('Cache-Control', 'no-store');

@@ -43,7 +43,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
   router.get('/admin/members', async (ctx) => {
     const viewer = requireAdmin(ctx);
     const f = listQuery(ctx);
-    const scope = { organizationId: viewer.organizationId };
+    const scope = { companyId: viewer.companyId };
     const list = (cursor: string | undefined) => listMembers(deps.em(), scope, { status: f.status ? [f.status] : undefined, q: f.q, due: f.due, sort: f.sort, cursor, limit: PAGE_SIZE });
     // A cursor from another order (or tampered with) starts the list again rather than failing.
     const page = await list(f.cursor).catch((error: unknown) => {
@@ -88,7 +88,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
   router.get('/admin/members.csv', async (ctx) => {
     const viewer = requireAdmin(ctx);
     const f = listQuery(ctx);
-    const scope = { organizationId: viewer.organizationId };
+    const scope = { companyId: viewer.companyId };
     const sites = new Map((await listSites(deps.em(), scope)).map((site) => [site.id, site.name]));
     const lines: string[][] = [['name', 'email', 'role', 'status', 'site', 'card', 'starts_on', 'ends_on', 'invited_at', 'external_id', 'id']];
     let cursor: string | undefined;
@@ -109,7 +109,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
     const viewer = requireAdmin(ctx);
     const form = parseForm(ctx, render, BulkForm, ['ids']);
     if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
-    const members = await membersOf(viewer.organizationId, form.data.ids);
+    const members = await membersOf(viewer.companyId, form.data.ids);
     if (!members.length) return see(ctx, '/admin/members?done=bulk_nothing');
     if (form.data.action === 'remove') return bulkRemovePage(ctx, viewer, members);
     let done = 0;
@@ -128,7 +128,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
     if (!form.data.siteId) return see(ctx, '/admin/members?done=bulk_no_site');
     for (const m of members) {
       try {
-        await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { organizationId: viewer.organizationId, memberId: m.id, siteId: form.data.siteId, actor: viewer.actor, byOperator: viewer.operatorAdmin });
+        await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: m.id, siteId: form.data.siteId, actor: viewer.actor, byOperator: viewer.operatorAdmin });
         done += 1;
       } catch (error) {
         if (!(error instanceof DomainError) || error.kind === 'unavailable') throw error;
@@ -142,7 +142,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
     const viewer = requireAdmin(ctx);
     const form = parseForm(ctx, render, BulkRemoveForm, ['ids']);
     if (!form.ok) return see(ctx, '/admin/members?done=bulk_nothing');
-    const members = await membersOf(viewer.organizationId, form.data.ids);
+    const members = await membersOf(viewer.companyId, form.data.ids);
     let done = 0;
     const refused: { label: string; reason: string }[] = [];
     for (const m of members) {
@@ -162,7 +162,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
     see(ctx, `/admin/members?done=bulk_removed&count=${done}&skipped=0`);
   });
 
-  const membersOf = (organizationId: string, ids: string[]) => currentMembersByIds(deps.em(), organizationId, ids);
+  const membersOf = (companyId: string, ids: string[]) => currentMembersByIds(deps.em(), companyId, ids);
 
   const bulkRemovePage = (ctx: Context, viewer: Viewer, members: { id: string; label: string; email: string }[], extra: Record<string, unknown> = {}, status = 200) =>
     render(ctx, 'admin/bulk-remove', { members, includesSelf: members.some((m) => m.id === viewer.memberId), ...extra }, status);

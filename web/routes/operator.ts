@@ -82,7 +82,7 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
   // ---- a company admin's view of its sites: read-only ---------------------------------------------
   router.get('/admin/sites', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    const sites = await listSites(deps.em(), { organizationId: viewer.organizationId });
+    const sites = await listSites(deps.em(), { companyId: viewer.companyId });
     render(ctx, 'admin/sites', { here: '/admin/sites', sites });
   });
 
@@ -306,7 +306,7 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     const company = await getCompany(deps.em(), viewer.operatorId, id);
     const [sites, members] = await Promise.all([
       listSites(deps.em(), { operatorId: viewer.operatorId }),
-      listMembers(deps.em(), { organizationId: id }, { limit: 50 }),
+      listMembers(deps.em(), { companyId: id }, { limit: 50 }),
     ]);
     const chosen = (extra.values as { siteIds?: string | string[] } | undefined)?.siteIds;
     const checked = new Set(chosen === undefined ? company.siteIds : [chosen].flat());

@@ -34,13 +34,13 @@ export function overviewPages(router: Router, deps: PageDeps, render: Renderer):
 
   router.get('/admin', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    await overviewPage(ctx, { organizationId: viewer.organizationId }, false);
+    await overviewPage(ctx, { companyId: viewer.companyId }, false);
   });
 
   // The company's audit trail for a spreadsheet (the API's `GET /v1/audit?format=csv`, from a link).
   router.get('/admin/audit.csv', async (ctx) => {
     const viewer = requireAdmin(ctx);
-    sendCsv(ctx, 'audit.csv', await auditCsvLines(deps.em(), { organizationId: viewer.organizationId }, {}));
+    sendCsv(ctx, 'audit.csv', await auditCsvLines(deps.em(), { companyId: viewer.companyId }, {}));
   });
 
   router.get('/operator', async (ctx) => {

@@ -37,7 +37,7 @@ function ownerOf(viewer: Viewer, owner: 'company' | 'operator'): WebhookOwner {
     if (!viewer.operatorAdmin) throw new AppError('operator-only', 403, 'The operator only');
     return { operatorId: viewer.operatorId };
   }
-  return { organizationId: viewer.organizationId, operatorId: viewer.operatorId };
+  return { companyId: viewer.companyId, operatorId: viewer.operatorId };
 }
 
 export function webhookPages(router: Router, deps: PageDeps, render: Renderer): void {
@@ -69,12 +69,12 @@ export function webhookPages(router: Router, deps: PageDeps, render: Renderer): 
     const { owner, endpoint } = await found(viewer, id);
     const deliveries = await listDeliveries(deps.em(), owner, id, { limit: 100 });
     // Who each delivery was about, by name (the operator's endpoints hear every company's members).
-    const members = await memberLabels(deps.em(), owner.organizationId ? { organizationId: owner.organizationId } : { operatorId: owner.operatorId }, [...new Set(deliveries.flatMap((d) => (d.memberId ? [d.memberId] : [])))]);
+    const members = await memberLabels(deps.em(), owner.companyId ? { companyId: owner.companyId } : { operatorId: owner.operatorId }, [...new Set(deliveries.flatMap((d) => (d.memberId ? [d.memberId] : [])))]);
     if (extra.secret) ctx.set('Cache-Control', 'no-store');
     render(ctx, 'admin/webhook', {
       here: '/admin/webhooks',
       endpoint,
-      ownerKind: owner.organizationId ? 'company' : 'operator',
+      ownerKind: owner.companyId ? 'company' : 'operator',
       events: eventChoices(owner, endpoint.events),
       allEvents: endpoint.events === 'all',
       deliveries: deliveries.map((d) => ({ ...d, memberName: d.memberId ? (members.get(d.memberId) ?? null) : null, retryable: d.status !== 'delivered' && endpoint.enabled })),

@@ -14,7 +14,7 @@ export function initialState(input: MemberLifecycleInput, ids: { lifecycleId: st
   return {
     ...(input.schedule ? { schedule: { ...input.schedule, invitationPending: pending } } : {}),
     memberId: input.memberId,
-    organizationId: input.organizationId,
+    companyId: input.companyId,
     siteId: null,
     role: 'user',
     status: pending ? 'scheduled' : 'invited',
@@ -87,7 +87,7 @@ export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleV
   const cardReminder = s.card.stage !== 'enrolled' && !waiting ? cardReminderTimes(s, input)[s.card.remindersDue] : undefined;
   return {
     memberId: s.memberId,
-    organizationId: s.organizationId,
+    companyId: s.companyId,
     status: s.status,
     role: s.role,
     account: {

@@ -6,6 +6,7 @@ import type { EmailTemplate } from '../../mail/catalog.ts';
 import { emailActivityOptions } from '../email-options.ts';
 import {
   MemberStatusKey,
+  withCompanyId,
   type EnrollmentMethod,
   type EnrollmentResult,
   type LifecycleState,
@@ -31,17 +32,19 @@ export class MemberLifecycle {
   readonly input: MemberLifecycleInput;
   private readonly workflowId: string;
 
-  constructor(input: MemberLifecycleInput, workflowId: string, firstRunId: string) {
-    this.input = input;
+  constructor(given: MemberLifecycleInput, workflowId: string, firstRunId: string) {
+    // Runs started before "company" carry organizationId in their input and state.
+    const input = withCompanyId(given);
+    this.input = input.carried ? { ...input, carried: withCompanyId(input.carried) } : input;
     this.workflowId = workflowId;
-    this.state = input.carried ?? initialState(input, { lifecycleId: firstRunId, tokenId: uuid4() }, Date.now());
+    this.state = this.input.carried ?? initialState(this.input, { lifecycleId: firstRunId, tokenId: uuid4() }, Date.now());
   }
 
   get memberId(): string {
     return this.state.memberId;
   }
-  get organizationId(): string {
-    return this.state.organizationId;
+  get companyId(): string {
+    return this.state.companyId;
   }
 
   /** Whether the member's first day has come (always, without a start date). */
@@ -59,7 +62,7 @@ export class MemberLifecycle {
 
   email(summary: string, purpose: string, to: 'member' | 'admins', template: EmailTemplate, data: Record<string, unknown> = {}) {
     return act.sendEmail.executeWithOptions({ ...emailActivityOptions, summary }, [
-      { key: this.key(purpose), organizationId: this.organizationId, memberId: this.memberId, to, template, data },
+      { key: this.key(purpose), companyId: this.companyId, memberId: this.memberId, to, template, data },
     ]);
   }
 
@@ -67,7 +70,7 @@ export class MemberLifecycle {
   async syncStatus(): Promise<void> {
     const next = deriveStatus(this.state);
     if (next === this.state.status) return;
-    await act.recordStatus({ memberId: this.memberId, organizationId: this.organizationId, from: this.state.status, to: next, key: this.key('status') });
+    await act.recordStatus({ memberId: this.memberId, companyId: this.companyId, from: this.state.status, to: next, key: this.key('status') });
     this.setStatus(next);
   }
 
@@ -79,7 +82,7 @@ export class MemberLifecycle {
   async revealPin(actor: string): Promise<string> {
     const { state } = this;
     if (state.card.pin) return state.card.pin;
-    const { pin } = await act.reserveEnrollmentPin({ memberId: this.memberId, organizationId: this.organizationId, siteId: state.siteId!, actor, key: this.key('pin') });
+    const { pin } = await act.reserveEnrollmentPin({ memberId: this.memberId, companyId: this.companyId, siteId: state.siteId!, actor, key: this.key('pin') });
     state.card.pin = pin;
     state.card.stage = 'pin_revealed';
     return pin;
@@ -134,7 +137,7 @@ export class MemberLifecycle {
       // door hears ("enrolled") is already true at the door.
       const grantAccess = state.account.stage === 'password_set' && !state.access.grantedAt && this.started() && deprecated('access-with-enrollment');
       const result = await act.enrollCard({
-        memberId: this.memberId, organizationId: this.organizationId, siteId: state.siteId!, method, ...card, actor, key: this.key('enrollment'), ...(grantAccess ? { grantAccess } : {}),
+        memberId: this.memberId, companyId: this.companyId, siteId: state.siteId!, method, ...card, actor, key: this.key('enrollment'), ...(grantAccess ? { grantAccess } : {}),
       });
       if (result.decision !== 'enrolled') return result;
       Object.assign(state.card, { stage: 'enrolled', pin: undefined, cardId: result.cardId, cardNumber: result.cardNumber, method, enrolledAt: Date.now() });
@@ -149,7 +152,7 @@ export class MemberLifecycle {
         // accepts them once the member is active, from the start.
         if (!state.access.wifi) {
           deprecatePatch('wifi-before-start');
-          await act.grantWifiAccess({ memberId: this.memberId, organizationId: this.organizationId, siteId: state.siteId!, key: this.key('wifi-before-start') });
+          await act.grantWifiAccess({ memberId: this.memberId, companyId: this.companyId, siteId: state.siteId!, key: this.key('wifi-before-start') });
           state.access.wifi = true;
         }
         return { ...result, access: 'pending_start' as const };
@@ -164,7 +167,7 @@ export class MemberLifecycle {
       if (state.removal) reject('MemberRemoved');
       if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
       const result = await act.replaceCard({
-        memberId: this.memberId, organizationId: this.organizationId, siteId: state.siteId!, cardNumber, grantAccess: state.access.card, actor, key: this.key('card-replacement'),
+        memberId: this.memberId, companyId: this.companyId, siteId: state.siteId!, cardNumber, grantAccess: state.access.card, actor, key: this.key('card-replacement'),
       });
       if (result.decision === 'enrolled') Object.assign(state.card, { cardId: result.cardId, cardNumber: result.cardNumber });
       return result;
@@ -175,7 +178,7 @@ export class MemberLifecycle {
     return this.lock.exclusive(async () => {
       if (this.state.removal) reject('MemberRemoved');
       if (role === this.state.role) return { role };
-      const refusal = await act.changeRole({ memberId: this.memberId, organizationId: this.organizationId, role, actor, key: this.key('role') });
+      const refusal = await act.changeRole({ memberId: this.memberId, companyId: this.companyId, role, actor, key: this.key('role') });
       if (refusal) reject(refusal.refused, refusal.message);
       this.state.role = role;
       return { role };
@@ -188,7 +191,7 @@ export class MemberLifecycle {
       if (state.removal) reject('MemberRemoved');
       if (state.card.stage === 'enrolled') reject('CardAlreadyRegistered', 'the member’s card belongs to their current site: remove the member from it or replace the card there');
       if (siteId === state.siteId) return { siteId };
-      await act.changeSite({ memberId: this.memberId, organizationId: this.organizationId, siteId, actor, key: this.key('site') });
+      await act.changeSite({ memberId: this.memberId, companyId: this.companyId, siteId, actor, key: this.key('site') });
       // A PIN is unique among one site's pending enrollments: at the new site a new one is drawn.
       state.siteId = siteId;
       if (state.card.stage === 'pin_revealed') Object.assign(state.card, { stage: 'not_started', pin: undefined });
@@ -205,7 +208,7 @@ export class MemberLifecycle {
       const tokenId = uuid4();
       const expiresAt = now + input.durations.invitationExpiresAfterMs;
       const expiresIso = new Date(expiresAt).toISOString();
-      await act.issueInvitation({ memberId: this.memberId, organizationId: this.organizationId, tokenId, expiresAt: expiresIso, resend: true, actor, key: this.key('invitation') });
+      await act.issueInvitation({ memberId: this.memberId, companyId: this.companyId, tokenId, expiresAt: expiresIso, resend: true, actor, key: this.key('invitation') });
       state.account = { ...state.account, stage: 'invited', tokenId, sentAt: now, expiresAt, remindersSent: 0, resends: state.account.resends + 1 };
       if (state.schedule?.invitationPending) {
         // A known-ahead member invited early by an admin: their clocks start now.
@@ -225,7 +228,7 @@ export class MemberLifecycle {
       const { state } = this;
       if (state.removal) reject('MemberRemoved');
       if (state.access.grantedAt && schedule.startsAt !== (state.schedule?.startsAt ?? null) && schedule.startsAt !== null && schedule.startsAt > Date.now()) reject('AlreadyStarted');
-      await act.changeSchedule({ memberId: this.memberId, organizationId: this.organizationId, ...dates, actor, key: this.key('schedule') });
+      await act.changeSchedule({ memberId: this.memberId, companyId: this.companyId, ...dates, actor, key: this.key('schedule') });
       // An invitation already sent stays sent; one still waiting goes out at the new time.
       state.schedule = { ...schedule, invitationPending: state.schedule?.invitationPending ?? false };
       this.wake = true;
@@ -240,7 +243,7 @@ export class MemberLifecycle {
       if (state.removal) return { status: 'removed' as const };
       // Only a company's offboarding passes the flag; the activity checks that the company is indeed leaving.
       const leaving = companyOffboarding === true ? { companyOffboarding: true } : {};
-      const claimed = await act.claimRemoval({ memberId: this.memberId, organizationId: this.organizationId, actor, reason: reason ?? null, key: this.key('removal'), ...leaving });
+      const claimed = await act.claimRemoval({ memberId: this.memberId, companyId: this.companyId, actor, reason: reason ?? null, key: this.key('removal'), ...leaving });
       if ('refused' in claimed) reject(claimed.refused, claimed.message);
       state.removal = { actor, reason, requestedAt: Date.now(), statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name, ...leaving };
       this.setStatus('removed');

@@ -7,12 +7,12 @@ import { cardReminderTimes, invitationAt, invitationReminderTimes } from './deci
 import { deprecated, type MemberLifecycle } from './member-lifecycle.ts';
 
 export async function begin(lc: MemberLifecycle): Promise<void> {
-  const { state, input, memberId, organizationId } = lc;
+  const { state, input, memberId, companyId } = lc;
   const expiresAt = new Date(state.account.expiresAt).toISOString();
   // Kept across attempts: a begin interrupted by a refused removal runs again under the same keys.
   const keys = (lc.beginKeys ??= { lifecycle: lc.key('lifecycle'), invitation: lc.key('invitation') });
-  const lifecycle = { memberId, organizationId, invitedBy: input.invitedBy, durations: input.durations, key: keys.lifecycle };
-  const invitation = { memberId, organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: keys.invitation };
+  const lifecycle = { memberId, companyId, invitedBy: input.invitedBy, durations: input.durations, key: keys.lifecycle };
+  const invitation = { memberId, companyId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: keys.invitation };
   if (state.schedule?.invitationPending) {
     // Known ahead: the row is tied to this run now, the invitation waits for its time.
     Object.assign(state, pick(await act.beginLifecycle(lifecycle)));
@@ -40,7 +40,7 @@ async function advanceAccount(lc: MemberLifecycle, now: number): Promise<void> {
     });
   }
   if (state.account.expiresAt <= now) {
-    const { passwordSet } = await act.expireInvitation({ memberId: lc.memberId, organizationId: lc.organizationId, tokenId: state.account.tokenId, key: lc.key('invitation-expiry') });
+    const { passwordSet } = await act.expireInvitation({ memberId: lc.memberId, companyId: lc.companyId, tokenId: state.account.tokenId, key: lc.key('invitation-expiry') });
     if (passwordSet) {
       // The password exists but its signal never arrived: the database is the truth.
       state.account.stage = 'password_set';
@@ -64,7 +64,7 @@ async function advanceCard(lc: MemberLifecycle, now: number): Promise<void> {
   }
   if (!state.card.overdue && state.card.overdueAt <= now) {
     state.card.overdue = true;
-    await act.recordEvent({ memberId: lc.memberId, organizationId: lc.organizationId, type: 'card.overdue', data: { overdueAt: new Date(state.card.overdueAt).toISOString() }, key: lc.key('card-overdue') });
+    await act.recordEvent({ memberId: lc.memberId, companyId: lc.companyId, type: 'card.overdue', data: { overdueAt: new Date(state.card.overdueAt).toISOString() }, key: lc.key('card-overdue') });
     await lc.email('card overdue (to admins)', 'card-overdue', 'admins', 'card_overdue');
   }
 }
@@ -82,14 +82,14 @@ async function answerWizardCloses(lc: MemberLifecycle): Promise<void> {
 }
 
 async function activateWhenReady(lc: MemberLifecycle): Promise<void> {
-  const { state, memberId, organizationId } = lc;
+  const { state, memberId, companyId } = lc;
   if (state.account.stage !== 'password_set' || state.card.stage !== 'enrolled' || !lc.started()) return;
   if (!state.access.card) {
-    await act.grantCardAccess({ memberId, organizationId, cardId: state.card.cardId!, key: lc.key('card-access') });
+    await act.grantCardAccess({ memberId, companyId, cardId: state.card.cardId!, key: lc.key('card-access') });
     state.access.card = true;
   }
   if (!state.access.wifi) {
-    await act.grantWifiAccess({ memberId, organizationId, siteId: state.siteId!, key: lc.key('wifi-access') });
+    await act.grantWifiAccess({ memberId, companyId, siteId: state.siteId!, key: lc.key('wifi-access') });
     state.access.wifi = true;
   }
   if (state.access.announce) {
@@ -118,7 +118,7 @@ async function inviteWhenDue(lc: MemberLifecycle, now: number): Promise<boolean>
   state.account = { ...state.account, sentAt: now, expiresAt: now + input.durations.invitationExpiresAfterMs, remindersSent: 0 };
   state.card.overdueAt = now + input.durations.cardOverdueAfterMs;
   const expiresAt = new Date(state.account.expiresAt).toISOString();
-  await act.issueInvitation({ memberId: lc.memberId, organizationId: lc.organizationId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: lc.key('invitation') });
+  await act.issueInvitation({ memberId: lc.memberId, companyId: lc.companyId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: lc.key('invitation') });
   schedule.invitationPending = false;
   await lc.syncStatus();
   await lc.email('invitation e-mail', 'invitation-email', 'member', 'invitation', { invitationTokenId: state.account.tokenId, invitationExpiresAt: expiresAt });
@@ -127,14 +127,14 @@ async function inviteWhenDue(lc: MemberLifecycle, now: number): Promise<boolean>
 
 /** The end date has come: the usual removal and offboarding, by `schedule`. */
 async function endWhenDue(lc: MemberLifecycle, now: number): Promise<void> {
-  const { state, memberId, organizationId } = lc;
+  const { state, memberId, companyId } = lc;
   const schedule = state.schedule;
   if (!schedule || schedule.endsAt === null || now < schedule.endsAt) return;
-  const claimed = await act.claimRemoval({ memberId, organizationId, actor: 'schedule', reason: 'end date', key: lc.key('removal') });
+  const claimed = await act.claimRemoval({ memberId, companyId, actor: 'schedule', reason: 'end date', key: lc.key('removal') });
   if ('refused' in claimed) {
     // The company's last administrator: they stay (and the admins see why in the history).
     schedule.endsAt = null;
-    await act.recordEvent({ memberId, organizationId, type: 'member.end_date_refused', data: { reason: claimed.message }, key: lc.key('end-refused') });
+    await act.recordEvent({ memberId, companyId, type: 'member.end_date_refused', data: { reason: claimed.message }, key: lc.key('end-refused') });
     return;
   }
   state.removal = { actor: 'schedule', reason: 'end date', requestedAt: now, statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name };
@@ -157,16 +157,17 @@ export async function advance(lc: MemberLifecycle): Promise<void> {
 }
 
 export async function offboard(lc: MemberLifecycle): Promise<OffboardingReport> {
-  const { state, memberId, organizationId } = lc;
+  const { state, memberId, companyId } = lc;
   const removal = state.removal!;
-  const card = await act.revokeCardAccess({ memberId, organizationId, key: lc.key('offboarding-card') });
+  const card = await act.revokeCardAccess({ memberId, companyId, key: lc.key('offboarding-card') });
   state.access.card = false;
-  const wifi = await act.revokeWifiAccess({ memberId, organizationId, key: lc.key('offboarding-wifi') });
+  const wifi = await act.revokeWifiAccess({ memberId, companyId, key: lc.key('offboarding-wifi') });
   state.access.wifi = false;
-  const credentials = await act.invalidateCredentials({ memberId, organizationId, key: lc.key('offboarding-credentials') });
+  const credentials = await act.invalidateCredentials({ memberId, companyId, key: lc.key('offboarding-credentials') });
   const report: OffboardingReport = {
     memberId,
-    organizationId,
+    companyId,
+    organizationId: companyId,
     email: removal.email,
     name: removal.name,
     removedBy: removal.actor,
@@ -186,6 +187,6 @@ export async function offboard(lc: MemberLifecycle): Promise<OffboardingReport> 
     report.emails.admins = (await lc.email('offboarding report (to admins)', 'offboarding-report', 'admins', 'offboarding_report', { report })).sent;
   }
   report.completedAt = new Date(Date.now()).toISOString();
-  await act.completeOffboarding({ memberId, organizationId, report, key: lc.key('offboarding') });
+  await act.completeOffboarding({ memberId, companyId, report, key: lc.key('offboarding') });
   return report;
 }

@@ -46,7 +46,7 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   // ---- messages: registered before the first await, so none is lost ----------------------------
 
-  setHandler(stateQuery, () => view(state, input));
+  setHandler(stateQuery, () => view(state, lc.input));
   setHandler(passwordSetSignal, () => lc.passwordSet());
   setHandler(wizardClosedSignal, ({ step, closeId }) => lc.wizardClosed(step, closeId));
 
@@ -130,11 +130,11 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
 
   const continueAsNewDue = () => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || (input.continueAsNewAfterEvents !== undefined && info.historyLength >= input.continueAsNewAfterEvents);
+    return info.continueAsNewSuggested || (lc.input.continueAsNewAfterEvents !== undefined && info.historyLength >= lc.input.continueAsNewAfterEvents);
   };
   const timer = new DeadlineTimer();
 
-  let begun = Boolean(input.carried);
+  let begun = Boolean(lc.input.carried);
   while (!begun && !state.removal) {
     try {
       await lc.lock.exclusive(() => begin(lc));
@@ -156,10 +156,10 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
     if (continueAsNewDue()) {
       // Handlers in flight finish in this run; their effects are then part of the carried state.
       await condition(allHandlersFinished);
-      if (!state.removal) await continueAsNew<typeof memberLifecycle>({ ...input, carried: state });
+      if (!state.removal) await continueAsNew<typeof memberLifecycle>({ ...lc.input, carried: state });
       continue;
     }
-    const deadline = nextDeadline(state, input);
+    const deadline = nextDeadline(state, lc.input);
     const woken = condition(() => lc.wake || state.removal !== undefined || continueAsNewDue());
     if (deadline) await Promise.race([timer.until(deadline), woken]);
     else {

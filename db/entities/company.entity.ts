@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Operator } from './operator.entity.ts';
 
-/** Per-organisation overrides of the deployment's lifecycle durations (milliseconds). */
+/** Per-company overrides of the deployment's lifecycle durations (milliseconds). */
 export interface LifecycleOverrides {
   invitationRemindersMs?: number[];
   invitationExpiresAfterMs?: number;
@@ -12,10 +12,12 @@ export interface LifecycleOverrides {
 
 export const DEFAULT_BRAND_COLOR = '#1d4ed8';
 
-// A customer company of the operator. The table keeps its first name ("organization"): running
-// lifecycles carry `organizationId` in their input and the `OrganizationId` search attribute.
-export const OrganizationSchema = defineEntity({
-  name: 'Organization',
+// A customer company of the operator. The table keeps its first name ("organization"), and so do
+// its id columns elsewhere (`organization_id`) and the `OrganizationId` search attribute: running
+// lifecycles and the databases of existing installs know them by it.
+export const CompanySchema = defineEntity({
+  name: 'Company',
+  tableName: 'organization',
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     operator: () => p.manyToOne(Operator),
@@ -31,5 +33,5 @@ export const OrganizationSchema = defineEntity({
   },
 });
 
-export class Organization extends OrganizationSchema.class {}
-OrganizationSchema.setClass(Organization);
+export class Company extends CompanySchema.class {}
+CompanySchema.setClass(Company);

@@ -14,14 +14,14 @@ const LogoUrl = z
   .max(2000)
   .meta({ example: 'https://www.example.org/logo.png' });
 
-export const Organization = z
+export const CompanySettings = z
   .object({ id: Uuid, name: z.string(), brandColor: z.string(), logoUrl: z.string().nullable(), createdAt: Timestamp })
   .meta({ id: 'Organization' });
 
-export const UpdateOrganizationBody = z
+export const UpdateCompanySettingsBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
     brandColor: BrandColor.optional(),
     logoUrl: LogoUrl.nullable().optional().meta({ description: 'null removes the logo' }),
   })
-  .meta({ id: 'UpdateOrganization' });
+  .meta({ id: 'UpdateCompanySettings' });

@@ -1,6 +1,8 @@
 // The operator's view of its customer companies: which sites each may use, how many members it
 // has, and its end of contract. Every change is audited under the operator admin who made it.
-import type { EntityManager } from '../../db/orm.ts';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { EntityManager, Row } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
@@ -30,18 +32,7 @@ export interface CompanyView {
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-interface OffboardingRow {
-  id: string;
-  state: OffboardingView['state'];
-  effective_at: Date;
-  requested_by: string;
-  total: number | null;
-  removed: number;
-  started_at: Date | null;
-  finished_at: Date | null;
-  cancelled_by: string | null;
-  workflow_id: string;
-}
+type OffboardingRow = Row<'company_offboarding'>;
 
 const offboardingView = (r: OffboardingRow): OffboardingView => ({
   id: r.id,
@@ -55,43 +46,55 @@ const offboardingView = (r: OffboardingRow): OffboardingView => ({
   cancelledBy: r.cancelled_by,
 });
 
-const SELECT_COMPANY = `
-  select o.id, o.name, o.created_at, o.offboarded_at,
-         coalesce((select array_agg(g.site_id::text order by g.granted_at) from company_site g where g.organization_id = o.id), '{}') as site_ids,
-         (select count(*)::int from member m where m.organization_id = o.id and m.status <> 'removed') as live_members,
-         (select row_to_json(b) from company_offboarding b where b.organization_id = o.id order by b.created_at desc limit 1) as offboarding
-    from organization o`;
+/** Companies with their sites, how many members are not removed, and their latest offboarding. */
+const selectCompanies = (em: EntityManager) =>
+  em
+    .getKysely()
+    .selectFrom('organization as o')
+    .leftJoinLateral(
+      (eb) => eb.selectFrom('company_offboarding').selectAll().whereRef('company_offboarding.organization_id', '=', 'o.id').orderBy('created_at', 'desc').limit(1).as('b'),
+      (join) => join.onTrue(),
+    )
+    .select((eb) => [
+      'o.id', 'o.name', 'o.created_at', 'o.offboarded_at',
+      eb.selectFrom('company_site as g').select(sql<string[]>`coalesce(array_agg(g.site_id::text order by g.granted_at), '{}')`.as('ids')).whereRef('g.organization_id', '=', 'o.id').as('site_ids'),
+      eb.selectFrom('member as m').select(sql<number>`count(*)::int`.as('n')).whereRef('m.organization_id', '=', 'o.id').where('m.status', '<>', 'removed').as('live_members'),
+      'b.id as b_id', 'b.state as b_state', 'b.effective_at as b_effective_at', 'b.requested_by as b_requested_by', 'b.total as b_total', 'b.removed as b_removed',
+      'b.started_at as b_started_at', 'b.finished_at as b_finished_at', 'b.cancelled_by as b_cancelled_by',
+    ]);
 
-interface CompanyRow {
-  id: string;
-  name: string;
-  created_at: Date;
-  offboarded_at: Date | null;
-  site_ids: string[];
-  live_members: number;
-  offboarding: (Omit<OffboardingRow, 'effective_at' | 'started_at' | 'finished_at'> & { effective_at: string; started_at: string | null; finished_at: string | null }) | null;
-}
+type CompanyRow = Awaited<ReturnType<ReturnType<typeof selectCompanies>['executeTakeFirstOrThrow']>>;
 
 const companyView = (r: CompanyRow): CompanyView => ({
   id: r.id,
   name: r.name,
-  siteIds: r.site_ids,
-  liveMembers: r.live_members,
+  siteIds: r.site_ids ?? [],
+  liveMembers: r.live_members ?? 0,
   createdAt: iso(r.created_at)!,
   offboardedAt: iso(r.offboarded_at),
-  offboarding: r.offboarding
-    ? offboardingView({ ...r.offboarding, effective_at: new Date(r.offboarding.effective_at), started_at: r.offboarding.started_at ? new Date(r.offboarding.started_at) : null, finished_at: r.offboarding.finished_at ? new Date(r.offboarding.finished_at) : null })
+  offboarding: r.b_id
+    ? {
+        id: r.b_id,
+        state: r.b_state!,
+        effectiveAt: iso(r.b_effective_at)!,
+        requestedBy: r.b_requested_by!,
+        total: r.b_total,
+        removed: r.b_removed!,
+        startedAt: iso(r.b_started_at),
+        finishedAt: iso(r.b_finished_at),
+        cancelledBy: r.b_cancelled_by,
+      }
     : null,
 });
 
 export async function listCompanies(em: EntityManager, operatorId: string): Promise<CompanyView[]> {
-  const rows = await em.execute<CompanyRow[]>(`${SELECT_COMPANY} where o.operator_id = ? order by o.name, o.id`, [operatorId]);
+  const rows = await selectCompanies(em).where('o.operator_id', '=', operatorId).orderBy('o.name').orderBy('o.id').execute();
   return rows.map(companyView);
 }
 
 /** Another operator's (or no) company is "not found". */
 export async function getCompany(em: EntityManager, operatorId: string, companyId: string): Promise<CompanyView> {
-  const [row] = await em.execute<CompanyRow[]>(`${SELECT_COMPANY} where o.operator_id = ? and o.id = ?`, [operatorId, companyId]);
+  const row = await selectCompanies(em).where('o.operator_id', '=', operatorId).where('o.id', '=', companyId).executeTakeFirst();
   if (!row) throw new DomainError('company_not_found', 'not_found', `no company ${companyId}`);
   return companyView(row);
 }
@@ -112,15 +115,19 @@ export async function updateCompany(
   const added = next.filter((id) => !before.siteIds.includes(id));
   const taken = before.siteIds.filter((id) => !next.includes(id));
   if (added.length) {
-    const known = await deps.em.execute<{ id: string }[]>(`select id from site where operator_id = ? and id in (${added.map(() => '?').join(', ')})`, [input.operatorId, ...added]);
+    const known = await deps.em.getKysely().selectFrom('site').select('id').where('operator_id', '=', input.operatorId).where('id', 'in', added).execute();
     const unknown = added.filter((id) => !known.some((k) => k.id === id));
     if (unknown.length) throw new DomainError('site_not_found', 'unprocessable', `no site ${unknown.join(', ')} among the operator's sites`, { field: 'siteIds', siteIds: unknown });
   }
   if (taken.length) {
-    const there = await deps.em.execute<{ id: string; site_id: string }[]>(
-      `select id, site_id from member where organization_id = ? and status <> 'removed' and site_id in (${taken.map(() => '?').join(', ')})`,
-      [input.companyId, ...taken],
-    );
+    const there = await deps.em
+      .getKysely()
+      .selectFrom('member')
+      .select(['id', 'site_id'])
+      .where('organization_id', '=', input.companyId)
+      .where('status', '<>', 'removed')
+      .where('site_id', 'in', taken)
+      .execute();
     if (there.length && !input.offboardMembers) {
       throw new DomainError('site_has_members', 'conflict', `${there.length} member(s) of ${before.name} are at the site(s) taken away: move or remove them first, or send offboardMembers=true`, {
         members: there.length,
@@ -136,11 +143,18 @@ export async function updateCompany(
   await deps.em.transactional(async (tx) => {
     const name = input.name?.trim();
     if (name && name !== before.name) {
-      await tx.execute('update organization set name = ? where id = ?', [name, input.companyId]);
+      await tx.getKysely().updateTable('organization').set({ name }).where('id', '=', input.companyId).execute();
       await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.renamed', data: { from: before.name, to: name } });
     }
-    if (taken.length) await tx.execute(`delete from company_site where organization_id = ? and site_id in (${taken.map(() => '?').join(', ')})`, [input.companyId, ...taken]);
-    for (const siteId of added) await tx.execute('insert into company_site (organization_id, site_id, granted_at) values (?, ?, now()) on conflict do nothing', [input.companyId, siteId]);
+    const db = tx.getKysely();
+    if (taken.length) await db.deleteFrom('company_site').where('organization_id', '=', input.companyId).where('site_id', 'in', taken).execute();
+    if (added.length) {
+      await db
+        .insertInto('company_site')
+        .values(added.map((siteId) => ({ organization_id: input.companyId, site_id: siteId, granted_at: sql<Date>`now()` })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
     if (added.length || taken.length) {
       await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.sites_changed', data: { granted: added, taken } });
     }
@@ -149,7 +163,7 @@ export async function updateCompany(
 }
 
 const liveOffboarding = async (em: EntityManager, companyId: string) =>
-  (await em.execute<OffboardingRow[]>(`select * from company_offboarding where organization_id = ? and state in ('scheduled', 'running') order by created_at desc limit 1`, [companyId]))[0];
+  em.getKysely().selectFrom('company_offboarding').selectAll().where('organization_id', '=', companyId).where('state', 'in', ['scheduled', 'running']).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
 
 /** The end of a company's contract: at `effectiveAt` (default now) every member is removed. */
 export async function scheduleCompanyOffboarding(
@@ -166,18 +180,19 @@ export async function scheduleCompanyOffboarding(
   }
   const row = await deps.em.transactional(async (tx) => {
     // The company row's lock makes two requests at once schedule one offboarding.
-    await tx.execute('select id from organization where id = ? for update', [input.companyId]);
+    await tx.getKysely().selectFrom('organization').select('id').where('id', '=', input.companyId).forUpdate().execute();
     const live = await liveOffboarding(tx, input.companyId);
     if (live) throw new DomainError('offboarding_exists', 'conflict', `${company.name} already has an offboarding (${live.state}) for ${iso(live.effective_at)}: cancel it first to choose another date`, { offboardingId: live.id });
-    const [created] = await tx.execute<OffboardingRow[]>(
-      `insert into company_offboarding (id, organization_id, effective_at, state, requested_by, removed, workflow_id, created_at)
-       values (gen_random_uuid(), ?, ?, 'scheduled', ?, 0, '', now()) returning *`,
-      [input.companyId, effectiveAt, input.actor],
-    );
-    const workflowId = companyOffboardingWorkflowId(input.companyId, created!.id);
-    await tx.execute('update company_offboarding set workflow_id = ? where id = ?', [workflowId, created!.id]);
-    await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_scheduled', data: { offboardingId: created!.id, effectiveAt: effectiveAt.toISOString() } });
-    return { ...created!, workflow_id: workflowId };
+    const id = randomUUID();
+    const workflowId = companyOffboardingWorkflowId(input.companyId, id);
+    const created = await tx
+      .getKysely()
+      .insertInto('company_offboarding')
+      .values({ id, organization_id: input.companyId, effective_at: effectiveAt, state: 'scheduled', requested_by: input.actor, removed: 0, workflow_id: workflowId, created_at: sql<Date>`now()` })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_scheduled', data: { offboardingId: id, effectiveAt: effectiveAt.toISOString() } });
+    return created;
   });
   await deps.lifecycles.startCompanyOffboarding({ companyId: input.companyId, offboardingId: row.id, effectiveAt: effectiveAt.toISOString(), companyName: company.name });
   return offboardingView(row);
@@ -203,11 +218,15 @@ export async function cancelCompanyOffboarding(
   // The workflow accepted it, so it will remove no one: the row says so now (its own step
   // finds it done).
   return deps.em.transactional(async (tx) => {
-    const [row] = await tx.execute<OffboardingRow[]>(
-      `update company_offboarding set state = 'cancelled', cancelled_by = ?, finished_at = now() where id = ? and state = 'scheduled' returning *`,
-      [input.actor, live.id],
-    );
+    const db = tx.getKysely();
+    const row = await db
+      .updateTable('company_offboarding')
+      .set({ state: 'cancelled', cancelled_by: input.actor, finished_at: sql<Date>`now()` })
+      .where('id', '=', live.id)
+      .where('state', '=', 'scheduled')
+      .returningAll()
+      .executeTakeFirst();
     if (row) await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_cancelled', data: { offboardingId: live.id } });
-    return offboardingView(row ?? (await tx.execute<OffboardingRow[]>('select * from company_offboarding where id = ?', [live.id]))[0]!);
+    return offboardingView(row ?? (await db.selectFrom('company_offboarding').selectAll().where('id', '=', live.id).executeTakeFirstOrThrow()));
   });
 }

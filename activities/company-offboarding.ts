@@ -3,6 +3,7 @@
 // removed here directly, so no member can hold the company's offboarding open forever.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'kysely';
 import type { Orm } from '../db/orm.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -16,28 +17,35 @@ const OFFBOARDING_WAIT_MS = 120_000;
 
 export function createCompanyOffboardingActivities({ orm, lifecycles, access, wifi }: { orm: Orm; lifecycles: LifecycleGateway; access: CardAccessProvider; wifi: WifiProvider }) {
   const em = () => orm.em.fork();
+  const now = sql<Date>`now()`;
   const offboarding = async (id: string) => {
-    const [row] = await em().execute<{ id: string; organization_id: string; operator_id: string; requested_by: string; state: string; total: number | null }[]>(
-      'select b.*, o.operator_id from company_offboarding b join organization o on o.id = b.organization_id where b.id = ?',
-      [id],
-    );
+    const row = await em()
+      .getKysely()
+      .selectFrom('company_offboarding as b')
+      .innerJoin('organization as o', 'o.id', 'b.organization_id')
+      .selectAll('b')
+      .select('o.operator_id')
+      .where('b.id', '=', id)
+      .executeTakeFirst();
     if (!row) throw ApplicationFailure.nonRetryable(`company offboarding ${id} does not exist`, 'OffboardingNotFound');
     return row;
   };
+  // Admins last (role 'user' sorts after 'admin'): the company keeps someone to read the report until the end.
   const liveMembers = (companyId: string, limit: number) =>
-    em().execute<{ id: string }[]>(`select id from member where organization_id = ? and status <> 'removed' order by role desc, created_at limit ?`, [companyId, limit]);
+    em().getKysely().selectFrom('member').select('id').where('organization_id', '=', companyId).where('status', '<>', 'removed').orderBy('role', 'desc').orderBy('created_at').limit(limit).execute();
 
   async function removeWithoutLifecycle(memberId: string, companyId: string, actor: string): Promise<void> {
     await em().transactional(async (tx) => {
-      const [member] = await tx.execute<{ status: string }[]>('select status from member where id = ? for update', [memberId]);
+      const db = tx.getKysely();
+      const member = await db.selectFrom('member').select('status').where('id', '=', memberId).forUpdate().executeTakeFirst();
       if (!member || member.status === 'removed') return;
-      await tx.execute(`update member set status = 'removed', removed_at = now(), updated_at = now(), enrollment_pin = null where id = ?`, [memberId]);
-      const cards = await tx.execute<{ id: string; site_id: string; number: string }[]>(`select id, site_id, number from card where member_id = ? and state = 'assigned' for update`, [memberId]);
+      await db.updateTable('member').set({ status: 'removed', removed_at: now, updated_at: now, enrollment_pin: null }).where('id', '=', memberId).execute();
+      const cards = await db.selectFrom('card').select(['id', 'site_id', 'number']).where('member_id', '=', memberId).where('state', '=', 'assigned').forUpdate().execute();
       for (const card of cards) {
         await access.revoke(tx, { siteId: card.site_id, cardId: card.id });
-        await tx.execute(`update card set state = 'revoked', revoked_at = now() where id = ?`, [card.id]);
+        await db.updateTable('card').set({ state: 'revoked', revoked_at: now }).where('id', '=', card.id).execute();
       }
-      await tx.execute(`update auth_token set revoked_at = now() where member_id = ? and revoked_at is null and consumed_at is null`, [memberId]);
+      await db.updateTable('auth_token').set({ revoked_at: now }).where('member_id', '=', memberId).where('revoked_at', 'is', null).where('consumed_at', 'is', null).execute();
       await recordAudit(tx, { companyId: companyId, memberId, actor, type: 'member.removed_without_lifecycle', data: { cards: cards.map((c) => c.number) } });
     });
     await wifi.revoke({ memberId });
@@ -47,16 +55,22 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
     async beginCompanyOffboarding(input: { offboardingId: string }): Promise<{ total: number }> {
       const row = await offboarding(input.offboardingId);
       return em().transactional(async (tx) => {
-        const [updated] = await tx.execute<{ total: number; started: boolean }[]>(
-          `update company_offboarding set state = 'running', started_at = coalesce(started_at, now()),
-                  total = coalesce(total, (select count(*) from member where organization_id = ? and status <> 'removed'))
-            where id = ? returning total, (state = 'running') as started`,
-          [row.organization_id, input.offboardingId],
-        );
+        // The count is taken once, when it starts: a retried start keeps it.
+        const updated = await tx
+          .getKysely()
+          .updateTable('company_offboarding')
+          .set((eb) => ({
+            state: 'running',
+            started_at: sql<Date>`coalesce(started_at, now())`,
+            total: eb.fn.coalesce('total', eb.selectFrom('member').select(sql<number>`count(*)::int`.as('n')).where('organization_id', '=', row.organization_id).where('status', '<>', 'removed')),
+          }))
+          .where('id', '=', input.offboardingId)
+          .returning('total')
+          .executeTakeFirstOrThrow();
         if (row.state === 'scheduled') {
-          await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarding_started', data: { offboardingId: row.id, total: updated!.total } });
+          await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarding_started', data: { offboardingId: row.id, total: updated.total } });
         }
-        return { total: updated!.total };
+        return { total: updated.total ?? 0 };
       });
     },
 
@@ -88,13 +102,16 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
       } finally {
         clearInterval(beat);
       }
-      const [counts] = await em().execute<{ remaining: number; total: number }[]>(
-        `select (select count(*)::int from member where organization_id = ? and status <> 'removed') as remaining, total from company_offboarding where id = ?`,
-        [input.companyId, input.offboardingId],
-      );
-      const removed = Math.max(0, (counts!.total ?? 0) - counts!.remaining);
-      await em().execute('update company_offboarding set removed = ? where id = ?', [removed, input.offboardingId]);
-      return { removed, remaining: counts!.remaining };
+      const db = em().getKysely();
+      const counts = await db
+        .selectFrom('company_offboarding')
+        .select((eb) => ['total', eb.selectFrom('member').select(sql<number>`count(*)::int`.as('n')).where('organization_id', '=', input.companyId).where('status', '<>', 'removed').as('remaining')])
+        .where('id', '=', input.offboardingId)
+        .executeTakeFirstOrThrow();
+      const remaining = counts.remaining ?? 0;
+      const removed = Math.max(0, (counts.total ?? 0) - remaining);
+      await db.updateTable('company_offboarding').set({ removed }).where('id', '=', input.offboardingId).execute();
+      return { removed, remaining };
     },
 
     /** The company is gone: its keys stop working and its sites are taken back. Answers whom the report is about. */
@@ -102,13 +119,14 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
       const row = await offboarding(input.offboardingId);
       return em().transactional(async (tx) => {
         if (row.state !== 'completed') {
-          const sites = await tx.execute<{ site_id: string }[]>('delete from company_site where organization_id = ? returning site_id', [row.organization_id]);
-          await tx.execute('update api_key set revoked_at = now() where organization_id = ? and revoked_at is null', [row.organization_id]);
-          await tx.execute('update organization set offboarded_at = now() where id = ?', [row.organization_id]);
-          await tx.execute(`update company_offboarding set state = 'completed', finished_at = now(), removed = coalesce(total, removed) where id = ?`, [row.id]);
+          const db = tx.getKysely();
+          const sites = await db.deleteFrom('company_site').where('organization_id', '=', row.organization_id).returning('site_id').execute();
+          await db.updateTable('api_key').set({ revoked_at: now }).where('organization_id', '=', row.organization_id).where('revoked_at', 'is', null).execute();
+          await db.updateTable('organization').set({ offboarded_at: now }).where('id', '=', row.organization_id).execute();
+          await db.updateTable('company_offboarding').set((eb) => ({ state: 'completed', finished_at: now, removed: eb.fn.coalesce('total', 'removed') })).where('id', '=', row.id).execute();
           await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarded', data: { offboardingId: row.id, total: row.total, sites: sites.map((s) => s.site_id) } });
         }
-        const [admin] = await tx.execute<{ id: string }[]>(`select id from member where organization_id = ? and role = 'admin' order by created_at limit 1`, [row.organization_id]);
+        const admin = await tx.getKysely().selectFrom('member').select('id').where('organization_id', '=', row.organization_id).where('role', '=', 'admin').orderBy('created_at').limit(1).executeTakeFirst();
         return { reportTo: admin?.id ?? null };
       });
     },
@@ -117,7 +135,7 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
       const row = await offboarding(input.offboardingId);
       await em().transactional(async (tx) => {
         if (row.state === 'cancelled') return;
-        await tx.execute(`update company_offboarding set state = 'cancelled', cancelled_by = ?, finished_at = now() where id = ?`, [input.actor, row.id]);
+        await tx.getKysely().updateTable('company_offboarding').set({ state: 'cancelled', cancelled_by: input.actor, finished_at: now }).where('id', '=', row.id).execute();
         await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: input.actor, type: 'company.offboarding_cancelled', data: { offboardingId: row.id } });
       });
     },

@@ -1,6 +1,6 @@
 // What a company looks like to its members: its name, colour and logo (the header of every
 // e-mail). Read and changed by its administrators.
-import type { EntityManager } from '../../db/orm.ts';
+import type { EntityManager, Row } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 
@@ -12,13 +12,8 @@ export interface CompanySettingsView {
   createdAt: string;
 }
 
-interface CompanySettingsRow {
-  id: string;
-  name: string;
-  brand_color: string;
-  logo_url: string | null;
-  created_at: Date;
-}
+const COLUMNS = ['id', 'name', 'brand_color', 'logo_url', 'created_at'] as const;
+type CompanySettingsRow = Pick<Row<'organization'>, (typeof COLUMNS)[number]>;
 
 const view = (row: CompanySettingsRow): CompanySettingsView => ({
   id: row.id,
@@ -29,7 +24,7 @@ const view = (row: CompanySettingsRow): CompanySettingsView => ({
 });
 
 export async function getCompanySettings(em: EntityManager, companyId: string): Promise<CompanySettingsView> {
-  const [row] = await em.execute<CompanySettingsRow[]>('select id, name, brand_color, logo_url, created_at from organization where id = ?', [companyId]);
+  const row = await em.getKysely().selectFrom('organization').select(COLUMNS).where('id', '=', companyId).executeTakeFirst();
   if (!row) throw new DomainError('organization_not_found', 'not_found', 'no such company');
   return view(row);
 }
@@ -45,12 +40,18 @@ export async function updateCompanySettings(
     if (input.brandColor !== undefined && input.brandColor !== before.brandColor) changes.brandColor = input.brandColor;
     if (input.logoUrl !== undefined && input.logoUrl !== before.logoUrl) changes.logoUrl = input.logoUrl;
     if (Object.keys(changes).length === 0) return before;
-    const [row] = await tx.execute<CompanySettingsRow[]>(
-      `update organization set name = coalesce(?, name), brand_color = coalesce(?, brand_color), logo_url = case when ? then ? else logo_url end
-        where id = ? returning id, name, brand_color, logo_url, created_at`,
-      [input.name ?? null, input.brandColor ?? null, input.logoUrl !== undefined, input.logoUrl ?? null, input.companyId],
-    );
+    const row = await tx
+      .getKysely()
+      .updateTable('organization')
+      .set({
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.brandColor !== undefined ? { brand_color: input.brandColor } : {}),
+        ...(input.logoUrl !== undefined ? { logo_url: input.logoUrl } : {}),
+      })
+      .where('id', '=', input.companyId)
+      .returning(COLUMNS)
+      .executeTakeFirstOrThrow();
     await recordAudit(tx, { companyId: input.companyId, actor: input.actor, type: 'organization.updated', data: changes });
-    return view(row!);
+    return view(row);
   });
 }

@@ -3,6 +3,7 @@
 import { recordAudit } from '../domain/audit.ts';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'kysely';
 import type { Orm } from '../db/orm.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
@@ -17,17 +18,32 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
   return {
     async importMemberBatch(input: { importId: string; batchSize: number }): Promise<{ remaining: number }> {
       const em = orm.em.fork();
-      const [head] = await em.execute<{ organization_id: string; actor: string; source: string }[]>('select organization_id, actor, source from member_import where id = ?', [input.importId]);
+      const db = em.getKysely();
+      const head = await db.selectFrom('member_import').select(['organization_id', 'actor', 'source']).where('id', '=', input.importId).executeTakeFirst();
       if (!head) throw ApplicationFailure.nonRetryable(`import ${input.importId} does not exist`, 'ImportNotFound');
-      const rows = await em.execute<{ id: number; position: number; input: unknown }[]>(
-        'select id, position, input from member_import_row where member_import_id = ? and outcome is null order by position limit ?',
-        [input.importId, input.batchSize],
-      );
-      const sites = await em.execute<{ id: string; name: string }[]>('select s.id, s.name from site s join company_site g on g.site_id = s.id where g.organization_id = ?', [head.organization_id]);
+      const rows = await db
+        .selectFrom('member_import_row')
+        .select(['id', 'position', 'input'])
+        .where('member_import_id', '=', input.importId)
+        .where('outcome', 'is', null)
+        .orderBy('position')
+        .limit(input.batchSize)
+        .execute();
+      const sites = await db.selectFrom('site as s').innerJoin('company_site as g', 'g.site_id', 's.id').select(['s.id', 's.name']).where('g.organization_id', '=', head.organization_id).execute();
       const record = (rowId: number, outcome: 'created' | 'skipped' | 'failed', memberId: string | null, message: string | null, reason?: { code: ImportReason; params?: Record<string, string | number> }) =>
-        orm.em.fork().execute('update member_import_row set outcome = ?, member_id = ?, message = ?, reason = ?, reason_params = ?::jsonb where id = ?', [
-          outcome, memberId, message, reason?.code ?? null, reason ? JSON.stringify(reason.params ?? {}) : null, rowId,
-        ]);
+        orm.em
+          .fork()
+          .getKysely()
+          .updateTable('member_import_row')
+          .set({
+            outcome,
+            member_id: memberId,
+            message,
+            reason: reason?.code ?? null,
+            reason_params: reason ? sql<Record<string, string | number>>`cast(${JSON.stringify(reason.params ?? {})} as jsonb)` : null,
+          })
+          .where('id', '=', rowId)
+          .execute();
 
       const importRow = async (row: (typeof rows)[number]): Promise<void> => {
         Context.current().heartbeat(row.position);
@@ -81,8 +97,13 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
         }
       };
       await Promise.all(Array.from({ length: IMPORT_CONCURRENCY }, work));
-      const [left] = await em.execute<{ n: string }[]>('select count(*) as n from member_import_row where member_import_id = ? and outcome is null', [input.importId]);
-      return { remaining: Number(left!.n) };
+      const left = await db
+        .selectFrom('member_import_row')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('member_import_id', '=', input.importId)
+        .where('outcome', 'is', null)
+        .executeTakeFirstOrThrow();
+      return { remaining: left.n };
     },
 
     /**
@@ -96,40 +117,54 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
       notify?: { companyId: string; memberId: string };
     }> {
       const em = orm.em.fork();
-      const [head] = await em.execute<{ organization_id: string; actor: string }[]>(
-        'update member_import set finished_at = coalesce(finished_at, now()) where id = ? returning organization_id, actor',
-        [input.importId],
-      );
+      const db = em.getKysely();
+      const head = await db
+        .updateTable('member_import')
+        .set({ finished_at: sql<Date>`coalesce(finished_at, now())` })
+        .where('id', '=', input.importId)
+        .returning(['organization_id', 'actor', 'total'])
+        .executeTakeFirst();
       const { created, skipped, failed } = await importCounts(em, input.importId);
       if (head) {
         // Keyed: a retried activity records it once (and so sends its webhook once).
-        const [total] = await em.execute<{ total: number }[]>('select total from member_import where id = ?', [input.importId]);
         await recordAudit(em, {
           companyId: head.organization_id, actor: head.actor, type: 'import.finished', idempotencyKey: `member-import-${input.importId}/finished`,
-          data: { importId: input.importId, total: total?.total ?? created + skipped + failed, created, skipped, failed },
+          data: { importId: input.importId, total: head.total, created, skipped, failed },
         });
       }
       const starter = /^member:(.+)$/.exec(head?.actor ?? '')?.[1];
-      const [admin] = starter
-        ? await em.execute<{ id: string }[]>(`select id from member where id = ? and organization_id = ? and role = 'admin' and status <> 'removed'`, [starter, head!.organization_id])
-        : [];
+      const admin = starter && head
+        ? await db.selectFrom('member').select('id').where('id', '=', starter).where('organization_id', '=', head.organization_id).where('role', '=', 'admin').where('status', '<>', 'removed').executeTakeFirst()
+        : undefined;
       return { created, skipped, failed, ...(admin ? { notify: { companyId: head!.organization_id, memberId: admin.id } } : {}) };
     },
   };
 
   async function rowThatCreated(memberId: string, importId: string): Promise<number | undefined> {
-    const [row] = await orm.em.fork().execute<{ position: number }[]>(
-      `select position from member_import_row where member_import_id = ? and member_id = ? and outcome = 'created' limit 1`,
-      [importId, memberId],
-    );
+    const row = await orm.em
+      .fork()
+      .getKysely()
+      .selectFrom('member_import_row')
+      .select('position')
+      .where('member_import_id', '=', importId)
+      .where('member_id', '=', memberId)
+      .where('outcome', '=', 'created')
+      .limit(1)
+      .executeTakeFirst();
     return row?.position;
   }
 
   async function invitedByThisImport(memberId: string, importId: string): Promise<boolean> {
-    const rows = await orm.em.fork().execute(
-      `select 1 from audit_event where member_id = ? and type in ('member.invited', 'member.reinvited') and data->>'importId' = ? limit 1`,
-      [memberId, importId],
-    );
-    return rows.length > 0;
+    const row = await orm.em
+      .fork()
+      .getKysely()
+      .selectFrom('audit_event')
+      .select('id')
+      .where('member_id', '=', memberId)
+      .where('type', 'in', ['member.invited', 'member.reinvited'])
+      .where(sql<boolean>`data->>'importId' = ${importId}`)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 }

@@ -1,5 +1,7 @@
 // Bulk invitations. The request is checked and stored whole (rows that cannot be members are
 // failed right away, with their reason); the `memberImport` workflow then invites the others.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { parse } from 'csv-parse/sync';
@@ -89,31 +91,28 @@ export async function createMemberImport(
   if (!input.rows.length) throw new DomainError('import_empty', 'invalid', 'there is no member to invite');
   if (input.rows.length > IMPORT_MAX_ROWS) throw new DomainError('import_too_large', 'invalid', `an import takes at most ${IMPORT_MAX_ROWS} members; split the file`);
   const importId = await deps.em.transactional(async (em) => {
-    const [created] = await em.execute<{ id: string }[]>(
-      `insert into member_import (id, organization_id, actor, source, total, created_at) values (gen_random_uuid(), ?, ?, ?, ?, now()) returning id`,
-      [input.companyId, input.actor, input.source, input.rows.length],
-    );
-    const id = created!.id;
+    const id = randomUUID();
+    const db = em.getKysely();
+    await db.insertInto('member_import').values({ id, organization_id: input.companyId, actor: input.actor, source: input.source, total: input.rows.length, created_at: sql<Date>`now()` }).execute();
     // One statement per 500 rows keeps a 5,000-row import to a handful of round trips.
     for (let start = 0; start < input.rows.length; start += 500) {
       const chunk = input.rows.slice(start, start + 500);
-      const values: unknown[] = [];
-      for (const [i, given] of chunk.entries()) {
+      const values = chunk.map((given, i) => {
         // The request's `reinvite` applies to every row that does not say otherwise.
         const raw = input.reinvite && given && typeof given === 'object' && !('reinvite' in given) ? { ...given, reinvite: true } : given;
         const parsed = ImportRow.safeParse(raw);
-        const outcome: ImportOutcome | null = parsed.success ? null : 'failed';
-        values.push(
-          id, start + i + 1, JSON.stringify(raw ?? null), outcome,
-          parsed.success ? null : describe(parsed.error),
-          parsed.success ? null : 'invalid_field',
-          parsed.success ? null : JSON.stringify({ fields: invalidFields(parsed.error) }),
-        );
-      }
-      await em.execute(
-        `insert into member_import_row (member_import_id, position, input, outcome, message, reason, reason_params) values ${chunk.map(() => '(?, ?, ?::jsonb, ?, ?, ?, ?::jsonb)').join(', ')}`,
-        values,
-      );
+        return {
+          member_import_id: id,
+          position: start + i + 1,
+          // As JSON text cast by PostgreSQL: a row may be any JSON value, which the driver would not send as such.
+          input: sql<Record<string, unknown>>`cast(${JSON.stringify(raw ?? null)} as jsonb)`,
+          outcome: parsed.success ? null : ('failed' as const),
+          message: parsed.success ? null : describe(parsed.error),
+          reason: parsed.success ? null : 'invalid_field',
+          reason_params: parsed.success ? null : sql<Record<string, string | number>>`cast(${JSON.stringify({ fields: invalidFields(parsed.error) })} as jsonb)`,
+        };
+      });
+      await db.insertInto('member_import_row').values(values).execute();
     }
     await recordAudit(em, { companyId: input.companyId, actor: input.actor, type: 'import.created', data: { importId: id, source: input.source, total: input.rows.length } });
     return id;
@@ -140,25 +139,29 @@ export interface ImportProgress {
 
 /** How many rows came to each outcome so far. */
 export async function importCounts(em: EntityManager, importId: string): Promise<Record<ImportOutcome, number>> {
-  const counts = await em.execute<{ outcome: ImportOutcome | null; n: string }[]>(
-    'select outcome, count(*) as n from member_import_row where member_import_id = ? group by outcome',
-    [importId],
-  );
-  const count = (o: ImportOutcome) => Number(counts.find((c) => c.outcome === o)?.n ?? 0);
+  const counts = await em
+    .getKysely()
+    .selectFrom('member_import_row')
+    .select(['outcome', sql<number>`count(*)::int`.as('n')])
+    .where('member_import_id', '=', importId)
+    .groupBy('outcome')
+    .execute();
+  const count = (o: ImportOutcome) => counts.find((c) => c.outcome === o)?.n ?? 0;
   return { created: count('created'), skipped: count('skipped'), failed: count('failed') };
 }
 
 export async function importProgress(em: EntityManager, companyId: string, importId: string): Promise<ImportProgress> {
-  const [head] = await em.execute<{ id: string; total: number; source: string; created_at: Date; finished_at: Date | null }[]>(
-    'select id, total, source, created_at, finished_at from member_import where id = ? and organization_id = ?',
-    [importId, companyId],
-  );
+  const db = em.getKysely();
+  const head = await db.selectFrom('member_import').select(['id', 'total', 'source', 'created_at', 'finished_at']).where('id', '=', importId).where('organization_id', '=', companyId).executeTakeFirst();
   if (!head) throw new DomainError('import_not_found', 'not_found', `no import ${importId} in this company`);
   const { created, skipped, failed } = await importCounts(em, importId);
-  const errors = await em.execute<{ position: number; outcome: 'skipped' | 'failed'; message: string; reason: ImportReason | null; reason_params: Record<string, string | number> | null; member_id: string | null }[]>(
-    `select position, outcome, message, reason, reason_params, member_id from member_import_row where member_import_id = ? and outcome in ('skipped', 'failed') order by position`,
-    [importId],
-  );
+  const errors = await db
+    .selectFrom('member_import_row')
+    .select(['position', 'outcome', 'message', 'reason', 'reason_params', 'member_id'])
+    .where('member_import_id', '=', importId)
+    .where('outcome', 'in', ['skipped', 'failed'])
+    .orderBy('position')
+    .execute();
   return {
     id: head.id,
     status: head.finished_at ? 'finished' : 'running',
@@ -167,7 +170,7 @@ export async function importProgress(em: EntityManager, companyId: string, impor
     created,
     skipped,
     failed,
-    errors: errors.map((e) => ({ row: displayedRow(head.source, e.position), outcome: e.outcome, message: e.message, reason: e.reason, reasonParams: e.reason_params ?? {}, memberId: e.member_id })),
+    errors: errors.map((e) => ({ row: displayedRow(head.source, e.position), outcome: e.outcome as 'skipped' | 'failed', message: e.message ?? '', reason: e.reason as ImportReason | null, reasonParams: e.reason_params ?? {}, memberId: e.member_id })),
     createdAt: new Date(head.created_at).toISOString(),
     finishedAt: head.finished_at ? new Date(head.finished_at).toISOString() : null,
   };

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import test from 'ava';
 import { ApplicationFailure, type Client } from '@temporalio/client';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
-import type { SendEmailInput } from '../activities/email.ts';
+import type { SendEmailInput } from '../activities/email-content.ts';
 import { acceptInvitation, inspectInvitation } from '../domain/members/accept-invitation.ts';
 import { createMemberImport } from '../domain/imports/member-import.ts';
 import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { withCompanyId, type EmailChangeInput } from '../contract/workflows.ts';
 import type { Activities } from '../activities/index.ts';
-import type { SendEmailInput } from '../activities/email.ts';
+import type { SendEmailInput } from '../activities/email-content.ts';
 import { RESET_CODE_TTL_MS } from '../domain/auth/reset-code.ts';
 import { EMAIL_CHANGE_TTL_MS } from '../domain/members/email-change-ttl.ts';
 

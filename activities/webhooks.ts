@@ -2,7 +2,8 @@
 // subscribed endpoint) and wakes their streams; a stream asks for its next delivery and attempts
 // it. Every outcome is written to the delivery row, which is what the log and the API show.
 import { Context } from '@temporalio/activity';
-import type { Orm } from '../db/orm.ts';
+import { sql } from 'kysely';
+import type { EntityManager, Orm } from '../db/orm.ts';
 import { inPool } from '../lib/pool.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import { recordAudit } from '../domain/audit.ts';
@@ -67,11 +68,18 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
 
     /** Attempts the stream's oldest delivery still to make, if any (one activity per attempt). */
     async attemptNextWebhookDelivery(input: { endpointId: string; streamKey: string; at: number; jitter: number }): Promise<StreamStep> {
-      const [next] = await orm.em.fork().execute<{ id: string; round_attempts: number; next_attempt_at: Date | null }[]>(
-        `select d.id, d.round_attempts, d.next_attempt_at from webhook_delivery d join webhook_event ev on ev.id = d.event_id
-          where d.endpoint_id = ? and d.stream_key = ? and d.status = 'pending' order by ev.seq limit 1`,
-        [input.endpointId, input.streamKey],
-      );
+      const next = await orm.em
+        .fork()
+        .getKysely()
+        .selectFrom('webhook_delivery as d')
+        .innerJoin('webhook_event as ev', 'ev.id', 'd.event_id')
+        .select(['d.id', 'd.round_attempts', 'd.next_attempt_at'])
+        .where('d.endpoint_id', '=', input.endpointId)
+        .where('d.stream_key', '=', input.streamKey)
+        .where('d.status', '=', 'pending')
+        .orderBy('ev.seq')
+        .limit(1)
+        .executeTakeFirst();
       if (!next) return { outcome: 'idle' };
       // Not due yet (the relay's first attempt failed, or this is a new run of the stream): wait for it.
       const dueIn = next.next_attempt_at ? new Date(next.next_attempt_at).getTime() - input.at : 0;
@@ -91,6 +99,8 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
 
   async function relayRound(input: { at?: number }): Promise<RelayRound> {
     const em = orm.em.fork();
+    // The outbox's three statements stay SQL on purpose: each is one atomic step over CTEs (take a
+    // batch with skip locked, fan it out, mark it), which is the point of writing them at all.
     const [fanned] = await em.execute<{ events: number }[]>(
       `with batch as (
          select id from webhook_event where fanned_out_at is null order by seq limit ${RELAY_BATCH} for update skip locked
@@ -181,26 +191,30 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
 
   async function attempt(input: { deliveryId: string; retryInMs: number | null; at: number }): Promise<AttemptOutcome> {
     const em = orm.em.fork();
-    const [row] = await em.execute<{
-      status: string; url: string; enabled: boolean; endpoint_id: string; organization_id: string | null; operator_id: string;
-      secret: string; previous_secret: string | null; previous_secret_expires_at: Date | null; failing_since: Date | null;
-      event_id: string; type: string; data: Record<string, unknown>; occurred_at: Date;
-    }[]>(
-      `select d.status, e.url, e.enabled, e.id as endpoint_id, e.organization_id, e.operator_id, e.secret, e.previous_secret,
-              e.previous_secret_expires_at, e.failing_since, ev.id as event_id, ev.type, ev.data, ev.occurred_at
-         from webhook_delivery d join webhook_endpoint e on e.id = d.endpoint_id join webhook_event ev on ev.id = d.event_id
-        where d.id = ?`,
-      [input.deliveryId],
-    );
+    const db = em.getKysely();
+    const row = await db
+      .selectFrom('webhook_delivery as d')
+      .innerJoin('webhook_endpoint as e', 'e.id', 'd.endpoint_id')
+      .innerJoin('webhook_event as ev', 'ev.id', 'd.event_id')
+      .select([
+        'd.status', 'e.url', 'e.enabled', 'e.id as endpoint_id', 'e.organization_id', 'e.operator_id', 'e.secret', 'e.previous_secret',
+        'e.previous_secret_expires_at', 'e.failing_since', 'ev.id as event_id', 'ev.type', 'ev.data', 'ev.occurred_at',
+      ])
+      .where('d.id', '=', input.deliveryId)
+      .executeTakeFirst();
     if (!row || row.status !== 'pending') return { outcome: 'skipped', status: null };
-    const [leased] = await em.execute<{ id: string }[]>(
-      `update webhook_delivery set leased_until = now() + interval '${LEASE}' where id = ? and status = 'pending' and (leased_until is null or leased_until < now()) returning id`,
-      [input.deliveryId],
-    );
+    const leased = await db
+      .updateTable('webhook_delivery')
+      .set({ leased_until: sql<Date>`now() + ${LEASE}::interval` })
+      .where('id', '=', input.deliveryId)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<', sql<Date>`now()`)]))
+      .returning('id')
+      .executeTakeFirst();
     if (!leased) return { outcome: 'busy', status: null };
     const at = new Date(input.at);
     if (!row.enabled) {
-      await em.execute(`update webhook_delivery set status = 'failed', last_error = 'endpoint disabled', next_attempt_at = null, leased_until = null where id = ?`, [input.deliveryId]);
+      await db.updateTable('webhook_delivery').set({ status: 'failed', last_error: 'endpoint disabled', next_attempt_at: null, leased_until: null }).where('id', '=', input.deliveryId).execute();
       return { outcome: 'skipped', status: null };
     }
     const body = JSON.stringify({ type: row.type, timestamp: new Date(row.occurred_at).toISOString(), data: row.data });
@@ -234,25 +248,39 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
     const disable = gone ? 'gone' : failingTooLong ? 'failing' : null;
     const final = delivered || disable !== null || retryInMs === null;
     return orm.em.fork().transactional(async (tx): Promise<AttemptOutcome> => {
-      await tx.execute(
-        `update webhook_delivery set attempts = attempts + 1, round_attempts = round_attempts + 1, last_attempt_at = ?, last_status_code = ?,
-                last_error = ?, last_response = ?, last_duration_ms = ?, status = ?, delivered_at = ?, next_attempt_at = ?, leased_until = null
-          where id = ?`,
-        [
-          at, status, error, result.kind === 'answered' ? result.body.slice(0, LOGGED_RESPONSE_CHARS) : null, result.durationMs,
-          delivered ? 'delivered' : final ? 'failed' : 'pending', delivered ? at : null, final ? null : new Date(at.getTime() + retryInMs!), input.deliveryId,
-        ],
-      );
-      await tx.execute('update webhook_endpoint set failing_since = ? where id = ?', [failingSince, row.endpoint_id]);
+      const db = tx.getKysely();
+      await db
+        .updateTable('webhook_delivery')
+        .set((eb) => ({
+          attempts: eb('attempts', '+', 1),
+          round_attempts: eb('round_attempts', '+', 1),
+          last_attempt_at: at,
+          last_status_code: status,
+          last_error: error,
+          last_response: result.kind === 'answered' ? result.body.slice(0, LOGGED_RESPONSE_CHARS) : null,
+          last_duration_ms: result.durationMs,
+          status: delivered ? 'delivered' : final ? 'failed' : 'pending',
+          delivered_at: delivered ? at : null,
+          next_attempt_at: final ? null : new Date(at.getTime() + retryInMs!),
+          leased_until: null,
+        }))
+        .where('id', '=', input.deliveryId)
+        .execute();
+      await db.updateTable('webhook_endpoint').set({ failing_since: failingSince }).where('id', '=', row.endpoint_id).execute();
       if (disable) {
-        const [changed] = await tx.execute<{ id: string }[]>(
-          `update webhook_endpoint set enabled = false, disabled_reason = ?, disabled_at = ? where id = ? and enabled returning id`,
-          [disable, at, row.endpoint_id],
-        );
-        await tx.execute(
-          `update webhook_delivery set status = 'failed', last_error = 'endpoint disabled', next_attempt_at = null where endpoint_id = ? and status = 'pending'`,
-          [row.endpoint_id],
-        );
+        const changed = await db
+          .updateTable('webhook_endpoint')
+          .set({ enabled: false, disabled_reason: disable, disabled_at: at })
+          .where('id', '=', row.endpoint_id)
+          .where('enabled', '=', true)
+          .returning('id')
+          .executeTakeFirst();
+        await db
+          .updateTable('webhook_delivery')
+          .set({ status: 'failed', last_error: 'endpoint disabled', next_attempt_at: null })
+          .where('endpoint_id', '=', row.endpoint_id)
+          .where('status', '=', 'pending')
+          .execute();
         if (changed) {
           await recordAudit(tx, {
             companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'webhook.disabled',
@@ -273,18 +301,11 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
 }
 
 /** Whom the disabled-endpoint e-mail is filed under: the company's first admin, or the operator's. */
-async function firstAdmin(em: { execute: Orm['em']['execute'] }, endpoint: { organization_id: string | null; operator_id: string }) {
-  const [row] = endpoint.organization_id
-    ? await em.execute<{ id: string; organization_id: string }[]>(
-        `select id, organization_id from member where organization_id = ? and role = 'admin' and status <> 'removed' order by created_at limit 1`,
-        [endpoint.organization_id],
-      )
-    : await em.execute<{ id: string; organization_id: string }[]>(
-        `select m.id, m.organization_id from member m join organization o on o.id = m.organization_id
-          where o.operator_id = ? and m.operator_admin and m.status <> 'removed' order by m.created_at limit 1`,
-        [endpoint.operator_id],
-      );
-  return row;
+async function firstAdmin(em: EntityManager, endpoint: { organization_id: string | null; operator_id: string }) {
+  const live = em.getKysely().selectFrom('member as m').select(['m.id', 'm.organization_id']).where('m.status', '<>', 'removed').orderBy('m.created_at').limit(1);
+  return endpoint.organization_id
+    ? live.where('m.organization_id', '=', endpoint.organization_id).where('m.role', '=', 'admin').executeTakeFirst()
+    : live.innerJoin('organization as o', 'o.id', 'm.organization_id').where('o.operator_id', '=', endpoint.operator_id).where('m.operator_admin', '=', true).executeTakeFirst();
 }
 
 /** The activity's context; none when called directly (the time-skipping tests run the relay's step themselves). */

@@ -1,6 +1,7 @@
 // SCIM filters (RFC 7644 §3.4.2.2) → SQL. `scim2-parse-filter` parses (a maintained parser; its
 // grammar is the RFC's); here each attribute a provider filters on maps to a column, and anything
 // else is refused as `invalidFilter` rather than guessed. Values are always bound parameters.
+import { sql, type RawBuilder } from 'kysely';
 import { parse, type Filter } from 'scim2-parse-filter';
 import { isRealDate } from '../time.ts';
 import { ScimError } from './resources.ts';
@@ -33,6 +34,19 @@ function dateTimeValue(value: unknown, path: string): Date {
 export interface SqlFilter {
   sql: string;
   params: unknown[];
+}
+
+/**
+ * The filter as a condition for a Kysely query: its SQL as this file wrote it (column expressions
+ * of the callers' tables, never the provider's text), each `?` bound to its value.
+ */
+export function filterCondition(where: SqlFilter): RawBuilder<boolean> {
+  const parts = where.sql.split('?');
+  if (parts.length !== where.params.length + 1) throw new Error(`a SCIM filter's SQL has ${parts.length - 1} placeholders for ${where.params.length} values`);
+  return sql<boolean>`(${sql.join(
+    parts.map((part, i) => (i < where.params.length ? sql`${sql.raw(part)}${where.params[i]}` : sql.raw(part))),
+    sql``,
+  )})`;
 }
 
 const LIKE_ESCAPE = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);

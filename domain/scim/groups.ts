@@ -1,21 +1,22 @@
 // SCIM Groups (Okta Group Push, Entra group assignment). Groups are kept as the provider writes
 // them; membership of the one named SCIM_ADMIN_GROUP makes administrators, and leaving it makes
 // users again — through the lifecycle's own role change, so the last admin stays protected.
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Row } from '../../db/orm.ts';
+import { isUniqueViolation } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { refuseOperatorStaff } from '../members/operator-staff.ts';
-import { listWindow, type FilterColumn } from './filter.ts';
+import { filterCondition, listWindow, type FilterColumn } from './filter.ts';
 import { listResponse, SCHEMA, ScimError } from './resources.ts';
 import { patchResource } from './patch.ts';
 import { scimFromDomain, type ScimCaller, type ScimDeps } from './users.ts';
 
-interface GroupRow {
-  id: string;
-  display_name: string;
-  external_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+const GROUP_FIELDS = ['g.id', 'g.display_name', 'g.external_id', 'g.created_at', 'g.updated_at'] as const;
+type GroupRow = Pick<Row<'scim_group'>, 'id' | 'display_name' | 'external_id' | 'created_at' | 'updated_at'>;
+
+/** The company's groups, as `scim_group as g`. */
+const companyGroups = (deps: ScimDeps, caller: ScimCaller) => deps.em.getKysely().selectFrom('scim_group as g').where('g.organization_id', '=', caller.companyId);
 
 const GROUP_COLUMNS: Record<string, FilterColumn> = {
   id: { column: 'g.id::text' },
@@ -29,11 +30,15 @@ const iso = (d: Date) => new Date(d).toISOString();
 async function membersOf(deps: ScimDeps, groupIds: string[]): Promise<Map<string, { value: string; display: string }[]>> {
   const byGroup = new Map<string, { value: string; display: string }[]>();
   if (!groupIds.length) return byGroup;
-  const rows = await deps.em.execute<{ group_id: string; member_id: string; name: string }[]>(
-    `select gm.group_id, gm.member_id, coalesce(gm.display, m.name) as name from scim_group_member gm join member m on m.id = gm.member_id
-      where gm.group_id in (${groupIds.map(() => '?').join(',')}) and m.scim_deleted_at is null order by m.created_at`,
-    groupIds,
-  );
+  const rows = await deps.em
+    .getKysely()
+    .selectFrom('scim_group_member as gm')
+    .innerJoin('member as m', 'm.id', 'gm.member_id')
+    .select((eb) => ['gm.group_id', 'gm.member_id', eb.fn.coalesce('gm.display', 'm.name').as('name')])
+    .where('gm.group_id', 'in', groupIds)
+    .where('m.scim_deleted_at', 'is', null)
+    .orderBy('m.created_at')
+    .execute();
   for (const r of rows) byGroup.set(r.group_id, [...(byGroup.get(r.group_id) ?? []), { value: r.member_id, display: r.name }]);
   return byGroup;
 }
@@ -51,7 +56,7 @@ function groupResource(deps: ScimDeps, g: GroupRow, members: { value: string; di
 
 async function findGroup(deps: ScimDeps, caller: ScimCaller, id: string): Promise<GroupRow> {
   if (!isUuid(id)) throw new ScimError(404, `no group ${id}`);
-  const [row] = await deps.em.execute<GroupRow[]>('select id, display_name, external_id, created_at, updated_at from scim_group where id = ? and organization_id = ?', [id, caller.companyId]);
+  const row = await companyGroups(deps, caller).select(GROUP_FIELDS).where('g.id', '=', id).executeTakeFirst();
   if (!row) throw new ScimError(404, `no group ${id}`);
   return row;
 }
@@ -64,15 +69,11 @@ export async function getGroup(deps: ScimDeps, caller: ScimCaller, id: string, o
 
 export async function listGroups(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number; withMembers?: boolean }) {
   const { startIndex, count, where } = listWindow(query, GROUP_COLUMNS);
-  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from scim_group g where g.organization_id = ? and ${where.sql}`, [caller.companyId, ...where.params]);
-  const rows = count
-    ? await deps.em.execute<GroupRow[]>(
-        `select g.id, g.display_name, g.external_id, g.created_at, g.updated_at from scim_group g where g.organization_id = ? and ${where.sql} order by g.created_at, g.id limit ? offset ?`,
-        [caller.companyId, ...where.params, count, startIndex - 1],
-      )
-    : [];
+  const condition = filterCondition(where);
+  const total = await companyGroups(deps, caller).select(sql<number>`count(*)::int`.as('n')).where(condition).executeTakeFirstOrThrow();
+  const rows = count ? await companyGroups(deps, caller).select(GROUP_FIELDS).where(condition).orderBy('g.created_at').orderBy('g.id').limit(count).offset(startIndex - 1).execute() : [];
   const members = query.withMembers === false ? undefined : await membersOf(deps, rows.map((r) => r.id));
-  return listResponse(rows.map((g) => groupResource(deps, g, members ? (members.get(g.id) ?? []) : undefined)), Number(total!.n), startIndex);
+  return listResponse(rows.map((g) => groupResource(deps, g, members ? (members.get(g.id) ?? []) : undefined)), total.n, startIndex);
 }
 
 interface GroupInput {
@@ -105,10 +106,7 @@ function readGroup(doc: unknown): GroupInput {
 async function knownMembers(deps: ScimDeps, caller: ScimCaller, ids: string[]): Promise<string[]> {
   const valid = ids.filter(isUuid);
   const rows = valid.length
-    ? await deps.em.execute<{ id: string }[]>(
-        `select id from member where organization_id = ? and scim_deleted_at is null and id in (${valid.map(() => '?').join(',')})`,
-        [caller.companyId, ...valid],
-      )
+    ? await deps.em.getKysely().selectFrom('member').select('id').where('organization_id', '=', caller.companyId).where('scim_deleted_at', 'is', null).where('id', 'in', valid).execute()
     : [];
   const known = new Set(rows.map((r) => r.id));
   const unknown = ids.filter((id) => !known.has(id));
@@ -126,7 +124,7 @@ async function syncRoles(deps: ScimDeps, caller: ScimCaller, before: { name: str
     ...[...adminsBefore].filter((id) => !adminsAfter.has(id)).map((id) => ({ id, role: 'user' as const })),
   ];
   for (const change of changes) {
-    const [row] = await deps.em.execute<{ role: string; status: string }[]>('select role, status from member where id = ?', [change.id]);
+    const row = await deps.em.getKysely().selectFrom('member').select(['role', 'status']).where('id', '=', change.id).executeTakeFirst();
     if (!row || row.status === 'removed' || row.role === change.role) continue;
     await refuseOperatorStaff(deps.em, change.id, false).catch(scimFromDomain);
     await deps.lifecycles.changeRole(change.id, change.role, caller.actor).catch(scimFromDomain);
@@ -137,27 +135,25 @@ async function store(deps: ScimDeps, caller: ScimCaller, id: string | null, inpu
   const members = await knownMembers(deps, caller, input.memberIds);
   const before = id ? { name: (await findGroup(deps, caller, id)).display_name, members: (await membersOf(deps, [id])).get(id)?.map((m) => m.value) ?? [] } : { name: '', members: [] };
   if (id === null) {
-    const [taken] = await deps.em.execute('select 1 from scim_group where organization_id = ? and lower(display_name) = lower(?)', [caller.companyId, input.displayName]);
+    const taken = await companyGroups(deps, caller).select('g.id').where(sql<boolean>`lower(g.display_name) = lower(${input.displayName})`).executeTakeFirst();
     if (taken) throw new ScimError(409, `a group named "${input.displayName}" exists`, 'uniqueness');
   }
   await syncRoles(deps, caller, before, { name: input.displayName, members });
   try {
     return await deps.em.transactional(async (em) => {
-      const [row] = id
-        ? await em.execute<{ id: string }[]>('update scim_group set display_name = ?, external_id = ?, updated_at = now() where id = ? returning id', [input.displayName, input.externalId, id])
-        : await em.execute<{ id: string }[]>(
-            'insert into scim_group (id, organization_id, display_name, external_id, created_at, updated_at) values (gen_random_uuid(), ?, ?, ?, now(), now()) returning id',
-            [caller.companyId, input.displayName, input.externalId],
-          );
-      const groupId = row!.id;
-      await em.execute('delete from scim_group_member where group_id = ?', [groupId]);
+      const db = em.getKysely();
+      const now = sql<Date>`now()`;
+      const groupId = id ?? randomUUID();
+      if (id) await db.updateTable('scim_group').set({ display_name: input.displayName, external_id: input.externalId, updated_at: now }).where('id', '=', id).execute();
+      else await db.insertInto('scim_group').values({ id: groupId, organization_id: caller.companyId, display_name: input.displayName, external_id: input.externalId, created_at: now, updated_at: now }).execute();
+      await db.deleteFrom('scim_group_member').where('group_id', '=', groupId).execute();
       if (members.length) {
-        await em.execute(`insert into scim_group_member (group_id, member_id, display) values ${members.map(() => '(?, ?, ?)').join(',')}`, members.flatMap((m) => [groupId, m, input.displays.get(m) ?? null]));
+        await db.insertInto('scim_group_member').values(members.map((m) => ({ group_id: groupId, member_id: m, display: input.displays.get(m) ?? null }))).execute();
       }
       return groupId;
     });
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw new ScimError(409, `a group named "${input.displayName}" exists`, 'uniqueness');
+    if (isUniqueViolation(error)) throw new ScimError(409, `a group named "${input.displayName}" exists`, 'uniqueness');
     throw error;
   }
 }
@@ -183,5 +179,5 @@ export async function deleteGroup(deps: ScimDeps, caller: ScimCaller, id: string
   const group = await findGroup(deps, caller, id);
   const members = (await membersOf(deps, [id])).get(id)?.map((m) => m.value) ?? [];
   await syncRoles(deps, caller, { name: group.display_name, members }, { name: '', members: [] });
-  await deps.em.execute('delete from scim_group where id = ?', [id]);
+  await deps.em.getKysely().deleteFrom('scim_group').where('id', '=', id).execute();
 }

@@ -1,15 +1,15 @@
 // SCIM Users of one company: every member (however invited), except those the provider deleted.
 // Writes go through the same domain steps as the REST API and the pages — invite, update,
 // remove — so a SCIM deactivation is the usual offboarding (card off the list, Wi-Fi revoked).
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, isUniqueViolation } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { inviteMember } from '../members/invite-member.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { updateMember, type MemberChanges } from '../members/update-member.ts';
 import { refuseOperatorStaff } from '../members/operator-staff.ts';
-import { listWindow, type FilterColumn } from './filter.ts';
+import { filterCondition, listWindow, type FilterColumn } from './filter.ts';
 import { patchResource } from './patch.ts';
 import { listResponse, readUser, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
 
@@ -43,25 +43,36 @@ const USER_COLUMNS: Record<string, FilterColumn> = {
   'meta.created': { column: 'm.created_at', dateTime: true },
 };
 
-const SELECT_USER = `
-  select m.id, m.email, m.name, m.locale, m.role, m.status, m.external_id, m.scim_attributes, m.created_at, m.updated_at,
-         m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, m.site_id, s.name as site_name
-    from member m left join site s on s.id = m.site_id`;
+/** The company's members the provider has not deleted, as `member as m`. */
+const companyUsers = (em: EntityManager, companyId: string) =>
+  em.getKysely().selectFrom('member as m').where('m.organization_id', '=', companyId).where('m.scim_deleted_at', 'is', null);
+
+const selectUsers = (em: EntityManager, companyId: string) =>
+  companyUsers(em, companyId)
+    .leftJoin('site as s', 's.id', 'm.site_id')
+    .select([
+      'm.id', 'm.email', 'm.name', 'm.locale', 'm.role', 'm.status', 'm.external_id', 'm.scim_attributes', 'm.created_at', 'm.updated_at',
+      sql<string | null>`m.starts_on::text`.as('starts_on'), sql<string | null>`m.ends_on::text`.as('ends_on'), 'm.ends_at', 'm.site_id', 's.name as site_name',
+    ]);
 
 async function groupsOf(em: EntityManager, memberIds: string[]): Promise<Map<string, { id: string; display_name: string }[]>> {
   const byMember = new Map<string, { id: string; display_name: string }[]>();
   if (!memberIds.length) return byMember;
-  const rows = await em.execute<{ member_id: string; id: string; display_name: string }[]>(
-    `select gm.member_id, g.id, g.display_name from scim_group_member gm join scim_group g on g.id = gm.group_id where gm.member_id in (${memberIds.map(() => '?').join(',')}) order by g.display_name`,
-    memberIds,
-  );
+  const rows = await em
+    .getKysely()
+    .selectFrom('scim_group_member as gm')
+    .innerJoin('scim_group as g', 'g.id', 'gm.group_id')
+    .select(['gm.member_id', 'g.id', 'g.display_name'])
+    .where('gm.member_id', 'in', memberIds)
+    .orderBy('g.display_name')
+    .execute();
   for (const r of rows) byMember.set(r.member_id, [...(byMember.get(r.member_id) ?? []), { id: r.id, display_name: r.display_name }]);
   return byMember;
 }
 
 async function findUser(em: EntityManager, companyId: string, id: string): Promise<MemberForScim> {
   if (!isUuid(id)) throw new ScimError(404, `no user ${id}`);
-  const [row] = await em.execute<MemberForScim[]>(`${SELECT_USER} where m.id = ? and m.organization_id = ? and m.scim_deleted_at is null`, [id, companyId]);
+  const row: MemberForScim | undefined = await selectUsers(em, companyId).where('m.id', '=', id).executeTakeFirst();
   if (!row) throw new ScimError(404, `no user ${id}`);
   return row;
 }
@@ -78,47 +89,66 @@ export async function getUser(deps: ScimDeps, caller: ScimCaller, id: string): P
 /** A ListResponse, always: an unknown value is 200 with no resources (Entra's "test connection"). */
 export async function listUsers(deps: ScimDeps, caller: ScimCaller, query: { filter?: string; startIndex?: number; count?: number }) {
   const { startIndex, count, where } = listWindow(query, USER_COLUMNS);
-  const scope = 'm.organization_id = ? and m.scim_deleted_at is null';
-  const [total] = await deps.em.execute<{ n: string }[]>(`select count(*) as n from member m where ${scope} and ${where.sql}`, [caller.companyId, ...where.params]);
-  const rows = count
-    ? await deps.em.execute<MemberForScim[]>(`${SELECT_USER} where ${scope} and ${where.sql} order by m.created_at, m.id limit ? offset ?`, [caller.companyId, ...where.params, count, startIndex - 1])
+  const condition = filterCondition(where);
+  const total = await companyUsers(deps.em, caller.companyId).select(sql<number>`count(*)::int`.as('n')).where(condition).executeTakeFirstOrThrow();
+  const rows: MemberForScim[] = count
+    ? await selectUsers(deps.em, caller.companyId).where(condition).orderBy('m.created_at').orderBy('m.id').limit(count).offset(startIndex - 1).execute()
     : [];
   const groups = await groupsOf(deps.em, rows.map((r) => r.id));
-  return listResponse(rows.map((r) => userResource(r, groups.get(r.id) ?? [], deps.baseUrl)), Number(total!.n), startIndex);
+  return listResponse(rows.map((r) => userResource(r, groups.get(r.id) ?? [], deps.baseUrl)), total.n, startIndex);
 }
 
 /** A site named by id or name among the company's. */
 async function siteId(em: EntityManager, companyId: string, site: string | undefined): Promise<string | undefined> {
   if (!site) return undefined;
-  const [row] = await em.execute<{ id: string }[]>(
-    `select s.id from site s join company_site g on g.site_id = s.id where g.organization_id = ? and (s.id::text = ? or lower(s.name) = lower(?)) limit 1`,
-    [companyId, site, site],
-  );
+  const row = await em
+    .getKysely()
+    .selectFrom('site as s')
+    .innerJoin('company_site as g', 'g.site_id', 's.id')
+    .select('s.id')
+    .where('g.organization_id', '=', companyId)
+    .where(sql<boolean>`(s.id::text = ${site} or lower(s.name) = lower(${site}))`)
+    .limit(1)
+    .executeTakeFirst();
   if (!row) throw new ScimError(400, `no site "${site}" among the company's sites`, 'invalidValue');
   return row.id;
 }
 
 /** A member who belongs to the admin group is an administrator (unless the provider sends roles). */
 async function roleFromGroups(deps: ScimDeps, memberId: string): Promise<'admin' | 'user'> {
-  const [row] = await deps.em.execute<{ n: string }[]>(
-    'select count(*) as n from scim_group_member gm join scim_group g on g.id = gm.group_id where gm.member_id = ? and lower(g.display_name) = lower(?)',
-    [memberId, deps.adminGroup],
-  );
-  return Number(row!.n) > 0 ? 'admin' : 'user';
+  const row = await deps.em
+    .getKysely()
+    .selectFrom('scim_group_member as gm')
+    .innerJoin('scim_group as g', 'g.id', 'gm.group_id')
+    .select('g.id')
+    .where('gm.member_id', '=', memberId)
+    .where(sql<boolean>`lower(g.display_name) = lower(${deps.adminGroup})`)
+    .limit(1)
+    .executeTakeFirst();
+  return row ? 'admin' : 'user';
 }
 
 async function saveScimFields(em: EntityManager, memberId: string, input: ScimUserInput): Promise<void> {
   try {
-    await em.execute('update member set external_id = ?, scim_attributes = ?::jsonb, updated_at = now() where id = ?', [input.externalId, JSON.stringify(input.attributes), memberId]);
+    await em
+      .getKysely()
+      .updateTable('member')
+      .set({ external_id: input.externalId, scim_attributes: sql<Record<string, unknown>>`cast(${JSON.stringify(input.attributes)} as jsonb)`, updated_at: sql<Date>`now()` })
+      .where('id', '=', memberId)
+      .execute();
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw new ScimError(409, `externalId ${input.externalId} is already another user's`, 'uniqueness');
+    if (isUniqueViolation(error)) throw new ScimError(409, `externalId ${input.externalId} is already another user's`, 'uniqueness');
     throw error;
   }
 }
 
 async function refuseTakenExternalId(em: EntityManager, companyId: string, externalId: string | null, memberId?: string): Promise<void> {
   if (!externalId) return;
-  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and external_id = ? and id is distinct from ? and scim_deleted_at is null', [companyId, externalId, memberId ?? null]);
+  const other = await companyUsers(em, companyId)
+    .select('m.id')
+    .where('m.external_id', '=', externalId)
+    .where(sql<boolean>`m.id is distinct from ${memberId ?? null}`)
+    .executeTakeFirst();
   if (other) throw new ScimError(409, `externalId ${externalId} is already user ${other.id}`, 'uniqueness');
 }
 
@@ -177,7 +207,7 @@ export async function deleteUser(deps: ScimDeps, caller: ScimCaller, id: string)
   const current = await findUser(deps.em, caller.companyId, id);
   await refuseOperatorStaff(deps.em, id, false).catch(scimFromDomain);
   if (current.status !== 'removed') await deps.lifecycles.remove(id, { actor: caller.actor, reason: 'deleted in the identity provider' }).catch(scimFromDomain);
-  await deps.em.execute('update member set scim_deleted_at = now(), external_id = null where id = ?', [id]);
+  await deps.em.getKysely().updateTable('member').set({ scim_deleted_at: sql<Date>`now()`, external_id: null }).where('id', '=', id).execute();
 }
 
 /** What changed between the member and what the provider now says, done by the usual steps. */

@@ -1,8 +1,9 @@
 // API keys: what an HR system, an identity provider (SCIM) or the operator's tooling signs in
 // with. Admins make them with a name and scopes, see them listed (never their secret again) and
 // revoke them; a revoked key is refused on its next request (every request looks the key up).
-import { createHash, randomBytes } from 'node:crypto';
-import type { EntityManager } from '../db/orm.ts';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database, EntityManager, Row } from '../db/orm.ts';
 import { COMPANY_KEY_SCOPES, OPERATOR_KEY_SCOPES, type ApiKeyScope } from '../db/entities/index.ts';
 import { recordAudit } from './audit.ts';
 import { DomainError } from './errors.ts';
@@ -36,17 +37,8 @@ export interface ApiKeyView {
   revokedAt: string | null;
 }
 
-interface KeyRow {
-  id: string;
-  name: string;
-  organization_id: string | null;
-  prefix: string;
-  scopes: ApiKeyScope[];
-  created_by: string | null;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+const KEY_COLUMNS = ['id', 'name', 'organization_id', 'prefix', 'scopes', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
+type KeyRow = Pick<Row<'api_key'>, (typeof KEY_COLUMNS)[number]>;
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 const view = (r: KeyRow): ApiKeyView => ({
@@ -62,21 +54,23 @@ const view = (r: KeyRow): ApiKeyView => ({
   revokedAt: iso(r.revoked_at),
 });
 
-const ownedBy = (owner: KeyOwner) =>
-  owner.companyId
-    ? { sql: 'organization_id = ?', params: [owner.companyId] }
-    : { sql: 'organization_id is null and operator_id = ?', params: [owner.operatorId] };
+/** The keys of a company, or the operator's own (no company). */
+const ownedBy = (owner: KeyOwner) => (eb: ExpressionBuilder<Database, 'api_key'>) =>
+  owner.companyId ? eb('organization_id', '=', owner.companyId) : eb.and([eb('organization_id', 'is', null), eb('operator_id', '=', owner.operatorId)]);
 
 export const scopesFor = (owner: KeyOwner): readonly ApiKeyScope[] => (owner.companyId ? COMPANY_KEY_SCOPES : OPERATOR_KEY_SCOPES);
 
 /** Live keys first (newest first), then the revoked ones, kept for the history's names. */
 export async function listApiKeys(em: EntityManager, owner: KeyOwner): Promise<ApiKeyView[]> {
-  const where = ownedBy(owner);
-  const rows = await em.execute<KeyRow[]>(
-    `select id, name, organization_id, prefix, scopes, created_by, created_at, last_used_at, revoked_at from api_key
-      where ${where.sql} order by (revoked_at is null) desc, created_at desc limit 500`,
-    where.params,
-  );
+  const rows = await em
+    .getKysely()
+    .selectFrom('api_key')
+    .select(KEY_COLUMNS)
+    .where(ownedBy(owner))
+    .orderBy(sql`(revoked_at is null)`, 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(500)
+    .execute();
   return rows.map(view);
 }
 
@@ -90,33 +84,38 @@ export async function createApiKey(em: EntityManager, owner: KeyOwner, input: { 
   }
   const key = generateApiKey();
   return em.transactional(async (tx) => {
-    const [row] = await tx.execute<KeyRow[]>(
-      `insert into api_key (id, organization_id, operator_id, name, prefix, secret_hash, scopes, created_by, created_at)
-       values (gen_random_uuid(), ?, ?, ?, ?, ?, ?::jsonb, ?, now())
-       returning id, name, organization_id, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
-      [owner.companyId ?? null, owner.companyId ? null : owner.operatorId, input.name.trim(), key.prefix, key.secretHash, JSON.stringify(scopes), input.actor],
-    );
+    const row = await tx
+      .getKysely()
+      .insertInto('api_key')
+      .values({
+        id: randomUUID(), organization_id: owner.companyId ?? null, operator_id: owner.companyId ? null : owner.operatorId, name: input.name.trim(), prefix: key.prefix,
+        secret_hash: key.secretHash, scopes: sql<ApiKeyScope[]>`cast(${JSON.stringify(scopes)} as jsonb)`, created_by: input.actor, created_at: sql<Date>`now()`,
+      })
+      .returning(KEY_COLUMNS)
+      .executeTakeFirstOrThrow();
     await recordAudit(tx, {
       companyId: owner.companyId ?? null,
       operatorId: owner.operatorId,
       actor: input.actor,
       type: 'api_key.created',
-      data: { apiKeyId: row!.id, name: row!.name, scopes },
+      data: { apiKeyId: row.id, name: row.name, scopes },
     });
-    return { ...view(row!), secret: key.plaintext };
+    return { ...view(row), secret: key.plaintext };
   });
 }
 
 /** Revokes at once: the key's next request answers 401. Revoking a revoked key changes nothing. */
 export async function revokeApiKey(em: EntityManager, owner: KeyOwner, id: string, actor: string): Promise<ApiKeyView> {
   if (!isUuid(id)) throw new DomainError('api_key_not_found', 'not_found', 'no API key with this id');
-  const where = ownedBy(owner);
   return em.transactional(async (tx) => {
-    const [row] = await tx.execute<KeyRow[]>(
-      `update api_key set revoked_at = coalesce(revoked_at, now()) where id = ? and ${where.sql}
-       returning id, name, organization_id, prefix, scopes, created_by, created_at, last_used_at, revoked_at`,
-      [id, ...where.params],
-    );
+    const row = await tx
+      .getKysely()
+      .updateTable('api_key')
+      .set({ revoked_at: sql<Date>`coalesce(revoked_at, now())` })
+      .where('id', '=', id)
+      .where(ownedBy(owner))
+      .returning(KEY_COLUMNS)
+      .executeTakeFirst();
     if (!row) throw new DomainError('api_key_not_found', 'not_found', 'no API key with this id');
     await recordAudit(tx, { companyId: owner.companyId ?? null, operatorId: owner.operatorId, actor, type: 'api_key.revoked', data: { apiKeyId: id, name: row.name } });
     return view(row);

@@ -64,6 +64,6 @@ export async function recordAudit(em: EntityManager, event: AuditInput): Promise
 
 /** The data of the event an earlier attempt wrote under this key, if any. */
 export async function auditedBefore(em: EntityManager, idempotencyKey: string): Promise<Record<string, unknown> | undefined> {
-  const [row] = await em.execute<{ data: Record<string, unknown> }[]>('select data from audit_event where idempotency_key = ?', [idempotencyKey]);
-  return row?.data;
+  const row = await em.getKysely().selectFrom('audit_event').select('data').where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return (row?.data ?? undefined) as Record<string, unknown> | undefined;
 }

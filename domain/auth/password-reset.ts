@@ -2,6 +2,7 @@
 // from the token id with the deployment's key (like invitation links), so neither the database
 // nor the e-mail workflow's history holds it. The e-mail goes out through a Temporal workflow:
 // retried until delivered, never sent twice.
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
@@ -34,22 +35,31 @@ export interface IssuedResetCode {
  * older codes. Run by the `passwordReset` workflow's activity.
  */
 export async function issuePasswordResetCodes(em: EntityManager, email: string): Promise<IssuedResetCode[]> {
-  const accounts = await em.execute<{ id: string; organization_id: string }[]>(
-    `select id, organization_id from member where email = ? and password_hash is not null and status <> 'removed'`,
-    [email],
-  );
+  const accounts = await em
+    .getKysely()
+    .selectFrom('member')
+    .select(['id', 'organization_id'])
+    .where('email', '=', email)
+    .where('password_hash', 'is not', null)
+    .where('status', '<>', 'removed')
+    .execute();
   const issued: IssuedResetCode[] = [];
   for (const account of accounts) {
     const tokenId = randomUUID();
     await em.transactional(async (tx) => {
-      await tx.execute(
-        `update auth_token set revoked_at = now() where member_id = ? and purpose = 'password_reset' and revoked_at is null and consumed_at is null`,
-        [account.id],
-      );
-      await tx.execute(
-        `insert into auth_token (id, member_id, purpose, expires_at, attempts, created_at) values (?, ?, 'password_reset', ?, 0, now())`,
-        [tokenId, account.id, new Date(Date.now() + RESET_CODE_TTL_MS)],
-      );
+      const db = tx.getKysely();
+      await db
+        .updateTable('auth_token')
+        .set({ revoked_at: sql<Date>`now()` })
+        .where('member_id', '=', account.id)
+        .where('purpose', '=', 'password_reset')
+        .where('revoked_at', 'is', null)
+        .where('consumed_at', 'is', null)
+        .execute();
+      await db
+        .insertInto('auth_token')
+        .values({ id: tokenId, member_id: account.id, purpose: 'password_reset', expires_at: new Date(Date.now() + RESET_CODE_TTL_MS), attempts: 0, created_at: sql<Date>`now()` })
+        .execute();
       await recordAudit(tx, { companyId: account.organization_id, memberId: account.id, actor: `member:${account.id}`, type: 'account.password_reset_requested', data: { tokenId } });
     });
     issued.push({ tokenId, memberId: account.id, companyId: account.organization_id });
@@ -69,12 +79,21 @@ export async function confirmPasswordReset(
   const email = input.email.trim().toLowerCase();
   const passwordHash = await hashPassword(input.password);
   const outcome = await deps.em.transactional(async (em) => {
-    const tokens = await em.execute<{ id: string; member_id: string; organization_id: string }[]>(
-      `select t.id, t.member_id, m.organization_id from auth_token t join member m on m.id = t.member_id
-        where m.email = ? and m.status <> 'removed' and t.purpose = 'password_reset' and t.revoked_at is null
-          and t.consumed_at is null and t.expires_at > now() and t.attempts < ? for update of t`,
-      [email, RESET_CODE_TRIES],
-    );
+    const db = em.getKysely();
+    const now = sql<Date>`now()`;
+    const tokens = await db
+      .selectFrom('auth_token as t')
+      .innerJoin('member as m', 'm.id', 't.member_id')
+      .select(['t.id', 't.member_id', 'm.organization_id'])
+      .where('m.email', '=', email)
+      .where('m.status', '<>', 'removed')
+      .where('t.purpose', '=', 'password_reset')
+      .where('t.revoked_at', 'is', null)
+      .where('t.consumed_at', 'is', null)
+      .where('t.expires_at', '>', now)
+      .where('t.attempts', '<', RESET_CODE_TRIES)
+      .forUpdate('t')
+      .execute();
     const given = Buffer.from(input.code);
     const match = tokens.find((t) => {
       const expected = Buffer.from(deps.secrets.codeFor(t.id));
@@ -82,12 +101,12 @@ export async function confirmPasswordReset(
     });
     if (!match) {
       // Every live code of the address pays for a wrong try, so spreading guesses gains nothing.
-      if (tokens.length) await em.execute(`update auth_token set attempts = attempts + 1 where id in (${tokens.map(() => '?').join(', ')})`, tokens.map((t) => t.id));
+      if (tokens.length) await db.updateTable('auth_token').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('id', 'in', tokens.map((t) => t.id)).execute();
       return undefined;
     }
-    await em.execute('update auth_token set consumed_at = now() where id = ?', [match.id]);
-    await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'session' and revoked_at is null`, [match.member_id]);
-    await em.execute('update member set password_hash = ?, updated_at = now() where id = ?', [passwordHash, match.member_id]);
+    await db.updateTable('auth_token').set({ consumed_at: now }).where('id', '=', match.id).execute();
+    await db.updateTable('auth_token').set({ revoked_at: now }).where('member_id', '=', match.member_id).where('purpose', '=', 'session').where('revoked_at', 'is', null).execute();
+    await db.updateTable('member').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', match.member_id).execute();
     await recordAudit(em, { companyId: match.organization_id, memberId: match.member_id, actor: `member:${match.member_id}`, type: 'account.password_reset' });
     const session = await createSession(em, match.member_id);
     return { ...session, memberId: match.member_id, companyId: match.organization_id };

@@ -2,6 +2,7 @@
 // secret's SHA-256 (a 256-bit random secret needs no slow hash), so offboarding revokes them with
 // every other credential of the member.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import type { MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import { isUuid } from '../ids.ts';
@@ -40,13 +41,19 @@ export interface SessionMember {
 export async function resolveSession(em: EntityManager, token: string): Promise<SessionMember | undefined> {
   const [id, secret, ...rest] = token.split('.');
   if (!id || !secret || rest.length || !isUuid(id)) return undefined;
-  const [row] = await em.execute<{ secret_hash: string; member_id: string; organization_id: string; operator_id: string; operator_admin: boolean; role: MemberRole; status: MemberStatus }[]>(
-    `select t.secret_hash, m.id as member_id, m.organization_id, o.operator_id, m.operator_admin, m.role, m.status
-       from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id
-      where t.id = ? and t.purpose = 'session' and t.revoked_at is null and t.expires_at > now() and m.status <> 'removed'`,
-    [id],
-  );
-  if (!row) return undefined;
+  const row = await em
+    .getKysely()
+    .selectFrom('auth_token as t')
+    .innerJoin('member as m', 'm.id', 't.member_id')
+    .innerJoin('organization as o', 'o.id', 'm.organization_id')
+    .select(['t.secret_hash', 'm.id as member_id', 'm.organization_id', 'o.operator_id', 'm.operator_admin', 'm.role', 'm.status'])
+    .where('t.id', '=', id)
+    .where('t.purpose', '=', 'session')
+    .where('t.revoked_at', 'is', null)
+    .where('t.expires_at', '>', sql<Date>`now()`)
+    .where('m.status', '<>', 'removed')
+    .executeTakeFirst();
+  if (!row?.secret_hash) return undefined;
   const expected = Buffer.from(row.secret_hash, 'hex');
   const actual = Buffer.from(sha256(secret), 'hex');
   if (!timingSafeEqual(expected, actual)) return undefined;
@@ -54,5 +61,5 @@ export async function resolveSession(em: EntityManager, token: string): Promise<
 }
 
 export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {
-  await em.execute(`update auth_token set revoked_at = now() where id = ? and purpose = 'session' and revoked_at is null`, [sessionId]);
+  await em.getKysely().updateTable('auth_token').set({ revoked_at: sql<Date>`now()` }).where('id', '=', sessionId).where('purpose', '=', 'session').where('revoked_at', 'is', null).execute();
 }

@@ -46,8 +46,7 @@ export async function addCompany(deps: { em: EntityManager; lifecycles: Lifecycl
 
 /** The installation's operator, if it has one yet. */
 export async function findOperator(em: EntityManager): Promise<{ id: string; name: string } | undefined> {
-  const [row] = await em.execute<{ id: string; name: string }[]>('select id, name from operator order by created_at limit 1');
-  return row;
+  return em.getKysely().selectFrom('operator').select(['id', 'name']).orderBy('created_at').limit(1).executeTakeFirst();
 }
 
 /** The operator and its first site, and a key for its tooling. One per installation. */
@@ -55,6 +54,7 @@ export async function createOperator(em: EntityManager, input: { name: string; s
   const key = generateApiKey();
   return em.transactional(async (tx) => {
     // One operator per installation, even when two first runs race: the second waits here, then finds the first's.
+    // Raw on purpose: an advisory lock (two first runs at once make one operator) has no table.
     await tx.execute(`select pg_advisory_xact_lock(hashtext('onboarding:operator'))`);
     if (await findOperator(tx)) throw new DomainError('operator_exists', 'conflict', 'this installation already has its operator');
     const operator = tx.create(Operator, { name: input.name.trim() });
@@ -158,7 +158,7 @@ export async function createCompanyAtSite(em: EntityManager, options: CompanyAtS
     ...(options.siteAddress ? { address: options.siteAddress } : {}),
   };
   const atSite = async (operatorId: string) => {
-    const [found] = await em.execute<{ id: string }[]>('select id from site where operator_id = ? and name = ?', [operatorId, options.siteName.trim()]);
+    const found = await em.getKysely().selectFrom('site').select('id').where('operator_id', '=', operatorId).where('name', '=', options.siteName.trim()).executeTakeFirst();
     return { operatorId, operatorApiKey: null, siteId: found?.id ?? (await createSite(em, { operatorId, ...site, actor: options.actor })).id };
   };
   const existing = await findOperator(em);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -5,18 +6,6 @@ import { hashPassword, passwordProblem } from '../passwords.ts';
 import type { Secrets } from '../secrets.ts';
 import type { LifecycleGateway } from './lifecycle-gateway.ts';
 
-interface TokenRow {
-  id: string;
-  member_id: string;
-  organization_id: string;
-  expires_at: Date;
-  consumed_at: Date | null;
-  revoked_at: Date | null;
-  member_status: string;
-  email: string;
-  name: string;
-  company: string;
-}
 
 /** Looks an invitation link up without consuming it (what a GET may do: mail scanners open links). */
 export async function inspectInvitation(
@@ -28,15 +17,18 @@ export async function inspectInvitation(
   return { memberId: row.member_id, tokenId: row.id, email: row.email, name: row.name, company: row.company, expiresAt: new Date(row.expires_at) };
 }
 
-async function findToken(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<TokenRow> {
+async function findToken(em: EntityManager, secrets: Secrets, token: string, lock: boolean) {
   const tokenId = secrets.verifyToken(token);
   if (!tokenId) throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
-  const [row] = await em.execute<TokenRow[]>(
-    `select t.id, t.member_id, m.organization_id, t.expires_at, t.consumed_at, t.revoked_at, m.status as member_status,
-            m.email, m.name, o.name as company
-       from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id where t.id = ? and t.purpose = 'invitation'${lock ? ' for update of t, m' : ''}`,
-    [tokenId],
-  );
+  const query = em
+    .getKysely()
+    .selectFrom('auth_token as t')
+    .innerJoin('member as m', 'm.id', 't.member_id')
+    .innerJoin('organization as o', 'o.id', 'm.organization_id')
+    .select(['t.id', 't.member_id', 'm.organization_id', 't.expires_at', 't.consumed_at', 't.revoked_at', 'm.status as member_status', 'm.email', 'm.name', 'o.name as company'])
+    .where('t.id', '=', tokenId)
+    .where('t.purpose', '=', 'invitation');
+  const row = await (lock ? query.forUpdate(['t', 'm']) : query).executeTakeFirst();
   if (!row || row.member_status === 'removed') throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
   if (row.consumed_at) throw new DomainError('invitation_used', 'gone', 'this invitation link was already used: sign in with your password');
   if (row.revoked_at) throw new DomainError('invitation_replaced', 'gone', 'a newer invitation was sent: use the link of the latest e-mail');
@@ -58,8 +50,9 @@ export async function acceptInvitation(
   const passwordHash = await hashPassword(options.password);
   const row = await deps.em.transactional(async (em) => {
     const token = await findToken(em, deps.secrets, options.token, true);
-    await em.execute('update auth_token set consumed_at = now() where id = ?', [token.id]);
-    await em.execute('update member set password_hash = ?, updated_at = now() where id = ?', [passwordHash, token.member_id]);
+    const now = sql<Date>`now()`;
+    await em.getKysely().updateTable('auth_token').set({ consumed_at: now }).where('id', '=', token.id).execute();
+    await em.getKysely().updateTable('member').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', token.member_id).execute();
     await recordAudit(em, {
       companyId: token.organization_id,
       memberId: token.member_id,

@@ -5,6 +5,7 @@
 // ends when the change takes effect. Before a password exists, the address is simply corrected
 // and the invitation goes to it (update-member.ts): there is no account yet to take over.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -15,7 +16,7 @@ const taken = (email: string, memberId?: string) => new DomainError('member_exis
 
 /** Refuses an address another member of the company already signs in with. */
 export async function refuseTakenAddress(em: EntityManager, input: { companyId: string; memberId: string; email: string }): Promise<void> {
-  const [other] = await em.execute<{ id: string }[]>('select id from member where organization_id = ? and email = ? and id <> ?', [input.companyId, input.email, input.memberId]);
+  const other = await em.getKysely().selectFrom('member').select('id').where('organization_id', '=', input.companyId).where('email', '=', input.email).where('id', '<>', input.memberId).executeTakeFirst();
   if (other) throw taken(input.email, other.id);
 }
 
@@ -27,11 +28,19 @@ export async function refuseTakenAddress(em: EntityManager, input: { companyId: 
 export async function recordEmailChange(em: EntityManager, input: { companyId: string; memberId: string; from: string; to: string; actor: string }): Promise<{ tokenId: string }> {
   await refuseTakenAddress(em, { companyId: input.companyId, memberId: input.memberId, email: input.to });
   const tokenId = randomUUID();
-  await em.execute(`update auth_token set revoked_at = now() where member_id = ? and purpose = 'email_change' and consumed_at is null and revoked_at is null`, [input.memberId]);
-  await em.execute(
-    `insert into auth_token (id, member_id, purpose, new_email, expires_at, attempts, created_at) values (?, ?, 'email_change', ?, ?, 0, now())`,
-    [tokenId, input.memberId, input.to, new Date(Date.now() + EMAIL_CHANGE_TTL_MS)],
-  );
+  const db = em.getKysely();
+  await db
+    .updateTable('auth_token')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('member_id', '=', input.memberId)
+    .where('purpose', '=', 'email_change')
+    .where('consumed_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await db
+    .insertInto('auth_token')
+    .values({ id: tokenId, member_id: input.memberId, purpose: 'email_change', new_email: input.to, expires_at: new Date(Date.now() + EMAIL_CHANGE_TTL_MS), attempts: 0, created_at: sql<Date>`now()` })
+    .execute();
   await recordAudit(em, { companyId: input.companyId, memberId: input.memberId, actor: input.actor, type: 'member.email_change_requested', data: { from: input.from, to: input.to, tokenId } });
   return { tokenId };
 }
@@ -57,13 +66,16 @@ const dead = (code: 'email_change_invalid' | 'email_change_done' | 'email_change
 async function findChange(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<PendingChange> {
   const tokenId = secrets.verifyToken(token);
   if (!tokenId) throw dead('email_change_invalid');
-  const [row] = await em.execute<{ id: string; member_id: string; organization_id: string; company: string; email: string; new_email: string; status: string; expires_at: Date; consumed_at: Date | null; revoked_at: Date | null }[]>(
-    `select t.id, t.member_id, m.organization_id, o.name as company, m.email, t.new_email, m.status, t.expires_at, t.consumed_at, t.revoked_at
-       from auth_token t join member m on m.id = t.member_id join organization o on o.id = m.organization_id
-      where t.id = ? and t.purpose = 'email_change'${lock ? ' for update of t, m' : ''}`,
-    [tokenId],
-  );
-  if (!row || row.status === 'removed') throw dead('email_change_invalid');
+  const query = em
+    .getKysely()
+    .selectFrom('auth_token as t')
+    .innerJoin('member as m', 'm.id', 't.member_id')
+    .innerJoin('organization as o', 'o.id', 'm.organization_id')
+    .select(['t.id', 't.member_id', 'm.organization_id', 'o.name as company', 'm.email', 't.new_email', 'm.status', 't.expires_at', 't.consumed_at', 't.revoked_at'])
+    .where('t.id', '=', tokenId)
+    .where('t.purpose', '=', 'email_change');
+  const row = await (lock ? query.forUpdate(['t', 'm']) : query).executeTakeFirst();
+  if (!row || row.status === 'removed' || !row.new_email) throw dead('email_change_invalid');
   if (row.consumed_at) throw dead('email_change_done');
   if (row.revoked_at) throw dead('email_change_replaced');
   if (new Date(row.expires_at).getTime() <= Date.now()) throw dead('email_change_expired');
@@ -82,12 +94,19 @@ export async function confirmEmailChange(deps: { em: EntityManager; secrets: Sec
     const change = await findChange(em, deps.secrets, token, true);
     // Taken meanwhile (an invitation to that address since the request): refused, nothing changes.
     await refuseTakenAddress(em, { companyId: change.companyId, memberId: change.memberId, email: change.to });
-    await em.execute('update member set email = ?, updated_at = now() where id = ?', [change.to, change.memberId]);
-    await em.execute('update auth_token set consumed_at = now() where id = ?', [change.tokenId]);
-    await em.execute(
-      `update auth_token set revoked_at = now() where member_id = ? and id <> ? and purpose in ('session', 'password_reset', 'email_change') and consumed_at is null and revoked_at is null`,
-      [change.memberId, change.tokenId],
-    );
+    const db = em.getKysely();
+    const now = sql<Date>`now()`;
+    await db.updateTable('member').set({ email: change.to, updated_at: now }).where('id', '=', change.memberId).execute();
+    await db.updateTable('auth_token').set({ consumed_at: now }).where('id', '=', change.tokenId).execute();
+    await db
+      .updateTable('auth_token')
+      .set({ revoked_at: now })
+      .where('member_id', '=', change.memberId)
+      .where('id', '<>', change.tokenId)
+      .where('purpose', 'in', ['session', 'password_reset', 'email_change'])
+      .where('consumed_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .execute();
     await recordAudit(em, {
       companyId: change.companyId, memberId: change.memberId, actor: `member:${change.memberId}`, type: 'member.email_changed',
       data: { changes: { email: { from: change.from, to: change.to } }, tokenId: change.tokenId, sessionsEnded: true },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { Member, Company, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
 import type { LifecycleDurations, MemberSchedule } from '../../contract/workflows.ts';
@@ -153,23 +154,30 @@ const requestKeyDigest = (key: string) => createHash('sha256').update(key).diges
 
 /** The type of this member's invitation event made by the request with `requestKey`, if one was. */
 async function invitedByRequest(em: EntityManager, memberId: string, requestKey: string): Promise<'member.invited' | 'member.reinvited' | undefined> {
-  const [row] = await em.fork().execute<{ type: 'member.invited' | 'member.reinvited' }[]>(
-    `select type from audit_event where member_id = ? and type in ('member.invited', 'member.reinvited') and data->>'requestKey' = ? order by occurred_at desc limit 1`,
-    [memberId, requestKeyDigest(requestKey)],
-  );
-  return row?.type;
+  const row = await em
+    .fork()
+    .getKysely()
+    .selectFrom('audit_event')
+    .select('type')
+    .where('member_id', '=', memberId)
+    .where('type', 'in', ['member.invited', 'member.reinvited'])
+    .where(sql<boolean>`data->>'requestKey' = ${requestKeyDigest(requestKey)}`)
+    .orderBy('occurred_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.type as 'member.invited' | 'member.reinvited' | undefined;
 }
 
 /** A company whose contract ends takes no one new: its offboarding would miss them. */
 async function refuseLeavingCompany(em: EntityManager, company: Company): Promise<void> {
   if (company.offboardedAt) throw new DomainError('company_offboarded', 'conflict', `${company.name} has left: it takes no new members`);
-  const running = await em.execute(`select 1 from company_offboarding where organization_id = ? and state = 'running'`, [company.id]);
-  if (running.length) throw new DomainError('company_offboarding', 'conflict', `${company.name} is being offboarded: it takes no new members`);
+  const running = await em.getKysely().selectFrom('company_offboarding').select('id').where('organization_id', '=', company.id).where('state', '=', 'running').executeTakeFirst();
+  if (running) throw new DomainError('company_offboarding', 'conflict', `${company.name} is being offboarded: it takes no new members`);
 }
 
 /** One of the sites the operator granted the company. */
 async function chooseSite(em: EntityManager, companyId: string, siteId: string | undefined): Promise<Site> {
-  const granted = await em.execute<{ site_id: string }[]>('select site_id from company_site where organization_id = ? order by granted_at', [companyId]);
+  const granted = await em.getKysely().selectFrom('company_site').select('site_id').where('organization_id', '=', companyId).orderBy('granted_at').execute();
   const ids = granted.map((r) => r.site_id);
   if (siteId) {
     if (!ids.includes(siteId)) throw new DomainError('site_not_found', 'unprocessable', `site ${siteId} is not one of this company's sites`, { field: 'siteId' });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import type { LifecycleOverrides } from '../../db/entities/index.ts';
 import {
@@ -133,22 +134,32 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
      * lost between the database commit and Temporal. Starting is idempotent.
      */
     async startWaiting(em: EntityManager, options: { olderThanMs?: number } = {}): Promise<string[]> {
-      const rows = await em.execute<{ id: string; organization_id: string; name: string; email: string; lifecycle_overrides: LifecycleOverrides | null; starts_on: string | null; ends_on: string | null; ends_at: Date | null; time_zone: string }[]>(
-        `select m.id, m.organization_id, m.name, m.email, o.lifecycle_overrides, m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, s.time_zone
-           from member m join organization o on o.id = m.organization_id join site s on s.id = m.site_id
-          where m.workflow_run_id is null and m.status <> 'removed' and m.site_id is not null
-            and m.updated_at < now() - (? * interval '1 millisecond')
-          order by m.created_at limit 1000`,
-        [options.olderThanMs ?? 0],
-      );
+      const db = em.getKysely();
+      const rows = await db
+        .selectFrom('member as m')
+        .innerJoin('organization as o', 'o.id', 'm.organization_id')
+        .innerJoin('site as s', 's.id', 'm.site_id')
+        .select([
+          'm.id', 'm.organization_id', 'm.name', 'm.email', 'o.lifecycle_overrides',
+          sql<string | null>`m.starts_on::text`.as('starts_on'), sql<string | null>`m.ends_on::text`.as('ends_on'), 'm.ends_at', 's.time_zone',
+        ])
+        .where('m.workflow_run_id', 'is', null)
+        .where('m.status', '<>', 'removed')
+        .where('m.updated_at', '<', sql<Date>`now() - (${options.olderThanMs ?? 0} * interval '1 millisecond')`)
+        .orderBy('m.created_at')
+        .limit(1000)
+        .execute();
       for (const row of rows) {
         const schedule = planSchedule({ startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) }, row.time_zone);
         await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>`, ...(schedule ? { schedule } : {}) });
       }
       // Likewise a company's offboarding whose start was lost (its id is its own: starting it again is a no-op).
-      const offboardings = await em.execute<{ id: string; organization_id: string; effective_at: Date; name: string }[]>(
-        `select b.id, b.organization_id, b.effective_at, o.name from company_offboarding b join organization o on o.id = b.organization_id where b.state in ('scheduled', 'running')`,
-      );
+      const offboardings = await db
+        .selectFrom('company_offboarding as b')
+        .innerJoin('organization as o', 'o.id', 'b.organization_id')
+        .select(['b.id', 'b.organization_id', 'b.effective_at', 'o.name'])
+        .where('b.state', 'in', ['scheduled', 'running'])
+        .execute();
       for (const b of offboardings) {
         await startCompanyOffboarding({ companyId: b.organization_id, offboardingId: b.id, effectiveAt: new Date(b.effective_at).toISOString(), companyName: b.name });
       }
@@ -161,11 +172,17 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
      * sign-in, or for its invitation's expiry, to find out. The workflow ignores a second one.
      */
     async tellPasswordsSet(em: EntityManager, options: { olderThanMs: number }): Promise<string[]> {
-      const rows = await em.execute<{ id: string }[]>(
-        `select id from member where status = 'invited' and password_hash is not null and workflow_run_id is not null
-            and updated_at < now() - (? * interval '1 millisecond') order by updated_at limit 1000`,
-        [options.olderThanMs],
-      );
+      const rows = await em
+        .getKysely()
+        .selectFrom('member')
+        .select('id')
+        .where('status', '=', 'invited')
+        .where('password_hash', 'is not', null)
+        .where('workflow_run_id', 'is not', null)
+        .where('updated_at', '<', sql<Date>`now() - (${options.olderThanMs} * interval '1 millisecond')`)
+        .orderBy('updated_at')
+        .limit(1000)
+        .execute();
       const told: string[] = [];
       for (const row of rows) if (await passwordSet(row.id, `member:${row.id}`)) told.push(row.id);
       return told;

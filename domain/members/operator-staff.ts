@@ -12,6 +12,6 @@ export const operatorStaffProtected = () =>
 /** Throws when the member is operator staff and the caller does not act for the operator. */
 export async function refuseOperatorStaff(em: EntityManager, memberId: string, byOperator: boolean): Promise<void> {
   if (byOperator) return;
-  const [row] = await em.execute<{ operator_admin: boolean }[]>('select operator_admin from member where id = ?', [memberId]);
+  const row = await em.getKysely().selectFrom('member').select('operator_admin').where('id', '=', memberId).executeTakeFirst();
   if (row?.operator_admin) throw operatorStaffProtected();
 }

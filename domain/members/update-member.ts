@@ -3,11 +3,11 @@
 // invitation for a new address) goes through the member's workflow. The sign-in address of someone
 // who has a password changes only once the new address confirms (change-email.ts), and the
 // operator's staff are the operator's to change (operator-staff.ts).
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '../../db/orm.ts';
+import { sql } from 'kysely';
 import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
+import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, isUniqueViolation } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
 import { recordEmailChange } from './change-email.ts';
 import type { LifecycleGateway } from './lifecycle-gateway.ts';
@@ -37,10 +37,14 @@ export async function updateMember(
     });
   }
   const before = await deps.em.transactional(async (em) => {
-    const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; status: string; site_id: string | null; role: MemberRole; password_hash: string | null; operator_admin: boolean }[]>(
-      'select name, email, locale, status, site_id, role, password_hash, operator_admin from member where id = ? and organization_id = ? for update',
-      [input.memberId, input.companyId],
-    );
+    const row = await em
+      .getKysely()
+      .selectFrom('member')
+      .select(['name', 'email', 'locale', 'status', 'site_id', 'role', 'password_hash', 'operator_admin'])
+      .where('id', '=', input.memberId)
+      .where('organization_id', '=', input.companyId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${input.memberId} in this company`, { memberId: input.memberId });
     if (row.status === 'removed') throw new DomainError('member_removed', 'gone', 'a removed member cannot be changed: invite them again', { memberId: input.memberId });
     if (row.operator_admin && !input.byOperator) throw operatorStaffProtected();
@@ -53,10 +57,10 @@ export async function updateMember(
     const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
     if (Object.keys(changes).length) {
       try {
-        await em.execute('update member set name = ?, email = ?, locale = ?, updated_at = now() where id = ?', [next.name, next.email, next.locale, input.memberId]);
+        await em.getKysely().updateTable('member').set({ name: next.name, email: next.email, locale: next.locale, updated_at: sql<Date>`now()` }).where('id', '=', input.memberId).execute();
       } catch (error) {
-        if (!(error instanceof UniqueConstraintViolationException)) throw error;
-        const [other] = await deps.em.fork().execute<{ id: string }[]>('select id from member where organization_id = ? and email = ?', [input.companyId, next.email]);
+        if (!isUniqueViolation(error)) throw error;
+        const other = await deps.em.fork().getKysely().selectFrom('member').select('id').where('organization_id', '=', input.companyId).where('email', '=', next.email).executeTakeFirst();
         throw new DomainError('member_exists', 'conflict', `${next.email} is already a member of this company`, { memberId: other?.id });
       }
       await recordAudit(em, { companyId: input.companyId, memberId: input.memberId, actor: input.actor, type: 'member.updated', data: { changes } });
@@ -76,10 +80,13 @@ export async function updateMember(
 
 /** New dates: checked against the site's time zone, then the lifecycle re-plans (and stores them). */
 async function changeDates(deps: { em: EntityManager; lifecycles: LifecycleGateway }, input: MemberChanges & { companyId: string; memberId: string; actor: string }): Promise<void> {
-  const [row] = await deps.em.execute<{ starts_on: string | null; ends_on: string | null; ends_at: Date | null; time_zone: string }[]>(
-    `select m.starts_on::text as starts_on, m.ends_on::text as ends_on, m.ends_at, s.time_zone from member m join site s on s.id = m.site_id where m.id = ?`,
-    [input.memberId],
-  );
+  const row = await deps.em
+    .getKysely()
+    .selectFrom('member as m')
+    .innerJoin('site as s', 's.id', 'm.site_id')
+    .select([sql<string | null>`m.starts_on::text`.as('starts_on'), sql<string | null>`m.ends_on::text`.as('ends_on'), 'm.ends_at', 's.time_zone'])
+    .where('m.id', '=', input.memberId)
+    .executeTakeFirst();
   if (!row) return;
   const current = { startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) };
   const next = resolveDates({ startsOn: input.startsOn, endsOn: input.endsOn, endsAt: input.endsAt }, row.time_zone, current);

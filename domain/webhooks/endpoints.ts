@@ -1,7 +1,9 @@
 // A company's or the operator's webhook endpoints: made, changed, rotated, tested and removed by
 // their admins (or keys), each change in the audit log. The secret is answered once, at creation
 // and at rotation; afterwards only whether it is rotating.
+import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { WebhookEndpoint } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
@@ -200,7 +202,7 @@ export async function deleteEndpoint(em: EntityManager, owner: WebhookOwner, id:
   await em.transactional(async (tx) => {
     const endpoint = await find(tx, owner, id);
     // Its deliveries go with it (cascade); a stream that was attempting one finds nothing left.
-    await tx.execute('delete from webhook_endpoint where id = ?', [endpoint.id]);
+    await tx.getKysely().deleteFrom('webhook_endpoint').where('id', '=', endpoint.id).execute();
     await recordAudit(tx, { ...auditOf(owner), actor, type: 'webhook.deleted', data: { endpointId: id, url: endpoint.url } });
   });
 }
@@ -219,24 +221,25 @@ export async function rotateSecret(deps: WebhookDeps, owner: WebhookOwner, id: s
   });
 }
 
-interface DeliveryRow {
-  id: string; event_id: string; type: string; member_id: string | null; status: WebhookDeliveryView['status']; attempts: number;
-  last_attempt_at: Date | null; last_status_code: number | null; last_error: string | null; last_response: string | null;
-  last_duration_ms: number | null; next_attempt_at: Date | null; delivered_at: Date | null; created_at: Date; stream_key: string;
-}
+/** An endpoint's deliveries with their event's type and member. */
+const selectDeliveries = (em: EntityManager, endpointId: string) =>
+  em
+    .getKysely()
+    .selectFrom('webhook_delivery as d')
+    .innerJoin('webhook_event as ev', 'ev.id', 'd.event_id')
+    .select([
+      'd.id', 'd.event_id', 'ev.type', 'ev.member_id', 'd.status', 'd.attempts', 'd.last_attempt_at', 'd.last_status_code', 'd.last_error',
+      'd.last_response', 'd.last_duration_ms', 'd.next_attempt_at', 'd.delivered_at', 'd.created_at', 'd.stream_key',
+    ])
+    .where('d.endpoint_id', '=', endpointId);
 
-const DELIVERY_COLUMNS = `d.id, d.event_id, ev.type, ev.member_id, d.status, d.attempts, d.last_attempt_at, d.last_status_code, d.last_error,
-  d.last_response, d.last_duration_ms, d.next_attempt_at, d.delivered_at, d.created_at, d.stream_key`;
+type DeliveryRow = Awaited<ReturnType<ReturnType<typeof selectDeliveries>['executeTakeFirstOrThrow']>>;
 
 export async function listDeliveries(em: EntityManager, owner: WebhookOwner, id: string, options: { limit: number; status?: string }): Promise<WebhookDeliveryView[]> {
   const endpoint = await find(em, owner, id);
-  const rows = await em.execute<DeliveryRow[]>(
-    `select ${DELIVERY_COLUMNS}
-       from webhook_delivery d join webhook_event ev on ev.id = d.event_id
-      where d.endpoint_id = ? and (?::text is null or d.status::text = ?::text)
-      order by ev.seq desc limit ?`,
-    [endpoint.id, options.status ?? null, options.status ?? null, options.limit],
-  );
+  let query = selectDeliveries(em, endpoint.id);
+  if (options.status) query = query.where(sql<boolean>`d.status::text = ${options.status}`);
+  const rows = await query.orderBy('ev.seq', 'desc').limit(options.limit).execute();
   return rows.map(deliveryView);
 }
 
@@ -249,12 +252,7 @@ function deliveryView(r: DeliveryRow): WebhookDeliveryView {
 }
 
 async function delivery(em: EntityManager, endpointId: string, deliveryId: string): Promise<WebhookDeliveryView & { streamKey: string }> {
-  const [row] = isUuid(deliveryId)
-    ? await em.execute<DeliveryRow[]>(
-        `select ${DELIVERY_COLUMNS} from webhook_delivery d join webhook_event ev on ev.id = d.event_id where d.id = ? and d.endpoint_id = ?`,
-        [deliveryId, endpointId],
-      )
-    : [];
+  const row = isUuid(deliveryId) ? await selectDeliveries(em, endpointId).where('d.id', '=', deliveryId).executeTakeFirst() : undefined;
   if (!row) throw new DomainError('webhook_delivery_not_found', 'not_found', `no delivery ${deliveryId} for this endpoint`);
   return { ...deliveryView(row), streamKey: row.stream_key };
 }
@@ -266,7 +264,7 @@ export async function retryDelivery(em: EntityManager, gateway: WebhookGateway, 
   const found = await delivery(em, endpoint.id, deliveryId);
   if (found.status === 'delivered') throw new DomainError('webhook_delivered', 'conflict', 'this delivery already succeeded');
   await em.transactional(async (tx) => {
-    await tx.execute(`update webhook_delivery set status = 'pending', round_attempts = 0, next_attempt_at = null, dispatched_at = now() where id = ?`, [found.id]);
+    await tx.getKysely().updateTable('webhook_delivery').set({ status: 'pending', round_attempts: 0, next_attempt_at: null, dispatched_at: sql<Date>`now()` }).where('id', '=', found.id).execute();
     await recordAudit(tx, { ...auditOf(owner), actor, type: 'webhook.delivery_retried', data: { endpointId, deliveryId, eventId: found.eventId } });
   });
   if (found.streamKey === 'test') await gateway.attemptTest(found.id);
@@ -280,18 +278,23 @@ export async function sendTestEvent(em: EntityManager, gateway: WebhookGateway, 
   const endpoint = await find(em, owner, id);
   if (!endpoint.enabled) throw new DomainError('webhook_disabled', 'conflict', 'this endpoint is disabled: enable it first (PATCH enabled: true)', { field: 'enabled' });
   const deliveryId = await em.transactional(async (tx) => {
-    const [event] = await tx.execute<{ id: string }[]>(
-      `insert into webhook_event (id, organization_id, operator_id, type, data, occurred_at, only_endpoint_id, fanned_out_at)
-       values (gen_random_uuid(), ?, ?, ?, ?::jsonb, now(), ?, now()) returning id`,
-      [owner.companyId ?? null, owner.operatorId, TEST_EVENT_TYPE, JSON.stringify({ endpointId: endpoint.id, message: 'A test event: this endpoint is reachable and verifies our signature.' }), endpoint.id],
-    );
-    const [made] = await tx.execute<{ id: string }[]>(
-      `insert into webhook_delivery (id, endpoint_id, event_id, stream_key, status, attempts, round_attempts, created_at, dispatched_at)
-       values (gen_random_uuid(), ?, ?, 'test', 'pending', 0, 0, now(), now()) returning id`,
-      [endpoint.id, event!.id],
-    );
-    await recordAudit(tx, { ...auditOf(owner), actor, type: 'webhook.tested', data: { endpointId: endpoint.id, deliveryId: made!.id } });
-    return made!.id;
+    const db = tx.getKysely();
+    const now = sql<Date>`now()`;
+    const [eventId, madeId] = [randomUUID(), randomUUID()];
+    const data = { endpointId: endpoint.id, message: 'A test event: this endpoint is reachable and verifies our signature.' };
+    await db
+      .insertInto('webhook_event')
+      .values({
+        id: eventId, organization_id: owner.companyId ?? null, operator_id: owner.operatorId, type: TEST_EVENT_TYPE,
+        data: sql<Record<string, unknown>>`cast(${JSON.stringify(data)} as jsonb)`, occurred_at: now, only_endpoint_id: endpoint.id, fanned_out_at: now,
+      })
+      .execute();
+    await db
+      .insertInto('webhook_delivery')
+      .values({ id: madeId, endpoint_id: endpoint.id, event_id: eventId, stream_key: 'test', status: 'pending', attempts: 0, round_attempts: 0, created_at: now, dispatched_at: now })
+      .execute();
+    await recordAudit(tx, { ...auditOf(owner), actor, type: 'webhook.tested', data: { endpointId: endpoint.id, deliveryId: madeId } });
+    return madeId;
   });
   const { outcome } = await gateway.attemptTest(deliveryId);
   const { streamKey: _, ...after } = await delivery(em.fork(), endpoint.id, deliveryId);

@@ -1,5 +1,6 @@
 // Every side effect of a workflow lives here. Built once per worker with its dependencies, so the
 // activities hold no global state and tests can pass their own.
+import { sql } from 'kysely';
 import type { Orm } from '../db/orm.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { Mailer } from '../mail/mailer.ts';
@@ -38,8 +39,8 @@ export function createActivities(deps: ActivityDeps) {
   return readFormerNames(failDataErrorsAtOnce({
     /** Proves a worker reaches the database; answers the database server's clock. */
     async checkDatabase(): Promise<string> {
-      const [row] = await orm.em.fork().execute<{ now: Date }[]>('select now() as now');
-      return new Date(row!.now).toISOString();
+      const { rows } = await sql<{ now: Date }>`select now() as now`.execute(orm.em.fork().getKysely());
+      return new Date(rows[0]!.now).toISOString();
     },
     /** The `passwordReset` workflow's step: a code per live account under the address (maybe none). */
     async issuePasswordResetCodes(input: { email: string }): Promise<IssuedResetCode[]> {

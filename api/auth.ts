@@ -3,6 +3,7 @@
 // signature of their request. Each route says which it takes. Operator admins (operator key, or a
 // member flagged operatorAdmin) may also call a company's routes: `companyFor` says which company.
 import type { Context } from 'koa';
+import { sql } from 'kysely';
 import type { EntityManager } from '../db/orm.ts';
 import { hashApiKey } from '../domain/api-keys.ts';
 import { resolveSession } from '../domain/auth/sessions.ts';
@@ -97,14 +98,25 @@ function checkCookieWrite(ctx: Context, secrets: Secrets, principal: ApiKeyPrinc
 
 export async function apiKeyOrSession(em: EntityManager, token: string): Promise<ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal> {
   if (token.startsWith('mo_')) {
-    const [key] = await em.execute<{ id: string; organization_id: string | null; operator_id: string; scopes: ApiKeyScope[] }[]>(
-      `update api_key k set last_used_at = now() from (
-         select k2.id, coalesce(k2.operator_id, o.operator_id) as operator_id from api_key k2 left join organization o on o.id = k2.organization_id
-          where k2.secret_hash = ? and k2.revoked_at is null and (o.id is null or o.offboarded_at is null)) found
-        where k.id = found.id returning k.id, k.organization_id, found.operator_id, k.scopes`,
-      [hashApiKey(token)],
-    );
-    if (!key) throw invalidCredentials();
+    // Found and stamped in one statement; a company that has left has no live keys.
+    const key = await em
+      .getKysely()
+      .updateTable('api_key as k')
+      .from((eb) =>
+        eb
+          .selectFrom('api_key as k2')
+          .leftJoin('organization as o', 'o.id', 'k2.organization_id')
+          .select((e) => ['k2.id', e.fn.coalesce('k2.operator_id', 'o.operator_id').as('operator_id')])
+          .where('k2.secret_hash', '=', hashApiKey(token))
+          .where('k2.revoked_at', 'is', null)
+          .where((e) => e.or([e('o.id', 'is', null), e('o.offboarded_at', 'is', null)]))
+          .as('found'),
+      )
+      .set({ last_used_at: sql<Date>`now()` })
+      .whereRef('k.id', '=', 'found.id')
+      .returning(['k.id', 'k.organization_id', 'found.operator_id', 'k.scopes'])
+      .executeTakeFirst();
+    if (!key?.operator_id) throw invalidCredentials();
     if (!key.organization_id) return { kind: 'operator_key', operatorId: key.operator_id, apiKeyId: key.id, scopes: key.scopes, actor: `operator-key:${key.id}` };
     return { kind: 'api_key', companyId: key.organization_id, operatorId: key.operator_id, apiKeyId: key.id, scopes: key.scopes, actor: `api-key:${key.id}` };
   }
@@ -139,16 +151,17 @@ export async function companyFor(
   }
   const acting = (companyId: string): OperatorOnCompanyPrincipal => ({ kind: 'operator', companyId, operatorId: principal.operatorId, actor: principal.actor });
   if (request.from && request.pathId && isUuid(request.pathId)) {
-    const table = request.from === 'member' ? 'member' : 'member_import';
-    const [row] = await em.execute<{ organization_id: string }[]>(
-      `select t.organization_id from ${table} t join organization o on o.id = t.organization_id where t.id = ? and o.operator_id = ?`,
-      [request.pathId, principal.operatorId],
-    );
+    const db = em.getKysely();
+    const companies = db.selectFrom('organization').select('id').where('operator_id', '=', principal.operatorId);
+    const row =
+      request.from === 'member'
+        ? await db.selectFrom('member').select('organization_id').where('id', '=', request.pathId).where('organization_id', 'in', companies).executeTakeFirst()
+        : await db.selectFrom('member_import').select('organization_id').where('id', '=', request.pathId).where('organization_id', 'in', companies).executeTakeFirst();
     if (!row) throw notFound(request.from);
     return acting(row.organization_id);
   }
   if (typeof named === 'string') {
-    const [row] = await em.execute<{ id: string }[]>('select id from organization where id = ? and operator_id = ?', [named, principal.operatorId]);
+    const row = await em.getKysely().selectFrom('organization').select('id').where('id', '=', named).where('operator_id', '=', principal.operatorId).executeTakeFirst();
     if (!row) throw notFound('company');
     return acting(row.id);
   }

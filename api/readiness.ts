@@ -36,6 +36,7 @@ export function createReadiness(deps: { orm: Orm; client: Client; namespace: str
     async check() {
       const [database, temporalCheck, worker] = await Promise.all([
         timed(async () => {
+          // The cheapest statement the database must answer: a probe, not a query of ours.
           await orm.em.fork().execute('select 1');
         }),
         timed(async () => {

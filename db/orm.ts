@@ -57,7 +57,7 @@ const OPERATORS_MIGRATION = 'Migration20261202054459_operators';
 export async function migrate(orm: Orm, options: { operatorName?: string } = {}): Promise<string[]> {
   const done = (await orm.migrator.up()).map((m) => m.name);
   if (options.operatorName && done.includes(OPERATORS_MIGRATION)) {
-    await orm.em.fork().execute(`update operator set name = ? where name = 'Operator'`, [options.operatorName]);
+    await orm.em.fork().getKysely().updateTable('operator').set({ name: options.operatorName }).where('name', '=', 'Operator').execute();
   }
   return done;
 }

@@ -3,6 +3,7 @@
 // hash for RADIUS. Revoking one refuses it at the next request and asks the site's access points
 // to end the member's live sessions (Disconnect-Message). grant/revoke must be idempotent.
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { EntityManager } from '../db/orm.ts';
 import { md4 } from 'hash-wasm';
 import { WifiCredential } from '../db/entities/index.ts';
@@ -51,7 +52,7 @@ export function radiusWifi(orm: Orm, secrets: Secrets, disconnect: DisconnectOpt
   return {
     async grant({ memberId, siteId }, within) {
       return (within ?? orm.em.fork()).transactional(async (em) => {
-        const [site] = await em.execute<{ wifi_ssid: string | null }[]>('select wifi_ssid from site where id = ?', [siteId]);
+        const site = await em.getKysely().selectFrom('site').select('wifi_ssid').where('id', '=', siteId).executeTakeFirst();
         const existing = await em.findOne(WifiCredential, { member: memberId });
         if (existing && !existing.revokedAt) return { ssid: existing.ssid ?? null, username: existing.username };
         const username = `m-${memberId.slice(0, 8)}-${randomBytes(3).toString('hex')}`;
@@ -70,16 +71,16 @@ export function radiusWifi(orm: Orm, secrets: Secrets, disconnect: DisconnectOpt
 
     async revoke({ memberId }) {
       const em = orm.em.fork();
-      const rows = await em.execute<{ id: string }[]>(
-        'update wifi_credential set revoked_at = now() where member_id = ? and revoked_at is null returning id',
-        [memberId],
-      );
+      const db = em.getKysely();
+      const rows = await db.updateTable('wifi_credential').set({ revoked_at: sql<Date>`now()` }).where('member_id', '=', memberId).where('revoked_at', 'is', null).returning('id').execute();
       // Sent on every call, not only the first: a retried revocation must still reach the access
       // points, and a second Disconnect-Message for a session already gone is answered with a NAK.
-      const [credential] = await em.execute<{ username: string; site_id: string; member_site_id: string | null }[]>(
-        'select w.username, w.site_id, m.site_id as member_site_id from wifi_credential w join member m on m.id = w.member_id where w.member_id = ?',
-        [memberId],
-      );
+      const credential = await db
+        .selectFrom('wifi_credential as w')
+        .innerJoin('member as m', 'm.id', 'w.member_id')
+        .select(['w.username', 'w.site_id', 'm.site_id as member_site_id'])
+        .where('w.member_id', '=', memberId)
+        .executeTakeFirst();
       if (!credential) return { revoked: rows.length > 0, disconnect: [] };
       const targets = await disconnectTargets(em, credential.username, [credential.site_id, credential.member_site_id ?? credential.site_id]);
       return { revoked: rows.length > 0, disconnect: await sendDisconnects(credential.username, targets, disconnect) };
@@ -95,6 +96,7 @@ export function radiusWifi(orm: Orm, secrets: Secrets, disconnect: DisconnectOpt
 
 /** The RADIUS clients of the sites, plus any other one accounting says holds a session of `username`. */
 async function disconnectTargets(em: EntityManager, username: string, siteIds: string[]): Promise<DisconnectTarget[]> {
+  // Raw on purpose: FreeRADIUS's accounting table (radius.radacct) is its own, not one of our entities.
   const clients = await em.execute<{ name: string; address: string; coa_port: number; secret: string; session_id: string | null; calling_station_id: string | null }[]>(
     `select c.name, c.address, c.coa_port, c.secret, a.acctsessionid as session_id, a.callingstationid as calling_station_id
        from radius_client c

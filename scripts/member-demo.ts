@@ -52,19 +52,20 @@ runMain(async () => {
           await lifecycles.startWaiting(orm.em.fork());
           say(`created company ${DEMO_COMPANY} (admin office@demo.test, invited)`);
         }
-        const [site] = await em.execute<{ id: string }[]>('select site_id as id from company_site where organization_id = ? order by granted_at limit 1', [company.id]);
+        const db = em.getKysely();
+        const site = await db.selectFrom('company_site').select('site_id as id').where('organization_id', '=', company.id).orderBy('granted_at').limit(1).executeTakeFirstOrThrow();
         const cardNumber = `DEMO-${randomBytes(3).toString('hex').toUpperCase()}`;
-        await em.execute(`insert into card (id, site_id, number, qr_token, state, created_at) values (?, ?, ?, ?, 'stock', now())`, [randomUUID(), site!.id, cardNumber, randomUUID()]);
+        await db.insertInto('card').values({ id: randomUUID(), site_id: site.id, number: cardNumber, qr_token: randomUUID(), state: 'stock', created_at: new Date() }).execute();
 
         const email = `camille.${randomBytes(2).toString('hex')}@demo.test`;
         const member = await inviteMember(
           { em: orm.em.fork(), lifecycles },
-          { companyId: company.id, siteId: site!.id, email, name: 'Camille Martin', locale: 'fr', actor: 'cli:demo' },
+          { companyId: company.id, siteId: site.id, email, name: 'Camille Martin', locale: 'fr', actor: 'cli:demo' },
         );
         say(`invited ${email} → workflow ${member.workflowId}`);
 
         const token = await waitFor('the invitation', async () => {
-          const [row] = await orm.em.fork().execute<{ id: string }[]>(`select id from auth_token where member_id = ? and purpose = 'invitation' and revoked_at is null`, [member.memberId]);
+          const row = await orm.em.fork().getKysely().selectFrom('auth_token').select('id').where('member_id', '=', member.memberId).where('purpose', '=', 'invitation').where('revoked_at', 'is', null).executeTakeFirst();
           return row?.id;
         });
         await acceptInvitation({ em: orm.em.fork(), lifecycles, secrets }, { token: secrets.signToken(token), password: 'demo password 1234' });

@@ -52,11 +52,14 @@ async function findViewer(em: EntityManager, token: string | undefined): Promise
   if (!token || token.startsWith('mo_')) return undefined;
   const session = await resolveSession(em, token);
   if (!session) return undefined;
-  const [row] = await em.execute<{ name: string; email: string; locale: MemberLocale; company: string; brand_color: string; logo_url: string | null; time_zone: string | null }[]>(
-    `select m.name, m.email, m.locale, o.name as company, o.brand_color, o.logo_url, s.time_zone
-       from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?`,
-    [session.memberId],
-  );
+  const row = await em
+    .getKysely()
+    .selectFrom('member as m')
+    .innerJoin('organization as o', 'o.id', 'm.organization_id')
+    .leftJoin('site as s', 's.id', 'm.site_id')
+    .select(['m.name', 'm.email', 'm.locale', 'o.name as company', 'o.brand_color', 'o.logo_url', 's.time_zone'])
+    .where('m.id', '=', session.memberId)
+    .executeTakeFirst();
   if (!row) return undefined;
   return {
     ...session,

@@ -20,17 +20,18 @@ export function meRoutes(s: ApiServices) {
       },
       async ({ principal }, ctx) => {
         const member = await getMember(s.em(), principal.companyId, principal.memberId);
-        const [where] = await s.em().execute<{ organization: string; site_id: string | null; site: string | null }[]>(
-          'select o.name as organization, s.id as site_id, s.name as site from member m join organization o on o.id = m.organization_id left join site s on s.id = m.site_id where m.id = ?',
-          [principal.memberId],
-        );
-        ctx.body = {
-          ...member,
-          company: { id: principal.companyId, name: where!.organization },
-          // Deprecated: its name before companies, answered for one more version.
-          organization: { id: principal.companyId, name: where!.organization },
-          site: where!.site_id ? { id: where!.site_id, name: where!.site! } : null,
-        };
+        const where = await s
+          .em()
+          .getKysely()
+          .selectFrom('member as m')
+          .innerJoin('organization as o', 'o.id', 'm.organization_id')
+          .leftJoin('site as s', 's.id', 'm.site_id')
+          .select(['o.name as company', 's.id as site_id', 's.name as site'])
+          .where('m.id', '=', principal.memberId)
+          .executeTakeFirstOrThrow();
+        const company = { id: principal.companyId, name: where.company };
+        // `organization`: its name before companies, answered for one more version.
+        ctx.body = { ...member, company, organization: company, site: where.site_id ? { id: where.site_id, name: where.site! } : null };
       },
     ),
     defineRoute(

@@ -20,19 +20,23 @@ export async function login(
   input: { email: string; password: string; companyId?: string },
 ): Promise<Session & { memberId: string; companyId: string }> {
   const email = input.email.trim().toLowerCase();
-  const accounts = await deps.em.execute<{ id: string; organization_id: string; company: string; password_hash: string; status: string }[]>(
-    `select m.id, m.organization_id, o.name as company, m.password_hash, m.status
-       from member m join organization o on o.id = m.organization_id
-      where m.email = ? and m.password_hash is not null and m.status <> 'removed'${input.companyId ? ' and m.organization_id = ?' : ''}`,
-    input.companyId ? [email, input.companyId] : [email],
-  );
+  let query = deps.em
+    .getKysely()
+    .selectFrom('member as m')
+    .innerJoin('organization as o', 'o.id', 'm.organization_id')
+    .select(['m.id', 'm.organization_id', 'o.name as company', 'm.password_hash', 'm.status'])
+    .where('m.email', '=', email)
+    .where('m.password_hash', 'is not', null)
+    .where('m.status', '<>', 'removed');
+  if (input.companyId) query = query.where('m.organization_id', '=', input.companyId);
+  const accounts = await query.execute();
   if (!accounts.length) {
     await verifyPassword(input.password, await (decoy ??= hashPassword('decoy password that matches nothing')));
     throw invalid();
   }
   const opened = [];
   for (const account of accounts) {
-    if (await verifyPassword(input.password, account.password_hash)) opened.push(account);
+    if (account.password_hash && (await verifyPassword(input.password, account.password_hash))) opened.push(account);
   }
   if (!opened.length) throw invalid();
   if (opened.length > 1) {

@@ -50,7 +50,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     try {
       const session = await limitedSignIn(deps.limits, ctx.ip, form.data.email, () => login({ em: deps.em(), lifecycles: deps.lifecycles }, { email: form.data.email, password: form.data.password }));
       setSessionCookie(ctx, session);
-      const [row] = await deps.em().execute<{ role: string }[]>('select role from member where id = ?', [session.memberId]);
+      const row = await deps.em().getKysely().selectFrom('member').select('role').where('id', '=', session.memberId).executeTakeFirst();
       see(ctx, safeNext(next, home(row?.role ?? 'user')));
     } catch (error) {
       if (!isRefusal(error)) throw error;

@@ -2,6 +2,7 @@
 // progress, a member's page with its actions and history, and removal behind a confirmation.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { InviteMemberBody, PatchMemberBody } from '../../http/schemas/members.schema.ts';
 import { DateOnly } from '../../http/schemas/common.schema.ts';
@@ -40,19 +41,28 @@ const DetailsForm = z.object({
  */
 async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, companyId: string, events: Awaited<ReturnType<typeof memberHistory>>) {
   const idsOf = (prefix: string) => [...new Set(events.map((e) => new RegExp(`^${prefix}:([0-9a-f-]{36})$`).exec(e.actor)?.[1]).filter((id): id is string => Boolean(id)))];
-  const lookup = async (prefix: string, sql: string, ids: string[]) => {
-    if (!ids.length) return [] as [string, string][];
-    const rows = await deps.em().execute<{ id: string; label: string }[]>(`${sql} (${ids.map(() => '?').join(', ')})`, [companyId, ...ids]);
-    return rows.map((r): [string, string] => [`${prefix}:${r.id}`, r.label]);
-  };
+  const db = deps.em().getKysely();
+  const lookup = async (prefix: string, ids: string[], query: (ids: string[]) => Promise<{ id: string; label: string }[]>) =>
+    ids.length ? (await query(ids)).map((r): [string, string] => [`${prefix}:${r.id}`, r.label]) : [];
+  const companySites = db.selectFrom('company_site').select('site_id').where('organization_id', '=', companyId);
   const siteIds = [...new Set(events.flatMap((e) => (e.type === 'member.site_changed' ? [e.data.from, e.data.to] : [])).filter((v): v is string => typeof v === 'string'))];
   const [members, doors, keys, operatorKeys, sites] = await Promise.all([
     // The company's own people, and the operator's staff who acted for it (support, audited by name).
-    lookup('member', `select id, coalesce(nullif(name, ''), email) as label from member where (organization_id = ? or operator_admin) and id in`, idsOf('member')),
-    lookup('door-controller', `select d.id, d.name as label from door_controller d join site s on s.id = d.site_id join company_site g on g.site_id = s.id where g.organization_id = ? and d.id in`, idsOf('door-controller')),
-    lookup('api-key', `select id, name as label from api_key where organization_id = ? and id in`, idsOf('api-key')),
-    lookup('operator-key', `select id, name as label from api_key where organization_id is null and operator_id = (select operator_id from organization where id = ?) and id in`, idsOf('operator-key')),
-    lookup('site', `select s.id, s.name as label from site s join company_site g on g.site_id = s.id where g.organization_id = ? and s.id in`, siteIds),
+    lookup('member', idsOf('member'), (ids) =>
+      db.selectFrom('member').select(['id', sql<string>`coalesce(nullif(name, ''), email)`.as('label')]).where((eb) => eb.or([eb('organization_id', '=', companyId), eb('operator_admin', '=', true)])).where('id', 'in', ids).execute(),
+    ),
+    lookup('door-controller', idsOf('door-controller'), (ids) => db.selectFrom('door_controller').select(['id', 'name as label']).where('site_id', 'in', companySites).where('id', 'in', ids).execute()),
+    lookup('api-key', idsOf('api-key'), (ids) => db.selectFrom('api_key').select(['id', 'name as label']).where('organization_id', '=', companyId).where('id', 'in', ids).execute()),
+    lookup('operator-key', idsOf('operator-key'), (ids) =>
+      db
+        .selectFrom('api_key')
+        .select(['id', 'name as label'])
+        .where('organization_id', 'is', null)
+        .where('operator_id', '=', db.selectFrom('organization').select('operator_id').where('id', '=', companyId))
+        .where('id', 'in', ids)
+        .execute(),
+    ),
+    lookup('site', siteIds, (ids) => db.selectFrom('site').select(['id', 'name as label']).where('id', 'in', companySites).where('id', 'in', ids).execute()),
   ]);
   const names = new Map([...members, ...keys]);
   for (const [actor, name] of doors) names.set(actor, render.t(ctx, 'history.door_controller', { name }));
@@ -114,9 +124,17 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const admin = requireAdmin(ctx);
     const id = idParam(ctx);
     // The operator's staff help any member (support): they act in the member's company, under their own name.
-    const [company] = admin.operatorAdmin
-      ? await deps.em().execute<{ organization_id: string }[]>('select m.organization_id from member m join organization o on o.id = m.organization_id where m.id = ? and o.operator_id = ?', [id, admin.operatorId])
-      : [];
+    const company = admin.operatorAdmin
+      ? await deps
+          .em()
+          .getKysely()
+          .selectFrom('member as m')
+          .innerJoin('organization as o', 'o.id', 'm.organization_id')
+          .select('m.organization_id')
+          .where('m.id', '=', id)
+          .where('o.operator_id', '=', admin.operatorId)
+          .executeTakeFirst()
+      : undefined;
     const viewer = company ? { ...admin, companyId: company.organization_id } : admin;
     await getMember(deps.em(), viewer.companyId, id);
     if (ctx.method !== 'GET') await refuseOperatorStaff(deps.em(), id, viewer.operatorAdmin);
@@ -322,10 +340,10 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const member = await getMember(deps.em(), viewer.companyId, id);
     if (member.status === 'removed') return see(ctx, `/admin/members/${id}`);
     // The last administrator's removal is refused up front, not after the confirmation.
-    const [admins] = member.role === 'admin'
-      ? await deps.em().execute<{ n: number }[]>(`select count(*)::int as n from member where organization_id = ? and role = 'admin' and status <> 'removed'`, [viewer.companyId])
-      : [{ n: 2 }];
-    render(ctx, 'admin/remove', { here: `/admin/members/${id}/remove`, member, isSelf: member.id === viewer.memberId, lastAdmin: admins!.n <= 1, ...extra }, status);
+    const admins = member.role === 'admin'
+      ? await deps.em().getKysely().selectFrom('member').select(sql<number>`count(*)::int`.as('n')).where('organization_id', '=', viewer.companyId).where('role', '=', 'admin').where('status', '<>', 'removed').executeTakeFirstOrThrow()
+      : { n: 2 };
+    render(ctx, 'admin/remove', { here: `/admin/members/${id}/remove`, member, isSelf: member.id === viewer.memberId, lastAdmin: admins.n <= 1, ...extra }, status);
   };
 
   router.get('/admin/members/:id/remove', async (ctx) => removePage(ctx, requireAdmin(ctx), idParam(ctx)));

@@ -89,7 +89,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
   router.get('/me', async (ctx) => {
     const viewer = requireViewer(ctx);
     const member = await getMember(deps.em(), viewer.companyId, viewer.memberId);
-    const [site] = await deps.em().execute<{ name: string }[]>('select s.name from site s join member m on m.site_id = s.id where m.id = ?', [viewer.memberId]);
+    const site = await deps.em().getKysely().selectFrom('site as s').innerJoin('member as m', 'm.site_id', 's.id').select('s.name').where('m.id', '=', viewer.memberId).executeTakeFirst();
     const wifi = await memberWifi(deps.wifi, member);
     ctx.set('Cache-Control', 'no-store');
     const joinQr = wifi?.ssid ? await qrSvg(wifiJoinText({ ssid: wifi.ssid, username: wifi.username, password: wifi.password }), render.t(ctx, 'profile.wifi.qr_label', { network: wifi.ssid }), 'qr wifi-qr') : null;

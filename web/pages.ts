@@ -16,6 +16,7 @@ import { adminMemberPages } from './routes/admin-members.ts';
 import { membersListPages } from './routes/members-list.ts';
 import { overviewPages } from './routes/overview.ts';
 import { operatorPages } from './routes/operator.ts';
+import { operatorCompanyPages } from './routes/operator-companies.ts';
 import { apiKeyPages } from './routes/api-keys.ts';
 import { webhookPages } from './routes/webhooks.ts';
 import { memberPages } from './routes/member.ts';
@@ -98,6 +99,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   membersListPages(pages, full, render);
   adminMemberPages(pages, full, render);
   operatorPages(pages, full, render);
+  operatorCompanyPages(pages, full, render);
   apiKeyPages(pages, full, render);
   webhookPages(pages, full, render);
   router.use(pages.routes());

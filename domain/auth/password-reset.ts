@@ -4,6 +4,7 @@
 // retried until delivered, never sent twice.
 import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
+import { replaceToken } from './tokens.ts';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { recordAudit } from '../audit.ts';
@@ -47,19 +48,7 @@ export async function issuePasswordResetCodes(em: EntityManager, email: string):
   for (const account of accounts) {
     const tokenId = randomUUID();
     await em.transactional(async (tx) => {
-      const db = tx.getKysely();
-      await db
-        .updateTable('auth_token')
-        .set({ revoked_at: sql<Date>`now()` })
-        .where('member_id', '=', account.id)
-        .where('purpose', '=', 'password_reset')
-        .where('revoked_at', 'is', null)
-        .where('consumed_at', 'is', null)
-        .execute();
-      await db
-        .insertInto('auth_token')
-        .values({ id: tokenId, member_id: account.id, purpose: 'password_reset', expires_at: new Date(Date.now() + RESET_CODE_TTL_MS), attempts: 0, created_at: sql<Date>`now()` })
-        .execute();
+      await replaceToken(tx, { memberId: account.id, purpose: 'password_reset', tokenId, expiresAt: new Date(Date.now() + RESET_CODE_TTL_MS) });
       await recordAudit(tx, { companyId: account.organization_id, memberId: account.id, actor: `member:${account.id}`, type: 'account.password_reset_requested', data: { tokenId } });
     });
     issued.push({ tokenId, memberId: account.id, companyId: account.organization_id });

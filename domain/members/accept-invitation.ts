@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
+import { linkToken } from '../auth/tokens.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { hashPassword, passwordProblem } from '../passwords.ts';
@@ -20,16 +21,8 @@ export async function inspectInvitation(
 async function findToken(em: EntityManager, secrets: Secrets, token: string, lock: boolean) {
   const tokenId = secrets.verifyToken(token);
   if (!tokenId) throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
-  const query = em
-    .getKysely()
-    .selectFrom('auth_token as t')
-    .innerJoin('member as m', 'm.id', 't.member_id')
-    .innerJoin('organization as o', 'o.id', 'm.organization_id')
-    .select(['t.id', 't.member_id', 'm.organization_id', 't.expires_at', 't.consumed_at', 't.revoked_at', 'm.status as member_status', 'm.email', 'm.name', 'o.name as company'])
-    .where('t.id', '=', tokenId)
-    .where('t.purpose', '=', 'invitation');
-  const row = await (lock ? query.forUpdate(['t', 'm']) : query).executeTakeFirst();
-  if (!row || row.member_status === 'removed') throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
+  const row = await linkToken(em, tokenId, 'invitation', lock);
+  if (!row || row.status === 'removed') throw new DomainError('invitation_invalid', 'not_found', 'this invitation link is not valid');
   if (row.consumed_at) throw new DomainError('invitation_used', 'gone', 'this invitation link was already used: sign in with your password');
   if (row.revoked_at) throw new DomainError('invitation_replaced', 'gone', 'a newer invitation was sent: use the link of the latest e-mail');
   if (new Date(row.expires_at).getTime() <= Date.now()) throw new DomainError('invitation_expired', 'gone', 'this invitation link has expired: ask an administrator to send a new one');

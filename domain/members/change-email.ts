@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
+import { linkToken, replaceToken } from '../auth/tokens.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { Secrets } from '../secrets.ts';
@@ -28,19 +29,7 @@ export async function refuseTakenAddress(em: EntityManager, input: { companyId: 
 export async function recordEmailChange(em: EntityManager, input: { companyId: string; memberId: string; from: string; to: string; actor: string }): Promise<{ tokenId: string }> {
   await refuseTakenAddress(em, { companyId: input.companyId, memberId: input.memberId, email: input.to });
   const tokenId = randomUUID();
-  const db = em.getKysely();
-  await db
-    .updateTable('auth_token')
-    .set({ revoked_at: sql<Date>`now()` })
-    .where('member_id', '=', input.memberId)
-    .where('purpose', '=', 'email_change')
-    .where('consumed_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .execute();
-  await db
-    .insertInto('auth_token')
-    .values({ id: tokenId, member_id: input.memberId, purpose: 'email_change', new_email: input.to, expires_at: new Date(Date.now() + EMAIL_CHANGE_TTL_MS), attempts: 0, created_at: sql<Date>`now()` })
-    .execute();
+  await replaceToken(em, { memberId: input.memberId, purpose: 'email_change', tokenId, expiresAt: new Date(Date.now() + EMAIL_CHANGE_TTL_MS), newEmail: input.to });
   await recordAudit(em, { companyId: input.companyId, memberId: input.memberId, actor: input.actor, type: 'member.email_change_requested', data: { from: input.from, to: input.to, tokenId } });
   return { tokenId };
 }
@@ -66,15 +55,7 @@ const dead = (code: 'email_change_invalid' | 'email_change_done' | 'email_change
 async function findChange(em: EntityManager, secrets: Secrets, token: string, lock: boolean): Promise<PendingChange> {
   const tokenId = secrets.verifyToken(token);
   if (!tokenId) throw dead('email_change_invalid');
-  const query = em
-    .getKysely()
-    .selectFrom('auth_token as t')
-    .innerJoin('member as m', 'm.id', 't.member_id')
-    .innerJoin('organization as o', 'o.id', 'm.organization_id')
-    .select(['t.id', 't.member_id', 'm.organization_id', 'o.name as company', 'm.email', 't.new_email', 'm.status', 't.expires_at', 't.consumed_at', 't.revoked_at'])
-    .where('t.id', '=', tokenId)
-    .where('t.purpose', '=', 'email_change');
-  const row = await (lock ? query.forUpdate(['t', 'm']) : query).executeTakeFirst();
+  const row = await linkToken(em, tokenId, 'email_change', lock);
   if (!row || row.status === 'removed' || !row.new_email) throw dead('email_change_invalid');
   if (row.consumed_at) throw dead('email_change_done');
   if (row.revoked_at) throw dead('email_change_replaced');

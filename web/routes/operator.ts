@@ -1,23 +1,20 @@
-// The operator's pages: its sites (door controllers with their signing secret shown once, card
-// stock) and its customer companies (create with sites and a first admin, change their sites, end
-// their contract at a date and follow the offboarding). Staff only. A company admin sees its own
-// sites, read-only, at /admin/sites.
-import { isPostgresTime, zonedTime } from '../../domain/time.ts';
+// The operator's pages for its sites: name and address, Wi-Fi (access points and each company's
+// VLAN), door controllers (the signing secret shown once), card stock and its QR labels. Staff
+// only; a company admin sees its own sites, read-only, at /admin/sites. The companies' pages are
+// operator-companies.ts.
+import { isPostgresTime } from '../../domain/time.ts';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AddCardsBody, CreateDoorControllerBody, CreateRadiusClientBody, CreateSiteBody } from '../../http/schemas/sites.schema.ts';
 import { createRadiusClient, deleteRadiusClient, listRadiusClients, siteWifi, updateSiteWifi } from '../../domain/sites/wifi.ts';
-import { Email, Locale } from '../../http/schemas/common.schema.ts';
-import { cancelCompanyOffboarding, getCompany, listCompanies, updateCompany } from '../../domain/companies/companies.ts';
-import { addCompany } from '../../domain/companies/create-company.ts';
+import { listCompanies } from '../../domain/companies/companies.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { listMembers, memberLabels } from '../../domain/members/queries.ts';
+import { memberLabels } from '../../domain/members/queries.ts';
 import { addCards, listCards, parseCardsCsv, SUPPLIED_QR } from '../../domain/cards/stock.ts';
 import { createDoorController, listDoorControllers } from '../../domain/door/controllers.ts';
 import { createSite, findSite, listSites, updateSite } from '../../domain/sites/sites.ts';
 import { readFormFile } from '../multipart.ts';
-import { companyOffboardingPages } from './company-offboarding.ts';
 import { qrSvg } from '../qr.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, requireOperator, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
@@ -65,17 +62,6 @@ const RadiusClientForm = z.object({
 // One field per company, `vlan_<companyId>`: a number, or empty for none.
 const vlanField = /^vlan_([0-9a-f-]{36})$/;
 const VlanValue = z.union([z.literal(''), z.coerce.number().int().min(1).max(4094)]);
-// Checkboxes arrive as one value or several.
-const siteIdList = z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.uuid()).min(1).max(100));
-const CompanyForm = z.object({
-  name: z.string().trim().min(1).max(200),
-  siteIds: siteIdList,
-  adminEmail: Email,
-  adminName: z.string().trim().max(200).optional(),
-  adminLocale: Locale,
-});
-const CompanyEditForm = z.object({ name: z.string().trim().min(1).max(200), siteIds: siteIdList, offboardMembers: z.literal('on').optional() });
-// A datetime-local field: a wall-clock time in the viewer's time zone; empty means now.
 
 export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
   const radiusServer = deps.config.radius.server;
@@ -267,107 +253,4 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     render(ctx, 'operator/labels', { here: `/operator/sites/${id}/labels`, site, labels, batch: Boolean(addedAt), tooMany: cards.length > LABELS_MAX, total: cards.length, timeZone: site.timeZone });
   });
 
-  // ---- companies ----------------------------------------------------------------------------------
-  const companiesPage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
-    const [companies, sites] = await Promise.all([listCompanies(deps.em(), viewer.operatorId), listSites(deps.em(), { operatorId: viewer.operatorId })]);
-    const siteName = new Map(sites.map((s) => [s.id, s.name]));
-    const rows = companies.map((c) => ({ ...c, siteNames: c.siteIds.map((id) => siteName.get(id) ?? id).join(', ') }));
-    const chosen = (extra.values as { siteIds?: string | string[] } | undefined)?.siteIds;
-    const checked = new Set(chosen === undefined ? (sites.length === 1 ? [sites[0]!.id] : []) : [chosen].flat());
-    render(ctx, 'operator/companies', {
-      here: '/operator/companies',
-      companies: rows,
-      sites: sites.map((s) => ({ ...s, checked: checked.has(s.id) })),
-      values: { adminLocale: viewer.locale },
-      ...extra,
-    }, status);
-  };
-
-  router.get('/operator/companies', async (ctx) => companiesPage(ctx, requireOperator(ctx)));
-
-  router.post('/operator/companies', async (ctx) => {
-    const viewer = requireOperator(ctx);
-    const values = ctx.request.body as Record<string, string>;
-    const form = parseForm(ctx, render, CompanyForm);
-    if (!form.ok) return companiesPage(ctx, viewer, { values, errors: form.errors }, 400);
-    const { name, siteIds, adminEmail, adminName, adminLocale } = form.data;
-    let created: Awaited<ReturnType<typeof addCompany>>;
-    try {
-      created = await addCompany({ em: deps.em(), lifecycles: deps.lifecycles }, viewer.operatorId, { name, siteIds, admin: { email: adminEmail, ...(adminName ? { name: adminName } : {}), locale: adminLocale }, actor: viewer.actor });
-    } catch (error) {
-      if (!(error instanceof DomainError) || !['site_not_found', 'site_required'].includes(error.code)) throw error;
-      return companiesPage(ctx, viewer, { values, errors: { siteIds: domainMessage(ctx, render, error) } }, 422);
-    }
-    // The key is shown on this answer only, like a door controller's secret.
-    await companiesPage(ctx, viewer, { createdCompany: { id: created.companyId, name, apiKey: created.apiKey, adminEmail: adminEmail.toLowerCase() } }, 201);
-  });
-
-  const companyPage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
-    const company = await getCompany(deps.em(), viewer.operatorId, id);
-    const [sites, members] = await Promise.all([
-      listSites(deps.em(), { operatorId: viewer.operatorId }),
-      listMembers(deps.em(), { companyId: id }, { limit: 50 }),
-    ]);
-    const chosen = (extra.values as { siteIds?: string | string[] } | undefined)?.siteIds;
-    const checked = new Set(chosen === undefined ? company.siteIds : [chosen].flat());
-    const offboarding = company.offboarding;
-    const live = offboarding && (offboarding.state === 'scheduled' || offboarding.state === 'running');
-    render(ctx, 'operator/company', {
-      here: `/operator/companies/${id}`,
-      company,
-      sites: sites.map((s) => ({ ...s, checked: checked.has(s.id) })),
-      members: members.items,
-      moreMembers: Boolean(members.nextCursor),
-      offboarding,
-      scheduled: offboarding?.state === 'scheduled',
-      progressing: offboarding?.state === 'running' || offboarding?.state === 'completed',
-      canOffboard: !company.offboardedAt && !live,
-      // Refreshes itself while members are being removed.
-      refresh: offboarding?.state === 'running',
-      timeZone: viewer.timeZone,
-      ...extra,
-    }, status);
-  };
-
-  router.get('/operator/companies/:id', async (ctx) => companyPage(ctx, requireOperator(ctx), idParam(ctx)));
-
-  router.post('/operator/companies/:id', async (ctx) => {
-    const viewer = requireOperator(ctx);
-    const id = idParam(ctx);
-    const values = ctx.request.body as Record<string, string>;
-    const form = parseForm(ctx, render, CompanyEditForm);
-    if (!form.ok) return companyPage(ctx, viewer, id, { values, errors: form.errors }, 400);
-    try {
-      await updateCompany(
-        { em: deps.em(), lifecycles: deps.lifecycles },
-        { operatorId: viewer.operatorId, companyId: id, name: form.data.name, siteIds: form.data.siteIds, offboardMembers: form.data.offboardMembers === 'on', actor: viewer.actor },
-      );
-    } catch (error) {
-      if (!(error instanceof DomainError) || !['site_has_members', 'site_not_found', 'site_required', 'company_offboarded'].includes(error.code)) throw error;
-      const message = error.code === 'site_has_members' ? render.t(ctx, 'company.site_has_members', { count: error.details.members }) : domainMessage(ctx, render, error);
-      return companyPage(ctx, viewer, id, { values, errors: { siteIds: message }, askOffboardMembers: error.code === 'site_has_members' }, error.kind === 'conflict' ? 409 : 422);
-    }
-    see(ctx, `/operator/companies/${id}?done=company_updated`);
-  });
-
-  companyOffboardingPages(router, deps, render, companyPage);
-
-  router.get('/operator/companies/:id/offboarding/status', async (ctx) => {
-    const viewer = requireOperator(ctx);
-    const { offboarding } = await getCompany(deps.em(), viewer.operatorId, idParam(ctx));
-    ctx.type = 'application/json';
-    ctx.body = { state: offboarding ? `${offboarding.state}:${offboarding.removed}` : 'none' };
-  });
-
-  router.post('/operator/companies/:id/offboarding/cancel', async (ctx) => {
-    const viewer = requireOperator(ctx);
-    const id = idParam(ctx);
-    try {
-      await cancelCompanyOffboarding({ em: deps.em(), lifecycles: deps.lifecycles }, { operatorId: viewer.operatorId, companyId: id, actor: viewer.actor });
-    } catch (error) {
-      if (!(error instanceof DomainError) || !['offboarding_started', 'offboarding_not_found', 'offboarding_not_running'].includes(error.code)) throw error;
-      return companyPage(ctx, viewer, id, { offboardingErrors: { effectiveAt: domainMessage(ctx, render, error) } }, 409);
-    }
-    see(ctx, `/operator/companies/${id}?done=offboarding_cancelled`);
-  });
 }

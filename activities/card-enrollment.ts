@@ -2,6 +2,7 @@
 // assigned, swapped for another, put on and taken off the site's access list.
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
+import { dbNow } from '../db/sql.ts';
 import type { EntityManager, Orm, Row } from '../db/orm.ts';
 import { auditedBefore } from '../domain/audit.ts';
 import { qrTokenFrom } from '../domain/cards/qr-token.ts';
@@ -56,7 +57,7 @@ async function findCard(em: EntityManager, input: { companyId: string; siteId: s
 const assign = (em: EntityManager, cardId: string, memberId: string) =>
   em.getKysely().updateTable('card').set({ state: 'assigned', member_id: memberId, assigned_at: sql<Date>`coalesce(assigned_at, now())` }).where('id', '=', cardId).execute();
 const revoke = (em: EntityManager, cardId: string) =>
-  em.getKysely().updateTable('card').set({ state: 'revoked', revoked_at: sql<Date>`now()` }).where('id', '=', cardId).execute();
+  em.getKysely().updateTable('card').set({ state: 'revoked', revoked_at: dbNow }).where('id', '=', cardId).execute();
 const assignedCards = (em: EntityManager, memberId: string) =>
   em.getKysely().selectFrom('card').selectAll().where('member_id', '=', memberId).where('state', '=', 'assigned').forUpdate();
 
@@ -90,7 +91,7 @@ export function createCardActivities({ orm, access, wifi }: { orm: Orm; access: 
         if (result.decision === 'enrolled' && input.grantAccess) {
           await access.grant(em, { siteId: input.siteId, cardId: result.cardId });
           granted = await wifi.grant({ memberId: input.memberId, siteId: input.siteId }, em);
-          await em.getKysely().updateTable('member').set({ status: 'active', updated_at: sql<Date>`now()` }).where('id', '=', input.memberId).execute();
+          await em.getKysely().updateTable('member').set({ status: 'active', updated_at: dbNow }).where('id', '=', input.memberId).execute();
           result = { ...result, access: 'granted' };
         }
         await auditStep(em, {

@@ -4,6 +4,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
+import { dbNow } from '../db/sql.ts';
 import type { Orm } from '../db/orm.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -17,7 +18,6 @@ const OFFBOARDING_WAIT_MS = 120_000;
 
 export function createCompanyOffboardingActivities({ orm, lifecycles, access, wifi }: { orm: Orm; lifecycles: LifecycleGateway; access: CardAccessProvider; wifi: WifiProvider }) {
   const em = () => orm.em.fork();
-  const now = sql<Date>`now()`;
   const offboarding = async (id: string) => {
     const row = await em()
       .getKysely()
@@ -39,13 +39,13 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
       const db = tx.getKysely();
       const member = await db.selectFrom('member').select('status').where('id', '=', memberId).forUpdate().executeTakeFirst();
       if (!member || member.status === 'removed') return;
-      await db.updateTable('member').set({ status: 'removed', removed_at: now, updated_at: now, enrollment_pin: null }).where('id', '=', memberId).execute();
+      await db.updateTable('member').set({ status: 'removed', removed_at: dbNow, updated_at: dbNow, enrollment_pin: null }).where('id', '=', memberId).execute();
       const cards = await db.selectFrom('card').select(['id', 'site_id', 'number']).where('member_id', '=', memberId).where('state', '=', 'assigned').forUpdate().execute();
       for (const card of cards) {
         await access.revoke(tx, { siteId: card.site_id, cardId: card.id });
-        await db.updateTable('card').set({ state: 'revoked', revoked_at: now }).where('id', '=', card.id).execute();
+        await db.updateTable('card').set({ state: 'revoked', revoked_at: dbNow }).where('id', '=', card.id).execute();
       }
-      await db.updateTable('auth_token').set({ revoked_at: now }).where('member_id', '=', memberId).where('revoked_at', 'is', null).where('consumed_at', 'is', null).execute();
+      await db.updateTable('auth_token').set({ revoked_at: dbNow }).where('member_id', '=', memberId).where('revoked_at', 'is', null).where('consumed_at', 'is', null).execute();
       await recordAudit(tx, { companyId: companyId, memberId, actor, type: 'member.removed_without_lifecycle', data: { cards: cards.map((c) => c.number) } });
     });
     await wifi.revoke({ memberId });
@@ -121,9 +121,9 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
         if (row.state !== 'completed') {
           const db = tx.getKysely();
           const sites = await db.deleteFrom('company_site').where('organization_id', '=', row.organization_id).returning('site_id').execute();
-          await db.updateTable('api_key').set({ revoked_at: now }).where('organization_id', '=', row.organization_id).where('revoked_at', 'is', null).execute();
-          await db.updateTable('organization').set({ offboarded_at: now }).where('id', '=', row.organization_id).execute();
-          await db.updateTable('company_offboarding').set((eb) => ({ state: 'completed', finished_at: now, removed: eb.fn.coalesce('total', 'removed') })).where('id', '=', row.id).execute();
+          await db.updateTable('api_key').set({ revoked_at: dbNow }).where('organization_id', '=', row.organization_id).where('revoked_at', 'is', null).execute();
+          await db.updateTable('organization').set({ offboarded_at: dbNow }).where('id', '=', row.organization_id).execute();
+          await db.updateTable('company_offboarding').set((eb) => ({ state: 'completed', finished_at: dbNow, removed: eb.fn.coalesce('total', 'removed') })).where('id', '=', row.id).execute();
           await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: 'system', type: 'company.offboarded', data: { offboardingId: row.id, total: row.total, sites: sites.map((s) => s.site_id) } });
         }
         const admin = await tx.getKysely().selectFrom('member').select('id').where('organization_id', '=', row.organization_id).where('role', '=', 'admin').orderBy('created_at').limit(1).executeTakeFirst();
@@ -135,7 +135,7 @@ export function createCompanyOffboardingActivities({ orm, lifecycles, access, wi
       const row = await offboarding(input.offboardingId);
       await em().transactional(async (tx) => {
         if (row.state === 'cancelled') return;
-        await tx.getKysely().updateTable('company_offboarding').set({ state: 'cancelled', cancelled_by: input.actor, finished_at: now }).where('id', '=', row.id).execute();
+        await tx.getKysely().updateTable('company_offboarding').set({ state: 'cancelled', cancelled_by: input.actor, finished_at: dbNow }).where('id', '=', row.id).execute();
         await recordAudit(tx, { companyId: row.organization_id, operatorId: row.operator_id, actor: input.actor, type: 'company.offboarding_cancelled', data: { offboardingId: row.id } });
       });
     },

@@ -11,7 +11,8 @@
 // in the row or the workflow history.
 import { Context } from '@temporalio/activity';
 import { createHash, randomUUID } from 'node:crypto';
-import { sql, type RawBuilder } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import { dbNow, jsonb } from '../db/sql.ts';
 import type { Orm } from '../db/orm.ts';
 import { recordAudit } from '../domain/audit.ts';
 import type { Secrets } from '../domain/secrets.ts';
@@ -76,7 +77,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         .insertInto('email_outbox')
         .values({
           id: randomUUID(), key: rowKey, organization_id: input.companyId, member_id: input.memberId, to_address: person.email, template: input.template, locale: person.locale,
-          data: sql<Record<string, unknown>>`cast(${JSON.stringify(input.data ?? {})} as jsonb)`, status: 'pending', attempts: 0, created_at: sql<Date>`now()`,
+          data: jsonb(input.data ?? {}), status: 'pending', attempts: 0, created_at: dbNow,
         })
         .onConflict((oc) => oc.column('key').doNothing())
         .execute();
@@ -106,7 +107,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         if (failure !== undefined) {
           await tried({ status: 'failed', last_error: failure });
         } else {
-          await tried({ status: 'sent', message_id: messageId, sent_at: sql<Date>`now()` });
+          await tried({ status: 'sent', message_id: messageId, sent_at: dbNow });
         }
         await recordAudit(tx, {
           companyId: input.companyId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',

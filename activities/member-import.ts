@@ -4,6 +4,7 @@ import { recordAudit } from '../domain/audit.ts';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
+import { jsonb } from '../db/sql.ts';
 import type { Orm } from '../db/orm.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/ids.ts';
@@ -40,7 +41,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
             member_id: memberId,
             message,
             reason: reason?.code ?? null,
-            reason_params: reason ? sql<Record<string, string | number>>`cast(${JSON.stringify(reason.params ?? {})} as jsonb)` : null,
+            reason_params: reason ? jsonb(reason.params ?? {}) : null,
           })
           .where('id', '=', rowId)
           .execute();

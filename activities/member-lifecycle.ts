@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
+import { dbNow } from '../db/sql.ts';
 import type { MemberRole, MemberStatus } from '../db/entities/index.ts';
 import type { EntityManager, Orm } from '../db/orm.ts';
 import { auditedBefore } from '../domain/audit.ts';
@@ -22,7 +23,6 @@ export interface LifecycleActivityDeps {
 }
 
 const PIN_ATTEMPTS = 50;
-const now = sql<Date>`now()`;
 
 /** A request the rules refuse: an answer for the caller, not an activity failure to retry or log. */
 export interface Refusal {
@@ -77,7 +77,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
         const db = em.getKysely();
         await db
           .updateTable('auth_token')
-          .set({ revoked_at: now })
+          .set({ revoked_at: dbNow })
           .where('member_id', '=', input.memberId)
           .where('purpose', '=', 'invitation')
           .where('id', '<>', input.tokenId)
@@ -86,7 +86,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
           .execute();
         await db
           .insertInto('auth_token')
-          .values({ id: input.tokenId, member_id: input.memberId, purpose: 'invitation', expires_at: new Date(input.expiresAt), attempts: 0, created_at: now })
+          .values({ id: input.tokenId, member_id: input.memberId, purpose: 'invitation', expires_at: new Date(input.expiresAt), attempts: 0, created_at: dbNow })
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
         await audit(em, { ...input, type: input.resend ? 'invitation.resent' : 'invitation.issued', data: { tokenId: input.tokenId, expiresAt: input.expiresAt } });
@@ -136,7 +136,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
     /** Mirrors the workflow's status into the member row (what the API lists and filters on). */
     async recordStatus(input: Keyed & { from: MemberStatus; to: MemberStatus }): Promise<void> {
       await transaction(async (em) => {
-        await updateMember(em, input.memberId).set({ status: input.to, updated_at: now }).where('status', '<>', 'removed').execute();
+        await updateMember(em, input.memberId).set({ status: input.to, updated_at: dbNow }).where('status', '<>', 'removed').execute();
         await audit(em, { ...input, actor: 'system', type: 'member.status_changed', data: { from: input.from, to: input.to } });
       });
     },
@@ -152,7 +152,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
         if (member.role === input.role) return undefined;
         const refusal = input.role === 'admin' ? undefined : await lastAdminRefusal(em, member, 'demoted');
         if (refusal) return refusal;
-        await updateMember(em, member.id).set({ role: input.role, updated_at: now }).execute();
+        await updateMember(em, member.id).set({ role: input.role, updated_at: dbNow }).execute();
         await audit(em, { ...input, type: 'member.role_changed', data: { from: member.role, to: input.role } });
         return undefined;
       });
@@ -165,7 +165,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
         const member = await lockLiveMember(em, input.memberId, input.companyId);
         const site = await em.getKysely().selectFrom('company_site').select('site_id').where('site_id', '=', input.siteId).where('organization_id', '=', input.companyId).executeTakeFirst();
         if (!site) throw ApplicationFailure.nonRetryable(`site ${input.siteId} is not a site of company ${input.companyId}`, 'SiteNotFound');
-        await updateMember(em, member.id).set({ site_id: input.siteId, enrollment_pin: null, updated_at: now }).execute();
+        await updateMember(em, member.id).set({ site_id: input.siteId, enrollment_pin: null, updated_at: dbNow }).execute();
         await audit(em, { ...input, type: 'member.site_changed', data: { from: member.site_id, to: input.siteId } });
       });
     },
@@ -182,7 +182,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
           .where('id', '=', input.memberId)
           .executeTakeFirst();
         await updateMember(em, input.memberId)
-          .set({ starts_on: sql`${input.startsOn}::date`, ends_on: sql`${input.endsOn}::date`, ends_at: input.endsAt === null ? null : new Date(input.endsAt), updated_at: now })
+          .set({ starts_on: sql`${input.startsOn}::date`, ends_on: sql`${input.endsOn}::date`, ends_at: input.endsAt === null ? null : new Date(input.endsAt), updated_at: dbNow })
           .execute();
         const from = { startsOn: before?.starts_on ?? null, endsOn: before?.ends_on ?? null, endsAt: before?.ends_at ? new Date(before.ends_at).toISOString() : null };
         const to = { startsOn: input.startsOn, endsOn: input.endsOn, endsAt: input.endsAt };
@@ -202,7 +202,7 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
           (await em.getKysely().selectFrom('company_offboarding').select('id').where('organization_id', '=', input.companyId).where('state', '=', 'running').executeTakeFirst()) !== undefined;
         const refusal = leaving ? undefined : await lastAdminRefusal(em, member, 'removed');
         if (refusal) return refusal;
-        await updateMember(em, member.id).set({ status: 'removed', removed_at: now, updated_at: now }).execute();
+        await updateMember(em, member.id).set({ status: 'removed', removed_at: dbNow, updated_at: dbNow }).execute();
         const result = { statusBefore: member.status, email: member.email, name: member.name };
         await audit(em, { ...input, type: 'member.removal_requested', data: { reason: input.reason, result } });
         return result;
@@ -226,11 +226,11 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
         const tokens = await em
           .getKysely()
           .updateTable('auth_token')
-          .set({ revoked_at: now })
+          .set({ revoked_at: dbNow })
           .where('member_id', '=', input.memberId)
           .where('revoked_at', 'is', null)
           .where('consumed_at', 'is', null)
-          .where('expires_at', '>', now)
+          .where('expires_at', '>', dbNow)
           .returning('id')
           .execute();
         await updateMember(em, input.memberId).set({ enrollment_pin: null, password_hash: null }).execute();

@@ -3,6 +3,7 @@
 // it. Every outcome is written to the delivery row, which is what the log and the API show.
 import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
+import { dbNow } from '../db/sql.ts';
 import type { EntityManager, Orm } from '../db/orm.ts';
 import { inPool } from '../lib/pool.ts';
 import type { Secrets } from '../domain/secrets.ts';
@@ -208,7 +209,7 @@ export function createWebhookActivities({ orm, secrets, webhooks }: WebhookActiv
       .set({ leased_until: sql<Date>`now() + ${LEASE}::interval` })
       .where('id', '=', input.deliveryId)
       .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<', sql<Date>`now()`)]))
+      .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<', dbNow)]))
       .returning('id')
       .executeTakeFirst();
     if (!leased) return { outcome: 'busy', status: null };

@@ -3,7 +3,7 @@
 // signature of their request. Each route says which it takes. Operator admins (operator key, or a
 // member flagged operatorAdmin) may also call a company's routes: `companyFor` says which company.
 import type { Context } from 'koa';
-import { sql } from 'kysely';
+import { dbNow } from '../db/sql.ts';
 import type { EntityManager } from '../db/orm.ts';
 import { hashApiKey } from '../domain/api-keys.ts';
 import { resolveSession } from '../domain/auth/sessions.ts';
@@ -112,7 +112,7 @@ export async function apiKeyOrSession(em: EntityManager, token: string): Promise
           .where((e) => e.or([e('o.id', 'is', null), e('o.offboarded_at', 'is', null)]))
           .as('found'),
       )
-      .set({ last_used_at: sql<Date>`now()` })
+      .set({ last_used_at: dbNow })
       .whereRef('k.id', '=', 'found.id')
       .returning(['k.id', 'k.organization_id', 'found.operator_id', 'k.scopes'])
       .executeTakeFirst();

@@ -3,6 +3,7 @@
 // key with another request is refused, and one still being answered says so.
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { dbNow, jsonb } from '../db/sql.ts';
 import type { EntityManager } from '../db/orm.ts';
 import type { Context } from 'koa';
 import { AppError } from '../http/errors.ts';
@@ -25,20 +26,24 @@ export function createIdempotency(em: () => EntityManager) {
     // takes it over; otherwise every retry would hear "still being answered" for 24 hours.
     const claimed = await records
       .insertInto('idempotency_record')
-      .values({ id: randomUUID(), organization_id: companyId, key, request_hash: requestHash, created_at: sql<Date>`now()` })
+      .values({ id: randomUUID(), organization_id: companyId, key, request_hash: requestHash, created_at: dbNow })
       .onConflict((oc) =>
         oc
           .columns(['organization_id', 'key'])
-          .doUpdateSet({ created_at: sql<Date>`now()` })
+          .doUpdateSet({ created_at: dbNow })
           .where('idempotency_record.response_status', 'is', null)
           .whereRef('idempotency_record.request_hash', '=', 'excluded.request_hash')
           .where('idempotency_record.created_at', '<', sql<Date>`now() - make_interval(secs => ${ABANDONED_AFTER_SECONDS})`),
       )
       .returning('id')
       .executeTakeFirst();
-    const mine = (q: typeof records) => q.selectFrom('idempotency_record').where('organization_id', '=', companyId).where('key', '=', key);
     if (!claimed) {
-      const record = await mine(records).select(['request_hash', 'response_status', 'response_body']).executeTakeFirstOrThrow();
+      const record = await records
+        .selectFrom('idempotency_record')
+        .select(['request_hash', 'response_status', 'response_body'])
+        .where('organization_id', '=', companyId)
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
       if (record.request_hash !== requestHash) {
         throw new AppError('idempotency-key-reused', 422, 'This Idempotency-Key was used for another request', { detail: 'use a new key for each distinct request' });
       }
@@ -62,7 +67,7 @@ export function createIdempotency(em: () => EntityManager) {
     else {
       await records
         .updateTable('idempotency_record')
-        .set({ response_status: ctx.status, response_body: sql<unknown>`cast(${JSON.stringify(ctx.body ?? null)} as jsonb)` })
+        .set({ response_status: ctx.status, response_body: jsonb(ctx.body ?? null) })
         .where('organization_id', '=', companyId)
         .where('key', '=', key)
         .execute();

@@ -3,6 +3,7 @@
 // revoke them; a revoked key is refused on its next request (every request looks the key up).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder } from 'kysely';
+import { dbNow, jsonb } from '../db/sql.ts';
 import type { Database, EntityManager, Row } from '../db/orm.ts';
 import { COMPANY_KEY_SCOPES, OPERATOR_KEY_SCOPES, type ApiKeyScope } from '../db/entities/index.ts';
 import { recordAudit } from './audit.ts';
@@ -89,7 +90,7 @@ export async function createApiKey(em: EntityManager, owner: KeyOwner, input: { 
       .insertInto('api_key')
       .values({
         id: randomUUID(), organization_id: owner.companyId ?? null, operator_id: owner.companyId ? null : owner.operatorId, name: input.name.trim(), prefix: key.prefix,
-        secret_hash: key.secretHash, scopes: sql<ApiKeyScope[]>`cast(${JSON.stringify(scopes)} as jsonb)`, created_by: input.actor, created_at: sql<Date>`now()`,
+        secret_hash: key.secretHash, scopes: jsonb(scopes), created_by: input.actor, created_at: dbNow,
       })
       .returning(KEY_COLUMNS)
       .executeTakeFirstOrThrow();

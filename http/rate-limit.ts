@@ -36,8 +36,9 @@ export interface RateLimit {
   hit(key: string): Promise<void>;
 }
 
-export function rateLimit(store: LimitStore, options: { name: string; max: number; windowMs: number }): RateLimit {
-  const counts = limiter(store, { keyPrefix: `${options.name}:${options.max}`, points: options.max, durationMs: options.windowMs });
+/** `key` names the count in the store; `name` is what the 429 says. */
+export function rateLimit(store: LimitStore, options: { key: string; name: string; max: number; windowMs: number }): RateLimit {
+  const counts = limiter(store, { keyPrefix: options.key, points: options.max, durationMs: options.windowMs });
   return {
     async hit(key) {
       try {
@@ -98,9 +99,9 @@ export function createRateLimits(store: LimitStore) {
   const quarterHour = 15 * 60_000;
   return {
     loginPerAccountAndAddress: growingDelay(store, { name: 'sign-in', free: 5, firstDelayMs: 1000, maxDelayMs: quarterHour }),
-    loginPerAddress: rateLimit(store, { name: 'sign-in', max: 50, windowMs: quarterHour }),
-    passwordResetPerAccount: rateLimit(store, { name: 'password-reset', max: 3, windowMs: quarterHour }),
-    passwordResetPerAddress: rateLimit(store, { name: 'password-reset', max: 20, windowMs: quarterHour }),
+    loginPerAddress: rateLimit(store, { key: 'sign-in:address', name: 'sign-in', max: 50, windowMs: quarterHour }),
+    passwordResetPerAccount: rateLimit(store, { key: 'password-reset:account', name: 'password-reset', max: 3, windowMs: quarterHour }),
+    passwordResetPerAddress: rateLimit(store, { key: 'password-reset:address', name: 'password-reset', max: 20, windowMs: quarterHour }),
   };
 }
 

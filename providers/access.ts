@@ -4,6 +4,7 @@
 // two calls against it. Both run inside the activity's transaction and must be idempotent:
 // activities run them again after a crash.
 import { sql } from 'kysely';
+import { dbNow } from '../db/sql.ts';
 import type { EntityManager, Orm } from '../db/orm.ts';
 
 export interface CardAccessProvider {
@@ -20,7 +21,7 @@ export function databaseCardAccess(): CardAccessProvider {
       const changed = await em
         .getKysely()
         .updateTable('card')
-        .set({ access_granted_at: sql<Date>`now()` })
+        .set({ access_granted_at: dbNow })
         .where('id', '=', cardId)
         .where('site_id', '=', siteId)
         .where('state', '=', 'assigned')

@@ -3,7 +3,7 @@
 // hash for RADIUS. Revoking one refuses it at the next request and asks the site's access points
 // to end the member's live sessions (Disconnect-Message). grant/revoke must be idempotent.
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { dbNow } from '../db/sql.ts';
 import type { EntityManager } from '../db/orm.ts';
 import { md4 } from 'hash-wasm';
 import { WifiCredential } from '../db/entities/index.ts';
@@ -72,7 +72,7 @@ export function radiusWifi(orm: Orm, secrets: Secrets, disconnect: DisconnectOpt
     async revoke({ memberId }) {
       const em = orm.em.fork();
       const db = em.getKysely();
-      const rows = await db.updateTable('wifi_credential').set({ revoked_at: sql<Date>`now()` }).where('member_id', '=', memberId).where('revoked_at', 'is', null).returning('id').execute();
+      const rows = await db.updateTable('wifi_credential').set({ revoked_at: dbNow }).where('member_id', '=', memberId).where('revoked_at', 'is', null).returning('id').execute();
       // Sent on every call, not only the first: a retried revocation must still reach the access
       // points, and a second Disconnect-Message for a session already gone is answered with a NAK.
       const credential = await db

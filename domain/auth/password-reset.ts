@@ -2,7 +2,7 @@
 // from the token id with the deployment's key (like invitation links), so neither the database
 // nor the e-mail workflow's history holds it. The e-mail goes out through a Temporal workflow:
 // retried until delivered, never sent twice.
-import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { replaceToken } from './tokens.ts';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
@@ -69,7 +69,6 @@ export async function confirmPasswordReset(
   const passwordHash = await hashPassword(input.password);
   const outcome = await deps.em.transactional(async (em) => {
     const db = em.getKysely();
-    const now = sql<Date>`now()`;
     const tokens = await db
       .selectFrom('auth_token as t')
       .innerJoin('member as m', 'm.id', 't.member_id')
@@ -79,7 +78,7 @@ export async function confirmPasswordReset(
       .where('t.purpose', '=', 'password_reset')
       .where('t.revoked_at', 'is', null)
       .where('t.consumed_at', 'is', null)
-      .where('t.expires_at', '>', now)
+      .where('t.expires_at', '>', dbNow)
       .where('t.attempts', '<', RESET_CODE_TRIES)
       .forUpdate('t')
       .execute();
@@ -93,9 +92,9 @@ export async function confirmPasswordReset(
       if (tokens.length) await db.updateTable('auth_token').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('id', 'in', tokens.map((t) => t.id)).execute();
       return undefined;
     }
-    await db.updateTable('auth_token').set({ consumed_at: now }).where('id', '=', match.id).execute();
-    await db.updateTable('auth_token').set({ revoked_at: now }).where('member_id', '=', match.member_id).where('purpose', '=', 'session').where('revoked_at', 'is', null).execute();
-    await db.updateTable('member').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', match.member_id).execute();
+    await db.updateTable('auth_token').set({ consumed_at: dbNow }).where('id', '=', match.id).execute();
+    await db.updateTable('auth_token').set({ revoked_at: dbNow }).where('member_id', '=', match.member_id).where('purpose', '=', 'session').where('revoked_at', 'is', null).execute();
+    await db.updateTable('member').set({ password_hash: passwordHash, updated_at: dbNow }).where('id', '=', match.member_id).execute();
     await recordAudit(em, { companyId: match.organization_id, memberId: match.member_id, actor: `member:${match.member_id}`, type: 'account.password_reset' });
     const session = await createSession(em, match.member_id);
     return { ...session, memberId: match.member_id, companyId: match.organization_id };

@@ -2,7 +2,7 @@
 // secret's SHA-256 (a 256-bit random secret needs no slow hash), so offboarding revokes them with
 // every other credential of the member.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import type { MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import { isUuid } from '../ids.ts';
@@ -50,7 +50,7 @@ export async function resolveSession(em: EntityManager, token: string): Promise<
     .where('t.id', '=', id)
     .where('t.purpose', '=', 'session')
     .where('t.revoked_at', 'is', null)
-    .where('t.expires_at', '>', sql<Date>`now()`)
+    .where('t.expires_at', '>', dbNow)
     .where('m.status', '<>', 'removed')
     .executeTakeFirst();
   if (!row?.secret_hash) return undefined;
@@ -61,5 +61,5 @@ export async function resolveSession(em: EntityManager, token: string): Promise<
 }
 
 export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {
-  await em.getKysely().updateTable('auth_token').set({ revoked_at: sql<Date>`now()` }).where('id', '=', sessionId).where('purpose', '=', 'session').where('revoked_at', 'is', null).execute();
+  await em.getKysely().updateTable('auth_token').set({ revoked_at: dbNow }).where('id', '=', sessionId).where('purpose', '=', 'session').where('revoked_at', 'is', null).execute();
 }

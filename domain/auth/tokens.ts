@@ -1,6 +1,6 @@
 // The links and codes a member gets (an invitation, a password reset, an address change): one
 // `auth_token` row each, by purpose. A new one of a purpose replaces the member's live ones.
-import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager, Row } from '../../db/orm.ts';
 
 type TokenPurpose = Row<'auth_token'>['purpose'];
@@ -11,10 +11,9 @@ export async function replaceToken(
   input: { memberId: string; purpose: TokenPurpose; tokenId: string; expiresAt: Date; newEmail?: string },
 ): Promise<void> {
   const db = em.getKysely();
-  const now = sql<Date>`now()`;
   await db
     .updateTable('auth_token')
-    .set({ revoked_at: now })
+    .set({ revoked_at: dbNow })
     .where('member_id', '=', input.memberId)
     .where('purpose', '=', input.purpose)
     .where('consumed_at', 'is', null)
@@ -22,7 +21,7 @@ export async function replaceToken(
     .execute();
   await db
     .insertInto('auth_token')
-    .values({ id: input.tokenId, member_id: input.memberId, purpose: input.purpose, new_email: input.newEmail ?? null, expires_at: input.expiresAt, attempts: 0, created_at: now })
+    .values({ id: input.tokenId, member_id: input.memberId, purpose: input.purpose, new_email: input.newEmail ?? null, expires_at: input.expiresAt, attempts: 0, created_at: dbNow })
     .execute();
 }
 

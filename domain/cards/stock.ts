@@ -3,6 +3,7 @@
 // numbers are still in stock, never the payloads.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import { parse } from 'csv-parse/sync';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
@@ -58,7 +59,7 @@ export async function addCards(
             number: card.number.trim(),
             qr_token: card.qr?.trim() || randomBytes(18).toString('base64url'),
             state: 'stock' as const,
-            created_at: sql<Date>`now()`,
+            created_at: dbNow,
           })),
         )
         .returning(CARD_COLUMNS)

@@ -2,6 +2,7 @@
 // has, and its end of contract. Every change is audited under the operator admin who made it.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager, Row } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -151,7 +152,7 @@ export async function updateCompany(
     if (added.length) {
       await db
         .insertInto('company_site')
-        .values(added.map((siteId) => ({ organization_id: input.companyId, site_id: siteId, granted_at: sql<Date>`now()` })))
+        .values(added.map((siteId) => ({ organization_id: input.companyId, site_id: siteId, granted_at: dbNow })))
         .onConflict((oc) => oc.doNothing())
         .execute();
     }
@@ -188,7 +189,7 @@ export async function scheduleCompanyOffboarding(
     const created = await tx
       .getKysely()
       .insertInto('company_offboarding')
-      .values({ id, organization_id: input.companyId, effective_at: effectiveAt, state: 'scheduled', requested_by: input.actor, removed: 0, workflow_id: workflowId, created_at: sql<Date>`now()` })
+      .values({ id, organization_id: input.companyId, effective_at: effectiveAt, state: 'scheduled', requested_by: input.actor, removed: 0, workflow_id: workflowId, created_at: dbNow })
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.offboarding_scheduled', data: { offboardingId: id, effectiveAt: effectiveAt.toISOString() } });
@@ -221,7 +222,7 @@ export async function cancelCompanyOffboarding(
     const db = tx.getKysely();
     const row = await db
       .updateTable('company_offboarding')
-      .set({ state: 'cancelled', cancelled_by: input.actor, finished_at: sql<Date>`now()` })
+      .set({ state: 'cancelled', cancelled_by: input.actor, finished_at: dbNow })
       .where('id', '=', live.id)
       .where('state', '=', 'scheduled')
       .returningAll()

@@ -1,7 +1,7 @@
 // A site's door controllers, the operator's hardware: made with a secret shown once (kept
 // encrypted: the server checks their HMAC signatures with it), listed with when each was last heard.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import type { Secrets } from '../secrets.ts';
@@ -19,7 +19,7 @@ export async function createDoorController(
     const row = await tx
       .getKysely()
       .insertInto('door_controller')
-      .values({ id: randomUUID(), site_id: input.siteId, name: input.name.trim(), secret_ciphertext: secrets.encrypt(secret), created_at: sql<Date>`now()` })
+      .values({ id: randomUUID(), site_id: input.siteId, name: input.name.trim(), secret_ciphertext: secrets.encrypt(secret), created_at: dbNow })
       .returning(['id', 'name', 'created_at'])
       .executeTakeFirstOrThrow();
     await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'door_controller.created', data: { doorControllerId: row.id, siteId: input.siteId, name: row.name } });

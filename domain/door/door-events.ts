@@ -2,6 +2,7 @@
 // seconds when the reader reports them apart) they enroll the card of the member whose pending
 // enrollment holds that PIN, decided by their lifecycle workflow in the same request.
 import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -71,7 +72,7 @@ async function takeGuess(em: EntityManager, door: DoorControllerIdentity, pin: s
     if (recent.count >= PIN_LOCKOUT.failures) throw lockedOut(recent.retryAfterSeconds);
     const attempt = await db
       .insertInto('door_pin_attempt')
-      .values({ site_id: door.siteId, door_controller_id: door.doorControllerId, pin, attempted_at: sql<Date>`now()`, outcome: member ? 'pending' : 'failed' })
+      .values({ site_id: door.siteId, door_controller_id: door.doorControllerId, pin, attempted_at: dbNow, outcome: member ? 'pending' : 'failed' })
       .returning('id')
       .executeTakeFirstOrThrow();
     return member ? { kind: 'pending', attemptId: Number(attempt.id), memberId: member.id } : { kind: 'refused', why: 'unknown_pin' };
@@ -111,7 +112,7 @@ export async function handleDoorEvent(deps: { em: EntityManager; lifecycles: Lif
     await em
       .getKysely()
       .insertInto('door_pending_pin')
-      .values({ door_controller_id: door.doorControllerId, pin: normalizePin(event.pin), entered_at: sql<Date>`now()` })
+      .values({ door_controller_id: door.doorControllerId, pin: normalizePin(event.pin), entered_at: dbNow })
       .onConflict((oc) => oc.column('door_controller_id').doUpdateSet((eb) => ({ pin: eb.ref('excluded.pin'), entered_at: eb.ref('excluded.entered_at') })))
       .execute();
     return { decision: 'awaiting_card', reason: null, cardNumber: null, access: null };

@@ -3,6 +3,7 @@
 // newer than 5 minutes, or an event whose signature was already seen, is refused.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { DomainError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -61,7 +62,7 @@ export async function authenticateDoorController(
   if (!request.read) {
     const fresh = await db
       .insertInto('door_signature')
-      .values({ door_controller_id: controller.id, signature: given.toLowerCase(), seen_at: sql<Date>`now()` })
+      .values({ door_controller_id: controller.id, signature: given.toLowerCase(), seen_at: dbNow })
       .onConflict((oc) => oc.doNothing())
       .returning('id')
       .execute();
@@ -69,6 +70,6 @@ export async function authenticateDoorController(
     // Past the tolerance a signature is refused by its age, so it need not be remembered.
     await db.deleteFrom('door_signature').where('seen_at', '<', sql<Date>`now() - interval '10 minutes'`).execute();
   }
-  await db.updateTable('door_controller').set({ last_seen_at: sql<Date>`now()` }).where('id', '=', controller.id).execute();
+  await db.updateTable('door_controller').set({ last_seen_at: dbNow }).where('id', '=', controller.id).execute();
   return { doorControllerId: controller.id, siteId: controller.site_id, operatorId: controller.operator_id };
 }

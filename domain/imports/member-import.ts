@@ -2,6 +2,7 @@
 // failed right away, with their reason); the `memberImport` workflow then invites the others.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { dbNow, jsonb } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { parse } from 'csv-parse/sync';
@@ -93,7 +94,7 @@ export async function createMemberImport(
   const importId = await deps.em.transactional(async (em) => {
     const id = randomUUID();
     const db = em.getKysely();
-    await db.insertInto('member_import').values({ id, organization_id: input.companyId, actor: input.actor, source: input.source, total: input.rows.length, created_at: sql<Date>`now()` }).execute();
+    await db.insertInto('member_import').values({ id, organization_id: input.companyId, actor: input.actor, source: input.source, total: input.rows.length, created_at: dbNow }).execute();
     // One statement per 500 rows keeps a 5,000-row import to a handful of round trips.
     for (let start = 0; start < input.rows.length; start += 500) {
       const chunk = input.rows.slice(start, start + 500);
@@ -104,12 +105,11 @@ export async function createMemberImport(
         return {
           member_import_id: id,
           position: start + i + 1,
-          // As JSON text cast by PostgreSQL: a row may be any JSON value, which the driver would not send as such.
-          input: sql<Record<string, unknown>>`cast(${JSON.stringify(raw ?? null)} as jsonb)`,
+          input: jsonb<Record<string, unknown>>(raw ?? null),
           outcome: parsed.success ? null : ('failed' as const),
           message: parsed.success ? null : describe(parsed.error),
           reason: parsed.success ? null : 'invalid_field',
-          reason_params: parsed.success ? null : sql<Record<string, string | number>>`cast(${JSON.stringify({ fields: invalidFields(parsed.error) })} as jsonb)`,
+          reason_params: parsed.success ? null : jsonb<Record<string, string | number>>({ fields: invalidFields(parsed.error) }),
         };
       });
       await db.insertInto('member_import_row').values(values).execute();

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { linkToken } from '../auth/tokens.ts';
 import { recordAudit } from '../audit.ts';
@@ -43,9 +43,8 @@ export async function acceptInvitation(
   const passwordHash = await hashPassword(options.password);
   const row = await deps.em.transactional(async (em) => {
     const token = await findToken(em, deps.secrets, options.token, true);
-    const now = sql<Date>`now()`;
-    await em.getKysely().updateTable('auth_token').set({ consumed_at: now }).where('id', '=', token.id).execute();
-    await em.getKysely().updateTable('member').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', token.member_id).execute();
+    await em.getKysely().updateTable('auth_token').set({ consumed_at: dbNow }).where('id', '=', token.id).execute();
+    await em.getKysely().updateTable('member').set({ password_hash: passwordHash, updated_at: dbNow }).where('id', '=', token.member_id).execute();
     await recordAudit(em, {
       companyId: token.organization_id,
       memberId: token.member_id,

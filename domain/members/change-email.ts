@@ -5,7 +5,7 @@
 // ends when the change takes effect. Before a password exists, the address is simply corrected
 // and the invitation goes to it (update-member.ts): there is no account yet to take over.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { linkToken, replaceToken } from '../auth/tokens.ts';
 import { recordAudit } from '../audit.ts';
@@ -76,12 +76,11 @@ export async function confirmEmailChange(deps: { em: EntityManager; secrets: Sec
     // Taken meanwhile (an invitation to that address since the request): refused, nothing changes.
     await refuseTakenAddress(em, { companyId: change.companyId, memberId: change.memberId, email: change.to });
     const db = em.getKysely();
-    const now = sql<Date>`now()`;
-    await db.updateTable('member').set({ email: change.to, updated_at: now }).where('id', '=', change.memberId).execute();
-    await db.updateTable('auth_token').set({ consumed_at: now }).where('id', '=', change.tokenId).execute();
+    await db.updateTable('member').set({ email: change.to, updated_at: dbNow }).where('id', '=', change.memberId).execute();
+    await db.updateTable('auth_token').set({ consumed_at: dbNow }).where('id', '=', change.tokenId).execute();
     await db
       .updateTable('auth_token')
-      .set({ revoked_at: now })
+      .set({ revoked_at: dbNow })
       .where('member_id', '=', change.memberId)
       .where('id', '<>', change.tokenId)
       .where('purpose', 'in', ['session', 'password_reset', 'email_change'])

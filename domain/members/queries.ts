@@ -1,6 +1,7 @@
 // Reading members and their history, always within one company (or, for the operator, across its
 // companies): another company's ids are simply not found.
 import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager, Row } from '../../db/orm.ts';
 import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import { isUuid } from '../ids.ts';
@@ -67,7 +68,7 @@ const selectMembers = (em: EntityManager) =>
           .where('t.purpose', '=', 'email_change')
           .where('t.consumed_at', 'is', null)
           .where('t.revoked_at', 'is', null)
-          .where('t.expires_at', '>', sql<Date>`now()`)
+          .where('t.expires_at', '>', dbNow)
           .orderBy('t.created_at', 'desc')
           .limit(1)
           .as('pe'),

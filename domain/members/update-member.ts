@@ -4,6 +4,7 @@
 // who has a password changes only once the new address confirms (change-email.ts), and the
 // operator's staff are the operator's to change (operator-staff.ts).
 import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
@@ -57,7 +58,7 @@ export async function updateMember(
     const changes = Object.fromEntries((['name', 'email', 'locale'] as const).filter((k) => next[k] !== row[k]).map((k) => [k, { from: row[k], to: next[k] }]));
     if (Object.keys(changes).length) {
       try {
-        await em.getKysely().updateTable('member').set({ name: next.name, email: next.email, locale: next.locale, updated_at: sql<Date>`now()` }).where('id', '=', input.memberId).execute();
+        await em.getKysely().updateTable('member').set({ name: next.name, email: next.email, locale: next.locale, updated_at: dbNow }).where('id', '=', input.memberId).execute();
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         const other = await deps.em.fork().getKysely().selectFrom('member').select('id').where('organization_id', '=', input.companyId).where('email', '=', next.email).executeTakeFirst();

@@ -3,6 +3,7 @@
 // users again — through the lifecycle's own role change, so the last admin stays protected.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { Row } from '../../db/orm.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -142,10 +143,9 @@ async function store(deps: ScimDeps, caller: ScimCaller, id: string | null, inpu
   try {
     return await deps.em.transactional(async (em) => {
       const db = em.getKysely();
-      const now = sql<Date>`now()`;
       const groupId = id ?? randomUUID();
-      if (id) await db.updateTable('scim_group').set({ display_name: input.displayName, external_id: input.externalId, updated_at: now }).where('id', '=', id).execute();
-      else await db.insertInto('scim_group').values({ id: groupId, organization_id: caller.companyId, display_name: input.displayName, external_id: input.externalId, created_at: now, updated_at: now }).execute();
+      if (id) await db.updateTable('scim_group').set({ display_name: input.displayName, external_id: input.externalId, updated_at: dbNow }).where('id', '=', id).execute();
+      else await db.insertInto('scim_group').values({ id: groupId, organization_id: caller.companyId, display_name: input.displayName, external_id: input.externalId, created_at: dbNow, updated_at: dbNow }).execute();
       await db.deleteFrom('scim_group_member').where('group_id', '=', groupId).execute();
       if (members.length) {
         await db.insertInto('scim_group_member').values(members.map((m) => ({ group_id: groupId, member_id: m, display: input.displays.get(m) ?? null }))).execute();

@@ -2,6 +2,7 @@
 // Writes go through the same domain steps as the REST API and the pages — invite, update,
 // remove — so a SCIM deactivation is the usual offboarding (card off the list, Wi-Fi revoked).
 import { sql } from 'kysely';
+import { dbNow, jsonb } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { DomainError, isUniqueViolation } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -133,7 +134,7 @@ async function saveScimFields(em: EntityManager, memberId: string, input: ScimUs
     await em
       .getKysely()
       .updateTable('member')
-      .set({ external_id: input.externalId, scim_attributes: sql<Record<string, unknown>>`cast(${JSON.stringify(input.attributes)} as jsonb)`, updated_at: sql<Date>`now()` })
+      .set({ external_id: input.externalId, scim_attributes: jsonb(input.attributes), updated_at: dbNow })
       .where('id', '=', memberId)
       .execute();
   } catch (error) {
@@ -207,7 +208,7 @@ export async function deleteUser(deps: ScimDeps, caller: ScimCaller, id: string)
   const current = await findUser(deps.em, caller.companyId, id);
   await refuseOperatorStaff(deps.em, id, false).catch(scimFromDomain);
   if (current.status !== 'removed') await deps.lifecycles.remove(id, { actor: caller.actor, reason: 'deleted in the identity provider' }).catch(scimFromDomain);
-  await deps.em.getKysely().updateTable('member').set({ scim_deleted_at: sql<Date>`now()`, external_id: null }).where('id', '=', id).execute();
+  await deps.em.getKysely().updateTable('member').set({ scim_deleted_at: dbNow, external_id: null }).where('id', '=', id).execute();
 }
 
 /** What changed between the member and what the provider now says, done by the usual steps. */

@@ -3,6 +3,7 @@
 // domain/cards/stock.ts).
 import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { Database, EntityManager, Row } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError, isUniqueViolation } from '../errors.ts';
@@ -53,7 +54,7 @@ export async function createSite(
           time_zone: input.timeZone ?? 'Europe/Paris',
           wifi_ssid: input.wifiSsid ?? null,
           access_list_version: 0,
-          created_at: sql<Date>`now()`,
+          created_at: dbNow,
         })
         .returningAll()
         .executeTakeFirstOrThrow();

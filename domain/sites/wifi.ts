@@ -2,7 +2,7 @@
 // which FreeRADIUS reads from the `radius.nas` view) and a VLAN per company.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIPv4 } from 'node:net';
-import { sql } from 'kysely';
+import { dbNow } from '../../db/sql.ts';
 import type { EntityManager, Row } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
@@ -54,7 +54,7 @@ export async function createRadiusClient(
     if (taken) throw new DomainError('radius_client_exists', 'conflict', `${address} is already the RADIUS client "${taken.name}" of ${taken.site}: RADIUS knows an access point by its address alone`, { field: 'address' });
     const row = await db
       .insertInto('radius_client')
-      .values({ id: randomUUID(), site_id: input.siteId, name: input.name.trim(), address, secret, coa_port: input.coaPort ?? 3799, created_at: sql<Date>`now()`, created_by: input.actor })
+      .values({ id: randomUUID(), site_id: input.siteId, name: input.name.trim(), address, secret, coa_port: input.coaPort ?? 3799, created_at: dbNow, created_by: input.actor })
       .returning(CLIENT_COLUMNS)
       .executeTakeFirstOrThrow();
     await recordAudit(tx, {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { sql } from 'kysely';
+import { dbNow, jsonb } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { WebhookEndpoint } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
@@ -264,7 +265,7 @@ export async function retryDelivery(em: EntityManager, gateway: WebhookGateway, 
   const found = await delivery(em, endpoint.id, deliveryId);
   if (found.status === 'delivered') throw new DomainError('webhook_delivered', 'conflict', 'this delivery already succeeded');
   await em.transactional(async (tx) => {
-    await tx.getKysely().updateTable('webhook_delivery').set({ status: 'pending', round_attempts: 0, next_attempt_at: null, dispatched_at: sql<Date>`now()` }).where('id', '=', found.id).execute();
+    await tx.getKysely().updateTable('webhook_delivery').set({ status: 'pending', round_attempts: 0, next_attempt_at: null, dispatched_at: dbNow }).where('id', '=', found.id).execute();
     await recordAudit(tx, { ...auditOf(owner), actor, type: 'webhook.delivery_retried', data: { endpointId, deliveryId, eventId: found.eventId } });
   });
   if (found.streamKey === 'test') await gateway.attemptTest(found.id);
@@ -279,19 +280,18 @@ export async function sendTestEvent(em: EntityManager, gateway: WebhookGateway, 
   if (!endpoint.enabled) throw new DomainError('webhook_disabled', 'conflict', 'this endpoint is disabled: enable it first (PATCH enabled: true)', { field: 'enabled' });
   const deliveryId = await em.transactional(async (tx) => {
     const db = tx.getKysely();
-    const now = sql<Date>`now()`;
     const [eventId, madeId] = [randomUUID(), randomUUID()];
     const data = { endpointId: endpoint.id, message: 'A test event: this endpoint is reachable and verifies our signature.' };
     await db
       .insertInto('webhook_event')
       .values({
         id: eventId, organization_id: owner.companyId ?? null, operator_id: owner.operatorId, type: TEST_EVENT_TYPE,
-        data: sql<Record<string, unknown>>`cast(${JSON.stringify(data)} as jsonb)`, occurred_at: now, only_endpoint_id: endpoint.id, fanned_out_at: now,
+        data: jsonb(data), occurred_at: dbNow, only_endpoint_id: endpoint.id, fanned_out_at: dbNow,
       })
       .execute();
     await db
       .insertInto('webhook_delivery')
-      .values({ id: madeId, endpoint_id: endpoint.id, event_id: eventId, stream_key: 'test', status: 'pending', attempts: 0, round_attempts: 0, created_at: now, dispatched_at: now })
+      .values({ id: madeId, endpoint_id: endpoint.id, event_id: eventId, stream_key: 'test', status: 'pending', attempts: 0, round_attempts: 0, created_at: dbNow, dispatched_at: dbNow })
       .execute();
     await recordAudit(tx, { ...auditOf(owner), actor, type: 'webhook.tested', data: { endpointId: endpoint.id, deliveryId: madeId } });
     return madeId;

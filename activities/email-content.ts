@@ -175,7 +175,8 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
       case 'card_overdue':
         return { memberUrl };
       case 'access_active':
-        return { card: { number: String(data.cardNumber) }, wifi: read.wifi ? { ssid: read.wifi.ssid, username: read.wifi.username, profileUrl: `${publicUrl}/me` } : null };
+        // A member invited without a registration code has no card: the e-mail is about the account.
+        return { card: data.cardNumber ? { number: String(data.cardNumber) } : null, wifi: read.wifi ? { ssid: read.wifi.ssid, username: read.wifi.username, profileUrl: `${publicUrl}/me` } : null };
       case 'password_reset':
         return { reset: { code: secrets.codeFor(String(data.resetTokenId)), minutes: RESET_CODE_TTL_MS / 60_000 } };
       case 'email_change_confirm':

@@ -16,6 +16,7 @@ import { createCompanyOffboardingActivities } from './company-offboarding.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createLifecycleActivities } from './member-lifecycle.ts';
 import { createWebhookActivities } from './webhooks.ts';
+import { createRetentionActivities } from './retention.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
 
 export interface ActivityDeps {
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createImportActivities(deps),
     ...createCompanyOffboardingActivities(deps),
     ...createWebhookActivities(deps),
+    ...createRetentionActivities(deps),
   }));
 }
 

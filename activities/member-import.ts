@@ -61,6 +61,7 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
             {
               companyId: head.organization_id, email: parsed.email, name: parsed.name, role: parsed.role, locale: parsed.locale, siteId: site?.id, actor: head.actor,
               importId: input.importId, reinviteRemoved: parsed.reinvite ?? false, dates: { startsOn: parsed.startsOn, endsOn: parsed.endsOn },
+              access: { kind: parsed.kind, dates: parsed.dates, card: parsed.card, accessDays: parsed.accessDays },
             },
           );
           await record(row.id, 'created', invited.memberId, null);

@@ -2,6 +2,7 @@
 // transaction keyed by the workflow (`key`): a retried attempt finds its audit event and answers
 // what the first attempt did, so nothing is written twice. What can never succeed (unknown member,
 // last admin) fails as non-retryable; everything else is left to Temporal's retries.
+import { bumpMemberAccessLists } from '../domain/access/versions.ts';
 import { randomInt } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'kysely';
@@ -186,6 +187,8 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
           .execute();
         const from = { startsOn: before?.starts_on ?? null, endsOn: before?.ends_on ?? null, endsAt: before?.ends_at ? new Date(before.ends_at).toISOString() : null };
         const to = { startsOn: input.startsOn, endsOn: input.endsOn, endsAt: input.endsAt };
+        // A card's validFrom and validUntil are on its doors' lists.
+        await bumpMemberAccessLists(em, input.memberId);
         await audit(em, { ...input, type: 'member.dates_changed', data: { from, to } });
       });
     },

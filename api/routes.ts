@@ -1,6 +1,7 @@
 // Every route of the v1 API, in the order the OpenAPI document lists them.
 import type { Readiness } from './readiness.ts';
 import type { Route } from './route.ts';
+import { accessRoutes } from './routes/access.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
@@ -25,6 +26,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
     ...memberRoutes(services),
     ...companyRoutes(services),
     ...siteRoutes(services),
+    ...accessRoutes(services),
     ...companySettingsRoutes(services),
     ...apiKeyRoutes(services),
     ...webhookRoutes(services),

@@ -115,8 +115,8 @@ try {
     say('# starting a stack for the shared building\'s access list …');
     const durationMs = quick ? 30_000 : 60_000;
     outcomes['access-list'] = await onStack('access-list', async (stack) => {
-      say(`# access list: 10,000 cards over 20 companies, 100 controllers polling every 5 s for ${durationMs / 1000} s …`);
-      return accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs });
+      say(`# access list: 10,000 cards over 20 companies and 10 zones, 100 controllers polling every 5 s for ${durationMs / 1000} s, then uploading entry events …`);
+      return accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs, ingestMs: quick ? 10_000 : 30_000 });
     });
   }
   if (!clusterRun && wants('scim')) {

@@ -137,6 +137,10 @@ const EnvSchema = z.object({
   // Webhooks: in production no delivery to loopback, private, link-local or metadata addresses;
   // 1 allows them (a receiver on the same network). Outside production they are allowed.
   WEBHOOK_ALLOW_PRIVATE: optional(booleanFlag),
+
+  // Movement records (entry events) are purged after this many days by a daily Temporal Schedule.
+  // The CNIL's rule for access-control badges: three months at most.
+  ENTRY_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 function durationList(variable: string, text: string): number[] {
@@ -231,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       clientLifetimeSeconds: Math.max(1, Math.round(e.RADIUS_CLIENT_LIFETIME / 1000)),
     },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production' },
+    retention: { entryEventRetentionDays: e.ENTRY_EVENT_RETENTION_DAYS },
     // Kept so envconfig can read Temporal's standard variables from the same snapshot.
     rawEnv: env,
   };

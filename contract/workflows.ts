@@ -48,6 +48,13 @@ export const webhookStreamWorkflowId = (endpointId: string, streamKey: string) =
 /** One relay per task queue: stacks and test runs sharing a Temporal server keep to their own database. */
 export const webhookRelayWorkflowId = (taskQueue: string) => `webhook-relay-${taskQueue}`;
 export const webhookTestWorkflowId = (deliveryId: string) => `webhook-test-${deliveryId}`;
+/** The daily purge of data past its retention: one schedule per task queue (like the relay). */
+export const retentionScheduleId = (taskQueue: string) => `retention-purge-${taskQueue}`;
+export interface RetentionInput {
+  /** ENTRY_EVENT_RETENTION_DAYS: movement records kept this long (the CNIL: three months at most). */
+  entryEventRetentionDays: number;
+}
+
 /** Webhook delivery's own task queue beside the lifecycle's. */
 export const webhookTaskQueue = (taskQueue: string) => `${taskQueue}-webhooks`;
 
@@ -79,6 +86,8 @@ export interface MemberLifecycleInput extends FormerlyOrganization {
   continueAsNewAfterEvents?: number;
   /** Start and end dates, when HR gave them. */
   schedule?: MemberSchedule;
+  /** False: invited without a registration code (Workways' checkbox), no card track. Absent: true. */
+  cardNeeded?: boolean;
   /** Set only by continue-as-new. */
   carried?: LifecycleState;
 }
@@ -97,6 +106,11 @@ export interface LifecycleState extends FormerlyOrganization {
   /** The first run id of this lifecycle: keys its side effects across continue-as-new. */
   lifecycleId: string;
   invitedAt: number;
+  /**
+   * False: the member needs no card (no reminders, no overdue; active once the password exists).
+   * Absent in every run from before no-card members, which all had the card track.
+   */
+  cardTrack?: false;
   account: {
     stage: AccountStage;
     tokenId: string;
@@ -154,6 +168,8 @@ export interface LifecycleView {
     method: EnrollmentMethod | null;
   };
   access: { card: boolean; wifi: boolean };
+  /** False: invited without a registration code; the wizard has nothing to ask. */
+  cardNeeded: boolean;
   /** `invitationAt`: when the invitation goes out (null once sent, or without a start date). */
   schedule: { startsAt: string | null; endsAt: string | null; invitationAt: string | null } | null;
   removal: { actor: string; requestedAt: string } | null;

@@ -85,7 +85,7 @@ export interface TemplateData {
   card_reminder: { card: { pin: string | null; enrollmentUrl: string } };
   card_overdue: { memberUrl: string };
   access_active: {
-    card: { number: string };
+    card: { number: string } | null;
     /** No password: an e-mail is read on lock screens and kept in mailboxes; the profile shows it. */
     wifi: { ssid: string | null; username: string; profileUrl: string } | null;
   };

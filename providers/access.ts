@@ -1,11 +1,11 @@
-// Card access: what makes a registered card open a site's doors. The default keeps the access
-// list in the database (cards `assigned` with `access_granted_at` set), where door controllers
-// fetch it by version/ETag. A deployment with a vendor access-control system implements the same
+// Card access: what makes a registered card open doors. The default keeps it in the database
+// (cards `assigned` with `access_granted_at` set), from which each door controller's list is made
+// (domain/access/access-list.ts) and fetched by version/ETag. A deployment with a vendor access-control system implements the same
 // two calls against it. Both run inside the activity's transaction and must be idempotent:
 // activities run them again after a crash.
-import { sql } from 'kysely';
 import { dbNow } from '../db/sql.ts';
-import type { EntityManager, Orm } from '../db/orm.ts';
+import type { EntityManager } from '../db/orm.ts';
+import { bumpMemberAccessLists } from '../domain/access/versions.ts';
 
 export interface CardAccessProvider {
   grant(em: EntityManager, card: { siteId: string; cardId: string }): Promise<void>;
@@ -13,9 +13,11 @@ export interface CardAccessProvider {
 }
 
 export function databaseCardAccess(): CardAccessProvider {
-  // Each statement changes the list at most once and bumps the site's version only when it did.
-  const bump = (em: EntityManager, siteId: string) =>
-    em.getKysely().updateTable('site').set((eb) => ({ access_list_version: eb('access_list_version', '+', 1) })).where('id', '=', siteId).execute();
+  // Each statement changes the list at most once, and bumps the versions of the member's doors
+  // (their company's zones at the site) only when it did.
+  const bump = async (em: EntityManager, changed: { member_id: string | null }[]) => {
+    if (changed[0]?.member_id) await bumpMemberAccessLists(em, changed[0].member_id);
+  };
   return {
     async grant(em, { siteId, cardId }) {
       const changed = await em
@@ -26,9 +28,9 @@ export function databaseCardAccess(): CardAccessProvider {
         .where('site_id', '=', siteId)
         .where('state', '=', 'assigned')
         .where('access_granted_at', 'is', null)
-        .returning('id')
+        .returning('member_id')
         .execute();
-      if (changed.length) await bump(em, siteId);
+      await bump(em, changed);
     },
     async revoke(em, { siteId, cardId }) {
       const changed = await em
@@ -38,30 +40,9 @@ export function databaseCardAccess(): CardAccessProvider {
         .where('id', '=', cardId)
         .where('site_id', '=', siteId)
         .where('access_granted_at', 'is not', null)
-        .returning('id')
+        .returning('member_id')
         .execute();
-      if (changed.length) await bump(em, siteId);
+      await bump(em, changed);
     },
   };
-}
-
-/** The version of the site's access list: what a controller's If-None-Match is compared with. */
-export async function siteAccessListVersion(orm: Orm, siteId: string): Promise<number | undefined> {
-  const row = await orm.em.fork().getKysely().selectFrom('site').select('access_list_version').where('id', '=', siteId).executeTakeFirst();
-  return row?.access_list_version;
-}
-
-/** The card numbers a site's door controllers must let in (every company's), and the version that names this list. */
-export async function siteAccessList(orm: Orm, siteId: string): Promise<{ version: number; cardNumbers: string[] } | undefined> {
-  // One statement, one snapshot: the version always names exactly the cards listed with it.
-  const row = await orm.em
-    .fork()
-    .getKysely()
-    .selectFrom('site as s')
-    .leftJoin('card as c', (join) => join.onRef('c.site_id', '=', 's.id').on('c.state', '=', 'assigned').on('c.access_granted_at', 'is not', null))
-    .select((eb) => ['s.access_list_version as version', sql<string[]>`coalesce(array_agg(${eb.ref('c.number')} order by ${eb.ref('c.number')}) filter (where ${eb.ref('c.id')} is not null), '{}')`.as('numbers')])
-    .where('s.id', '=', siteId)
-    .groupBy('s.id')
-    .executeTakeFirst();
-  return row ? { version: row.version, cardNumbers: row.numbers } : undefined;
 }

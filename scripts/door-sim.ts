@@ -1,18 +1,21 @@
 // Plays a door controller against a running API, signing its requests as real firmware must.
 //
-//   npm run door-sim -- --controller <id> --secret <secret> --pin '*1234' --card C0001
+//   npm run door-sim -- --door <id> --secret <secret> --pin '*1234' --card C0001   enrollment at the door
 //   npm run door-sim -- ... --split          PIN and card as two events (OSDP/Wiegand readers)
-//   npm run door-sim -- ... --access-list    print the site's access list instead
+//   npm run door-sim -- --door <id> --secret <secret> --card C0001 [--at 2027-01-04T07:30:00+01:00]
+//                                            a card presented: decided from the door's own list
+//                                            (offline, the server's rule), then uploaded as an entry event
+//   npm run door-sim -- ... --access-list    print this door's access list instead
 //
-// --controller/--secret default to DOOR_CONTROLLER_ID/DOOR_CONTROLLER_SECRET; --url to PUBLIC_URL
-// or http://127.0.0.1:3000. Prints one JSON line per answer; exits 0 on "enrolled" (or a list),
-// 1 on "rejected", 2 on a refused request.
+// --door (or --controller) and --secret default to DOOR_CONTROLLER_ID/DOOR_CONTROLLER_SECRET; --url
+// to PUBLIC_URL or http://127.0.0.1:3000. Prints one JSON line per answer; exits 0 on "enrolled",
+// "granted" (or a list), 1 on "rejected" or "denied", 2 on a refused request.
 import { parseArgs } from 'node:util';
-import { signDoorRequest } from '../domain/door/signatures.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
+import { entryEventOf, fetchAccessList, presentCard, signedFetch, uploadEvents, type DoorIdentity } from './lib/door-client.ts';
 import { cliApiUrl } from './lib/services.ts';
 
-const usage = "usage: npm run door-sim -- --controller <id> --secret <secret> (--pin '*1234' --card <number> [--split] | --access-list) [--url <API>] (the API of this folder's npm start by default)";
+const usage = "usage: npm run door-sim -- --door <id> --secret <secret> (--card <number> [--at <time>] | --pin '*1234' --card <number> [--split] | --access-list) [--url <API>] (the API of this folder's npm start by default)";
 
 runMain(async () => {
   let values: Record<string, string | boolean | undefined>;
@@ -20,10 +23,12 @@ runMain(async () => {
     ({ values } = parseArgs({
       options: {
         url: { type: 'string' },
+        door: { type: 'string' },
         controller: { type: 'string' },
         secret: { type: 'string' },
         pin: { type: 'string' },
         card: { type: 'string' },
+        at: { type: 'string' },
         split: { type: 'boolean', default: false },
         'access-list': { type: 'boolean', default: false },
       },
@@ -33,41 +38,52 @@ runMain(async () => {
     throw new CommandError(`${(error as Error).message}\n${usage}`);
   }
   const url = String(values.url ?? cliApiUrl(loadConfigOrExit())).replace(/\/$/, '');
-  const controller = String(values.controller ?? process.env.DOOR_CONTROLLER_ID ?? '');
+  const controller = String(values.door ?? values.controller ?? process.env.DOOR_CONTROLLER_ID ?? '');
   const secret = String(values.secret ?? process.env.DOOR_CONTROLLER_SECRET ?? '');
-  if (!controller || !secret) throw new CommandError(`--controller and --secret are required (the answer of POST /v1/sites/{id}/door-controllers)\n${usage}`);
+  if (!controller || !secret) throw new CommandError(`--door and --secret are required (the answer of POST /v1/sites/{id}/door-controllers)\n${usage}`);
+  const door: DoorIdentity = { url, controller, secret };
+  const at = values.at === undefined ? new Date() : new Date(String(values.at));
+  if (Number.isNaN(at.getTime())) throw new CommandError(`--at must be a time, e.g. 2027-01-04T07:30:00+01:00\n${usage}`);
 
-  const send = async (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>) => {
-    const raw = body ? JSON.stringify({ ...body, occurredAt: new Date().toISOString() }) : '';
-    let response: Response;
-    try {
-      response = await fetch(url + path, {
-        method,
-        headers: { 'X-Door-Controller': controller, 'X-Signature': signDoorRequest(secret, raw), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-        ...(body ? { body: raw } : {}),
-      });
-    } catch (error) {
-      throw new CommandError(`no answer from ${url} (${(error as Error).cause ?? (error as Error).message}): is npm start running? (--url)`);
-    }
+  const answered = async (response: Response) => {
     const answer = (await response.json()) as Record<string, unknown>;
     process.stdout.write(`${JSON.stringify(answer)}\n`);
     if (!response.ok) process.exit(2);
     return answer;
   };
+  const call = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw new CommandError(`no answer from ${url} (${(error as Error).cause ?? (error as Error).message}): is npm start running? (--url)`);
+    }
+  };
 
   if (values['access-list']) {
-    await send('GET', `/v1/door-controllers/${controller}/access-list`);
+    await answered(await call(() => signedFetch(door, 'GET', `/v1/door-controllers/${controller}/access-list`)));
     return;
   }
-  const pin = String(values.pin ?? '');
+  const pin = values.pin === undefined ? undefined : String(values.pin);
   const card = String(values.card ?? '');
-  if (!pin || !card) throw new CommandError(`--pin and --card are required\n${usage}`);
+  if (!card) throw new CommandError(`--card is required\n${usage}`);
+  if (pin === undefined) {
+    // A card presented: the door decides from its own list, as it would offline.
+    const fetched = await call(() => fetchAccessList(door));
+    if (!fetched.list) throw new CommandError(`the access list was refused (${fetched.status}): check --door and --secret`);
+    const decision = presentCard(fetched.list, card, at);
+    const event = entryEventOf(card, at, decision);
+    process.stdout.write(`${JSON.stringify({ decision: event.type, reason: decision.granted ? null : decision.reason, cardNumber: card, at: event.at, listVersion: fetched.list.version })}\n`);
+    await answered(await call(() => uploadEvents(door, [event])));
+    process.stderr.write(decision.granted ? 'click: door open\n' : `buzz: ${decision.reason}\n`);
+    process.exit(decision.granted ? 0 : 1);
+  }
+  const event = (body: Record<string, unknown>) => call(() => signedFetch(door, 'POST', '/v1/door-events', { ...body, occurredAt: new Date().toISOString() }));
   let answer: Record<string, unknown>;
   if (values.split) {
-    await send('POST', '/v1/door-events', { type: 'pin_entered', pin });
-    answer = await send('POST', '/v1/door-events', { type: 'card_presented', cardNumber: card });
+    await answered(await event({ type: 'pin_entered', pin }));
+    answer = await answered(await event({ type: 'card_presented', cardNumber: card }));
   } else {
-    answer = await send('POST', '/v1/door-events', { type: 'pin_entered', pin, cardNumber: card });
+    answer = await answered(await event({ type: 'pin_entered', pin, cardNumber: card }));
   }
   process.stderr.write(answer.decision === 'enrolled' ? 'beep: card enrolled\n' : `buzz: ${String(answer.reason)}\n`);
   process.exit(answer.decision === 'enrolled' ? 0 : 1);

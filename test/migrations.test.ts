@@ -73,3 +73,25 @@ test('an install of one company: its admins, who managed the hardware, become op
   t.deepEqual((await query(url, 'select email, operator_admin from member order by email')).rows, [{ email: 'boss@solo.test', operator_admin: true }, { email: 'user@solo.test', operator_admin: false }]);
   t.deepEqual((await query(url, 'select name from operator')).rows, [{ name: 'Operator' }], 'the default name');
 });
+
+test('an install from before zones: each site gets its common zone, its doors guard it, its companies are granted it, every door reads a new list', async (t) => {
+  const url = await createEmptyDatabase();
+  const orm = await openOrm(url, { poolMax: 2 });
+  t.teardown(() => orm.close());
+  await orm.migrator.up({ to: 'Migration20261207030000_rate_limits' });
+  const ids = { operator: crypto.randomUUID(), acme: crypto.randomUUID(), beta: crypto.randomUUID(), site: crypto.randomUUID(), door: crypto.randomUUID() };
+  await query(url, `insert into operator (id, name, created_at) values ($1, 'Workways', now())`, [ids.operator]);
+  await query(url, `insert into organization (id, operator_id, name, brand_color, created_at) values ($2, $1, 'Acme', '#1d4ed8', now()), ($3, $1, 'Beta', '#1d4ed8', now())`, [ids.operator, ids.acme, ids.beta]);
+  await query(url, `insert into site (id, operator_id, name, time_zone, access_list_version, created_at) values ($1, $2, 'HQ', 'Europe/Paris', 7, now())`, [ids.site, ids.operator]);
+  await query(url, `insert into company_site (organization_id, site_id, granted_at) values ($1, $3, now()), ($2, $3, now())`, [ids.acme, ids.beta, ids.site]);
+  await query(url, `insert into door_controller (id, site_id, name, secret_ciphertext, created_at) values ($1, $2, 'Front door', 'x', now())`, [ids.door, ids.site]);
+
+  await migrate(orm);
+  const zones = await query<{ id: string; name: string; common: boolean }>(url, 'select id, name, common from zone where site_id = $1', [ids.site]);
+  t.deepEqual(zones.rows.map((z) => [z.name, z.common]), [['Entrance and common areas', true]]);
+  const door = await query<{ zone_id: string; access_list_version: number }>(url, 'select zone_id, access_list_version from door_controller where id = $1', [ids.door]);
+  t.is(door.rows[0]!.zone_id, zones.rows[0]!.id);
+  t.true(door.rows[0]!.access_list_version > 7, 'the list changed shape: no controller keeps its cached ETag');
+  const grants = await query<{ organization_id: string }>(url, 'select organization_id from zone_grant where zone_id = $1 and schedule is null order by organization_id', [zones.rows[0]!.id]);
+  t.deepEqual(grants.rows.map((g) => g.organization_id), [ids.acme, ids.beta].sort());
+});

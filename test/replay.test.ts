@@ -14,7 +14,7 @@ const dir = path.join(projectRoot, 'test', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 test('the committed histories cover the lifecycle’s branches and webhook delivery', (t) => {
-  for (const name of ['qr-enrollment', 'door-enrollment-with-rejections', 'removed-while-active', 'invitation-reminders-then-expiry', 'continued-as-new-first-run', 'qr-enrollment-lifecycle-mutex', 'door-enrollment-with-rejections-lifecycle-mutex', 'updates-queued-behind-a-held-step', 'removal-interrupts-a-stuck-step', 'company-offboarding-completed', 'company-offboarding-cancelled', 'removed-by-company-offboarding', 'scheduled-first-run', 'scheduled-wifi-before-start-first-run', 'scheduled-wifi-before-start-ended', 'wifi-before-start-started-removed', 'webhook-relay', 'webhook-stream-retries', 'webhook-stream-disabled', 'webhook-stream-down-up', 'webhook-test-delivery']) {
+  for (const name of ['qr-enrollment', 'door-enrollment-with-rejections', 'removed-while-active', 'invitation-reminders-then-expiry', 'continued-as-new-first-run', 'qr-enrollment-lifecycle-mutex', 'door-enrollment-with-rejections-lifecycle-mutex', 'updates-queued-behind-a-held-step', 'removal-interrupts-a-stuck-step', 'company-offboarding-completed', 'company-offboarding-cancelled', 'removed-by-company-offboarding', 'scheduled-first-run', 'scheduled-wifi-before-start-first-run', 'scheduled-wifi-before-start-ended', 'wifi-before-start-started-removed', 'webhook-relay', 'webhook-stream-retries', 'webhook-stream-disabled', 'webhook-stream-down-up', 'webhook-test-delivery', 'day-pass-removed-after-last-date', 'no-card-member-active']) {
     t.true(files.includes(`${name}.json`), `${name}.json is committed`);
   }
 });

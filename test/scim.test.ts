@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import fc from 'fast-check';
-import { siteAccessList } from '../providers/access.ts';
 import { apiWorld, invitationToken, PASSWORD, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
+import { grantedCards } from './helpers/lifecycle.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -134,14 +134,14 @@ test('Okta: lookup, create, read, replace, deactivate (card off the access list,
   t.is((await w.api.get(`/v1/members/${id}`, { token: w.org.apiKey })).body.name, 'Olga Martin');
 
   const card = await makeActive(w, id, email);
-  t.true((await siteAccessList(w.orm, w.org.siteId))!.cardNumbers.includes(card));
+  t.true((await grantedCards(w.orm, w.org.siteId)).includes(card));
   t.is(await liveWifi(w, id), 1);
 
   // Okta deactivates with a path-less replace.
   const deactivated = await s.patch(`/Users/${id}`, [{ op: 'replace', value: { active: false } }]);
   t.is(deactivated.status, 200);
   t.false(deactivated.body.active);
-  await waitFor('card off the access list', async () => (!(await siteAccessList(w.orm, w.org.siteId))!.cardNumbers.includes(card) ? true : undefined));
+  await waitFor('card off the access list', async () => (!(await grantedCards(w.orm, w.org.siteId)).includes(card) ? true : undefined));
   await waitFor('Wi-Fi revoked', async () => ((await liveWifi(w, id)) === 0 ? true : undefined));
   await waitForMail(email, /retir|removed|accès|access/i);
   t.like((await s.get(`/Users/${id}`)).body, { id, active: false }, 'still readable, inactive');

@@ -27,7 +27,7 @@ export async function activityDeps(options: {
   lifecycleDefaults: LifecycleDurations;
   /** WEBHOOK_ALLOW_PRIVATE (config.webhooks.allowPrivate). */
   webhookAllowPrivate: boolean;
-}): Promise<ActivityDeps & { close(): Promise<void> }> {
+}): Promise<ActivityDeps & { client: Client; close(): Promise<void> }> {
   // First, so that a broken template stops the worker before it connects to anything.
   const renderer = options.renderer ?? (await loadEmailRenderer());
   const secrets = createSecrets(options.secretKey);
@@ -46,6 +46,7 @@ export async function activityDeps(options: {
     publicUrl: options.publicUrl,
     lifecycles: createLifecycleGateway({ client, taskQueue: options.temporal.taskQueue, defaults: options.lifecycleDefaults }),
     webhooks: { allowPrivate: options.webhookAllowPrivate, gateway: createWebhookGateway({ client, taskQueue: options.temporal.taskQueue }) },
+    client,
     close: async () => {
       mailer.close();
       await connection.close();

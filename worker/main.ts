@@ -9,6 +9,7 @@ import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
 import { temporalLogger } from '../services/temporal-logger.ts';
 import { startLifecycleSweep } from './lifecycle-sweep.ts';
+import { ensureRetentionSchedule } from '../services/retention-schedule.ts';
 import { createWorker } from './create-worker.ts';
 import { listenForWebhookEvents } from './webhook-listener.ts';
 
@@ -60,6 +61,7 @@ runMain(async () => {
   });
   let sweep: { stop(): void } | undefined;
   try {
+    await ensureRetentionSchedule(deps.client, { taskQueue: config.temporal.taskQueue, ...config.retention });
     const started = await deps.lifecycles.startWaiting(orm.em.fork());
     if (started.length) logger.info({ members: started.length }, 'started lifecycles waiting for one');
     sweep = startLifecycleSweep({

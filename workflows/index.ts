@@ -5,3 +5,4 @@ export { accountEmail, emailChange, passwordReset } from './account-email.ts';
 export { memberImport } from './member-import.ts';
 export { companyOffboarding } from './company-offboarding.ts';
 export { webhookRelay, webhookStream, webhookTestDelivery } from './webhooks.ts';
+export { purgeExpiredData } from './retention.ts';

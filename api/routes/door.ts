@@ -1,11 +1,18 @@
 import { handleDoorEvent } from '../../domain/door/door-events.ts';
-import { siteAccessList, siteAccessListVersion } from '../../providers/access.ts';
+import { doorAccessList, doorAccessListVersion } from '../../domain/access/access-list.ts';
+import { recordEntryEvents } from '../../domain/access/entry-events.ts';
 import { AppError } from '../../http/errors.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { AccessList, AccessListParams, DoorDecision, DoorEventBody } from '../../http/schemas/door.schema.ts';
+import { DoorDecision, DoorEventBody, AccessListParams } from '../../http/schemas/door.schema.ts';
+import { AccessList, EntryEventsAccepted, EntryEventsBody } from '../../http/schemas/access.schema.ts';
 
 const tags = ['door controllers'];
+
+/** A controller reads and writes its own resources only. */
+const ownPath = (id: string, principal: { doorControllerId: string }) => {
+  if (id !== principal.doorControllerId) throw new AppError('forbidden', 403, 'A controller reads and writes its own resources only', { detail: 'the path id must be the X-Door-Controller id' });
+};
 
 export function doorRoutes(s: ApiServices) {
   return [
@@ -24,7 +31,8 @@ export function doorRoutes(s: ApiServices) {
     defineRoute(
       {
         method: 'get', path: '/v1/door-controllers/{id}/access-list', operationId: 'accessList', tags, auth: 'door',
-        summary: 'The card numbers this controller\'s site lets in (signature over an empty body)',
+        summary: 'The cards that open this door, each with when (signature over an empty body)',
+        description: 'The door decides offline from it with the rule in the `AccessList` schema, the same the server applies. Each door has its own version: a change bumps only the lists it changes.',
         params: AccessListParams,
         responses: {
           200: { description: 'The list', schema: AccessList },
@@ -32,26 +40,38 @@ export function doorRoutes(s: ApiServices) {
         },
       },
       async ({ params, principal }, ctx) => {
-        if (params.id !== principal.doorControllerId) {
-          throw new AppError('forbidden', 403, 'A controller reads its own access list', { detail: 'the path id must be the X-Door-Controller id' });
-        }
+        ownPath(params.id, principal);
         ctx.set('Cache-Control', 'no-cache');
         // Compared by hand: koa's `fresh` ignores If-None-Match when the request says no-cache,
         // which fetch() adds to every conditional request.
         const known = ctx.get('If-None-Match').split(',').map((v) => v.trim().replace(/^W\//, ''));
-        // Most polls find nothing new: the version alone answers them, without reading the
-        // site's cards (thousands at a shared site).
+        // Most polls find nothing new: the door's version alone answers them, without reading
+        // its cards (thousands at a shared site).
         if (known.length && known[0] !== '') {
-          const version = await siteAccessListVersion(s.orm, principal.siteId);
+          const version = await doorAccessListVersion(s.em(), principal.doorControllerId);
           if (known.includes(`"${version}"`) || known.includes('*')) {
             ctx.set('ETag', `"${version}"`);
             ctx.status = 304;
             return;
           }
         }
-        const list = await siteAccessList(s.orm, principal.siteId);
-        ctx.set('ETag', `"${list!.version}"`);
-        ctx.body = { version: list!.version, cards: list!.cardNumbers };
+        const list = (await doorAccessList(s.em(), principal.doorControllerId))!;
+        ctx.set('ETag', `"${list.version}"`);
+        ctx.body = list;
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/door-controllers/{id}/events', operationId: 'uploadEntryEvents', tags, auth: 'door',
+        summary: 'What happened at the door: a signed batch of granted and denied cards',
+        description: 'Idempotent by event id: a batch sent again (its answer lost) stores nothing twice. Up to 500 events per batch.',
+        params: AccessListParams,
+        body: EntryEventsBody,
+        responses: { 200: { description: 'Stored', schema: EntryEventsAccepted } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        ownPath(params.id, principal);
+        ctx.body = await recordEntryEvents(s.em(), principal, body.events);
       },
     ),
   ];

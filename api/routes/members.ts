@@ -49,10 +49,10 @@ export function memberRoutes(s: ApiServices) {
         responses: { 201: { description: 'Invited', schema: InvitedMember } },
       },
       async ({ body, principal }, ctx) => {
-        const { companyId: _company, startsOn, endsOn, endsAt, ...invitation } = body;
+        const { companyId: _company, startsOn, endsOn, endsAt, kind, dates, card, accessDays, ...invitation } = body;
         const invited = await inviteMember(
           { em: s.em(), lifecycles: s.lifecycles },
-          { companyId: principal.companyId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: principal.actor, requestKey: ctx.get('Idempotency-Key') || undefined },
+          { companyId: principal.companyId, ...invitation, dates: { startsOn, endsOn, endsAt }, access: { kind, dates, card, accessDays }, actor: principal.actor, requestKey: ctx.get('Idempotency-Key') || undefined },
         );
         s.metrics.workflowStarts.inc();
         ctx.status = 201;
@@ -64,7 +64,7 @@ export function memberRoutes(s: ApiServices) {
       {
         method: 'post', path: '/v1/members/bulk', operationId: 'inviteMembers', tags, auth: 'admin', idempotent: true, acceptsCsv: true,
         summary: 'Invite many members at once (JSON list or CSV file)',
-        description: 'CSV: a header row `email,name,role,site,locale,reinvite,starts_on,ends_on` (only email is required; dates YYYY-MM-DD). Members an admin removed are skipped unless `reinvite` says so. Answers at once; follow the progress at `/v1/imports/{id}`.',
+        description: 'CSV: a header row `email,name,role,site,locale,reinvite,starts_on,ends_on,kind,dates,card,access_days` (only email is required; dates YYYY-MM-DD). Members an admin removed are skipped unless `reinvite` says so. Answers at once; follow the progress at `/v1/imports/{id}`.',
         query: BulkQuery,
         body: BulkBody,
         responses: { 202: { description: 'Accepted; the invitations go out in the background', schema: ImportAccepted } },

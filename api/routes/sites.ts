@@ -94,7 +94,7 @@ export function siteRoutes(s: ApiServices) {
       async ({ params, body, principal }, ctx) => {
         ctx.status = 201;
         ctx.set('Cache-Control', 'no-store');
-        ctx.body = await createDoorController(s.em(), s.secrets, { operatorId: principal.operatorId, siteId: params.id, name: body.name, actor: principal.actor });
+        ctx.body = await createDoorController(s.em(), s.secrets, { operatorId: principal.operatorId, siteId: params.id, name: body.name, zoneId: body.zoneId, actor: principal.actor });
       },
     ),
     defineRoute(

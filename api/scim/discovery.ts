@@ -61,11 +61,14 @@ export function schemas(baseUrl: string, adminGroup: string) {
       attr('employeeNumber', 'string'), attr('department', 'string'), attr('organization', 'string'),
       { ...attr('manager', 'complex'), subAttributes: [attr('value', 'string'), attr('displayName', 'string', { mutability: 'readOnly' })] },
     ]),
-    schema(SCHEMA.onboarding, 'OnboardingUser', 'Start and end dates and the site', [
+    schema(SCHEMA.onboarding, 'OnboardingUser', 'Start and end dates, the site, the kind of member and their access days', [
       attr('startDate', 'string', { description: 'First day, YYYY-MM-DD at the site: invited 7 days before, access from 00:00 that day' }),
       attr('endDate', 'string', { description: 'Last day (YYYY-MM-DD: removed at the next midnight at the site) or an exact date-time' }),
       attr('site', 'string', { description: 'The site\'s name or id (needed when the company has several)' }),
       attr('status', 'string', { mutability: 'readOnly', description: 'scheduled, invited, awaiting_card, active, removed…' }),
+      attr('kind', 'string', { mutability: 'immutable', canonicalValues: ['member', 'day_pass'], description: 'A member, or a guest on a day pass (its card opens on its dates only; a first and a last name required)' }),
+      attr('dates', 'string', { multiValued: true, description: 'A day pass\'s dates, YYYY-MM-DD at the site; removed after the last' }),
+      attr('accessDays', 'string', { multiValued: true, canonicalValues: ['business_week', 'saturday', 'sunday', 'always'], description: 'Narrows access: business_week (Mon–Fri 06:00–22:00) plus saturday and/or sunday, or always; never wider than the company\'s grants' }),
     ]),
     schema(SCHEMA.group, 'Group', 'A group', [
       attr('displayName', 'string', { required: true, uniqueness: 'server' }),

@@ -17,6 +17,8 @@ export * from './door-event.entity.ts';
 export * from './scim-group.entity.ts';
 export * from './radius-client.entity.ts';
 export * from './webhook.entity.ts';
+export * from './zone.entity.ts';
+export * from './entry-event.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
@@ -36,6 +38,8 @@ import { MemberImportRowSchema, MemberImportSchema } from './member-import.entit
 import { ScimGroupMemberSchema, ScimGroupSchema } from './scim-group.entity.ts';
 import { RadiusClientSchema } from './radius-client.entity.ts';
 import { WebhookDeliverySchema, WebhookEndpointSchema, WebhookEventSchema } from './webhook.entity.ts';
+import { ZoneGrantSchema, ZoneSchema } from './zone.entity.ts';
+import { EntryEventSchema } from './entry-event.entity.ts';
 import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
@@ -64,4 +68,7 @@ export const entities = [
   WebhookEndpointSchema,
   WebhookEventSchema,
   WebhookDeliverySchema,
+  ZoneSchema,
+  ZoneGrantSchema,
+  EntryEventSchema,
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Company } from './company.entity.ts';
 import { Site } from './site.entity.ts';
+import type { AccessDayChoice } from './schedule.ts';
 
 export const MEMBER_ROLES = ['admin', 'user'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
@@ -22,6 +23,10 @@ export const MEMBER_STATUSES = [
   'removed',
 ] as const;
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+// A member, or a guest on a day pass (Workways' "Guest (Day pass)"): their card opens on their dates only.
+export const MEMBER_KINDS = ['member', 'day_pass'] as const;
+export type MemberKind = (typeof MEMBER_KINDS)[number];
 
 export const MemberSchema = defineEntity({
   name: 'Member',
@@ -57,6 +62,14 @@ export const MemberSchema = defineEntity({
     endsAt: p.datetime().nullable(),
     // The identity provider's own id for the person (SCIM `externalId`): how Okta and Entra match.
     externalId: p.string().length(255).nullable(),
+    kind: p.enum(MEMBER_KINDS).default('member'),
+    // A day pass's dates (YYYY-MM-DD at the site), sorted: the card opens on them only.
+    dayPassDates: p.json<string[]>().nullable(),
+    // Invited with a registration code (Workways' checkbox): without, no card track at all.
+    cardNeeded: p.boolean().default(true),
+    // What the company admin narrowed access to (business week, + Saturday, + Sunday, always); null:
+    // what the company's grants give.
+    accessDays: p.json<AccessDayChoice[]>().nullable(),
     // What the identity provider last wrote (SCIM User minus what we derive), answered back as is.
     scimAttributes: p.json<Record<string, unknown>>().nullable(),
     // Deleted through SCIM: the member is removed and the SCIM user answers 404 from then on.

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p } from '@mikro-orm/core';
+import type { Schedule } from './schedule.ts';
 import { Operator } from './operator.entity.ts';
 
 /**
- * A building the operator runs: its doors, its card stock and its Wi-Fi network. Companies are
- * granted sites (company_site); one site's access list holds every company's active cards.
+ * A building the operator runs: its zones and doors, its card stock and its Wi-Fi network. Companies
+ * are granted sites (company_site: their members may be there) and zones of them (zone_grant).
  */
 export const SiteSchema = defineEntity({
   name: 'Site',
@@ -18,8 +19,10 @@ export const SiteSchema = defineEntity({
     // IANA zone: reminders and e-mails speak in the site's local time.
     timeZone: p.string().length(64).default('Europe/Paris'),
     wifiSsid: p.string().length(64).nullable(),
-    // Bumped with every change of the door access list: door controllers sync by version/ETag.
+    // Bumped with every change of any of its doors' access lists (each door has its own version).
     accessListVersion: p.integer().default(0),
+    // When the building is open, with its closures; null: always. Every card's access is within it.
+    openingHours: p.json<Schedule>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

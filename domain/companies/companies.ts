@@ -1,5 +1,6 @@
 // The operator's view of its customer companies: which sites each may use, how many members it
 // has, and its end of contract. Every change is audited under the operator admin who made it.
+import { followSiteGrants } from '../access/grants.ts';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { dbNow } from '../../db/sql.ts';
@@ -157,6 +158,8 @@ export async function updateCompany(
         .execute();
     }
     if (added.length || taken.length) {
+      // Granting a site grants its common zone; taking it takes every zone of it.
+      await followSiteGrants(tx, input.companyId, { granted: added, taken });
       await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.sites_changed', data: { granted: added, taken } });
     }
   });

@@ -1,6 +1,8 @@
 // The operator and its companies come into being here: `org:create` on a fresh install makes the
 // operator (with its first site and admin) and the first company in one step; `POST /v1/companies`
 // and `org:create` on an install that has an operator add companies.
+import { followSiteGrants } from '../access/grants.ts';
+import { createCommonZone } from '../sites/sites.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { ApiKey, AuditEvent, COMPANY_KEY_SCOPES, CompanySite, Member, Operator, OPERATOR_KEY_SCOPES, Company, Site, type MemberLocale } from '../../db/entities/index.ts';
 import { generateApiKey } from '../api-keys.ts';
@@ -68,6 +70,7 @@ export async function createOperator(em: EntityManager, input: { name: string; s
     const apiKey = tx.create(ApiKey, { operator, company: null, name: 'Operator key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...OPERATOR_KEY_SCOPES], createdBy: input.actor });
     tx.create(AuditEvent, { operator, company: null, actor: input.actor, type: 'operator.created', data: { name: operator.name, siteId: site.id, apiKeyId: apiKey.id } });
     await tx.flush();
+    await createCommonZone(tx, site.id);
     return { operatorId: operator.id, siteId: site.id, operatorApiKey: key.plaintext };
   });
 }
@@ -103,6 +106,7 @@ export async function createCompany(em: EntityManager, operatorId: string, input
     });
     const apiKey = tx.create(ApiKey, { company, name: 'Initial key', prefix: key.prefix, secretHash: key.secretHash, scopes: [...COMPANY_KEY_SCOPES], createdBy: input.actor });
     await tx.flush();
+    await followSiteGrants(tx, company.id, { granted: siteIds, taken: [] });
     // Through recordAudit: the operator's webhooks hear of it (company.created) in this transaction.
     await recordAudit(tx, {
       companyId: company.id,

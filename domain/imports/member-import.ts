@@ -7,7 +7,8 @@ import type { EntityManager } from '../../db/orm.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { MEMBER_LOCALES, MEMBER_ROLES, type ImportOutcome } from '../../db/entities/index.ts';
+import { MEMBER_KINDS, MEMBER_LOCALES, MEMBER_ROLES, type ImportOutcome } from '../../db/entities/index.ts';
+import { ACCESS_DAY_CHOICES } from '../../db/entities/schedule.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { checkText } from '../input-text.ts';
@@ -15,11 +16,12 @@ import { isCalendarDate } from '../time.ts';
 
 export const IMPORT_MAX_ROWS = 5000;
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale', 'reinvite', 'starts_on', 'ends_on'] as const;
+export const CSV_COLUMNS = ['email', 'name', 'role', 'site', 'locale', 'reinvite', 'starts_on', 'ends_on', 'kind', 'dates', 'card', 'access_days'] as const;
 /** Header names as spreadsheets write them → the row's field. */
-const CSV_FIELD: Record<string, string> = { starts_on: 'startsOn', startson: 'startsOn', start_date: 'startsOn', ends_on: 'endsOn', endson: 'endsOn', end_date: 'endsOn' };
+const CSV_FIELD: Record<string, string> = { starts_on: 'startsOn', startson: 'startsOn', start_date: 'startsOn', ends_on: 'endsOn', endson: 'endsOn', end_date: 'endsOn', access_days: 'accessDays', accessdays: 'accessDays' };
 // Spreadsheets are filled in the team's language: French words for roles and languages are read too.
 const ROLE_WORDS: Record<string, string> = { admin: 'admin', administrator: 'admin', administrateur: 'admin', administratrice: 'admin', user: 'user', utilisateur: 'user', utilisatrice: 'user', member: 'user', membre: 'user' };
+const KIND_WORDS: Record<string, string> = { member: 'member', membre: 'member', regular: 'member', day_pass: 'day_pass', 'day pass': 'day_pass', daypass: 'day_pass', guest: 'day_pass', 'invité': 'day_pass', invite: 'day_pass', 'pass journée': 'day_pass' };
 const LOCALE_WORDS: Record<string, string> = { fr: 'fr', 'fr-fr': 'fr', french: 'fr', francais: 'fr', 'français': 'fr', en: 'en', 'en-gb': 'en', 'en-us': 'en', english: 'en', anglais: 'en' };
 const word = (table: Record<string, string>) => (v: unknown) => {
   if (typeof v !== 'string') return v;
@@ -27,7 +29,10 @@ const word = (table: Record<string, string>) => (v: unknown) => {
   return cell === '' ? undefined : (table[cell] ?? cell);
 };
 /** What a column takes, said beside it when a row's value is not one of them. */
-const EXPECTED: Record<string, string> = { role: 'admin/administrateur, user/utilisateur', locale: 'fr, en', startsOn: 'YYYY-MM-DD', endsOn: 'YYYY-MM-DD', reinvite: 'yes/oui or no/non' };
+const EXPECTED: Record<string, string> = { role: 'admin/administrateur, user/utilisateur', locale: 'fr, en', startsOn: 'YYYY-MM-DD', endsOn: 'YYYY-MM-DD', reinvite: 'yes/oui or no/non', kind: 'member, day_pass', dates: 'YYYY-MM-DD YYYY-MM-DD …', card: 'yes/oui or no/non', accessDays: 'business_week, business_week+saturday, business_week+saturday+sunday, always' };
+const yesNo = (v: unknown) => (typeof v === 'string' ? (v.trim() === '' ? undefined : ['yes', 'true', '1', 'oui', 'y'].includes(v.trim().toLowerCase())) : v);
+/** A list in one cell: `a b`, `a;b`, `a,b` or `a+b`. */
+const listCell = (v: unknown) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().toLowerCase().split(/[\s;,+]+/)) : v);
 const dateCell = z.preprocess(blankToUndefined, z.string().trim().refine(isCalendarDate, 'must be a date, YYYY-MM-DD, between the years 1970 and 9998').optional());
 
 
@@ -40,13 +45,15 @@ export const ImportRow = z.object({
   siteId: z.uuid().optional(),
   locale: z.preprocess(word(LOCALE_WORDS), z.enum(MEMBER_LOCALES).optional()),
   /** Invite again a member an admin removed (otherwise such a row is skipped). */
-  reinvite: z.preprocess(
-    (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : ['yes', 'true', '1', 'oui', 'y'].includes(v.trim().toLowerCase())) : v),
-    z.boolean().optional(),
-  ),
+  reinvite: z.preprocess(yesNo, z.boolean().optional()),
   /** First and last day at the site (YYYY-MM-DD). */
   startsOn: dateCell,
   endsOn: dateCell,
+  /** Workways' invite form: a member or a day pass (with its dates), a card or not, access days. */
+  kind: z.preprocess(word(KIND_WORDS), z.enum(MEMBER_KINDS).optional()),
+  dates: z.preprocess(listCell, z.array(z.string().refine(isCalendarDate, 'must be dates, YYYY-MM-DD')).max(31).optional()),
+  card: z.preprocess(yesNo, z.boolean().optional()),
+  accessDays: z.preprocess(listCell, z.array(z.enum(ACCESS_DAY_CHOICES)).min(1).max(4).optional()),
 });
 export type ImportRow = z.infer<typeof ImportRow>;
 

@@ -9,6 +9,7 @@ import { DomainError } from '../errors.ts';
 import { invitationWaits, type LifecycleGateway } from './lifecycle-gateway.ts';
 import { dateText, planSchedule, resolveDates, type MemberDates } from './schedule.ts';
 import { resolveDurations } from './lifecycle.ts';
+import { resolveMemberAccess, type MemberAccessInput } from './member-access.ts';
 
 export interface InviteMemberDeps {
   em: EntityManager;
@@ -42,6 +43,8 @@ export interface InviteMemberOptions {
   reinviteRemoved?: boolean;
   /** First and last day (see schedule.ts): before start − INVITATION_LEAD the member is `scheduled` and gets nothing. */
   dates?: MemberDates;
+  /** Member or day pass, card or not, access days (member-access.ts). */
+  access?: MemberAccessInput;
   /** Set by SCIM: the identity provider's id for the person and what it wrote. */
   externalId?: string | null;
   scimAttributes?: Record<string, unknown> | null;
@@ -80,7 +83,8 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       throw new DomainError('member_removed_earlier', 'conflict', `${email} was removed earlier: re-invite them from their page`, { memberId: existing.id });
     }
     const site = await chooseSite(em, company.id, options.siteId);
-    const dates = resolveDates(options.dates ?? {}, site.timeZone);
+    const access = await resolveMemberAccess(em, { ...options.access, companyId: company.id, siteId: site.id, timeZone: site.timeZone, name: options.name, given: options.dates ?? {} });
+    const dates = resolveDates(access.dates, site.timeZone);
     const schedule = planSchedule(dates, site.timeZone);
     const fields = {
       site,
@@ -91,6 +95,10 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       startsOn: dates.startsOn,
       endsOn: dates.endsOn,
       endsAt: dates.endsAt,
+      kind: access.kind,
+      dayPassDates: access.dayPassDates,
+      cardNeeded: access.cardNeeded,
+      accessDays: access.accessDays,
       ...(options.externalId !== undefined ? { externalId: options.externalId } : {}),
       ...(options.scimAttributes !== undefined ? { scimAttributes: options.scimAttributes } : {}),
     };
@@ -107,6 +115,9 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
         email, role: member.role, locale: member.locale, siteId: site.id,
         ...(dates.startsOn ? { startsOn: dates.startsOn } : {}),
         ...(dates.endsAt ? { endsOn: dates.endsOn, endsAt: dates.endsAt.toISOString() } : {}),
+        ...(access.kind === 'day_pass' ? { kind: access.kind, dates: access.dayPassDates } : {}),
+        ...(access.cardNeeded ? {} : { card: false }),
+        ...(access.accessDays ? { accessDays: access.accessDays } : {}),
         ...(options.importId ? { importId: options.importId } : {}),
         ...(options.requestKey ? { requestKey: requestKeyDigest(options.requestKey) } : {}),
       },
@@ -129,6 +140,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       ...(deps.defaults ? { durations: resolveDurations(deps.defaults, company.lifecycleOverrides) } : {}),
       ...(deps.continueAsNewAfterEvents ? { continueAsNewAfterEvents: deps.continueAsNewAfterEvents } : {}),
       ...(schedule ? { schedule } : {}),
+      ...(member.cardNeeded ? {} : { cardNeeded: false }),
     });
   if (conflict) {
     // The same request again, its first answer lost after the row was written: finish it.

@@ -60,6 +60,8 @@ export interface StartLifecycleOptions {
   continueAsNewAfterEvents?: number;
   /** Start and end dates (planSchedule). */
   schedule?: MemberSchedule;
+  /** False: invited without a registration code. */
+  cardNeeded?: boolean;
 }
 
 /** Whether a member with these dates waits for their invitation (status `scheduled`). */
@@ -91,6 +93,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
           durations,
           ...(o.continueAsNewAfterEvents ? { continueAsNewAfterEvents: o.continueAsNewAfterEvents } : {}),
           ...(o.schedule ? { schedule: o.schedule } : {}),
+          ...(o.cardNeeded === false ? { cardNeeded: false } : {}),
         },
       ],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -140,7 +143,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         .innerJoin('organization as o', 'o.id', 'm.organization_id')
         .innerJoin('site as s', 's.id', 'm.site_id')
         .select([
-          'm.id', 'm.organization_id', 'm.name', 'm.email', 'o.lifecycle_overrides',
+          'm.id', 'm.organization_id', 'm.name', 'm.email', 'm.card_needed', 'o.lifecycle_overrides',
           sql<string | null>`m.starts_on::text`.as('starts_on'), sql<string | null>`m.ends_on::text`.as('ends_on'), 'm.ends_at', 's.time_zone',
         ])
         .where('m.workflow_run_id', 'is', null)
@@ -151,7 +154,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         .execute();
       for (const row of rows) {
         const schedule = planSchedule({ startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) }, row.time_zone);
-        await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>`, ...(schedule ? { schedule } : {}) });
+        await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>`, ...(schedule ? { schedule } : {}), ...(row.card_needed ? {} : { cardNeeded: false }) });
       }
       // Likewise a company's offboarding whose start was lost (its id is its own: starting it again is a no-op).
       const offboardings = await db

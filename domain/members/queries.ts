@@ -3,7 +3,8 @@
 import { sql } from 'kysely';
 import { dbNow } from '../../db/sql.ts';
 import type { EntityManager, Row } from '../../db/orm.ts';
-import type { MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
+import type { MemberKind, MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
+import type { AccessDayChoice } from '../../db/entities/schedule.ts';
 import { isUuid } from '../ids.ts';
 import { isPostgresTime } from '../time.ts';
 import { DomainError } from '../errors.ts';
@@ -27,6 +28,13 @@ export interface MemberView {
   endsOn: string | null;
   endsAt: string | null;
   externalId: string | null;
+  kind: MemberKind;
+  /** A day pass's dates. */
+  dates: string[] | null;
+  /** Invited with a registration code (a card to register). */
+  cardNeeded: boolean;
+  /** Null: what the company's grants give. */
+  accessDays: AccessDayChoice[] | null;
   /** The address a change waits to move them to, until that address confirms. */
   pendingEmail: string | null;
   createdAt: string;
@@ -78,7 +86,7 @@ const selectMembers = (em: EntityManager) =>
       'm.id', 'm.organization_id', 'm.email', 'm.name', 'm.role', 'm.locale', 'm.status', 'm.site_id', 'm.created_at', 'm.updated_at', 'm.removed_at',
       sql<string | null>`m.starts_on::text`.as('starts_on'),
       sql<string | null>`m.ends_on::text`.as('ends_on'),
-      'm.ends_at', 'm.external_id',
+      'm.ends_at', 'm.external_id', 'm.kind', 'm.day_pass_dates', 'm.card_needed', 'm.access_days',
       'c.number as card_number', 'c.state as card_state',
       sql<boolean | null>`(c.access_granted_at is not null)`.as('card_access'),
       // created_at as PostgreSQL prints it: keeps the microseconds a Date would lose.
@@ -102,6 +110,10 @@ export const memberView = (r: MemberRow): MemberView => ({
   endsOn: r.ends_on,
   endsAt: iso(r.ends_at),
   externalId: r.external_id,
+  kind: r.kind,
+  dates: r.day_pass_dates,
+  cardNeeded: r.card_needed,
+  accessDays: r.access_days,
   pendingEmail: r.pending_email,
   createdAt: iso(r.created_at)!,
   updatedAt: iso(r.updated_at)!,

@@ -4,7 +4,7 @@
 // who has a password changes only once the new address confirms (change-email.ts), and the
 // operator's staff are the operator's to change (operator-staff.ts).
 import { sql } from 'kysely';
-import { dbNow } from '../../db/sql.ts';
+import { dbNow, jsonb } from '../../db/sql.ts';
 import type { MemberLocale, MemberRole } from '../../db/entities/index.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
@@ -14,6 +14,9 @@ import { recordEmailChange } from './change-email.ts';
 import type { LifecycleGateway } from './lifecycle-gateway.ts';
 import { operatorStaffProtected } from './operator-staff.ts';
 import { planSchedule, resolveDates } from './schedule.ts';
+import { changeAccessDays, checkDayPassDates } from './member-access.ts';
+import { bumpMemberAccessLists } from '../access/versions.ts';
+import type { AccessDayChoice } from '../../db/entities/schedule.ts';
 
 export interface MemberChanges {
   name?: string;
@@ -25,6 +28,10 @@ export interface MemberChanges {
   startsOn?: string | null;
   endsOn?: string | null;
   endsAt?: string | null;
+  /** Null gives back what the company's grants give. */
+  accessDays?: AccessDayChoice[] | null;
+  /** A day pass's new dates. */
+  dates?: string[];
 }
 
 export async function updateMember(
@@ -71,7 +78,9 @@ export async function updateMember(
 
   if (input.role && input.role !== before.role) await deps.lifecycles.changeRole(input.memberId, input.role, input.actor);
   if (input.siteId && input.siteId !== before.site_id) await deps.lifecycles.changeSite(input.memberId, input.siteId, input.actor);
-  if (input.startsOn !== undefined || input.endsOn !== undefined || input.endsAt !== undefined) await changeDates(deps, input);
+  if (input.accessDays !== undefined) await changeAccessDays(deps.em, { companyId: input.companyId, memberId: input.memberId, accessDays: input.accessDays, actor: input.actor });
+  if (input.dates) await changeDayPassDates(deps, { ...input, dates: input.dates });
+  else if (input.startsOn !== undefined || input.endsOn !== undefined || input.endsAt !== undefined) await changeDates(deps, input);
   // A new address before the password exists: the invitation goes to it, and the old link dies.
   const invitationResent = email !== undefined && email !== before.email && !before.password_hash;
   if (invitationResent) await deps.lifecycles.resendInvitation(input.memberId, input.actor);
@@ -98,4 +107,22 @@ async function changeDates(deps: { em: EntityManager; lifecycles: LifecycleGatew
     dates: { startsOn: next.startsOn, endsOn: next.endsOn, endsAt: next.endsAt?.toISOString() ?? null },
     actor: input.actor,
   });
+}
+
+/** A day pass's new dates: stored (and its doors' lists bumped), then its first and last day re-planned as its dates. */
+async function changeDayPassDates(deps: { em: EntityManager; lifecycles: LifecycleGateway }, input: { companyId: string; memberId: string; dates: string[]; actor: string; startsOn?: string | null; endsOn?: string | null; endsAt?: string | null }): Promise<void> {
+  if (input.startsOn !== undefined || input.endsOn !== undefined || input.endsAt !== undefined) {
+    throw new DomainError('invalid_member_access', 'invalid', 'a day pass\'s first and last days are its dates: leave out startsOn, endsOn and endsAt', { field: 'startsOn' });
+  }
+  const dates = await deps.em.transactional(async (em) => {
+    const row = await em.getKysely().selectFrom('member as m').innerJoin('site as s', 's.id', 'm.site_id').select(['m.kind', 'm.day_pass_dates', 's.time_zone']).where('m.id', '=', input.memberId).forUpdate().executeTakeFirstOrThrow();
+    if (row.kind !== 'day_pass') throw new DomainError('invalid_member_access', 'invalid', 'dates are a day pass\'s; a member has startsOn and endsOn', { field: 'dates' });
+    const next = checkDayPassDates(input.dates, row.time_zone);
+    if (JSON.stringify(next) === JSON.stringify(row.day_pass_dates)) return next;
+    await em.getKysely().updateTable('member').set({ day_pass_dates: jsonb<string[]>(next) }).where('id', '=', input.memberId).execute();
+    await bumpMemberAccessLists(em, input.memberId);
+    await recordAudit(em, { companyId: input.companyId, memberId: input.memberId, actor: input.actor, type: 'member.access_changed', data: { dates: { from: row.day_pass_dates, to: next } } });
+    return next;
+  });
+  await changeDates(deps, { ...input, startsOn: dates[0]!, endsOn: dates.at(-1)! });
 }

@@ -21,7 +21,7 @@ const USER_ATTRIBUTES = [
 ];
 /** RFC 7643 §4.3 (enterprise User). */
 const ENTERPRISE_ATTRIBUTES = ['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager'];
-const ONBOARDING_ATTRIBUTES = ['startDate', 'endDate', 'site', 'status'];
+const ONBOARDING_ATTRIBUTES = ['startDate', 'endDate', 'site', 'status', 'kind', 'dates', 'accessDays'];
 const GROUP_ATTRIBUTES = ['displayName', 'members', 'externalId', 'schemas'];
 
 export type PatchedResource = 'User' | 'Group';

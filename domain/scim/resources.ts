@@ -3,6 +3,7 @@
 // writes reads as a member (e-mail, name, language, role, dates, site). The provider's own
 // attributes are kept and answered back as written, so its comparisons after a write hold.
 
+import { ACCESS_DAY_CHOICES, type AccessDayChoice } from '../../db/entities/schedule.ts';
 import { z } from 'zod';
 import { DATE_YEARS, isCalendarDate } from '../time.ts';
 
@@ -46,6 +47,9 @@ export interface MemberForScim {
   ends_at: Date | null;
   site_id: string | null;
   site_name: string | null;
+  kind: 'member' | 'day_pass';
+  day_pass_dates: string[] | null;
+  access_days: string[] | null;
 }
 
 const iso = (d: Date) => new Date(d).toISOString();
@@ -87,7 +91,7 @@ export function userResource(m: MemberForScim, groups: { id: string; display_nam
   // Ours (dates, site, status): answered like the rest, to a provider that wrote into it, and
   // wherever there are dates to show.
   const { [SCHEMA.onboarding]: _ours, ...theirs } = stored;
-  const withOurs = wrote(SCHEMA.onboarding) || Boolean(m.starts_on || m.ends_on || m.ends_at);
+  const withOurs = wrote(SCHEMA.onboarding) || Boolean(m.starts_on || m.ends_on || m.ends_at || m.access_days || m.kind !== 'member');
   return {
     ...theirs,
     schemas: [SCHEMA.user, ...(stored[SCHEMA.enterprise] ? [SCHEMA.enterprise] : []), ...(withOurs ? [SCHEMA.onboarding] : [])],
@@ -108,6 +112,9 @@ export function userResource(m: MemberForScim, groups: { id: string; display_nam
             ...(m.starts_on ? { startDate: m.starts_on } : {}),
             ...(m.ends_on ? { endDate: m.ends_on } : m.ends_at ? { endDate: iso(m.ends_at) } : {}),
             ...(m.site_name ? { site: m.site_name } : {}),
+            kind: m.kind,
+            ...(m.day_pass_dates ? { dates: m.day_pass_dates } : {}),
+            ...(m.access_days ? { accessDays: m.access_days } : {}),
             status: m.status,
           },
         }
@@ -128,6 +135,10 @@ export interface ScimUserInput {
   endsOn: string | null | undefined;
   endsAt: string | null | undefined;
   site: string | undefined;
+  /** Our extension's `kind`, `dates` (a day pass) and `accessDays`: undefined when not sent, null clears access days. */
+  kind: 'member' | 'day_pass' | undefined;
+  dates: string[] | undefined;
+  accessDays: AccessDayChoice[] | null | undefined;
   /** What is stored and answered back. */
   attributes: Record<string, unknown>;
 }
@@ -205,10 +216,27 @@ export function readUser(doc: unknown): ScimUserInput {
     startsOn: startDate(ours.startDate),
     ...endDate(ours.endDate),
     site: text(ours.site, `${SCHEMA.onboarding}:site`, 200),
+    ...accessOf(ours),
     attributes,
   };
 }
 
 export function listResponse(resources: unknown[], totalResults: number, startIndex: number): Record<string, unknown> {
   return { schemas: [SCHEMA.list], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
+}
+
+/** Our extension's access fields: kind, a day pass's dates, access days. */
+function accessOf(ours: Record<string, unknown>): Pick<ScimUserInput, 'kind' | 'dates' | 'accessDays'> {
+  const kind = ours.kind === undefined || ours.kind === null ? undefined : ours.kind;
+  if (kind !== undefined && kind !== 'member' && kind !== 'day_pass') throw new ScimError(400, `${SCHEMA.onboarding}:kind must be "member" or "day_pass"`, 'invalidValue');
+  const dates = ours.dates;
+  if (dates !== undefined && dates !== null && (!Array.isArray(dates) || !dates.every((d) => typeof d === 'string' && isCalendarDate(d)))) {
+    throw new ScimError(400, `${SCHEMA.onboarding}:dates must be a list of dates, YYYY-MM-DD`, 'invalidValue');
+  }
+  const days = ours.accessDays;
+  const known = (d: unknown): d is AccessDayChoice => typeof d === 'string' && (ACCESS_DAY_CHOICES as readonly string[]).includes(d);
+  if (days !== undefined && days !== null && (!Array.isArray(days) || !days.length || !days.every(known) || (days.includes('always') && days.length > 1) || !(days.includes('business_week') || days.includes('always')))) {
+    throw new ScimError(400, `${SCHEMA.onboarding}:accessDays must be ["always"] or ["business_week"] plus "saturday" and/or "sunday"`, 'invalidValue');
+  }
+  return { kind: kind as ScimUserInput['kind'], dates: (dates ?? undefined) as string[] | undefined, accessDays: days === undefined ? undefined : ((days as AccessDayChoice[] | null) ?? null) };
 }

@@ -53,7 +53,7 @@ const selectUsers = (em: EntityManager, companyId: string) =>
     .leftJoin('site as s', 's.id', 'm.site_id')
     .select([
       'm.id', 'm.email', 'm.name', 'm.locale', 'm.role', 'm.status', 'm.external_id', 'm.scim_attributes', 'm.created_at', 'm.updated_at',
-      sql<string | null>`m.starts_on::text`.as('starts_on'), sql<string | null>`m.ends_on::text`.as('ends_on'), 'm.ends_at', 'm.site_id', 's.name as site_name',
+      sql<string | null>`m.starts_on::text`.as('starts_on'), sql<string | null>`m.ends_on::text`.as('ends_on'), 'm.ends_at', 'm.site_id', 's.name as site_name', 'm.kind', 'm.day_pass_dates', 'm.access_days',
     ]);
 
 async function groupsOf(em: EntityManager, memberIds: string[]): Promise<Map<string, { id: string; display_name: string }[]>> {
@@ -178,6 +178,7 @@ export async function createUser(deps: ScimDeps, caller: ScimCaller, body: unkno
       siteId: site,
       actor: caller.actor,
       dates: { startsOn: input.startsOn, endsOn: input.endsOn, endsAt: input.endsAt },
+      access: { kind: input.kind, dates: input.dates, accessDays: input.accessDays },
       externalId: input.externalId,
       scimAttributes: input.attributes,
     },
@@ -224,6 +225,7 @@ async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim,
         companyId: caller.companyId, email: next.email, name: next.name ?? current.name, role: next.role ?? (await roleFromGroups(deps, current.id)),
         locale: next.locale ?? current.locale, siteId: site ?? current.site_id ?? undefined, actor: caller.actor,
         dates: { startsOn: next.startsOn ?? null, endsOn: next.endsOn ?? null, endsAt: next.endsAt ?? null },
+        access: { kind: next.kind, dates: next.dates, accessDays: next.accessDays },
         externalId: next.externalId, scimAttributes: next.attributes,
       },
     ).catch(scimFromDomain);
@@ -239,6 +241,9 @@ async function apply(deps: ScimDeps, caller: ScimCaller, current: MemberForScim,
   if (next.locale && next.locale !== current.locale) changes.locale = next.locale;
   if (next.role && next.role !== current.role) changes.role = next.role;
   if (site && site !== current.site_id) changes.siteId = site;
+  if (next.kind !== undefined && next.kind !== current.kind) throw new ScimError(400, 'kind is set when the user is created: a member cannot become a day pass (or the reverse)', 'mutability');
+  if (next.accessDays !== undefined && JSON.stringify(next.accessDays) !== JSON.stringify(current.access_days)) changes.accessDays = next.accessDays;
+  if (next.dates !== undefined && current.kind === 'day_pass' && JSON.stringify([...new Set(next.dates)].sort()) !== JSON.stringify(current.day_pass_dates)) changes.dates = next.dates;
   if (next.startsOn !== undefined && next.startsOn !== current.starts_on) changes.startsOn = next.startsOn;
   if (next.endsOn !== undefined && next.endsOn !== current.ends_on) changes.endsOn = next.endsOn;
   if (next.endsAt !== undefined && (next.endsAt ?? null) !== (current.ends_at ? new Date(current.ends_at).toISOString() : null)) changes.endsAt = next.endsAt;

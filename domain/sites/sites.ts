@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { sql, type ExpressionBuilder } from 'kysely';
 import { dbNow } from '../../db/sql.ts';
 import type { Database, EntityManager, Row } from '../../db/orm.ts';
+import type { Schedule } from '../../db/entities/schedule.ts';
 import { recordAudit } from '../audit.ts';
+import { bumpAccessLists } from '../access/versions.ts';
 import { DomainError, isUniqueViolation } from '../errors.ts';
 
 export interface SiteView {
@@ -15,6 +17,8 @@ export interface SiteView {
   timeZone: string;
   wifiSsid: string | null;
   accessListVersion: number;
+  /** Null: always open. */
+  openingHours: Schedule | null;
   createdAt: string;
 }
 
@@ -25,6 +29,7 @@ const siteView = (r: Row<'site'>): SiteView => ({
   timeZone: r.time_zone,
   wifiSsid: r.wifi_ssid,
   accessListVersion: r.access_list_version,
+  openingHours: r.opening_hours,
   createdAt: new Date(r.created_at).toISOString(),
 });
 
@@ -36,6 +41,15 @@ const visibleTo = (scope: SiteScope) => (eb: ExpressionBuilder<Database & { s: D
   'operatorId' in scope
     ? eb('s.operator_id', '=', scope.operatorId)
     : eb.exists(eb.selectFrom('company_site as g').select(sql.lit(1).as('one')).whereRef('g.site_id', '=', 's.id').where('g.organization_id', '=', scope.companyId));
+
+/** The common zone's name when a site is made (the operator may rename it). */
+export const COMMON_ZONE_NAME = 'Entrance and common areas';
+
+/** Every site has one common zone, made with it: the doors every company granted the site may open. */
+export async function createCommonZone(em: EntityManager, siteId: string): Promise<string> {
+  const row = await em.getKysely().insertInto('zone').values({ id: randomUUID(), site_id: siteId, name: COMMON_ZONE_NAME, common: true, created_at: dbNow }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
 
 export async function createSite(
   em: EntityManager,
@@ -58,6 +72,7 @@ export async function createSite(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await createCommonZone(tx, row.id);
       await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.created', data: { siteId: row.id, name: row.name } });
       return siteView(row);
     });
@@ -89,6 +104,8 @@ export async function updateSite(
       if (!Object.keys(changes).length) return siteView(before);
       const row = await db.updateTable('site').set(next).where('id', '=', input.siteId).returningAll().executeTakeFirstOrThrow();
       // Credentials already handed out show the network by name: they follow the site's.
+      // A door's list states its time zone and its windows are read in it.
+      if ('timeZone' in changes) await bumpAccessLists(tx, { siteId: input.siteId });
       if ('wifiSsid' in changes) await db.updateTable('wifi_credential').set({ ssid: next.wifi_ssid }).where('site_id', '=', input.siteId).where('revoked_at', 'is', null).execute();
       await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'site.updated', data: { siteId: input.siteId, changes } });
       return siteView(row);

@@ -12,6 +12,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'member.invitation_expired',
   'member.card_overdue',
   'member.role_changed',
+  'member.access_changed',
   'member.removed',
   'import.finished',
   'company.created',
@@ -58,6 +59,8 @@ export function webhookEventFor(auditType: string, data: Record<string, unknown>
       return { type: 'member.card_overdue', data: pick(data, 'overdueAt'), memberStatus: 'card_overdue' };
     case 'member.role_changed':
       return { type: 'member.role_changed', data: pick(data, 'from', 'to') };
+    case 'member.access_changed':
+      return { type: 'member.access_changed', data: pick(data, 'accessDays', 'dates') };
     case 'member.removed':
       return { type: 'member.removed', data: { report: offboardingReport(data.report) } };
     case 'import.finished':

@@ -31,10 +31,3 @@ export const DoorDecision = z
   .meta({ id: 'DoorDecision' });
 
 export const AccessListParams = z.object({ id: Uuid });
-
-export const AccessList = z
-  .object({
-    version: z.number().int().meta({ description: 'Also the ETag: send it back as If-None-Match' }),
-    cards: z.array(z.string()).meta({ description: 'Card numbers that open this site\'s doors' }),
-  })
-  .meta({ id: 'AccessList' });

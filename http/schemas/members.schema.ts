@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { IMPORT_MAX_ROWS, IMPORT_REASONS } from '../../domain/imports/member-import.ts';
+import { MEMBER_KINDS } from '../../db/entities/member.entity.ts';
+import { AccessDays } from './access.schema.ts';
 import { AuditEvent, Cursor, DateOnly, Instant, Email, Lifecycle, Limit, Locale, Role, Status, Timestamp, Uuid } from './common.schema.ts';
 
 /** The company an operator admin acts for; a company's own key or admin may leave it out. */
 const OperatorsCompany = Uuid.optional().meta({ description: 'Operator admins: the company to act for (a company\'s own key or admin leaves it out)' });
+
+const Kind = z.enum(MEMBER_KINDS).meta({ description: '`member`, or `day_pass`: a guest whose card opens on their `dates` only (a first and a last name required)' });
 
 export const Member = z
   .object({
@@ -20,6 +24,10 @@ export const Member = z
     endsOn: DateOnly.nullable().meta({ description: 'Last day: the member is removed at the next midnight at the site' }),
     endsAt: Timestamp.nullable().meta({ description: 'When the member is removed automatically (from endsOn, or given exactly)' }),
     externalId: z.string().nullable().meta({ description: 'The identity provider\'s id for the person (SCIM)' }),
+    kind: Kind,
+    dates: z.array(DateOnly).nullable().meta({ description: 'A day pass\'s dates: the card opens on them only' }),
+    cardNeeded: z.boolean().meta({ description: 'Invited with a card registration code; false: no card track (active once the password is set)' }),
+    accessDays: AccessDays.nullable(),
     pendingEmail: Email.nullable().meta({ description: 'A new sign-in address waiting for its confirmation (sent there); `email` stays in use until then' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -36,6 +44,14 @@ export const MemberDatesFields = {
   endsAt: Instant.optional().meta({ description: 'Or the exact instant the member is removed' }),
 };
 
+/** Workways' invite form: Regular member or Guest (Day pass), "Generate an access badge registration code", access days. */
+export const MemberAccessFields = {
+  kind: Kind.optional(),
+  dates: z.array(DateOnly).min(1).max(31).optional().meta({ description: 'A day pass\'s dates (at the site); removed automatically after the last' }),
+  card: z.boolean().optional().meta({ description: 'Generate an access card registration code (default true); false: no card track' }),
+  accessDays: AccessDays.nullable().optional(),
+};
+
 export const InviteMemberBody = z
   .strictObject({
     email: Email,
@@ -45,6 +61,7 @@ export const InviteMemberBody = z
     companyId: OperatorsCompany,
     locale: Locale.default('fr'),
     ...MemberDatesFields,
+    ...MemberAccessFields,
   })
   .refine((b) => !(b.endsOn && b.endsAt), { message: 'give endsOn or endsAt, not both', path: ['endsAt'] })
   .meta({ id: 'InviteMember' });
@@ -83,8 +100,10 @@ export const PatchMemberBody = z
     startsOn: MemberDatesFields.startsOn.unwrap().nullable().optional(),
     endsOn: MemberDatesFields.endsOn.unwrap().nullable().optional(),
     endsAt: MemberDatesFields.endsAt.unwrap().nullable().optional(),
+    accessDays: AccessDays.nullable().optional().meta({ description: 'Narrow the member\'s access (null: back to what the company\'s grants give); never wider than the grants (400)' }),
+    dates: MemberAccessFields.dates.meta({ description: 'A day pass\'s new dates' }),
   })
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, name, email, locale, siteId, startsOn, endsOn, endsAt')
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of role, name, email, locale, siteId, startsOn, endsOn, endsAt, accessDays, dates')
   .refine((b) => !(b.endsOn && b.endsAt), { message: 'give endsOn or endsAt, not both', path: ['endsAt'] })
   // The two refinements above, as JSON Schema says them (generated clients and fuzzers read these).
   .meta({ id: 'PatchMember', minProperties: 1, not: { required: ['endsOn', 'endsAt'], properties: { endsOn: { type: 'string' }, endsAt: { type: 'string' } } } });
@@ -107,7 +126,7 @@ export const BulkBody = z
       .array(z.record(z.string(), z.unknown()))
       .min(1)
       .max(IMPORT_MAX_ROWS)
-      .meta({ description: 'Each `{email, name?, role?, site?, locale?, reinvite?, startsOn?, endsOn?}`; `site` is a site id or name; dates are YYYY-MM-DD at the site (CSV columns `starts_on`, `ends_on`). Rows are checked one by one: a bad row fails alone.' }),
+      .meta({ description: 'Each `{email, name?, role?, site?, locale?, reinvite?, startsOn?, endsOn?, kind?, dates?, card?, accessDays?}`; `site` is a site id or name; dates are YYYY-MM-DD at the site (CSV columns `starts_on`, `ends_on`, `kind`, `dates` (space-separated), `card` (yes/no), `access_days` (e.g. `business_week+saturday`)). Rows are checked one by one: a bad row fails alone.' }),
   })
   .meta({ id: 'BulkInvite' });
 

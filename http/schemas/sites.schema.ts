@@ -1,6 +1,7 @@
 import { SUPPLIED_QR } from '../../domain/cards/stock.ts';
 import { z } from 'zod';
 import { Timestamp, Uuid } from './common.schema.ts';
+import { Schedule } from './access.schema.ts';
 
 const TimeZone = z
   .string()
@@ -8,7 +9,7 @@ const TimeZone = z
   .meta({ example: 'Europe/Paris' });
 
 export const Site = z
-  .object({ id: Uuid, name: z.string(), address: z.string().nullable(), timeZone: z.string(), wifiSsid: z.string().nullable(), accessListVersion: z.number().int(), createdAt: Timestamp })
+  .object({ id: Uuid, name: z.string(), address: z.string().nullable(), timeZone: z.string(), wifiSsid: z.string().nullable(), accessListVersion: z.number().int().meta({ description: 'Changes whenever one of its doors\' lists does' }), openingHours: Schedule.nullable().meta({ description: 'Null: always open' }), createdAt: Timestamp })
   .meta({ id: 'Site' });
 
 export const SitesQuery = z.strictObject({
@@ -36,16 +37,17 @@ export const UpdateSiteBody = z
 
 export const SiteList = z.object({ items: z.array(Site) });
 
-export const CreateDoorControllerBody = z.strictObject({ name: z.string().trim().min(1).max(200) }).meta({ id: 'CreateDoorController' });
+export const CreateDoorControllerBody = z.strictObject({ name: z.string().trim().min(1).max(200), zoneId: Uuid.optional().meta({ description: 'The zone of this site the door guards; the site\'s common zone when left out' }) }).meta({ id: 'CreateDoorController' });
 
 export const DoorController = z
-  .object({ id: Uuid, siteId: Uuid, name: z.string(), createdAt: Timestamp, lastSeenAt: Timestamp.nullable() })
+  .object({ id: Uuid, siteId: Uuid, zoneId: Uuid, name: z.string(), accessListVersion: z.number().int().meta({ description: 'Its access list\'s version (ETag)' }), createdAt: Timestamp, lastSeenAt: Timestamp.nullable() })
   .meta({ id: 'DoorController' });
 
 export const CreatedDoorController = z
   .object({
     id: Uuid,
     siteId: Uuid,
+    zoneId: Uuid,
     name: z.string(),
     secret: z.string().meta({ description: 'The signing secret: shown this once, store it in the controller' }),
     createdAt: Timestamp,

@@ -49,6 +49,13 @@ export const WEBHOOK_DATA_SCHEMAS: Record<WebhookEventType | typeof TEST_EVENT_T
   'member.invitation_expired': { summary: 'The invitation link expired unused', data: memberData({}) },
   'member.card_overdue': { summary: 'No card registered by the deadline', data: memberData({ overdueAt: Timestamp }) },
   'member.role_changed': { summary: 'Administrator or member', data: memberData({ from: z.enum(['user', 'admin']), to: z.enum(['user', 'admin']) }) },
+  'member.access_changed': {
+    summary: 'The member\'s access days or day-pass dates changed (from → to)',
+    data: memberData({
+      accessDays: z.object({ from: z.array(z.string()).nullable(), to: z.array(z.string()).nullable() }).optional(),
+      dates: z.object({ from: z.array(z.string()).nullable(), to: z.array(z.string()).nullable() }).optional(),
+    }),
+  },
   'member.removed': { summary: 'Offboarded: card, Wi-Fi and sessions revoked', data: memberData({ report: Report }) },
   'import.finished': {
     summary: 'A bulk import (CSV or JSON) is done',

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startLifecycleSweep } from '../../worker/lifecycle-sweep.ts';
+import { ensureRetentionSchedule } from '../../services/retention-schedule.ts';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
@@ -174,6 +175,8 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
     const lifecycles = deps.lifecycles;
     const started = await lifecycles.startWaiting(orm.em.fork());
     if (started.length) onProgress(`Started the lifecycle of ${started.length} member(s) waiting for one`);
+    // The daily purge of data past its retention (a Temporal Schedule, made once).
+    await ensureRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, ...config.retention });
     const sweep = startLifecycleSweep({ em: () => orm.em.fork(), lifecycles, onError: (error: unknown) => logger.warn({ err: error }, 'lifecycle sweep failed; the next one retries') });
     onStop('lifecycle sweep', async () => sweep.stop());
 

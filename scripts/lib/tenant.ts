@@ -24,7 +24,8 @@ export interface Tenant {
   /** As the company's HR system (its API key) unless another `token` is given or `anonymous`. */
   call<T = any>(method: string, path: string, options?: { body?: unknown; token?: string; anonymous?: boolean; headers?: Record<string, string>; raw?: string }): Promise<Reply<T>>;
   /** Registers a door controller; later door events are signed with its secret. */
-  doorController(): Promise<{ id: string; secret: string }>;
+  /** A door of the tenant's site, guarding `zoneId` (the common zone by default). */
+  doorController(zoneId?: string): Promise<{ id: string; secret: string }>;
   /** Adds `count` cards to the site's stock; answers their numbers. */
   addCards(count: number): Promise<string[]>;
   /** A signed door event, as the controller sends it. */
@@ -70,8 +71,9 @@ export async function createTenant(stack: ProcessStack): Promise<Tenant> {
     operatorKey,
     adminEmail,
     call,
-    async doorController() {
-      const created = expect(await call('POST', `/v1/sites/${org.siteId}/door-controllers`, { body: { name: `Door ${randomBytes(2).toString('hex')}` }, token: operatorKey }), 201, 'door controller');
+    async doorController(zoneId) {
+      const body = { name: `Door ${randomBytes(3).toString('hex')}`, ...(zoneId ? { zoneId } : {}) };
+      const created = expect(await call('POST', `/v1/sites/${org.siteId}/door-controllers`, { body, token: operatorKey }), 201, 'door controller');
       return { id: created.id, secret: created.secret };
     },
     async addCards(count) {

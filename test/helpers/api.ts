@@ -1,6 +1,7 @@
 // The HTTP API as integrators meet it: a real app on a random port, a real worker, a fresh
 // database and a company with its API key; plus a small fetch wrapper and the steps that
 // turn an e-mailed invitation into a session.
+import { followSiteGrants } from '../../domain/access/grants.ts';
 import { randomBytes } from 'node:crypto';
 import type { Scope } from './scope.ts';
 import type { Orm } from '../../db/orm.ts';
@@ -58,6 +59,7 @@ export function httpClient(base: string) {
     get: <T = any>(path: string, o?: CallOptions) => call<T>('GET', path, o),
     post: <T = any>(path: string, body?: unknown, o?: CallOptions) => call<T>('POST', path, { ...o, ...(body === undefined ? {} : { body }) }),
     patch: <T = any>(path: string, body?: unknown, o?: CallOptions) => call<T>('PATCH', path, { ...o, body }),
+    put: <T = any>(path: string, body?: unknown, o?: CallOptions) => call<T>('PUT', path, { ...o, body }),
     delete: <T = any>(path: string, o?: CallOptions) => call<T>('DELETE', path, o),
   };
 }
@@ -141,6 +143,8 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
       // Granted in SQL, not by PATCH /v1/companies/{id}: that takes the whole list, and tests
       // adding sites at once would overwrite each other's grants.
       await orm.em.fork().execute('insert into company_site (organization_id, site_id, granted_at) values (?, ?, now()) on conflict do nothing', [company.companyId, site.body.id]);
+      // And its common zone, as a site grant does.
+      await followSiteGrants(orm.em.fork(), company.companyId, { granted: [site.body.id], taken: [] });
       return site;
     },
     async member(options = {}) {

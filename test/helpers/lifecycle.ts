@@ -1,6 +1,7 @@
 // A customer company with a site and card stock in a fresh database, and the calls a test
 // needs to drive members through their lifecycle the way the API will: invite, accept the link
 // from the real e-mail, signal/update the workflow, read the mailbox and the audit trail.
+import type { MemberAccessInput } from '../../domain/members/member-access.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Scope } from './scope.ts';
@@ -14,7 +15,6 @@ import type { MemberDates } from '../../domain/members/schedule.ts';
 import { createLifecycleGateway, type LifecycleGateway, type LifecycleHandle } from '../../domain/members/lifecycle-gateway.ts';
 import { createCompanyAtSite } from '../../domain/companies/create-company.ts';
 import { createSecrets } from '../../domain/secrets.ts';
-import { siteAccessList } from '../../providers/access.ts';
 import { exportHistory } from '../../services/history.ts';
 import { openMailbox, type CaughtMail } from '../../services/mail-catcher.ts';
 import { stateQuery } from '../../contract/workflows.ts';
@@ -41,7 +41,7 @@ export interface Fixture {
   taskQueue: string;
   url: string;
   orm: Orm;
-  invite(options?: { role?: MemberRole; locale?: 'fr' | 'en'; durations?: LifecycleDurations; continueAsNewAfterEvents?: number; email?: string; siteId?: string; dates?: MemberDates }): Promise<{ memberId: string; email: string; handle: LifecycleHandle }>;
+  invite(options?: { role?: MemberRole; locale?: 'fr' | 'en'; durations?: LifecycleDurations; continueAsNewAfterEvents?: number; email?: string; siteId?: string; dates?: MemberDates; name?: string; access?: MemberAccessInput }): Promise<{ memberId: string; email: string; handle: LifecycleHandle }>;
   /** Adds a card to a site's stock; returns its number and the QR code's payload. */
   addCard(siteId?: string): Promise<{ cardNumber: string; qrPayload: string; cardId: string }>;
   /** Waits for the member's latest invitation e-mail and posts a password on its link. */
@@ -68,6 +68,9 @@ export async function createFixture(
   const lifecycles = createLifecycleGateway({ client, taskQueue, defaults: options.durations ?? defaultDurations });
   const [other] = (await query<{ id: string }>(url, `insert into site (id, operator_id, name, time_zone, access_list_version, created_at) values (gen_random_uuid(), $1, $2, 'Europe/Lyon', 0, now()) returning id`, [org.operatorId, `Lyon ${tag()}`])).rows;
   await query(url, 'insert into company_site (organization_id, site_id, granted_at) values ($1, $2, now())', [org.companyId, other!.id]);
+  // As createSite and a site grant would: its common zone, granted to the company.
+  await query(url, `insert into zone (id, site_id, name, common, created_at) values (gen_random_uuid(), $1, 'Entrance and common areas', true, now())`, [other!.id]);
+  await query(url, `insert into zone_grant (organization_id, zone_id, granted_at) select $1, id, now() from zone where site_id = $2`, [org.companyId, other!.id]);
   await query(url, `update site set wifi_ssid = 'Acme-Guest' where id = $1`, [org.siteId]);
 
   const fixture: Fixture = {
@@ -84,7 +87,7 @@ export async function createFixture(
       const email = o.email ?? `member-${tag()}@acme.test`;
       const invited = await inviteMember(
         { em: orm.em.fork(), lifecycles, defaults: o.durations ?? options.durations ?? defaultDurations, continueAsNewAfterEvents: o.continueAsNewAfterEvents },
-        { companyId: org.companyId, siteId: o.siteId ?? org.siteId, email, name: `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}`, ...(o.dates ? { dates: o.dates } : {}) },
+        { companyId: org.companyId, siteId: o.siteId ?? org.siteId, email, name: o.name ?? `Member ${email.split('@')[0]}`, role: o.role, locale: o.locale, actor: `member:${org.adminMemberId}`, ...(o.dates ? { dates: o.dates } : {}), ...(o.access ? { access: o.access } : {}) },
       );
       return { memberId: invited.memberId, email, handle: lifecycles.handle(invited.memberId) };
     },
@@ -133,7 +136,7 @@ export async function createFixture(
       return rows[0]!;
     },
     async accessList(siteId = org.siteId) {
-      return (await siteAccessList(orm, siteId))!.cardNumbers;
+      return await grantedCards(orm, siteId);
     },
   };
   return fixture;
@@ -147,4 +150,10 @@ export async function recordHistory(client: Client, name: string, workflowId: st
   const dir = process.env.RECORD_HISTORIES;
   if (!dir) return;
   await exportHistory(client, { workflowId, runId, file: path.resolve(dir, `${name}.json`) });
+}
+
+/** The site's cards whose access is granted: what its doors' lists are made of (each door's by its zone). */
+export async function grantedCards(orm: Orm, siteId: string): Promise<string[]> {
+  const rows = await orm.em.fork().getKysely().selectFrom('card').select('number').where('site_id', '=', siteId).where('state', '=', 'assigned').where('access_granted_at', 'is not', null).orderBy('number').execute();
+  return rows.map((r) => r.number);
 }

@@ -36,10 +36,15 @@ export function initialState(input: MemberLifecycleInput, ids: { lifecycleId: st
   };
 }
 
+/** Whether the member registers a card (every member did before no-card members existed). */
+export const hasCardTrack = (s: LifecycleState) => s.cardTrack !== false;
+
 export function deriveStatus(s: LifecycleState): MemberStatus {
   if (s.removal) return 'removed';
   if (s.schedule?.invitationPending) return 'scheduled';
   if (s.account.stage !== 'password_set') return s.account.stage === 'expired' ? 'invitation_expired' : 'invited';
+  // No card needed: the password is all; before the first day they wait for it.
+  if (!hasCardTrack(s)) return s.access.grantedAt || s.schedule?.startsAt == null ? 'active' : 'scheduled';
   // All done before the first day: access opens at 00:00 on the start date.
   if (s.card.stage === 'enrolled' && !s.access.grantedAt && s.schedule?.startsAt != null) return 'scheduled';
   if (s.card.stage !== 'enrolled' || !s.access.grantedAt) return s.card.overdue && s.card.stage !== 'enrolled' ? 'card_overdue' : 'awaiting_card';
@@ -61,7 +66,7 @@ export function nextDeadline(s: LifecycleState, input: MemberLifecycleInput): { 
     if (at !== null) candidates.push({ at, summary: 'invitation goes out (start date − lead)' });
     return candidates.sort((a, b) => a.at - b.at)[0];
   }
-  if (s.schedule?.startsAt != null && !s.access.grantedAt && s.account.stage === 'password_set' && s.card.stage === 'enrolled') {
+  if (s.schedule?.startsAt != null && !s.access.grantedAt && s.account.stage === 'password_set' && (s.card.stage === 'enrolled' || !hasCardTrack(s))) {
     candidates.push({ at: s.schedule.startsAt, summary: 'start date: card and Wi-Fi access open' });
   }
   if (s.account.stage === 'invited') {
@@ -70,7 +75,7 @@ export function nextDeadline(s: LifecycleState, input: MemberLifecycleInput): { 
     if (next !== undefined) candidates.push({ at: next, summary: `invitation reminder ${s.account.remindersSent + 1} of ${reminders.length}` });
     candidates.push({ at: s.account.expiresAt, summary: 'invitation link expires' });
   }
-  if (s.card.stage !== 'enrolled') {
+  if (s.card.stage !== 'enrolled' && hasCardTrack(s)) {
     const reminders = cardReminderTimes(s, input);
     const next = reminders[s.card.remindersDue];
     if (next !== undefined) candidates.push({ at: next, summary: `card reminder ${s.card.remindersDue + 1} of ${reminders.length}` });
@@ -84,7 +89,8 @@ export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleV
   // Before a known-ahead invitation goes out, its clocks have not started: no deadline to show.
   const waiting = s.schedule?.invitationPending === true;
   const invitationReminder = s.account.stage === 'invited' && !waiting ? invitationReminderTimes(s, input)[s.account.remindersSent] : undefined;
-  const cardReminder = s.card.stage !== 'enrolled' && !waiting ? cardReminderTimes(s, input)[s.card.remindersDue] : undefined;
+  const cardTrack = hasCardTrack(s);
+  const cardReminder = s.card.stage !== 'enrolled' && !waiting && cardTrack ? cardReminderTimes(s, input)[s.card.remindersDue] : undefined;
   return {
     memberId: s.memberId,
     companyId: s.companyId,
@@ -101,12 +107,13 @@ export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleV
       stage: s.card.stage,
       pin: s.card.stage === 'pin_revealed' ? (s.card.pin ?? null) : null,
       nextReminderAt: iso(cardReminder),
-      overdueAt: s.card.stage === 'enrolled' || waiting ? null : iso(s.card.overdueAt),
+      overdueAt: s.card.stage === 'enrolled' || waiting || !cardTrack ? null : iso(s.card.overdueAt),
       overdue: s.card.overdue,
       cardNumber: s.card.cardNumber ?? null,
       method: s.card.method ?? null,
     },
     access: { card: s.access.card, wifi: s.access.wifi },
+    cardNeeded: cardTrack,
     schedule: s.schedule
       ? { startsAt: iso(s.schedule.startsAt ?? undefined), endsAt: iso(s.schedule.endsAt ?? undefined), invitationAt: s.schedule.invitationPending ? iso(invitationAt(s.schedule, input) ?? undefined) : null }
       : null,

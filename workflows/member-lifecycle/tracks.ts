@@ -3,7 +3,7 @@
 // activation, the dates, and the offboarding at the end.
 import type { OffboardingReport } from '../../contract/workflows.ts';
 import { act } from './activities.ts';
-import { cardReminderTimes, invitationAt, invitationReminderTimes } from './decisions.ts';
+import { cardReminderTimes, hasCardTrack, invitationAt, invitationReminderTimes } from './decisions.ts';
 import { deprecated, type MemberLifecycle } from './member-lifecycle.ts';
 
 export async function begin(lc: MemberLifecycle): Promise<void> {
@@ -54,7 +54,7 @@ async function advanceAccount(lc: MemberLifecycle, now: number): Promise<void> {
 
 async function advanceCard(lc: MemberLifecycle, now: number): Promise<void> {
   const { state, input } = lc;
-  if (state.card.stage === 'enrolled') return;
+  if (state.card.stage === 'enrolled' || !hasCardTrack(state)) return;
   const due = cardReminderTimes(state, input).filter((at) => at <= now).length;
   if (due > state.card.remindersDue) {
     state.card.remindersDue = due;
@@ -83,8 +83,10 @@ async function answerWizardCloses(lc: MemberLifecycle): Promise<void> {
 
 async function activateWhenReady(lc: MemberLifecycle): Promise<void> {
   const { state, memberId, companyId } = lc;
-  if (state.account.stage !== 'password_set' || state.card.stage !== 'enrolled' || !lc.started()) return;
-  if (!state.access.card) {
+  const enrolled = state.card.stage === 'enrolled';
+  if (state.account.stage !== 'password_set' || (!enrolled && hasCardTrack(state)) || !lc.started()) return;
+  // A member who needs no card gets one's access only if an admin registered one anyway.
+  if (!state.access.card && enrolled) {
     await act.grantCardAccess({ memberId, companyId, cardId: state.card.cardId!, key: lc.key('card-access') });
     state.access.card = true;
   }

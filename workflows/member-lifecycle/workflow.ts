@@ -7,7 +7,7 @@
 // under one lock (lock.ts), so a removal never interleaves with an enrollment or an activation.
 // This file wires the messages to the lifecycle's operations (member-lifecycle.ts) and runs the
 // main loop over its timed steps (tracks.ts); the decisions are plain functions (decisions.ts).
-import { allHandlersFinished, condition, continueAsNew, deprecatePatch, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, deprecatePatch, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   changeRoleUpdate,
   changeScheduleUpdate,
@@ -43,6 +43,9 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   // exist (docs/development.md, "Workflow versions"); their markers stay in the histories.
   deprecatePatch('lifecycle-mutex');
   deprecatePatch('member-schedule');
+  // Invited without a registration code: no card track. Only new runs can ask for it, so the
+  // marker stands in their histories alone.
+  if (!lc.input.carried && lc.input.cardNeeded === false && patched('no-card-track')) state.cardTrack = false;
 
   // ---- messages: registered before the first await, so none is lost ----------------------------
 

@@ -14,8 +14,11 @@ export const MAX_TEXT_LENGTH = 10_000;
 export const MAX_LINES_LENGTH = 1_048_576;
 export const MAX_NESTING = 16;
 
-/** Fields that hold several lines (a site's card list typed in a text area). */
-export const MULTILINE_FIELDS = new Set(['cards']);
+/**
+ * Fields that hold several lines: a site's card list, the addresses pasted in the invite form, a
+ * schedule's windows and closures typed one per line. (In the API, each is checked by its schema.)
+ */
+export const MULTILINE_FIELDS = new Set(['cards', 'email', 'weekly', 'closures']);
 
 function refuse(field: string, problem: string): never {
   throw new DomainError('invalid_text', 'invalid', `${field}: ${problem}`, { field });

@@ -13,6 +13,8 @@ import { pageContext } from './page-context.ts';
 import { createRenderer, pageErrors, type PageDeps } from './page.ts';
 import { accountPages } from './routes/account.ts';
 import { adminMemberPages } from './routes/admin-members.ts';
+import { invitePages } from './routes/admin-invite.ts';
+import { operatorAccessPages } from './routes/operator-access.ts';
 import { membersListPages } from './routes/members-list.ts';
 import { overviewPages } from './routes/overview.ts';
 import { operatorPages } from './routes/operator.ts';
@@ -97,9 +99,12 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   memberPages(pages, full, render);
   overviewPages(pages, full, render);
   membersListPages(pages, full, render);
+  // Before a member's pages: /admin/members/new is not a member's page.
+  invitePages(pages, full, render);
   adminMemberPages(pages, full, render);
   operatorPages(pages, full, render);
   operatorCompanyPages(pages, full, render);
+  operatorAccessPages(pages, full, render);
   apiKeyPages(pages, full, render);
   webhookPages(pages, full, render);
   router.use(pages.routes());

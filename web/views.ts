@@ -97,6 +97,7 @@ export async function loadPageViews(): Promise<PageViews> {
     and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
     json: (value: unknown) => JSON.stringify(value ?? null),
     concat: (...args: unknown[]) => args.slice(0, -1).map(String).join(''),
+    join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.map(String).join(String(separator)) : ''),
     includes: (list: unknown, item: unknown) => Array.isArray(list) && list.includes(item),
     sum: (...args: unknown[]) => args.slice(0, -1).reduce((total: number, n) => total + Number(n ?? 0), 0),
   });

@@ -172,7 +172,7 @@ export const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `
 export async function listMembers(
   em: EntityManager,
   scope: CompanyScope,
-  options: { status?: MemberStatus[]; q?: string; due?: MemberDue; sort?: MemberSort; cursor?: string; limit: number },
+  options: { status?: MemberStatus[]; kind?: MemberKind; q?: string; due?: MemberDue; sort?: MemberSort; cursor?: string; limit: number },
 ): Promise<Page<MemberView>> {
   const sort = options.sort ?? '-invited';
   const order = SORT_KEYS[sort.replace('-', '') as keyof typeof SORT_KEYS];
@@ -182,6 +182,7 @@ export async function listMembers(
   // not for every member of the company before the sort.
   let page = em.getKysely().selectFrom('member as m').select('m.id').where(companyCondition(scope, 'm.organization_id'));
   if (options.status?.length) page = page.where('m.status', 'in', options.status);
+  if (options.kind) page = page.where('m.kind', '=', options.kind);
   if (options.q) {
     const like = containing(options.q);
     page = page.where(sql<boolean>`(m.email ilike ${like} escape '\\' or m.name ilike ${like} escape '\\')`);

@@ -77,6 +77,7 @@ const statusList = z
 export const ListMembersQuery = z.strictObject({
   companyId: Uuid.optional().meta({ description: 'Operator admins: one company\'s members (an operator key without it lists every company\'s)' }),
   status: statusList.optional(),
+  kind: Kind.optional().meta({ description: 'Members only, or day passes only' }),
   q: z.string().trim().max(200).optional().meta({ description: 'Part of the name or e-mail address' }),
   cursor: Cursor.optional(),
   limit: Limit,

@@ -1,5 +1,5 @@
-// The administrators' member pages: inviting one person or a whole team (CSV), an import's
-// progress, a member's page with its actions and history, and removal behind a confirmation.
+// The administrators' member pages: an import's progress, a member's page with its actions and
+// history, and removal behind a confirmation. Inviting is admin-invite.ts.
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { sql } from 'kysely';
@@ -7,8 +7,7 @@ import { z } from 'zod';
 import { InviteMemberBody, PatchMemberBody } from '../../http/schemas/members.schema.ts';
 import { DateOnly } from '../../http/schemas/common.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
-import { inviteMember } from '../../domain/members/invite-member.ts';
+import { importProgress } from '../../domain/imports/member-import.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
 import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
 import { keyName } from './api-keys.ts';
@@ -17,15 +16,22 @@ import type { DisconnectCounts } from '../../domain/disconnects.ts';
 import { sendCsv } from '../csv.ts';
 import { stockCards } from '../../domain/cards/stock.ts';
 import { listSites } from '../../domain/sites/sites.ts';
-import { readFormFile } from '../multipart.ts';
+import type { AccessDayChoice } from '../../db/entities/schedule.ts';
+import { memberDoors } from '../../domain/access/member-doors.ts';
+import { describeWindows } from '../../domain/access/words.ts';
+import { pageState } from '../page-context.ts';
 import { domainMessage, idParam, parseForm, requireAdmin, see, type PageDeps, type Renderer } from '../page.ts';
 import type { Viewer } from '../page-context.ts';
 import type { OffboardingReport } from '../../contract/workflows.ts';
 
-const CSV_MAX_BYTES = 1024 * 1024;
-
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
 const DatesForm = z.object({ startsOn: DateOnly.optional(), endsOn: DateOnly.optional() });
+const AccessForm = z.object({
+  accessDays: z.enum(['grant', 'business_week', 'always']),
+  saturday: z.literal('on').optional(),
+  sunday: z.literal('on').optional(),
+  dates: z.string().transform((text) => text.split(/[\s,;]+/).filter(Boolean)).pipe(z.array(DateOnly).min(1).max(31)).optional(),
+});
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
 const RoleForm = z.object({ role: PatchMemberBody.shape.role.unwrap() });
 const DetailsForm = z.object({
@@ -87,6 +93,13 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, c
     if ((e.type === 'email.sent' || e.type === 'email.failed') && typeof d.template === 'string' && render.has(ctx, `history.emails.${d.template}`)) {
       return render.t(ctx, 'history.email_to', { what: render.t(ctx, `history.emails.${d.template}`), to: String(d.to ?? '') });
     }
+    if (e.type === 'member.access_changed') {
+      // Access days in the page's words; a day pass's dates as they are.
+      const days = (v: unknown) => (Array.isArray(v) ? v.map((c) => render.t(ctx, `access_days.choices.${String(c)}`)).join(' + ') : render.t(ctx, 'access_days.grant'));
+      const change = (d.accessDays ?? d.dates) as { from: unknown; to: unknown } | undefined;
+      if (!change) return null;
+      return d.accessDays ? `${days(change.from)} → ${days(change.to)}` : `${[change.from].flat().join(', ')} → ${[change.to].flat().join(', ')}`;
+    }
     if (e.type === 'member.site_changed') return `${siteNames.get(String(d.from)) ?? '—'} → ${siteNames.get(String(d.to)) ?? '—'}`;
     if (e.type === 'member.updated' && d.changes && typeof d.changes === 'object') {
       return Object.entries(d.changes as Record<string, { from: unknown; to: unknown }>).map(([field, c]) => render.t(ctx, 'history.change', { field: render.t(ctx, `history.fields.${field}`), from: String(c.from), to: String(c.to) })).join(' · ');
@@ -141,52 +154,6 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     return { viewer, id };
   };
 
-  // ---- invite: one person, or a team from a CSV file ------------------------------------------
-  const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
-    const sites = await listSites(deps.em(), { companyId: viewer.companyId });
-    render(ctx, 'admin/invite', { here: '/admin/members/new', sites, severalSites: sites.length > 1, values: { role: 'user', locale: viewer.locale }, ...extra }, status);
-  };
-
-  router.get('/admin/members/new', async (ctx) => invitePage(ctx, requireAdmin(ctx)));
-
-  router.post('/admin/members', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const values = ctx.request.body as Record<string, string>;
-    const form = parseForm(ctx, render, InviteMemberBody);
-    if (!form.ok) return invitePage(ctx, viewer, { values, errors: form.errors }, 400);
-    try {
-      const { startsOn, endsOn, endsAt, ...invitation } = form.data;
-      const invited = await inviteMember(
-        { em: deps.em(), lifecycles: deps.lifecycles },
-        { companyId: viewer.companyId, ...invitation, dates: { startsOn, endsOn, endsAt }, actor: viewer.actor },
-      );
-      see(ctx, `/admin/members/${invited.memberId}?done=${invited.scheduled ? 'scheduled' : invited.reinvited ? 'reinvited' : 'invited'}`);
-    } catch (error) {
-      if (!(error instanceof DomainError) || !['member_exists', 'site_required', 'site_not_found', 'invalid_dates'].includes(error.code)) throw error;
-      const field = error.code === 'member_exists' ? 'email' : error.code === 'invalid_dates' ? String(error.details.field ?? 'startsOn') : 'siteId';
-      const existing = error.code === 'member_exists' ? (error.details.memberId as string | undefined) : undefined;
-      return invitePage(ctx, viewer, { values, existing, errors: { [field]: domainMessage(ctx, render, error) } }, error.code === 'member_exists' ? 409 : 400);
-    }
-  });
-
-  router.post('/admin/imports', async (ctx) => {
-    const viewer = requireAdmin(ctx);
-    const fail = (message: string, status = 400) => invitePage(ctx, viewer, { csvErrors: { file: message } }, status);
-    const upload = await readFormFile(ctx, render, CSV_MAX_BYTES);
-    if (!upload.ok) return fail(upload.message, upload.status);
-    try {
-      const rows = parseMembersCsv(upload.text);
-      const created = await createMemberImport(
-        { em: deps.em(), lifecycles: deps.lifecycles },
-        { companyId: viewer.companyId, actor: viewer.actor, source: 'csv', rows, reinvite: upload.fields.reinvite === 'on' },
-      );
-      see(ctx, `/admin/imports/${created.importId}`);
-    } catch (error) {
-      if (!(error instanceof DomainError) || error.kind !== 'invalid') throw error;
-      return fail(domainMessage(ctx, render, error));
-    }
-  });
-
   router.get('/admin/imports/:id', async (ctx) => {
     const viewer = requireAdmin(ctx);
     const progress = await importProgress(deps.em(), viewer.companyId, idParam(ctx));
@@ -212,6 +179,10 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const site = sites.find((s) => s.id === member.siteId) ?? null;
     const readable = await readableHistory(ctx, deps, render, viewer.companyId, [...history].reverse());
     const stock = site && member.status !== 'removed' ? await stockCards(deps.em(), { companyId: viewer.companyId }, site.id) : [];
+    // Their doors and hours in words: "Entrance and common areas, Suite 301 — Mon–Fri 06:00–22:00".
+    const locale = pageState(ctx).locale;
+    const doors = (await memberDoors(deps.em(), viewer.companyId, id)).lines.map((line) => ({ zones: line.zones.join(', '), hours: describeWindows(line.windows, locale), closures: line.closures }));
+    const days = member.accessDays;
     render(
       ctx,
       'admin/member',
@@ -230,6 +201,9 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
         multipleSites: sites.length > 1,
         hasCard: member.card?.state === 'assigned',
         isSelf: member.id === viewer.memberId,
+        doors,
+        dayPass: member.kind === 'day_pass',
+        access: { accessDays: !days ? 'grant' : days.includes('always') ? 'always' : 'business_week', saturday: days?.includes('saturday') ? 'on' : null, sunday: days?.includes('sunday') ? 'on' : null, dates: member.dates?.join(' ') ?? '' },
         timeZone: site?.timeZone ?? viewer.timeZone,
         ...extra,
       },
@@ -289,6 +263,22 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       return refusal(ctx, viewer, id, error, 'email');
     }
     see(ctx, `/admin/members/${id}?done=${outcome.invitationResent ? 'member_updated_invited' : outcome.emailChangePending ? 'member_updated_email_pending' : 'member_updated'}`);
+  });
+
+  // Narrowed access days (never wider than the company's grants), and a day pass's dates.
+  router.post('/admin/members/:id/access', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    const form = parseForm(ctx, render, AccessForm);
+    const values = ctx.request.body as Record<string, string>;
+    if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
+    const { accessDays: choice, saturday, sunday, dates } = form.data;
+    const accessDays: AccessDayChoice[] | null = choice === 'grant' ? null : choice === 'always' ? ['always'] : ['business_week', ...(saturday ? (['saturday'] as const) : []), ...(sunday ? (['sunday'] as const) : [])];
+    try {
+      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: id, accessDays, ...(dates ? { dates } : {}), actor: viewer.actor, byOperator: viewer.operatorAdmin });
+    } catch (error) {
+      return refusal(ctx, viewer, id, error, error instanceof DomainError && typeof error.details.field === 'string' ? error.details.field : 'accessDays');
+    }
+    see(ctx, `/admin/members/${id}?done=access_changed`);
   });
 
   // A blank date clears it: the lifecycle re-plans (an earlier start may send the invitation now).

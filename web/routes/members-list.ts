@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { MEMBER_STATUSES } from '../../db/entities/index.ts';
+import { MEMBER_KINDS, MEMBER_STATUSES } from '../../db/entities/index.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { statusCounts } from '../../domain/members/overview.ts';
 import { currentMembersByIds, listMembers, MEMBER_DUE, MEMBER_SORTS } from '../../domain/members/queries.ts';
@@ -29,14 +29,15 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
   const listQuery = (ctx: Context) => {
     const one = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
     const status = MEMBER_STATUSES.find((s) => s === ctx.query.status);
+    const kind = MEMBER_KINDS.find((k) => k === ctx.query.kind);
     const due = MEMBER_DUE.find((d) => d === ctx.query.due);
     const sort = MEMBER_SORTS.find((s) => s === ctx.query.sort) ?? '-invited';
     const q = one(ctx.query.q)?.slice(0, 200);
     const cursor = one(ctx.query.cursor)?.slice(0, 500);
-    return { status, due, sort, q, cursor };
+    return { status, kind, due, sort, q, cursor };
   };
   const filterParams = (f: ReturnType<typeof listQuery>, extra: Record<string, string | undefined> = {}) => {
-    const entries = Object.entries({ status: f.status, due: f.due, q: f.q, sort: f.sort === '-invited' ? undefined : f.sort, ...extra }).filter((e): e is [string, string] => Boolean(e[1]));
+    const entries = Object.entries({ status: f.status, kind: f.kind, due: f.due, q: f.q, sort: f.sort === '-invited' ? undefined : f.sort, ...extra }).filter((e): e is [string, string] => Boolean(e[1]));
     return new URLSearchParams(entries).toString();
   };
 
@@ -44,7 +45,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
     const viewer = requireAdmin(ctx);
     const f = listQuery(ctx);
     const scope = { companyId: viewer.companyId };
-    const list = (cursor: string | undefined) => listMembers(deps.em(), scope, { status: f.status ? [f.status] : undefined, q: f.q, due: f.due, sort: f.sort, cursor, limit: PAGE_SIZE });
+    const list = (cursor: string | undefined) => listMembers(deps.em(), scope, { status: f.status ? [f.status] : undefined, kind: f.kind, q: f.q, due: f.due, sort: f.sort, cursor, limit: PAGE_SIZE });
     // A cursor from another order (or tampered with) starts the list again rather than failing.
     const page = await list(f.cursor).catch((error: unknown) => {
       if (error instanceof DomainError && error.code === 'cursor_invalid') return list(undefined);
@@ -72,7 +73,7 @@ export function membersListPages(router: Router, deps: PageDeps, render: Rendere
       dueLabel: f.due ? render.t(ctx, `overview.lists.${f.due}`) : null,
       clearDueUrl: at('/admin/members', { due: undefined }),
       sorts: { name: sortLink('name'), status: sortLink('status'), invited: sortLink('invited') },
-      filtered: Boolean(f.status || f.q || f.due),
+      filtered: Boolean(f.status || f.q || f.due || f.kind),
       sites,
       multipleSites: sites.length > 1,
       csvUrl: at('/admin/members.csv'),

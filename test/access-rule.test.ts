@@ -2,6 +2,7 @@
 // door now", without a database or a clock.
 import test from 'ava';
 import { compileEntry, decideFromEntry, mayOpen, type AccessFacts } from '../domain/access/decide.ts';
+import { describeSchedule, describeWindows, parseScheduleText, scheduleText } from '../domain/access/words.ts';
 import { accessDaysSchedule, checkSchedule, covers, DAYS, intersectSchedules, isOpen, localMoment, type Schedule, type Window } from '../domain/access/schedule.ts';
 
 const PARIS = 'Europe/Paris';
@@ -156,4 +157,24 @@ test('the intersection a door is given opens exactly when every schedule it came
     }
   }
   t.pass();
+});
+
+test('schedules in words, and typed back: days as ranges, a night past midnight with +1, French day names', (t) => {
+  const typed = parseScheduleText('lun-ven 06:00-22:00\nsat 8h00-13:00; fri 22:00-02:00+1', '2027-12-25 2027-05-01', 'openingHours')!;
+  t.deepEqual(typed, {
+    weekly: [
+      { days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '06:00', to: '22:00' },
+      { days: ['sat'], from: '08:00', to: '13:00' },
+      { days: ['fri'], from: '22:00', to: '02:00', overnight: true },
+    ],
+    closures: ['2027-05-01', '2027-12-25'],
+  });
+  t.is(describeSchedule(typed, 'en'), 'Mon–Fri 06:00–22:00, Sat 08:00–13:00, Fri 22:00–02:00 (+1) (closed on 2027-05-01, 2027-12-25)');
+  t.is(describeWindows(typed.weekly.slice(0, 1), 'fr'), 'lun.–ven. 06:00–22:00');
+  t.is(describeWindows([{ days: ['mon', 'wed', 'sat', 'sun'], from: '09:00', to: '12:00' }], 'en'), 'Mon, Wed, Sat, Sun 09:00–12:00');
+  t.is(describeSchedule(null, 'fr'), 'tous les jours, à toute heure');
+  t.deepEqual(parseScheduleText(scheduleText(typed).weekly, scheduleText(typed).closures, 's'), typed, 'what the form shows reads back the same');
+  t.is(parseScheduleText('', '', 's'), null, 'empty: always');
+  t.like(t.throws(() => parseScheduleText('weekdays 9-5', '', 'openingHours')), { details: { field: 'openingHours' } });
+  t.regex(t.throws(() => parseScheduleText('mon 22:00-06:00', '', 'openingHours'))!.message, /before it starts/);
 });

@@ -11,8 +11,6 @@ const DAY_MINUTES = 1440;
 const WEEK_MINUTES = 7 * DAY_MINUTES;
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
 
-export const ALWAYS: Schedule = { weekly: [{ days: [...DAYS], from: '00:00', to: '24:00' }], closures: [] };
-
 // ---- a member's access days
 
 /** Null: the member has what their company's grant gives (the default). */
@@ -73,7 +71,7 @@ function merge(intervals: Intervals): Intervals {
   return out;
 }
 
-export function intervals(schedule: Schedule | null): Intervals {
+function intervals(schedule: Schedule | null): Intervals {
   if (!schedule) return [[0, WEEK_MINUTES]];
   const out: Intervals = [];
   for (const w of schedule.weekly) {

@@ -23,8 +23,9 @@ const POLL_EVERY_MS = 5000;
 // A company's access changes every three polls: most polls find nothing new.
 const CHANGE_EVERY_MS = 15_000;
 const SUITES = 9;
-const INGEST_BATCH = 20;
-const INGEST_EVERY_MS = 1000;
+// A busy door's agent uploads what it queued every 2 s: 40 events a batch, 2,000 a second for 100 doors.
+const INGEST_BATCH = 40;
+const INGEST_EVERY_MS = 2000;
 
 type Door = { id: string; secret: string; zone: number };
 
@@ -133,7 +134,7 @@ export async function accessListAtScale(
     floor.push(performance.now() - at);
   }
 
-  // Entry-event ingest: every controller uploads a batch each second, all at once.
+  // Entry-event ingest: every controller uploads a batch every 2 s, spread over the period.
   const cardNumbers = (await db.selectFrom('card').select('number').where('site_id', '=', tenant.siteId).limit(2000).execute()).map((c) => c.number);
   const batches: number[] = [];
   let sent = 0;
@@ -188,6 +189,7 @@ export async function accessListAtScale(
       { name: 'floor: the common door\'s list from the pool, p99', value: p(floor, 99), unit: 'ms' },
       { name: 'full 200 p99', value: p(full, 99), unit: 'ms', goal: { max: round(GOAL_200_TIMES_FLOOR * percentile(floor, 99), 1), text: `≤ ${GOAL_200_TIMES_FLOOR}× the floor's p99` } },
       { name: `entry events ingested (batches of ${INGEST_BATCH} from ${options.controllers} controllers)`, value: perSecond, unit: 'events/s', goal: { min: GOAL_INGEST_PER_S } },
+      { name: 'entry-event batch p50', value: p(batches, 50), unit: 'ms' },
       { name: 'entry-event batch p99', value: p(batches, 99), unit: 'ms', goal: { max: GOAL_BATCH_P99_MS } },
       { name: 'rows stored minus events sent', value: Number(stored) - sent, unit: 'rows', goal: { max: 0, min: 0 } },
       { name: 'errors', value: errors.length, unit: 'requests', goal: { max: 0 } },

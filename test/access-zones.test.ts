@@ -189,3 +189,21 @@ test('entry events: a batch sent again stores nothing twice; the operator reads 
   const foreign = await world.api.call('POST', `/v1/door-controllers/${b.doors.suiteA.id}/events`, { raw, headers: { 'Content-Type': 'application/json', 'X-Door-Controller': d.id, 'X-Signature': signDoorRequest(d.secret, raw) } });
   t.is(foreign.status, 403);
 });
+
+test('the doors of a zone share one version; a door moved to another zone gets a version it never had, and that zone’s list', async (t) => {
+  const b = await sharedBuilding();
+  const alice = await b.activeMember(b.companies.a);
+  const first = await b.doors.suiteA.list();
+  const created = await world.api.post(`/v1/sites/${b.site.id}/door-controllers`, { name: `Back door ${tag()}`, zoneId: b.zones.suiteA.id }, b.op);
+  const second = ((await world.api.get(`/v1/sites/${b.site.id}/door-controllers`, b.op)).body.items as { id: string; accessListVersion: number }[]).find((d) => d.id === created.body.id)!;
+  t.is(`"${second.accessListVersion}"`, first.headers.get('etag')!, 'a new door of the zone takes its version');
+
+  // Suite A's door moves to Suite B: its cached ETag no longer matches, and it reads B's list.
+  const before = first.headers.get('etag')!;
+  t.is((await world.api.put(`/v1/sites/${b.site.id}/door-controllers/${b.doors.suiteA.id}/zone`, { zoneId: b.zones.suiteB.id }, b.op)).status, 204);
+  const moved = await b.doors.suiteA.list(before);
+  t.is(moved.status, 200);
+  t.true(Number(JSON.parse(moved.headers.get('etag')!)) > Number(JSON.parse(before)), 'a version it never had');
+  t.false(numbers(moved).includes(alice.number), 'Acme’s card does not open Suite B');
+  t.deepEqual(moved.body, (await b.doors.suiteB.list()).body, 'the same list as the zone’s other door, version included');
+});

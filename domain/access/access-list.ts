@@ -8,15 +8,17 @@ import { midnightAt } from '../time.ts';
 import { compileEntry, mayOpen, type AccessDecision, type AccessEntry, type AccessFacts } from './decide.ts';
 
 export interface DoorAccessList {
+  /** The door's zone: with the version, it names the list's content (versions.ts). */
+  zoneId: string;
   version: number;
   timeZone: string;
   cards: AccessEntry[];
 }
 
-/** A door controller's version alone: what most polls (If-None-Match) need. */
-export async function doorAccessListVersion(em: EntityManager, doorControllerId: string): Promise<number | undefined> {
-  const row = await em.getKysely().selectFrom('door_controller').select('access_list_version').where('id', '=', doorControllerId).executeTakeFirst();
-  return row?.access_list_version;
+/** A door controller's zone and version alone: what most polls (If-None-Match) need. */
+export async function doorAccessListVersion(em: EntityManager, doorControllerId: string): Promise<{ zoneId: string; version: number } | undefined> {
+  const row = await em.getKysely().selectFrom('door_controller').select(['zone_id', 'access_list_version']).where('id', '=', doorControllerId).executeTakeFirst();
+  return row && { zoneId: row.zone_id, version: row.access_list_version };
 }
 
 interface CardRow {
@@ -54,6 +56,7 @@ export async function doorAccessList(em: EntityManager, doorControllerId: string
     .innerJoin('site as s', 's.id', 'd.site_id')
     .select((eb) => [
       'd.access_list_version as version',
+      'd.zone_id',
       's.time_zone',
       's.opening_hours',
       jsonArrayFrom(
@@ -71,11 +74,13 @@ export async function doorAccessList(em: EntityManager, doorControllerId: string
   if (!row) return undefined;
   const site = { timeZone: row.time_zone, openingHours: row.opening_hours };
   const cards: AccessEntry[] = [];
+  // Thousands of cards share a handful of (grant, access days) pairs: each intersection is made once.
+  const memo = new Map<string, Schedule>();
   for (const c of row.cards) {
-    const entry = compileEntry(factsOf({ ...c, active: true }, { schedule: c.schedule }, site));
+    const entry = compileEntry(factsOf({ ...c, active: true }, { schedule: c.schedule }, site), memo);
     if (entry) cards.push(entry);
   }
-  return { version: row.version, timeZone: row.time_zone, cards };
+  return { zoneId: row.zone_id, version: row.version, timeZone: row.time_zone, cards };
 }
 
 /** Everything the server knows to decide at a site's doors (one card's, or every assigned card's). */

@@ -38,10 +38,20 @@ export const DENIAL_REASONS = ['unknown_card', 'not_active', 'zone_not_granted',
 export type DenialReason = (typeof DENIAL_REASONS)[number];
 export type AccessDecision = { granted: true } | { granted: false; reason: DenialReason };
 
-/** A card's entry on a door's list; undefined when it is not on it (not active, zone not granted, never open). */
-export function compileEntry(facts: AccessFacts): AccessEntry | undefined {
+/**
+ * A card's entry on a door's list; undefined when it is not on it (not active, zone not granted,
+ * never open). `memo` keeps the intersections already made (a list's cards share a few).
+ */
+export function compileEntry(facts: AccessFacts, memo?: Map<string, Schedule>): AccessEntry | undefined {
   if (!facts.active || !facts.zoneGranted) return undefined;
-  const { weekly, closures } = intersectSchedules([facts.siteHours, facts.grantSchedule, accessDaysSchedule(facts.accessDays)]);
+  const parts = [facts.siteHours, facts.grantSchedule, accessDaysSchedule(facts.accessDays)];
+  const key = memo && JSON.stringify(parts);
+  let intersection = key === undefined ? undefined : memo!.get(key);
+  if (!intersection) {
+    intersection = intersectSchedules(parts);
+    if (key !== undefined) memo!.set(key, intersection);
+  }
+  const { weekly, closures } = intersection;
   if (!weekly.length) return undefined;
   return { number: facts.cardNumber, windows: weekly, closures, dates: facts.dayPassDates, validFrom: facts.validFrom, validUntil: facts.validUntil };
 }

@@ -1,8 +1,8 @@
 // What happened at the doors: each controller uploads its decisions in signed batches. Movement
 // records are the operator's (who is present now, the access log), never a company admin's:
 // access logs are not time-tracking. They are purged after ENTRY_EVENT_RETENTION_DAYS.
-import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
+import { dbNow } from '../../db/sql.ts';
 import type { EntryEventType } from '../../db/entities/entry-event.entity.ts';
 import { DomainError } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
@@ -21,19 +21,17 @@ export interface EntryEventInput {
  * a lost answer (or overlapping the last one) stores only what is new. Each event is tied to the
  * card's member and company as they are now, and to the door's zone.
  */
-export async function recordEntryEvents(em: EntityManager, door: { doorControllerId: string; siteId: string }, events: EntryEventInput[]) {
+export async function recordEntryEvents(em: EntityManager, door: { doorControllerId: string; siteId: string; zoneId: string }, events: EntryEventInput[]) {
   const db = em.getKysely();
   const numbers = [...new Set(events.map((e) => e.cardNumber))];
-  const [controller, cards] = await Promise.all([
-    db.selectFrom('door_controller').select('zone_id').where('id', '=', door.doorControllerId).executeTakeFirstOrThrow(),
-    db
-      .selectFrom('card as c')
-      .leftJoin('member as m', 'm.id', 'c.member_id')
-      .select(['c.number', 'c.member_id', 'm.organization_id'])
-      .where('c.site_id', '=', door.siteId)
-      .where('c.number', 'in', numbers)
-      .execute(),
-  ]);
+  // Looked up apart, by the card's unique index: joined into the insert, the planner guesses badly.
+  const cards = await db
+    .selectFrom('card as c')
+    .leftJoin('member as m', 'm.id', 'c.member_id')
+    .select(['c.number', 'c.member_id', 'm.organization_id'])
+    .where('c.site_id', '=', door.siteId)
+    .where('c.number', 'in', numbers)
+    .execute();
   const byNumber = new Map(cards.map((c) => [c.number, c]));
   // One id twice in the same batch is one event.
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
@@ -44,14 +42,14 @@ export async function recordEntryEvents(em: EntityManager, door: { doorControlle
         door_controller_id: door.doorControllerId,
         event_id: e.id,
         site_id: door.siteId,
-        zone_id: controller.zone_id,
+        zone_id: door.zoneId,
         type: e.type,
         card_number: e.cardNumber,
         reason: e.reason ?? null,
         member_id: byNumber.get(e.cardNumber)?.member_id ?? null,
         organization_id: byNumber.get(e.cardNumber)?.organization_id ?? null,
         occurred_at: new Date(e.at),
-        received_at: sql<Date>`now()`,
+        received_at: dbNow,
       })),
     )
     .onConflict((oc) => oc.columns(['door_controller_id', 'event_id']).doNothing())

@@ -1,16 +1,19 @@
 // Each door's access list has its own version (its ETag). A change bumps the lists it changes and
 // no other: a member's access days change their company's doors (and the common zone), not
 // another company's suite, so 99 doors keep answering 304 while one reads its new list.
+//
+// Every change bumps whole zones, and a door joining a zone takes the zone's version: so the
+// doors of a zone always share one version, and (zone, version) names one list's content — what
+// the API caches it by (api/routes/door.ts).
 import type { EntityManager } from '../../db/orm.ts';
 
 /** Whose lists changed: a whole site (its hours), one zone (a grant), one company's doors at a site (a member, a card), one door (it moved). */
-export type ChangedLists = { siteId: string } | { zoneId: string } | { companyId: string; siteId: string } | { doorControllerId: string };
+export type ChangedLists = { siteId: string } | { zoneId: string } | { companyId: string; siteId: string };
 
 export async function bumpAccessLists(em: EntityManager, changed: ChangedLists): Promise<void> {
   const db = em.getKysely();
   let doors = db.updateTable('door_controller').set((eb) => ({ access_list_version: eb('access_list_version', '+', 1) }));
-  if ('doorControllerId' in changed) doors = doors.where('id', '=', changed.doorControllerId);
-  else if ('zoneId' in changed) doors = doors.where('zone_id', '=', changed.zoneId);
+  if ('zoneId' in changed) doors = doors.where('zone_id', '=', changed.zoneId);
   else if ('companyId' in changed) {
     doors = doors
       .where('site_id', '=', changed.siteId)
@@ -26,4 +29,22 @@ export async function bumpAccessLists(em: EntityManager, changed: ChangedLists):
 export async function bumpMemberAccessLists(em: EntityManager, memberId: string): Promise<void> {
   const member = await em.getKysely().selectFrom('member').select(['organization_id', 'site_id']).where('id', '=', memberId).executeTakeFirst();
   if (member?.site_id) await bumpAccessLists(em, { companyId: member.organization_id, siteId: member.site_id });
+}
+
+/**
+ * A door joins a zone (made there, or moved): it takes the zone's version, and a moved door (which
+ * holds its old zone's list under some version) gets one it has never had: the zone moves on past
+ * both, so no If-None-Match it sends can match the new list by chance.
+ */
+export async function joinZone(em: EntityManager, door: { id: string; zoneId: string; siteId: string; moved: boolean }): Promise<void> {
+  const db = em.getKysely();
+  const row = await db
+    .selectFrom('door_controller')
+    .select((eb) => eb.fn.max('access_list_version').as('version'))
+    .where((eb) => eb.or([eb('zone_id', '=', door.zoneId), eb('id', '=', door.id)]))
+    .executeTakeFirst();
+  const current = Number(row?.version ?? 1);
+  const next = door.moved ? current + 1 : current;
+  await db.updateTable('door_controller').set({ access_list_version: next }).where('zone_id', '=', door.zoneId).execute();
+  if (door.moved) await db.updateTable('site').set((eb) => ({ access_list_version: eb('access_list_version', '+', 1) })).where('id', '=', door.siteId).execute();
 }

@@ -6,7 +6,7 @@ import type { EntityManager } from '../../db/orm.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError, isUniqueViolation } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
-import { bumpAccessLists } from './versions.ts';
+import { joinZone } from './versions.ts';
 
 export { COMMON_ZONE_NAME } from '../sites/sites.ts';
 
@@ -116,7 +116,7 @@ export async function moveDoorController(em: EntityManager, input: { operatorId:
   if (door.zone_id === input.zoneId) return;
   await em.transactional(async (tx) => {
     await tx.getKysely().updateTable('door_controller').set({ zone_id: input.zoneId }).where('id', '=', door.id).execute();
-    await bumpAccessLists(tx, { doorControllerId: door.id });
+    await joinZone(tx, { id: door.id, zoneId: input.zoneId, siteId: door.site_id, moved: true });
     await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'door_controller.zone_changed', data: { doorControllerId: door.id, siteId: door.site_id, from: door.zone_id, to: input.zoneId } });
   });
 }

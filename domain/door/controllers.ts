@@ -8,6 +8,7 @@ import type { Secrets } from '../secrets.ts';
 import { findSite } from '../sites/sites.ts';
 import { generateDoorSecret } from './signatures.ts';
 import { commonZoneOf, zoneOfSite } from '../access/zones.ts';
+import { joinZone } from '../access/versions.ts';
 
 export async function createDoorController(
   em: EntityManager,
@@ -25,6 +26,7 @@ export async function createDoorController(
       .values({ id: randomUUID(), site_id: input.siteId, zone_id: zoneId, name: input.name.trim(), secret_ciphertext: secrets.encrypt(secret), created_at: dbNow, access_list_version: 1 })
       .returning(['id', 'name', 'created_at'])
       .executeTakeFirstOrThrow();
+    await joinZone(tx, { id: row.id, zoneId, siteId: input.siteId, moved: false });
     await recordAudit(tx, { companyId: null, operatorId: input.operatorId, actor: input.actor, type: 'door_controller.created', data: { doorControllerId: row.id, siteId: input.siteId, zoneId, name: row.name } });
     return { id: row.id, siteId: input.siteId, zoneId, name: row.name, secret, createdAt: new Date(row.created_at).toISOString() };
   });

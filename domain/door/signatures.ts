@@ -14,6 +14,8 @@ export const SIGNATURE_TOLERANCE_S = 300;
 export interface DoorControllerIdentity {
   doorControllerId: string;
   siteId: string;
+  /** The zone this door guards. */
+  zoneId: string;
   /** Whose building: a door serves every company at its site. */
   operatorId: string;
 }
@@ -49,7 +51,7 @@ export async function authenticateDoorController(
   const controller = await db
     .selectFrom('door_controller as d')
     .innerJoin('site as s', 's.id', 'd.site_id')
-    .select(['d.id', 'd.secret_ciphertext', 'd.site_id', 's.operator_id'])
+    .select(['d.id', 'd.secret_ciphertext', 'd.site_id', 'd.zone_id', 's.operator_id'])
     .where('d.id', '=', request.controllerId)
     .executeTakeFirst();
   // An unknown controller gets the same answer as a wrong signature.
@@ -60,16 +62,23 @@ export async function authenticateDoorController(
     throw refused('door_signature_invalid', 'the signature does not match this controller and request body');
   }
   if (!request.read) {
+    // One statement, so one commit: the signature remembered, and those past the tolerance (refused
+    // by their age anyway) forgotten.
     const fresh = await db
-      .insertInto('door_signature')
-      .values({ door_controller_id: controller.id, signature: given.toLowerCase(), seen_at: dbNow })
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
+      .with('fresh', (q) => q.insertInto('door_signature').values({ door_controller_id: controller.id, signature: given.toLowerCase(), seen_at: dbNow }).onConflict((oc) => oc.doNothing()).returning('id'))
+      .with('forgotten', (q) => q.deleteFrom('door_signature').where('seen_at', '<', sql<Date>`now() - interval '10 minutes'`).returning('id'))
+      .selectFrom('fresh')
+      .select('id')
       .execute();
     if (!fresh.length) throw refused('door_signature_replayed', 'this signed request was already received: sign each request anew (include occurredAt)');
-    // Past the tolerance a signature is refused by its age, so it need not be remembered.
-    await db.deleteFrom('door_signature').where('seen_at', '<', sql<Date>`now() - interval '10 minutes'`).execute();
   }
-  await db.updateTable('door_controller').set({ last_seen_at: dbNow }).where('id', '=', controller.id).execute();
-  return { doorControllerId: controller.id, siteId: controller.site_id, operatorId: controller.operator_id };
+  // "Last seen" to the nearest half minute: a door polling every few seconds writes (and waits for
+  // a commit) twice a minute, not at every poll.
+  await db
+    .updateTable('door_controller')
+    .set({ last_seen_at: dbNow })
+    .where('id', '=', controller.id)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', sql<Date>`now() - interval '30 seconds'`)]))
+    .execute();
+  return { doorControllerId: controller.id, siteId: controller.site_id, zoneId: controller.zone_id, operatorId: controller.operator_id };
 }

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import type { Context } from 'koa';
 import { stringify } from 'csv-stringify/sync';
 import { decideAtDoor } from '../../domain/access/access-list.ts';
-import { entryLog, presentNow, type EntryLogFilter } from '../../domain/access/entry-events.ts';
+import { entryLog, entryLogLines, presentNow, type EntryLogFilter } from '../../domain/access/entry-events.ts';
+import { getCompany } from '../../domain/companies/companies.ts';
 import { grantZone, listZoneGrants, revokeZone, setOpeningHours } from '../../domain/access/grants.ts';
 import { createZone, deleteZone, listZones, moveDoorController, renameZone } from '../../domain/access/zones.ts';
 import { findSite } from '../../domain/sites/sites.ts';
-import { DomainError } from '../../domain/errors.ts';
 import { IdParams } from '../../http/schemas/common.schema.ts';
 import {
   AccessCheck,
@@ -129,7 +129,7 @@ export function accessRoutes(s: ApiServices) {
         responses: { 200: { description: 'Grants', schema: ZoneGrantList } },
       },
       async ({ params, principal }, ctx) => {
-        await companyOf(s, principal.operatorId, params.id);
+        await getCompany(s.em(), principal.operatorId, params.id);
         ctx.body = { items: await listZoneGrants(s.em(), params.id) };
       },
     ),
@@ -203,22 +203,8 @@ export function accessRoutes(s: ApiServices) {
   ];
 }
 
-async function companyOf(s: ApiServices, operatorId: string, companyId: string) {
-  const company = await s.em().getKysely().selectFrom('organization').select('id').where('id', '=', companyId).where('operator_id', '=', operatorId).executeTakeFirst();
-  if (!company) throw new DomainError('organization_not_found', 'not_found', `no company ${companyId}`);
-}
-
-const CSV_PAGE = 1000;
-
 async function sendLogCsv(ctx: Context, s: ApiServices, operatorId: string, siteId: string, filter: EntryLogFilter) {
-  const lines: string[][] = [['at', 'type', 'reason', 'card', 'door', 'zone', 'member', 'company']];
-  let cursor: string | undefined;
-  do {
-    const page = await entryLog(s.em(), operatorId, siteId, filter, { cursor, limit: CSV_PAGE });
-    for (const e of page.items) lines.push([e.at, e.type, e.reason ?? '', e.cardNumber, e.doorController.name, e.zone?.name ?? '', e.member?.name ?? '', e.company?.name ?? '']);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
   ctx.type = 'text/csv; charset=utf-8';
   ctx.set('Content-Disposition', 'attachment; filename="access-log.csv"');
-  ctx.body = stringify(lines);
+  ctx.body = stringify(await entryLogLines(s.em(), operatorId, siteId, filter));
 }

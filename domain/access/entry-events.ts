@@ -169,3 +169,15 @@ export async function purgeEntryEvents(em: EntityManager, before: Date, batch = 
     if (n < batch) return purged;
   }
 }
+
+/** The log as spreadsheet lines (a header, then every matching event, latest first), a page at a time. */
+export async function entryLogLines(em: EntityManager, operatorId: string, siteId: string, filter: EntryLogFilter): Promise<string[][]> {
+  const lines = [['at', 'type', 'reason', 'card', 'door', 'zone', 'member', 'company']];
+  let cursor: string | undefined;
+  do {
+    const page = await entryLog(em, operatorId, siteId, filter, { cursor, limit: 1000 });
+    for (const e of page.items) lines.push([e.at, e.type, e.reason ?? '', e.cardNumber, e.doorController.name, e.zone?.name ?? '', e.member?.name ?? '', e.company?.name ?? '']);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return lines;
+}

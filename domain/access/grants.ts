@@ -7,6 +7,7 @@ import type { Schedule } from '../../db/entities/schedule.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
+import { getCompany } from '../companies/companies.ts';
 import { checkSchedule } from './schedule.ts';
 import { bumpAccessLists } from './versions.ts';
 import { findZone } from './zones.ts';
@@ -37,15 +38,9 @@ export async function listZoneGrants(em: EntityManager, companyId: string): Prom
   return rows.map((r) => ({ zoneId: r.zone_id, zoneName: r.zone_name, siteId: r.site_id, siteName: r.site_name, common: r.common, schedule: r.schedule, grantedAt: new Date(r.granted_at).toISOString() }));
 }
 
-async function companyOfOperator(em: EntityManager, operatorId: string, companyId: string) {
-  const company = await em.getKysely().selectFrom('organization').select(['id', 'name']).where('id', '=', companyId).where('operator_id', '=', operatorId).executeTakeFirst();
-  if (!company) throw new DomainError('organization_not_found', 'not_found', `no company ${companyId}`);
-  return company;
-}
-
 /** Grants a company a zone, or changes the schedule it has it on. The zone's site must be granted to the company. */
 export async function grantZone(em: EntityManager, input: { operatorId: string; companyId: string; zoneId: string; schedule: Schedule | null; actor: string }): Promise<ZoneGrantView> {
-  await companyOfOperator(em, input.operatorId, input.companyId);
+  await getCompany(em, input.operatorId, input.companyId);
   const zone = await findZone(em, input.operatorId, input.zoneId);
   const schedule = input.schedule ? checkSchedule(input.schedule, 'schedule') : null;
   await em.transactional(async (tx) => {
@@ -73,7 +68,7 @@ export async function grantZone(em: EntityManager, input: { operatorId: string; 
 
 /** Takes a zone away from a company: its cards come off that zone's doors' lists, and only those. */
 export async function revokeZone(em: EntityManager, input: { operatorId: string; companyId: string; zoneId: string; actor: string }): Promise<void> {
-  await companyOfOperator(em, input.operatorId, input.companyId);
+  await getCompany(em, input.operatorId, input.companyId);
   const zone = await findZone(em, input.operatorId, input.zoneId);
   await em.transactional(async (tx) => {
     const gone = await tx.getKysely().deleteFrom('zone_grant').where('organization_id', '=', input.companyId).where('zone_id', '=', zone.id).returning('schedule').executeTakeFirst();
@@ -81,23 +76,6 @@ export async function revokeZone(em: EntityManager, input: { operatorId: string;
     await bumpAccessLists(tx, { zoneId: zone.id });
     await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'zone_grant.revoked', data: { zoneId: zone.id, zoneName: zone.name, siteId: zone.site_id, from: gone.schedule, to: null } });
   });
-}
-
-/** The grants that follow a site's: granting a site grants its common zone; taking it takes every zone there. */
-export async function followSiteGrants(em: EntityManager, companyId: string, change: { granted: string[]; taken: string[] }): Promise<void> {
-  const db = em.getKysely();
-  if (change.granted.length) {
-    await db
-      .insertInto('zone_grant')
-      .columns(['organization_id', 'zone_id', 'schedule', 'granted_at'])
-      .expression((eb) => eb.selectFrom('zone').select((z) => [z.val(companyId).as('organization_id'), 'id', z.val(null).as('schedule'), dbNow.as('granted_at')]).where('site_id', 'in', change.granted).where('common', '=', true))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
-  if (change.taken.length) {
-    await db.deleteFrom('zone_grant').where('organization_id', '=', companyId).where('zone_id', 'in', db.selectFrom('zone').select('id').where('site_id', 'in', change.taken)).execute();
-  }
-  for (const siteId of [...change.granted, ...change.taken]) await bumpAccessLists(em, { siteId });
 }
 
 /** A site's opening hours and closures (null: always open); every card's access is within them. */

@@ -7,7 +7,7 @@
 // the API caches it by (api/routes/door.ts).
 import type { EntityManager } from '../../db/orm.ts';
 
-/** Whose lists changed: a whole site (its hours), one zone (a grant), one company's doors at a site (a member, a card), one door (it moved). */
+/** Whose lists changed: a whole site (its hours), one zone (a grant), one company's doors at a site (a member, a card). A door that moves: joinZone. */
 export type ChangedLists = { siteId: string } | { zoneId: string } | { companyId: string; siteId: string };
 
 export async function bumpAccessLists(em: EntityManager, changed: ChangedLists): Promise<void> {

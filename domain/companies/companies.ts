@@ -1,6 +1,6 @@
 // The operator's view of its customer companies: which sites each may use, how many members it
 // has, and its end of contract. Every change is audited under the operator admin who made it.
-import { followSiteGrants } from '../access/grants.ts';
+import { followSiteGrants } from '../access/site-grants.ts';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { dbNow } from '../../db/sql.ts';

@@ -1,7 +1,7 @@
 // The operator and its companies come into being here: `org:create` on a fresh install makes the
 // operator (with its first site and admin) and the first company in one step; `POST /v1/companies`
 // and `org:create` on an install that has an operator add companies.
-import { followSiteGrants } from '../access/grants.ts';
+import { followSiteGrants } from '../access/site-grants.ts';
 import { createCommonZone } from '../sites/sites.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { ApiKey, AuditEvent, COMPANY_KEY_SCOPES, CompanySite, Member, Operator, OPERATOR_KEY_SCOPES, Company, Site, type MemberLocale } from '../../db/entities/index.ts';

@@ -1,7 +1,7 @@
 // The HTTP API as integrators meet it: a real app on a random port, a real worker, a fresh
 // database and a company with its API key; plus a small fetch wrapper and the steps that
 // turn an e-mailed invitation into a session.
-import { followSiteGrants } from '../../domain/access/grants.ts';
+import { followSiteGrants } from '../../domain/access/site-grants.ts';
 import { randomBytes } from 'node:crypto';
 import type { Scope } from './scope.ts';
 import type { Orm } from '../../db/orm.ts';

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { InviteMemberBody } from '../../http/schemas/members.schema.ts';
 import { DateOnly } from '../../http/schemas/common.schema.ts';
-import { ACCESS_DAY_CHOICES, type AccessDayChoice } from '../../db/entities/schedule.ts';
+import { AccessDaysFields, accessDaysOf } from '../access-days.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, IMPORT_MAX_ROWS, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
@@ -39,17 +39,8 @@ const InviteForm = z.object({
     .optional(),
   // The box is sent only when ticked; `cardAsked` says the form had it.
   card: z.literal('on').optional(),
-  accessDays: z.enum(['grant', 'business_week', 'always']).default('grant'),
-  saturday: z.literal('on').optional(),
-  sunday: z.literal('on').optional(),
+  ...AccessDaysFields,
 });
-
-/** The access days the form's choice stands for (null: the company's grants). */
-function accessDaysOf(form: z.output<typeof InviteForm>): AccessDayChoice[] | null {
-  if (form.accessDays === 'grant') return null;
-  if (form.accessDays === 'always') return ['always'];
-  return ACCESS_DAY_CHOICES.filter((d) => d === 'business_week' || (d === 'saturday' && form.saturday) || (d === 'sunday' && form.sunday));
-}
 
 export function invitePages(router: Router, deps: PageDeps, render: Renderer): void {
   const invitePage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {

@@ -16,7 +16,7 @@ import type { DisconnectCounts } from '../../domain/disconnects.ts';
 import { sendCsv } from '../csv.ts';
 import { stockCards } from '../../domain/cards/stock.ts';
 import { listSites } from '../../domain/sites/sites.ts';
-import type { AccessDayChoice } from '../../db/entities/schedule.ts';
+import { AccessDaysFields, accessDaysForm, accessDaysOf } from '../access-days.ts';
 import { memberDoors } from '../../domain/access/member-doors.ts';
 import { describeWindows } from '../../domain/access/words.ts';
 import { pageState } from '../page-context.ts';
@@ -27,9 +27,7 @@ import type { OffboardingReport } from '../../contract/workflows.ts';
 const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64), replace: z.literal('on').optional() });
 const DatesForm = z.object({ startsOn: DateOnly.optional(), endsOn: DateOnly.optional() });
 const AccessForm = z.object({
-  accessDays: z.enum(['grant', 'business_week', 'always']),
-  saturday: z.literal('on').optional(),
-  sunday: z.literal('on').optional(),
+  ...AccessDaysFields,
   dates: z.string().transform((text) => text.split(/[\s,;]+/).filter(Boolean)).pipe(z.array(DateOnly).min(1).max(31)).optional(),
 });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
@@ -182,7 +180,6 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     // Their doors and hours in words: "Entrance and common areas, Suite 301 — Mon–Fri 06:00–22:00".
     const locale = pageState(ctx).locale;
     const doors = (await memberDoors(deps.em(), viewer.companyId, id)).lines.map((line) => ({ zones: line.zones.join(', '), hours: describeWindows(line.windows, locale), closures: line.closures }));
-    const days = member.accessDays;
     render(
       ctx,
       'admin/member',
@@ -203,7 +200,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
         isSelf: member.id === viewer.memberId,
         doors,
         dayPass: member.kind === 'day_pass',
-        access: { accessDays: !days ? 'grant' : days.includes('always') ? 'always' : 'business_week', saturday: days?.includes('saturday') ? 'on' : null, sunday: days?.includes('sunday') ? 'on' : null, dates: member.dates?.join(' ') ?? '' },
+        access: { ...accessDaysForm(member.accessDays), dates: member.dates?.join(' ') ?? '' },
         timeZone: site?.timeZone ?? viewer.timeZone,
         ...extra,
       },
@@ -271,10 +268,9 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const form = parseForm(ctx, render, AccessForm);
     const values = ctx.request.body as Record<string, string>;
     if (!form.ok) return memberPage(ctx, viewer, id, { values, errors: form.errors }, 400);
-    const { accessDays: choice, saturday, sunday, dates } = form.data;
-    const accessDays: AccessDayChoice[] | null = choice === 'grant' ? null : choice === 'always' ? ['always'] : ['business_week', ...(saturday ? (['saturday'] as const) : []), ...(sunday ? (['sunday'] as const) : [])];
+    const { dates } = form.data;
     try {
-      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: id, accessDays, ...(dates ? { dates } : {}), actor: viewer.actor, byOperator: viewer.operatorAdmin });
+      await updateMember({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: id, accessDays: accessDaysOf(form.data), ...(dates ? { dates } : {}), actor: viewer.actor, byOperator: viewer.operatorAdmin });
     } catch (error) {
       return refusal(ctx, viewer, id, error, error instanceof DomainError && typeof error.details.field === 'string' ? error.details.field : 'accessDays');
     }

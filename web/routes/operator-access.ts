@@ -4,7 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { entryLog, presentNow, type EntryLogFilter } from '../../domain/access/entry-events.ts';
+import { entryLog, entryLogLines, presentNow, type EntryLogFilter } from '../../domain/access/entry-events.ts';
 import { grantZone, listZoneGrants, revokeZone, setOpeningHours } from '../../domain/access/grants.ts';
 import { describeSchedule, parseScheduleText, scheduleText } from '../../domain/access/words.ts';
 import { createZone, listZones, moveDoorController } from '../../domain/access/zones.ts';
@@ -110,16 +110,7 @@ export function operatorAccessPages(router: Router, deps: PageDeps, render: Rend
       ...(f.type ? { type: f.type } : {}),
       ...(f.cardNumber ? { cardNumber: f.cardNumber } : {}),
     };
-    if (ctx.query.format === 'csv') {
-      const lines = [['at', 'type', 'reason', 'card', 'door', 'zone', 'member', 'company']];
-      let cursor: string | undefined;
-      do {
-        const page = await entryLog(deps.em(), viewer.operatorId, id, filter, { cursor, limit: 1000 });
-        for (const e of page.items) lines.push([e.at, e.type, e.reason ?? '', e.cardNumber, e.doorController.name, e.zone?.name ?? '', e.member?.name ?? '', e.company?.name ?? '']);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      return sendCsv(ctx, `access-log-${id}.csv`, lines);
-    }
+    if (ctx.query.format === 'csv') return sendCsv(ctx, `access-log-${id}.csv`, await entryLogLines(deps.em(), viewer.operatorId, id, filter));
     const page = await entryLog(deps.em(), viewer.operatorId, id, filter, { cursor: f.cursor, limit: LOG_PAGE }).catch((error: unknown) => {
       if (error instanceof DomainError && error.code === 'cursor_invalid') return entryLog(deps.em(), viewer.operatorId, id, filter, { limit: LOG_PAGE });
       throw error;

@@ -4,6 +4,7 @@ import test from 'ava';
 import { apiWorld, invitationToken, PASSWORD, problemOf, tag, type ApiWorld, type Reply } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
+import { waitFor } from './helpers/wait.ts';
 import { signDoorRequest } from '../domain/door/signatures.ts';
 
 const scope = fileScope();
@@ -206,4 +207,30 @@ test('the doors of a zone share one version; a door moved to another zone gets a
   t.true(Number(JSON.parse(moved.headers.get('etag')!)) > Number(JSON.parse(before)), 'a version it never had');
   t.false(numbers(moved).includes(alice.number), 'Acme’s card does not open Suite B');
   t.deepEqual(moved.body, (await b.doors.suiteB.list()).body, 'the same list as the zone’s other door, version included');
+});
+
+test('a team file takes kind, dates, card and access days per row; a bad row fails alone', async (t) => {
+  const b = await sharedBuilding();
+  const site = (await world.api.get(`/v1/sites/${b.site.id}`, b.op)).body.name as string;
+  const [guest, nocard, narrowed, wrong] = ['guest', 'nocard', 'narrow', 'wrong'].map((n) => `${n}-${tag()}@shared.test`) as [string, string, string, string];
+  const csv = [
+    'email,name,site,kind,dates,card,access_days',
+    `${guest},Camille Durand,${site},day_pass,2099-01-05 2099-01-07,yes,`,
+    `${nocard},Sam Lee,${site},,,no,`,
+    `${narrowed},Ann Lee,${site},member,,,business_week+saturday`,
+    `${wrong},Bo,${site},day_pass,2099-01-05,,`,
+  ].join('\n');
+  const started = await world.api.call('POST', '/v1/members/bulk', { raw: csv, token: b.companies.b.key, headers: { 'Content-Type': 'text/csv' } });
+  t.is(started.status, 202, started.text);
+  const done = await waitFor('the import', async () => {
+    const r = await world.api.get(`/v1/imports/${started.body.importId}`, { token: b.companies.b.key });
+    return r.body.status === 'finished' ? r.body : undefined;
+  });
+  t.like(done, { created: 3, failed: 1 });
+  const rows = await query<{ email: string; kind: string; day_pass_dates: string[] | null; card_needed: boolean; access_days: string[] | null }>(world.url, 'select email, kind, day_pass_dates, card_needed, access_days from member where email = any($1) order by email', [[guest, nocard, narrowed, wrong]]);
+  const by = Object.fromEntries(rows.rows.map((r) => [r.email, r]));
+  t.like(by[guest], { kind: 'day_pass', day_pass_dates: ['2099-01-05', '2099-01-07'], card_needed: true });
+  t.like(by[nocard], { kind: 'member', card_needed: false, access_days: null });
+  t.like(by[narrowed], { access_days: ['business_week', 'saturday'] });
+  t.is(by[wrong], undefined, 'a day pass without a last name is not written');
 });

@@ -344,3 +344,24 @@ test('POST /.search (Users, Groups, or both at the root), attributes and exclude
   t.regex(refused.body.detail, new RegExp(stranger));
   t.deepEqual((await s.get(`/Groups/${group.body.id}`)).body.members.map((m: { value: string }) => m.value), [user.body.id]);
 });
+
+test('our extension’s access: a day pass with its dates, access days narrowed then given back, kind set once', async (t) => {
+  const w = await world();
+  const s = scim(w);
+  const guest = await s.post('/Users', { schemas: [USER, OURS], userName: `guest-${tag()}@acme.test`, name: { givenName: 'Camille', familyName: 'Durand' }, [OURS]: { kind: 'day_pass', dates: ['2099-01-05', '2099-01-07'] } });
+  t.is(guest.status, 201, guest.text);
+  t.like(guest.body[OURS], { kind: 'day_pass', dates: ['2099-01-05', '2099-01-07'], startDate: '2099-01-05', endDate: '2099-01-07' });
+  const member = await s.post('/Users', { schemas: [USER, OURS], userName: `days-${tag()}@acme.test`, [OURS]: { accessDays: ['business_week'] } });
+  t.is(member.status, 201, member.text);
+  const row = async (id: string) => (await query<{ kind: string; access_days: string[] | null }>(w.url, 'select kind, access_days from member where id = $1', [id])).rows[0]!;
+  t.deepEqual(await row(member.body.id), { kind: 'member', access_days: ['business_week'] });
+  t.is((await s.patch(`/Users/${member.body.id}`, [{ op: 'replace', path: `${OURS}:accessDays`, value: ['business_week', 'saturday'] }])).status, 200);
+  t.deepEqual((await row(member.body.id)).access_days, ['business_week', 'saturday']);
+  t.is((await s.patch(`/Users/${member.body.id}`, [{ op: 'remove', path: `${OURS}:accessDays` }])).status, 200);
+  t.is((await row(member.body.id)).access_days, null, 'removed: the company’s hours again');
+  const changed = await s.patch(`/Users/${member.body.id}`, [{ op: 'replace', path: `${OURS}:kind`, value: 'day_pass' }]);
+  t.is(changed.status, 400);
+  t.like(changed.body, { schemas: [ERROR], scimType: 'mutability' });
+  const bad = await s.post('/Users', { schemas: [USER, OURS], userName: `bad-${tag()}@acme.test`, [OURS]: { accessDays: ['saturday'] } });
+  t.like(bad.body, { status: '400', scimType: 'invalidValue' });
+});

@@ -225,7 +225,7 @@ export function listResponse(resources: unknown[], totalResults: number, startIn
   return { schemas: [SCHEMA.list], totalResults, startIndex, itemsPerPage: resources.length, Resources: resources };
 }
 
-/** Our extension's access fields: kind, a day pass's dates, access days. */
+/** Our extension's access fields: kind, a day pass's dates, access days (left out: unchanged). */
 function accessOf(ours: Record<string, unknown>): Pick<ScimUserInput, 'kind' | 'dates' | 'accessDays'> {
   const kind = ours.kind === undefined || ours.kind === null ? undefined : ours.kind;
   if (kind !== undefined && kind !== 'member' && kind !== 'day_pass') throw new ScimError(400, `${SCHEMA.onboarding}:kind must be "member" or "day_pass"`, 'invalidValue');

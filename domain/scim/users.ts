@@ -12,7 +12,7 @@ import { updateMember, type MemberChanges } from '../members/update-member.ts';
 import { refuseOperatorStaff } from '../members/operator-staff.ts';
 import { filterCondition, listWindow, type FilterColumn } from './filter.ts';
 import { patchResource } from './patch.ts';
-import { listResponse, readUser, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
+import { listResponse, readUser, SCHEMA, ScimError, userResource, type MemberForScim, type ScimUserInput } from './resources.ts';
 
 export interface ScimDeps {
   em: EntityManager;
@@ -200,7 +200,12 @@ export async function patchUser(deps: ScimDeps, caller: ScimCaller, id: string, 
   const current = await findUser(deps.em, caller.companyId, id);
   const resource = await render(deps, current);
   const patched = patchResource('User', resource, body);
-  await apply(deps, caller, current, readUser(patched));
+  const next = readUser(patched);
+  // A PUT that leaves access days out keeps them (most providers never write our extension and
+  // must not undo what the admins set); a PATCH that removes them gives back the company's hours.
+  const accessDaysOf = (user: Record<string, unknown>) => (user[SCHEMA.onboarding] as Record<string, unknown> | undefined)?.accessDays;
+  if (accessDaysOf(resource) !== undefined && accessDaysOf(patched) === undefined) next.accessDays = null;
+  await apply(deps, caller, current, next);
   return getUser(deps, caller, id);
 }
 

@@ -100,6 +100,14 @@ test.serial('the operator adds a suite, sets the building’s hours, grants the 
   await page.getByRole('button', { name: 'Add the zone' }).click();
   await page.waitForURL(/done=zone_created/);
   t.true(await page.getByRole('cell', { name: suite }).isVisible());
+  // The common zone, named in English when the site was made, renamed in the operator's words.
+  const zonesTable = page.locator('section[aria-labelledby="access-zones"] tbody tr');
+  const common = zonesTable.first();
+  await common.locator('summary', { hasText: 'Rename' }).click();
+  await common.getByLabel('New name for Entrance and common areas').fill(`Hall ${tag()}`);
+  await common.getByRole('button', { name: 'Save the name' }).click();
+  await page.waitForURL(/done=zone_renamed/);
+  t.regex(await zonesTable.first().innerText(), /^Hall /);
 
   // A window that ends before it starts is refused, saying how to write it.
   await page.getByLabel('Weekly hours').fill('mon-fri 22:00-06:00');

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { entryLog, entryLogLines, presentNow, type EntryLogFilter } from '../../domain/access/entry-events.ts';
 import { grantZone, listZoneGrants, revokeZone, setOpeningHours } from '../../domain/access/grants.ts';
 import { describeSchedule, parseScheduleText, scheduleText } from '../../domain/access/words.ts';
-import { createZone, listZones, moveDoorController } from '../../domain/access/zones.ts';
+import { createZone, listZones, moveDoorController, renameZone } from '../../domain/access/zones.ts';
 import { getCompany } from '../../domain/companies/companies.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { findSite, listSites } from '../../domain/sites/sites.ts';
@@ -73,6 +73,22 @@ export function operatorAccessPages(router: Router, deps: PageDeps, render: Rend
       return accessPage(ctx, viewer, id, { zoneErrors: { zoneName: domainMessage(ctx, render, error) } }, 409);
     }
     see(ctx, `/operator/sites/${id}/access?done=zone_created`);
+  });
+
+  router.post('/operator/sites/:id/zones/:zoneId', async (ctx) => {
+    const viewer = requireOperator(ctx);
+    const id = idParam(ctx);
+    const zoneId = z.uuid().safeParse(ctx.params.zoneId);
+    if (!zoneId.success) throw new DomainError('zone_not_found', 'not_found', 'no such zone');
+    const form = parseForm(ctx, render, ZoneForm);
+    if (!form.ok) return accessPage(ctx, viewer, id, { renameErrors: { [zoneId.data]: form.errors.zoneName } }, 400);
+    try {
+      await renameZone(deps.em(), { operatorId: viewer.operatorId, siteId: id, zoneId: zoneId.data, name: form.data.zoneName, actor: viewer.actor });
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'zone_exists')) throw error;
+      return accessPage(ctx, viewer, id, { renameErrors: { [zoneId.data]: domainMessage(ctx, render, error) } }, 409);
+    }
+    see(ctx, `/operator/sites/${id}/access?done=zone_renamed`);
   });
 
   router.post('/operator/sites/:id/doors', async (ctx) => {

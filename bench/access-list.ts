@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { doorAccessList } from '../domain/access/access-list.ts';
 import { bumpAccessLists } from '../domain/access/versions.ts';
 import { createCompany } from '../domain/companies/create-company.ts';
-import { signDoorRequest } from '../domain/door/signatures.ts';
+import { signedFetch, uploadEvents, type EntryEvent } from '../scripts/lib/door-client.ts';
 import type { ProcessStack } from '../scripts/lib/process-stack.ts';
 import { inPool } from '../lib/pool.ts';
 import type { Tenant } from '../scripts/lib/tenant.ts';
@@ -75,11 +75,10 @@ export async function accessListAtScale(
     const zone = i % (SUITES + 1);
     return { ...(await tenant.doorController(zone === 0 ? undefined : suites[zone - 1])), zone };
   });
+  const identity = (door: Door) => ({ url: stack.apiUrl, controller: door.id, secret: door.secret });
   const read = async (door: Door, etag?: string) => {
     const started = performance.now();
-    const response = await fetch(`${stack.apiUrl}/v1/door-controllers/${door.id}/access-list`, {
-      headers: { 'X-Door-Controller': door.id, 'X-Signature': signDoorRequest(door.secret, ''), ...(etag ? { 'If-None-Match': etag } : {}) },
-    });
+    const response = await signedFetch(identity(door), 'GET', `/v1/door-controllers/${door.id}/access-list`, undefined, etag ? { 'If-None-Match': etag } : {});
     const body = await response.text();
     return { status: response.status, ms: performance.now() - started, etag: response.headers.get('etag') ?? undefined, cards: response.status === 200 ? (JSON.parse(body) as { cards: unknown[] }).cards.length : undefined };
   };
@@ -144,14 +143,9 @@ export async function accessListAtScale(
       for (let at = (i * INGEST_EVERY_MS) / doors.length; at < options.ingestMs; at += INGEST_EVERY_MS) {
         const wait = ingestStarted + at - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        const events = Array.from({ length: INGEST_BATCH }, (_, k) => ({ id: randomUUID(), type: k % 10 === 0 ? 'denied' : 'granted', cardNumber: cardNumbers[(i * 31 + k) % cardNumbers.length]!, at: new Date().toISOString() }));
-        const raw = JSON.stringify({ events });
+        const events = Array.from({ length: INGEST_BATCH }, (_, k): EntryEvent => ({ id: randomUUID(), type: k % 10 === 0 ? 'denied' : 'granted', cardNumber: cardNumbers[(i * 31 + k) % cardNumbers.length]!, at: new Date().toISOString() }));
         const t0 = performance.now();
-        const response = await fetch(`${stack.apiUrl}/v1/door-controllers/${door.id}/events`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'X-Door-Controller': door.id, 'X-Signature': signDoorRequest(door.secret, raw) },
-          body: raw,
-        });
+        const response = await uploadEvents(identity(door), events);
         await response.text();
         batches.push(performance.now() - t0);
         if (response.status === 200) sent += events.length;

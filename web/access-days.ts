@@ -1,7 +1,14 @@
-// Access days as the forms ask them (the invite form and a member's page): the company's hours,
+// A day pass's dates and access days as the forms ask them (the invite form and a member's page): the company's hours,
 // the business week with Saturday and/or Sunday, or always — to and from what the API stores.
 import { z } from 'zod';
 import type { AccessDayChoice } from '../db/entities/schedule.ts';
+import { DateOnly } from '../http/schemas/common.schema.ts';
+
+/** A day pass's dates typed in one field: `2027-01-05 2027-01-07` (spaces, commas or semicolons). */
+export const DayPassDatesField = z
+  .string()
+  .transform((text) => text.split(/[\s,;]+/).filter(Boolean))
+  .pipe(z.array(DateOnly).min(1).max(31));
 
 export const AccessDaysFields = {
   accessDays: z.enum(['grant', 'business_week', 'always']).default('grant'),

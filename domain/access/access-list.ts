@@ -5,6 +5,7 @@ import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { EntityManager } from '../../db/orm.ts';
 import type { AccessDayChoice, Schedule } from '../../db/entities/schedule.ts';
 import { midnightAt } from '../time.ts';
+import { dateText } from '../members/schedule.ts';
 import { compileEntry, mayOpen, type AccessDecision, type AccessEntry, type AccessFacts } from './decide.ts';
 
 export interface DoorAccessList {
@@ -31,10 +32,8 @@ interface CardRow {
   ends_at: string | Date | null;
 }
 
-const dateOnly = (v: string | Date | null) => (v === null ? null : typeof v === 'string' ? v.slice(0, 10) : v.toISOString().slice(0, 10));
-
 function factsOf(card: CardRow, grant: { schedule: Schedule | null } | undefined, site: { timeZone: string; openingHours: Schedule | null }): AccessFacts {
-  const startsOn = dateOnly(card.starts_on);
+  const startsOn = dateText(card.starts_on);
   return {
     cardNumber: card.number,
     active: card.active,
@@ -106,8 +105,6 @@ export async function siteAccessFacts(em: EntityManager, siteId: string, options
   const where = { timeZone: site.time_zone, openingHours: site.opening_hours };
   return {
     timeZone: site.time_zone,
-    doors,
-    cards: cards.map((c) => c.number),
     /** The facts for one card at one door (undefined: no such assigned card). */
     facts(doorControllerId: string, cardNumber: string): AccessFacts | undefined {
       const door = doors.find((d) => d.id === doorControllerId);

@@ -39,19 +39,24 @@ export type DenialReason = (typeof DENIAL_REASONS)[number];
 export type AccessDecision = { granted: true } | { granted: false; reason: DenialReason };
 
 /**
- * A card's entry on a door's list; undefined when it is not on it (not active, zone not granted,
- * never open). `memo` keeps the intersections already made (a list's cards share a few).
+ * When a member may pass a zone's doors, each week: the site's hours ∩ the company's grant ∩ the
+ * member's access days (dates aside). `memo` keeps the intersections already made (a list's cards
+ * share a few).
  */
+export function accessWindows(siteHours: Schedule | null, grantSchedule: Schedule | null, accessDays: AccessDays, memo?: Map<string, Schedule>): Schedule {
+  const parts = [siteHours, grantSchedule, accessDaysSchedule(accessDays)];
+  const key = memo && JSON.stringify(parts);
+  const known = key === undefined ? undefined : memo!.get(key);
+  if (known) return known;
+  const intersection = intersectSchedules(parts);
+  if (key !== undefined) memo!.set(key, intersection);
+  return intersection;
+}
+
+/** A card's entry on a door's list; undefined when it is not on it (not active, zone not granted, never open). */
 export function compileEntry(facts: AccessFacts, memo?: Map<string, Schedule>): AccessEntry | undefined {
   if (!facts.active || !facts.zoneGranted) return undefined;
-  const parts = [facts.siteHours, facts.grantSchedule, accessDaysSchedule(facts.accessDays)];
-  const key = memo && JSON.stringify(parts);
-  let intersection = key === undefined ? undefined : memo!.get(key);
-  if (!intersection) {
-    intersection = intersectSchedules(parts);
-    if (key !== undefined) memo!.set(key, intersection);
-  }
-  const { weekly, closures } = intersection;
+  const { weekly, closures } = accessWindows(facts.siteHours, facts.grantSchedule, facts.accessDays, memo);
   if (!weekly.length) return undefined;
   return { number: facts.cardNumber, windows: weekly, closures, dates: facts.dayPassDates, validFrom: facts.validFrom, validUntil: facts.validUntil };
 }

@@ -4,7 +4,7 @@
 import type { EntityManager } from '../../db/orm.ts';
 import { dbNow } from '../../db/sql.ts';
 import type { EntryEventType } from '../../db/entities/entry-event.entity.ts';
-import { DomainError } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { findSite } from '../sites/sites.ts';
 import { dateAt, midnightAt, nextDay } from '../time.ts';
 
@@ -125,16 +125,9 @@ export interface EntryLogFilter {
   companyId?: string;
 }
 
-const cursorOf = (e: EntryEventView) => Buffer.from(JSON.stringify([e.at, e.id])).toString('base64url');
-function readCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && /^\d{1,18}$/.test(v[1])) return [v[0], v[1]];
-  } catch {
-    // falls through
-  }
-  throw new DomainError('cursor_invalid', 'invalid', 'this cursor is not one this API gave out: start again without it', { field: 'cursor' });
-}
+const cursorOf = (e: EntryEventView) => encodeCursor([e.at, e.id]);
+const readCursor = (cursor: string) =>
+  decodeCursor<[string, string]>(cursor, (v) => v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && /^\d{1,18}$/.test(v[1]));
 
 /** The operator's access log of a site, latest first, filtered; `limit` per page (a CSV export pages through it all). */
 export async function entryLog(em: EntityManager, operatorId: string, siteId: string, filter: EntryLogFilter, page: { cursor?: string; limit: number }) {

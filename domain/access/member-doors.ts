@@ -1,8 +1,8 @@
 // A member's doors and hours as the pages say them: "Entrance and common areas, Suite 301 —
-// Mon–Fri 06:00–22:00". The same intersection a door is given (site hours ∩ grant ∩ access days).
+// Mon–Fri 06:00–22:00". The same windows a door is given (decide.ts `accessWindows`).
 import type { EntityManager } from '../../db/orm.ts';
 import type { Window } from '../../db/entities/schedule.ts';
-import { accessDaysSchedule, intersectSchedules } from './schedule.ts';
+import { accessWindows } from './decide.ts';
 
 export interface MemberDoors {
   zones: string[];
@@ -29,10 +29,9 @@ export async function memberDoors(em: EntityManager, companyId: string, memberId
     .orderBy('z.common', 'desc')
     .orderBy('z.name')
     .execute();
-  const days = accessDaysSchedule(member.access_days);
   const lines = new Map<string, MemberDoors>();
   for (const grant of grants) {
-    const { weekly, closures } = intersectSchedules([member.opening_hours, grant.schedule, days]);
+    const { weekly, closures } = accessWindows(member.opening_hours, grant.schedule, member.access_days);
     if (!weekly.length) continue;
     const key = JSON.stringify([weekly, closures]);
     const line = lines.get(key) ?? { zones: [], windows: weekly, closures };

@@ -3,7 +3,7 @@
 // their intersection. Pure: no clock, no database (door-sim and the door agent run the same rule).
 import { DomainError } from '../errors.ts';
 import { isRealDate } from '../time.ts';
-import { DAYS, type AccessDayChoice, type Schedule, type Window } from '../../db/entities/schedule.ts';
+import { ACCESS_DAY_CHOICES, DAYS, type AccessDayChoice, type Schedule, type Window } from '../../db/entities/schedule.ts';
 
 export { ACCESS_DAY_CHOICES, DAYS, type AccessDayChoice, type Day, type Schedule, type Window } from '../../db/entities/schedule.ts';
 
@@ -15,6 +15,14 @@ const TIME = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
 
 /** Null: the member has what their company's grant gives (the default). */
 export type AccessDays = AccessDayChoice[] | null;
+
+/** What is wrong with access days as given (the API, a team file, SCIM), if anything. */
+export function accessDaysProblem(days: unknown): string | undefined {
+  if (!Array.isArray(days) || !days.length || !days.every((d) => (ACCESS_DAY_CHOICES as readonly unknown[]).includes(d))) return 'access days are a list of business_week, saturday, sunday or always';
+  if (days.includes('always') && days.length > 1) return '"always" stands alone';
+  if (!days.includes('business_week') && !days.includes('always')) return 'access days start from the business week (Mon–Fri 06:00–22:00), or "always"';
+  return undefined;
+}
 
 const BUSINESS_HOURS = { from: '06:00', to: '22:00' };
 

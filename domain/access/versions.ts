@@ -44,7 +44,11 @@ export async function joinZone(em: EntityManager, door: { id: string; zoneId: st
     .where((eb) => eb.or([eb('zone_id', '=', door.zoneId), eb('id', '=', door.id)]))
     .executeTakeFirst();
   const current = Number(row?.version ?? 1);
-  const next = door.moved ? current + 1 : current;
-  await db.updateTable('door_controller').set({ access_list_version: next }).where('zone_id', '=', door.zoneId).execute();
-  if (door.moved) await db.updateTable('site').set((eb) => ({ access_list_version: eb('access_list_version', '+', 1) })).where('id', '=', door.siteId).execute();
+  if (!door.moved) {
+    // A new door: the zone's lists are unchanged, it only takes their version.
+    await db.updateTable('door_controller').set({ access_list_version: current }).where('id', '=', door.id).execute();
+    return;
+  }
+  await db.updateTable('door_controller').set({ access_list_version: current + 1 }).where('zone_id', '=', door.zoneId).execute();
+  await db.updateTable('site').set((eb) => ({ access_list_version: eb('access_list_version', '+', 1) })).where('id', '=', door.siteId).execute();
 }

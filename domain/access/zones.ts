@@ -8,8 +8,6 @@ import { DomainError, isUniqueViolation } from '../errors.ts';
 import { findSite } from '../sites/sites.ts';
 import { joinZone } from './versions.ts';
 
-export { COMMON_ZONE_NAME } from '../sites/sites.ts';
-
 export interface ZoneView {
   id: string;
   siteId: string;

@@ -5,7 +5,7 @@ import type { EntityManager } from '../../db/orm.ts';
 import { jsonb } from '../../db/sql.ts';
 import type { AccessDayChoice } from '../../db/entities/schedule.ts';
 import type { MemberKind } from '../../db/entities/member.entity.ts';
-import { accessDaysSchedule, covers } from '../access/schedule.ts';
+import { accessDaysProblem, accessDaysSchedule, covers } from '../access/schedule.ts';
 import { recordAudit } from '../audit.ts';
 import { bumpMemberAccessLists } from '../access/versions.ts';
 import { DomainError } from '../errors.ts';
@@ -52,8 +52,11 @@ function checkDayPassName(name: string | undefined): void {
 }
 
 /** Access days narrow the company's grants at the site, never widen them. */
-export async function checkAccessDays(em: EntityManager, companyId: string, siteId: string, accessDays: AccessDayChoice[] | null): Promise<void> {
+async function checkAccessDays(em: EntityManager, companyId: string, siteId: string, accessDays: AccessDayChoice[] | null): Promise<void> {
   if (!accessDays) return;
+  // The same rule whichever way they came (the API's schema says it too; a team file and SCIM did not).
+  const problem = accessDaysProblem(accessDays);
+  if (problem) throw invalid('accessDays', problem);
   const grants = await em
     .getKysely()
     .selectFrom('zone_grant as g')

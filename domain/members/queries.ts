@@ -8,6 +8,7 @@ import type { AccessDayChoice } from '../../db/entities/schedule.ts';
 import { isUuid } from '../ids.ts';
 import { isPostgresTime } from '../time.ts';
 import { DomainError } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { countDisconnects } from '../disconnects.ts';
 
 /** One company, or every company of the operator. */
@@ -124,17 +125,6 @@ export async function getMember(em: EntityManager, companyId: string, memberId: 
   const row = await selectMembers(em).where('m.id', '=', memberId).where('m.organization_id', '=', companyId).executeTakeFirst();
   if (!row) throw new DomainError('member_not_found', 'not_found', `no member ${memberId} in this company`);
   return memberView(row);
-}
-
-const encodeCursor = (parts: (string | number)[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
-function decodeCursor<T extends unknown[]>(cursor: string, check: (v: unknown[]) => boolean): T {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && check(value)) return value as T;
-  } catch {
-    // falls through to the problem below
-  }
-  throw new DomainError('cursor_invalid', 'invalid', 'this cursor is not one this API gave out: start again without it');
 }
 
 export interface Page<T> {

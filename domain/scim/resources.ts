@@ -3,7 +3,8 @@
 // writes reads as a member (e-mail, name, language, role, dates, site). The provider's own
 // attributes are kept and answered back as written, so its comparisons after a write hold.
 
-import { ACCESS_DAY_CHOICES, type AccessDayChoice } from '../../db/entities/schedule.ts';
+import type { AccessDayChoice } from '../../db/entities/schedule.ts';
+import { accessDaysProblem } from '../access/schedule.ts';
 import { z } from 'zod';
 import { DATE_YEARS, isCalendarDate } from '../time.ts';
 
@@ -234,9 +235,7 @@ function accessOf(ours: Record<string, unknown>): Pick<ScimUserInput, 'kind' | '
     throw new ScimError(400, `${SCHEMA.onboarding}:dates must be a list of dates, YYYY-MM-DD`, 'invalidValue');
   }
   const days = ours.accessDays;
-  const known = (d: unknown): d is AccessDayChoice => typeof d === 'string' && (ACCESS_DAY_CHOICES as readonly string[]).includes(d);
-  if (days !== undefined && days !== null && (!Array.isArray(days) || !days.length || !days.every(known) || (days.includes('always') && days.length > 1) || !(days.includes('business_week') || days.includes('always')))) {
-    throw new ScimError(400, `${SCHEMA.onboarding}:accessDays must be ["always"] or ["business_week"] plus "saturday" and/or "sunday"`, 'invalidValue');
-  }
+  const problem = days === undefined || days === null ? undefined : accessDaysProblem(days);
+  if (problem) throw new ScimError(400, `${SCHEMA.onboarding}:accessDays: ${problem} (["always"], or ["business_week"] plus "saturday" and/or "sunday")`, 'invalidValue');
   return { kind: kind as ScimUserInput['kind'], dates: (dates ?? undefined) as string[] | undefined, accessDays: days === undefined ? undefined : ((days as AccessDayChoice[] | null) ?? null) };
 }

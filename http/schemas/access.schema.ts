@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ACCESS_DAY_CHOICES, DAYS } from '../../db/entities/schedule.ts';
 import { ENTRY_EVENT_TYPES } from '../../db/entities/entry-event.entity.ts';
 import { DENIAL_REASONS } from '../../domain/access/decide.ts';
+import { accessDaysProblem } from '../../domain/access/schedule.ts';
 import { Cursor, DateOnly, Instant, Limit, Timestamp, Uuid } from './common.schema.ts';
 
 const Time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'a time is HH:MM, 00:00 to 24:00').meta({ example: '06:00' });
@@ -27,8 +28,10 @@ export const AccessDays = z
   .array(z.enum(ACCESS_DAY_CHOICES))
   .min(1)
   .max(4)
-  .refine((days) => !days.includes('always') || days.length === 1, { message: '"always" stands alone' })
-  .refine((days) => days.includes('business_week') || days.includes('always'), { message: 'access days start from the business week (Mon–Fri 06:00–22:00), or "always"' })
+  .superRefine((days, ctx) => {
+    const problem = accessDaysProblem(days);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .meta({
     id: 'AccessDays',
     description: 'What the company admin narrows access to: `business_week` (Mon–Fri 06:00–22:00), plus `saturday` and/or `sunday` (06:00–22:00), or `always`. Null: what the company\'s grants give. Never wider than the grants (400).',

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { InviteMemberBody } from '../../http/schemas/members.schema.ts';
 import { DateOnly } from '../../http/schemas/common.schema.ts';
-import { AccessDaysFields, accessDaysOf } from '../access-days.ts';
+import { AccessDaysFields, accessDaysOf, DayPassDatesField } from '../access-days.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { createMemberImport, IMPORT_MAX_ROWS, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
@@ -17,10 +17,19 @@ import type { Viewer } from '../page-context.ts';
 
 const CSV_MAX_BYTES = 1024 * 1024;
 
-/** Addresses pasted from a spreadsheet or a mail client: separated by commas, semicolons, spaces or lines. */
+/**
+ * Addresses pasted from a spreadsheet or a mail client: separated by commas, semicolons, spaces or
+ * lines, each bare or as a mail client writes it (`Alice Martin <alice@example.com>`).
+ */
 const Addresses = z
   .string()
-  .transform((text) => [...new Set(text.split(/[\s,;]+/).map((a) => a.replace(/^.*<|>$/g, '').trim().toLowerCase()).filter(Boolean))])
+  .transform((text) => {
+    const addresses = text.split(/[,;\n]+/).flatMap((part) => {
+      const quoted = /<([^<>]+)>/.exec(part);
+      return quoted ? [quoted[1]!] : part.split(/\s+/);
+    });
+    return [...new Set(addresses.map((a) => a.trim().toLowerCase()).filter(Boolean))];
+  })
   .pipe(z.array(InviteMemberBody.shape.email).min(1).max(IMPORT_MAX_ROWS));
 
 const InviteForm = z.object({
@@ -32,11 +41,7 @@ const InviteForm = z.object({
   startsOn: DateOnly.optional(),
   endsOn: DateOnly.optional(),
   kind: z.enum(['member', 'day_pass']).default('member'),
-  dates: z
-    .string()
-    .transform((text) => text.split(/[\s,;]+/).filter(Boolean))
-    .pipe(z.array(DateOnly).max(31))
-    .optional(),
+  dates: DayPassDatesField.optional(),
   // The box is sent only when ticked; `cardAsked` says the form had it.
   card: z.literal('on').optional(),
   ...AccessDaysFields,

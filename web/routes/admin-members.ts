@@ -16,7 +16,7 @@ import type { DisconnectCounts } from '../../domain/disconnects.ts';
 import { sendCsv } from '../csv.ts';
 import { stockCards } from '../../domain/cards/stock.ts';
 import { listSites } from '../../domain/sites/sites.ts';
-import { AccessDaysFields, accessDaysForm, accessDaysOf } from '../access-days.ts';
+import { AccessDaysFields, accessDaysForm, accessDaysOf, DayPassDatesField } from '../access-days.ts';
 import { memberDoors } from '../../domain/access/member-doors.ts';
 import { describeWindows } from '../../domain/access/words.ts';
 import { pageState } from '../page-context.ts';
@@ -28,7 +28,7 @@ const RegisterCardForm = z.object({ cardNumber: z.string().trim().min(1).max(64)
 const DatesForm = z.object({ startsOn: DateOnly.optional(), endsOn: DateOnly.optional() });
 const AccessForm = z.object({
   ...AccessDaysFields,
-  dates: z.string().transform((text) => text.split(/[\s,;]+/).filter(Boolean)).pipe(z.array(DateOnly).min(1).max(31)).optional(),
+  dates: DayPassDatesField.optional(),
 });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
 const RoleForm = z.object({ role: PatchMemberBody.shape.role.unwrap() });

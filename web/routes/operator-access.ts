@@ -11,7 +11,7 @@ import { createZone, listZones, moveDoorController, renameZone } from '../../dom
 import { getCompany } from '../../domain/companies/companies.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { findSite, listSites } from '../../domain/sites/sites.ts';
-import { zonedTime } from '../../domain/time.ts';
+import { midnightAt, nextDay } from '../../domain/time.ts';
 import { sendCsv } from '../csv.ts';
 import { domainMessage, idParam, parseForm, requireOperator, see, type PageDeps, type Renderer } from '../page.ts';
 import { pageState, type Viewer } from '../page-context.ts';
@@ -121,8 +121,9 @@ export function operatorAccessPages(router: Router, deps: PageDeps, render: Rend
     const f = query.success ? query.data : {};
     // Days typed in the form are days at the site.
     const filter: EntryLogFilter = {
-      ...(f.from ? { from: zonedTime(f.from, site.timeZone).toISOString() } : {}),
-      ...(f.to ? { to: zonedTime(`${f.to}T23:59`, site.timeZone).toISOString() } : {}),
+      ...(f.from ? { from: midnightAt(f.from, site.timeZone).toISOString() } : {}),
+      // Up to the end of that day: its next midnight, excluded.
+      ...(f.to ? { to: midnightAt(nextDay(f.to), site.timeZone).toISOString() } : {}),
       ...(f.type ? { type: f.type } : {}),
       ...(f.cardNumber ? { cardNumber: f.cardNumber } : {}),
     };

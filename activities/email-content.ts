@@ -12,6 +12,7 @@ import type { Secrets } from '../domain/secrets.ts';
 import { EMAIL_AUDIENCE, type CommonEmailData, type EmailTemplate, type TemplateData } from '../mail/catalog.ts';
 import type { WifiCredentials } from '../providers/wifi.ts';
 import type { OffboardingReport } from '../contract/workflows.ts';
+import { createVisitContent, visitRecipient } from './visit-content.ts';
 
 export interface SendEmailInput {
   key: string;
@@ -20,9 +21,10 @@ export interface SendEmailInput {
   /**
    * The member themself (at their address, or at the one a pending change moves them to,
    * `data.tokenId`), every live administrator of the company, or (a company leaving) its
-   * administrators, removed or not, and the operator's.
+   * administrators, removed or not, and the operator's; or the visitor of `data.visitId` (the
+   * member is their host).
    */
-  to: 'member' | 'new_address' | 'admins' | 'company_and_operator_admins' | 'webhook_admins';
+  to: 'member' | 'new_address' | 'admins' | 'company_and_operator_admins' | 'webhook_admins' | 'visitor';
   template: EmailTemplate;
   data?: Record<string, unknown>;
   /** Stop retrying sooner than SMTP_RETRY_FOR: an e-mail that is useless late (a 15-minute code). */
@@ -44,10 +46,12 @@ export interface ReadFirst {
 const IMPORT_PROBLEMS_SHOWN = 20;
 
 export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; publicUrl: string }) {
+  const visitContent = createVisitContent({ secrets, publicUrl });
   async function recipients(em: EntityManager, input: SendEmailInput): Promise<Recipient[]> {
     const db = em.getKysely();
     const columns = ['id', 'email', 'name', 'locale'] as const;
     if (input.to === 'member') return db.selectFrom('member').select(columns).where('id', '=', input.memberId).execute();
+    if (input.to === 'visitor') return visitRecipient(em, String(input.data?.visitId));
     if (input.to === 'new_address') {
       return db
         .selectFrom('auth_token as t')
@@ -152,6 +156,7 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
       url: `${publicUrl}/invitations/${encodeURIComponent(secrets.signToken(String(data.invitationTokenId)))}`,
       expiresAt: String(data.invitationExpiresAt),
     });
+    if (input.template.startsWith('visit_')) return (await visitContent(em, input.template, data)) as TemplateData[EmailTemplate];
     switch (input.template) {
       case 'invitation':
       case 'invitation_reminder':
@@ -295,9 +300,10 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
           },
         };
       }
+      default:
+        throw new Error(`no content for ${input.template}`);
     }
   }
-
 
   return { recipients, content };
 }

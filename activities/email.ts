@@ -71,7 +71,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     // Read once, and only if some row still has to be sent (a retry after success reads nothing).
     let shared: Awaited<ReturnType<typeof content>> | undefined;
     for (const person of people) {
-      const rowKey = input.to === 'member' || input.to === 'new_address' ? input.key : `${input.key}/admin:${person.id}`;
+      const rowKey = input.to === 'member' || input.to === 'new_address' || input.to === 'visitor' ? input.key : `${input.key}/admin:${person.id}`;
       await em
         .getKysely()
         .insertInto('email_outbox')
@@ -111,7 +111,8 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         }
         await recordAudit(tx, {
           companyId: input.companyId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
-          data: { template: input.template, to: row.to_address, outboxKey: rowKey, ...(failure !== undefined ? { error: failure } : {}) },
+          // A visitor's address stays out of the audit trail, which outlives visitor data.
+          data: { template: input.template, to: input.to === 'visitor' ? 'visitor' : row.to_address, outboxKey: rowKey, ...(failure !== undefined ? { error: failure } : {}) },
           workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,
         });
         return failure !== undefined ? 'failed' : 'sent';

@@ -17,7 +17,9 @@ import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createLifecycleActivities } from './member-lifecycle.ts';
 import { createWebhookActivities } from './webhooks.ts';
 import { createRetentionActivities } from './retention.ts';
+import { createVisitActivities } from './visits.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
+import type { VisitGateway } from '../domain/visits/visit-gateway.ts';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -33,6 +35,8 @@ export interface ActivityDeps {
   lifecycles: LifecycleGateway;
   /** Deliveries: the address guard (WEBHOOK_ALLOW_PRIVATE) and the relay's way to wake streams. */
   webhooks: { allowPrivate: boolean; gateway: WebhookGateway };
+  /** A removed host's visits are cancelled: their workflows are told. */
+  visits: VisitGateway;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -53,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCompanyOffboardingActivities(deps),
     ...createWebhookActivities(deps),
     ...createRetentionActivities(deps),
+    ...createVisitActivities(deps),
   }));
 }
 

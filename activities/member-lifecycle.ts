@@ -10,6 +10,8 @@ import { dbNow } from '../db/sql.ts';
 import type { MemberRole, MemberStatus } from '../db/entities/index.ts';
 import type { EntityManager, Orm } from '../db/orm.ts';
 import { auditedBefore } from '../domain/audit.ts';
+import { cancelHostVisits } from '../domain/visits/visit-changes.ts';
+import type { VisitGateway } from '../domain/visits/visit-gateway.ts';
 import { isUniqueViolation } from '../domain/errors.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider, WifiRevocation } from '../providers/wifi.ts';
@@ -21,6 +23,7 @@ export interface LifecycleActivityDeps {
   orm: Orm;
   access: CardAccessProvider;
   wifi: WifiProvider;
+  visits: Pick<VisitGateway, 'cancelled'>;
 }
 
 const PIN_ATTEMPTS = 50;
@@ -54,7 +57,7 @@ async function lastAdminRefusal(em: EntityManager, member: MemberRow, verb: stri
   };
 }
 
-export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivityDeps) {
+export function createLifecycleActivities({ orm, access, wifi, visits }: LifecycleActivityDeps) {
   const transaction = inTransaction(orm);
   const updateMember = (em: EntityManager, memberId: string) => em.getKysely().updateTable('member').where('id', '=', memberId);
 
@@ -223,9 +226,12 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
 
     /** Sessions, invitation links and reset codes die; the PIN is released; the password is forgotten. */
     async invalidateCredentials(input: Keyed): Promise<{ revoked: number }> {
-      return transaction(async (em) => {
+      // A removed member hosts nobody: their visits to come are cancelled (and each visitor told).
+      const cancelled: string[] = [];
+      const result = await transaction(async (em) => {
         const before = await auditedBefore(em, input.key);
         if (before) return before.result as { revoked: number };
+        cancelled.push(...(await cancelHostVisits(em, input.memberId, 'system')));
         const tokens = await em
           .getKysely()
           .updateTable('auth_token')
@@ -241,6 +247,8 @@ export function createLifecycleActivities({ orm, access, wifi }: LifecycleActivi
         await audit(em, { ...input, actor: 'system', type: 'member.credentials_revoked', data: { result } });
         return result;
       });
+      for (const visitId of cancelled) await visits.cancelled(visitId);
+      return result;
     },
 
     async completeOffboarding(input: Keyed & { report: OffboardingReport }): Promise<void> {

@@ -17,7 +17,8 @@ import { cookieName, CSRF_COOKIE, SESSION_COOKIE } from '../http/session-cookie.
 
 export { SESSION_COOKIE } from '../http/session-cookie.ts';
 
-export type AuthKind = 'admin' | 'operator' | 'member' | 'door';
+/** `company`: a member of any role (acting for themself) or what `admin` takes (acting for the company). */
+export type AuthKind = 'admin' | 'operator' | 'member' | 'door' | 'company';
 
 export interface ApiKeyPrincipal {
   kind: 'api_key';
@@ -61,7 +62,7 @@ export interface DoorPrincipal extends DoorControllerIdentity {
 export type AdminPrincipal = ApiKeyPrincipal | (MemberPrincipal & { role: 'admin' }) | OperatorOnCompanyPrincipal;
 export type Principal = ApiKeyPrincipal | OperatorKeyPrincipal | MemberPrincipal | DoorPrincipal;
 
-export type PrincipalFor<A> = A extends 'admin' ? AdminPrincipal : A extends 'operator' ? OperatorPrincipal : A extends 'member' ? MemberPrincipal : A extends 'door' ? DoorPrincipal : undefined;
+export type PrincipalFor<A> = A extends 'company' ? MemberPrincipal | AdminPrincipal : A extends 'admin' ? AdminPrincipal : A extends 'operator' ? OperatorPrincipal : A extends 'member' ? MemberPrincipal : A extends 'door' ? DoorPrincipal : undefined;
 
 export const isOperator = (p: Principal): p is OperatorPrincipal => p.kind === 'operator_key' || (p.kind === 'member' && p.operatorAdmin);
 
@@ -204,6 +205,9 @@ export function createAuthenticator(deps: { em: () => EntityManager; secrets: Se
     }
     const principal = await apiKeyOrSession(deps.em(), credential.token);
     if (credential.fromCookie) checkCookieWrite(ctx, deps.secrets, principal);
+    // Any member acts for themself; keys and the operator go the admin way (scopes, the company).
+    if (kind === 'company' && principal.kind === 'member') return principal;
+    if (kind === 'company') kind = 'admin';
     if (kind === 'admin' && principal.kind === 'member' && principal.role !== 'admin' && !principal.operatorAdmin) {
       throw new AppError('forbidden', 403, 'Administrators only', { detail: 'this operation needs an API key or an administrator' });
     }

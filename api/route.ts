@@ -137,6 +137,7 @@ const SECURITY: Record<AuthKind, Record<string, string[]>[]> = {
   admin: [{ apiKey: [] }, { memberSession: [] }, { memberSessionCookie: [] }],
   operator: [{ apiKey: [] }, { memberSession: [] }, { memberSessionCookie: [] }],
   member: [{ memberSession: [] }, { memberSessionCookie: [] }],
+  company: [{ apiKey: [] }, { memberSession: [] }, { memberSessionCookie: [] }],
   door: [{ doorController: [], doorSignature: [] }],
 };
 

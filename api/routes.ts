@@ -2,6 +2,7 @@
 import type { Readiness } from './readiness.ts';
 import type { Route } from './route.ts';
 import { accessRoutes } from './routes/access.ts';
+import { visitRoutes } from './routes/visits.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
 import { companyRoutes } from './routes/companies.ts';
@@ -27,6 +28,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
     ...companyRoutes(services),
     ...siteRoutes(services),
     ...accessRoutes(services),
+    ...visitRoutes(services),
     ...companySettingsRoutes(services),
     ...apiKeyRoutes(services),
     ...webhookRoutes(services),

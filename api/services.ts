@@ -3,6 +3,7 @@ import type { Config } from '../config/index.ts';
 import type { Orm } from '../db/orm.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
+import type { VisitGateway } from '../domain/visits/visit-gateway.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -17,6 +18,8 @@ export interface ApiServices {
   lifecycles: LifecycleGateway;
   /** Webhook delivery's workflows: a retry, a test event. */
   webhooks: WebhookGateway;
+  /** Visits' workflows: started, told of an arrival or a cancellation, a walk-in answered. */
+  visits: VisitGateway;
   secrets: Secrets;
   /** Members' Wi-Fi credentials (read for the member themself). */
   wifi: WifiProvider;

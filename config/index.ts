@@ -141,6 +141,10 @@ const EnvSchema = z.object({
   // Movement records (entry events) are purged after this many days by a daily Temporal Schedule.
   // The CNIL's rule for access-control badges: three months at most.
   ENTRY_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // Visitors' names, addresses and times, counted from the visit's date (the CNIL: three months at most).
+  VISITOR_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // How long a walk-in waits at the kiosk for their host's answer before being told no.
+  VISIT_APPROVAL_WAIT: duration('15m'),
 });
 
 function durationList(variable: string, text: string): number[] {
@@ -235,7 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       clientLifetimeSeconds: Math.max(1, Math.round(e.RADIUS_CLIENT_LIFETIME / 1000)),
     },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production' },
-    retention: { entryEventRetentionDays: e.ENTRY_EVENT_RETENTION_DAYS },
+    retention: { entryEventRetentionDays: e.ENTRY_EVENT_RETENTION_DAYS, visitorRetentionDays: e.VISITOR_RETENTION_DAYS },
+    visits: { approvalWaitMs: e.VISIT_APPROVAL_WAIT },
     // Kept so envconfig can read Temporal's standard variables from the same snapshot.
     rawEnv: env,
   };

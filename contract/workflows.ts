@@ -53,6 +53,8 @@ export const retentionScheduleId = (taskQueue: string) => `retention-purge-${tas
 export interface RetentionInput {
   /** ENTRY_EVENT_RETENTION_DAYS: movement records kept this long (the CNIL: three months at most). */
   entryEventRetentionDays: number;
+  /** VISITOR_RETENTION_DAYS: visitors' names, addresses and times, after the visit's date (absent in schedules made before visitors: 90). */
+  visitorRetentionDays?: number;
 }
 
 /** Webhook delivery's own task queue beside the lifecycle's. */
@@ -345,3 +347,7 @@ export interface DisconnectOutcome {
   /** The access point's Error-Cause with a NAK (e.g. "Session-Context-Not-Found"). */
   errorCause?: string;
 }
+
+// ---- visits ---------------------------------------------------------------------------------
+
+export * from './visits.ts';

@@ -17,11 +17,17 @@ export const EMAIL_TEMPLATES = [
   'import_finished',
   'company_offboarded',
   'webhook_disabled',
+  'visit_invitation',
+  'visit_reminder',
+  'visit_cancelled',
+  'visit_declined',
+  'visit_arrived',
+  'visit_approval',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 /** Who reads each e-mail: it picks the footer ("you were invited" / "you administer"). */
-export type EmailAudience = 'member' | 'admin' | 'company_and_operator';
+export type EmailAudience = 'member' | 'admin' | 'company_and_operator' | 'visitor' | 'host';
 
 export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   invitation: 'member',
@@ -40,6 +46,13 @@ export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   // The company's admins and the operator's: the footer says why each of them gets it.
   company_offboarded: 'company_and_operator',
   webhook_disabled: 'admin',
+  // The visitor, invited by the member the e-mail is about; the host, about their visitor.
+  visit_invitation: 'visitor',
+  visit_reminder: 'visitor',
+  visit_cancelled: 'visitor',
+  visit_declined: 'visitor',
+  visit_arrived: 'host',
+  visit_approval: 'host',
 };
 
 export const EMAIL_LOCALES = ['fr', 'en'] as const;
@@ -75,6 +88,21 @@ export interface ImportProblem {
   /** The reason's details: which fields, which site, which earlier row ('' when it has none). */
   params: { fields: string; site: string; row: string };
   message: string;
+}
+
+/** A visit as its e-mails tell it: where, when, who invites. Never the PIN but in the invitation. */
+export interface VisitEmail {
+  visitorName: string | null;
+  hostName: string;
+  /** YYYY-MM-DD at the site. */
+  date: string;
+  /** The host's hours that day at the entrance (when the PIN opens), e.g. 06:00–22:00. */
+  hours: { from: string; to: string }[];
+  expectedAt: string | null;
+  message: string | null;
+  siteName: string;
+  address: string | null;
+  instructions: string | null;
 }
 
 export interface TemplateData {
@@ -152,6 +180,15 @@ export interface TemplateData {
       moreProblems: number;
     };
   };
+}
+
+export interface TemplateData {
+  visit_invitation: { visit: VisitEmail & { pin: string } };
+  visit_reminder: { visit: VisitEmail };
+  visit_cancelled: { visit: VisitEmail };
+  visit_declined: { visit: VisitEmail & { unanswered: boolean } };
+  visit_arrived: { visit: VisitEmail & { arrivedAt: string } };
+  visit_approval: { visit: VisitEmail & { visitorEmail: string; answerUrl: string; minutes: number } };
 }
 
 export type EmailData<T extends EmailTemplate> = CommonEmailData & TemplateData[T];

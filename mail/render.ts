@@ -117,6 +117,9 @@ export async function loadEmailRenderer(options: { dir?: string } = {}): Promise
       return escape(translate(args.slice(0, -1), options) + translate(['common.colon'], options));
     },
     date: (iso: unknown, options: Handlebars.HelperOptions) => escape(formatDate(iso, options)),
+    // {{day "2026-12-09"}}: a date alone (a visit's day), with its weekday.
+    day: (date: unknown, options: Handlebars.HelperOptions) =>
+      escape(new Intl.DateTimeFormat((options.data.root as Root).locale === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'full', timeZone: 'UTC' }).format(new Date(`${String(date)}T12:00:00Z`))),
     // {{plural count "ligne" "lignes"}}: French counts 0 and 1 as singular, English only 1.
     plural: (n: unknown, one: unknown, other: unknown, options: Handlebars.HelperOptions) => {
       const count = Number(n);

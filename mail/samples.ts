@@ -9,9 +9,11 @@ export function sampleEmailData<T extends EmailTemplate>(
   const base = (options.publicUrl ?? 'https://onboarding.example.org').replace(/\/$/, '');
   const member = { name: 'Camille Durand', email: 'camille.durand@example.org' };
   const admin = { name: 'Ada Martin', email: 'ada.martin@example.org' };
-  const toAdmin = EMAIL_AUDIENCE[template] !== 'member';
+  const visitor = { name: 'Jules Petit', email: 'jules.petit@example.net' };
+  const audience = EMAIL_AUDIENCE[template];
+  const toAdmin = audience !== 'member' && audience !== 'host' && audience !== 'visitor';
   const common: CommonEmailData = {
-    recipient: toAdmin ? admin : member,
+    recipient: audience === 'visitor' ? visitor : toAdmin ? admin : member,
     audience: EMAIL_AUDIENCE[template],
     member: template === 'import_finished' || template === 'company_offboarded' || template === 'webhook_disabled' ? admin : member,
     company: { name: 'Atelier Lumière', brandColor: '#0f766e', logoUrl: null },
@@ -21,7 +23,18 @@ export function sampleEmailData<T extends EmailTemplate>(
     ...options.common,
   };
   const memberUrl = `${base}/admin/members/0b9e1c4e-5f7a-4f43-9d2a-3c1f2b6e8a10`;
+  const visit = {
+    visitorName: visitor.name, hostName: member.name, date: '2026-12-09', hours: [{ from: '06:00', to: '22:00' }], expectedAt: '14:30',
+    message: 'Au plaisir de vous voir ! Demandez-moi à l’accueil du 3e étage.', siteName: 'Lyon Part-Dieu', address: '129 rue Servient, 69003 Lyon',
+    instructions: 'Entrez par la porte principale, rue Servient. Tapez votre code sur le clavier à droite de la porte, puis présentez-vous à l’accueil.',
+  };
   const specific: TemplateData = {
+    visit_invitation: { visit: { ...visit, pin: '#582013' } },
+    visit_reminder: { visit },
+    visit_cancelled: { visit },
+    visit_declined: { visit: { ...visit, unanswered: false } },
+    visit_arrived: { visit: { ...visit, arrivedAt: '2026-12-09T13:27:00.000Z' } },
+    visit_approval: { visit: { ...visit, visitorEmail: visitor.email, answerUrl: `${base}/visits/answer/eyJ0IjoiMSJ9.c2lnbmF0dXJl`, minutes: 15 } },
     invitation: { invitation: { url: `${base}/invitations/eyJ0IjoiMSJ9.c2lnbmF0dXJl`, expiresAt: '2026-12-01T17:00:00.000Z' } },
     invitation_reminder: { invitation: { url: `${base}/invitations/eyJ0IjoiMSJ9.c2lnbmF0dXJl`, expiresAt: '2026-12-01T17:00:00.000Z' } },
     invitation_expired: { invitation: { expiredAt: '2026-12-01T17:00:00.000Z' }, memberUrl },

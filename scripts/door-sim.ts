@@ -5,6 +5,11 @@
 //   npm run door-sim -- --door <id> --secret <secret> --card C0001 [--at 2027-01-04T07:30:00+01:00]
 //                                            a card presented: decided from the door's own list
 //                                            (offline, the server's rule), then uploaded as an entry event
+//   npm run door-sim -- --door <id> --secret <secret> --visitor-pin '#582013'
+//                                            a visitor's PIN, decided by the server (and used up)
+//   npm run door-sim -- ... --visitor-pin '#582013' --offline [--at <time>]
+//                                            the same decided from the door's list (hashed PINs),
+//                                            then uploaded: the upload uses the PIN up
 //   npm run door-sim -- ... --access-list    print this door's access list instead
 //
 // --door (or --controller) and --secret default to DOOR_CONTROLLER_ID/DOOR_CONTROLLER_SECRET; --url
@@ -12,10 +17,11 @@
 // "granted" (or a list), 1 on "rejected" or "denied", 2 on a refused request.
 import { parseArgs } from 'node:util';
 import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
-import { entryEventOf, fetchAccessList, presentCard, signedFetch, uploadEvents, type DoorIdentity } from './lib/door-client.ts';
+import { entryEventOf, fetchAccessList, presentCard, presentVisitorPin, signedFetch, uploadEvents, visitorEventOf, type DoorIdentity } from './lib/door-client.ts';
 import { cliApiUrl } from './lib/services.ts';
 
-const usage = "usage: npm run door-sim -- --door <id> --secret <secret> (--card <number> [--at <time>] | --pin '*1234' --card <number> [--split] | --access-list) [--url <API>] (the API of this folder's npm start by default)";
+const usage =
+  "usage: npm run door-sim -- --door <id> --secret <secret> (--card <number> [--at <time>] | --pin '*1234' --card <number> [--split] | --visitor-pin '#123456' [--offline] [--at <time>] | --access-list) [--url <API>] (the API of this folder's npm start by default)";
 
 runMain(async () => {
   let values: Record<string, string | boolean | undefined>;
@@ -30,6 +36,8 @@ runMain(async () => {
         card: { type: 'string' },
         at: { type: 'string' },
         split: { type: 'boolean', default: false },
+        'visitor-pin': { type: 'string' },
+        offline: { type: 'boolean', default: false },
         'access-list': { type: 'boolean', default: false },
       },
       strict: true,
@@ -62,6 +70,24 @@ runMain(async () => {
   if (values['access-list']) {
     await answered(await call(() => signedFetch(door, 'GET', `/v1/door-controllers/${controller}/access-list`)));
     return;
+  }
+  if (values['visitor-pin'] !== undefined) {
+    const typed = String(values['visitor-pin']);
+    let opened: boolean;
+    if (values.offline) {
+      const fetched = await call(() => fetchAccessList(door));
+      if (!fetched.list) throw new CommandError(`the access list was refused (${fetched.status}): check --door and --secret`);
+      const { decision, visitId } = await presentVisitorPin(fetched.list, typed, at);
+      opened = decision.granted;
+      process.stdout.write(`${JSON.stringify({ decision: decision.granted ? 'opened' : 'rejected', reason: decision.granted ? null : decision.reason, visitId, at: at.toISOString(), listVersion: fetched.list.version })}\n`);
+      // An unknown PIN names no visit: there is nothing to upload.
+      if (visitId) await answered(await call(() => uploadEvents(door, [visitorEventOf(visitId, at, decision)])));
+    } else {
+      const answer = await answered(await call(() => signedFetch(door, 'POST', '/v1/door-events', { type: 'visitor_pin', pin: typed, occurredAt: new Date().toISOString() })));
+      opened = answer.decision === 'opened';
+    }
+    process.stderr.write(opened ? 'click: door open\n' : 'buzz: this code opens nothing here now\n');
+    process.exit(opened ? 0 : 1);
   }
   const pin = values.pin === undefined ? undefined : String(values.pin);
   const card = String(values.card ?? '');

@@ -25,6 +25,7 @@ import { devMailRouter } from '../api/routes/dev-mail.ts';
 import type { ApiServices } from '../api/services.ts';
 import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
+import type { VisitGateway } from '../domain/visits/visit-gateway.ts';
 import { radiusWifi } from '../providers/wifi.ts';
 import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
@@ -36,6 +37,7 @@ export interface AppDeps {
   orm: Orm;
   lifecycles: LifecycleGateway;
   webhooks: WebhookGateway;
+  visits: VisitGateway;
   secrets: Secrets;
   readiness: Readiness;
   metrics: Metrics;
@@ -53,7 +55,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   // Inside a request, orm.em is that request's context (RequestContext below).
   const em = () => orm.em as EntityManager;
   const wifi = radiusWifi(orm, deps.secrets);
-  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, webhooks: deps.webhooks, secrets: deps.secrets, wifi, logger, metrics, limits: deps.limits, em };
+  const services: ApiServices = { config, orm, lifecycles: deps.lifecycles, webhooks: deps.webhooks, visits: deps.visits, secrets: deps.secrets, wifi, logger, metrics, limits: deps.limits, em };
   const routes = apiRoutes(services, deps.readiness);
   const openApi = openApiDocument(routes, API_INFO, config.http.publicUrl);
 
@@ -67,6 +69,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
     views: await loadPageViews(),
     lifecycles: deps.lifecycles,
     webhooks: deps.webhooks,
+    visits: deps.visits,
     wifi,
   });
 

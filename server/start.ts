@@ -6,6 +6,7 @@ import type { Orm } from '../db/orm.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { createLifecycleGateway, type LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createWebhookGateway, type WebhookGateway } from '../domain/webhooks/gateway.ts';
+import { createVisitGateway } from '../domain/visits/visit-gateway.ts';
 import type { MailCatcher } from '../services/mail-catcher.ts';
 import { createApp } from './app.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -44,6 +45,7 @@ export async function startApiServer(deps: {
     orm,
     lifecycles: deps.lifecycles ?? createLifecycleGateway({ client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle }),
     webhooks: deps.webhooks ?? createWebhookGateway({ client, taskQueue: config.temporal.taskQueue }),
+    visits: createVisitGateway({ client, taskQueue: config.temporal.taskQueue, approvalWaitMs: config.visits.approvalWaitMs }),
     secrets: createSecrets(deps.secretKey),
     metrics: createMetrics(),
     readiness: createReadiness({ orm, client, namespace: client.options.namespace, taskQueue: config.temporal.taskQueue }),

@@ -13,6 +13,7 @@ import type { LifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { Secrets } from '../domain/secrets.ts';
 import type { WebhookGateway } from '../domain/webhooks/gateway.ts';
+import type { VisitGateway } from '../domain/visits/visit-gateway.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import { CsrfError, CSRF_FIELD, pageState, type Viewer } from './page-context.ts';
 import type { PageViews } from './views.ts';
@@ -26,6 +27,7 @@ export interface PageDeps {
   views: PageViews;
   lifecycles: LifecycleGateway;
   webhooks: WebhookGateway;
+  visits: VisitGateway;
   wifi: WifiProvider;
   staticUrls: Record<string, string>;
 }

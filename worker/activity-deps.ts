@@ -3,6 +3,7 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createWebhookGateway } from '../domain/webhooks/gateway.ts';
+import { createVisitGateway } from '../domain/visits/visit-gateway.ts';
 import type { ActivityDeps } from '../activities/index.ts';
 import type { Orm } from '../db/orm.ts';
 import { createSecrets } from '../domain/secrets.ts';
@@ -46,6 +47,8 @@ export async function activityDeps(options: {
     publicUrl: options.publicUrl,
     lifecycles: createLifecycleGateway({ client, taskQueue: options.temporal.taskQueue, defaults: options.lifecycleDefaults }),
     webhooks: { allowPrivate: options.webhookAllowPrivate, gateway: createWebhookGateway({ client, taskQueue: options.temporal.taskQueue }) },
+    // A removed host's visits are cancelled from the lifecycle's activity: their workflows are told.
+    visits: createVisitGateway({ client, taskQueue: options.temporal.taskQueue, approvalWaitMs: 0 }),
     client,
     close: async () => {
       mailer.close();

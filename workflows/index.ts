@@ -6,3 +6,4 @@ export { memberImport } from './member-import.ts';
 export { companyOffboarding } from './company-offboarding.ts';
 export { webhookRelay, webhookStream, webhookTestDelivery } from './webhooks.ts';
 export { purgeExpiredData } from './retention.ts';
+export { visit } from './visit.ts';

@@ -1,4 +1,5 @@
 import { handleDoorEvent } from '../../domain/door/door-events.ts';
+import { admitVisitor } from '../../domain/door/visitor-pins.ts';
 import { doorAccessList, doorAccessListVersion } from '../../domain/access/access-list.ts';
 import { recordEntryEvents } from '../../domain/access/entry-events.ts';
 import { AppError } from '../../http/errors.ts';
@@ -25,11 +26,19 @@ export function doorRoutes(s: ApiServices) {
       {
         method: 'post', path: '/v1/door-events', operationId: 'doorEvent', tags, auth: 'door',
         summary: 'A PIN typed and a card presented at a door controller; the decision comes back in the same request',
-        description: 'Wrong PIN and card pairs are counted per site, whichever controller they come through: after 5 in 10 minutes PIN entry at the site is locked (429 with Retry-After).',
+        description:
+          'Wrong PIN and card pairs, and wrong visitor PINs, are counted per site, whichever controller they come through: after 5 in 10 minutes PIN entry at the site is locked (429 with Retry-After). A visitor PIN decided here is recorded by the server (no upload needed) and used up.',
         body: DoorEventBody,
         responses: { 200: { description: 'The decision, for the door to beep', schema: DoorDecision } },
       },
       async ({ body, principal }, ctx) => {
+        if (body.type === 'visitor_pin') {
+          const admitted = await admitVisitor(s.em(), principal, body.pin);
+          // Committed: the host is told by the visit's workflow.
+          if (admitted.visitId) await s.visits.arrived(admitted.visitId);
+          ctx.body = { decision: admitted.decision, reason: admitted.reason, cardNumber: null, access: null };
+          return;
+        }
         ctx.body = await handleDoorEvent({ em: s.em(), lifecycles: s.lifecycles }, principal, body);
       },
     ),
@@ -84,7 +93,9 @@ export function doorRoutes(s: ApiServices) {
       },
       async ({ params, body, principal }, ctx) => {
         ownPath(params.id, principal);
-        ctx.body = await recordEntryEvents(s.em(), principal, body.events);
+        const { arrived, ...accepted } = await recordEntryEvents(s.em(), principal, body.events);
+        for (const visitId of arrived) await s.visits.arrived(visitId);
+        ctx.body = accepted;
       },
     ),
   ];

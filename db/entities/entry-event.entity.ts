@@ -24,7 +24,9 @@ export const EntryEventSchema = defineEntity({
     // Denormalised on purpose: the zone and the member's company as they were at the door.
     zoneId: p.uuid().nullable(),
     type: p.enum(ENTRY_EVENT_TYPES),
-    cardNumber: p.string().length(64),
+    // A card's number, or null for a visitor's PIN (then `visitId`).
+    cardNumber: p.string().length(64).nullable(),
+    visitId: p.uuid().nullable(),
     reason: p.string().length(40).nullable(),
     memberId: p.uuid().nullable(),
     companyId: p.uuid().fieldName('organization_id').nullable(),

@@ -19,6 +19,7 @@ export * from './radius-client.entity.ts';
 export * from './webhook.entity.ts';
 export * from './zone.entity.ts';
 export * from './entry-event.entity.ts';
+export * from './visit.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
@@ -40,6 +41,7 @@ import { RadiusClientSchema } from './radius-client.entity.ts';
 import { WebhookDeliverySchema, WebhookEndpointSchema, WebhookEventSchema } from './webhook.entity.ts';
 import { ZoneGrantSchema, ZoneSchema } from './zone.entity.ts';
 import { EntryEventSchema } from './entry-event.entity.ts';
+import { ReceptionKioskSchema, VisitSchema } from './visit.entity.ts';
 import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
@@ -71,4 +73,6 @@ export const entities = [
   ZoneSchema,
   ZoneGrantSchema,
   EntryEventSchema,
+  VisitSchema,
+  ReceptionKioskSchema,
 ];

@@ -23,6 +23,11 @@ export const SiteSchema = defineEntity({
     accessListVersion: p.integer().default(0),
     // When the building is open, with its closures; null: always. Every card's access is within it.
     openingHours: p.json<Schedule>().nullable(),
+    // What a visitor's e-mail tells them about getting in (the reception desk, the floor, the badge).
+    visitorInstructions: p.text().nullable(),
+    // Salts this site's visitor PIN hashes, as the doors' lists carry them: a hash from one site
+    // says nothing at another.
+    visitorPinSalt: p.uuid().defaultRaw('gen_random_uuid()'),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -6,6 +6,9 @@ import type { EntityManager } from '../../db/orm.ts';
 import type { AccessDayChoice, Schedule } from '../../db/entities/schedule.ts';
 import { midnightAt } from '../time.ts';
 import { dateText } from '../members/schedule.ts';
+import { VISITOR_PIN_HASH } from '../visits/visitor-pin.ts';
+import { visitorEntries } from '../visits/visitor-facts.ts';
+import type { VisitorEntry } from '../visits/visitor-entry.ts';
 import { compileEntry, mayOpen, type AccessDecision, type AccessEntry, type AccessFacts } from './decide.ts';
 
 export interface DoorAccessList {
@@ -14,6 +17,8 @@ export interface DoorAccessList {
   version: number;
   timeZone: string;
   cards: AccessEntry[];
+  /** An entrance door's (the common zone's) live visitor PINs, hashed; null at any other door. */
+  visitorPins: { hash: typeof VISITOR_PIN_HASH & { salt: string }; entries: VisitorEntry[] } | null;
 }
 
 /** A door controller's zone and version alone: what most polls (If-None-Match) need. */
@@ -56,8 +61,11 @@ export async function doorAccessList(em: EntityManager, doorControllerId: string
     .select((eb) => [
       'd.access_list_version as version',
       'd.zone_id',
+      'd.site_id',
       's.time_zone',
       's.opening_hours',
+      's.visitor_pin_salt',
+      eb.selectFrom('zone as z').select('z.common').whereRef('z.id', '=', 'd.zone_id').as('entrance'),
       jsonArrayFrom(
         eb
           .selectFrom('zone_grant as g')
@@ -79,7 +87,8 @@ export async function doorAccessList(em: EntityManager, doorControllerId: string
     const entry = compileEntry(factsOf({ ...c, active: true }, { schedule: c.schedule }, site), memo);
     if (entry) cards.push(entry);
   }
-  return { zoneId: row.zone_id, version: row.version, timeZone: row.time_zone, cards };
+  const visitorPins = row.entrance ? { hash: { ...VISITOR_PIN_HASH, salt: row.visitor_pin_salt }, entries: await visitorEntries(em, row.site_id, row.opening_hours) } : null;
+  return { zoneId: row.zone_id, version: row.version, timeZone: row.time_zone, cards, visitorPins };
 }
 
 /** Everything the server knows to decide at a site's doors (one card's, or every assigned card's). */

@@ -1,17 +1,21 @@
 // What happened at the doors: each controller uploads its decisions in signed batches. Movement
 // records are the operator's (who is present now, the access log), never a company admin's:
 // access logs are not time-tracking. They are purged after ENTRY_EVENT_RETENTION_DAYS.
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { dbNow } from '../../db/sql.ts';
 import type { EntryEventType } from '../../db/entities/entry-event.entity.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { findSite } from '../sites/sites.ts';
+import { arriveVisits } from '../visits/visit-changes.ts';
 import { dateAt, midnightAt, nextDay } from '../time.ts';
 
 export interface EntryEventInput {
   id: string;
   type: EntryEventType;
-  cardNumber: string;
+  /** A card's number, or (a visitor's PIN, decided offline) the visit's id from the list. */
+  cardNumber?: string;
+  visitId?: string;
   at: string;
   reason?: string;
 }
@@ -22,17 +26,23 @@ export interface EntryEventInput {
  * card's member and company as they are now, and to the door's zone.
  */
 export async function recordEntryEvents(em: EntityManager, door: { doorControllerId: string; siteId: string; zoneId: string }, events: EntryEventInput[]) {
+  // An event and the visit it consumes are stored together.
+  return em.transactional((tx) => storeEntryEvents(tx, door, events));
+}
+
+async function storeEntryEvents(em: EntityManager, door: { doorControllerId: string; siteId: string; zoneId: string }, events: EntryEventInput[]) {
   const db = em.getKysely();
-  const numbers = [...new Set(events.map((e) => e.cardNumber))];
+  const numbers = [...new Set(events.flatMap((e) => (e.cardNumber === undefined ? [] : [e.cardNumber])))];
   // Looked up apart, by the card's unique index: joined into the insert, the planner guesses badly.
   const cards = await db
     .selectFrom('card as c')
     .leftJoin('member as m', 'm.id', 'c.member_id')
     .select(['c.number', 'c.member_id', 'm.organization_id'])
     .where('c.site_id', '=', door.siteId)
-    .where('c.number', 'in', numbers)
+    .where('c.number', 'in', numbers.length ? numbers : [''])
     .execute();
   const byNumber = new Map(cards.map((c) => [c.number, c]));
+  const card = (e: EntryEventInput) => (e.cardNumber === undefined ? undefined : byNumber.get(e.cardNumber));
   // One id twice in the same batch is one event.
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   const stored = await db
@@ -44,18 +54,22 @@ export async function recordEntryEvents(em: EntityManager, door: { doorControlle
         site_id: door.siteId,
         zone_id: door.zoneId,
         type: e.type,
-        card_number: e.cardNumber,
+        card_number: e.cardNumber ?? null,
+        visit_id: e.visitId ?? null,
         reason: e.reason ?? null,
-        member_id: byNumber.get(e.cardNumber)?.member_id ?? null,
-        organization_id: byNumber.get(e.cardNumber)?.organization_id ?? null,
+        member_id: card(e)?.member_id ?? null,
+        organization_id: card(e)?.organization_id ?? null,
         occurred_at: new Date(e.at),
         received_at: dbNow,
       })),
     )
     .onConflict((oc) => oc.columns(['door_controller_id', 'event_id']).doNothing())
-    .returning('id')
+    .returning(['visit_id', 'type', 'occurred_at'])
     .execute();
-  return { received: events.length, stored: stored.length, duplicates: events.length - stored.length };
+  // A visitor's PIN that opened an offline door is consumed now (once: a second use is only an event).
+  const arrivals = stored.filter((e) => e.visit_id !== null && e.type === 'granted').map((e) => ({ visitId: e.visit_id!, at: new Date(e.occurred_at) }));
+  const arrived = arrivals.length ? await arriveVisits(em, door, arrivals) : [];
+  return { received: events.length, stored: stored.length, duplicates: events.length - stored.length, arrived };
 }
 
 export interface EntryEventView {
@@ -63,7 +77,9 @@ export interface EntryEventView {
   eventId: string;
   type: EntryEventType;
   reason: string | null;
-  cardNumber: string;
+  cardNumber: string | null;
+  /** A visitor's PIN: the visit, with the visitor's name (null once purged). */
+  visit: { id: string; visitorName: string | null } | null;
   at: string;
   doorController: { id: string; name: string };
   zone: { id: string; name: string } | null;
@@ -79,7 +95,8 @@ const eventsAt = (em: EntityManager, siteId: string) =>
     .leftJoin('zone as z', 'z.id', 'e.zone_id')
     .leftJoin('member as m', 'm.id', 'e.member_id')
     .leftJoin('organization as o', 'o.id', 'e.organization_id')
-    .select(['e.id', 'e.event_id', 'e.type', 'e.reason', 'e.card_number', 'e.occurred_at', 'd.id as door_id', 'd.name as door_name', 'z.id as zone_id', 'z.name as zone_name', 'm.id as member_id', 'm.name as member_name', 'o.id as company_id', 'o.name as company_name'])
+    .leftJoin('visit as v', 'v.id', 'e.visit_id')
+    .select(['e.id', 'e.event_id', 'e.type', 'e.reason', 'e.card_number', 'e.visit_id', 'v.visitor_name', 'e.occurred_at', 'd.id as door_id', 'd.name as door_name', 'z.id as zone_id', 'z.name as zone_name', 'm.id as member_id', 'm.name as member_name', 'o.id as company_id', 'o.name as company_name'])
     .where('e.site_id', '=', siteId);
 
 type EventRow = Awaited<ReturnType<ReturnType<typeof eventsAt>['execute']>>[number];
@@ -90,6 +107,7 @@ const view = (r: EventRow): EntryEventView => ({
   type: r.type,
   reason: r.reason,
   cardNumber: r.card_number,
+  visit: r.visit_id ? { id: r.visit_id, visitorName: r.visitor_name } : null,
   at: new Date(r.occurred_at).toISOString(),
   doorController: { id: r.door_id, name: r.door_name },
   zone: r.zone_id ? { id: r.zone_id, name: r.zone_name! } : null,
@@ -105,10 +123,11 @@ export async function presentNow(em: EntityManager, operatorId: string, siteId: 
   const site = await findSite(em, { operatorId }, siteId);
   const date = dateAt(now, site.timeZone);
   const rows = await eventsAt(em, siteId)
-    .distinctOn('e.card_number')
+    // A card, or a visitor's PIN (no card).
+    .distinctOn(sql`coalesce(e.card_number, e.visit_id::text)`)
     .where('e.occurred_at', '>=', midnightAt(date, site.timeZone))
     .where('e.occurred_at', '<', midnightAt(nextDay(date), site.timeZone))
-    .orderBy('e.card_number')
+    .orderBy(sql`coalesce(e.card_number, e.visit_id::text)`)
     .orderBy('e.occurred_at', 'desc')
     .orderBy('e.id', 'desc')
     .execute();
@@ -165,11 +184,11 @@ export async function purgeEntryEvents(em: EntityManager, before: Date, batch = 
 
 /** The log as spreadsheet lines (a header, then every matching event, latest first), a page at a time. */
 export async function entryLogLines(em: EntityManager, operatorId: string, siteId: string, filter: EntryLogFilter): Promise<string[][]> {
-  const lines = [['at', 'type', 'reason', 'card', 'door', 'zone', 'member', 'company']];
+  const lines = [['at', 'type', 'reason', 'card', 'door', 'zone', 'member', 'company', 'visit']];
   let cursor: string | undefined;
   do {
     const page = await entryLog(em, operatorId, siteId, filter, { cursor, limit: 1000 });
-    for (const e of page.items) lines.push([e.at, e.type, e.reason ?? '', e.cardNumber, e.doorController.name, e.zone?.name ?? '', e.member?.name ?? '', e.company?.name ?? '']);
+    for (const e of page.items) lines.push([e.at, e.type, e.reason ?? '', e.cardNumber ?? '', e.doorController.name, e.zone?.name ?? '', e.member?.name ?? '', e.company?.name ?? '', e.visit?.id ?? '']);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return lines;

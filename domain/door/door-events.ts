@@ -27,7 +27,7 @@ export type DoorDecision =
 /** Keypads may or may not send the star; the PIN is stored as `*` + 4 digits. */
 export const normalizePin = (pin: string) => (pin.startsWith('*') ? pin : `*${pin}`);
 
-const lockedOut = (retryAfterSeconds: number) =>
+export const lockedOut = (retryAfterSeconds: number) =>
   new DomainError('pin_locked_out', 'too_many', `${PIN_LOCKOUT.failures} wrong PIN and card pairs in ${PIN_LOCKOUT.windowMinutes} minutes at this site: PIN entry is locked for now`, { retryAfterSeconds });
 
 /**
@@ -36,7 +36,7 @@ const lockedOut = (retryAfterSeconds: number) =>
  * card guesses behind one known PIN are bounded too, while members enrolling at once with their
  * own PINs never count against each other. Answers when the oldest counted try stops counting.
  */
-async function recentFailures(em: EntityManager, siteId: string, pin?: string): Promise<{ count: number; retryAfterSeconds: number }> {
+export async function recentFailures(em: EntityManager, siteId: string, pin?: string): Promise<{ count: number; retryAfterSeconds: number }> {
   const window = sql<Date>`now() - make_interval(mins => ${PIN_LOCKOUT.windowMinutes})`;
   const row = await em
     .getKysely()
@@ -52,6 +52,12 @@ async function recentFailures(em: EntityManager, siteId: string, pin?: string): 
   return { count: row?.n ?? 0, retryAfterSeconds: Math.max(1, row?.retry ?? 1) };
 }
 
+/** One PIN guess at a time per site (enrollment and visitor PINs alike), for the lockout to count them all. */
+export async function lockSitePins(tx: EntityManager, siteId: string): Promise<void> {
+  // Raw on purpose: an advisory lock has no table to be typed against.
+  await tx.execute(`select pg_advisory_xact_lock(hashtextextended('door-pin:' || ?, 0))`, [siteId]);
+}
+
 type Guess = { kind: 'refused'; why: string } | { kind: 'pending'; attemptId: number; memberId: string } | { kind: 'again'; decision: DoorDecision };
 
 /**
@@ -61,8 +67,7 @@ type Guess = { kind: 'refused'; why: string } | { kind: 'pending'; attemptId: nu
  */
 async function takeGuess(em: EntityManager, door: DoorControllerIdentity, pin: string, cardNumber: string): Promise<Guess> {
   return em.transactional(async (tx) => {
-    // Raw on purpose: an advisory lock has no table to be typed against.
-    await tx.execute(`select pg_advisory_xact_lock(hashtextextended('door-pin:' || ?, 0))`, [door.siteId]);
+    await lockSitePins(tx, door.siteId);
     const db = tx.getKysely();
     const member = await db.selectFrom('member').select('id').where('site_id', '=', door.siteId).where('enrollment_pin', '=', pin).where('status', '<>', 'removed').executeTakeFirst();
     // The PIN is gone because this very pair just enrolled (the controller re-sends): no guess.

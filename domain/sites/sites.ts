@@ -19,6 +19,8 @@ export interface SiteView {
   accessListVersion: number;
   /** Null: always open. */
   openingHours: Schedule | null;
+  /** What a visitor's e-mail says about getting in. */
+  visitorInstructions: string | null;
   createdAt: string;
 }
 
@@ -30,6 +32,7 @@ const siteView = (r: Row<'site'>): SiteView => ({
   wifiSsid: r.wifi_ssid,
   accessListVersion: r.access_list_version,
   openingHours: r.opening_hours,
+  visitorInstructions: r.visitor_instructions,
   createdAt: new Date(r.created_at).toISOString(),
 });
 
@@ -82,10 +85,10 @@ export async function createSite(
   }
 }
 
-/** Name, address, time zone, Wi-Fi network: what changes is audited with its before and after. */
+/** Name, address, time zone, Wi-Fi network, visitors' arrival instructions: what changes is audited with its before and after. */
 export async function updateSite(
   em: EntityManager,
-  input: { operatorId: string; siteId: string; name?: string; address?: string | null; timeZone?: string; wifiSsid?: string | null; actor: string },
+  input: { operatorId: string; siteId: string; name?: string; address?: string | null; timeZone?: string; wifiSsid?: string | null; visitorInstructions?: string | null; actor: string },
 ): Promise<SiteView> {
   try {
     return await em.transactional(async (tx) => {
@@ -97,9 +100,11 @@ export async function updateSite(
         address: input.address === undefined ? before.address : input.address?.trim() || null,
         time_zone: input.timeZone ?? before.time_zone,
         wifi_ssid: input.wifiSsid === undefined ? before.wifi_ssid : input.wifiSsid,
+        visitor_instructions: input.visitorInstructions === undefined ? before.visitor_instructions : input.visitorInstructions?.trim() || null,
       };
+      const names = { time_zone: 'timeZone', wifi_ssid: 'wifiSsid', visitor_instructions: 'visitorInstructions' } as Record<string, string>;
       const changes = Object.fromEntries(
-        (['name', 'address', 'time_zone', 'wifi_ssid'] as const).filter((k) => next[k] !== before[k]).map((k) => [k === 'time_zone' ? 'timeZone' : k === 'wifi_ssid' ? 'wifiSsid' : k, { from: before[k], to: next[k] }]),
+        (['name', 'address', 'time_zone', 'wifi_ssid', 'visitor_instructions'] as const).filter((k) => next[k] !== before[k]).map((k) => [names[k] ?? k, { from: before[k], to: next[k] }]),
       );
       if (!Object.keys(changes).length) return siteView(before);
       const row = await db.updateTable('site').set(next).where('id', '=', input.siteId).returningAll().executeTakeFirstOrThrow();

@@ -17,6 +17,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'import.finished',
   'company.created',
   'company.offboarded',
+  'visit.created',
+  'visit.arrived',
+  'visit.expired',
+  'visit.cancelled',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** What `POST /v1/webhooks/{id}/test` sends; never sent otherwise. */
@@ -65,6 +69,12 @@ export function webhookEventFor(auditType: string, data: Record<string, unknown>
       return { type: 'member.removed', data: { report: offboardingReport(data.report) } };
     case 'import.finished':
       return { type: 'import.finished', data: { import: pick(data, 'importId', 'total', 'created', 'skipped', 'failed') } };
+    // The member is the host; the visitor's name and address are not sent (GET /v1/visits/{id}).
+    case 'visit.created':
+    case 'visit.arrived':
+    case 'visit.expired':
+    case 'visit.cancelled':
+      return { type: auditType, data: { visit: pick((data.visit ?? {}) as Record<string, unknown>, 'id', 'siteId', 'date', 'expectedAt', 'kind', 'at', 'doorControllerId', 'reason') } };
     case 'organization.created':
       return { type: 'company.created', data: { siteIds: data.siteIds ?? [] } };
     case 'company.offboarded':

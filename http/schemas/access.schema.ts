@@ -87,11 +87,30 @@ export const AccessEntry = z
   })
   .meta({ id: 'AccessEntry' });
 
+export const VisitorPinEntry = z
+  .object({
+    visitId: Uuid.meta({ description: 'Sent back as the entry event\'s `visitId` when this PIN opens the door offline' }),
+    pinHash: z.string().meta({ description: 'PBKDF2-SHA256 of the PIN\'s six digits (without `#`) with `hash.salt`, hex' }),
+    windows: z.array(Window),
+    closures: z.array(DateOnly),
+    dates: z.array(DateOnly).nullable().meta({ description: 'The visit\'s date' }),
+    validFrom: Timestamp.nullable(),
+    validUntil: Timestamp.nullable(),
+  })
+  .meta({ id: 'VisitorPinEntry', description: 'A visitor\'s single-use PIN: the same rule as a card. Used once, the door must refuse it again until its list no longer carries it.' });
+
 export const AccessList = z
   .object({
     version: z.number().int().meta({ description: 'This door\'s list version, also its ETag: send it back as If-None-Match' }),
     timeZone: z.string().meta({ description: 'The site\'s IANA time zone: windows, closures and dates are read in it' }),
     cards: z.array(AccessEntry).meta({ description: 'The cards that open this door at some time, with when' }),
+    visitorPins: z
+      .object({
+        hash: z.object({ algorithm: z.literal('pbkdf2-sha256'), iterations: z.number().int(), bytes: z.number().int(), salt: z.string().meta({ description: 'The site\'s salt, used as UTF-8 text' }) }),
+        entries: z.array(VisitorPinEntry),
+      })
+      .nullable()
+      .meta({ description: 'At an entrance door (the site\'s common zone): the live visitor PINs, hashed. Null at other doors: a visitor PIN opens nothing there.' }),
   })
   .meta({
     id: 'AccessList',
@@ -99,13 +118,16 @@ export const AccessList = z
       'A card opens the door at instant t when it is listed, validFrom ≤ t < validUntil (when set), the date at the site is among `dates` (a day pass) and not among `closures`, and the wall-clock time at the site falls in one of `windows` (from ≤ time < to on that weekday).',
   });
 
-export const EntryEventInput = z.strictObject({
-  id: Uuid.meta({ description: 'The controller\'s own id for the event: sending it again stores nothing twice' }),
-  type: z.enum(ENTRY_EVENT_TYPES),
-  cardNumber: z.string().trim().min(1).max(64),
-  at: Instant.meta({ description: 'When the door decided' }),
-  reason: z.enum(DENIAL_REASONS).optional().meta({ description: 'Why a card was denied' }),
-});
+export const EntryEventInput = z
+  .strictObject({
+    id: Uuid.meta({ description: 'The controller\'s own id for the event: sending it again stores nothing twice' }),
+    type: z.enum(ENTRY_EVENT_TYPES),
+    cardNumber: z.string().trim().min(1).max(64).optional().meta({ description: 'The card presented (or `visitId`)' }),
+    visitId: Uuid.optional().meta({ description: 'A visitor PIN from the list (or `cardNumber`): granted, it uses the PIN up' }),
+    at: Instant.meta({ description: 'When the door decided' }),
+    reason: z.enum(DENIAL_REASONS).optional().meta({ description: 'Why a card was denied' }),
+  })
+  .refine((e) => (e.cardNumber === undefined) !== (e.visitId === undefined), { message: 'an event names a cardNumber or a visitId (one of them)', path: ['cardNumber'] });
 export const EntryEventsBody = z.strictObject({ events: z.array(EntryEventInput).min(1).max(500) }).meta({ id: 'EntryEventBatch' });
 export const EntryEventsAccepted = z
   .object({ received: z.number().int(), stored: z.number().int(), duplicates: z.number().int().meta({ description: 'Already stored from an earlier upload' }) })
@@ -119,7 +141,8 @@ export const EntryEvent = z
     eventId: Uuid,
     type: z.enum(ENTRY_EVENT_TYPES),
     reason: z.string().nullable(),
-    cardNumber: z.string(),
+    cardNumber: z.string().nullable().meta({ description: 'Null for a visitor\'s PIN' }),
+    visit: z.object({ id: Uuid, visitorName: z.string().nullable() }).nullable().meta({ description: 'A visitor\'s PIN: their visit (the name is gone once purged)' }),
     at: Timestamp,
     doorController: z.object({ id: Uuid, name: z.string() }),
     zone: z.object({ id: Uuid, name: z.string() }).nullable(),

@@ -9,7 +9,7 @@ const TimeZone = z
   .meta({ example: 'Europe/Paris' });
 
 export const Site = z
-  .object({ id: Uuid, name: z.string(), address: z.string().nullable(), timeZone: z.string(), wifiSsid: z.string().nullable(), accessListVersion: z.number().int().meta({ description: 'Changes whenever one of its doors\' lists does' }), openingHours: Schedule.nullable().meta({ description: 'Null: always open' }), createdAt: Timestamp })
+  .object({ id: Uuid, name: z.string(), address: z.string().nullable(), timeZone: z.string(), wifiSsid: z.string().nullable(), accessListVersion: z.number().int().meta({ description: 'Changes whenever one of its doors\' lists does' }), openingHours: Schedule.nullable().meta({ description: 'Null: always open' }), visitorInstructions: z.string().nullable().meta({ description: 'What a visitor\'s e-mail says about getting in' }), createdAt: Timestamp })
   .meta({ id: 'Site' });
 
 export const SitesQuery = z.strictObject({
@@ -31,8 +31,9 @@ export const UpdateSiteBody = z
     address: z.string().trim().max(300).nullable().optional(),
     timeZone: TimeZone.optional(),
     wifiSsid: z.string().trim().min(1).max(32).nullable().optional().meta({ description: 'The Wi-Fi network (SSID) members join; null for none' }),
+    visitorInstructions: z.string().trim().max(2000).nullable().optional().meta({ description: 'Arrival instructions e-mailed to visitors with their PIN (the desk, the floor); null for none' }),
   })
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, timeZone, wifiSsid')
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, address, timeZone, wifiSsid, visitorInstructions')
   .meta({ id: 'UpdateSite' });
 
 export const SiteList = z.object({ items: z.array(Site) });

@@ -37,6 +37,19 @@ const Report = z
   })
   .meta({ id: 'WebhookOffboardingReport' });
 
+const VisitData = z
+  .object({
+    id: Uuid,
+    siteId: Uuid,
+    date: z.string().optional().meta({ description: 'The visit\'s day at the site (YYYY-MM-DD)' }),
+    expectedAt: z.string().nullable().optional(),
+    kind: z.enum(['invited', 'walk_in']).optional(),
+    at: Timestamp.optional().meta({ description: 'visit.arrived: when the PIN opened the door' }),
+    doorControllerId: Uuid.optional(),
+    reason: z.string().optional().meta({ description: 'visit.cancelled: `host_removed` when the host left' }),
+  })
+  .meta({ id: 'WebhookVisit', description: 'The visitor\'s name and address are not sent: read them with GET /v1/visits/{id}' });
+
 export const WEBHOOK_DATA_SCHEMAS: Record<WebhookEventType | typeof TEST_EVENT_TYPE, { summary: string; data: z.ZodType }> = {
   'member.scheduled': { summary: 'A member known ahead (a start date later than the invitation lead): invited later', data: memberData({}) },
   'member.invited': { summary: 'The invitation e-mail went out', data: memberData({ invitation: z.object({ expiresAt: Timestamp }) }) },
@@ -66,6 +79,10 @@ export const WEBHOOK_DATA_SCHEMAS: Record<WebhookEventType | typeof TEST_EVENT_T
     summary: 'The operator: a company left; every member was removed',
     data: z.object({ company: Company, offboarding: z.object({ id: Uuid.nullable(), members: z.number().nullable(), siteIds: z.array(Uuid) }) }),
   },
+  'visit.created': { summary: 'A member invited a visitor, or a walk-in asked for them at the kiosk (`member`: the host)', data: memberData({ visit: VisitData }) },
+  'visit.arrived': { summary: 'The visitor\'s PIN opened the entrance (once): the host is e-mailed', data: memberData({ visit: VisitData }) },
+  'visit.expired': { summary: 'The visit\'s day ended and its PIN was not used: it no longer opens', data: memberData({ visit: VisitData }) },
+  'visit.cancelled': { summary: 'The visit was cancelled (by the host, an admin, or the host\'s removal): its PIN died at once', data: memberData({ visit: VisitData }) },
   'webhook.test': { summary: 'Sent by "Send a test event"', data: z.object({ endpointId: Uuid, message: z.string() }) },
 };
 

@@ -3,11 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { decideFromEntry, type AccessDecision, type AccessEntry } from '../../domain/access/decide.ts';
 import { signDoorRequest } from '../../domain/door/signatures.ts';
+import type { VisitorEntry } from '../../domain/visits/visitor-entry.ts';
+import { hashVisitorPin } from '../../domain/visits/visitor-pin.ts';
 
 export interface DoorList {
   version: number;
   timeZone: string;
   cards: AccessEntry[];
+  /** An entrance door's live visitor PINs, hashed with the site's salt. */
+  visitorPins?: { hash: { salt: string; iterations: number }; entries: VisitorEntry[] } | null;
 }
 
 export interface DoorIdentity {
@@ -38,10 +42,26 @@ export function presentCard(list: DoorList, cardNumber: string, at: Date): Acces
   return decideFromEntry(list.cards.find((c) => c.number === cardNumber), list.timeZone, at.getTime());
 }
 
+/**
+ * A visitor's PIN typed at a door offline: hashed as the list says, found among its entries, and
+ * decided by the same rule as a card. `used`: the PINs this door already let in, refused again
+ * until its next list no longer carries them (single use, even before the upload).
+ */
+export async function presentVisitorPin(list: DoorList, pin: string, at: Date, used: ReadonlySet<string> = new Set()): Promise<{ decision: AccessDecision; visitId: string | null }> {
+  const pins = list.visitorPins;
+  if (!pins) return { decision: { granted: false, reason: 'zone_not_granted' }, visitId: null };
+  const hash = await hashVisitorPin(pin, pins.hash.salt);
+  const entry = pins.entries.find((e) => e.pinHash === hash);
+  if (!entry) return { decision: { granted: false, reason: 'unknown_card' }, visitId: null };
+  if (used.has(entry.visitId)) return { decision: { granted: false, reason: 'expired' }, visitId: entry.visitId };
+  return { decision: decideFromEntry({ ...entry, number: entry.visitId }, list.timeZone, at.getTime()), visitId: entry.visitId };
+}
+
 export interface EntryEvent {
   id: string;
   type: 'granted' | 'denied';
-  cardNumber: string;
+  cardNumber?: string;
+  visitId?: string;
   at: string;
   reason?: string;
 }
@@ -50,6 +70,15 @@ export const entryEventOf = (cardNumber: string, at: Date, decision: AccessDecis
   id: randomUUID(),
   type: decision.granted ? 'granted' : 'denied',
   cardNumber,
+  at: at.toISOString(),
+  ...(decision.granted ? {} : { reason: decision.reason }),
+});
+
+/** A visitor PIN's event: named by its visit (the PIN itself never leaves the door). */
+export const visitorEventOf = (visitId: string, at: Date, decision: AccessDecision): EntryEvent => ({
+  id: randomUUID(),
+  type: decision.granted ? 'granted' : 'denied',
+  visitId,
   at: at.toISOString(),
   ...(decision.granted ? {} : { reason: decision.reason }),
 });

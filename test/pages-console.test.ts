@@ -472,7 +472,7 @@ test('axe-core finds no serious or critical problem on any main page, in either 
     '/admin', '/admin/members', '/admin/members/new', `/admin/members/${member.id}`, `/admin/members/${member.id}/remove`, '/admin/sites', '/admin/api-keys',
     '/admin/webhooks', `/admin/webhooks/${webhook.body.id}`, '/operator', '/operator/companies', `/operator/companies/${company!.id}`, '/operator/sites',
     `/operator/sites/${world.org.siteId}`, `/operator/sites/${world.org.siteId}/labels`, `/operator/sites/${world.org.siteId}/access`,
-    `/operator/sites/${world.org.siteId}/access-log`, `/operator/companies/${company!.id}/access`, '/me',
+    `/operator/sites/${world.org.siteId}/access-log`, `/operator/companies/${company!.id}/access`, `/operator/sites/${world.org.siteId}/reception`, '/me', '/visitors', '/admin/visitors',
   ];
   for (const [locale, viewport] of [['en', DESKTOP], ['fr', PHONE]] as const) {
     const page = await signIn(t, world.org, locale, viewport);

@@ -22,6 +22,9 @@ import { operatorCompanyPages } from './routes/operator-companies.ts';
 import { apiKeyPages } from './routes/api-keys.ts';
 import { webhookPages } from './routes/webhooks.ts';
 import { memberPages } from './routes/member.ts';
+import { visitorPages } from './routes/visitors.ts';
+import { receptionPages } from './routes/reception.ts';
+import { operatorReceptionPages } from './routes/operator-reception.ts';
 import type { PageViews } from './views.ts';
 import { ROUTER_METHODS } from '../http/methods.ts';
 
@@ -105,6 +108,9 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   operatorPages(pages, full, render);
   operatorCompanyPages(pages, full, render);
   operatorAccessPages(pages, full, render);
+  operatorReceptionPages(pages, full, render);
+  visitorPages(pages, full, render);
+  receptionPages(pages, full, render);
   apiKeyPages(pages, full, render);
   webhookPages(pages, full, render);
   router.use(pages.routes());

@@ -102,7 +102,7 @@ export interface ApiWorld {
   /** Another company, for tenant-isolation checks. */
   newCompany(): Promise<ApiWorld['org']>;
   /** Invites through the API and creates the password from the e-mailed link: a member session. */
-  member(options?: { role?: 'admin' | 'user'; siteId?: string; email?: string }): Promise<{ id: string; email: string; token: string }>;
+  member(options?: { role?: 'admin' | 'user'; siteId?: string; email?: string; name?: string }): Promise<{ id: string; email: string; token: string }>;
   /** A company's first admin, signed in (their lifecycle started as org:create does). */
   adminSession(organization?: ApiWorld['org']): Promise<string>;
 }
@@ -149,7 +149,7 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
     },
     async member(options = {}) {
       const email = options.email ?? `member-${tag()}@acme.test`;
-      const invited = await api.post('/v1/members', { email, name: `Member ${email.split('@')[0]}`, role: options.role ?? 'user', siteId: options.siteId ?? org.siteId, locale: 'en' }, { token: org.apiKey });
+      const invited = await api.post('/v1/members', { email, name: options.name ?? `Member ${email.split('@')[0]}`, role: options.role ?? 'user', siteId: options.siteId ?? org.siteId, locale: 'en' }, { token: org.apiKey });
       if (invited.status !== 201) throw new Error(`invite failed: ${invited.status} ${invited.text}`);
       const accepted = await api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(email))}/accept`, { password: PASSWORD });
       if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);

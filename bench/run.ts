@@ -16,6 +16,7 @@ import { door, membersAtTheDoor } from './door.ts';
 import { emailRender } from './email-render.ts';
 import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
 import { onboarding } from './onboarding.ts';
+import { visitorsAtTheEntrance } from './visitors.ts';
 import { scale } from './scale.ts';
 import { webhookLatency } from './webhooks.ts';
 import { consolePages } from './console.ts';
@@ -23,7 +24,7 @@ import { onboardingOnTopology, TOPOLOGIES } from './cluster.ts';
 import { buildTemporalServer, findTemporalServer, type TemporalServerTools } from '../services/temporal-cluster.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|visitors|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
   process.exit(0);
 }
 /** The product's workflows and the bench's bare floors, bundled for the bench's workers only. */
@@ -117,6 +118,14 @@ try {
     outcomes['access-list'] = await onStack('access-list', async (stack) => {
       say(`# access list: 10,000 cards over 20 companies and 10 zones, 100 controllers polling every 5 s for ${durationMs / 1000} s, then uploading entry events …`);
       return accessListAtScale(stack, await createTenant(stack), { cards: 10_000, companies: 20, controllers: 100, durationMs, ingestMs: quick ? 10_000 : 30_000 });
+    });
+  }
+  if (!clusterRun && wants('visitors')) {
+    say('# starting a stack for visitors at the entrance …');
+    const visitors = quick ? 100 : 200;
+    outcomes.visitors = await onStack('visitors', async (stack) => {
+      say(`# visitors: ${visitors} visits invited and their PINs e-mailed, then typed at the entrance at 10/s; then ${visitors} members enrolling at 10/s …`);
+      return visitorsAtTheEntrance(stack, await createTenant(stack), { visitors, perSecond: 10 });
     });
   }
   if (!clusterRun && wants('scim')) {

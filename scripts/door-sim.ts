@@ -17,7 +17,7 @@
 // "granted" (or a list), 1 on "rejected" or "denied", 2 on a refused request.
 import { parseArgs } from 'node:util';
 import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
-import { entryEventOf, fetchAccessList, presentCard, presentVisitorPin, signedFetch, uploadEvents, visitorEventOf, type DoorIdentity } from './lib/door-client.ts';
+import { entryEventOf, fetchAccessList, presentCard, presentVisitorPin, signedFetch, uploadEvents, type DoorIdentity } from './lib/door-client.ts';
 import { cliApiUrl } from './lib/services.ts';
 
 const usage =
@@ -81,7 +81,7 @@ runMain(async () => {
       opened = decision.granted;
       process.stdout.write(`${JSON.stringify({ decision: decision.granted ? 'opened' : 'rejected', reason: decision.granted ? null : decision.reason, visitId, at: at.toISOString(), listVersion: fetched.list.version })}\n`);
       // An unknown PIN names no visit: there is nothing to upload.
-      if (visitId) await answered(await call(() => uploadEvents(door, [visitorEventOf(visitId, at, decision)])));
+      if (visitId) await answered(await call(() => uploadEvents(door, [entryEventOf({ visitId }, at, decision)])));
     } else {
       const answer = await answered(await call(() => signedFetch(door, 'POST', '/v1/door-events', { type: 'visitor_pin', pin: typed, occurredAt: new Date().toISOString() })));
       opened = answer.decision === 'opened';
@@ -97,7 +97,7 @@ runMain(async () => {
     const fetched = await call(() => fetchAccessList(door));
     if (!fetched.list) throw new CommandError(`the access list was refused (${fetched.status}): check --door and --secret`);
     const decision = presentCard(fetched.list, card, at);
-    const event = entryEventOf(card, at, decision);
+    const event = entryEventOf({ cardNumber: card }, at, decision);
     process.stdout.write(`${JSON.stringify({ decision: event.type, reason: decision.granted ? null : decision.reason, cardNumber: card, at: event.at, listVersion: fetched.list.version })}\n`);
     await answered(await call(() => uploadEvents(door, [event])));
     process.stderr.write(decision.granted ? 'click: door open\n' : `buzz: ${decision.reason}\n`);

@@ -1,11 +1,9 @@
 // The door controller contract and the member's card wizard, over HTTP, deciding in the workflow.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'ava';
-import { projectRoot } from '../config/index.ts';
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import { apiWorld, problemOf, tag, waitForMail, type ApiWorld, type Reply } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
+import { runDoorSim } from './helpers/door-sim.ts';
 import { fileScope } from './helpers/scope.ts';
 import { temporalClient } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -263,16 +261,7 @@ test('a card of another site or of the stock of another company does not enroll'
 });
 
 test('scripts/door-sim plays a controller: split PIN and card enroll, the access list shows the card, a card presented is decided from the list and uploaded', async (t) => {
-  const run = async (args: string[]) => {
-    // Asynchronous: the API under test answers from this very process.
-    const child = spawn(process.execPath, [path.join(projectRoot, 'scripts', 'door-sim.ts'), '--url', world.api.url, ...args], { env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    return { code, stdout, stderr };
-  };
+  const run = (args: string[]) => runDoorSim(world.api.url, args);
   const d = await door();
   const card = await stockCard();
   const m = await world.member();

@@ -4,9 +4,9 @@
 // schedule, and read who is present now and the access log.
 import test, { type ExecutionContext } from 'ava';
 import type { Browser, Page } from 'playwright-core';
-import { apiWorld, PASSWORD, tag, type ApiWorld } from './helpers/api.ts';
+import { apiWorld, tag, type ApiWorld } from './helpers/api.ts';
 import { accessibilityProblems } from './helpers/axe.ts';
-import { connectBrowser, DESKTOP, openPage, PHONE, screenshots } from './helpers/browser.ts';
+import { connectBrowser, signInAs, DESKTOP, PHONE, screenshots } from './helpers/browser.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -20,15 +20,7 @@ test.before(async () => {
   await world.adminSession();
 });
 
-async function signIn(t: ExecutionContext, locale: 'fr' | 'en', viewport = DESKTOP): Promise<Page> {
-  const page = await openPage(t, browser, { baseURL: world.appUrl, locale, viewport });
-  await page.goto(`/login?lang=${locale}`);
-  await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(world.org.adminEmail);
-  await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
-  await page.waitForURL(/\/(admin|me)$/);
-  return page;
-}
+const signIn = (t: ExecutionContext, locale: 'fr' | 'en', viewport = DESKTOP): Promise<Page> => signInAs(t, browser, { baseURL: world.appUrl, email: world.org.adminEmail, locale, viewport });
 /** The company may have several sites (the other test adds one): the invitation names ours. */
 async function chooseOurSite(page: Page): Promise<void> {
   const site = page.getByLabel('Site', { exact: true });

@@ -9,7 +9,7 @@ import QRCode from 'qrcode';
 import { parse } from 'csv-parse/sync';
 import { apiWorld, invitationToken, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { accessibilityProblems, cspViolations } from './helpers/axe.ts';
-import { connectBrowser, DESKTOP, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
+import { connectBrowser, signInAs, DESKTOP, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -36,15 +36,7 @@ const WIDER_THAN_SCREEN = `[...document.querySelectorAll('body *')].filter((e) =
 const styleOf = (page: Page, selector: string, property: string) => page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)})).${property}`);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
-async function signIn(t: ExecutionContext, org: Org, locale: 'fr' | 'en', viewport = DESKTOP, email = org.adminEmail): Promise<Page> {
-  const page = await openPage(t, browser, { baseURL: world.appUrl, locale, viewport });
-  await page.goto(`/login?lang=${locale}`);
-  await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(email);
-  await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
-  await page.waitForURL(/\/(admin|me)$/);
-  return page;
-}
+const signIn = (t: ExecutionContext, org: Org, locale: 'fr' | 'en', viewport = DESKTOP, email = org.adminEmail): Promise<Page> => signInAs(t, browser, { baseURL: world.appUrl, email, locale, viewport });
 
 async function invite(org: Org, body: Record<string, unknown>): Promise<string> {
   const reply = await world.api.post('/v1/members', { role: 'user', siteId: org.siteId, locale: 'en', ...body }, { token: org.apiKey });

@@ -6,9 +6,9 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { startApi } from './helpers/app.ts';
-import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
+import { apiWorld, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { accessibilityProblems } from './helpers/axe.ts';
-import { connectBrowser, DESKTOP, onApp, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
+import { connectBrowser, signInAs, DESKTOP, onApp, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
 import { query } from './helpers/database.ts';
 import { fileScope } from './helpers/scope.ts';
 
@@ -21,15 +21,7 @@ test.before(async () => {
   await world.adminSession();
 });
 
-async function signIn(t: ExecutionContext, email: string, locale: 'fr' | 'en', viewport = DESKTOP): Promise<Page> {
-  const page = await openPage(t, browser, { baseURL: world.appUrl, locale, viewport });
-  await page.goto(`/login?lang=${locale}`);
-  await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(email);
-  await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
-  await page.waitForURL(/\/(admin|me)$/);
-  return page;
-}
+const signIn = (t: ExecutionContext, email: string, locale: 'fr' | 'en', viewport = DESKTOP): Promise<Page> => signInAs(t, browser, { baseURL: world.appUrl, email, locale, viewport });
 
 /** An e-mail as its reader sees it, saved as test-output/screenshots/email-<name>.png. */
 async function emailScreenshot(t: ExecutionContext, html: string, name: string, viewport = DESKTOP): Promise<void> {

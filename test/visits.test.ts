@@ -3,16 +3,14 @@
 // entrance, the host is told; the PIN is single use, opens the entrance only, within the host's
 // hours, at its own site; wrong PINs count in the site's lockout; an offline door's list carries
 // the PINs hashed and its upload uses one up; cancelling, and removing the host, kill the PIN.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'ava';
-import { projectRoot } from '../config/index.ts';
 import { visitWorkflowId } from '../contract/workflows.ts';
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import { localMoment } from '../domain/access/schedule.ts';
 import { dateAt, zonedTime } from '../domain/time.ts';
 import { apiWorld, problemOf, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
+import { runDoorSim } from './helpers/door-sim.ts';
 import { fileScope } from './helpers/scope.ts';
 import { temporalClient } from './helpers/temporal.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -24,6 +22,13 @@ test.before(async () => {
 });
 
 const PIN = /#\d{6}/;
+/** A zone for each UTC offset with no daylight saving, by its offset in hours. */
+const NO_DST_ZONES: Record<number, string> = {
+  [-11]: 'Pacific/Pago_Pago', [-10]: 'Pacific/Honolulu', [-9]: 'Pacific/Gambier', [-8]: 'Pacific/Pitcairn', [-7]: 'America/Phoenix', [-6]: 'America/Regina',
+  [-5]: 'America/Bogota', [-4]: 'America/La_Paz', [-3]: 'America/Montevideo', [-2]: 'America/Noronha', [-1]: 'Atlantic/Cape_Verde', 0: 'Africa/Abidjan',
+  1: 'Africa/Lagos', 2: 'Africa/Johannesburg', 3: 'Europe/Istanbul', 4: 'Asia/Dubai', 5: 'Asia/Tashkent', 6: 'Asia/Dhaka', 7: 'Asia/Bangkok', 8: 'Asia/Shanghai',
+  9: 'Asia/Tokyo', 10: 'Australia/Brisbane', 11: 'Pacific/Noumea', 12: 'Pacific/Tarawa',
+};
 
 async function doorAt(siteId: string, zoneId?: string): Promise<{ id: string; secret: string }> {
   const created = await world.api.post(`/v1/sites/${siteId}/door-controllers`, { name: `Door ${tag()}`, ...(zoneId ? { zoneId } : {}) }, { token: world.operatorKey });
@@ -33,12 +38,7 @@ async function doorAt(siteId: string, zoneId?: string): Promise<{ id: string; se
 
 /** door-sim, as a person at the door runs it: exit code and its JSON lines. */
 async function doorSim(args: string[]): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'scripts', 'door-sim.ts'), '--url', world.api.url, ...args], { env: { PATH: process.env.PATH } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await runDoorSim(world.api.url, args);
   return { code, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)), stderr };
 }
 
@@ -208,4 +208,37 @@ test('who may see and do what, and bad input: 4xx, nothing written', async (t) =
   t.is(await count(), before, 'nothing written');
   const created = await world.api.post('/v1/visits', { email, hostMemberId: host.id }, { token: world.org.apiKey });
   t.is(created.status, 201, 'a key invites for a named host');
+});
+
+test("a PIN outside the host's access days is refused: the admin narrows them after the invitation", async (t) => {
+  // A site where it is about 02:00 now, so the business week (06:00–22:00) excludes this moment.
+  const offset = ((2 - new Date().getUTCHours() + 35) % 24) - 11;
+  const timeZone = NO_DST_ZONES[offset]!;
+  const site = await world.newSite({ name: `Night ${tag()}`, timeZone });
+  t.is(site.status, 201, site.text);
+  const entrance = await doorAt(site.body.id);
+  const host = await world.member({ siteId: site.body.id });
+  const visitorEmail = `visitor-${tag()}@example.net`;
+  const visit = await invite(host.token, { email: visitorEmail });
+  const { pin } = await pinFor(visitorEmail);
+  t.is((await world.api.patch(`/v1/members/${host.id}`, { accessDays: ['business_week'] }, { token: world.org.apiKey })).status, 200);
+  const refused = await doorSim(['--door', entrance.id, '--secret', entrance.secret, '--visitor-pin', pin]);
+  t.is(refused.code, 1);
+  const { rows: [event] } = await query<{ reason: string }>(world.url, 'select reason from entry_event where visit_id = $1', [visit.id]);
+  t.is(event!.reason, 'outside_hours');
+  t.is(await statusOf(visit.id), 'expected', 'not used up');
+});
+
+test('a kiosk link opens the reception page until it is revoked; only its hash is kept', async (t) => {
+  const issued = await world.api.post(`/v1/sites/${world.org.siteId}/reception-kiosks`, { name: 'Lobby tablet' }, { token: world.operatorKey });
+  t.is(issued.status, 201);
+  const path = new URL(issued.body.url).pathname;
+  const token = path.split('/').pop()!;
+  t.is((await query(world.url, 'select 1 from reception_kiosk where token_hash = $1', [token])).rowCount, 0, 'the token itself is not stored');
+  t.is((await fetch(world.appUrl + path)).status, 200);
+  t.false((await world.api.get(`/v1/sites/${world.org.siteId}/reception-kiosks`, { token: world.operatorKey })).text.includes(token), 'never listed again');
+  t.is((await world.api.get(`/v1/sites/${world.org.siteId}/reception-kiosks`, { token: world.org.apiKey })).status, 403, "a company's key cannot");
+  t.like((await world.api.delete(`/v1/sites/${world.org.siteId}/reception-kiosks/${issued.body.id}`, { token: world.operatorKey })).body, { id: issued.body.id });
+  t.is((await fetch(world.appUrl + path)).status, 404, 'revoked: the tablet gets "not found"');
+  t.is((await fetch(`${world.appUrl}/reception/rk_${'x'.repeat(43)}`)).status, 404);
 });

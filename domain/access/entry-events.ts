@@ -26,8 +26,8 @@ export interface EntryEventInput {
  * card's member and company as they are now, and to the door's zone.
  */
 export async function recordEntryEvents(em: EntityManager, door: { doorControllerId: string; siteId: string; zoneId: string }, events: EntryEventInput[]) {
-  // An event and the visit it consumes are stored together.
-  return em.transactional((tx) => storeEntryEvents(tx, door, events));
+  // An event and the visit it uses up are stored together; a batch of cards alone needs no transaction.
+  return events.some((e) => e.visitId !== undefined) ? em.transactional((tx) => storeEntryEvents(tx, door, events)) : storeEntryEvents(em, door, events);
 }
 
 async function storeEntryEvents(em: EntityManager, door: { doorControllerId: string; siteId: string; zoneId: string }, events: EntryEventInput[]) {

@@ -42,18 +42,22 @@ export async function issueVisitorPin(em: EntityManager, visitId: string): Promi
   }
 }
 
+/** The live visits of one id or one host, cancelled: their PINs die now. */
+const cancelLive = (em: EntityManager, column: 'id' | 'host_id', value: string) =>
+  em
+    .getKysely()
+    .updateTable('visit')
+    .set({ status: 'cancelled', pin_hash: null, ended_at: dbNow })
+    .where(column, '=', value)
+    .where('status', 'in', [...LIVE_VISIT_STATUSES])
+    .returning(['id', 'organization_id', 'host_id', 'site_id'])
+    .execute();
+
 /** Cancels a live visit: the PIN dies now. A visit already over is a 409. */
 export async function cancelVisit(em: EntityManager, scope: VisitScope, visitId: string, actor: string): Promise<VisitView> {
   const visit = await getVisit(em, scope, visitId);
   return em.transactional(async (tx) => {
-    const row = await tx
-      .getKysely()
-      .updateTable('visit')
-      .set({ status: 'cancelled', pin_hash: null, ended_at: dbNow })
-      .where('id', '=', visit.id)
-      .where('status', 'in', [...LIVE_VISIT_STATUSES])
-      .returning(['id', 'organization_id', 'host_id', 'site_id'])
-      .executeTakeFirst();
+    const [row] = await cancelLive(tx, 'id', visit.id);
     if (!row) throw new DomainError('visit_over', 'conflict', `this visit is already ${visit.status}: there is nothing to cancel`, { status: visit.status });
     await bumpEntrance(tx, row.site_id);
     await auditVisit(tx, row, 'visit.cancelled', actor, { date: visit.date });
@@ -64,14 +68,7 @@ export async function cancelVisit(em: EntityManager, scope: VisitScope, visitId:
 /** A host removed: their visits still to come are cancelled. Answers the visits, for their workflows. */
 export async function cancelHostVisits(em: EntityManager, hostMemberId: string, actor: string): Promise<string[]> {
   return em.transactional(async (tx) => {
-    const rows = await tx
-      .getKysely()
-      .updateTable('visit')
-      .set({ status: 'cancelled', pin_hash: null, ended_at: dbNow })
-      .where('host_id', '=', hostMemberId)
-      .where('status', 'in', [...LIVE_VISIT_STATUSES])
-      .returning(['id', 'organization_id', 'host_id', 'site_id'])
-      .execute();
+    const rows = await cancelLive(tx, 'host_id', hostMemberId);
     for (const siteId of new Set(rows.map((r) => r.site_id))) await bumpEntrance(tx, siteId);
     for (const row of rows) await auditVisit(tx, row, 'visit.cancelled', actor, { reason: 'host_removed' });
     return rows.map((r) => r.id);

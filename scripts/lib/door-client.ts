@@ -66,19 +66,11 @@ export interface EntryEvent {
   reason?: string;
 }
 
-export const entryEventOf = (cardNumber: string, at: Date, decision: AccessDecision): EntryEvent => ({
+/** What the door uploads for a decision: about a card, or (a visitor's PIN) its visit — the PIN itself never leaves the door. */
+export const entryEventOf = (who: { cardNumber: string } | { visitId: string }, at: Date, decision: AccessDecision): EntryEvent => ({
   id: randomUUID(),
   type: decision.granted ? 'granted' : 'denied',
-  cardNumber,
-  at: at.toISOString(),
-  ...(decision.granted ? {} : { reason: decision.reason }),
-});
-
-/** A visitor PIN's event: named by its visit (the PIN itself never leaves the door). */
-export const visitorEventOf = (visitId: string, at: Date, decision: AccessDecision): EntryEvent => ({
-  id: randomUUID(),
-  type: decision.granted ? 'granted' : 'denied',
-  visitId,
+  ...who,
   at: at.toISOString(),
   ...(decision.granted ? {} : { reason: decision.reason }),
 });

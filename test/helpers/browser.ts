@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { projectRoot } from '../../config/index.ts';
 import { testEnv } from './env.ts';
 import type { Scope } from './scope.ts';
+import { PASSWORD } from './api.ts';
 
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
@@ -34,6 +35,18 @@ export async function openPage(
   context.setDefaultTimeout(30_000);
   t.teardown(() => context.close());
   return context.newPage();
+}
+
+/** A new page signed in on the login form as `email` (the tests' one password), in `locale`. */
+export async function signInAs(t: Scope, browser: Browser, options: { baseURL: string; email: string; locale: 'fr' | 'en'; viewport?: { width: number; height: number } }): Promise<Page> {
+  const { locale } = options;
+  const page = await openPage(t, browser, { baseURL: options.baseURL, locale, viewport: options.viewport ?? DESKTOP });
+  await page.goto(`/login?lang=${locale}`);
+  await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(options.email);
+  await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
+  await page.waitForURL(/\/(admin|me)$/);
+  return page;
 }
 
 /** Saves the whole page as test-output/screenshots/<name>.png. */

@@ -3,7 +3,7 @@
 // and the PIN's death at the end of the day (or at once on cancellation). The database is the
 // truth about the PIN (the door consumes it, the API cancels it); this workflow waits, tells
 // people, and expires what nobody used.
-import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import {
   answerWalkInUpdate,
@@ -100,8 +100,9 @@ export async function visit(input: VisitInput): Promise<VisitOutcome> {
       await mail('pin', 'visitor', 'visit_invitation');
       state.pinSent = true;
     } catch (error) {
-      // Cancelled before it went out: nothing to send.
-      if (!state.cancelled) throw error;
+      // Cancelled before it went out (its signal may still be on its way): nothing to send.
+      const notExpected = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'VisitNotExpected';
+      if (!state.cancelled && !notExpected) throw error;
     }
   }
   if (input.reminderAtMs !== null && !state.ended) {

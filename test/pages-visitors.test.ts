@@ -119,6 +119,7 @@ test.serial('the reception kiosk: a walk-in finds their host by three letters (n
   t.deepEqual(offered, [host.id], "this site's Camille only, not the other site's");
   t.is((await tablet.locator('fieldset label').innerText()).trim(), 'Camille D.', 'first name and initial');
   t.false((await tablet.content()).includes('Durand'));
+  t.deepEqual(await accessibilityProblems(tablet), []);
   await screenshot(tablet, 'reception-kiosk-host.fr.desktop');
   await tablet.getByRole('button', { name: 'Lui demander de me laisser entrer' }).click();
   await tablet.waitForURL(/\/reception\/rk_[\w-]+\/visits\//);

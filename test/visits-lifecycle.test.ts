@@ -125,6 +125,11 @@ test.serial("visitors' names, addresses and times are purged after their retenti
     );
   const old = (await insert(95)).rows[0]!.id;
   const recent = (await insert(30)).rows[0]!.id;
+  // The e-mails of the old visit: the visitor's (their address) and the host's.
+  const outbox = (key: string, to: string) =>
+    query(f.url, `insert into email_outbox (id, key, organization_id, member_id, to_address, template, locale, data, status, attempts, created_at) values (gen_random_uuid(), $1, $2, $3, $4, 'visit_invitation', 'en', '{}', 'sent', 1, now())`, [key, f.companyId, host.memberId, to]);
+  await outbox(`visit-${old}/pin`, 'old@example.net');
+  await outbox(`visit-${old}/arrived`, host.email);
   const workflowId = `purge-${crypto.randomUUID()}`;
   const purged = (await plain.workflow.execute('purgeExpiredData', { taskQueue: f.taskQueue, workflowId, args: [{ entryEventRetentionDays: 90, visitorRetentionDays: 90 }] })) as { visits: number };
   t.true(purged.visits >= 1);
@@ -132,6 +137,8 @@ test.serial("visitors' names, addresses and times are purged after their retenti
   t.like(rows.rows.find((r) => r.id === old), { visitor_name: null, visitor_email: null, message: null, arrived_at: null, status: 'arrived' });
   t.like(rows.rows.find((r) => r.id === recent), { visitor_name: 'Old Visitor', visitor_email: 'old@example.net' });
   t.is((await query(f.url, 'select 1 from visit where host_id = $1 and id = any($2)', [host.memberId, [old, recent]])).rowCount, 2, 'counted still');
+  const { rows: left } = await query<{ to_address: string }>(f.url, `select to_address from email_outbox where key like $1`, [`visit-${old}/%`]);
+  t.deepEqual(left.map((r) => r.to_address), [host.email], "the visitor's e-mails are gone, the host's stay");
   const { rows: [audit] } = await query<{ data: { retentionDays: number } }>(f.url, `select data from audit_event where type = 'visitors.purged' order by id desc limit 1`);
   t.like(audit!.data, { retentionDays: 90 });
   await recordHistory(plain, 'purge-with-visitors', workflowId);

@@ -77,7 +77,12 @@ test('a full visit with door-sim: invited, e-mailed, the PIN opens the entrance 
   t.regex(mail.text, /expected at 14:30/);
   // The PIN is shown nowhere else: not to the host, not in the database, not in the workflow's history.
   t.notRegex((await world.api.get(`/v1/visits/${visit.id}`, { token: host.token })).text, PIN);
-  const stored = await query(world.url, `select 1 from visit v where v.pin_hash = $1 union all select 1 from email_outbox where data::text like $2 union all select 1 from audit_event where data::text like $2`, [pin, `%${pin}%`]);
+  // The visit's whole row (its six digits anywhere), the outbox and the audit trail (the PIN as written).
+  const stored = await query(
+    world.url,
+    `select 1 from visit v where v.id = $1 and v::text like $2 union all select 1 from email_outbox where data::text like $3 union all select 1 from audit_event where data::text like $3`,
+    [visit.id, `%${pin.slice(1)}%`, `%${pin}%`],
+  );
   t.is(stored.rowCount, 0);
   const history = await (await temporalClient(scope)).workflow.getHandle(visitWorkflowId(visit.id)).fetchHistory();
   t.false(JSON.stringify(history).includes(pin.slice(1)), 'not in the visit workflow\'s history');

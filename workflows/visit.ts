@@ -34,12 +34,9 @@ export class VisitState {
   stage: VisitView['stage'];
   outcome: VisitOutcome | null = null;
 
-  readonly input: VisitInput;
-
-  constructor(input: VisitInput) {
-    this.input = input;
-    this.stage = input.walkIn ? 'awaiting_host' : 'pin_sent';
-    this.waitingForHost = input.walkIn;
+  constructor(walkIn: boolean) {
+    this.stage = walkIn ? 'awaiting_host' : 'pin_sent';
+    this.waitingForHost = walkIn;
   }
 
   get ended(): boolean {
@@ -60,7 +57,7 @@ export class VisitState {
 const untilMs = (instant: number) => Math.max(0, instant - Date.now());
 
 export async function visit(input: VisitInput): Promise<VisitOutcome> {
-  const state = new VisitState(input);
+  const state = new VisitState(input.walkIn);
   setHandler(visitArrivedSignal, () => void (state.arrived = true));
   setHandler(visitCancelledSignal, () => void (state.cancelled = true));
   setHandler(answerWalkInUpdate, ({ approve }) => state.answerWalkIn(approve), {

@@ -87,7 +87,7 @@ export async function doorAccessList(em: EntityManager, doorControllerId: string
     const entry = compileEntry(factsOf({ ...c, active: true }, { schedule: c.schedule }, site), memo);
     if (entry) cards.push(entry);
   }
-  const visitorPins = row.entrance ? { hash: { ...VISITOR_PIN_HASH, salt: row.visitor_pin_salt }, entries: await visitorEntries(em, row.site_id, row.opening_hours) } : null;
+  const visitorPins = row.entrance ? { hash: { ...VISITOR_PIN_HASH, salt: row.visitor_pin_salt }, entries: await visitorEntries(em, row.site_id) } : null;
   return { zoneId: row.zone_id, version: row.version, timeZone: row.time_zone, cards, visitorPins };
 }
 

@@ -7,7 +7,7 @@ import type { EntityManager } from '../../db/orm.ts';
 import { dbNow } from '../../db/sql.ts';
 import { recordAudit } from '../audit.ts';
 import { arriveVisits } from '../visits/visit-changes.ts';
-import { entranceZoneId, visitFactsByPin } from '../visits/visitor-facts.ts';
+import { visitFactsByPin } from '../visits/visitor-facts.ts';
 import { mayVisitorEnter } from '../visits/visitor-entry.ts';
 import { hashVisitorPin } from '../visits/visitor-pin.ts';
 import { lockedOut, lockSitePins, PIN_LOCKOUT, recentFailures } from './door-events.ts';
@@ -18,9 +18,10 @@ export type VisitorPinDecision = { decision: 'opened'; reason: null; visitId: st
 const refused: VisitorPinDecision = { decision: 'rejected', reason: 'unknown_pin', visitId: null };
 
 export async function admitVisitor(em: EntityManager, door: DoorControllerIdentity, pin: string, now = new Date()): Promise<VisitorPinDecision> {
+  // A locked-out site answers at once, before the PIN's hash is paid for.
   const recent = await recentFailures(em, door.siteId);
   if (recent.count >= PIN_LOCKOUT.failures) throw lockedOut(recent.retryAfterSeconds);
-  const site = await em.getKysely().selectFrom('site').select(['visitor_pin_salt', 'time_zone', 'opening_hours']).where('id', '=', door.siteId).executeTakeFirstOrThrow();
+  const site = await em.getKysely().selectFrom('site').select(['visitor_pin_salt', 'time_zone']).where('id', '=', door.siteId).executeTakeFirstOrThrow();
   // Hashed before the lock: PBKDF2 takes milliseconds, and other doors' guesses wait on the lock.
   const hash = await hashVisitorPin(pin, site.visitor_pin_salt);
   const actor = `door-controller:${door.doorControllerId}`;
@@ -28,15 +29,15 @@ export async function admitVisitor(em: EntityManager, door: DoorControllerIdenti
     await lockSitePins(tx, door.siteId);
     const again = await recentFailures(tx, door.siteId);
     if (again.count >= PIN_LOCKOUT.failures) throw lockedOut(again.retryAfterSeconds);
-    const facts = await visitFactsByPin(tx, door.siteId, hash, site.opening_hours);
-    if (!facts) {
+    const found = await visitFactsByPin(tx, door.siteId, hash);
+    if (!found) {
       // The guess counts; the typed PIN itself is not kept.
       await tx.getKysely().insertInto('door_pin_attempt').values({ site_id: door.siteId, door_controller_id: door.doorControllerId, pin: '#', attempted_at: dbNow, outcome: 'failed' }).execute();
       await recordAudit(tx, { companyId: null, operatorId: door.operatorId, actor, type: 'door.pin_rejected', data: { siteId: door.siteId, kind: 'visitor', reason: 'unknown_pin' } });
       return refused;
     }
-    const entrance = await entranceZoneId(tx, door.siteId);
-    const decision = mayVisitorEnter(facts, { zoneId: door.zoneId, entranceZoneId: entrance ?? '' }, site.time_zone, now.getTime());
+    const { facts, entranceZoneId } = found;
+    const decision = mayVisitorEnter(facts, { zoneId: door.zoneId, entranceZoneId }, site.time_zone, now.getTime());
     const event = (type: 'granted' | 'denied', reason: string | null) =>
       tx.getKysely().insertInto('entry_event').values({
         door_controller_id: door.doorControllerId, event_id: randomUUID(), site_id: door.siteId, zone_id: door.zoneId, type, card_number: null, visit_id: facts.visitId,

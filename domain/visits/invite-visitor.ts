@@ -5,13 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '../../db/orm.ts';
 import { dbNow } from '../../db/sql.ts';
-import { DAYS } from '../../db/entities/schedule.ts';
 import type { MemberLocale } from '../../db/entities/member.entity.ts';
 import type { VisitKind } from '../../db/entities/visit.entity.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { dateAt, isCalendarDate, midnightAt, nextDay, zonedTime } from '../time.ts';
-import { visitEntry } from './visitor-entry.ts';
+import { visitEntry, windowsOn } from './visitor-entry.ts';
 import { getVisit, type VisitView } from './visits.ts';
 
 /** How far ahead a visit may be: an invitation is for an expected day, not a standing pass. */
@@ -49,8 +48,6 @@ export interface VisitPlan {
 
 const invalid = (code: string, message: string, field: string) => new DomainError(code, 'invalid', message, { field });
 
-const weekday = (date: string) => DAYS[(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7]!;
-
 async function createVisit(em: EntityManager, request: VisitRequest, now = new Date()): Promise<{ visit: VisitView; plan: VisitPlan }> {
   return em.transactional(async (tx) => {
     const db = tx.getKysely();
@@ -80,7 +77,7 @@ async function createVisit(em: EntityManager, request: VisitRequest, now = new D
       visitId: 'check', live: true, date, validFrom: validFrom.toISOString(), validUntil: validUntil.toISOString(),
       zoneGranted: host.granted !== null, grantSchedule: host.schedule, siteHours: host.opening_hours, hostAccessDays: host.access_days,
     });
-    if (!entry || entry.closures.includes(date) || !entry.windows.some((w) => w.days.includes(weekday(date)))) {
+    if (!windowsOn(entry, date).length) {
       throw new DomainError('host_no_access_that_day', 'unprocessable', `the host has no access to the building on ${date}: their visitor could not enter either`, { field: 'date', date });
     }
     const previousDay = new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);

@@ -78,17 +78,20 @@ export interface Kiosk {
 /** The kiosk a link's token opens; undefined for an unknown or revoked one (no hint which). */
 export async function openKiosk(em: EntityManager, token: string): Promise<Kiosk | undefined> {
   if (!/^rk_[\w-]{43}$/.test(token)) return undefined;
-  const row = await em
-    .getKysely()
-    .updateTable('reception_kiosk as k')
-    .from('site as s')
-    .set({ last_used_at: dbNow })
-    .whereRef('s.id', '=', 'k.site_id')
+  const db = em.getKysely();
+  const row = await db
+    .selectFrom('reception_kiosk as k')
+    .innerJoin('site as s', 's.id', 'k.site_id')
+    .select(['k.id', 'k.site_id', 's.name', 's.time_zone', 'k.last_used_at'])
     .where('k.token_hash', '=', hashToken(token))
     .where('k.revoked_at', 'is', null)
-    .returning(['k.id', 'k.site_id', 's.name', 's.time_zone'])
     .executeTakeFirst();
-  return row && { id: row.id, siteId: row.site_id, siteName: row.name, timeZone: row.time_zone };
+  if (!row) return undefined;
+  // A waiting visitor's page polls every 2 s: "last used" is written at most once a minute.
+  if (!row.last_used_at || Date.now() - new Date(row.last_used_at).getTime() > 60_000) {
+    await db.updateTable('reception_kiosk').set({ last_used_at: dbNow }).where('id', '=', row.id).execute();
+  }
+  return { id: row.id, siteId: row.site_id, siteName: row.name, timeZone: row.time_zone };
 }
 
 export interface HostMatch {

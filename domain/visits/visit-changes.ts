@@ -1,7 +1,8 @@
 // How a visit ends, and what its PIN does meanwhile. Each change happens in the database first
 // (the PIN is live exactly while the row holds its hash) and bumps the entrance doors' lists, so
 // offline doors learn it at their next poll; the visit's workflow is told afterwards.
-import type { EntityManager } from '../../db/orm.ts';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { Database, EntityManager } from '../../db/orm.ts';
 import { dbNow } from '../../db/sql.ts';
 import { LIVE_VISIT_STATUSES, type VisitStatus } from '../../db/entities/visit.entity.ts';
 import { bumpAccessLists } from '../access/versions.ts';
@@ -143,18 +144,22 @@ export async function arriveVisits(em: EntityManager, door: { siteId: string; do
  * visit. The row stays (site, company, host, date, status), so visits can still be counted.
  */
 export async function purgeVisits(em: EntityManager, before: string): Promise<number> {
-  const rows = await em
-    .getKysely()
+  const db = em.getKysely();
+  const past = (eb: ExpressionBuilder<Database, 'visit'>) =>
+    eb.and([eb('visit.date', '<', before), eb('visit.purged_at', 'is', null), eb('visit.status', 'not in', [...LIVE_VISIT_STATUSES])]);
+  // First the e-mails sent to them, which hold their address: the visit's own, to that address.
+  await db
+    .deleteFrom('email_outbox as o')
+    .using('visit')
+    .where(past)
+    .where(sql<boolean>`o.key like 'visit-' || visit.id || '/%'`)
+    .whereRef('o.to_address', '=', 'visit.visitor_email')
+    .execute();
+  const rows = await db
     .updateTable('visit')
     .set({ visitor_name: null, visitor_email: null, message: null, expected_at: null, arrived_at: null, purged_at: dbNow })
-    .where('date', '<', before)
-    .where('purged_at', 'is', null)
-    .where('status', 'not in', [...LIVE_VISIT_STATUSES])
+    .where(past)
     .returning('id')
     .execute();
-  if (rows.length) {
-    // The e-mails sent to them held their address.
-    await em.getKysely().deleteFrom('email_outbox').where('key', 'in', rows.flatMap((r) => ['pin', 'reminder', 'cancelled', 'declined'].map((p) => `visit-${r.id}/${p}`))).execute();
-  }
   return rows.length;
 }

@@ -1,7 +1,7 @@
 // "May this visitor PIN open this door now?" — the members' rule (domain/access/decide.ts) on an
 // entry made from the host: a visitor passes the site's entrance zone only, on the visit's date,
 // within the host's own hours there (the site's hours ∩ their company's grant ∩ their access days).
-import type { Schedule } from '../../db/entities/schedule.ts';
+import { DAYS, type Schedule, type Window } from '../../db/entities/schedule.ts';
 import type { AccessDays } from '../access/schedule.ts';
 import { compileEntry, decideFromEntry, type AccessDecision, type AccessEntry } from '../access/decide.ts';
 
@@ -49,4 +49,11 @@ export function mayVisitorEnter(facts: VisitFacts, door: { zoneId: string; entra
   if (door.zoneId !== door.entranceZoneId || !facts.zoneGranted) return { granted: false, reason: 'zone_not_granted' };
   const entry = visitEntry(facts);
   return entry ? decideFromEntry(entry, timeZone, instant) : { granted: false, reason: 'outside_hours' };
+}
+
+/** The windows of `entry` on `date` (YYYY-MM-DD): none on a closure or a day it never opens. */
+export function windowsOn(entry: AccessEntry | undefined, date: string): Window[] {
+  if (!entry || entry.closures.includes(date)) return [];
+  const day = DAYS[(new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7]!;
+  return entry.windows.filter((w) => w.days.includes(day));
 }

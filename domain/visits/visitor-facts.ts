@@ -11,20 +11,24 @@ export async function entranceZoneId(em: EntityManager, siteId: string): Promise
   return row?.id;
 }
 
-function visitsAt(em: EntityManager, siteId: string) {
+/** Visits with what decides their PIN: the host, their company's grant of the entrance, the site's hours. */
+function visitsWithHosts(em: EntityManager) {
   return em
     .getKysely()
     .selectFrom('visit as v')
+    .innerJoin('site as s', 's.id', 'v.site_id')
     .innerJoin('member as h', 'h.id', 'v.host_id')
     .innerJoin('zone as z', (j) => j.onRef('z.site_id', '=', 'v.site_id').on('z.common', '=', true))
     .leftJoin('zone_grant as g', (j) => j.onRef('g.zone_id', '=', 'z.id').onRef('g.organization_id', '=', 'v.organization_id'))
-    .select(['v.id', 'v.status', 'v.pin_hash', 'v.date', 'v.valid_from', 'v.valid_until', 'h.status as host_status', 'h.access_days', 'g.zone_id as granted', 'g.schedule'])
-    .where('v.site_id', '=', siteId);
+    .select([
+      'v.id', 'v.status', 'v.pin_hash', 'v.date', 'v.valid_from', 'v.valid_until', 'h.status as host_status', 'h.access_days', 'g.zone_id as granted', 'g.schedule',
+      's.opening_hours', 'z.id as entrance_zone_id',
+    ]);
 }
 
-type VisitRow = Awaited<ReturnType<ReturnType<typeof visitsAt>['execute']>>[number];
+type VisitRow = Awaited<ReturnType<ReturnType<typeof visitsWithHosts>['execute']>>[number];
 
-const factsOf = (v: VisitRow, siteHours: Schedule | null): VisitFacts => ({
+const factsOf = (v: VisitRow): VisitFacts => ({
   visitId: v.id,
   live: v.status === 'expected' && v.pin_hash !== null && v.host_status !== 'removed',
   date: dateText(v.date)!,
@@ -32,24 +36,30 @@ const factsOf = (v: VisitRow, siteHours: Schedule | null): VisitFacts => ({
   validUntil: new Date(v.valid_until).toISOString(),
   zoneGranted: v.granted !== null,
   grantSchedule: v.schedule,
-  siteHours,
+  siteHours: v.opening_hours,
   hostAccessDays: v.access_days,
 });
 
 /** The live visitor PINs an entrance door's list carries, hashed, each with when it opens. */
-export async function visitorEntries(em: EntityManager, siteId: string, siteHours: Schedule | null): Promise<VisitorEntry[]> {
-  const rows = await visitsAt(em, siteId).where('v.status', '=', 'expected').where('v.pin_hash', 'is not', null).where('v.valid_until', '>', new Date()).orderBy('v.pin_hash').execute();
+export async function visitorEntries(em: EntityManager, siteId: string): Promise<VisitorEntry[]> {
+  const rows = await visitsWithHosts(em).where('v.site_id', '=', siteId).where('v.status', '=', 'expected').where('v.pin_hash', 'is not', null).where('v.valid_until', '>', new Date()).orderBy('v.pin_hash').execute();
   const memo = new Map<string, Schedule>();
   const entries: VisitorEntry[] = [];
   for (const row of rows) {
-    const entry = visitEntry(factsOf(row, siteHours), memo);
+    const entry = visitEntry(factsOf(row), memo);
     if (entry) entries.push({ visitId: row.id, pinHash: row.pin_hash!, windows: entry.windows, closures: entry.closures, dates: entry.dates, validFrom: entry.validFrom, validUntil: entry.validUntil });
   }
   return entries;
 }
 
-/** One visit's facts, by its live PIN's hash at the site. */
-export async function visitFactsByPin(em: EntityManager, siteId: string, pinHash: string, siteHours: Schedule | null): Promise<VisitFacts | undefined> {
-  const row = await visitsAt(em, siteId).where('v.pin_hash', '=', pinHash).executeTakeFirst();
-  return row && factsOf(row, siteHours);
+/** One visit's facts, by its live PIN's hash at the site, with the site's entrance zone. */
+export async function visitFactsByPin(em: EntityManager, siteId: string, pinHash: string): Promise<{ facts: VisitFacts; entranceZoneId: string } | undefined> {
+  const row = await visitsWithHosts(em).where('v.site_id', '=', siteId).where('v.pin_hash', '=', pinHash).executeTakeFirst();
+  return row && { facts: factsOf(row), entranceZoneId: row.entrance_zone_id };
+}
+
+/** One visit's facts, by its id (undefined: no such visit). */
+export async function visitFactsById(em: EntityManager, visitId: string): Promise<VisitFacts | undefined> {
+  const row = await visitsWithHosts(em).where('v.id', '=', visitId).executeTakeFirst();
+  return row && factsOf(row);
 }

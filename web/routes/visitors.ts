@@ -3,6 +3,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { LIVE_VISIT_STATUSES } from '../../db/entities/visit.entity.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { dateAt } from '../../domain/time.ts';
 import { inviteVisitor } from '../../domain/visits/invite-visitor.ts';
@@ -22,11 +23,9 @@ const VisitorForm = z.object({
   locale: z.enum(['fr', 'en']).optional(),
 });
 
-const LIVE = new Set(['awaiting_host', 'expected']);
-
 /** Upcoming (today on, live or arrived today) and past, as people read a list of visits. */
 function split(visits: VisitView[], today: string) {
-  const mark = (v: VisitView) => ({ ...v, cancellable: LIVE.has(v.status) });
+  const mark = (v: VisitView) => ({ ...v, cancellable: LIVE_VISIT_STATUSES.includes(v.status) });
   return {
     upcoming: visits.filter((v) => v.date >= today).map(mark).reverse(),
     past: visits.filter((v) => v.date < today).map(mark),

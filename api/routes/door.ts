@@ -5,7 +5,8 @@ import { recordEntryEvents } from '../../domain/access/entry-events.ts';
 import { AppError } from '../../http/errors.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
-import { DoorDecision, DoorEventBody, AccessListParams } from '../../http/schemas/door.schema.ts';
+import { DoorDecision, DoorEventBody, AccessListParams, HeartbeatBody } from '../../http/schemas/door.schema.ts';
+import { recordHeartbeat } from '../../domain/door/heartbeats.ts';
 import { AccessList, EntryEventsAccepted, EntryEventsBody } from '../../http/schemas/access.schema.ts';
 
 const tags = ['door controllers'];
@@ -96,6 +97,21 @@ export function doorRoutes(s: ApiServices) {
         const { arrived, ...accepted } = await recordEntryEvents(s.em(), principal, body.events);
         for (const visitId of arrived) await s.visits.arrived(visitId);
         ctx.body = accepted;
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/door-controllers/{id}/heartbeat', operationId: 'doorHeartbeat', tags, auth: 'door',
+        summary: 'The door agent is alive: its version, list version, queued events and readers',
+        description: 'Sent every 30 seconds. The operator\'s site page shows it, and flags a door heard from more than 2 minutes ago as silent.',
+        params: AccessListParams,
+        body: HeartbeatBody,
+        responses: { 204: { description: 'Recorded' } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        ownPath(params.id, principal);
+        await recordHeartbeat(s.em(), principal, body);
+        ctx.status = 204;
       },
     ),
   ];

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit.ts';
 import type { Secrets } from '../secrets.ts';
 import { findSite } from '../sites/sites.ts';
 import { generateDoorSecret } from './signatures.ts';
+import { silentSql, type DoorHealth } from './heartbeats.ts';
 import { commonZoneOf, zoneOfSite } from '../access/zones.ts';
 import { joinZone } from '../access/versions.ts';
 
@@ -34,6 +35,30 @@ export async function createDoorController(
 
 export async function listDoorControllers(em: EntityManager, operatorId: string, siteId: string) {
   await findSite(em, { operatorId }, siteId);
-  const rows = await em.getKysely().selectFrom('door_controller').select(['id', 'zone_id', 'name', 'created_at', 'last_seen_at', 'access_list_version']).where('site_id', '=', siteId).orderBy('name').execute();
-  return rows.map((r) => ({ id: r.id, siteId, zoneId: r.zone_id, accessListVersion: r.access_list_version, name: r.name, createdAt: new Date(r.created_at).toISOString(), lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null }));
+  const rows = await em
+    .getKysely()
+    .selectFrom('door_controller')
+    .select(['id', 'zone_id', 'name', 'created_at', 'last_seen_at', 'access_list_version', 'heartbeat_at', 'agent_version', 'agent_list_version', 'agent_queued_events', 'agent_readers', silentSql.as('silent')])
+    .where('site_id', '=', siteId)
+    .orderBy('name')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    siteId,
+    zoneId: r.zone_id,
+    accessListVersion: r.access_list_version,
+    name: r.name,
+    createdAt: new Date(r.created_at).toISOString(),
+    lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null,
+    health: (!r.last_seen_at ? 'never_seen' : r.silent ? 'silent' : 'ok') as DoorHealth,
+    agent: r.heartbeat_at
+      ? {
+          version: r.agent_version!,
+          listVersion: r.agent_list_version,
+          queuedEvents: r.agent_queued_events ?? 0,
+          readers: r.agent_readers ?? [],
+          heartbeatAt: new Date(r.heartbeat_at).toISOString(),
+        }
+      : null,
+  }));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Uuid } from './common.schema.ts';
+import { AgentReader } from './sites.schema.ts';
 import { VISITOR_PIN_PATTERN } from '../../domain/visits/visitor-pin.ts';
 
 const Pin = z.string().regex(/^\*?\d{4}$/, 'a PIN is * followed by 4 digits').meta({ example: '*4821' });
@@ -38,3 +39,13 @@ export const DoorDecision = z
 export { VISITOR_PIN_PATTERN };
 
 export const AccessListParams = z.object({ id: Uuid });
+
+export const HeartbeatBody = z
+  .strictObject({
+    agentVersion: z.string().trim().min(1).max(40).regex(/^[\w.+-]+$/, 'a version: letters, digits, . + - and _'),
+    listVersion: z.number().int().min(0).nullable().meta({ description: 'The version of the list it decides from; null before its first' }),
+    queuedEvents: z.number().int().min(0).meta({ description: 'Entry events waiting to be uploaded' }),
+    readers: z.array(AgentReader).max(32),
+    occurredAt: OccurredAt,
+  })
+  .meta({ id: 'DoorHeartbeat' });

@@ -40,8 +40,31 @@ export const SiteList = z.object({ items: z.array(Site) });
 
 export const CreateDoorControllerBody = z.strictObject({ name: z.string().trim().min(1).max(200), zoneId: Uuid.optional().meta({ description: 'The zone of this site the door guards; the site\'s common zone when left out' }) }).meta({ id: 'CreateDoorController' });
 
+export const AgentReader = z
+  .object({ address: z.number().int().min(0).max(126).meta({ description: 'Its OSDP address on the bus' }), online: z.boolean(), secureChannel: z.boolean().meta({ description: 'The AES secure channel is up' }), tamper: z.boolean(), powerFailure: z.boolean() })
+  .meta({ id: 'AgentReader' });
+
 export const DoorController = z
-  .object({ id: Uuid, siteId: Uuid, zoneId: Uuid, name: z.string(), accessListVersion: z.number().int().meta({ description: 'Its access list\'s version (ETag)' }), createdAt: Timestamp, lastSeenAt: Timestamp.nullable() })
+  .object({
+    id: Uuid,
+    siteId: Uuid,
+    zoneId: Uuid,
+    name: z.string(),
+    accessListVersion: z.number().int().meta({ description: 'Its access list\'s version (ETag)' }),
+    createdAt: Timestamp,
+    lastSeenAt: Timestamp.nullable(),
+    health: z.enum(['never_seen', 'ok', 'silent']).meta({ description: '`silent`: nothing heard from the door for more than 2 minutes' }),
+    agent: z
+      .object({
+        version: z.string(),
+        listVersion: z.number().int().nullable().meta({ description: 'The list version it decides from (behind `accessListVersion` until its next sync)' }),
+        queuedEvents: z.number().int().meta({ description: 'Entry events decided but not uploaded yet' }),
+        readers: z.array(AgentReader),
+        heartbeatAt: Timestamp,
+      })
+      .nullable()
+      .meta({ description: 'The door agent\'s last heartbeat; null for a controller that never sent one (door-sim, other firmware)' }),
+  })
   .meta({ id: 'DoorController' });
 
 export const CreatedDoorController = z

@@ -97,6 +97,9 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
   // What a card's QR code encodes: the page a phone opens to register it.
   const cardQrUrl = (qr: string) => `${deps.config.http.publicUrl}/q/${qr}`;
 
+  /** The door agent's own settings, for the installer to fill in (door-agent/, README "A real door"). */
+  const AGENT_WIRING = ['SERIAL_PORT=/dev/ttyUSB0', 'SERIAL_BAUD=9600', 'READERS=0', 'READER_KEY=', 'LOCK_OUTPUT=0', 'LOCK_SECONDS=5'].map((l) => `#${l}\n`).join('');
+
   const sitePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const site = await findSite(deps.em(), { operatorId: viewer.operatorId }, id);
     const [controllers, cards, companies, radiusClients, wifi] = await Promise.all([
@@ -117,10 +120,12 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
     // The file a door controller is set up with: where the API is, who it is, its secret.
     const created = extra.created as { id: string; name: string; secret: string } | undefined;
     const controllerFile = created
-      ? `data:text/plain;charset=utf-8,${encodeURIComponent(`# ${render.t(ctx, 'site.config_file_comment', { name: created.name, site: site.name })}\nPUBLIC_URL=${deps.config.http.publicUrl}\nDOOR_CONTROLLER_ID=${created.id}\nDOOR_CONTROLLER_SECRET=${created.secret}\n`)}`
+      ? `data:text/plain;charset=utf-8,${encodeURIComponent(`# ${render.t(ctx, 'site.config_file_comment', { name: created.name, site: site.name })}\nPUBLIC_URL=${deps.config.http.publicUrl}\nDOOR_CONTROLLER_ID=${created.id}\nDOOR_CONTROLLER_SECRET=${created.secret}\n\n# ${render.t(ctx, 'site.config_file_wiring')}\n${AGENT_WIRING}`)}`
       : null;
     render(ctx, 'operator/site', {
-      here: `/operator/sites/${id}`, site, controllers, cards: shown, moreCards: Math.max(0, cards.length - CARDS_SHOWN), counts, companies: here, radiusClients, wifi, timeZone: site.timeZone,
+      here: `/operator/sites/${id}`, site, cards: shown,
+      controllers: controllers.map((c) => ({ ...c, behind: c.agent !== null && (c.agent.listVersion ?? 0) < c.accessListVersion })),
+      anySilent: controllers.some((c) => c.health === 'silent'), moreCards: Math.max(0, cards.length - CARDS_SHOWN), counts, companies: here, radiusClients, wifi, timeZone: site.timeZone,
       batch: batch ? { count: batch, url: `/operator/sites/${id}/labels?${new URLSearchParams({ added: String(ctx.query.added) })}` } : null,
       controllerFile,
       ...extra,

@@ -13,7 +13,7 @@ import { startEmbeddedPostgres } from '../services/embedded-postgres.ts';
 import { startMailCatcher } from '../services/mail-catcher.ts';
 import { findTemporalCli, findTestServer, startTemporalServer } from '../services/temporal-server.ts';
 import { findTemporalServer, TEMPORAL_SERVER_VERSION } from '../services/temporal-cluster.ts';
-import { pythonTool, SCIM2_CLI } from '../services/python-tools.ts';
+import { DOOR_AGENT, pythonTool, SCIM2_CLI } from '../services/python-tools.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
 import { freePort } from './lib/ports.ts';
 
@@ -77,15 +77,21 @@ try {
       say(`scim2-tester unavailable: ${error.message} (the SCIM validator test will fail)`);
       return '';
     }),
+    // The door agent's Python (libosdp, pyserial), from PyPI on first use.
+    pythonTool(DOOR_AGENT, say).catch((error: Error) => {
+      say(`the door agent's packages are unavailable: ${error.message} (the door agent tests will fail)`);
+      return '';
+    }),
   ]);
   const failure = settled.find((r) => r.status === 'rejected');
   if (failure) throw failure.reason;
-  const [db, temporal, catcher, browser, bundle, scim2] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+  const [db, temporal, catcher, browser, bundle, scim2, agentPython] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
     Awaited<ReturnType<typeof startEmbeddedPostgres>>,
     Awaited<ReturnType<typeof startTemporalServer>>,
     Awaited<ReturnType<typeof startMailCatcher>>,
     Awaited<ReturnType<typeof chromium.launchServer>> | undefined,
     Awaited<ReturnType<typeof bundleWorkflowCode>>,
+    string,
     string,
   ];
   if (!browser) say(`no Chromium at ${chromiumPath}: the page tests will fail (apt-get install chromium, or set CHROMIUM_PATH)`);
@@ -120,6 +126,7 @@ try {
     TEST_WORK_DIR: workDir,
     TEST_BROWSER_WS: browser?.wsEndpoint() ?? '',
     TEST_SCIM2_CLI: scim2,
+    TEST_DOOR_AGENT_PYTHON: agentPython,
   };
   // Tests choose their own services; a developer's shell settings must not leak into them.
   for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'SMTP_URL', 'SECRET_KEY']) delete env[name];

@@ -1,5 +1,5 @@
-// Third-party validators from PyPI that the tests run as a client would (scim2-tester through
-// scim2-cli, schemathesis): each in its own virtual environment under the user's cache, outside
+// Python from PyPI: the third-party validators the tests run as a client would (scim2-tester
+// through scim2-cli, schemathesis), and the door agent's packages (libosdp): each in its own virtual environment under the user's cache, outside
 // the checkout, so every clone and CI run reuse it. Versions are pinned: a validator that changes
 // under us would change what "passes" means.
 import { spawn } from 'node:child_process';
@@ -16,6 +16,8 @@ export interface PythonTool {
 }
 
 export const SCIM2_CLI: PythonTool = { name: 'scim2-cli-0.6.0', packages: ['scim2-cli==0.6.0', 'scim2-tester==0.5.2'], command: 'scim2' };
+/** The door agent's own packages (door-agent/pyproject.toml): its venv runs the agent and libosdp's reader side in the tests, and builds its wheel (`wheel`). */
+export const DOOR_AGENT: PythonTool = { name: 'door-agent-libosdp-3.2.9', packages: ['libosdp==3.2.9', 'pyserial==3.5', 'tzdata==2026.6', 'wheel==0.45.1'], command: 'python' };
 export const SCHEMATHESIS: PythonTool = { name: 'schemathesis-4.32.5', packages: ['schemathesis==4.32.5'], command: 'schemathesis' };
 
 export const toolsCache = () => path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'member-onboarding', 'python-tools');
@@ -39,7 +41,9 @@ export async function pythonTool(tool: PythonTool, onProgress: (m: string) => vo
   const dir = path.join(toolsCache(), tool.name);
   const command = path.join(dir, 'bin', tool.command);
   const marker = path.join(dir, '.installed');
-  if (fs.existsSync(marker) && fs.existsSync(command)) return command;
+  // The marker names what was installed: a tool whose packages changed is installed again.
+  const wanted = `${tool.packages.join(' ')}\n`;
+  if (fs.existsSync(command) && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === wanted) return command;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   onProgress(`${tool.command} not found: installing ${tool.packages.join(' ')} from PyPI into ${dir} …`);
@@ -50,6 +54,6 @@ export async function pythonTool(tool: PythonTool, onProgress: (m: string) => vo
     fs.rmSync(dir, { recursive: true, force: true });
     throw new Error(`pip could not install ${tool.packages.join(' ')}: ${pip.output.trim().split('\n').slice(-3).join(' | ')}`);
   }
-  fs.writeFileSync(marker, `${tool.packages.join(' ')}\n`);
+  fs.writeFileSync(marker, wanted);
   return command;
 }

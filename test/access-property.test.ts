@@ -1,10 +1,16 @@
 // The door and the server never disagree: for 10,000 random (card, door, instant) triples at a
-// shared building, door-sim's offline decision from the list it downloaded (over HTTP, signed)
-// equals the server's decision from what the database holds.
+// shared building, the offline decision from the list the door downloaded (over HTTP, signed) —
+// door-sim's in TypeScript, the door agent's in Python — equals the server's decision from what the
+// database holds.
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import fc from 'fast-check';
-import { mayOpen } from '../domain/access/decide.ts';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mayOpen, type AccessDecision } from '../domain/access/decide.ts';
+import { DOOR_AGENT_DIR } from '../scripts/lib/door-agent.ts';
 import { siteAccessFacts } from '../domain/access/access-list.ts';
 import { bumpAccessLists } from '../domain/access/versions.ts';
 import { fetchAccessList, presentCard, type DoorList } from '../scripts/lib/door-client.ts';
@@ -18,7 +24,15 @@ const ok = (reply: Reply, status = 200) => {
   return reply.body;
 };
 
-test('10,000 random (card, door, instant): the door’s decision from its list equals the server’s', async (t) => {
+interface Building {
+  doors: { controller: string; secret: string }[];
+  cards: string[];
+  lists: DoorList[];
+  server: Awaited<ReturnType<typeof siteAccessFacts>>;
+}
+
+/** The building both tests decide at: three companies, four doors, forty members of every kind, their lists downloaded. */
+async function building(): Promise<Building> {
   const world = await apiWorld(scope);
   const op = { token: world.operatorKey };
   const site = ok(await world.newSite({ name: `Shared ${tag()}`, timeZone: 'Europe/Paris' }), 201) as { id: string };
@@ -74,26 +88,83 @@ test('10,000 random (card, door, instant): the door’s decision from its list e
     const fetched = await fetchAccessList({ url: world.appUrl, ...door });
     lists.push(fetched.list!);
   }
-  const server = await siteAccessFacts(world.orm.em.fork(), site.id);
+  return { doors, cards, lists, server: await siteAccessFacts(world.orm.em.fork(), site.id) };
+}
+
+let shared: Promise<Building> | undefined;
+const theBuilding = () => (shared ??= building());
+
+/** Random triples over all of 2027: both DST changes, the closures, the day pass's dates and the ends. */
+const triples = (b: Building) =>
+  fc.tuple(
+    fc.nat({ max: b.cards.length - 1 }),
+    fc.nat({ max: b.doors.length - 1 }),
+    fc.integer({ min: Date.UTC(2027, 0, 1), max: Date.UTC(2028, 0, 1) - 1 }).map((ms) => Math.floor(ms / 60_000) * 60_000),
+  );
+
+const serverDecision = (b: Building, card: string, door: number, at: number) => {
+  const facts = b.server.facts(b.doors[door]!.controller, card);
+  return facts ? mayOpen(facts, b.server.timeZone, at) : { granted: false as const, reason: 'unknown_card' as const };
+};
+
+test('10,000 random (card, door, instant): the door’s decision from its list equals the server’s', async (t) => {
+  const b = await theBuilding();
+  const { cards, lists } = b;
   let granted = 0;
   fc.assert(
-    fc.property(
-      fc.nat({ max: cards.length - 1 }),
-      fc.nat({ max: doors.length - 1 }),
-      // All of 2027: both DST changes, the closures, the day pass's dates and the ends.
-      fc.integer({ min: Date.UTC(2027, 0, 1), max: Date.UTC(2028, 0, 1) - 1 }).map((ms) => Math.floor(ms / 60_000) * 60_000),
-      (c, d, at) => {
+    fc.property(triples(b), ([c, d, at]) => {
         const card = cards[c]!;
-        const door = doors[d]!;
         const atDoor = presentCard(lists[d]!, card, new Date(at));
-        const facts = server.facts(door.controller, card);
-        const atServer = facts ? mayOpen(facts, server.timeZone, at) : { granted: false as const, reason: 'unknown_card' as const };
+        const atServer = serverDecision(b, card, d, at);
         if (atDoor.granted) granted++;
         return atDoor.granted === atServer.granted;
-      },
-    ),
+      }),
     { numRuns: 10_000, seed: 20270104 },
   );
   // Not a vacuous agreement: both answers occur often.
   t.true(granted > 1000 && granted < 9000, `${granted} of 10,000 granted`);
 });
+
+test('10,000 random (card, door, instant): the door agent’s decision (Python, from the same lists) equals the server’s, and door-sim’s reason and all', async (t) => {
+  const b = await theBuilding();
+  const asked = fc.sample(triples(b), { numRuns: 10_000, seed: 20270105 });
+  const answers: AccessDecision[][] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-lists-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // One agent process per door, fed every question for that door on stdin (`door-agent check`).
+  for (const [d, list] of b.lists.entries()) {
+    const file = path.join(dir, `list-${d}.json`);
+    fs.writeFileSync(file, JSON.stringify(list));
+    const input = asked.filter(([, door]) => door === d).map(([c, , at]) => JSON.stringify({ card: b.cards[c], at: new Date(at).toISOString() })).join('\n');
+    const { status, stdout, stderr } = await runWithInput(python, ['-m', 'door_agent', 'check', '--list', file], input);
+    if (status !== 0) throw new Error(`door-agent check: ${stderr}`);
+    answers[d] = stdout.trim().split('\n').map((l) => JSON.parse(l) as AccessDecision);
+  }
+  const next = b.lists.map(() => 0);
+  let granted = 0;
+  const disagreements = asked.flatMap(([c, d, at]) => {
+    const agent = answers[d]![next[d]!++]!;
+    const server = serverDecision(b, b.cards[c]!, d, at);
+    // Where the server says why a card is not on a door's list (not active, zone not granted), a door knows only that it is not.
+    const doorSim = presentCard(b.lists[d]!, b.cards[c]!, new Date(at));
+    if (agent.granted) granted++;
+    return agent.granted === server.granted && JSON.stringify(agent) === JSON.stringify(doorSim) ? [] : [{ card: b.cards[c], door: d, at: new Date(at).toISOString(), agent, server, doorSim }];
+  });
+  t.deepEqual(disagreements.slice(0, 5), []);
+  t.true(granted > 1000 && granted < 9000, `${granted} of 10,000 granted`);
+});
+
+const python = process.env.TEST_DOOR_AGENT_PYTHON ?? 'python3';
+
+function runWithInput(command: string, args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: DOOR_AGENT_DIR, env: { PATH: process.env.PATH, PYTHONPATH: DOOR_AGENT_DIR }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}

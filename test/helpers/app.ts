@@ -9,8 +9,8 @@ import { TEST_SECRET_KEY, temporalClient } from './temporal.ts';
 /** The real API on a random port, wired to the test's database and the shared Temporal server. */
 export async function startApi(
   t: Scope,
-  options: { orm: Orm; taskQueue: string; mailCatcher?: MailCatcher; env?: NodeJS.ProcessEnv; namespace?: string },
-): Promise<{ url: string }> {
+  options: { orm: Orm; taskQueue: string; mailCatcher?: MailCatcher; env?: NodeJS.ProcessEnv; namespace?: string; port?: number },
+): Promise<{ url: string; close(): Promise<void> }> {
   const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_TASK_QUEUE: options.taskQueue, LOG_LEVEL: 'silent', ...options.env });
   const api = await startApiServer({
     config,
@@ -19,8 +19,10 @@ export async function startApi(
     client: await temporalClient(t, options.namespace),
     secretKey: TEST_SECRET_KEY,
     mailCatcher: options.mailCatcher,
-    port: 0,
+    port: options.port ?? 0,
   });
-  t.teardown(() => api.close());
-  return { url: api.url };
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= api.close());
+  t.teardown(close);
+  return { url: api.url, close };
 }

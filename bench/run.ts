@@ -17,6 +17,7 @@ import { emailRender } from './email-render.ts';
 import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
 import { onboarding } from './onboarding.ts';
 import { visitorsAtTheEntrance } from './visitors.ts';
+import { doorAgentLatency } from './door-agent.ts';
 import { scale } from './scale.ts';
 import { webhookLatency } from './webhooks.ts';
 import { consolePages } from './console.ts';
@@ -24,7 +25,7 @@ import { onboardingOnTopology, TOPOLOGIES } from './cluster.ts';
 import { buildTemporalServer, findTemporalServer, type TemporalServerTools } from '../services/temporal-cluster.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|visitors|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|visitors|door-agent|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
   process.exit(0);
 }
 /** The product's workflows and the bench's bare floors, bundled for the bench's workers only. */
@@ -127,6 +128,11 @@ try {
       say(`# visitors: ${visitors} visits invited and their PINs e-mailed, then typed at the entrance at 10/s; then ${visitors} members enrolling at 10/s …`);
       return visitorsAtTheEntrance(stack, await createTenant(stack), { visitors, perSecond: 10 });
     });
+  }
+  if (!clusterRun && wants('door-agent')) {
+    const reads = quick ? 300 : 1000;
+    say(`# door agent: a list of 10,000 cards on disk, ${reads} cards presented at libosdp's reader side …`);
+    outcomes['door-agent'] = await doorAgentLatency({ cards: 10_000, reads, say });
   }
   if (!clusterRun && wants('scim')) {
     say('# starting a stack for SCIM provisioning …');

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import fc from 'fast-check';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +15,12 @@ import { bumpAccessLists } from '../domain/access/versions.ts';
 import { fetchAccessList, presentCard, type DoorList } from '../scripts/lib/door-client.ts';
 import { apiWorld, tag, type Reply } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
+import { runCommand } from './helpers/process.ts';
 import { fileScope } from './helpers/scope.ts';
 
 const scope = fileScope();
+/** `door-agent check` needs no libosdp: any Python 3.9+ runs it, the agent's venv under npm test. */
+const python = process.env.TEST_DOOR_AGENT_PYTHON || 'python3';
 const ok = (reply: Reply, status = 200) => {
   if (reply.status !== status) throw new Error(`${reply.status}: ${reply.text}`);
   return reply.body;
@@ -136,7 +138,7 @@ test('10,000 random (card, door, instant): the door agent’s decision (Python, 
     const file = path.join(dir, `list-${d}.json`);
     fs.writeFileSync(file, JSON.stringify(list));
     const input = asked.filter(([, door]) => door === d).map(([c, , at]) => JSON.stringify({ card: b.cards[c], at: new Date(at).toISOString() })).join('\n');
-    const { status, stdout, stderr } = await runWithInput(python, ['-m', 'door_agent', 'check', '--list', file], input);
+    const { status, stdout, stderr } = await runCommand(python, ['-m', 'door_agent', 'check', '--list', file], { env: { PATH: process.env.PATH, PYTHONPATH: DOOR_AGENT_DIR }, cwd: DOOR_AGENT_DIR, input, timeoutMs: 60_000 });
     if (status !== 0) throw new Error(`door-agent check: ${stderr}`);
     answers[d] = stdout.trim().split('\n').map((l) => JSON.parse(l) as AccessDecision);
   }
@@ -154,17 +156,3 @@ test('10,000 random (card, door, instant): the door agent’s decision (Python, 
   t.true(granted > 1000 && granted < 9000, `${granted} of 10,000 granted`);
 });
 
-const python = process.env.TEST_DOOR_AGENT_PYTHON ?? 'python3';
-
-function runWithInput(command: string, args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: DOOR_AGENT_DIR, env: { PATH: process.env.PATH, PYTHONPATH: DOOR_AGENT_DIR }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}

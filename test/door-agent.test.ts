@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { signedFetch } from '../scripts/lib/door-client.ts';
-import { startAgent, startReaders, type Line, type LineProcess, type ReaderSpec, type Readers } from '../scripts/lib/door-agent.ts';
+import { answered, startAgent, startReaders, type Line, type LineProcess, type ReaderSpec, type Readers } from '../scripts/lib/door-agent.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import { apiWorld, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { startApi } from './helpers/app.ts';
@@ -86,6 +86,9 @@ async function atTheDoor(t: Scope, door: Door, options: { url?: string; readers?
 }
 
 const isDecision = (card: string, decision: string) => (l: Line) => l.cardNumber === card && l.decision === decision;
+/** A card at reader 101 and the agent's decision on it. */
+const present = (d: Pick<AtTheDoor, 'readers' | 'agent'>, card: string, description: string, match: (l: Line) => boolean = (l) => l.cardNumber === card && typeof l.decision === 'string') =>
+  answered(d.agent, 101, description, () => d.readers.present(101, card), match);
 const lockPulsed = (l: Line) => l.kind === 'output' && l.command.control_code === 5 && l.command.timer_count === 50;
 const redLight = (l: Line) => l.kind === 'led' && l.color === 'red';
 
@@ -100,15 +103,16 @@ test('enrollment at the keypad: *PIN then the card enrolls the member, the next 
   await stock(siteId, card);
   const m = await world.member({ siteId });
   const { pin } = (await world.api.post('/v1/me/card-enrollment/confirm', undefined, { token: m.token })).body;
-  const { readers, agent } = await atTheDoor(t, door);
+  const d = await atTheDoor(t, door);
+  const { readers, agent } = d;
 
   // Keypads send keys as they are pressed: the PIN comes in two parts here.
+  const keys = readers.lines.length;
   readers.type(101, pin.slice(0, 3));
   readers.type(101, pin.slice(3));
-  await readers.waitForLine('the amber light: present your card', (l) => l.kind === 'led' && l.color === 'amber');
+  await readers.waitForLine('the amber light: present your card', (l) => l.kind === 'led' && l.color === 'amber', { from: keys });
   const before = agent.lines.length;
-  readers.present(101, card);
-  const enrolled = await agent.waitForLine('the enrollment', (l) => l.msg === 'card enrolled', { from: before });
+  const enrolled = await present(d, card, 'the enrollment', (l) => l.msg === 'card enrolled');
   t.like(enrolled, { cardNumber: card, decision: 'enrolled', access: 'granted' });
   await readers.waitForLine('the green light: enrolled', (l) => l.kind === 'led' && l.color === 'green');
   t.false(readers.lines.some(lockPulsed), 'enrolling does not open the door');
@@ -116,8 +120,7 @@ test('enrollment at the keypad: *PIN then the card enrolls the member, the next 
   const { rows: [version] } = await query<{ v: number }>(world.url, 'select access_list_version as v from door_controller where id = $1', [door.id]);
   await agent.waitForLine('the list with the new card', (l) => l.msg === 'access list' && l.listVersion === version!.v, { from: before });
 
-  readers.present(101, card);
-  const granted = await agent.waitForLine('the card granted', isDecision(card, 'granted'));
+  const granted = await present(d, card, 'the card granted', isDecision(card, 'granted'));
   t.is(granted.listVersion, version!.v);
   await readers.waitForLine('the lock pulsed for 5 s (OSDP output 0, control code 5)', lockPulsed);
   const [uploaded] = await waitFor('the entry event uploaded', async () => ((await entryEvents(door.id)).length ? entryEvents(door.id) : undefined));
@@ -150,9 +153,9 @@ test('refusals: a card at another company\'s suite door, and a card outside its 
   const suiteDoor = await doorAt(siteId, suite.body.id);
   const alice = await enrolledMember(siteId, entrance);
 
-  const { readers, agent } = await atTheDoor(t, suiteDoor);
-  readers.present(101, alice.card);
-  t.like(await agent.waitForLine('the suite refusing Acme\'s card', (l) => l.cardNumber === alice.card), { decision: 'denied', reason: 'unknown_card' });
+  const atSuite = await atTheDoor(t, suiteDoor);
+  const { readers } = atSuite;
+  t.like(await present(atSuite, alice.card, 'the suite refusing Acme\'s card'), { decision: 'denied', reason: 'unknown_card' });
   await readers.waitForLine('the red light', redLight);
   await readers.waitForLine('the buzzer', (l) => l.kind === 'buzzer' && l.command.rep_count === 3);
   t.false(readers.lines.some((l) => l.kind === 'output'), 'the lock stays shut');
@@ -163,8 +166,7 @@ test('refusals: a card at another company\'s suite door, and a card outside its 
   const hhmm = (h: number) => `${String(h).padStart(2, '0')}:00`;
   await world.api.put(`/v1/sites/${siteId}/opening-hours`, { openingHours: { weekly: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], from: hhmm(from), to: hhmm(from + 1) }], closures: [] } }, op());
   const atEntrance = await atTheDoor(t, entrance);
-  atEntrance.readers.present(101, alice.card);
-  t.like(await atEntrance.agent.waitForLine('the entrance refusing outside hours', (l) => l.cardNumber === alice.card), { decision: 'denied', reason: 'outside_hours' });
+  t.like(await present(atEntrance, alice.card, 'the entrance refusing outside hours'), { decision: 'denied', reason: 'outside_hours' });
   await atEntrance.readers.waitForLine('the red light', redLight);
   // The server says the same, and why.
   const check = await world.api.get(`/v1/sites/${siteId}/access-check?${new URLSearchParams({ doorControllerId: entrance.id, cardNumber: alice.card })}`, op());
@@ -184,11 +186,9 @@ test('offline: with the API stopped the list on disk decides, even after a resta
 
   await api.close();
   await first.agent.waitForLine('the server gone', (l) => l.msg === 'server unreachable: deciding from the list on disk');
-  first.readers.present(101, alice.card);
-  await first.agent.waitForLine('granted offline', isDecision(alice.card, 'granted'));
+  await present(first, alice.card, 'granted offline', isDecision(alice.card, 'granted'));
   await first.readers.waitForLine('the lock pulsed', lockPulsed);
-  first.readers.present(101, '7-7');
-  await first.agent.waitForLine('an unknown card denied offline', isDecision('7-7', 'denied'));
+  await present(first, '7-7', 'an unknown card denied offline', isDecision('7-7', 'denied'));
   t.is(await first.agent.stop(), 0);
   t.like(first.agent.lines.at(-1), { msg: 'stopped', queuedEvents: 2 });
   await first.readers.stop();
@@ -196,8 +196,7 @@ test('offline: with the API stopped the list on disk decides, even after a resta
   // Restarted (a power cut) with the server still away: the list and the queue come back from disk.
   const second = await atTheDoor(t, door, { url: api.url, stateDir: first.stateDir, firstList: false });
   t.like(second.agent.lines.find((l) => l.msg === 'starting'), { queuedEvents: 2 });
-  second.readers.present(101, alice.card);
-  const fromDisk = await second.agent.waitForLine('granted from the list on disk', isDecision(alice.card, 'granted'));
+  const fromDisk = await present(second, alice.card, 'granted from the list on disk', isDecision(alice.card, 'granted'));
   t.is(fromDisk.listVersion, first.agent.lines.find((l) => l.msg === 'access list')!.listVersion);
   t.deepEqual(await entryEvents(door.id), [], 'nothing reached the server yet');
 
@@ -217,9 +216,9 @@ test('removal: a removed member is refused within one sync interval of their rem
   const siteId = site.body.id as string;
   const door = await doorAt(siteId);
   const alice = await enrolledMember(siteId, door);
-  const { readers, agent } = await atTheDoor(t, door, { settings: { SYNC_SECONDS: '2' } });
-  readers.present(101, alice.card);
-  await agent.waitForLine('granted while a member', isDecision(alice.card, 'granted'));
+  const d = await atTheDoor(t, door, { settings: { SYNC_SECONDS: '2' } });
+  const { agent } = d;
+  await present(d, alice.card, 'granted while a member', isDecision(alice.card, 'granted'));
 
   t.is((await world.api.delete(`/v1/members/${alice.id}`, { token: world.org.apiKey })).status, 202);
   // The removal takes effect when the lifecycle takes the card off the door's list.
@@ -230,8 +229,7 @@ test('removal: a removed member is refused within one sync interval of their rem
   const removedAt = Date.now();
   const synced = await agent.waitForLine('the agent\'s next sync', (l) => l.msg === 'access list' && l.listVersion >= version, { timeoutMs: 2_000 + 1_500 });
   t.true(Date.parse(synced.time) - removedAt <= 2_000 + 1_500, 'within one sync interval (2 s), plus the request');
-  readers.present(101, alice.card);
-  t.like(await agent.waitForLine('refused after removal', isDecision(alice.card, 'denied')), { reason: 'unknown_card' });
+  t.like(await present(d, alice.card, 'refused after removal', isDecision(alice.card, 'denied')), { reason: 'unknown_card' });
 });
 
 test('security: a reader whose secure-channel key is wrong never comes online, and nothing it reads is believed', async (t) => {
@@ -239,12 +237,12 @@ test('security: a reader whose secure-channel key is wrong never comes online, a
   const door = await doorAt(site.body.id);
   const good = { address: 101, key: key() };
   const impostor = { address: 102, key: key() };
-  const { readers, agent } = await atTheDoor(t, door, { readers: [good, impostor], agentKeys: { 102: key() } });
+  const d = await atTheDoor(t, door, { readers: [good, impostor], agentKeys: { 102: key() } });
+  const { readers, agent } = d;
   // libosdp tried the handshake with 102 and gave up on its cryptogram.
   await waitFor('the handshake with 102 refused', () => /PD-102[^\n]*(cryptogram|CHLNG failed)/.test(agent.stderr()), { timeoutMs: 15_000 });
   readers.present(102, '9-9');
-  readers.present(101, '8-8');
-  await agent.waitForLine('the good reader\'s card decided', (l) => l.cardNumber === '8-8');
+  await present(d, '8-8', 'the good reader\'s card decided');
   t.false(agent.lines.some((l) => l.cardNumber === '9-9'), 'the card at the impostor reader never reached a decision');
   t.false(agent.lines.some((l) => l.msg === 'reader online' && l.reader === 102), 'never online');
   const beat = await waitFor('a heartbeat with both readers', async () => {
@@ -270,21 +268,39 @@ test('a visitor\'s PIN at the keypad: the server decides while it answers (and u
   const api = await startApi(t, { orm: world.orm, taskQueue: world.taskQueue, port });
   const { readers, agent } = await atTheDoor(t, door, { url: api.url });
   await agent.waitForLine('the list with both PINs', (l) => l.msg === 'access list' && l.visitorPins === 2);
+  const typed = (pin: string, description: string) => answered(agent, 101, description, () => readers.type(101, pin), (l) => l.msg.startsWith('visitor PIN'));
 
-  readers.type(101, pins[0]!.pin);
-  t.like(await agent.waitForLine('the first visitor let in by the server', (l) => l.msg.startsWith('visitor PIN')), { msg: 'visitor PIN opened', decidedBy: 'server' });
+  t.like(await typed(pins[0]!.pin, 'the first visitor let in by the server'), { msg: 'visitor PIN opened', decidedBy: 'server' });
   await readers.waitForLine('the lock pulsed', lockPulsed);
 
   await api.close();
   await agent.waitForLine('the server gone', (l) => l.msg === 'server unreachable: deciding from the list on disk');
-  const before = agent.lines.length;
-  readers.type(101, pins[1]!.pin);
-  t.like(await agent.waitForLine('the second visitor let in by the door', (l) => l.msg.startsWith('visitor PIN'), { from: before }), { msg: 'visitor PIN opened', decidedBy: 'door', visitId: pins[1]!.id });
-  const again = agent.lines.length;
-  readers.type(101, pins[1]!.pin);
-  t.like(await agent.waitForLine('the same PIN refused', (l) => l.msg.startsWith('visitor PIN'), { from: again }), { msg: 'visitor PIN refused', decidedBy: 'door', reason: 'expired' });
+  t.like(await typed(pins[1]!.pin, 'the second visitor let in by the door'), { msg: 'visitor PIN opened', decidedBy: 'door', visitId: pins[1]!.id });
+  t.like(await typed(pins[1]!.pin, 'the same PIN refused'), { msg: 'visitor PIN refused', decidedBy: 'door', reason: 'expired' });
 
   await startApi(t, { orm: world.orm, taskQueue: world.taskQueue, port });
   await waitFor('the visit arrived once uploaded', async () => (await query<{ status: string }>(world.url, 'select status from visit where id = $1', [pins[1]!.id])).rows[0]!.status === 'arrived');
   t.is((await query(world.url, 'select 1 from entry_event where visit_id = $1', [pins[1]!.id])).rows.length, 2, 'the opening and the refusal, each once');
+});
+
+test('a reader that stops answering for a moment is back within seconds, not after libosdp\'s five minutes', async (t) => {
+  const site = await world.newSite({ name: `Stalls ${tag()}`, timeZone: 'Europe/Paris' });
+  const d = await atTheDoor(t, await doorAt(site.body.id));
+  const from = d.agent.lines.length;
+  const pid = d.readers.child.pid!;
+  const dropped = () => d.agent.lines.slice(from).find((l) => l.msg === 'reader offline' && l.reader === 101);
+  // The reader busy for 350 ms, past OSDP's 200 ms for a reply: libosdp's panel then renews the
+  // session, the reader refuses it, and libosdp would leave it offline for 300 s. Until that happens.
+  for (let i = 0; i < 20 && !dropped(); i++) {
+    process.kill(pid, 'SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    process.kill(pid, 'SIGCONT');
+    await d.agent.waitForLine('the reader offline, or online still a second later', (l) => l.msg === 'reader offline', { from, timeoutMs: 1_000 }).catch(() => undefined);
+  }
+  const offline = dropped();
+  if (!offline) return t.fail('twenty stalls of 350 ms never took the reader offline');
+  const back = await d.agent.waitForLine('the reader back', (l) => l.msg === 'reader online' && l.reader === 101 && l.secureChannel === true && Date.parse(l.time) >= Date.parse(offline.time), { from, timeoutMs: 20_000 });
+  t.true(Date.parse(back.time) - Date.parse(offline.time) < 10_000, 'the agent restarted the link after 2 s');
+  t.true(d.agent.lines.slice(from).some((l) => l.msg === 'reader reconnecting'));
+  t.like(await present(d, '5-5', 'a card decided again'), { decision: 'denied' });
 });

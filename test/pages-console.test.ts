@@ -406,6 +406,7 @@ test('cards show their QR codes, a batch prints as a sheet of labels, card stock
   const settings = Object.fromEntries(file.text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/=(.*)/s).slice(0, 2)));
   t.is(settings.DOOR_CONTROLLER_SECRET, secret);
   t.is(settings.PUBLIC_URL, PUBLIC_URL);
+  t.regex(file.text, /^# The door agent’s wiring[^\n]*\n#SERIAL_PORT=\/dev\/ttyUSB0\n#SERIAL_BAUD=9600\n#READERS=0\n#READER_KEY=\n/m, 'the door agent\'s settings to fill in');
   // The file's settings are the ones the platform accepts: the controller reads its access list.
   const list = await fetch(`${world.appUrl}/v1/door-controllers/${settings.DOOR_CONTROLLER_ID}/access-list`, { headers: { 'X-Door-Controller': settings.DOOR_CONTROLLER_ID!, 'X-Signature': signDoorRequest(settings.DOOR_CONTROLLER_SECRET!, '') } });
   t.is(list.status, 200);

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
 from typing import Optional
 
 from . import VERSION
 from .access_list import AccessList, load_list, save_list
 from .api import Api, Refused, Unreachable
 from .config import Config
-from .door import Door
+from .door import Door, iso
 from .journal import Journal
 from .readers import Bus
 from .uploads import drain
@@ -88,7 +87,7 @@ class Agent:
                 "listVersion": current.version if current else None,
                 "queuedEvents": self.journal.queued(),
                 "readers": [s.view() for s in self.bus.refresh_states()],
-                "occurredAt": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "occurredAt": iso(time.time() * 1000),
             })
             self._answered(True)
         except Unreachable as e:

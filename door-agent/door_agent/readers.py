@@ -70,6 +70,13 @@ class Panel(osdp.ControlPanel):
 REFRESH_S = 0.005
 
 
+# libosdp leaves a reader that dropped off (a reply later than OSDP's 200 ms, a NAK while the
+# secure channel is renewed) offline for 5 minutes, fixed when it is built. A door cannot wait that
+# long: the agent restarts that reader's link itself, after 2 s, then 4, 8… up to a minute.
+RETRY_FIRST_S = 2.0
+RETRY_MAX_S = 60.0
+
+
 @dataclass
 class ReaderState:
     address: int
@@ -77,6 +84,8 @@ class ReaderState:
     secure_channel: bool = False
     tamper: bool = False
     power_failure: bool = False
+    retry_at: Optional[float] = None
+    retry_wait: float = RETRY_FIRST_S
 
     def view(self) -> dict:
         return {"address": self.address, "online": self.online, "secureChannel": self.secure_channel, "tamper": self.tamper, "powerFailure": self.power_failure}
@@ -150,7 +159,27 @@ class Bus:
             if now != (state.online, state.secure_channel):
                 state.online, state.secure_channel = now
                 log.info("reader " + ("online" if now[0] else "offline"), extra={"fields": {"reader": r.address, "secureChannel": now[1]}})
+            self._revive(state, time.monotonic())
         return list(self.states.values())
+
+    def _revive(self, state: ReaderState, now: float) -> None:
+        """A reader offline for a while: its link restarted from the beginning (a new handshake)."""
+        if state.online:
+            state.retry_at, state.retry_wait = None, RETRY_FIRST_S
+            return
+        if state.retry_at is None:
+            state.retry_at = now + state.retry_wait
+            return
+        if now < state.retry_at:
+            return
+        # libosdp takes requests at its next turn: disabled first, then enabled again (from INIT).
+        if self.cp.is_pd_enabled(state.address):
+            self.cp.disable_pd(state.address)
+            return
+        self.cp.enable_pd(state.address)
+        log.info("reader reconnecting", extra={"fields": {"reader": state.address, "nextTryS": min(state.retry_wait * 2, RETRY_MAX_S)}})
+        state.retry_wait = min(state.retry_wait * 2, RETRY_MAX_S)
+        state.retry_at = now + state.retry_wait
 
     def _submit(self, address: int, command: dict) -> bool:
         try:

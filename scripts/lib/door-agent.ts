@@ -111,3 +111,23 @@ export function startAgent(python: string, options: AgentOptions): LineProcess &
   fs.writeFileSync(configFile, Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   return { ...lineProcess(python, ['-m', 'door_agent', '--config', configFile], {}), configFile };
 }
+
+/**
+ * Something done at a reader (a card presented, keys typed) and the agent's line that answers it.
+ * A person whose card got no answer presents it again: when the reader's link demonstrably dropped
+ * meanwhile (a reply later than OSDP's 200 ms, on a loaded machine), this waits for the agent to
+ * bring it back and acts again — never when the agent did answer, so nothing is decided twice.
+ */
+export async function answered(agent: LineProcess, reader: number, description: string, act: () => void, match: (line: Line) => boolean, options: { timeoutMs?: number } = {}): Promise<Line> {
+  for (let attempt = 1; ; attempt++) {
+    const from = agent.lines.length;
+    act();
+    const dropped = (l: Line) => l.msg === 'reader offline' && l.reader === reader;
+    const first = await agent.waitForLine(description, (l) => match(l) || dropped(l), { from, ...options });
+    if (match(first)) return first;
+    await agent.waitForLine(`reader ${reader} back online`, (l) => l.msg === 'reader online' && l.reader === reader, { from, timeoutMs: 70_000 });
+    const late = agent.lines.slice(from).find(match);
+    if (late) return late;
+    if (attempt === 3) throw new Error(`${description}: reader ${reader}'s link dropped three times`);
+  }
+}

@@ -63,6 +63,9 @@ const RadiusClientForm = z.object({
 const vlanField = /^vlan_([0-9a-f-]{36})$/;
 const VlanValue = z.union([z.literal(''), z.coerce.number().int().min(1).max(4094)]);
 
+/** The door agent's own settings, commented out for the installer to fill in (docs/door-agent.md). */
+const AGENT_WIRING = ['SERIAL_PORT=/dev/ttyUSB0', 'SERIAL_BAUD=9600', 'READERS=0', 'READER_KEY=', 'LOCK_OUTPUT=0', 'LOCK_SECONDS=5'].map((l) => `#${l}\n`).join('');
+
 export function operatorPages(router: Router, deps: PageDeps, render: Renderer): void {
   const radiusServer = deps.config.radius.server;
   // ---- a company admin's view of its sites: read-only ---------------------------------------------
@@ -96,9 +99,6 @@ export function operatorPages(router: Router, deps: PageDeps, render: Renderer):
 
   // What a card's QR code encodes: the page a phone opens to register it.
   const cardQrUrl = (qr: string) => `${deps.config.http.publicUrl}/q/${qr}`;
-
-  /** The door agent's own settings, for the installer to fill in (door-agent/, README "A real door"). */
-  const AGENT_WIRING = ['SERIAL_PORT=/dev/ttyUSB0', 'SERIAL_BAUD=9600', 'READERS=0', 'READER_KEY=', 'LOCK_OUTPUT=0', 'LOCK_SECONDS=5'].map((l) => `#${l}\n`).join('');
 
   const sitePage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const site = await findSite(deps.em(), { operatorId: viewer.operatorId }, id);

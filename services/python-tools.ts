@@ -1,6 +1,6 @@
 // Python from PyPI: the third-party validators the tests run as a client would (scim2-tester
-// through scim2-cli, schemathesis), and the door agent's packages (libosdp): each in its own virtual environment under the user's cache, outside
-// the checkout, so every clone and CI run reuse it. Versions are pinned: a validator that changes
+// through scim2-cli, schemathesis) and the door agent's packages (libosdp), each in its own virtual
+// environment under the user's cache, outside the checkout, so every clone and CI run reuse it. Versions are pinned: a validator that changes
 // under us would change what "passes" means.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,7 +46,7 @@ export async function pythonTool(tool: PythonTool, onProgress: (m: string) => vo
   if (fs.existsSync(command) && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === wanted) return command;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  onProgress(`${tool.command} not found: installing ${tool.packages.join(' ')} from PyPI into ${dir} …`);
+  onProgress(`${tool.name} is not installed (or its packages changed): installing ${tool.packages.join(' ')} from PyPI into ${dir} …`);
   const venv = await run('python3', ['-m', 'venv', dir]);
   if (venv.code !== 0) throw new Error(`python3 -m venv failed (apt-get install python3-venv): ${venv.output.trim().split('\n').at(-1)}`);
   const pip = await run(path.join(dir, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...tool.packages]);

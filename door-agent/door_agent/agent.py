@@ -1,7 +1,7 @@
 """
 The agent's life: the readers' threads decide at the door; one thread talks to the server —
 the list every few seconds (If-None-Match), queued entry events as soon as there are some, a
-heartbeat every 30 seconds — and says once when the server stops answering and once when it is
+heartbeat every 30 seconds and at once when a reader changes — and says once when the server stops answering and once when it is
 back. SIGTERM stops the readers, tries a last upload, and closes the journal.
 """
 from __future__ import annotations
@@ -31,11 +31,12 @@ class Agent:
         self.api = Api(config.url, config.controller, config.secret)
         self.stopping = threading.Event()
         self.wake = threading.Event()
+        self.beat_now = threading.Event()
         self.sync_lock = threading.Lock()
         self.reachable: Optional[bool] = None
         saved = load_list(config.state_dir)
         self.door = Door(self.api, self.journal, saved, sync_now=self.sync, uploaded_soon=self.wake.set)
-        self.bus = Bus(config, self.door.on_event)
+        self.bus = Bus(config, self.door.on_event, on_change=self._reader_changed)
         self.door.outputs = self.bus
         log.info("starting", extra={"fields": {
             "version": VERSION, "controller": config.controller, "serialPort": config.serial_port, "baud": config.baud,
@@ -95,6 +96,10 @@ class Agent:
         except Refused as e:
             log.error("heartbeat refused", extra={"fields": {"status": e.status, "problem": e.body}})
 
+    def _reader_changed(self) -> None:
+        self.beat_now.set()
+        self.wake.set()
+
     def _server_loop(self) -> None:
         c = self.config
         next_sync = next_upload = next_beat = 0.0
@@ -107,7 +112,8 @@ class Agent:
                 self.wake.clear()
                 self.upload()
                 next_upload = time.monotonic() + c.upload_seconds
-            if now >= next_beat:
+            if now >= next_beat or self.beat_now.is_set():
+                self.beat_now.clear()
                 self.heartbeat()
                 next_beat = time.monotonic() + c.heartbeat_seconds
             self.wake.wait(max(0.0, min(next_sync, next_upload, next_beat) - time.monotonic()))

@@ -99,9 +99,11 @@ BUZZER_DEFAULT_TONE = 2
 
 
 class Bus:
-    def __init__(self, config: Config, on_event: Callable[[int, dict, float], None]) -> None:
+    def __init__(self, config: Config, on_event: Callable[[int, dict, float], None], on_change: Callable[[], None] = lambda: None) -> None:
         self.config = config
         self.on_event = on_event
+        # A reader going offline or reporting tamper is news for the operator now, not at the next beat.
+        self.on_change = on_change
         self.port = serial.Serial(config.serial_port, baudrate=config.baud, timeout=0, write_timeout=1)
         channel = SerialChannel(self.port)
         infos = [osdp.PDInfo(r.address, channel, scbk=r.key, flags=[osdp.LibFlag.EnforceSecure]) for r in config.readers]
@@ -144,6 +146,7 @@ class Bus:
         if (tamper, power) != (state.tamper, state.power_failure):
             state.tamper, state.power_failure = tamper, power
             log.warning("reader status", extra={"fields": {"reader": address, "tamper": tamper, "powerFailure": power}})
+            self.on_change()
 
     def refresh_states(self) -> list[ReaderState]:
         """Online and secure-channel flags as libosdp has them now; changes are logged."""
@@ -159,6 +162,7 @@ class Bus:
             if now != (state.online, state.secure_channel):
                 state.online, state.secure_channel = now
                 log.info("reader " + ("online" if now[0] else "offline"), extra={"fields": {"reader": r.address, "secureChannel": now[1]}})
+                self.on_change()
             self._revive(state, time.monotonic())
         return list(self.states.values())
 

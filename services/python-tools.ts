@@ -1,7 +1,7 @@
 // Python from PyPI: the third-party validators the tests run as a client would (scim2-tester
 // through scim2-cli, schemathesis) and the door agent's packages (libosdp), each in its own virtual
-// environment under the user's cache, outside the checkout, so every clone and CI run reuse it. Versions are pinned: a validator that changes
-// under us would change what "passes" means.
+// environment under the user's cache, outside the checkout, so every clone and CI run reuse it.
+// Versions are pinned: a validator that changes under us would change what "passes" means.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

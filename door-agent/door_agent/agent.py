@@ -1,8 +1,9 @@
 """
 The agent's life: the readers' threads decide at the door; one thread talks to the server —
 the list every few seconds (If-None-Match), queued entry events as soon as there are some, a
-heartbeat every 30 seconds and at once when a reader changes — and says once when the server stops answering and once when it is
-back. SIGTERM stops the readers, tries a last upload, and closes the journal.
+heartbeat every 30 seconds and at once when a reader changes — and says once when the server
+stops answering and once when it is back. SIGTERM stops the readers, tries a last upload, and
+closes the journal.
 """
 from __future__ import annotations
 
@@ -81,13 +82,16 @@ class Agent:
             self._answered(True)
 
     def heartbeat(self) -> None:
+        # Cleared before the states are read: a change after this read asks for another beat.
+        self.beat_now.clear()
         current = self.door.list
+        readers = self.bus.views()
         try:
             self.api.heartbeat({
                 "agentVersion": VERSION,
                 "listVersion": current.version if current else None,
                 "queuedEvents": self.journal.queued(),
-                "readers": [s.view() for s in self.bus.refresh_states()],
+                "readers": readers,
                 "occurredAt": iso(time.time() * 1000),
             })
             self._answered(True)
@@ -113,7 +117,6 @@ class Agent:
                 self.upload()
                 next_upload = time.monotonic() + c.upload_seconds
             if now >= next_beat or self.beat_now.is_set():
-                self.beat_now.clear()
                 self.heartbeat()
                 next_beat = time.monotonic() + c.heartbeat_seconds
             self.wake.wait(max(0.0, min(next_sync, next_upload, next_beat) - time.monotonic()))

@@ -99,7 +99,7 @@ BUZZER_DEFAULT_TONE = 2
 
 
 class Bus:
-    def __init__(self, config: Config, on_event: Callable[[int, dict, float], None], on_change: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, config: Config, on_event: Callable[[int, dict, float], None], on_change: Callable[[], None]) -> None:
         self.config = config
         self.on_event = on_event
         # A reader going offline or reporting tamper is news for the operator now, not at the next beat.
@@ -111,7 +111,7 @@ class Bus:
         self.states = {r.address: ReaderState(r.address) for r in config.readers}
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
-        # The main loop and the heartbeat both read the readers' states.
+        # The main loop and the readers' threads write the states; the heartbeat reads them.
         self.states_lock = threading.Lock()
 
     def start(self) -> None:
@@ -143,17 +143,24 @@ class Bus:
         # OSDP's local status report: tamper, then power.
         tamper = len(report) > 0 and bool(report[0])
         power = len(report) > 1 and bool(report[1])
-        if (tamper, power) != (state.tamper, state.power_failure):
-            state.tamper, state.power_failure = tamper, power
-            log.warning("reader status", extra={"fields": {"reader": address, "tamper": tamper, "powerFailure": power}})
-            self.on_change()
-
-    def refresh_states(self) -> list[ReaderState]:
-        """Online and secure-channel flags as libosdp has them now; changes are logged."""
         with self.states_lock:
-            return self._refresh_states()
+            if (tamper, power) == (state.tamper, state.power_failure):
+                return
+            state.tamper, state.power_failure = tamper, power
+        log.warning("reader status", extra={"fields": {"reader": address, "tamper": tamper, "powerFailure": power}})
+        self.on_change()
 
-    def _refresh_states(self) -> list[ReaderState]:
+    def views(self) -> list[dict]:
+        """Each reader's state as the heartbeat reports it."""
+        with self.states_lock:
+            return [s.view() for s in self.states.values()]
+
+    def refresh_states(self) -> None:
+        """Online and secure-channel flags as libosdp has them now; changes are logged and reported."""
+        with self.states_lock:
+            self._refresh_states()
+
+    def _refresh_states(self) -> None:
         online = self.cp.status()
         secure = self.cp.sc_status()
         for i, r in enumerate(self.config.readers):
@@ -164,7 +171,6 @@ class Bus:
                 log.info("reader " + ("online" if now[0] else "offline"), extra={"fields": {"reader": r.address, "secureChannel": now[1]}})
                 self.on_change()
             self._revive(state, time.monotonic())
-        return list(self.states.values())
 
     def _revive(self, state: ReaderState, now: float) -> None:
         """A reader offline for a while: its link restarted from the beginning (a new handshake)."""

@@ -69,7 +69,7 @@ export const isOperator = (p: Principal): p is OperatorPrincipal => p.kind === '
 const unauthenticated = (detail: string) => new AppError('unauthenticated', 401, 'Authentication is required', { detail });
 const invalidCredentials = () => new AppError('invalid-credentials', 401, 'These credentials are not valid', { detail: 'the API key or session is unknown, revoked or expired' });
 
-function bearer(ctx: Context): { token: string; fromCookie: boolean } | undefined {
+export function credentialOf(ctx: Context): { token: string; fromCookie: boolean } | undefined {
   const header = ctx.get('Authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -198,7 +198,7 @@ export function createAuthenticator(deps: { em: () => EntityManager; secrets: Se
       });
       return { kind: 'door', ...identity, actor: `door-controller:${identity.doorControllerId}` };
     }
-    const credential = bearer(ctx);
+    const credential = credentialOf(ctx);
     if (!credential) {
       ctx.set('WWW-Authenticate', 'Bearer');
       throw unauthenticated(kind === 'admin' ? 'send "Authorization: Bearer <API key>" or sign in as an administrator' : 'sign in first: send your session as "Authorization: Bearer <session>"');

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseCodecKeys } from '../services/payload-codec.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -89,6 +90,16 @@ const EnvSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_HEADLESS: optional(booleanFlag),
+  // Workflow payloads are encrypted (AES-256-GCM): `id:base64key[,…]`, the newest first; every key
+  // listed decrypts, so a new one goes first and an old one leaves once no open workflow needs it.
+  // Unset: a key derived from SECRET_KEY (docs/privacy.md).
+  TEMPORAL_CODEC_KEYS: optional(z.string().min(1)),
+  // 0: payloads are written unencrypted (to measure the codec's cost: npm run bench codec); the
+  // encrypted ones already written are still read. Never in production with personal data.
+  TEMPORAL_CODEC_ENCRYPT: optional(booleanFlag),
+  // The Temporal web UI's origin, the only one allowed to call the codec endpoint from a browser
+  // (default: the dev server's UI that npm start runs).
+  TEMPORAL_UI_URL: optional(z.url()),
   // A workflow bundle built ahead (bundleWorkflowCode): a worker then starts in a second instead of
   // bundling workflows/ itself, which matters when a crashed worker is restarted.
   WORKFLOW_BUNDLE: optional(z.string().min(1)),
@@ -171,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       ? `must be one of ${(issue.values as unknown[]).join(', ')}`
       : issue.message;
     // Never echo a secret back into logs.
-    const shown = value === undefined || variable === 'SECRET_KEY' ? undefined : value;
+    const shown = value === undefined || variable === 'SECRET_KEY' || variable === 'TEMPORAL_CODEC_KEYS' ? undefined : value;
     throw new ConfigError(variable, shown === undefined ? problem : `${problem} (got "${shown}")`);
   }
   const e = parsed.data;
@@ -206,6 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       cliPath: e.TEMPORAL_CLI_PATH,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      uiOrigin: new URL(e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`).origin,
+      codecKeys: e.TEMPORAL_CODEC_KEYS === undefined ? [] : parseCodecKeys(e.TEMPORAL_CODEC_KEYS),
+      encryptPayloads: e.TEMPORAL_CODEC_ENCRYPT ?? true,
       headless: e.TEMPORAL_HEADLESS ?? false,
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
       workflowBundle: e.WORKFLOW_BUNDLE === undefined ? undefined : path.resolve(projectRoot, e.WORKFLOW_BUNDLE),

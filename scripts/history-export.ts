@@ -7,6 +7,8 @@ import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../config/index.ts';
 import { exportHistory } from '../services/history.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
+import { resolveSecretKey } from '../services/secret-key.ts';
+import { dataConverterFor } from '../services/payload-codec.ts';
 import { cliTemporalTarget } from './lib/services.ts';
 
 const usage = 'usage: npm run history:export -- <workflow id> [--run-id <run id>] [--out test/histories/<name>.json]';
@@ -26,7 +28,7 @@ runMain(async () => {
     throw new CommandError(`cannot reach Temporal at ${String(target.connectionOptions.address)} (${error.message}): is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
   });
   try {
-    const client = new Client({ connection, namespace: target.namespace });
+    const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(config, resolveSecretKey(config)) });
     const file = path.resolve(parsed.values.out ?? path.join(projectRoot, 'test', 'histories', `${workflowId}.json`));
     await exportHistory(client, { workflowId, runId: parsed.values['run-id'], file }).catch((error: Error) => {
       throw new CommandError(`could not export ${workflowId}: ${error.message}`);

@@ -14,6 +14,7 @@ import { inviteMember } from '../domain/members/invite-member.ts';
 import { createCompanyAtSite } from '../domain/companies/create-company.ts';
 import { createSecrets } from '../domain/secrets.ts';
 import { resolveSecretKey } from '../services/secret-key.ts';
+import { dataConverterFor } from '../services/payload-codec.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { cliApiUrl, cliTemporalTarget, withDatabase } from './lib/services.ts';
 import { runningStack } from './lib/stack-file.ts';
@@ -35,7 +36,7 @@ runMain(async () => {
   const connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' }).catch((error: Error) => {
     throw new CommandError(`Temporal at ${String(target.connectionOptions.address)} did not answer (${error.message}): run \`npm start\` first`);
   });
-  const client = new Client({ connection, namespace: target.namespace });
+  const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(config, resolveSecretKey(config)) });
   const lifecycles = createLifecycleGateway({ client, taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
   const secrets = createSecrets(resolveSecretKey(config));
 

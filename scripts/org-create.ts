@@ -15,6 +15,8 @@ import type { Config } from '../config/index.ts';
 import { createCompanyAtSite, findOperator, type CreatedCompanyAtSite } from '../domain/companies/create-company.ts';
 import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { loadConfigOrExit, runMain, CommandError } from '../lib/cli.ts';
+import { resolveSecretKey } from '../services/secret-key.ts';
+import { dataConverterFor } from '../services/payload-codec.ts';
 import { cliTemporalTarget, withDatabase } from './lib/services.ts';
 
 const usage = 'usage: npm run org:create -- --name <name> --admin-email <email> --site <site name> [--company <company name>] [--admin-name <name>] [--locale fr|en] [--time-zone Europe/Paris] [--wifi-ssid <network name>] [--brand-color "#1d4ed8"] [--logo-url https://…/logo.png]';
@@ -94,8 +96,8 @@ async function startAdminLifecycle(config: Config, created: CreatedCompanyAtSite
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ ...(target.connectionOptions as object), connectTimeout: '3s' });
-    const lifecycles = createLifecycleGateway({ client: new Client({ connection, namespace: target.namespace }), taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
-    await lifecycles.start({ memberId: created.adminMemberId, companyId: created.companyId, invitedBy: 'cli:org-create', label: email.trim().toLowerCase() });
+    const lifecycles = createLifecycleGateway({ client: new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(config, resolveSecretKey(config)) }), taskQueue: config.temporal.taskQueue, defaults: config.lifecycle });
+    await lifecycles.start({ memberId: created.adminMemberId, companyId: created.companyId, invitedBy: 'cli:org-create' });
     return 'started';
   } catch (error) {
     process.stderr.write(`Temporal at ${String(target.connectionOptions.address)} did not answer (${(error as Error).message}): the admin's invitation goes out when the worker next starts.\n`);

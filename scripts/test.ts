@@ -15,6 +15,7 @@ import { findTemporalCli, findTestServer, startTemporalServer } from '../service
 import { findTemporalServer, TEMPORAL_SERVER_VERSION } from '../services/temporal-cluster.ts';
 import { DOOR_AGENT, pythonTool, SCIM2_CLI } from '../services/python-tools.ts';
 import { workflowsPath } from '../worker/create-worker.ts';
+import { failureConverterPath } from '../services/payload-codec.ts';
 import { freePort } from './lib/ports.ts';
 
 const started = performance.now();
@@ -71,7 +72,7 @@ try {
             return browser;
           })
       : Promise.resolve(undefined),
-    bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
+    bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } }),
     // The SCIM validator (scim2-tester, through scim2-cli), from PyPI on first use.
     pythonTool(SCIM2_CLI, say).catch((error: Error) => {
       say(`scim2-tester unavailable: ${error.message} (the SCIM validator test will fail)`);

@@ -30,6 +30,8 @@ import { radiusWifi } from '../providers/wifi.ts';
 import { createPagesRouter, wantsPage } from '../web/pages.ts';
 import { loadPageViews } from '../web/views.ts';
 import { ROUTER_METHODS } from '../http/methods.ts';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecRouter } from '../api/codec.ts';
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +46,8 @@ export interface AppDeps {
   /** Sign-in and password-reset limits, shared by every API process (http/rate-limit.ts). */
   limits: RateLimits;
   mailCatcher?: MailCatcher;
+  /** Decrypts workflow payloads for the Temporal UI's operator admins (api/codec.ts). */
+  payloadCodec: PayloadCodec;
 }
 
 export async function createApp(deps: AppDeps): Promise<Koa> {
@@ -74,6 +78,7 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   });
 
   const router = new Router({ methods: ROUTER_METHODS });
+  const codec = codecRouter({ em, codec: deps.payloadCodec, uiOrigin: config.temporal.uiOrigin, ownOrigin: new URL(config.http.publicUrl).origin });
   const scim = scimRouter({ em, lifecycles: deps.lifecycles, adminGroup: config.scim.adminGroup, publicUrl: config.http.publicUrl });
   mountRoutes(router, routes, { authenticate: createAuthenticator({ em, secrets: deps.secrets }), idempotency: createIdempotency(em) });
   router.get('/openapi.json', (ctx) => {
@@ -118,6 +123,8 @@ export async function createApp(deps: AppDeps): Promise<Koa> {
   app.use((ctx, next) => RequestContext.create(orm.em, next));
   app.use(scim.routes());
   app.use(scim.allowedMethods());
+  app.use(codec.routes());
+  app.use(codec.allowedMethods());
   app.use(router.routes());
   // Without `throw`: the routers set 405 (with Allow) or 501, and the problem middleware words them.
   app.use(router.allowedMethods());

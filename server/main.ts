@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { openOrm } from '../db/orm.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
+import { dataConverterFor } from '../services/payload-codec.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startApiServer } from './start.ts';
 
@@ -18,7 +19,7 @@ runMain(async () => {
   const orm = await openOrm(config.database.url, { poolMax: config.database.poolMax });
   const target = temporalTarget(config);
   const connection = await Connection.connect(target.connectionOptions as never);
-  const client = new Client({ connection, namespace: target.namespace });
+  const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(config, config.secretKey) });
   const api = await startApiServer({ config, logger, orm, client, secretKey: config.secretKey });
   logger.info({ url: api.url, publicUrl: config.http.publicUrl }, 'API listening');
 

@@ -13,6 +13,7 @@ import type { Logger } from '../lib/logger.ts';
 import { createMetrics } from '../api/metrics.ts';
 import { createRateLimits } from '../http/rate-limit.ts';
 import { createReadiness } from '../api/readiness.ts';
+import { AesGcmPayloadCodec, codecKeys } from '../services/payload-codec.ts';
 
 export interface ApiServer {
   /** Where it actually listens (the port may have been chosen by the system). */
@@ -51,6 +52,7 @@ export async function startApiServer(deps: {
     readiness: createReadiness({ orm, client, namespace: client.options.namespace, taskQueue: config.temporal.taskQueue }),
     limits: createRateLimits({ pool: limitsPool }),
     mailCatcher: deps.mailCatcher,
+    payloadCodec: new AesGcmPayloadCodec(codecKeys(deps.secretKey, config.temporal.codecKeys)),
   });
   const port = deps.port ?? config.http.port;
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {

@@ -22,6 +22,8 @@ export interface TemporalServerOptions {
   port: number;
   uiPort?: number;
   headless?: boolean;
+  /** The web UI decodes payloads through this codec endpoint (api/codec.ts), for operator admins. */
+  uiCodecEndpoint?: string;
   /** SQLite file; omitted means in-memory (tests). */
   dbFile?: string;
   namespace: string;
@@ -140,6 +142,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     '--log-level', 'warn',
     ...searchAttributeKeys.flatMap((key) => ["--search-attribute", `${key.name}=${key.type.charAt(0)}${key.type.slice(1).toLowerCase()}`]),
     ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort ?? options.port + 1000)]),
+    ...(!options.headless && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...(options.extraArgs ?? []),
   ];

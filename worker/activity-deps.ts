@@ -1,6 +1,7 @@
 // What the activities are built with, from the configuration: one place, so `npm start`, the
 // standalone worker and the tests wire the same things.
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { createLifecycleGateway } from '../domain/members/lifecycle-gateway.ts';
 import { createWebhookGateway } from '../domain/webhooks/gateway.ts';
 import { createVisitGateway } from '../domain/visits/visit-gateway.ts';
@@ -24,7 +25,7 @@ export async function activityDeps(options: {
   secretKey: string;
   publicUrl: string;
   /** The client activities use to start and remove lifecycles (imports, a company leaving). Connects on first use. */
-  temporal: { connectionOptions: ConnectionOptions; namespace: string; taskQueue: string };
+  temporal: { connectionOptions: ConnectionOptions; namespace: string; taskQueue: string; dataConverter: DataConverter };
   lifecycleDefaults: LifecycleDurations;
   /** WEBHOOK_ALLOW_PRIVATE (config.webhooks.allowPrivate). */
   webhookAllowPrivate: boolean;
@@ -35,7 +36,7 @@ export async function activityDeps(options: {
   const mailer = createMailer({ smtpUrl: options.smtpUrl, from: options.mailFrom });
   const connection = Connection.lazy(options.temporal.connectionOptions);
   await fillMissingNtPasswords(options.orm, secrets);
-  const client = new Client({ connection, namespace: options.temporal.namespace });
+  const client = new Client({ connection, namespace: options.temporal.namespace, dataConverter: options.temporal.dataConverter });
   return {
     orm: options.orm,
     mailer,

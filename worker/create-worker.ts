@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type NativeConnectionOptions, type WorkerInterceptors } from '@temporalio/worker';
 import { projectRoot } from '../config/index.ts';
 import type { Activities } from '../activities/index.ts';
@@ -11,6 +12,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** services/payload-codec.ts: payloads encrypted, failures' messages too. */
+  dataConverter: DataConverter;
   /** A pre-built bundle (tests build it once per run); otherwise the worker bundles workflows/ at start. */
   workflowBundlePath?: string;
   interceptors?: WorkerInterceptors;
@@ -52,6 +55,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Ru
       connection,
       namespace: options.namespace,
       activities: options.activities,
+      dataConverter: options.dataConverter,
       interceptors: options.interceptors,
       maxCachedWorkflows: options.maxCachedWorkflows,
       ...(options.workflowBundlePath

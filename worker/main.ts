@@ -7,6 +7,7 @@ import { createLogger } from '../lib/logger.ts';
 import { openOrm } from '../db/orm.ts';
 import { CommandError, loadConfigOrExit, runMain } from '../lib/cli.ts';
 import { temporalTarget } from '../services/temporal-connection.ts';
+import { dataConverterFor } from '../services/payload-codec.ts';
 import { temporalLogger } from '../services/temporal-logger.ts';
 import { startLifecycleSweep } from './lifecycle-sweep.ts';
 import { ensureRetentionSchedule } from '../services/retention-schedule.ts';
@@ -26,6 +27,7 @@ runMain(async () => {
   Runtime.install({ logger: temporalLogger(logger) });
   const orm = await openOrm(config.database.url, { poolMax: config.database.poolMax });
   const target = temporalTarget(config);
+  const dataConverter = dataConverterFor(config, config.secretKey);
   const deps = await activityDeps({
     orm,
     smtpUrl: config.mail.smtpUrl,
@@ -33,7 +35,7 @@ runMain(async () => {
     mailRetryForMs: config.mail.retryForMs,
     secretKey: config.secretKey,
     publicUrl: config.http.publicUrl,
-    temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },
+    temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue, dataConverter },
     lifecycleDefaults: config.lifecycle,
     webhookAllowPrivate: config.webhooks.allowPrivate,
   });
@@ -42,6 +44,7 @@ runMain(async () => {
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(deps),
+    dataConverter,
     workflowBundlePath: config.temporal.workflowBundle,
     maxCachedWorkflows: config.temporal.maxCachedWorkflows,
   });

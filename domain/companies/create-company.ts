@@ -42,7 +42,7 @@ export interface CreatedCompany {
  */
 export async function addCompany(deps: { em: EntityManager; lifecycles: LifecycleGateway }, operatorId: string, input: NewCompany): Promise<CreatedCompany> {
   const created = await createCompany(deps.em, operatorId, input);
-  await deps.lifecycles.start({ memberId: created.adminMemberId, companyId: created.companyId, invitedBy: input.actor, label: input.admin.email.trim().toLowerCase() });
+  await deps.lifecycles.start({ memberId: created.adminMemberId, companyId: created.companyId, invitedBy: input.actor });
   return created;
 }
 

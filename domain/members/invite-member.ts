@@ -136,7 +136,6 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       companyId: company.id,
       invitedBy: options.actor,
       overrides: company.lifecycleOverrides,
-      label: `${member.name} <${member.email}>`,
       ...(deps.defaults ? { durations: resolveDurations(deps.defaults, company.lifecycleOverrides) } : {}),
       ...(deps.continueAsNewAfterEvents ? { continueAsNewAfterEvents: deps.continueAsNewAfterEvents } : {}),
       ...(schedule ? { schedule } : {}),

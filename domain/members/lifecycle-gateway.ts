@@ -53,8 +53,6 @@ export interface StartLifecycleOptions {
   invitedBy: string;
   /** The company's overrides of the deployment's durations. */
   overrides?: LifecycleOverrides | null;
-  /** Shown as the workflow's summary in the Temporal UI, e.g. `Alice Martin <alice@acme.test>`. */
-  label: string;
   /** Tests and drills: durations of their own, and an earlier continue-as-new. */
   durations?: LifecycleDurations;
   continueAsNewAfterEvents?: number;
@@ -102,7 +100,8 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         { key: MemberStatusKey, value: invitationWaits(o.schedule, durations) ? 'scheduled' : 'invited' },
         { key: CompanyIdKey, value: o.companyId },
       ],
-      staticSummary: `Lifecycle of ${o.label}`,
+      // The member's id, never their name: whoever reads Temporal reads ids (docs/privacy.md).
+      staticSummary: `Lifecycle of member ${o.memberId}`,
     });
   };
 
@@ -117,7 +116,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         // Its id names one offboarding: once it has ended, it never runs again.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
-        staticSummary: `Offboarding of ${input.companyName}`,
+        staticSummary: `Offboarding of company ${input.companyId}`,
       })
       .catch((error: unknown) => {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
@@ -154,7 +153,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         .execute();
       for (const row of rows) {
         const schedule = planSchedule({ startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) }, row.time_zone);
-        await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, label: `${row.name} <${row.email}>`, ...(schedule ? { schedule } : {}), ...(row.card_needed ? {} : { cardNeeded: false }) });
+        await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, ...(schedule ? { schedule } : {}), ...(row.card_needed ? {} : { cardNeeded: false }) });
       }
       // Likewise a company's offboarding whose start was lost (its id is its own: starting it again is a no-op).
       const offboardings = await db

@@ -14,6 +14,7 @@ import { findTemporalCli, startTemporalServer } from '../../services/temporal-se
 import { startTemporalCluster, setupTemporalSchema, temporalDatabaseFrom, type TemporalCluster, type TemporalClusterPorts, type TemporalServerTools } from '../../services/temporal-cluster.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
 import { workflowsPath } from '../../worker/create-worker.ts';
+import { codecKeys, failureConverterPath, temporalDataConverter } from '../../services/payload-codec.ts';
 import { freePort, freePortIn, portFree } from './ports.ts';
 import { processCpuSeconds, processRss } from '../../services/process-stats.ts';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.ts';
@@ -195,7 +196,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       startTemporal(),
       (async () => {
         if (options.workflowBundle) return options.workflowBundle;
-        const bundle = await bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+        const bundle = await bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? workflowsPath, failureConverterPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
         const file = path.join(options.workDir, 'workflow-bundle.js');
         fs.writeFileSync(file, bundle.code);
         return file;
@@ -208,7 +209,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     await migrate(orm);
     const connection = await Connection.connect({ address: temporalAddress, connectTimeout: '30s' });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
+    const client = new Client({ connection, namespace: 'default', dataConverter: temporalDataConverter(codecKeys(STACK_SECRET_KEY)) });
 
     const smtp = await startSmtpSink();
     stops.push(() => smtp.down());

@@ -15,6 +15,7 @@ import { probeDatabase } from '../../db/probe.ts';
 import { EmbeddedPostgresUnreachable, startEmbeddedPostgres } from '../../services/embedded-postgres.ts';
 import { startMailCatcher } from '../../services/mail-catcher.ts';
 import { temporalTarget } from '../../services/temporal-connection.ts';
+import { dataConverterFor } from '../../services/payload-codec.ts';
 import { temporalLogger } from '../../services/temporal-logger.ts';
 import { resolveSecretKey } from '../../services/secret-key.ts';
 import { startTemporalServer } from '../../services/temporal-server.ts';
@@ -107,6 +108,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
         port: config.temporal.port,
         uiPort: config.temporal.uiPort,
         headless: config.temporal.headless,
+        uiCodecEndpoint: `${config.http.publicUrl}/codec`,
         dbFile: temporalDbFile,
         logFile: path.join(config.dataDir, 'temporal', 'server.log'),
         namespace: config.temporal.namespace,
@@ -133,6 +135,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
 
     onProgress('Starting the worker …');
     const secretKey = resolveSecretKey(config);
+    const dataConverter = dataConverterFor(config, secretKey);
     const deps = await activityDeps({
       orm,
       smtpUrl: smtpUrl!,
@@ -140,7 +143,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       mailRetryForMs: config.mail.retryForMs,
       secretKey,
       publicUrl: config.http.publicUrl,
-      temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue },
+      temporal: { connectionOptions: target.connectionOptions as never, namespace: target.namespace, taskQueue: config.temporal.taskQueue, dataConverter },
       lifecycleDefaults: config.lifecycle,
       webhookAllowPrivate: config.webhooks.allowPrivate,
     });
@@ -151,6 +154,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
       namespace: target.namespace,
       taskQueue: config.temporal.taskQueue,
       activities,
+      dataConverter,
       workflowBundlePath: config.temporal.workflowBundle,
       maxCachedWorkflows: config.temporal.maxCachedWorkflows,
     });
@@ -170,7 +174,7 @@ export async function startStack(config: Config, logger: Logger, onProgress: (m:
 
     const clientConnection = await Connection.connect(target.connectionOptions as never);
     onStop('client connection', () => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: target.namespace });
+    const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
     // One process, one gateway: the worker's activities and the API share it.
     const lifecycles = deps.lifecycles;
     const started = await lifecycles.startWaiting(orm.em.fork());

@@ -158,7 +158,7 @@ export async function apiWorld(t: Scope): Promise<ApiWorld> {
     async adminSession(o = org) {
       const known = adminTokens.get(o.companyId);
       if (known) return known;
-      await createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }).start({ memberId: o.adminMemberId, companyId: o.companyId, invitedBy: 'test', label: o.adminEmail });
+      await createLifecycleGateway({ client, taskQueue, defaults: defaultDurations }).start({ memberId: o.adminMemberId, companyId: o.companyId, invitedBy: 'test' });
       const accepted = await api.post(`/v1/invitations/${encodeURIComponent(await invitationToken(o.adminEmail))}/accept`, { password: PASSWORD });
       if (accepted.status !== 201) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
       adminTokens.set(o.companyId, accepted.body.token);

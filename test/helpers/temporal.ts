@@ -10,6 +10,7 @@ import { bothQueues, createWorker, type RunnableWorker } from '../../worker/crea
 import { webhookTaskQueue } from '../../contract/workflows.ts';
 import { testEnv } from './env.ts';
 import { loadConfig } from '../../config/index.ts';
+import { codecKeys, temporalDataConverter } from '../../services/payload-codec.ts';
 
 const testConfig = loadConfig({ NODE_ENV: 'test' });
 
@@ -19,6 +20,8 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 export const uniqueTaskQueue = () => `test-${randomUUID()}`;
 export const TEST_SECRET_KEY = 'test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const TEST_PUBLIC_URL = 'http://onboarding.test';
+/** Payloads encrypted as in production, with the key derived from the tests' secret key. */
+export const TEST_DATA_CONVERTER = temporalDataConverter(codecKeys(TEST_SECRET_KEY));
 
 /** What a test may change about the worker's e-mail: another SMTP server, a shorter retry window. */
 export interface TestMailOptions {
@@ -39,7 +42,7 @@ export async function testActivities(t: Scope, orm: Orm, taskQueue = 'test-activ
     renderer: await (renderer ??= loadEmailRenderer()),
     secretKey: TEST_SECRET_KEY,
     publicUrl: TEST_PUBLIC_URL,
-    temporal: { connectionOptions: { address: testEnv.temporalAddress }, namespace: 'default', taskQueue },
+    temporal: { connectionOptions: { address: testEnv.temporalAddress }, namespace: 'default', taskQueue, dataConverter: TEST_DATA_CONVERTER },
     lifecycleDefaults: testConfig.lifecycle,
     webhookAllowPrivate: testConfig.webhooks.allowPrivate,
   });
@@ -51,7 +54,7 @@ export async function temporalClient(t: Scope, namespace = 'default'): Promise<C
   // Generous: on a loaded 2-core machine (a browser running beside) the first connection can be slow.
   const connection = await Connection.connect({ address: testEnv.temporalAddress, connectTimeout: '30s' });
   t.teardown(() => connection.close());
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter: TEST_DATA_CONVERTER });
 }
 
 export interface RunningWorker {
@@ -85,6 +88,7 @@ export async function startWorker(
     namespace: 'default',
     taskQueue: options.taskQueue,
     activities: (await testActivities(t, options.orm, options.taskQueue, options.mail)).activities,
+    dataConverter: TEST_DATA_CONVERTER,
     workflowBundlePath: testEnv.workflowBundle,
     interceptors: options.interceptors,
   });
@@ -100,6 +104,7 @@ export async function startWorkerOn(
     connection: options.connection,
     namespace: options.namespace,
     activities: (await testActivities(t, options.orm, options.taskQueue)).activities,
+    dataConverter: TEST_DATA_CONVERTER,
     workflowBundle: { codePath: testEnv.workflowBundle },
   };
   const main = await Worker.create({ ...common, taskQueue: options.taskQueue });

@@ -85,7 +85,12 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
         const outbox = tx.getKysely();
         const row = await outbox.selectFrom('email_outbox').select(['id', 'to_address', 'status']).where('key', '=', rowKey).forUpdate().executeTakeFirstOrThrow();
         if (row.status !== 'pending') return row.status;
-        const tried = (set: { status?: 'sent' | 'failed'; last_error?: string; message_id?: string; sent_at?: RawBuilder<Date> }) =>
+        // Erased while this e-mail waited (domain/members/erase-member.ts): it goes nowhere, and no trace names them.
+        if (input.memberId && (await outbox.selectFrom('member').select('pseudonymised_at').where('id', '=', input.memberId).executeTakeFirst())?.pseudonymised_at) {
+          await outbox.deleteFrom('email_outbox').where('id', '=', row.id).execute();
+          return 'failed';
+        }
+        const tried = (set: { status?: 'sent' | 'failed'; last_error?: string; message_id?: string; sent_at?: RawBuilder<Date>; subject?: string }) =>
           outbox.updateTable('email_outbox').set((eb) => ({ ...set, attempts: eb('attempts', '+', 1) })).where('id', '=', row.id).execute();
         // On the transaction's own connection: a second one per send could exhaust the pool.
         shared ??= await content(tx, input, read);
@@ -105,9 +110,9 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
           }
         }
         if (failure !== undefined) {
-          await tried({ status: 'failed', last_error: failure });
+          await tried({ status: 'failed', last_error: failure, subject: rendered.subject.slice(0, 300) });
         } else {
-          await tried({ status: 'sent', message_id: messageId, sent_at: dbNow });
+          await tried({ status: 'sent', message_id: messageId, sent_at: dbNow, subject: rendered.subject.slice(0, 300) });
         }
         await recordAudit(tx, {
           companyId: input.companyId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',

@@ -1,12 +1,64 @@
-// Personal data that has an end: entry events (movement records) and visitors' names, addresses
-// and times are purged after their retention.
+// Personal data that has an end (docs/privacy.md): movement records, visitors' data, e-mails and
+// webhook payloads are purged after their retention, and removed members pseudonymised, for each
+// operator after its own settings.
+import { Context } from '@temporalio/activity';
 import { purgeEntryEvents } from '../domain/access/entry-events.ts';
 import { purgeVisits } from '../domain/visits/visit-changes.ts';
 import { recordAudit } from '../domain/audit.ts';
+import { pseudonymiseMember } from '../domain/members/erase-member.ts';
+import { operatorRetention, retentionCutoffs, retentionDefaults } from '../domain/privacy/retention.ts';
+import { membersToPseudonymise, purgeMessages, purgeUnattachedAuditPersonal, purgeWebhookPayloads } from '../domain/privacy/purge.ts';
+import type { RetentionInput } from '../contract/workflows.ts';
 import type { Orm } from '../db/orm.ts';
+
+export interface OperatorPurge {
+  entryEvents: number;
+  visits: number;
+  messages: number;
+  webhookPayloads: number;
+  auditPersonal: number;
+  pseudonymised: number;
+}
 
 export function createRetentionActivities({ orm }: { orm: Orm }) {
   return {
+    /** The operators whose data the purge goes through, one activity each. */
+    async retentionOperators(): Promise<string[]> {
+      const rows = await orm.em.fork().getKysely().selectFrom('operator').select('id').orderBy('id').execute();
+      return rows.map((r) => r.id);
+    },
+    /**
+     * One operator's purge, after its settings, counted from `at` (the run's clock): every kind of
+     * data, then one audit event with the counts. Each step only removes what is past its time,
+     * so a retried attempt finds less to do and the run's audit event is written once.
+     */
+    async purgeOperatorData(input: { operatorId: string; at: string; defaults: RetentionInput }): Promise<OperatorPurge> {
+      const em = orm.em.fork();
+      const { settings, overrides } = await operatorRetention(em, input.operatorId, retentionDefaults(input.defaults));
+      const cut = retentionCutoffs(settings, new Date(input.at));
+      const counts: OperatorPurge = {
+        entryEvents: await purgeEntryEvents(em, cut.entryEventsBefore, { operatorId: input.operatorId }),
+        visits: await purgeVisits(em, cut.visitsBefore, input.operatorId),
+        messages: await purgeMessages(em, input.operatorId, cut.messagesBefore),
+        webhookPayloads: await purgeWebhookPayloads(em, input.operatorId, cut.messagesBefore),
+        auditPersonal: await purgeUnattachedAuditPersonal(em, input.operatorId, cut.messagesBefore),
+        pseudonymised: 0,
+      };
+      for (;;) {
+        const due = await membersToPseudonymise(em, input.operatorId, cut.removedBefore);
+        for (const memberId of due) {
+          if ((await pseudonymiseMember(em, { memberId, actor: 'system', why: 'retention' })).now) counts.pseudonymised++;
+        }
+        if (due.length < 1000) break;
+      }
+      const runId = Context.current().info.workflowExecution?.runId ?? 'outside-a-workflow';
+      await recordAudit(em, {
+        companyId: null, operatorId: input.operatorId, actor: 'system', type: 'retention.purged',
+        data: { ...counts, settings, changedByOperator: Object.keys(overrides), at: input.at },
+        idempotencyKey: `retention/${runId}/${input.operatorId}`,
+      });
+      return counts;
+    },
     /** Drops the entry events older than `before`, then audits how many went (for each operator: one per installation). */
     async purgeEntryEvents(input: { before: string; retentionDays: number }): Promise<{ purged: number }> {
       const em = orm.em.fork();

@@ -10,6 +10,7 @@ import { doorRoutes } from './routes/door.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
 import { memberRoutes } from './routes/members.ts';
+import { privacyRoutes } from './routes/privacy.ts';
 import { companySettingsRoutes } from './routes/company-settings.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -25,6 +26,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
   return [
     ...healthRoutes(readiness),
     ...memberRoutes(services),
+    ...privacyRoutes(services),
     ...companyRoutes(services),
     ...siteRoutes(services),
     ...accessRoutes(services),

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { parseCodecKeys } from '../services/payload-codec.ts';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -154,6 +153,11 @@ const EnvSchema = z.object({
   ENTRY_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   // Visitors' names, addresses and times, counted from the visit's date (the CNIL: three months at most).
   VISITOR_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  // E-mails (recipient, subject, the data they were made of) and webhook payloads, after they went out.
+  MESSAGE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // A removed member's name, e-mail, external id and Wi-Fi credentials are pseudonymised this many
+  // months after the removal (0: at the next daily purge). Operators may choose otherwise (0–60).
+  PSEUDONYMISE_AFTER_MONTHS: z.coerce.number().int().min(0).max(60).default(12),
   // How long a walk-in waits at the kiosk for their host's answer before being told no.
   VISIT_APPROVAL_WAIT: duration('15m'),
 });
@@ -168,6 +172,29 @@ function durationList(variable: string, text: string): number[] {
     throw new ConfigError(variable, 'must be a comma-separated list of durations such as 2d,5d');
   }
   return values as number[];
+}
+
+export interface CodecKey {
+  id: string;
+  key: Buffer;
+}
+
+/** `TEMPORAL_CODEC_KEYS`: `id:base64key[,id:base64key…]`, each key 32 bytes (`openssl rand -base64 32`), the newest first. */
+export function parseCodecKeys(text: string): CodecKey[] {
+  const keys = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf(':');
+      const id = entry.slice(0, at);
+      const key = Buffer.from(entry.slice(at + 1), 'base64');
+      if (at < 1 || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ConfigError('TEMPORAL_CODEC_KEYS', 'each entry must be id:base64key (e.g. 2026-12:$(openssl rand -base64 32))');
+      if (key.length !== 32) throw new ConfigError('TEMPORAL_CODEC_KEYS', `key "${id}" must be 32 bytes in base64 (openssl rand -base64 32)`);
+      return { id, key };
+    });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError('TEMPORAL_CODEC_KEYS', 'two keys share an id');
+  return keys;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -253,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       clientLifetimeSeconds: Math.max(1, Math.round(e.RADIUS_CLIENT_LIFETIME / 1000)),
     },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE ?? e.NODE_ENV !== 'production' },
-    retention: { entryEventRetentionDays: e.ENTRY_EVENT_RETENTION_DAYS, visitorRetentionDays: e.VISITOR_RETENTION_DAYS },
+    retention: { entryEventRetentionDays: e.ENTRY_EVENT_RETENTION_DAYS, visitorRetentionDays: e.VISITOR_RETENTION_DAYS, messageRetentionDays: e.MESSAGE_RETENTION_DAYS, pseudonymiseAfterMonths: e.PSEUDONYMISE_AFTER_MONTHS },
     visits: { approvalWaitMs: e.VISIT_APPROVAL_WAIT },
     // Kept so envconfig can read Temporal's standard variables from the same snapshot.
     rawEnv: env,

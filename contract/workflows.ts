@@ -55,6 +55,10 @@ export interface RetentionInput {
   entryEventRetentionDays: number;
   /** VISITOR_RETENTION_DAYS: visitors' names, addresses and times, after the visit's date (absent in schedules made before visitors: 90). */
   visitorRetentionDays?: number;
+  /** MESSAGE_RETENTION_DAYS: e-mails and webhook payloads (absent in schedules made before privacy: 30). */
+  messageRetentionDays?: number;
+  /** PSEUDONYMISE_AFTER_MONTHS: a removed member's personal data (absent before privacy: 12). */
+  pseudonymiseAfterMonths?: number;
 }
 
 /** Webhook delivery's own task queue beside the lifecycle's. */

@@ -18,7 +18,9 @@ export function ormConfig(databaseUrl: string, options: { poolMax?: number; debu
     debug: options.debug ?? false,
     // FreeRADIUS's side (the `radius` schema: its accounting table and views over ours) is written
     // by hand in the migrations; the entities do not describe it. Nor rate_limit, rate-limiter-flexible's table.
-    schemaGenerator: { skipTables: ['radacct', 'rate_limit'], skipViews: ['radcheck', 'radreply', 'nas'] },
+    // Routines: the audit chain's hand-written functions (Migration20261207121053_privacy) are the
+    // migrations' own, never dropped by a schema diff.
+    schemaGenerator: { skipTables: ['radacct', 'rate_limit'], skipViews: ['radcheck', 'radreply', 'nas'], ignoreRoutines: true },
     migrations: {
       path: migrationsPath,
       glob: 'Migration*.ts',

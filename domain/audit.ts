@@ -4,6 +4,7 @@
 import type { EntityManager } from '../db/orm.ts';
 import { WEBHOOK_CHANNEL } from './webhooks/channel.ts';
 import { webhookEventFor } from './webhooks/events.ts';
+import { joinPersonal, mayBePersonal, splitPersonal } from './audit-personal.ts';
 
 export interface AuditInput {
   /** The company it concerns; null for the operator's own events (sites, doors, card stock). */
@@ -21,19 +22,22 @@ export interface AuditInput {
 }
 
 export async function recordAudit(em: EntityManager, event: AuditInput): Promise<void> {
+  // A person's fields go apart (erasure ends them); the chain is linked by the database.
+  const { kept, personal } = mayBePersonal(event) ? splitPersonal(event.data ?? {}) : { kept: event.data ?? {}, personal: undefined };
   const values = [
     event.companyId,
     event.operatorId ?? null,
     event.memberId ?? null,
     event.actor,
     event.type,
-    JSON.stringify(event.data ?? {}),
+    JSON.stringify(kept),
+    personal ? JSON.stringify(personal) : null,
     event.workflowId ?? null,
     event.workflowRunId ?? null,
     event.idempotencyKey ?? null,
   ];
-  const insertAudit = `insert into audit_event (organization_id, operator_id, member_id, actor, type, data, occurred_at, workflow_id, workflow_run_id, idempotency_key)
-     values (?, ?, ?, ?, ?, ?::jsonb, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`;
+  const insertAudit = `insert into audit_event (organization_id, operator_id, member_id, actor, type, data, personal, occurred_at, workflow_id, workflow_run_id, idempotency_key)
+     values (?, ?, ?, ?, ?, ?::jsonb, ?, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`;
   const outbox = webhookEventFor(event.type, event.data ?? {});
   if (!outbox) {
     await em.execute(insertAudit, values);
@@ -64,6 +68,6 @@ export async function recordAudit(em: EntityManager, event: AuditInput): Promise
 
 /** The data of the event an earlier attempt wrote under this key, if any. */
 export async function auditedBefore(em: EntityManager, idempotencyKey: string): Promise<Record<string, unknown> | undefined> {
-  const row = await em.getKysely().selectFrom('audit_event').select('data').where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-  return (row?.data ?? undefined) as Record<string, unknown> | undefined;
+  const row = await em.getKysely().selectFrom('audit_event').select(['data', 'personal']).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  return row ? joinPersonal((row.data ?? {}) as Record<string, unknown>, row.personal) : undefined;
 }

@@ -8,36 +8,15 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { ConfigError, type Config } from '../config/index.ts';
+import type { CodecKey, Config } from '../config/index.ts';
+
+export type { CodecKey };
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const ProtoPayload = proto.temporal.api.common.v1.Payload;
-
-export interface CodecKey {
-  id: string;
-  key: Buffer;
-}
-
-/** `TEMPORAL_CODEC_KEYS`: `id:base64key[,id:base64key…]`, each key 32 bytes (`openssl rand -base64 32`), the newest first. */
-export function parseCodecKeys(text: string): CodecKey[] {
-  const keys = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((entry) => {
-      const at = entry.indexOf(':');
-      const id = entry.slice(0, at);
-      const key = Buffer.from(entry.slice(at + 1), 'base64');
-      if (at < 1 || !/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ConfigError('TEMPORAL_CODEC_KEYS', 'each entry must be id:base64key (e.g. 2026-12:$(openssl rand -base64 32))');
-      if (key.length !== 32) throw new ConfigError('TEMPORAL_CODEC_KEYS', `key "${id}" must be 32 bytes in base64 (openssl rand -base64 32)`);
-      return { id, key };
-    });
-  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new ConfigError('TEMPORAL_CODEC_KEYS', 'two keys share an id');
-  return keys;
-}
 
 /**
  * The keys in use: the configured ones (the first encrypts), then one derived from SECRET_KEY,

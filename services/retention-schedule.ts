@@ -1,12 +1,14 @@
 // The daily purge as a durable Temporal Schedule: created by the first worker to start, then
-// kept as configured (ENTRY_EVENT_RETENTION_DAYS, VISITOR_RETENTION_DAYS) by every worker that starts after. Creating it
+// kept as configured (ENTRY_EVENT_RETENTION_DAYS, VISITOR_RETENTION_DAYS, MESSAGE_RETENTION_DAYS,
+// PSEUDONYMISE_AFTER_MONTHS: the defaults each operator may change) by every worker that starts after. Creating it
 // twice is a no-op; a retention changed in the environment updates the schedule's input.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { retentionScheduleId, type RetentionInput } from '../contract/workflows.ts';
 
 export async function ensureRetentionSchedule(client: Client, options: { taskQueue: string } & RetentionInput): Promise<{ created: boolean }> {
   const scheduleId = retentionScheduleId(options.taskQueue);
-  const args: [RetentionInput] = [{ entryEventRetentionDays: options.entryEventRetentionDays, ...(options.visitorRetentionDays === undefined ? {} : { visitorRetentionDays: options.visitorRetentionDays }) }];
+  const { taskQueue: _, ...input } = options;
+  const args: [RetentionInput] = [input];
   try {
     await client.schedule.create({
       scheduleId,

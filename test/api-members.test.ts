@@ -188,7 +188,7 @@ test('an admin registers a card, changes the role, resends the invitation; remov
   const csv = await api.get(`/v1/audit?memberId=${m.id}&format=csv`, { token: org.apiKey });
   t.regex(csv.headers.get('content-type')!, /^text\/csv/);
   const lines = csv.text.trim().split('\n');
-  t.is(lines[0], 'id,occurred_at,type,actor,member_id,workflow_id,workflow_run_id,data');
+  t.is(lines[0], 'id,occurred_at,type,actor,member_id,workflow_id,workflow_run_id,data,chain,seq,operator_id,data_sha256,redacted,personal,personal_salt,personal_digest,prev_hash,hash');
   t.is(lines.length, history.length + 1);
 });
 

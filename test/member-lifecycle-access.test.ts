@@ -104,6 +104,6 @@ test.serial('the daily purge drops the entry events older than the retention, co
   await env.sleep(15 * DAY);
   t.like(await run(), { entryEvents: 1 });
   t.is(await left(), 2);
-  const { rows } = await query<{ data: { purged: number; retentionDays: number } }>(f.url, `select data from audit_event where type = 'entry_events.purged' order by id desc limit 1`);
-  t.like(rows[0]!.data, { purged: 1, retentionDays: 90 });
+  const { rows } = await query<{ data: { entryEvents: number; settings: { entryEventDays: number } } }>(f.url, `select data from audit_event where type = 'retention.purged' order by id desc limit 1`);
+  t.like(rows[0]!.data, { entryEvents: 1, settings: { entryEventDays: 90 } });
 });

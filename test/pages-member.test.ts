@@ -122,6 +122,14 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
   }
   t.true(await page.getByText('Identifiant', { exact: true }).isVisible());
   await screenshots(page, 'profile');
+  // "Download my data": the zip of everything kept about them (GDPR art. 15 and 20).
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Télécharger mes données' }).click()]);
+  t.regex(download.suggestedFilename(), new RegExp(`^my-data-${member.id}\\.zip$`));
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  const zip = Buffer.concat(chunks);
+  t.is(zip.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004', 'a zip');
+  t.true(['profile.json', 'history.csv', 'entry-events.json', 'wifi-sessions.csv'].every((name) => zip.includes(name)));
 
   // The language can be switched, and stays switched.
   await page.getByRole('link', { name: 'English' }).click();

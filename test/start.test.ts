@@ -6,7 +6,9 @@ import net from 'node:net';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { Client, Connection } from '@temporalio/client';
-import { projectRoot } from '../config/index.ts';
+import { loadConfig, projectRoot } from '../config/index.ts';
+import { dataConverterFor } from '../services/payload-codec.ts';
+import { resolveSecretKey } from '../services/secret-key.ts';
 import { freePort, freeUdpPortPair } from '../scripts/lib/ports.ts';
 import { embeddedDatabaseUrl } from '../services/embedded-postgres.ts';
 import { diagnosticsWorkflow } from '../workflows/diagnostics.ts';
@@ -146,8 +148,14 @@ test('npm start runs the stack, stops cleanly on Ctrl-C, and finds its data agai
   t.regex(second.stderr, /already running from .* \(pid \d+/);
   t.truthy(await readyz(apiUrl));
 
+  // With the stack's own key (derived from the SECRET_KEY it keeps under DATA_DIR), as its CLIs read it.
+  const stackConfig = loadConfig(env);
+  const dataConverter = dataConverterFor(stackConfig, resolveSecretKey(stackConfig));
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
+  // The dev server's web UI decodes payloads through the API's codec endpoint.
+  const uiSettings = (await (await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+  t.is(uiSettings.Codec?.Endpoint, `${apiUrl}/codec`);
   await client.workflow.execute(diagnosticsWorkflow, { taskQueue: 'member-lifecycle', workflowId: 'diagnostics-persist' });
   await connection.close();
 

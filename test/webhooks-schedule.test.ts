@@ -10,7 +10,7 @@ import { webhookStreamWorkflowId } from '../contract/workflows.ts';
 import { WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_JITTER, WEBHOOK_RETRY_DELAYS_MS } from '../domain/webhooks/streams.ts';
 import { recordHistory } from './helpers/lifecycle.ts';
 import { fileScope, type Scope } from './helpers/scope.ts';
-import { TEST_SECRET_KEY } from './helpers/temporal.ts';
+import { decodedJson, TEST_SECRET_KEY } from './helpers/temporal.ts';
 import { timeSkippingWorld, type TimeSkippingWorld } from './helpers/time-skipping.ts';
 import { webhookReceiver } from './helpers/webhook-receiver.ts';
 import type { webhookStream } from '../workflows/webhooks.ts';
@@ -53,7 +53,7 @@ test.serial('a failing receiver gets the first attempt, then retries after 5 s, 
   // The first retry is due 5 s after the relay's attempt; the stream, started a moment later (more
   // on a loaded machine), waits what is left of it: its first step's time tells how much later.
   const firstStep = ((await handle.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes).find((a) => a?.activityType?.name === 'attemptNextWebhookDelivery');
-  const streamAt = (JSON.parse(Buffer.from(firstStep!.input!.payloads![0]!.data!).toString('utf8')) as { at: number }).at;
+  const streamAt = (await decodedJson<{ at: number }>(firstStep!.input!.payloads![0]!)).at;
   t.true(streamAt >= relayAt, 'the stream starts after the relay');
   delays[0] = delays[0]! + (streamAt - relayAt);
   t.is(delays.length, 9);

@@ -26,6 +26,8 @@ export const EmailOutboxSchema = defineEntity({
     status: p.enum(EMAIL_STATUSES).default('pending'),
     attempts: p.integer().default(0),
     messageId: p.string().length(300).nullable(),
+    // As sent, for the member's export (recipient, subject, time); the body is never kept.
+    subject: p.string().length(300).nullable(),
     lastError: p.text().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     sentAt: p.datetime().nullable(),

@@ -20,10 +20,12 @@ export * from './webhook.entity.ts';
 export * from './zone.entity.ts';
 export * from './entry-event.entity.ts';
 export * from './visit.entity.ts';
+export * from './audit-chain-head.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
 import { AuditEventSchema } from './audit-event.entity.ts';
+import { AuditChainHeadSchema } from './audit-chain-head.entity.ts';
 import { CardSchema } from './card.entity.ts';
 import { DoorControllerSchema } from './door-controller.entity.ts';
 import { EmailOutboxSchema } from './email-outbox.entity.ts';
@@ -55,6 +57,7 @@ export const entities = [
   MemberSchema,
   ApiKeySchema,
   AuditEventSchema,
+  AuditChainHeadSchema,
   EmailOutboxSchema,
   AuthTokenSchema,
   WifiCredentialSchema,

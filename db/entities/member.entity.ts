@@ -77,6 +77,8 @@ export const MemberSchema = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     removedAt: p.datetime().nullable(),
+    // Name, e-mail, external id and Wi-Fi credentials gone (retention or an erasure request).
+    pseudonymisedAt: p.datetime().nullable(),
   },
 });
 

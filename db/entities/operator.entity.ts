@@ -10,6 +10,9 @@ export const OperatorSchema = defineEntity({
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
     name: p.string().length(200),
+    // How long personal data is kept, where the operator chose other than the deployment's
+    // defaults (domain/privacy/retention.ts): only the settings they changed.
+    retention: p.json<Record<string, number>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -168,13 +168,14 @@ export async function entryLog(em: EntityManager, operatorId: string, siteId: st
 }
 
 /** Drops the movement records older than `before`, a batch at a time (no long lock on a busy table). */
-export async function purgeEntryEvents(em: EntityManager, before: Date, batch = 10_000): Promise<number> {
+export async function purgeEntryEvents(em: EntityManager, before: Date, options: { operatorId?: string; batch?: number } = {}): Promise<number> {
+  const batch = options.batch ?? 10_000;
   const db = em.getKysely();
   let purged = 0;
   for (;;) {
     const gone = await db
       .deleteFrom('entry_event')
-      .where('id', 'in', db.selectFrom('entry_event').select('id').where('occurred_at', '<', before).limit(batch))
+      .where('id', 'in', (options.operatorId ? db.selectFrom('entry_event').where('site_id', 'in', db.selectFrom('site').select('id').where('operator_id', '=', options.operatorId)) : db.selectFrom('entry_event')).select('id').where('occurred_at', '<', before).limit(batch))
       .executeTakeFirst();
     const n = Number(gone.numDeletedRows);
     purged += n;

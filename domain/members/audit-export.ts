@@ -1,17 +1,48 @@
 // The audit trail as rows for a spreadsheet, every matching event (up to a bound), the same
-// columns from the API's CSV and the pages' download.
+// columns from the API's CSV and the pages' download. The columns after `data` are each event's
+// link in its hash chain, as stored: `npm run audit:verify` checks the file offline.
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
-import { auditEvents, type AuditAudience, type CompanyScope } from './queries.ts';
+import { encodeCursor } from '../cursor.ts';
+import { CHAIN_COLUMNS, type ChainRow } from '../audit-chain.ts';
+import { auditEventQuery, forAudience, type AuditAudience, type AuditFilter, type CompanyScope } from './queries.ts';
 
 const CSV_EXPORT_MAX = 100_000;
+// A spreadsheet's first columns are what people read; the chain's follow.
+const HEADER = ['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data', ...CHAIN_COLUMNS.filter((c) => !['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data'].includes(c))];
 
-export async function auditCsvLines(em: EntityManager, scope: CompanyScope, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>, audience: AuditAudience = 'company'): Promise<string[][]> {
-  const lines: string[][] = [['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data']];
+export async function auditCsvLines(em: EntityManager, scope: CompanyScope, filter: Omit<AuditFilter, 'limit' | 'cursor'>, audience: AuditAudience = 'company'): Promise<string[][]> {
+  const lines: string[][] = [HEADER];
   let cursor: string | undefined;
   do {
-    const page = await auditEvents(em, scope, { ...filter, cursor, limit: 1000 }, audience);
-    for (const e of page.items) lines.push([String(e.id), e.occurredAt, e.type, e.actor, e.memberId ?? '', e.workflowId ?? '', e.workflowRunId ?? '', JSON.stringify(e.data)]);
-    cursor = page.nextCursor ?? undefined;
+    const rows = await auditEventQuery(em, scope, { ...filter, cursor, limit: 1000 })
+      .select([
+        'id', 'chain', 'type', 'actor', 'personal', 'personal_salt', 'personal_digest', 'prev_hash', 'hash',
+        // As the database hashed them: its own text of the time and of the data.
+        sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurred_text'),
+        sql<string>`data::text`.as('data_text'),
+        sql<string>`coalesce(seq::text, '')`.as('seq_text'),
+        sql<string>`coalesce(operator_id::text, '')`.as('operator_text'),
+        sql<string>`coalesce(member_id::text, '')`.as('member_text'),
+        sql<string>`coalesce(workflow_id, '')`.as('workflow_text'),
+        sql<string>`coalesce(workflow_run_id, '')`.as('run_text'),
+        sql<string>`encode(sha256(convert_to(data::text, 'UTF8')), 'hex')`.as('data_sha256'),
+      ])
+      .execute();
+    for (const r of rows.slice(0, 1000)) {
+      const data = JSON.parse(r.data_text) as Record<string, unknown>;
+      // A company reads a redacted report (the operator's hardware left out): its digest still links.
+      const shown = forAudience(r.type, data, audience);
+      const redacted = shown !== data;
+      const row: ChainRow = {
+        id: String(r.id), chain: r.chain ?? '', seq: r.seq_text, occurred_at: r.occurred_text, type: r.type, actor: r.actor,
+        operator_id: r.operator_text, member_id: r.member_text, workflow_id: r.workflow_text, workflow_run_id: r.run_text,
+        data: redacted ? JSON.stringify(shown) : r.data_text, data_sha256: r.data_sha256, redacted: redacted ? '1' : '',
+        personal: r.personal ?? '', personal_salt: r.personal_salt ?? '', personal_digest: r.personal_digest ?? '', prev_hash: r.prev_hash ?? '', hash: r.hash ?? '',
+      };
+      lines.push(HEADER.map((c) => row[c as keyof ChainRow]));
+    }
+    cursor = rows.length > 1000 ? encodeCursor([Number(rows[999]!.id)]) : undefined;
   } while (cursor && lines.length <= CSV_EXPORT_MAX);
   return lines;
 }

@@ -2,6 +2,7 @@
 // companies): another company's ids are simply not found.
 import { sql } from 'kysely';
 import { dbNow } from '../../db/sql.ts';
+import { joinPersonal } from '../audit-personal.ts';
 import type { EntityManager, Row } from '../../db/orm.ts';
 import type { MemberKind, MemberLocale, MemberRole, MemberStatus } from '../../db/entities/index.ts';
 import type { AccessDayChoice } from '../../db/entities/schedule.ts';
@@ -209,7 +210,7 @@ export interface AuditEventView {
   workflowRunId: string | null;
 }
 
-const AUDIT_COLUMNS = ['id', 'occurred_at', 'type', 'actor', 'member_id', 'data', 'workflow_id', 'workflow_run_id'] as const;
+const AUDIT_COLUMNS = ['id', 'occurred_at', 'type', 'actor', 'member_id', 'data', 'personal', 'workflow_id', 'workflow_run_id'] as const;
 type AuditRow = Pick<Row<'audit_event'>, (typeof AUDIT_COLUMNS)[number]>;
 
 /**
@@ -219,7 +220,7 @@ type AuditRow = Pick<Row<'audit_event'>, (typeof AUDIT_COLUMNS)[number]>;
  */
 export type AuditAudience = 'company' | 'operator';
 
-function forAudience(type: string, data: Record<string, unknown>, audience: AuditAudience): Record<string, unknown> {
+export function forAudience(type: string, data: Record<string, unknown>, audience: AuditAudience): Record<string, unknown> {
   if (audience === 'operator') return data;
   const report = data.report as { wifi?: { disconnect?: { answer?: string }[] } } | undefined;
   if (type === 'member.removed' && Array.isArray(report?.wifi?.disconnect)) {
@@ -236,7 +237,7 @@ const auditView = (r: AuditRow, audience: AuditAudience): AuditEventView => ({
   type: r.type,
   actor: r.actor,
   memberId: r.member_id,
-  data: forAudience(r.type, (r.data ?? {}) as Record<string, unknown>, audience),
+  data: forAudience(r.type, joinPersonal((r.data ?? {}) as Record<string, unknown>, r.personal), audience),
   workflowId: r.workflow_id,
   workflowRunId: r.workflow_run_id,
 });
@@ -252,14 +253,13 @@ export interface AuditFilter {
   limit: number;
 }
 
-/** Oldest first, in the order things happened. */
-export async function auditEvents(em: EntityManager, scope: CompanyScope, filter: AuditFilter, audience: AuditAudience = 'company'): Promise<Page<AuditEventView>> {
+/** The events a scope sees that match a filter, from after the cursor, oldest first (the API's list and the CSV export select from it). */
+export function auditEventQuery(em: EntityManager, scope: CompanyScope, filter: AuditFilter) {
   // The operator's trail has its own events (sites, doors, card stock) and every company's.
   const company = companyCondition(scope, 'organization_id');
   let query = em
     .getKysely()
     .selectFrom('audit_event')
-    .select(AUDIT_COLUMNS)
     .where('operatorId' in scope ? (eb) => eb.or([eb('operator_id', '=', scope.operatorId), company]) : company);
   if (filter.memberId) query = query.where('member_id', '=', filter.memberId);
   if (filter.type) query = filter.type.endsWith('.') ? query.where(sql<boolean>`type like ${containing(filter.type).slice(1)}`) : query.where('type', '=', filter.type);
@@ -270,7 +270,12 @@ export async function auditEvents(em: EntityManager, scope: CompanyScope, filter
     const [after] = decodeCursor<[number]>(filter.cursor, (v) => v.length === 1 && Number.isSafeInteger(v[0]) && (v[0] as number) >= 0);
     query = query.where('id', '>', after);
   }
-  const rows = await query.orderBy('id').limit(filter.limit + 1).execute();
+  return query.orderBy('id').limit(filter.limit + 1);
+}
+
+/** Oldest first, in the order things happened. */
+export async function auditEvents(em: EntityManager, scope: CompanyScope, filter: AuditFilter, audience: AuditAudience = 'company'): Promise<Page<AuditEventView>> {
+  const rows = await auditEventQuery(em, scope, filter).select(AUDIT_COLUMNS).execute();
   const items = rows.slice(0, filter.limit).map((r) => auditView(r, audience));
   return { items, nextCursor: rows.length > filter.limit ? encodeCursor([items.at(-1)!.id]) : null };
 }

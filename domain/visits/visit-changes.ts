@@ -143,10 +143,13 @@ export async function arriveVisits(em: EntityManager, door: { siteId: string; do
  * The CNIL's rule for visitors: their name, address and times go VISITOR_RETENTION_DAYS after the
  * visit. The row stays (site, company, host, date, status), so visits can still be counted.
  */
-export async function purgeVisits(em: EntityManager, before: string): Promise<number> {
+export async function purgeVisits(em: EntityManager, before: string, operatorId?: string): Promise<number> {
   const db = em.getKysely();
   const past = (eb: ExpressionBuilder<Database, 'visit'>) =>
-    eb.and([eb('visit.date', '<', before), eb('visit.purged_at', 'is', null), eb('visit.status', 'not in', [...LIVE_VISIT_STATUSES])]);
+    eb.and([
+      eb('visit.date', '<', before), eb('visit.purged_at', 'is', null), eb('visit.status', 'not in', [...LIVE_VISIT_STATUSES]),
+      ...(operatorId ? [eb('visit.site_id', 'in', db.selectFrom('site').select('id').where('operator_id', '=', operatorId))] : []),
+    ]);
   // First the e-mails sent to them, which hold their address: the visit's own, to that address.
   await db
     .deleteFrom('email_outbox as o')

@@ -10,7 +10,8 @@ import { bothQueues, createWorker, type RunnableWorker } from '../../worker/crea
 import { webhookTaskQueue } from '../../contract/workflows.ts';
 import { testEnv } from './env.ts';
 import { loadConfig } from '../../config/index.ts';
-import { codecKeys, temporalDataConverter } from '../../services/payload-codec.ts';
+import type { Payload } from '@temporalio/common';
+import { AesGcmPayloadCodec, codecKeys, temporalDataConverter } from '../../services/payload-codec.ts';
 
 const testConfig = loadConfig({ NODE_ENV: 'test' });
 
@@ -22,6 +23,12 @@ export const TEST_SECRET_KEY = 'test-only-secret-key-0123456789-abcdefghijklmnop
 export const TEST_PUBLIC_URL = 'http://onboarding.test';
 /** Payloads encrypted as in production, with the key derived from the tests' secret key. */
 export const TEST_DATA_CONVERTER = temporalDataConverter(codecKeys(TEST_SECRET_KEY));
+
+/** A payload of a fetched history, decrypted and parsed (histories hold what the codec encrypted). */
+export async function decodedJson<T>(payload: Payload): Promise<T> {
+  const [plain] = await new AesGcmPayloadCodec(codecKeys(TEST_SECRET_KEY)).decode([payload]);
+  return JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as T;
+}
 
 /** What a test may change about the worker's e-mail: another SMTP server, a shorter retry window. */
 export interface TestMailOptions {

@@ -16,6 +16,7 @@ import { door, membersAtTheDoor } from './door.ts';
 import { emailRender } from './email-render.ts';
 import { met, type BenchResult, type ScenarioOutcome } from './lib.ts';
 import { onboarding } from './onboarding.ts';
+import { codecCost } from './codec.ts';
 import { visitorsAtTheEntrance } from './visitors.ts';
 import { doorAgentLatency } from './door-agent.ts';
 import { scale } from './scale.ts';
@@ -25,7 +26,7 @@ import { onboardingOnTopology, TOPOLOGIES } from './cluster.ts';
 import { buildTemporalServer, findTemporalServer, type TemporalServerTools } from '../services/temporal-cluster.ts';
 
 if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
-  process.stdout.write('usage: npm run bench [-- door|onboarding|access-list|visitors|door-agent|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
+  process.stdout.write('usage: npm run bench [-- door|onboarding|codec|access-list|visitors|door-agent|scim|webhooks|console|radius|email|scale …]\n       npm run bench -- --cluster\nThe timing goals against the real stack, each beside its floor from the same run; BENCH_QUICK=1 for short runs, BENCH_SCALE=1 adds the open-lifecycles scale test. Writes .data/bench/latest.json; exits 1 on a missed goal.\n--cluster: onboarding and the door on the dev server with 1 worker, then on the production Temporal server with 1 and with 2 workers, in one table.\n');
   process.exit(0);
 }
 /** The product's workflows and the bench's bare floors, bundled for the bench's workers only. */
@@ -111,6 +112,13 @@ try {
         say(`# door: ${count} signed door events at ${DOOR_RATE}/s …`);
         outcomes.door = await door(stack, tenant, waiting, DOOR_RATE);
       }
+    });
+  }
+  if (!clusterRun && wants('codec')) {
+    const members = quick ? 200 : 600;
+    outcomes.codec = await onStack('codec', async (stack) => {
+      say(`# codec: bulk imports of ${members} with payloads in clear and encrypted, alternating, two rounds each …`);
+      return codecCost(stack, await createTenant(stack), { members, rounds: 2 }, (line) => say(`# ${line}`));
     });
   }
   if (!clusterRun && wants('access-list')) {

@@ -34,9 +34,9 @@ export function splitPersonal(data: Json): { kept: Json; personal?: Json } {
 }
 
 /** The event's data as it was given: what stays, with the personal fields put back where they were (if not erased). */
-export function joinPersonal(kept: Json, personal: string | null | undefined): Json {
+export function joinPersonal(kept: Json, personal: Json | string | null | undefined): Json {
   if (!personal) return kept;
-  return merge(kept, JSON.parse(personal) as Json);
+  return merge(kept, typeof personal === 'string' ? (JSON.parse(personal) as Json) : personal);
 }
 
 function merge(into: Json, from: Json): Json {

@@ -37,7 +37,7 @@ export async function recordAudit(em: EntityManager, event: AuditInput): Promise
     event.idempotencyKey ?? null,
   ];
   const insertAudit = `insert into audit_event (organization_id, operator_id, member_id, actor, type, data, personal, occurred_at, workflow_id, workflow_run_id, idempotency_key)
-     values (?, ?, ?, ?, ?, ?::jsonb, ?, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`;
+     values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, clock_timestamp(), ?, ?, ?) on conflict (idempotency_key) do nothing`;
   const outbox = webhookEventFor(event.type, event.data ?? {});
   if (!outbox) {
     await em.execute(insertAudit, values);

@@ -80,6 +80,12 @@ test('after a whole journey, no history Temporal holds names the member: e-mail,
   }
   t.true(encrypted > 20, `payloads are encrypted (${encrypted} seen)`);
 
+  // The stock CLI pointed at the codec endpoint with an operator key reads them (docs/privacy.md).
+  const decodedShow = JSON.stringify(await temporalCli(['workflow', 'show', '--workflow-id', `member-${memberId}`, '--codec-endpoint', `${world.appUrl}/codec`, '--codec-auth', `Bearer ${world.operatorKey}`]));
+  const clear = [...decodedShow.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
+  t.true(clear.includes(reason), 'the operator reads the removal\'s reason through the codec');
+  t.false(decodedShow.includes(Buffer.from(ENCRYPTED_ENCODING).toString('base64')), 'every payload decoded');
+
   // The Temporal UI reads them through the codec endpoint, for the operator's admins only.
   const described = (await temporalCli(['workflow', 'describe', '--workflow-id', `member-${memberId}`, '--raw'])) as Record<string, any>;
   const summary = described.executionConfig?.userMetadata?.summary;

@@ -8,10 +8,11 @@ import { IdParams } from '../../http/schemas/common.schema.ts';
 import { AuditHead, ErasedMember, Retention, RetentionBody } from '../../http/schemas/privacy.schema.ts';
 import type { AdminPrincipal } from '../auth.ts';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
 
-const ZIP = { description: 'A zip of JSON and CSV files, with a README (FR/EN) saying what each holds', contentType: 'application/zip' };
+const ZIP = { description: 'A zip of JSON and CSV files, with a README (FR/EN) saying what each holds', contentType: 'application/zip', schema: z.string().meta({ format: 'binary' }) };
 
 export function privacyRoutes(s: ApiServices) {
   const defaults = retentionDefaults(s.config.retention);

@@ -39,7 +39,7 @@ export const AuditEventSchema = defineEntity({
       timing: 'before',
       events: ['insert'],
       forEach: 'row',
-      body: "if new.personal is not null then new.personal_salt := gen_random_uuid()::text; new.personal_digest := encode(sha256(convert_to(new.personal_salt || new.personal, 'UTF8')), 'hex'); else new.personal_salt := null; new.personal_digest := null; end if; return new;",
+      body: "if new.personal is not null then new.personal_salt := gen_random_uuid()::text; new.personal_digest := encode(sha256(convert_to(new.personal_salt || new.personal::text, 'UTF8')), 'hex'); else new.personal_salt := null; new.personal_digest := null; end if; return new;",
     },
     {
       // Linked when its transaction commits (the migration makes it a deferred constraint
@@ -75,7 +75,7 @@ export const AuditEventSchema = defineEntity({
     prevHash: p.string().length(64).nullable(),
     hash: p.string().length(64).nullable(),
     // A person's fields of `data` (e-mail, name, reason…), kept apart so erasure can end them.
-    personal: p.text().nullable(),
+    personal: p.json<Record<string, unknown>>().nullable(),
     personalSalt: p.string().length(64).nullable(),
     personalDigest: p.string().length(64).nullable(),
   },

@@ -48,12 +48,12 @@ export class Migration20261207121053_privacy extends Migration {
 
     this.addSql(`drop trigger if exists "audit_event_append_only" on "audit_event";`);
     this.addSql(`drop function if exists "audit_event_audit_event_append_only_fn"();`);
-    this.addSql(`alter table "audit_event" add "chain" varchar(80) null, add "seq" bigint null, add "prev_hash" varchar(64) null, add "hash" varchar(64) null, add "personal" text null, add "personal_salt" varchar(64) null, add "personal_digest" varchar(64) null;`);
+    this.addSql(`alter table "audit_event" add "chain" varchar(80) null, add "seq" bigint null, add "prev_hash" varchar(64) null, add "hash" varchar(64) null, add "personal" jsonb null, add "personal_salt" varchar(64) null, add "personal_digest" varchar(64) null;`);
     this.addSql(`create index "audit_event_chain_seq_index" on "audit_event" ("chain", "seq");`);
     this.addSql(CHAIN_FUNCTIONS);
     // The events written before, chained in the order they happened (their ids); no trigger is on the table yet.
     this.addSql(`do \$\$ declare r record; begin for r in select id from audit_event order by id loop perform audit_event_link(r.id); end loop; end \$\$;`);
-    this.addSql(`create or replace function "audit_event_audit_event_seal_fn"() returns trigger as \$\$ begin if new.personal is not null then new.personal_salt := gen_random_uuid()::text; new.personal_digest := encode(sha256(convert_to(new.personal_salt || new.personal, 'UTF8')), 'hex'); else new.personal_salt := null; new.personal_digest := null; end if; return new; end; \$\$ language plpgsql;`);
+    this.addSql(`create or replace function "audit_event_audit_event_seal_fn"() returns trigger as \$\$ begin if new.personal is not null then new.personal_salt := gen_random_uuid()::text; new.personal_digest := encode(sha256(convert_to(new.personal_salt || new.personal::text, 'UTF8')), 'hex'); else new.personal_salt := null; new.personal_digest := null; end if; return new; end; \$\$ language plpgsql;`);
     this.addSql(`create trigger "audit_event_seal" BEFORE INSERT on "audit_event" for each ROW execute function "audit_event_audit_event_seal_fn"();`);
     this.addSql(`create or replace function "audit_event_audit_event_chain_fn"() returns trigger as \$\$ begin perform audit_event_link(new.id); return null; end; \$\$ language plpgsql;`);
     this.addSql(`create constraint trigger "audit_event_chain" AFTER INSERT on "audit_event" deferrable initially deferred for each ROW execute function "audit_event_audit_event_chain_fn"();`);

@@ -17,7 +17,8 @@ export async function auditCsvLines(em: EntityManager, scope: CompanyScope, filt
   do {
     const rows = await auditEventQuery(em, scope, { ...filter, cursor, limit: 1000 })
       .select([
-        'id', 'chain', 'type', 'actor', 'personal', 'personal_salt', 'personal_digest', 'prev_hash', 'hash',
+        'id', 'chain', 'type', 'actor', 'personal_salt',
+        sql<string | null>`personal::text`.as('personal_text'), 'personal_digest', 'prev_hash', 'hash',
         // As the database hashed them: its own text of the time and of the data.
         sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('occurred_text'),
         sql<string>`data::text`.as('data_text'),
@@ -38,7 +39,7 @@ export async function auditCsvLines(em: EntityManager, scope: CompanyScope, filt
         id: String(r.id), chain: r.chain ?? '', seq: r.seq_text, occurred_at: r.occurred_text, type: r.type, actor: r.actor,
         operator_id: r.operator_text, member_id: r.member_text, workflow_id: r.workflow_text, workflow_run_id: r.run_text,
         data: redacted ? JSON.stringify(shown) : r.data_text, data_sha256: r.data_sha256, redacted: redacted ? '1' : '',
-        personal: r.personal ?? '', personal_salt: r.personal_salt ?? '', personal_digest: r.personal_digest ?? '', prev_hash: r.prev_hash ?? '', hash: r.hash ?? '',
+        personal: r.personal_text ?? '', personal_salt: r.personal_salt ?? '', personal_digest: r.personal_digest ?? '', prev_hash: r.prev_hash ?? '', hash: r.hash ?? '',
       };
       lines.push(HEADER.map((c) => row[c as keyof ChainRow]));
     }

@@ -24,8 +24,8 @@ export const STACK_SECRET_KEY = 'bench-and-drills-secret-key-0123456789-abcdefgh
 
 export interface ChildService {
   readonly pid: number | undefined;
-  /** Started and ready (the worker polls; the API answers /healthz). */
-  start(): Promise<void>;
+  /** Started and ready (the worker polls; the API answers /healthz); `env` changes its environment from now on. */
+  start(env?: Record<string, string>): Promise<void>;
   /** SIGTERM and wait (a deploy); `kill('SIGKILL')` is a crash. */
   stop(): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -91,7 +91,8 @@ function childService(name: string, script: string, env: NodeJS.ProcessEnv, read
     get pid() {
       return child?.pid;
     },
-    async start() {
+    async start(more = {}) {
+      Object.assign(env, more);
       // The IPC channel is how the child knows this process is gone (worker/main.ts, server/main.ts).
       const started = spawn(process.execPath, [path.join(projectRoot, script)], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       child = started;

@@ -25,6 +25,7 @@ import { memberPages } from './routes/member.ts';
 import { visitorPages } from './routes/visitors.ts';
 import { receptionPages } from './routes/reception.ts';
 import { operatorReceptionPages } from './routes/operator-reception.ts';
+import { operatorPrivacyPages } from './routes/operator-privacy.ts';
 import type { PageViews } from './views.ts';
 import { ROUTER_METHODS } from '../http/methods.ts';
 
@@ -109,6 +110,7 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
   operatorCompanyPages(pages, full, render);
   operatorAccessPages(pages, full, render);
   operatorReceptionPages(pages, full, render);
+  operatorPrivacyPages(pages, full, render);
   visitorPages(pages, full, render);
   receptionPages(pages, full, render);
   apiKeyPages(pages, full, render);

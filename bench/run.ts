@@ -117,8 +117,9 @@ try {
   if (!clusterRun && wants('codec')) {
     const members = quick ? 200 : 600;
     outcomes.codec = await onStack('codec', async (stack) => {
-      say(`# codec: bulk imports of ${members} with payloads in clear and encrypted, alternating, two rounds each …`);
-      return codecCost(stack, await createTenant(stack), { members, rounds: 2 }, (line) => say(`# ${line}`));
+      const rounds = quick ? 2 : 4;
+      say(`# codec: bulk imports of ${members} with payloads in clear and encrypted, alternating, ${rounds} rounds each …`);
+      return codecCost(stack, await createTenant(stack), { members, rounds }, (line) => say(`# ${line}`));
     });
   }
   if (!clusterRun && wants('access-list')) {

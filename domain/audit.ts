@@ -71,3 +71,14 @@ export async function auditedBefore(em: EntityManager, idempotencyKey: string): 
   const row = await em.getKysely().selectFrom('audit_event').select(['data', 'personal']).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
   return row ? joinPersonal((row.data ?? {}) as Record<string, unknown>, row.personal) : undefined;
 }
+
+/** The heads of the audit chains a reader sees: a company's own, or the operator's and each of its companies'. */
+export async function auditChainHeads(em: EntityManager, scope: { companyId: string } | { operatorId: string }): Promise<{ chain: string; companyId: string | null; seq: number; hash: string }[]> {
+  const db = em.getKysely();
+  const chains =
+    'companyId' in scope
+      ? [`company:${scope.companyId}`]
+      : [`operator:${scope.operatorId}`, ...(await db.selectFrom('organization').select('id').where('operator_id', '=', scope.operatorId).execute()).map((c) => `company:${c.id}`)];
+  const heads = await db.selectFrom('audit_chain_head').select(['chain', 'seq', 'hash']).where('chain', 'in', chains).orderBy('chain').execute();
+  return heads.map((h) => ({ chain: h.chain, companyId: h.chain.startsWith('company:') ? h.chain.slice('company:'.length) : null, seq: Number(h.seq), hash: h.hash }));
+}

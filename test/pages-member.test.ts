@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { signDoorRequest } from '../domain/door/signatures.ts';
 import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { connectBrowser, DESKTOP, onApp, openMenu, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
+import { downloadedBytes } from './helpers/files.ts';
 import { fileScope } from './helpers/scope.ts';
 
 const scope = fileScope();
@@ -125,9 +126,7 @@ test('a member goes from the invitation e-mail to a card enrolled at the door, i
   // "Download my data": the zip of everything kept about them (GDPR art. 15 and 20).
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Télécharger mes données' }).click()]);
   t.regex(download.suggestedFilename(), new RegExp(`^my-data-${member.id}\\.zip$`));
-  const chunks: Buffer[] = [];
-  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
-  const zip = Buffer.concat(chunks);
+  const zip = await downloadedBytes(download);
   t.is(zip.subarray(0, 4).toString('latin1'), 'PK\u0003\u0004', 'a zip');
   t.true(['profile.json', 'history.csv', 'entry-events.json', 'wifi-sessions.csv'].every((name) => zip.includes(name)));
 

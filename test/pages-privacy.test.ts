@@ -1,20 +1,14 @@
 // The operator's "Personal data" page in a real browser: the durations over the CNIL defaults,
 // a refused value said next to its field, the audit chains' heads, and the whole audit trail
 // downloaded and checked offline by `npm run audit:verify`.
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import test from 'ava';
 import type { Browser } from 'playwright-core';
-import { projectRoot } from '../config/index.ts';
-import { apiWorld, tag, type ApiWorld } from './helpers/api.ts';
+import { apiWorld, type ApiWorld } from './helpers/api.ts';
 import { accessibilityProblems } from './helpers/axe.ts';
 import { connectBrowser, DESKTOP, PHONE, screenshots, signInAs } from './helpers/browser.ts';
-import { testEnv } from './helpers/env.ts';
+import { auditVerify, downloadedBytes } from './helpers/files.ts';
 import { fileScope } from './helpers/scope.ts';
 
-const run = promisify(execFile);
 const scope = fileScope();
 let world: ApiWorld;
 let browser: Browser;
@@ -48,13 +42,10 @@ test('the operator sets how long personal data is kept, sees a refused value exp
   const chains = await page.locator('table.list tbody tr').count();
   t.true(chains >= 2, 'the operator\'s chain and its companies\'');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the whole audit trail (CSV)' }).click()]);
-  const chunks: Buffer[] = [];
-  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
-  const file = path.join(testEnv.workDir, `operator-audit-${tag()}.csv`);
-  fs.writeFileSync(file, Buffer.concat(chunks));
-  const { stdout } = await run(process.execPath, [path.join(projectRoot, 'scripts', 'audit-verify.ts'), file]);
-  t.regex(stdout, /OK: \d+ event\(s\) verified in \d+ chain\(s\)/);
-  t.regex(stdout, new RegExp(`operator:[0-9a-f-]{36}: events 1–\\d+`));
+  const verified = await auditVerify(await downloadedBytes(download));
+  t.is(verified.code, 0, verified.out);
+  t.regex(verified.out, /OK: \d+ event\(s\) verified in \d+ chain\(s\)/);
+  t.regex(verified.out, new RegExp(`operator:[0-9a-f-]{36}: events 1–\\d+`));
 
   const phone = await signInAs(t, browser, { baseURL: world.appUrl, email: world.org.adminEmail, locale: 'fr', viewport: PHONE });
   await phone.goto('/operator/privacy');

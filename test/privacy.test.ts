@@ -1,20 +1,14 @@
 // A member's rights over the API (export, erasure), the operator's retention settings, and the
 // audit trail's hash chains checked offline by `npm run audit:verify`, with a real worker,
 // PostgreSQL and SMTP behind.
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import test from 'ava';
-import { projectRoot } from '../config/index.ts';
 import { pseudonymOf } from '../domain/members/erase-member.ts';
 import { apiWorld, problemOf, tag, type ApiWorld } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
-import { testEnv } from './helpers/env.ts';
+import { auditVerify, unzipTexts } from './helpers/files.ts';
 import { fileScope } from './helpers/scope.ts';
 import { waitFor } from './helpers/wait.ts';
 
-const run = promisify(execFile);
 const scope = fileScope();
 const problem = 'application/problem+json';
 let world: ApiWorld;
@@ -22,32 +16,11 @@ test.before(async () => {
   world = await apiWorld(scope);
 });
 
-/** The zip's files as text, read by Python's zipfile (no unzip library in the project). */
-async function unzip(zip: Buffer): Promise<Record<string, string>> {
-  const file = path.join(testEnv.workDir, `export-${tag()}.zip`);
-  fs.writeFileSync(file, zip);
-  const { stdout } = await run('python3', ['-c', 'import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))', file]);
-  return JSON.parse(stdout) as Record<string, string>;
-}
-
 async function download(pathname: string, token: string): Promise<Buffer> {
   const response = await fetch(world.appUrl + pathname, { headers: { Authorization: `Bearer ${token}` } });
   if (response.status !== 200) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
   if (!/^application\/zip/.test(response.headers.get('content-type') ?? '')) throw new Error(`${pathname}: ${response.headers.get('content-type')}`);
   return Buffer.from(await response.arrayBuffer());
-}
-
-/** `npm run audit:verify` on a file, as an auditor runs it: its exit code and what it printed. */
-async function verify(csv: string): Promise<{ code: number; out: string }> {
-  const file = path.join(testEnv.workDir, `audit-${tag()}.csv`);
-  fs.writeFileSync(file, csv);
-  try {
-    const { stdout } = await run(process.execPath, [path.join(projectRoot, 'scripts', 'audit-verify.ts'), file]);
-    return { code: 0, out: stdout };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout + e.stderr };
-  }
 }
 
 /** A member with a card, Wi-Fi, a passage at a door, a Wi-Fi session and a visit: something in every file. */
@@ -72,7 +45,7 @@ async function busyMember() {
 test('export: the member and an admin download a zip of JSON and CSV with the profile, history, entry events, e-mails (recipient, subject, time), Wi-Fi sessions and visits hosted', async (t) => {
   const { org } = world;
   const m = await busyMember();
-  const files = await unzip(await download('/v1/me/export', m.token));
+  const files = await unzipTexts(await download('/v1/me/export', m.token));
   t.deepEqual(Object.keys(files).sort(), ['README.txt', 'actions-on-others.csv', 'actions-on-others.json', 'emails.csv', 'emails.json', 'entry-events.csv', 'entry-events.json', 'history.csv', 'history.json', 'profile.json', 'visits-hosted.csv', 'visits-hosted.json', 'wifi-sessions.csv', 'wifi-sessions.json']);
   t.like(JSON.parse(files['profile.json']!), { id: m.id, email: m.email, name: m.name, status: 'active' });
   const history = JSON.parse(files['history.json']!) as { type: string; data: Record<string, unknown> }[];
@@ -88,7 +61,7 @@ test('export: the member and an admin download a zip of JSON and CSV with the pr
   t.regex(files['emails.csv']!.split('\n')[0]!, /^to,subject,template,status,queuedAt,sentAt$/);
   t.regex(files['README.txt']!, /Vos données/);
 
-  const byAdmin = await unzip(await download(`/v1/members/${m.id}/export`, org.apiKey));
+  const byAdmin = await unzipTexts(await download(`/v1/members/${m.id}/export`, org.apiKey));
   t.is(JSON.parse(byAdmin['profile.json']!).email, m.email);
   const other = await world.newCompany();
   t.deepEqual(problemOf(await world.api.get(`/v1/members/${m.id}/export`, { token: other.apiKey })).status, 404, 'another company never reads them');
@@ -125,7 +98,7 @@ test('erasure: refused while the member is here (409, remove first); once remove
   t.false(text[0]!.all.includes(m.email) || text[0]!.all.includes('départ volontaire'), 'nor in what the audit keeps');
   const history = (await api.get(`/v1/members/${m.id}/history`, { token: org.apiKey })).body.items as { type: string }[];
   t.true(['member.invited', 'member.removed', 'member.erased'].every((type) => history.some((e) => e.type === type)), 'the history is still told, under the pseudonym');
-  const files = await unzip(await download(`/v1/members/${m.id}/export`, org.apiKey));
+  const files = await unzipTexts(await download(`/v1/members/${m.id}/export`, org.apiKey));
   t.false(Object.values(files).some((f) => f.includes(m.email) || f.includes(m.name)), 'the export finds nothing of them either');
 
   t.like((await api.post(`/v1/members/${m.id}/erase`, undefined, { token: org.apiKey })).body, { now: false, pseudonym: erased.body.pseudonym });
@@ -149,7 +122,7 @@ test('the audit is a hash chain: an untouched export verifies offline and its he
   });
   t.is(quiet.chains.length, 1);
   t.is(quiet.chains[0]!.chain, `company:${org.companyId}`);
-  const clean = await verify(quiet.text);
+  const clean = await auditVerify(quiet.text);
   t.is(clean.code, 0, clean.out);
   t.regex(clean.out, /OK: \d+ event\(s\) verified in 1 chain\(s\)/);
   t.true(clean.out.includes(`events 1–${quiet.chains[0]!.seq}, head ${quiet.chains[0]!.hash}`), `the export ends at the head: ${clean.out}`);
@@ -158,7 +131,7 @@ test('the audit is a hash chain: an untouched export verifies offline and its he
     const r = await api.post(`/v1/members/${invited.body.id}/erase`, undefined, key);
     return r.status === 409 ? undefined : r;
   })).status, 200);
-  const afterErasure = await verify(await csv());
+  const afterErasure = await auditVerify(await csv());
   t.is(afterErasure.code, 0, `an erasure keeps the chain verifiable: ${afterErasure.out}`);
 
   // Whoever can bypass the triggers (a superuser) rewrites a past event, then puts it back.
@@ -166,15 +139,15 @@ test('the audit is a hash chain: an untouched export verifies offline and its he
   const { rows } = await query<{ id: string; actor: string }>(world.url, `select id, actor from audit_event where organization_id = $1 and type = 'member.invited' limit 1`, [org.companyId]);
   const target = rows[0]!;
   await bypass(`update audit_event set actor = 'api-key:someone-else' where id = ${Number(target.id)}`);
-  const tampered = await verify(await csv());
+  const tampered = await auditVerify(await csv());
   t.is(tampered.code, 1);
   t.regex(tampered.out, new RegExp(`BROKEN at event ${target.id} \\(company:${org.companyId} #\\d+\\): its fields are not what was hashed`));
   await bypass(`update audit_event set actor = '${target.actor}' where id = ${Number(target.id)}`);
-  t.is((await verify(await csv())).code, 0, 'put back, it verifies again');
+  t.is((await auditVerify(await csv())).code, 0, 'put back, it verifies again');
 
   const { rows: later } = await query<{ id: string; seq: string }>(world.url, `select id, seq from audit_event where organization_id = $1 and id > $2 order by id limit 2`, [org.companyId, target.id]);
   await bypass(`delete from audit_event where id = ${Number(later[0]!.id)}`);
-  const deleted = await verify(await csv());
+  const deleted = await auditVerify(await csv());
   t.is(deleted.code, 1);
   t.regex(deleted.out, new RegExp(`BROKEN at event ${later[1]!.id} .*event ${later[0]!.seq} of the chain is missing before it`), 'a deleted event breaks it at the next one');
 });

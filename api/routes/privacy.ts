@@ -1,5 +1,6 @@
 // A member's rights (export, erasure), the audit chains' heads and the operator's retention
 // settings (docs/privacy.md).
+import { auditChainHeads } from '../../domain/audit.ts';
 import { pseudonymiseMember } from '../../domain/members/erase-member.ts';
 import { memberDataZip } from '../../domain/members/export-member.ts';
 import { getMember } from '../../domain/members/queries.ts';
@@ -59,12 +60,8 @@ export function privacyRoutes(s: ApiServices) {
         responses: { 200: { description: 'The chains', schema: AuditHead } },
       },
       async ({ principal }, ctx) => {
-        const db = s.em().getKysely();
-        const chains = operatorSees(principal)
-          ? [`operator:${principal.operatorId}`, ...(await db.selectFrom('organization').select('id').where('operator_id', '=', principal.operatorId).execute()).map((c) => `company:${c.id}`)]
-          : [`company:${principal.companyId}`];
-        const heads = await db.selectFrom('audit_chain_head').select(['chain', 'seq', 'hash']).where('chain', 'in', chains).orderBy('chain').execute();
-        ctx.body = { chains: heads.map((h) => ({ chain: h.chain, seq: Number(h.seq), hash: h.hash })) };
+        const heads = await auditChainHeads(s.em(), operatorSees(principal) ? { operatorId: principal.operatorId } : { companyId: principal.companyId });
+        ctx.body = { chains: heads.map(({ chain, seq, hash }) => ({ chain, seq, hash })) };
       },
     ),
     defineRoute(

@@ -4,6 +4,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { auditChainHeads } from '../../domain/audit.ts';
 import { auditCsvLines } from '../../domain/members/audit-export.ts';
 import { operatorRetention, RetentionOverrides, retentionDefaults, setOperatorRetention } from '../../domain/privacy/retention.ts';
 import { sendCsv } from '../csv.ts';
@@ -18,15 +19,14 @@ const RetentionForm = z.object(Object.fromEntries(FIELDS.map((f) => [f, blankIsD
 export function operatorPrivacyPages(router: Router, deps: PageDeps, render: Renderer): void {
   const defaults = retentionDefaults(deps.config.retention);
   const page = async (ctx: Context, viewer: Viewer & { operatorAdmin: true }, extra: Record<string, unknown> = {}, status = 200) => {
-    const db = deps.em().getKysely();
     const { settings, overrides } = await operatorRetention(deps.em(), viewer.operatorId, defaults);
-    const companies = await db.selectFrom('organization').select(['id', 'name']).where('operator_id', '=', viewer.operatorId).execute();
-    const names = new Map(companies.map((c) => [`company:${c.id}`, c.name]));
-    const heads = await db.selectFrom('audit_chain_head').select(['chain', 'seq', 'hash']).where('chain', 'in', [`operator:${viewer.operatorId}`, ...names.keys()]).orderBy('chain').execute();
+    const heads = await auditChainHeads(deps.em(), { operatorId: viewer.operatorId });
+    const companies = await deps.em().getKysely().selectFrom('organization').select(['id', 'name']).where('operator_id', '=', viewer.operatorId).execute();
+    const names = new Map(companies.map((c) => [c.id, c.name]));
     render(ctx, 'operator/privacy', {
       here: '/operator/privacy',
       fields: FIELDS.map((name) => ({ name, value: overrides[name] ?? '', applied: settings[name], default: defaults[name] })),
-      chains: heads.map((h) => ({ name: names.get(h.chain) ?? null, operator: h.chain.startsWith('operator:'), seq: Number(h.seq), hash: h.hash })),
+      chains: heads.map((h) => ({ name: h.companyId ? names.get(h.companyId) : null, operator: h.companyId === null, seq: h.seq, hash: h.hash })),
       ...extra,
     }, status);
   };

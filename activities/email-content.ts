@@ -193,7 +193,7 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
           .leftJoin('audit_event as a', (join) =>
             join.onRef('a.member_id', '=', 't.member_id').on('a.type', '=', 'member.email_change_requested').on(sql<boolean>`a.data->>'tokenId' = t.id::text`),
           )
-          .select(['t.new_email', 't.expires_at', sql<string | null>`a.data->>'from'`.as('from_email'), 'a.actor'])
+          .select(['t.new_email', 't.expires_at', sql<string | null>`coalesce(a.personal->>'from', a.data->>'from')`.as('from_email'), 'a.actor'])
           .where('t.id', '=', tokenId)
           .executeTakeFirst();
         if (!change?.new_email) throw new Error(`e-mail change ${tokenId} not found`);

@@ -5,6 +5,7 @@ import { Context } from '@temporalio/activity';
 import { purgeEntryEvents } from '../domain/access/entry-events.ts';
 import { purgeVisits } from '../domain/visits/visit-changes.ts';
 import { recordAudit } from '../domain/audit.ts';
+import { DomainError } from '../domain/errors.ts';
 import { pseudonymiseMember } from '../domain/members/erase-member.ts';
 import { operatorRetention, retentionCutoffs, retentionDefaults } from '../domain/privacy/retention.ts';
 import { membersToPseudonymise, purgeMessages, purgeUnattachedAuditPersonal, purgeWebhookPayloads } from '../domain/privacy/purge.ts';
@@ -18,6 +19,8 @@ export interface OperatorPurge {
   webhookPayloads: number;
   auditPersonal: number;
   pseudonymised: number;
+  /** Removed members whose erasure waits for the next run (their removal still finishing). */
+  postponed: number;
 }
 
 export function createRetentionActivities({ orm }: { orm: Orm }) {
@@ -43,13 +46,24 @@ export function createRetentionActivities({ orm }: { orm: Orm }) {
         webhookPayloads: await purgeWebhookPayloads(em, input.operatorId, cut.messagesBefore),
         auditPersonal: await purgeUnattachedAuditPersonal(em, input.operatorId, cut.messagesBefore),
         pseudonymised: 0,
+        postponed: 0,
       };
+      // One member that cannot be erased yet (their removal still finishing) waits for the next
+      // run; it neither stops the others nor makes this one loop.
+      const tried = new Set<string>();
       for (;;) {
-        const due = await membersToPseudonymise(em, input.operatorId, cut.removedBefore);
+        const due = (await membersToPseudonymise(em, input.operatorId, cut.removedBefore)).filter((id) => !tried.has(id));
+        if (!due.length) break;
         for (const memberId of due) {
-          if ((await pseudonymiseMember(em, { memberId, actor: 'system', why: 'retention' })).now) counts.pseudonymised++;
+          tried.add(memberId);
+          try {
+            if ((await pseudonymiseMember(em, { memberId, actor: 'system', why: 'retention' })).now) counts.pseudonymised++;
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            counts.postponed++;
+            Context.current().log.warn('member not pseudonymised yet', { memberId, reason: error.message });
+          }
         }
-        if (due.length < 1000) break;
       }
       const runId = Context.current().info.workflowExecution?.runId ?? 'outside-a-workflow';
       await recordAudit(em, {

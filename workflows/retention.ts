@@ -20,7 +20,7 @@ export type PurgeTotals = OperatorPurge & { operators: number };
 export async function purgeExpiredData(input: RetentionInput): Promise<PurgeTotals | { entryEvents: number; visits?: number }> {
   if (patched('retention-per-operator')) {
     const at = new Date().toISOString();
-    const totals: PurgeTotals = { operators: 0, entryEvents: 0, visits: 0, messages: 0, webhookPayloads: 0, auditPersonal: 0, pseudonymised: 0 };
+    const totals: PurgeTotals = { operators: 0, entryEvents: 0, visits: 0, messages: 0, webhookPayloads: 0, auditPersonal: 0, pseudonymised: 0, postponed: 0 };
     for (const operatorId of await retentionOperators()) {
       const purged = await purgeOperatorData({ operatorId, at, defaults: input });
       for (const key of Object.keys(purged) as (keyof OperatorPurge)[]) totals[key] += purged[key];

@@ -14,6 +14,8 @@ import { DomainError } from '../errors.ts';
 import { offboardingFinished } from './queries.ts';
 
 /** The name a pseudonymised member goes by: stable, and the same wherever it shows. */
+const DAY_MS = 86_400_000;
+
 export const pseudonymOf = (memberId: string) => `Membre ${createHash('sha256').update(memberId).digest('hex').slice(0, 6)}`;
 
 export interface ErasedMember {
@@ -27,7 +29,7 @@ export interface ErasedMember {
 export async function pseudonymiseMember(em: EntityManager, input: { memberId: string; companyId?: string; actor: string; why: 'retention' | 'request' }): Promise<ErasedMember> {
   return em.transactional(async (tx) => {
     const db = tx.getKysely();
-    let found = db.selectFrom('member').select(['id', 'organization_id', 'status', 'email', 'pseudonymised_at']).where('id', '=', input.memberId);
+    let found = db.selectFrom('member').select(['id', 'organization_id', 'status', 'email', 'pseudonymised_at', 'removed_at']).where('id', '=', input.memberId);
     if (input.companyId) found = found.where('organization_id', '=', input.companyId);
     // Not FOR UPDATE: an e-mail being sent to them holds its outbox row and writes an audit event
     // naming them (a foreign key's share lock), which FOR UPDATE would wait for while it waits for us.
@@ -39,8 +41,10 @@ export async function pseudonymiseMember(em: EntityManager, input: { memberId: s
     if (member.status !== 'removed') {
       throw new DomainError('member_not_removed', 'conflict', `remove the member first: their personal data is erased once they are removed (status: ${member.status})`);
     }
-    // The offboarding still writes its report (which names them) until `member.removed`.
-    if (!(await offboardingFinished(tx, member.organization_id, member.id))) {
+    // The offboarding still writes its report (which names them) until `member.removed`; a removal
+    // a day old is over whatever it wrote (members removed before reports existed have none).
+    const settled = member.removed_at !== null && new Date(member.removed_at).getTime() < Date.now() - DAY_MS;
+    if (!settled && !(await offboardingFinished(tx, member.organization_id, member.id))) {
       throw new DomainError('removal_in_progress', 'conflict', 'the removal is still finishing (card, Wi-Fi, report): try again in a minute');
     }
 

@@ -5,7 +5,8 @@
 // changing, removing or reordering a row in the database breaks its chain at that event.
 import { createHash } from 'node:crypto';
 
-export const CHAIN_COLUMNS = ['id', 'chain', 'seq', 'occurred_at', 'type', 'actor', 'operator_id', 'member_id', 'workflow_id', 'workflow_run_id', 'data', 'data_sha256', 'redacted', 'personal', 'personal_salt', 'personal_digest', 'prev_hash', 'hash'] as const;
+// In the export's order: what people read first, then each event's link.
+export const CHAIN_COLUMNS = ['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data', 'chain', 'seq', 'operator_id', 'data_sha256', 'redacted', 'personal', 'personal_salt', 'personal_digest', 'prev_hash', 'hash'] as const;
 export type ChainRow = Record<(typeof CHAIN_COLUMNS)[number], string>;
 
 export const GENESIS = '0'.repeat(64);

@@ -19,6 +19,9 @@ test.before(async () => {
   world = await apiWorld(scope);
 });
 
+/** What the payloads of a history printed by the CLI hold, as text. */
+const payloadTexts = (json: string) => [...json.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
+
 async function temporalCli(args: string[]): Promise<unknown> {
   const cli = testEnv.temporalCli;
   if (!cli) throw new Error('npm test sets TEST_TEMPORAL_CLI');
@@ -72,8 +75,10 @@ test('after a whole journey, no history Temporal holds names the member: e-mail,
   let encrypted = 0;
   for (const { execution } of listed) {
     const history = JSON.stringify(await temporalCli(['workflow', 'show', '--workflow-id', execution.workflowId, '--run-id', execution.runId]));
+    // The CLI prints each payload's bytes in base64: what they hold is read too.
+    const held = `${history}\n${payloadTexts(history)}`;
     for (const [what, value] of Object.entries(secrets)) {
-      t.false(history.includes(value), `${execution.workflowId} shows the ${what} in clear`);
+      t.false(held.includes(value), `${execution.workflowId} shows the ${what} in clear`);
       t.false(history.includes(Buffer.from(value).toString('base64').slice(0, 12)), `${execution.workflowId} shows the ${what} in base64`);
     }
     encrypted += history.split(Buffer.from(ENCRYPTED_ENCODING).toString('base64')).length - 1;
@@ -82,8 +87,7 @@ test('after a whole journey, no history Temporal holds names the member: e-mail,
 
   // The stock CLI pointed at the codec endpoint with an operator key reads them (docs/privacy.md).
   const decodedShow = JSON.stringify(await temporalCli(['workflow', 'show', '--workflow-id', `member-${memberId}`, '--codec-endpoint', `${world.appUrl}/codec`, '--codec-auth', `Bearer ${world.operatorKey}`]));
-  const clear = [...decodedShow.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
-  t.true(clear.includes(reason), 'the operator reads the removal\'s reason through the codec');
+  t.true(payloadTexts(decodedShow).includes(reason), 'the operator reads the removal\'s reason through the codec');
   t.false(decodedShow.includes(Buffer.from(ENCRYPTED_ENCODING).toString('base64')), 'every payload decoded');
 
   // The Temporal UI reads them through the codec endpoint, for the operator's admins only.
@@ -93,8 +97,8 @@ test('after a whole journey, no history Temporal holds names the member: e-mail,
   const decoded = await api.post('/codec/decode', { payloads: [summary] }, operator);
   t.is(decoded.status, 200, decoded.text);
   t.is(JSON.parse(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()), `Lifecycle of member ${memberId}`, 'the summary names the member by id');
-  t.deepEqual(problemOf(await api.post('/codec/decode', { payloads: [summary] }, company)).status, 403, 'a company\'s key is refused');
-  t.deepEqual(problemOf(await api.post('/codec/decode', { payloads: [summary] }, { token: session })).status, 401, 'the member\'s session ended with the reset');
+  t.is(problemOf(await api.post('/codec/decode', { payloads: [summary] }, company)).status, 403, 'a company\'s key is refused');
+  t.is(problemOf(await api.post('/codec/decode', { payloads: [summary] }, { token: session })).status, 401, 'the member\'s session ended with the reset');
   t.is(problemOf(await api.post('/codec/decode', { payloads: [summary] })).status, 401);
 });
 

@@ -213,7 +213,7 @@ const byOperator = (principal: AdminPrincipal): boolean => principal.kind === 'o
 const audienceOf = (principal: AdminPrincipal): AuditAudience => (byOperator(principal) ? 'operator' : 'company');
 
 /** One company's, or (an operator key naming none) every company of the operator. */
-const companyScope = (principal: AdminPrincipal): CompanyScope =>
+export const companyScope = (principal: AdminPrincipal): CompanyScope =>
   principal.kind === 'operator' && principal.allCompanies ? { operatorId: principal.operatorId } : { companyId: principal.companyId };
 
 async function sendAuditCsv(ctx: Context, s: ApiServices, scope: CompanyScope, filter: Omit<Parameters<typeof auditEvents>[2], 'limit' | 'cursor'>, audience: AuditAudience) {

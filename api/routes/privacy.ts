@@ -7,10 +7,10 @@ import { getMember } from '../../domain/members/queries.ts';
 import { operatorRetention, retentionDefaults, setOperatorRetention } from '../../domain/privacy/retention.ts';
 import { IdParams } from '../../http/schemas/common.schema.ts';
 import { AuditHead, ErasedMember, Retention, RetentionBody } from '../../http/schemas/privacy.schema.ts';
-import type { AdminPrincipal } from '../auth.ts';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
+import { companyScope } from './members.ts';
 import type { ApiServices } from '../services.ts';
 
 const ZIP = { description: 'A zip of JSON and CSV files, with a README (FR/EN) saying what each holds', contentType: 'application/zip', schema: z.string().meta({ format: 'binary' }) };
@@ -56,11 +56,11 @@ export function privacyRoutes(s: ApiServices) {
     defineRoute(
       {
         method: 'get', path: '/v1/audit/head', operationId: 'auditHead', tags: ['audit'], auth: 'admin', company: 'across',
-        summary: 'The head of each audit chain the caller reads: compare with what `npm run audit:verify` prints for an export',
+        summary: 'The head of each audit chain in the trail the caller exports (`GET /v1/audit`): compare with what `npm run audit:verify` prints for that export',
         responses: { 200: { description: 'The chains', schema: AuditHead } },
       },
       async ({ principal }, ctx) => {
-        const heads = await auditChainHeads(s.em(), operatorSees(principal) ? { operatorId: principal.operatorId } : { companyId: principal.companyId });
+        const heads = await auditChainHeads(s.em(), companyScope(principal));
         ctx.body = { chains: heads.map(({ chain, seq, hash }) => ({ chain, seq, hash })) };
       },
     ),
@@ -87,7 +87,4 @@ export function privacyRoutes(s: ApiServices) {
     ),
   ];
 }
-
-/** An operator key or its staff read the operator's own chain and every company's. */
-const operatorSees = (principal: AdminPrincipal): boolean => (principal.kind === 'operator' && principal.allCompanies === true) || (principal.kind === 'member' && principal.operatorAdmin);
 

@@ -8,11 +8,9 @@ import { CHAIN_COLUMNS, type ChainRow } from '../audit-chain.ts';
 import { auditEventQuery, forAudience, type AuditAudience, type AuditFilter, type CompanyScope } from './queries.ts';
 
 const CSV_EXPORT_MAX = 100_000;
-// A spreadsheet's first columns are what people read; the chain's follow.
-const HEADER = ['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data', ...CHAIN_COLUMNS.filter((c) => !['id', 'occurred_at', 'type', 'actor', 'member_id', 'workflow_id', 'workflow_run_id', 'data'].includes(c))];
 
 export async function auditCsvLines(em: EntityManager, scope: CompanyScope, filter: Omit<AuditFilter, 'limit' | 'cursor'>, audience: AuditAudience = 'company'): Promise<string[][]> {
-  const lines: string[][] = [HEADER];
+  const lines: string[][] = [[...CHAIN_COLUMNS]];
   let cursor: string | undefined;
   do {
     const rows = await auditEventQuery(em, scope, { ...filter, cursor, limit: 1000 })
@@ -41,7 +39,7 @@ export async function auditCsvLines(em: EntityManager, scope: CompanyScope, filt
         data: redacted ? JSON.stringify(shown) : r.data_text, data_sha256: r.data_sha256, redacted: redacted ? '1' : '',
         personal: r.personal_text ?? '', personal_salt: r.personal_salt ?? '', personal_digest: r.personal_digest ?? '', prev_hash: r.prev_hash ?? '', hash: r.hash ?? '',
       };
-      lines.push(HEADER.map((c) => row[c as keyof ChainRow]));
+      lines.push(CHAIN_COLUMNS.map((c) => row[c]));
     }
     cursor = rows.length > 1000 ? encodeCursor([Number(rows[999]!.id)]) : undefined;
   } while (cursor && lines.length <= CSV_EXPORT_MAX);

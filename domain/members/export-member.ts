@@ -4,11 +4,9 @@
 import { stringify } from 'csv-stringify/sync';
 import yazl from 'yazl';
 import type { EntityManager } from '../../db/orm.ts';
-import { getMember, memberHistory } from './queries.ts';
+import { getMember, iso, memberHistory } from './queries.ts';
 
 type Rows = Record<string, unknown>[];
-
-const iso = (d: Date | string | null | undefined) => (d == null ? null : new Date(d).toISOString());
 
 export async function memberDataFiles(em: EntityManager, companyId: string, memberId: string): Promise<{ name: string; content: string }[]> {
   const profile = await getMember(em, companyId, memberId);

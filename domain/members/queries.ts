@@ -44,7 +44,7 @@ export interface MemberView {
   removedAt: string | null;
 }
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+export const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /** Members within the scope, as a condition on `column` (a company id column). */
 export const companyCondition = (scope: CompanyScope, column: string) =>

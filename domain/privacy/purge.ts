@@ -1,6 +1,9 @@
 // What the daily purge removes for one operator, each past its own retention (retention.ts).
-import { sql } from 'kysely';
-import type { EntityManager } from '../../db/orm.ts';
+import { sql, type Kysely } from 'kysely';
+import type { Database, EntityManager } from '../../db/orm.ts';
+
+/** The ids of the operator's companies, as a subquery: whose rows the operator's purge touches. */
+const companiesOf = (db: Kysely<Database>, operatorId: string) => db.selectFrom('organization').select('id').where('operator_id', '=', operatorId);
 
 /** E-mails that went out (or were given up on) before `before`: their recipient, subject and the data they were made of. */
 export async function purgeMessages(em: EntityManager, operatorId: string, before: Date): Promise<number> {
@@ -9,7 +12,7 @@ export async function purgeMessages(em: EntityManager, operatorId: string, befor
     .deleteFrom('email_outbox')
     .where('status', '<>', 'pending')
     .where('created_at', '<', before)
-    .where('organization_id', 'in', db.selectFrom('organization').select('id').where('operator_id', '=', operatorId))
+    .where('organization_id', 'in', companiesOf(db, operatorId))
     .executeTakeFirst();
   return Number(gone.numDeletedRows);
 }
@@ -21,7 +24,7 @@ export async function purgeWebhookPayloads(em: EntityManager, operatorId: string
     .deleteFrom('webhook_event as e')
     .where('e.occurred_at', '<', before)
     .where('e.fanned_out_at', 'is not', null)
-    .where((eb) => eb.or([eb('e.operator_id', '=', operatorId), eb('e.organization_id', 'in', db.selectFrom('organization').select('id').where('operator_id', '=', operatorId))]))
+    .where((eb) => eb.or([eb('e.operator_id', '=', operatorId), eb('e.organization_id', 'in', companiesOf(db, operatorId))]))
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_delivery as d').select(sql`1`.as('x')).whereRef('d.event_id', '=', 'e.id').where('d.status', '=', 'pending'))))
     .executeTakeFirst();
   return Number(gone.numDeletedRows);
@@ -36,7 +39,7 @@ export async function purgeUnattachedAuditPersonal(em: EntityManager, operatorId
     .where('member_id', 'is', null)
     .where('personal', 'is not', null)
     .where('occurred_at', '<', before)
-    .where((eb) => eb.or([eb('operator_id', '=', operatorId), eb('organization_id', 'in', db.selectFrom('organization').select('id').where('operator_id', '=', operatorId))]))
+    .where((eb) => eb.or([eb('operator_id', '=', operatorId), eb('organization_id', 'in', companiesOf(db, operatorId))]))
     .executeTakeFirst();
   return Number(gone.numUpdatedRows);
 }
@@ -50,7 +53,7 @@ export async function membersToPseudonymise(em: EntityManager, operatorId: strin
     .where('status', '=', 'removed')
     .where('pseudonymised_at', 'is', null)
     .where('removed_at', '<', before)
-    .where('organization_id', 'in', db.selectFrom('organization').select('id').where('operator_id', '=', operatorId))
+    .where('organization_id', 'in', companiesOf(db, operatorId))
     .orderBy('removed_at')
     .limit(limit)
     .execute();

@@ -11,7 +11,7 @@ import { sendCsv } from '../csv.ts';
 import type { Viewer } from '../page-context.ts';
 import { parseForm, requireOperator, see, type PageDeps, type Renderer } from '../page.ts';
 
-const FIELDS = ['entryEventDays', 'visitorDays', 'messageDays', 'pseudonymiseAfterMonths'] as const;
+const FIELDS = RetentionOverrides.keyof().options;
 // An emptied field goes back to the default.
 const blankIsDefault = z.preprocess((v) => (v === '' || v === undefined ? undefined : Number(v)), z.number().optional());
 const RetentionForm = z.object(Object.fromEntries(FIELDS.map((f) => [f, blankIsDefault])) as Record<(typeof FIELDS)[number], typeof blankIsDefault>).pipe(RetentionOverrides);

@@ -143,6 +143,23 @@ export function createCardActivities({ orm, access, wifi }: { orm: Orm; access: 
       });
     },
 
+    /** "My card is lost or damaged": off every door's list and revoked now; the member registers another. */
+    async declareCardLost(input: Keyed & { reason: 'lost' | 'damaged'; actor: string }): Promise<{ cards: string[] }> {
+      return transaction(async (em) => {
+        const before = await auditedBefore(em, input.key);
+        if (before) return before.result as { cards: string[] };
+        await lockLiveMember(em, input.memberId, input.companyId);
+        const cards = await assignedCards(em, input.memberId).execute();
+        for (const card of cards) {
+          await access.revoke(em, { siteId: card.site_id, cardId: card.id });
+          await revoke(em, card.id);
+        }
+        const result = { cards: cards.map((c) => c.number) };
+        await auditStep(em, { ...input, type: 'card.lost', data: { reason: input.reason, result } });
+        return result;
+      });
+    },
+
     async revokeCardAccess(input: Keyed): Promise<{ cardNumber: string | null }> {
       return transaction(async (em) => {
         const before = await auditedBefore(em, input.key);

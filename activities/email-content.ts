@@ -24,7 +24,7 @@ export interface SendEmailInput {
    * administrators, removed or not, and the operator's; or the visitor of `data.visitId` (the
    * member is their host).
    */
-  to: 'member' | 'new_address' | 'admins' | 'company_and_operator_admins' | 'webhook_admins' | 'visitor';
+  to: 'member' | 'new_address' | 'admins' | 'company_and_operator_admins' | 'webhook_admins' | 'visitor' | 'sign_up_address';
   template: EmailTemplate;
   data?: Record<string, unknown>;
   /** Stop retrying sooner than SMTP_RETRY_FOR: an e-mail that is useless late (a 15-minute code). */
@@ -52,6 +52,11 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
     const columns = ['id', 'email', 'name', 'locale'] as const;
     if (input.to === 'member') return db.selectFrom('member').select(columns).where('id', '=', input.memberId).execute();
     if (input.to === 'visitor') return visitRecipient(em, String(input.data?.visitId));
+    // Someone not yet a member: the address a sign-up request was made with (memberId is empty).
+    if (input.to === 'sign_up_address') {
+      const rows = await db.selectFrom('sign_up_request').select(['id', 'email', 'locale']).where('id', '=', String(input.data?.signUpId)).execute();
+      return rows.map((r) => ({ id: r.id, email: r.email, name: r.email.split('@')[0]!, locale: r.locale === 'en' ? 'en' : 'fr' }));
+    }
     if (input.to === 'new_address') {
       return db
         .selectFrom('auth_token as t')
@@ -135,6 +140,7 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
 
   /** Everything the e-mail says but the recipient's name: the same for every admin it goes to. */
   async function content(em: EntityManager, input: SendEmailInput, read: ReadFirst): Promise<Omit<CommonEmailData, 'recipient'> & TemplateData[EmailTemplate]> {
+    if (input.to === 'sign_up_address') return signUpContent(em, String(input.data?.signUpId));
     const member = await about(em, input.memberId);
     return {
       audience: EMAIL_AUDIENCE[input.template],
@@ -144,6 +150,27 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
       timeZone: member.time_zone ?? 'UTC',
       homeUrl: publicUrl,
       ...(await specific(em, input, member, read)),
+    };
+  }
+
+  /** The sign-up link: about an address, not yet a member; from its company. */
+  async function signUpContent(em: EntityManager, signUpId: string) {
+    const row = await em
+      .getKysely()
+      .selectFrom('sign_up_request as r')
+      .innerJoin('organization as o', 'o.id', 'r.organization_id')
+      .select(['r.email', 'r.expires_at', 'o.name as company', 'o.brand_color', 'o.logo_url'])
+      .where('r.id', '=', signUpId)
+      .executeTakeFirst();
+    if (!row) throw new Error(`sign-up request ${signUpId} not found`);
+    return {
+      audience: EMAIL_AUDIENCE.sign_up_link,
+      member: { name: row.email.split('@')[0]!, email: row.email },
+      company: { name: row.company, brandColor: row.brand_color, logoUrl: row.logo_url },
+      site: null,
+      timeZone: 'Europe/Paris',
+      homeUrl: publicUrl,
+      signUp: { url: `${publicUrl}/sign-up/${encodeURIComponent(secrets.signToken(signUpId))}`, expiresAt: new Date(row.expires_at).toISOString() },
     };
   }
 
@@ -182,6 +209,10 @@ export function createEmailContent({ secrets, publicUrl }: { secrets: Secrets; p
       case 'access_active':
         // A member invited without a registration code has no card: the e-mail is about the account.
         return { card: data.cardNumber ? { number: String(data.cardNumber) } : null, wifi: read.wifi ? { ssid: read.wifi.ssid, username: read.wifi.username, profileUrl: `${publicUrl}/me` } : null };
+      case 'sign_up_request':
+        return { signUp: { expiresAt: String(data.expiresAt) }, memberUrl };
+      case 'sign_up_decided':
+        return { signUp: { approved: data.approved === true, expired: data.expired === true, signInUrl: `${publicUrl}/login` } };
       case 'password_reset':
         return { reset: { code: secrets.codeFor(String(data.resetTokenId)), minutes: RESET_CODE_TTL_MS / 60_000 } };
       case 'email_change_confirm':

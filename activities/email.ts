@@ -71,12 +71,12 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
     // Read once, and only if some row still has to be sent (a retry after success reads nothing).
     let shared: Awaited<ReturnType<typeof content>> | undefined;
     for (const person of people) {
-      const rowKey = input.to === 'member' || input.to === 'new_address' || input.to === 'visitor' ? input.key : `${input.key}/admin:${person.id}`;
+      const rowKey = input.to === 'member' || input.to === 'new_address' || input.to === 'visitor' || input.to === 'sign_up_address' ? input.key : `${input.key}/admin:${person.id}`;
       await em
         .getKysely()
         .insertInto('email_outbox')
         .values({
-          id: randomUUID(), key: rowKey, organization_id: input.companyId, member_id: input.memberId, to_address: person.email, template: input.template, locale: person.locale,
+          id: randomUUID(), key: rowKey, organization_id: input.companyId, member_id: input.memberId || null, to_address: person.email, template: input.template, locale: person.locale,
           data: jsonb(input.data ?? {}), status: 'pending', attempts: 0, created_at: dbNow,
         })
         .onConflict((oc) => oc.column('key').doNothing())
@@ -115,7 +115,7 @@ export function createEmailActivities({ orm, mailer, renderer, secrets, wifi, pu
           await tried({ status: 'sent', message_id: messageId, sent_at: dbNow, subject: rendered.subject.slice(0, 300) });
         }
         await recordAudit(tx, {
-          companyId: input.companyId, memberId: input.memberId, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
+          companyId: input.companyId, memberId: input.memberId || undefined, actor: 'system', type: failure !== undefined ? 'email.failed' : 'email.sent',
           // A visitor's address stays out of the audit trail, which outlives visitor data.
           data: { template: input.template, to: input.to === 'visitor' ? 'visitor' : row.to_address, outboxKey: rowKey, ...(failure !== undefined ? { error: failure } : {}) },
           workflowId, workflowRunId, idempotencyKey: `${rowKey}/audit`,

@@ -8,6 +8,7 @@ import type { EmailRenderer } from '../mail/render.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider } from '../providers/wifi.ts';
 import { issuePasswordResetCodes, type IssuedResetCode } from '../domain/auth/password-reset.ts';
+import { routeSignUp, type SignUpRoute } from '../domain/sign-in/sign-up.ts';
 import { failDataErrorsAtOnce } from './data-errors.ts';
 import { readFormerNames } from './former-names.ts';
 import { createEmailActivities } from './email.ts';
@@ -50,6 +51,10 @@ export function createActivities(deps: ActivityDeps) {
     /** The `passwordReset` workflow's step: a code per live account under the address (maybe none). */
     async issuePasswordResetCodes(input: { email: string }): Promise<IssuedResetCode[]> {
       return issuePasswordResetCodes(orm.em.fork(), input.email);
+    },
+    /** The `signUp` workflow's step: what an address entered on "S'inscrire" gets. */
+    async routeSignUp(input: { email: string; locale: 'fr' | 'en' }): Promise<SignUpRoute> {
+      return routeSignUp({ em: orm.em.fork(), lifecycles: deps.lifecycles }, input);
     },
     ...createLifecycleActivities(deps),
     ...createEmailActivities(deps),

@@ -77,6 +77,8 @@ export function createImportActivities({ orm, lifecycles }: { orm: Orm; lifecycl
             await record(row.id, 'created', memberId, null);
           } else if (error.code === 'member_removed_earlier') {
             await record(row.id, 'skipped', memberId, 'removed earlier — re-invite from their page (or add reinvite=yes to the row)', { code: 'removed_earlier' });
+          } else if (error.code === 'seats_full') {
+            await record(row.id, 'failed', null, error.message, { code: 'seats_full' });
           } else if (error.code === 'member_exists') {
             await record(row.id, 'skipped', memberId, `already a member (${String(error.details.status)})`, { code: 'already_member' });
           } else {

@@ -12,7 +12,8 @@ import type { EntityManager, Orm } from '../db/orm.ts';
 import { auditedBefore } from '../domain/audit.ts';
 import { cancelHostVisits } from '../domain/visits/visit-changes.ts';
 import type { VisitGateway } from '../domain/visits/visit-gateway.ts';
-import { isUniqueViolation } from '../domain/errors.ts';
+import { DomainError, isUniqueViolation } from '../domain/errors.ts';
+import { takeSeat } from '../domain/companies/seats.ts';
 import type { CardAccessProvider } from '../providers/access.ts';
 import type { WifiProvider, WifiRevocation } from '../providers/wifi.ts';
 import type { LifecycleDurations, OffboardingReport } from '../contract/workflows.ts';
@@ -30,7 +31,7 @@ const PIN_ATTEMPTS = 50;
 
 /** A request the rules refuse: an answer for the caller, not an activity failure to retry or log. */
 export interface Refusal {
-  refused: 'LastAdmin';
+  refused: 'LastAdmin' | 'SeatsFull';
   message: string;
 }
 
@@ -142,6 +143,24 @@ export function createLifecycleActivities({ orm, access, wifi, visits }: Lifecyc
       await transaction(async (em) => {
         await updateMember(em, input.memberId).set({ status: input.to, updated_at: dbNow }).where('status', '<>', 'removed').execute();
         await audit(em, { ...input, actor: 'system', type: 'member.status_changed', data: { from: input.from, to: input.to } });
+      });
+    },
+
+    /** An admin approved a sign-up: it takes a seat now (none left: refused), and the member the status after. */
+    async approveSignUp(input: Keyed & { actor: string; status: MemberStatus }): Promise<Refusal | undefined> {
+      return transaction(async (em) => {
+        if (await auditedBefore(em, input.key)) return undefined;
+        await lockLiveMember(em, input.memberId, input.companyId);
+        try {
+          await takeSeat(em, input.companyId);
+        } catch (error) {
+          if (error instanceof DomainError && error.code === 'seats_full') return { refused: 'SeatsFull' as const, message: error.message };
+          throw error;
+        }
+        await updateMember(em, input.memberId).set({ status: input.status, updated_at: dbNow }).execute();
+        await audit(em, { ...input, type: 'member.signup_approved', data: { by: input.actor } });
+        await audit(em, { ...input, key: `${input.key}/status`, actor: 'system', type: 'member.status_changed', data: { from: 'awaiting_approval', to: input.status } });
+        return undefined;
       });
     },
 

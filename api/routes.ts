@@ -14,6 +14,7 @@ import { privacyRoutes } from './routes/privacy.ts';
 import { companySettingsRoutes } from './routes/company-settings.ts';
 import { siteRoutes } from './routes/sites.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { signInRoutes } from './routes/sign-in.ts';
 import type { ApiServices } from './services.ts';
 
 export const API_INFO = {
@@ -35,6 +36,7 @@ export function apiRoutes(services: ApiServices, readiness: Readiness): Route[] 
     ...apiKeyRoutes(services),
     ...webhookRoutes(services),
     ...authRoutes(services),
+    ...signInRoutes(services),
     ...meRoutes(services),
     ...doorRoutes(services),
   ];

@@ -94,9 +94,20 @@ export interface MemberLifecycleInput extends FormerlyOrganization {
   schedule?: MemberSchedule;
   /** False: invited without a registration code (Workways' checkbox), no card track. Absent: true. */
   cardNeeded?: boolean;
+  /** The person joined themself ("S'inscrire" or single sign-on): no invitation; their account exists. */
+  joined?: JoinedBy;
   /** Set only by continue-as-new. */
   carried?: LifecycleState;
 }
+
+export interface JoinedBy {
+  via: 'sign_up' | 'sso';
+  /** The company approves newcomers: the member waits (SIGN_UP_APPROVAL_MS) for an admin's decision. */
+  approval: boolean;
+}
+
+/** A sign-up nobody approves within this time expires. */
+export const SIGN_UP_APPROVAL_MS = 14 * 86_400_000;
 
 export type AccountStage = 'invited' | 'expired' | 'password_set';
 export type CardStage = 'not_started' | 'pin_revealed' | 'enrolled';
@@ -137,6 +148,10 @@ export interface LifecycleState extends FormerlyOrganization {
     cardNumber?: string;
     method?: EnrollmentMethod;
     enrolledAt?: number;
+    /** A lost or damaged card restarted the track then: its reminders count from here. */
+    restartedAt?: number;
+    /** Why the previous card went (the next enrollment gets access in its own step, as the first did). */
+    lost?: 'lost' | 'damaged';
   };
   /** `announce`: access came with the enrollment and its e-mail is still to be sent. */
   access: { card: boolean; wifi: boolean; grantedAt?: number; announce?: boolean };
@@ -147,7 +162,13 @@ export interface LifecycleState extends FormerlyOrganization {
   sequence: Record<string, number>;
   /** `invitationPending`: the invitation waits for `startsAt` − lead (the member is `scheduled`). */
   schedule?: MemberSchedule & { invitationPending: boolean };
-  removal?: { actor: string; reason?: string; requestedAt: number; statusBefore: MemberStatus; email: string; name: string; companyOffboarding?: boolean };
+  removal?: {
+    actor: string; reason?: string; requestedAt: number; statusBefore: MemberStatus; email: string; name: string; companyOffboarding?: boolean;
+    /** The sign-up was refused by an admin, or expired unanswered: the person is told so, not "removed". */
+    signUp?: 'refused' | 'expired';
+  };
+  /** Joined by themself; `awaitingApproval` until an admin decides (then absent). */
+  joined?: { via: JoinedBy['via']; awaitingApproval?: { requestedAt: number; expiresAt: number } };
 }
 
 /** What `GET /v1/members/{id}` and the wizard show: the query's answer. */
@@ -179,6 +200,8 @@ export interface LifecycleView {
   /** `invitationAt`: when the invitation goes out (null once sent, or without a start date). */
   schedule: { startsAt: string | null; endsAt: string | null; invitationAt: string | null } | null;
   removal: { actor: string; requestedAt: string } | null;
+  /** A sign-up waiting for an admin: when it expires unanswered. */
+  approval?: { expiresAt: string } | null;
 }
 
 export type EnrollmentRejection =
@@ -245,6 +268,13 @@ export const changeSiteUpdate = defineUpdate<{ siteId: string }, [{ siteId: stri
 export const changeRoleUpdate = defineUpdate<{ role: MemberRole }, [{ role: MemberRole; actor: string }]>('changeRole');
 /** New link, old one dead, account track clock restarted. */
 export const resendInvitationUpdate = defineUpdate<{ invitationExpiresAt: string }, [{ actor: string }]>('resendInvitation');
+/** An admin approves or refuses a sign-up; approval takes a seat (refused with SeatsFull when none is left). */
+export const decideSignUpUpdate = defineUpdate<{ status: MemberStatus }, [{ approve: boolean; actor: string }]>('decideSignUp');
+/**
+ * "My card is lost or damaged" (the member, or an admin for them): the card is revoked at once and
+ * the card track starts again (PIN at the door, or QR).
+ */
+export const cardLostUpdate = defineUpdate<{ status: MemberStatus }, [{ reason: 'lost' | 'damaged'; actor: string }]>('cardLost');
 /** Accepted once the member is marked removed; the offboarding then runs and ends the workflow. */
 export const removeUpdate = defineUpdate<{ status: 'removed' }, [{ actor: string; reason?: string; /** Set by the company's offboarding only: the last admin goes too, and the admins get one report for all. */ companyOffboarding?: boolean }]>('remove');
 
@@ -272,6 +302,8 @@ export const LIFECYCLE_REJECTIONS = {
   WrongPin: 'this PIN does not belong to a pending enrollment of this member',
   AlreadyStarted: 'the member has started: their start date cannot move later (change the end date only)',
   InvalidRequest: 'the request is malformed',
+  NotAwaitingApproval: 'the member is not waiting for approval',
+  SeatsFull: 'every contracted seat is taken',
 } as const;
 export type LifecycleRejection = keyof typeof LIFECYCLE_REJECTIONS;
 
@@ -305,6 +337,9 @@ export interface EmailChangeInput extends FormerlyOrganization {
 export type EmailChangeWorkflow = (input: EmailChangeInput) => Promise<{ sent: number }>;
 export type MemberImportWorkflow = (input: { importId: string; batchSize?: number }) => Promise<{ created: number; skipped: number; failed: number }>;
 export type PasswordResetWorkflow = (input: { email: string }) => Promise<{ codesSent: number }>;
+export const signUpWorkflowId = (requestId: string) => `sign-up-request-${requestId}`;
+/** "S'inscrire" for an address: the usual e-mail for one on record, a link for a company domain, else nothing. */
+export type SignUpWorkflow = (input: { email: string; locale: 'fr' | 'en' }) => Promise<{ sent: string }>;
 
 // ---- webhook delivery -----------------------------------------------------------------------
 

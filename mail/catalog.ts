@@ -23,6 +23,9 @@ export const EMAIL_TEMPLATES = [
   'visit_declined',
   'visit_arrived',
   'visit_approval',
+  'sign_up_link',
+  'sign_up_request',
+  'sign_up_decided',
 ] as const;
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
@@ -53,6 +56,10 @@ export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   visit_declined: 'visitor',
   visit_arrived: 'host',
   visit_approval: 'host',
+  // "S'inscrire": the address that asked, the admins who decide, then the person again.
+  sign_up_link: 'member',
+  sign_up_request: 'admin',
+  sign_up_decided: 'member',
 };
 
 export const EMAIL_LOCALES = ['fr', 'en'] as const;
@@ -189,6 +196,13 @@ export interface TemplateData {
   visit_declined: { visit: VisitEmail & { unanswered: boolean } };
   visit_arrived: { visit: VisitEmail & { arrivedAt: string } };
   visit_approval: { visit: VisitEmail & { visitorEmail: string; answerUrl: string; minutes: number } };
+}
+
+export interface TemplateData {
+  /** The verification link of an address at a company's domain: it leads to name and password. */
+  sign_up_link: { signUp: { url: string; expiresAt: string } };
+  sign_up_request: { signUp: { expiresAt: string }; memberUrl: string };
+  sign_up_decided: { signUp: { approved: boolean; expired: boolean; signInUrl: string } };
 }
 
 export type EmailData<T extends EmailTemplate> = CommonEmailData & TemplateData[T];

@@ -89,9 +89,13 @@ test('every e-mail in French and English goes out through the outbox complete: l
     memberId: randomUUID(), companyId: org.companyId, organizationId: org.companyId, email: 'x@acme.test', name: 'X', removedBy: `member:${org.adminMemberId}`, reason: 'end of contract',
     statusBefore: 'active', requestedAt: new Date().toISOString(), completedAt: '', card: { number: 'C0FFEE', revoked: true }, wifi: { revoked: true }, credentialsRevoked: 1, emails: { member: 1, admins: 0 },
   };
-  // A visit's e-mails go to its visitor, and need a visit: test/visits.test.ts sends them.
-  const templates = EMAIL_TEMPLATES.filter((template): template is Exclude<EmailTemplate, `visit_${string}`> => !template.startsWith('visit_'));
-  const data: Record<Exclude<EmailTemplate, `visit_${string}`>, Record<string, unknown>> = {
+  // A visit's e-mails go to its visitor, and need a visit: test/visits.test.ts sends them. The
+  // sign-up link goes to an address that is no member yet: test/sign-up.test.ts sends it.
+  type Sent = Exclude<EmailTemplate, `visit_${string}` | 'sign_up_link'>;
+  const templates = EMAIL_TEMPLATES.filter((template): template is Sent => !template.startsWith('visit_') && template !== 'sign_up_link');
+  const data: Record<Sent, Record<string, unknown>> = {
+    sign_up_request: { expiresAt: '2026-12-15T17:00:00.000Z' },
+    sign_up_decided: { approved: false, expired: true },
     invitation: { invitationTokenId: randomUUID(), invitationExpiresAt: '2026-12-01T17:00:00.000Z' },
     invitation_reminder: { invitationTokenId: randomUUID(), invitationExpiresAt: '2026-12-01T17:00:00.000Z' },
     invitation_expired: {},

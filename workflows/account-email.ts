@@ -4,8 +4,9 @@ import type { Activities } from '../activities/index.ts';
 import type { SendEmailInput } from '../activities/email-content.ts';
 import { RESET_CODE_TTL_MS } from '../domain/auth/reset-code.ts';
 import { EMAIL_CHANGE_TTL_MS } from '../domain/members/email-change-ttl.ts';
+import { SIGN_UP_LINK_TTL_MS } from '../domain/sign-in/sign-up-ttl.ts';
 
-const { sendEmail, issuePasswordResetCodes } = proxyActivities<Activities>({
+const { sendEmail, issuePasswordResetCodes, routeSignUp } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -52,4 +53,27 @@ export async function emailChange(given: EmailChangeInput): Promise<{ sent: numb
   const notice = await sendEmail({ ...common, template: 'email_change_notice', key: `email-change/${input.tokenId}/notice`, to: 'member' });
   const confirm = await sendEmail({ ...common, template: 'email_change_confirm', key: `email-change/${input.tokenId}/confirm`, to: 'new_address' });
   return { sent: notice.sent + confirm.sent };
+}
+
+/**
+ * "S'inscrire" for an address, decided off the request so the answer never tells: an address on
+ * record gets the usual e-mail (its invitation again, resent by its lifecycle, or a reset code),
+ * one at a company's confirmed domain a verification link, any other nothing.
+ */
+export async function signUp(input: { email: string; locale: 'fr' | 'en' }): Promise<{ sent: string }> {
+  const route = await routeSignUp(input);
+  if (route.kind === 'on_record') {
+    await passwordReset({ email: input.email });
+  } else if (route.kind === 'domain') {
+    await sendEmail({
+      companyId: route.companyId,
+      memberId: '',
+      to: 'sign_up_address',
+      template: 'sign_up_link',
+      key: `sign-up/${route.signUpId}`,
+      data: { signUpId: route.signUpId },
+      giveUpAfterMs: SIGN_UP_LINK_TTL_MS,
+    });
+  }
+  return { sent: route.kind };
 }

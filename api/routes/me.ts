@@ -5,6 +5,7 @@ import type { ApiServices } from '../services.ts';
 import { EnrollmentResult, enrollmentAnswer } from '../../http/schemas/common.schema.ts';
 import { CardEnrollment, CloseWizardAccepted, CloseWizardBody, ConfirmCardResponse, Me, MeWifi, ScanQrBody } from '../../http/schemas/me.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { CardLostBody, MemberStatusAnswer } from '../../http/schemas/sign-in.schema.ts';
 import { memberWifi } from '../../providers/wifi.ts';
 
 const tags = ['member'];
@@ -32,6 +33,17 @@ export function meRoutes(s: ApiServices) {
         const company = { id: principal.companyId, name: where.company };
         // `organization`: its name before companies, answered for one more version.
         ctx.body = { ...member, company, organization: company, site: where.site_id ? { id: where.site_id, name: where.site! } : null };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/me/card/lost', operationId: 'myCardLost', tags, auth: 'member',
+        summary: '"My card is lost or damaged": revoked now, off every door; register another (PIN at the door, or QR)',
+        body: CardLostBody,
+        responses: { 200: { description: 'The card revoked; the card wizard starts again', schema: MemberStatusAnswer } },
+      },
+      async ({ body, principal }, ctx) => {
+        ctx.body = await actions.cardLost(principal.memberId, body.reason, principal.actor);
       },
     ),
     defineRoute(

@@ -11,6 +11,7 @@ import type { AdminPrincipal } from '../auth.ts';
 import { defineRoute } from '../route.ts';
 import type { ApiServices } from '../services.ts';
 import { EnrollmentResult, enrollmentAnswer, IdParams, Lifecycle } from '../../http/schemas/common.schema.ts';
+import { CardLostBody, MemberStatusAnswer, SignUpDecisionBody } from '../../http/schemas/sign-in.schema.ts';
 import {
   AuditPage,
   AuditQuery,
@@ -141,6 +142,34 @@ export function memberRoutes(s: ApiServices) {
         await member(principal.companyId, params.id);
         await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
         ctx.body = await actions.resendInvitation(params.id, principal.actor);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/members/{id}/sign-up/decision', operationId: 'decideSignUp', tags, auth: 'admin', company: 'member',
+        summary: 'Approve or refuse a sign-up waiting for an administrator; the person is told either way',
+        description: 'Approving takes a seat: 409 `seats-full` ("8 of 8 seats used") when none is left. 409 `not-awaiting-approval` once decided.',
+        params: IdParams,
+        body: SignUpDecisionBody,
+        responses: { 200: { description: 'Decided', schema: MemberStatusAnswer } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        await member(principal.companyId, params.id);
+        ctx.body = await actions.decideSignUp(params.id, body.approve, principal.actor);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post', path: '/v1/members/{id}/card/lost', operationId: 'changeMemberCard', tags, auth: 'admin', company: 'member',
+        summary: 'Change the access card for a member: the card is lost or damaged, revoked now; they register another',
+        params: IdParams,
+        body: CardLostBody,
+        responses: { 200: { description: 'The old card revoked; the card wizard starts again', schema: MemberStatusAnswer } },
+      },
+      async ({ params, body, principal }, ctx) => {
+        await member(principal.companyId, params.id);
+        await refuseOperatorStaff(s.em(), params.id, byOperator(principal));
+        ctx.body = await actions.cardLost(params.id, body.reason, principal.actor);
       },
     ),
     defineRoute(

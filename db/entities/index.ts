@@ -21,6 +21,7 @@ export * from './zone.entity.ts';
 export * from './entry-event.entity.ts';
 export * from './visit.entity.ts';
 export * from './audit-chain-head.entity.ts';
+export * from './sign-in.entity.ts';
 
 import { ApiKeySchema } from './api-key.entity.ts';
 import { AuthTokenSchema } from './auth-token.entity.ts';
@@ -44,6 +45,7 @@ import { WebhookDeliverySchema, WebhookEndpointSchema, WebhookEventSchema } from
 import { ZoneGrantSchema, ZoneSchema } from './zone.entity.ts';
 import { EntryEventSchema } from './entry-event.entity.ts';
 import { ReceptionKioskSchema, VisitSchema } from './visit.entity.ts';
+import { CompanyDomainSchema, PasskeySchema, SignInChallengeSchema, SignUpRequestSchema } from './sign-in.entity.ts';
 import { DoorPendingPinSchema, DoorPinAttemptSchema, DoorSignatureSchema } from './door-event.entity.ts';
 
 export const entities = [
@@ -78,4 +80,8 @@ export const entities = [
   EntryEventSchema,
   VisitSchema,
   ReceptionKioskSchema,
+  CompanyDomainSchema,
+  SignUpRequestSchema,
+  PasskeySchema,
+  SignInChallengeSchema,
 ];

@@ -15,6 +15,8 @@ export const MEMBER_STATUSES = [
   // Known ahead by HR: nothing is sent before the start date minus INVITATION_LEAD; also a member
   // who has done everything and waits for their first day (access opens at 00:00 there).
   'scheduled',
+  // Joined by "S'inscrire" at a company that approves newcomers: waits for an admin (14 days).
+  'awaiting_approval',
   'invited',
   'invitation_expired',
   'awaiting_card',

@@ -13,6 +13,9 @@ export const OperatorSchema = defineEntity({
     // How long personal data is kept, where the operator chose other than the deployment's
     // defaults (domain/privacy/retention.ts): only the settings they changed.
     retention: p.json<Record<string, number>>().nullable(),
+    // Shown on company admins' "Plan & billing" page: billing itself stays in the operator's own system.
+    billingUrl: p.string().length(2000).nullable(),
+    billingContact: p.string().length(320).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

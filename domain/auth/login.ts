@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
+import { ssoNotRequired } from './sso-required.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { hashPassword, verifyPassword } from '../passwords.ts';
@@ -8,6 +10,9 @@ import { createSession, type Session } from './sessions.ts';
 // Compared against when no account matches, so an unknown e-mail costs as long as a wrong password.
 // Made on first use, not when the module loads: every process importing the API pays otherwise.
 let decoy: Promise<string> | undefined;
+
+export const signUpPending = (company: string) =>
+  new DomainError('sign_up_pending', 'forbidden', `your request to join ${company} waits for an administrator's approval: you will get an e-mail`);
 
 const invalid = () => new DomainError('invalid_credentials', 'unauthorized', 'the e-mail address or the password is wrong');
 
@@ -24,7 +29,7 @@ export async function login(
     .getKysely()
     .selectFrom('member as m')
     .innerJoin('organization as o', 'o.id', 'm.organization_id')
-    .select(['m.id', 'm.organization_id', 'o.name as company', 'm.password_hash', 'm.status'])
+    .select(['m.id', 'm.organization_id', 'o.name as company', 'm.password_hash', 'm.status', sql<string | null>`o.sso->>'label'`.as('sso_label'), sql<boolean>`not (${ssoNotRequired})`.as('sso_required')])
     .where('m.email', '=', email)
     .where('m.password_hash', 'is not', null)
     .where('m.status', '<>', 'removed');
@@ -46,6 +51,11 @@ export async function login(
     });
   }
   const member = opened[0]!;
+  // Said only to whoever knows the password: it tells nothing to someone guessing.
+  if (member.sso_required) {
+    throw new DomainError('sso_required', 'forbidden', `${member.company} signs its members in with ${member.sso_label ?? 'its identity provider'}: use "Sign in with ${member.sso_label ?? 'single sign-on'}"`, { companyId: member.organization_id });
+  }
+  if (member.status === 'awaiting_approval') throw signUpPending(member.company);
   const session = await deps.em.transactional(async (em) => {
     const created = await createSession(em, member.id);
     await recordAudit(em, { companyId: member.organization_id, memberId: member.id, actor: `member:${member.id}`, type: 'account.signed_in' });

@@ -14,6 +14,7 @@ import type { Secrets } from '../secrets.ts';
 import { createSession, type Session } from './sessions.ts';
 
 import { RESET_CODE_TRIES, RESET_CODE_TTL_MS } from './reset-code.ts';
+import { ssoNotRequired } from './sso-required.ts';
 
 
 /**
@@ -39,10 +40,13 @@ export async function issuePasswordResetCodes(em: EntityManager, email: string):
   const accounts = await em
     .getKysely()
     .selectFrom('member')
-    .select(['id', 'organization_id'])
-    .where('email', '=', email)
-    .where('password_hash', 'is not', null)
-    .where('status', '<>', 'removed')
+    .innerJoin('organization as o', 'o.id', 'member.organization_id')
+    .select(['member.id', 'member.organization_id'])
+    .where('member.email', '=', email)
+    .where('member.password_hash', 'is not', null)
+    .where('member.status', 'not in', ['removed', 'awaiting_approval'])
+    // A company that requires single sign-on has no passwords to reset.
+    .where(ssoNotRequired)
     .execute();
   const issued: IssuedResetCode[] = [];
   for (const account of accounts) {

@@ -84,7 +84,7 @@ export function parseMembersCsv(text: string): Record<string, string>[] {
 }
 
 /** Why rows are not invited, worded by the pages and e-mails as `import_reasons.<reason>`. */
-export const IMPORT_REASONS = ['invalid_field', 'site_not_found', 'duplicate_in_file', 'removed_earlier', 'already_member'] as const;
+export const IMPORT_REASONS = ['invalid_field', 'site_not_found', 'duplicate_in_file', 'removed_earlier', 'already_member', 'seats_full'] as const;
 export type ImportReason = (typeof IMPORT_REASONS)[number];
 
 const invalidFields = (error: z.ZodError) =>

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { dbNow } from '../../db/sql.ts';
+import { ssoNotRequired } from '../auth/sso-required.ts';
 import type { EntityManager } from '../../db/orm.ts';
 import { linkToken } from '../auth/tokens.ts';
 import { recordAudit } from '../audit.ts';
@@ -43,6 +45,8 @@ export async function acceptInvitation(
   const passwordHash = await hashPassword(options.password);
   const row = await deps.em.transactional(async (em) => {
     const token = await findToken(em, deps.secrets, options.token, true);
+    const company = await em.getKysely().selectFrom('organization as o').select(['o.name', sql<boolean>`not (${ssoNotRequired})`.as('sso_required')]).where('o.id', '=', token.organization_id).executeTakeFirstOrThrow();
+    if (company.sso_required) throw new DomainError('sso_required', 'forbidden', `${company.name} signs its members in with single sign-on: no password is created`, { companyId: token.organization_id });
     await em.getKysely().updateTable('auth_token').set({ consumed_at: dbNow }).where('id', '=', token.id).execute();
     await em.getKysely().updateTable('member').set({ password_hash: passwordHash, updated_at: dbNow }).where('id', '=', token.member_id).execute();
     await recordAudit(em, {

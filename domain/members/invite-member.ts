@@ -3,7 +3,8 @@ import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { Member, Company, Site, type MemberLocale, type MemberRole } from '../../db/entities/index.ts';
-import type { LifecycleDurations, MemberSchedule } from '../../contract/workflows.ts';
+import type { JoinedBy, LifecycleDurations, MemberSchedule } from '../../contract/workflows.ts';
+import { takeSeat } from '../companies/seats.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { invitationWaits, type LifecycleGateway } from './lifecycle-gateway.ts';
@@ -48,6 +49,12 @@ export interface InviteMemberOptions {
   /** Set by SCIM: the identity provider's id for the person and what it wrote. */
   externalId?: string | null;
   scimAttributes?: Record<string, unknown> | null;
+  /**
+   * The person joined themself ("S'inscrire", single sign-on) rather than being invited: no
+   * invitation, their password (if any) comes with them, and with the approval policy they wait
+   * for an admin and take no seat until approved.
+   */
+  joined?: JoinedBy & { passwordHash: string | null };
 }
 
 export interface InvitedMember {
@@ -82,6 +89,8 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
     if (existing && options.reinviteRemoved === false) {
       throw new DomainError('member_removed_earlier', 'conflict', `${email} was removed earlier: re-invite them from their page`, { memberId: existing.id });
     }
+    const joined = options.joined;
+    if (!joined?.approval && (options.access?.kind ?? 'member') === 'member') await takeSeat(em, company.id);
     const site = await chooseSite(em, company.id, options.siteId);
     const access = await resolveMemberAccess(em, { ...options.access, companyId: company.id, siteId: site.id, timeZone: site.timeZone, name: options.name, given: options.dates ?? {} });
     const dates = resolveDates(access.dates, site.timeZone);
@@ -91,7 +100,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       name: options.name?.trim() || email.split('@')[0]!,
       role: options.role ?? 'user',
       locale: options.locale ?? 'fr',
-      status: invitationWaits(schedule, deps.lifecycles.defaults) ? ('scheduled' as const) : ('invited' as const),
+      status: joined ? (joined.approval ? ('awaiting_approval' as const) : ('awaiting_card' as const)) : invitationWaits(schedule, deps.lifecycles.defaults) ? ('scheduled' as const) : ('invited' as const),
       startsOn: dates.startsOn,
       endsOn: dates.endsOn,
       endsAt: dates.endsAt,
@@ -103,15 +112,16 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       ...(options.scimAttributes !== undefined ? { scimAttributes: options.scimAttributes } : {}),
     };
     const member = existing
-      ? Object.assign(existing, fields, { removedAt: null, passwordHash: null, enrollmentPin: null, workflowRunId: null, scimDeletedAt: null })
-      : em.create(Member, { company, email, ...fields });
+      ? Object.assign(existing, fields, { removedAt: null, passwordHash: joined?.passwordHash ?? null, enrollmentPin: null, workflowRunId: null, scimDeletedAt: null })
+      : em.create(Member, { company, email, ...fields, passwordHash: joined?.passwordHash ?? null });
     await em.flush();
     await recordAudit(em, {
       companyId: company.id,
       memberId: member.id,
       actor: options.actor,
-      type: existing ? 'member.reinvited' : 'member.invited',
+      type: joined ? 'member.signed_up' : existing ? 'member.reinvited' : 'member.invited',
       data: {
+        ...(joined ? { via: joined.via, approval: joined.approval } : {}),
         email, role: member.role, locale: member.locale, siteId: site.id,
         ...(dates.startsOn ? { startsOn: dates.startsOn } : {}),
         ...(dates.endsAt ? { endsOn: dates.endsOn, endsAt: dates.endsAt.toISOString() } : {}),
@@ -122,6 +132,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
         ...(options.requestKey ? { requestKey: requestKeyDigest(options.requestKey) } : {}),
       },
     });
+    if (joined && !joined.approval) await recordAudit(em, { companyId: company.id, memberId: member.id, actor: 'join-policy', type: 'member.signup_approved', data: { by: 'join-policy' } });
     return { member, company, reinvited: Boolean(existing), conflict: false, schedule };
   }).catch(async (error: unknown) => {
     // Two invitations of the same new address raced; the other one won.
@@ -140,6 +151,7 @@ export async function inviteMember(deps: InviteMemberDeps, options: InviteMember
       ...(deps.continueAsNewAfterEvents ? { continueAsNewAfterEvents: deps.continueAsNewAfterEvents } : {}),
       ...(schedule ? { schedule } : {}),
       ...(member.cardNeeded ? {} : { cardNeeded: false }),
+      ...(options.joined ? { joined: { via: options.joined.via, approval: options.joined.approval } } : {}),
     });
   if (conflict) {
     // The same request again, its first answer lost after the row was written: finish it.

@@ -42,6 +42,11 @@ import {
   type MemberRole,
   type MemberSchedule,
   type PasswordResetWorkflow,
+  type JoinedBy,
+  cardLostUpdate,
+  decideSignUpUpdate,
+  signUpWorkflowId,
+  type SignUpWorkflow,
 } from '../../contract/workflows.ts';
 import { DomainError } from '../errors.ts';
 import { onLifecycle, resolveDurations } from './lifecycle.ts';
@@ -60,6 +65,8 @@ export interface StartLifecycleOptions {
   schedule?: MemberSchedule;
   /** False: invited without a registration code. */
   cardNeeded?: boolean;
+  /** Joined by themself: no invitation. */
+  joined?: JoinedBy;
 }
 
 /** Whether a member with these dates waits for their invitation (status `scheduled`). */
@@ -92,12 +99,13 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
           ...(o.continueAsNewAfterEvents ? { continueAsNewAfterEvents: o.continueAsNewAfterEvents } : {}),
           ...(o.schedule ? { schedule: o.schedule } : {}),
           ...(o.cardNeeded === false ? { cardNeeded: false } : {}),
+          ...(o.joined ? { joined: o.joined } : {}),
         },
       ],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       typedSearchAttributes: [
-        { key: MemberStatusKey, value: invitationWaits(o.schedule, durations) ? 'scheduled' : 'invited' },
+        { key: MemberStatusKey, value: o.joined ? (o.joined.approval ? 'awaiting_approval' : 'awaiting_card') : invitationWaits(o.schedule, durations) ? 'scheduled' : 'invited' },
         { key: CompanyIdKey, value: o.companyId },
       ],
       // The member's id, never their name: whoever reads Temporal reads ids (docs/privacy.md).
@@ -142,7 +150,7 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         .innerJoin('organization as o', 'o.id', 'm.organization_id')
         .innerJoin('site as s', 's.id', 'm.site_id')
         .select([
-          'm.id', 'm.organization_id', 'm.name', 'm.email', 'm.card_needed', 'o.lifecycle_overrides',
+          'm.id', 'm.organization_id', 'm.name', 'm.email', 'm.card_needed', 'm.status', 'o.lifecycle_overrides',
           sql<string | null>`m.starts_on::text`.as('starts_on'), sql<string | null>`m.ends_on::text`.as('ends_on'), 'm.ends_at', 's.time_zone',
         ])
         .where('m.workflow_run_id', 'is', null)
@@ -153,7 +161,9 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
         .execute();
       for (const row of rows) {
         const schedule = planSchedule({ startsOn: row.starts_on, endsOn: row.ends_on, endsAt: row.ends_at && new Date(row.ends_at) }, row.time_zone);
-        await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, ...(schedule ? { schedule } : {}), ...(row.card_needed ? {} : { cardNeeded: false }) });
+        // Someone who signed up is written with the status the sign-up gave them, never `invited`.
+        const joined = row.status === 'awaiting_approval' || row.status === 'awaiting_card' ? { joined: { via: 'sign_up' as const, approval: row.status === 'awaiting_approval' } } : {};
+        await start({ memberId: row.id, companyId: row.organization_id, invitedBy: 'system', overrides: row.lifecycle_overrides, ...(schedule ? { schedule } : {}), ...(row.card_needed ? {} : { cardNeeded: false }), ...joined });
       }
       // Likewise a company's offboarding whose start was lost (its id is its own: starting it again is a no-op).
       const offboardings = await db
@@ -223,6 +233,10 @@ export function createLifecycleGateway(deps: { client: Client; taskQueue: string
       update(memberId, (h) => h.executeUpdate(enrollAtDoorUpdate, { args: [input] })),
     /** The password is stored; false when Temporal could not be told (the next sign-in tells it again). */
     passwordSet,
+    decideSignUp: (memberId: string, approve: boolean, actor: string) => update(memberId, (h) => h.executeUpdate(decideSignUpUpdate, { args: [{ approve, actor }] })),
+    cardLost: (memberId: string, reason: 'lost' | 'damaged', actor: string) => update(memberId, (h) => h.executeUpdate(cardLostUpdate, { args: [{ reason, actor }] })),
+    startSignUp: (email: string, locale: 'fr' | 'en') =>
+      client.workflow.start<SignUpWorkflow>('signUp', { workflowId: signUpWorkflowId(randomUUID()), taskQueue, args: [{ email, locale }], staticSummary: 'Sign-up request' }),
 
     startImport: (importId: string, total: number) =>
       client.workflow.start<MemberImportWorkflow>('memberImport', { workflowId: memberImportWorkflowId(importId), taskQueue, args: [{ importId }], staticSummary: `Bulk invitation of ${total} member(s)` }),

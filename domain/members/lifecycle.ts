@@ -22,6 +22,8 @@ const REJECTION_KINDS: Record<LifecycleRejection, DomainErrorKind> = {
   WrongPin: 'invalid',
   AlreadyStarted: 'conflict',
   InvalidRequest: 'invalid',
+  NotAwaitingApproval: 'conflict',
+  SeatsFull: 'conflict',
 };
 
 const snake = (type: string) => type.replace(/[A-Z]/g, (c, i: number) => `${i ? '_' : ''}${c.toLowerCase()}`);

@@ -14,6 +14,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'member.role_changed',
   'member.access_changed',
   'member.removed',
+  'member.signup_requested',
+  'member.signup_approved',
   'import.finished',
   'company.created',
   'company.offboarded',
@@ -65,6 +67,10 @@ export function webhookEventFor(auditType: string, data: Record<string, unknown>
       return { type: 'member.role_changed', data: pick(data, 'from', 'to') };
     case 'member.access_changed':
       return { type: 'member.access_changed', data: pick(data, 'accessDays', 'dates') };
+    case 'member.signed_up':
+      return { type: 'member.signup_requested', data: { signUp: pick(data, 'via', 'approval') } };
+    case 'member.signup_approved':
+      return { type: 'member.signup_approved', data: { signUp: { approvedBy: data.by === 'join-policy' ? 'join-policy' : 'admin' } } };
     case 'member.removed':
       return { type: 'member.removed', data: { report: offboardingReport(data.report) } };
     case 'import.finished':

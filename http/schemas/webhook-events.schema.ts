@@ -70,6 +70,14 @@ export const WEBHOOK_DATA_SCHEMAS: Record<WebhookEventType | typeof TEST_EVENT_T
     }),
   },
   'member.removed': { summary: 'Offboarded: card, Wi-Fi and sessions revoked', data: memberData({ report: Report }) },
+  'member.signup_requested': {
+    summary: 'Someone joined by "S\'inscrire" or single sign-on at one of the company\'s domains; with `approval`, they wait for an admin',
+    data: memberData({ signUp: z.object({ via: z.enum(['sign_up', 'sso']).optional(), approval: z.boolean().optional() }) }),
+  },
+  'member.signup_approved': {
+    summary: 'A sign-up was approved, by an admin or by the company\'s automatic join policy; the member registers their card next',
+    data: memberData({ signUp: z.object({ approvedBy: z.enum(['admin', 'join-policy']) }) }),
+  },
   'import.finished': {
     summary: 'A bulk import (CSV or JSON) is done',
     data: z.object({ company: Company, import: z.object({ importId: Uuid, total: z.number(), created: z.number(), skipped: z.number(), failed: z.number() }) }),

@@ -1,7 +1,7 @@
 // The lifecycle's pure decisions: its first state, the status a state shows, the next moment a
 // timer must wake it, and what the query answers. No Temporal API and no clock here (the caller
 // passes `now`), so each is a plain function with unit tests (test/lifecycle-decisions.test.ts).
-import { DEFAULT_INVITATION_LEAD_MS, type LifecycleState, type LifecycleView, type MemberLifecycleInput, type MemberSchedule, type MemberStatus } from '../../contract/workflows.ts';
+import { DEFAULT_INVITATION_LEAD_MS, SIGN_UP_APPROVAL_MS, type JoinedBy, type LifecycleState, type LifecycleView, type MemberLifecycleInput, type MemberSchedule, type MemberStatus } from '../../contract/workflows.ts';
 
 /** When a known-ahead member's invitation goes out: their start date less the lead. */
 export const invitationAt = (schedule: MemberSchedule, input: MemberLifecycleInput) =>
@@ -36,11 +36,35 @@ export function initialState(input: MemberLifecycleInput, ids: { lifecycleId: st
   };
 }
 
+/**
+ * Someone who joined themself ("S'inscrire", single sign-on): no invitation, their account exists;
+ * with the company's approval policy they first wait for an admin.
+ */
+export function joinedState(s: LifecycleState, joined: JoinedBy, now: number): void {
+  s.account = { ...s.account, stage: 'password_set', passwordSetAt: now };
+  s.joined = { via: joined.via, ...(joined.approval ? { awaitingApproval: { requestedAt: now, expiresAt: now + SIGN_UP_APPROVAL_MS } } : {}) };
+  s.status = joined.approval ? 'awaiting_approval' : 'awaiting_card';
+}
+
+/** An approved sign-up: the card track's clocks (reminders, overdue) start now. */
+export function approvedState(s: LifecycleState, input: MemberLifecycleInput, now: number): void {
+  if (s.joined) delete s.joined.awaitingApproval;
+  s.invitedAt = now;
+  s.card.overdueAt = now + input.durations.cardOverdueAfterMs;
+}
+
+/** A lost or damaged card: the card track starts again, its clocks from now. */
+export function cardLostState(s: LifecycleState, input: MemberLifecycleInput, now: number, reason: 'lost' | 'damaged'): void {
+  s.card = { stage: 'not_started', remindersDue: 0, overdueAt: now + input.durations.cardOverdueAfterMs, overdue: false, restartedAt: now, lost: reason };
+  s.access.card = false;
+}
+
 /** Whether the member registers a card (every member did before no-card members existed). */
 export const hasCardTrack = (s: LifecycleState) => s.cardTrack !== false;
 
 export function deriveStatus(s: LifecycleState): MemberStatus {
   if (s.removal) return 'removed';
+  if (s.joined?.awaitingApproval) return 'awaiting_approval';
   if (s.schedule?.invitationPending) return 'scheduled';
   if (s.account.stage !== 'password_set') return s.account.stage === 'expired' ? 'invitation_expired' : 'invited';
   // No card needed: the password is all; before the first day they wait for it.
@@ -55,12 +79,17 @@ export function deriveStatus(s: LifecycleState): MemberStatus {
 export function invitationReminderTimes(s: LifecycleState, input: MemberLifecycleInput): number[] {
   return input.durations.invitationRemindersMs.map((ms) => s.account.sentAt + ms).filter((at) => at < s.account.expiresAt);
 }
-export const cardReminderTimes = (s: LifecycleState, input: MemberLifecycleInput) => input.durations.cardRemindersMs.map((ms) => s.invitedAt + ms);
+/** From the invitation, or from the moment a lost card restarted the track. */
+export const cardReminderTimes = (s: LifecycleState, input: MemberLifecycleInput) => input.durations.cardRemindersMs.map((ms) => (s.card.restartedAt ?? s.invitedAt) + ms);
 
 /** The next moment a timer must wake the workflow, and what for (the timer's summary in the UI). */
 export function nextDeadline(s: LifecycleState, input: MemberLifecycleInput): { at: number; summary: string } | undefined {
   const candidates: { at: number; summary: string }[] = [];
   if (s.schedule?.endsAt != null) candidates.push({ at: s.schedule.endsAt, summary: 'end date: offboarding' });
+  if (s.joined?.awaitingApproval) {
+    candidates.push({ at: s.joined.awaitingApproval.expiresAt, summary: 'sign-up expires unless an admin approves it' });
+    return candidates.sort((a, b) => a.at - b.at)[0];
+  }
   if (s.schedule?.invitationPending) {
     const at = invitationAt(s.schedule, input);
     if (at !== null) candidates.push({ at, summary: 'invitation goes out (start date − lead)' });
@@ -118,5 +147,6 @@ export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleV
       ? { startsAt: iso(s.schedule.startsAt ?? undefined), endsAt: iso(s.schedule.endsAt ?? undefined), invitationAt: s.schedule.invitationPending ? iso(invitationAt(s.schedule, input) ?? undefined) : null }
       : null,
     removal: s.removal ? { actor: s.removal.actor, requestedAt: new Date(s.removal.requestedAt).toISOString() } : null,
+    ...(s.joined ? { approval: s.joined.awaitingApproval ? { expiresAt: new Date(s.joined.awaitingApproval.expiresAt).toISOString() } : null } : {}),
   };
 }

@@ -15,7 +15,7 @@ import {
   type MemberSchedule,
 } from '../../contract/workflows.ts';
 import { act } from './activities.ts';
-import { deriveStatus, initialState } from './decisions.ts';
+import { approvedState, cardLostState, deriveStatus, initialState } from './decisions.ts';
 import { StepLock } from './lock.ts';
 import { reject } from './reject.ts';
 
@@ -135,7 +135,8 @@ export class MemberLifecycle {
       check?.();
       // A member with a password gets access in the enrollment's own transaction, so what the
       // door hears ("enrolled") is already true at the door.
-      const grantAccess = state.account.stage === 'password_set' && !state.access.grantedAt && this.started() && deprecated('access-with-enrollment');
+      // A card registered again after a lost one gets its access in the same step too.
+      const grantAccess = state.account.stage === 'password_set' && (!state.access.grantedAt || state.card.lost !== undefined) && this.started() && deprecated('access-with-enrollment');
       const result = await act.enrollCard({
         memberId: this.memberId, companyId: this.companyId, siteId: state.siteId!, method, ...card, actor, key: this.key('enrollment'), ...(grantAccess ? { grantAccess } : {}),
       });
@@ -172,6 +173,52 @@ export class MemberLifecycle {
       if (result.decision === 'enrolled') Object.assign(state.card, { cardId: result.cardId, cardNumber: result.cardNumber });
       return result;
     });
+  }
+
+  /** The old card leaves every door's list at once; the wizard starts again (PIN at the door, or QR). */
+  cardLost(reason: 'lost' | 'damaged', actor: string) {
+    return this.lock.exclusive(async () => {
+      const { state } = this;
+      if (state.removal) reject('MemberRemoved');
+      if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
+      await act.declareCardLost({ memberId: this.memberId, companyId: this.companyId, reason, actor, key: this.key('card-lost') });
+      cardLostState(state, this.input, Date.now(), reason);
+      await this.syncStatus();
+      this.wake = true;
+      return { status: state.status };
+    });
+  }
+
+  /** An admin's answer to a sign-up: approval takes a seat (none left: refused, still waiting). */
+  decideSignUp(approve: boolean, actor: string) {
+    return this.lock.exclusive(async () => {
+      const { state } = this;
+      if (state.removal) reject('MemberRemoved');
+      if (!state.joined?.awaitingApproval) reject('NotAwaitingApproval');
+      if (!approve) {
+        await this.claimSignUpEnd(actor, 'refused');
+        return { status: state.status };
+      }
+      // The status once approved (what the clocks approvedState restarts do not change).
+      const next = deriveStatus({ ...state, joined: { via: state.joined.via } });
+      const refusal = await act.approveSignUp({ memberId: this.memberId, companyId: this.companyId, actor, status: next, key: this.key('sign-up-approval') });
+      if (refusal) reject(refusal.refused, refusal.message);
+      approvedState(state, this.input, Date.now());
+      this.setStatus(deriveStatus(state));
+      await this.email('sign-up approved (to the member)', 'sign-up-decided', 'member', 'sign_up_decided', { approved: true });
+      this.wake = true;
+      return { status: state.status };
+    });
+  }
+
+  /** A sign-up refused by an admin or expired unanswered: ended like a removal, told as what it is. */
+  async claimSignUpEnd(actor: string, how: 'refused' | 'expired'): Promise<void> {
+    const reason = how === 'refused' ? 'sign-up refused' : 'sign-up not approved in time';
+    const claimed = await act.claimRemoval({ memberId: this.memberId, companyId: this.companyId, actor, reason, key: this.key('removal') });
+    if ('refused' in claimed) reject(claimed.refused, claimed.message);
+    this.state.removal = { actor, reason, requestedAt: Date.now(), statusBefore: claimed.statusBefore, email: claimed.email, name: claimed.name, signUp: how };
+    this.setStatus('removed');
+    this.wake = true;
   }
 
   changeRole(role: MemberRole, actor: string): Promise<{ role: MemberRole }> {

@@ -13,6 +13,12 @@ export async function begin(lc: MemberLifecycle): Promise<void> {
   const keys = (lc.beginKeys ??= { lifecycle: lc.key('lifecycle'), invitation: lc.key('invitation') });
   const lifecycle = { memberId, companyId, invitedBy: input.invitedBy, durations: input.durations, key: keys.lifecycle };
   const invitation = { memberId, companyId, tokenId: state.account.tokenId, expiresAt, resend: false, actor: input.invitedBy, key: keys.invitation };
+  if (state.joined) {
+    // Joined by themself: nothing to invite them to. An approval policy tells the admins.
+    Object.assign(state, pick(await act.beginLifecycle(lifecycle)));
+    if (state.joined.awaitingApproval) await lc.email('sign-up to approve (to admins)', 'sign-up-request', 'admins', 'sign_up_request', { expiresAt: new Date(state.joined.awaitingApproval.expiresAt).toISOString() });
+    return;
+  }
   if (state.schedule?.invitationPending) {
     // Known ahead: the row is tied to this run now, the invitation waits for its time.
     Object.assign(state, pick(await act.beginLifecycle(lifecycle)));
@@ -151,6 +157,12 @@ export async function advance(lc: MemberLifecycle): Promise<void> {
     await endWhenDue(lc, now);
     if (lc.state.removal || !(await inviteWhenDue(lc, now))) return;
   }
+  const waiting = lc.state.joined?.awaitingApproval;
+  if (waiting) {
+    // Nothing runs before an admin approves; nobody answering in time ends the request.
+    if (now >= waiting.expiresAt) await lc.claimSignUpEnd('system', 'expired');
+    return;
+  }
   await advanceAccount(lc, now);
   await advanceCard(lc, now);
   await answerWizardCloses(lc);
@@ -182,10 +194,15 @@ export async function offboard(lc: MemberLifecycle): Promise<OffboardingReport> 
     credentialsRevoked: credentials.revoked,
     emails: { member: 0, admins: 0 },
   };
-  // Someone whose invitation never went out (known ahead, removed before) hears nothing of a removal.
-  report.emails.member = state.schedule?.invitationPending ? 0 : (await lc.email('removal notice (to the member)', 'removal-notice', 'member', 'removal_notice')).sent;
+  if (removal.signUp) {
+    // A sign-up refused or expired: the person hears that, and the admins decided it (or let it go).
+    report.emails.member = (await lc.email(`sign-up ${removal.signUp} (to the member)`, 'sign-up-decided', 'member', 'sign_up_decided', { approved: false, expired: removal.signUp === 'expired' })).sent;
+  } else {
+    // Someone whose invitation never went out (known ahead, removed before) hears nothing of a removal.
+    report.emails.member = state.schedule?.invitationPending ? 0 : (await lc.email('removal notice (to the member)', 'removal-notice', 'member', 'removal_notice')).sent;
+  }
   // A company leaving sends its admins one report for everyone, not one per member.
-  if (!removal.companyOffboarding) {
+  if (!removal.companyOffboarding && !removal.signUp) {
     report.emails.admins = (await lc.email('offboarding report (to admins)', 'offboarding-report', 'admins', 'offboarding_report', { report })).sent;
   }
   report.completedAt = new Date(Date.now()).toISOString();

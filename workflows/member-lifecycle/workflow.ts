@@ -11,8 +11,10 @@ import { allHandlersFinished, condition, continueAsNew, deprecatePatch, patched,
 import {
   changeRoleUpdate,
   changeScheduleUpdate,
+  cardLostUpdate,
   changeSiteUpdate,
   confirmCardUpdate,
+  decideSignUpUpdate,
   enrollAtDoorUpdate,
   passwordSetSignal,
   registerCardUpdate,
@@ -25,7 +27,7 @@ import {
   type MemberLifecycleInput,
   type OffboardingReport,
 } from '../../contract/workflows.ts';
-import { nextDeadline, view } from './decisions.ts';
+import { joinedState, nextDeadline, view } from './decisions.ts';
 import { MemberLifecycle } from './member-lifecycle.ts';
 import { preempted, reject } from './reject.ts';
 import { DeadlineTimer } from './timers.ts';
@@ -46,6 +48,8 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
   // Invited without a registration code: no card track. Only new runs can ask for it, so the
   // marker stands in their histories alone.
   if (!lc.input.carried && lc.input.cardNeeded === false && patched('no-card-track')) state.cardTrack = false;
+  // Joined by themself ("S'inscrire", single sign-on): likewise new runs only.
+  if (!lc.input.carried && lc.input.joined && patched('self-sign-up')) joinedState(state, lc.input.joined, Date.now());
 
   // ---- messages: registered before the first await, so none is lost ----------------------------
 
@@ -90,6 +94,22 @@ export async function memberLifecycle(input: MemberLifecycleInput): Promise<Offb
       cardNumberRequired(cardNumber);
       if (state.removal) reject('MemberRemoved');
       if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
+    },
+  });
+
+  setHandler(cardLostUpdate, ({ reason, actor }) => lc.cardLost(reason, actor), {
+    validator: ({ reason, actor }) => {
+      if ((reason !== 'lost' && reason !== 'damaged') || typeof actor !== 'string' || !actor) reject('InvalidRequest', 'reason (lost or damaged) and actor are required');
+      if (state.removal) reject('MemberRemoved');
+      if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
+    },
+  });
+
+  setHandler(decideSignUpUpdate, ({ approve, actor }) => lc.decideSignUp(approve, actor), {
+    validator: ({ approve, actor }) => {
+      if (typeof approve !== 'boolean' || typeof actor !== 'string' || !actor) reject('InvalidRequest', 'approve (true or false) and actor are required');
+      if (state.removal) reject('MemberRemoved');
+      if (!state.joined?.awaitingApproval) reject('NotAwaitingApproval');
     },
   });
 

@@ -1,0 +1,49 @@
+// Contracted seats: how many members a company may have, set by the operator. Every way a member
+// is added (an invitation, a CSV row, SCIM, "S'inscrire", an admin approving a request) takes a
+// seat here, inside the transaction that writes the member, with the company row locked, so two
+// additions at once cannot both take the last seat.
+import { sql } from 'kysely';
+import type { EntityManager } from '../../db/orm.ts';
+import { DomainError } from '../errors.ts';
+
+export interface SeatUsage {
+  used: number;
+  /** Null: no limit. */
+  contracted: number | null;
+}
+
+/**
+ * Members who hold a seat: anyone not removed, but day passes (guests) and sign-ups still waiting
+ * for an admin, who take one when approved.
+ */
+export async function seatUsage(em: EntityManager, companyId: string): Promise<SeatUsage> {
+  const db = em.getKysely();
+  const company = await db.selectFrom('organization').select('seats').where('id', '=', companyId).executeTakeFirst();
+  const row = await db
+    .selectFrom('member')
+    .select(sql<number>`count(*)::int`.as('used'))
+    .where('organization_id', '=', companyId)
+    .where('status', 'not in', ['removed', 'awaiting_approval'])
+    .where('kind', '=', 'member')
+    .executeTakeFirstOrThrow();
+  return { used: row.used, contracted: company?.seats ?? null };
+}
+
+export const seatsText = (usage: SeatUsage) => `${usage.used} of ${usage.contracted} seats used`;
+
+/**
+ * Refuses (409 `seats_full`, "8 of 8 seats used") when one more member would pass the contracted
+ * seats. Call it inside the transaction that adds the member: the company row stays locked until
+ * it ends.
+ */
+export async function takeSeat(em: EntityManager, companyId: string): Promise<void> {
+  const db = em.getKysely();
+  // No contract limit (most companies): nothing to count, and bulk imports need not queue on the company row.
+  const limited = await db.selectFrom('organization').select('seats').where('id', '=', companyId).executeTakeFirst();
+  if (limited?.seats == null) return;
+  await db.selectFrom('organization').select('id').where('id', '=', companyId).forUpdate().execute();
+  const usage = await seatUsage(em, companyId);
+  if (usage.contracted !== null && usage.used >= usage.contracted) {
+    throw new DomainError('seats_full', 'conflict', `${seatsText(usage)}: the operator adds seats to the company's contract`, { seats: usage });
+  }
+}

@@ -155,7 +155,8 @@ export function createCardActivities({ orm, access, wifi }: { orm: Orm; access: 
           await revoke(em, card.id);
         }
         const result = { cards: cards.map((c) => c.number) };
-        await auditStep(em, { ...input, type: 'card.lost', data: { reason: input.reason, result } });
+        // `cause`, not `reason`: a lost or damaged card is no personal text (a removal's reason is, and erasure ends it).
+        await auditStep(em, { ...input, type: 'card.lost', data: { cause: input.reason, result } });
         return result;
       });
     },

@@ -25,7 +25,7 @@ async function signInAsAdmin(t: ExecutionContext, locale: 'fr' | 'en', viewport 
   await page.goto('/login');
   await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(org.adminEmail);
   await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
+  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter', exact: true }).click();
   // Admins land on the overview; these tests start from the members list.
   await page.waitForURL(/\/admin$/);
   await openMenu(page);
@@ -197,7 +197,7 @@ test('forms carry a token only our pages know; members cannot open admin pages; 
   await memberPage.goto('/login?next=//evil.example/steal');
   await memberPage.getByLabel('E-mail address').fill(member.email);
   await memberPage.getByLabel('Password').fill(PASSWORD);
-  await memberPage.getByRole('button', { name: 'Sign in' }).click();
+  await memberPage.getByRole('button', { name: 'Sign in', exact: true }).click();
   await memberPage.waitForURL(new RegExp(`^${app}/me$`));
   const refused = await memberPage.goto('/admin/members');
   t.is(refused!.status(), 403);

@@ -22,7 +22,7 @@ async function signIn(t: ExecutionContext, viewport: typeof PHONE, org = world.o
   await page.goto('/login');
   await page.getByLabel('Adresse e-mail').fill(org.adminEmail);
   await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click();
   await page.waitForURL(/\/(admin|operator)/);
   return page;
 }

@@ -152,7 +152,7 @@ test('the card\'s QR code opened on a phone: sign in first, then one tap registe
   await screenshots(phone, 'login');
   await phone.getByLabel('E-mail address').fill(member.email);
   await phone.getByLabel('Password').fill(PASSWORD);
-  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
   await phone.waitForURL(new RegExp(`/q/${card.qr}$`));
   await screenshots(phone, 'qr');
   await phone.getByRole('button', { name: 'Register this card' }).click();
@@ -225,10 +225,10 @@ test('forgotten password: e-mail, 6-digit code, new password; a wrong code is re
   await fresh.goto('/login');
   await fresh.getByLabel('Adresse e-mail').fill(member.email);
   await fresh.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
-  await fresh.getByRole('button', { name: 'Se connecter' }).click();
+  await fresh.getByRole('button', { name: 'Se connecter', exact: true }).click();
   t.regex((await fresh.getByRole('alert').textContent()) ?? '', /incorrect/);
   await screenshot(fresh, 'login-error.fr.desktop');
   await fresh.getByLabel('Mot de passe', { exact: true }).fill(newPassword);
-  await fresh.getByRole('button', { name: 'Se connecter' }).click();
+  await fresh.getByRole('button', { name: 'Se connecter', exact: true }).click();
   await fresh.waitForURL(/\/me$/);
 });

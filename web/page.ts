@@ -77,6 +77,8 @@ export function createRenderer(deps: Pick<PageDeps, 'views' | 'staticUrls'>): Re
       path: ctx.path,
       flash: done,
       static: deps.staticUrls,
+      // Only the pages with passkey buttons load WebAuthn's script.
+      passkeys: view === 'login' || view === 'profile',
       brandCss: state.viewer ? `/brand/${state.viewer.brandColor.slice(1).toLowerCase()}.css` : null,
       languages: [
         { code: 'fr', name: 'Français', url: withLanguage(ctx, 'fr', data.here), current: state.locale === 'fr' },

@@ -28,9 +28,14 @@ import { operatorReceptionPages } from './routes/operator-reception.ts';
 import { operatorPrivacyPages } from './routes/operator-privacy.ts';
 import type { PageViews } from './views.ts';
 import { ROUTER_METHODS } from '../http/methods.ts';
+import { signInPages } from './routes/sign-in.ts';
+import { companyPages } from './routes/admin-company.ts';
 
 const STATIC_DIR = path.join(projectRoot, 'web', 'static');
 const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml' };
+
+/** Libraries' browser builds, served as our own files (the CSP allows scripts from here only). */
+const VENDORED = [['simplewebauthn-browser.js', path.join(projectRoot, 'node_modules', '@simplewebauthn', 'browser', 'dist', 'bundle', 'index.umd.min.js')]] as const;
 
 interface StaticFile {
   body: Buffer;
@@ -42,10 +47,11 @@ interface StaticFile {
 async function loadStatic(): Promise<{ files: Map<string, StaticFile>; urls: Record<string, string> }> {
   const files = new Map<string, StaticFile>();
   const urls: Record<string, string> = {};
-  for (const name of await fs.readdir(STATIC_DIR)) {
+  const own = (await fs.readdir(STATIC_DIR)).map((name) => [name, path.join(STATIC_DIR, name)] as const);
+  for (const [name, file] of [...own, ...VENDORED]) {
     const type = TYPES[path.extname(name)];
     if (!type) continue;
-    const body = await fs.readFile(path.join(STATIC_DIR, name));
+    const body = await fs.readFile(file);
     const hash = createHash('sha256').update(body).digest('base64url').slice(0, 10);
     files.set(name, { body, type, etag: `"${hash}"` });
     urls[name.replace(/\W/g, '_')] = `/static/${name}?v=${hash}`;
@@ -100,6 +106,8 @@ export async function createPagesRouter(deps: Omit<PageDeps, 'staticUrls' | 'vie
     return next();
   });
   accountPages(pages, full, render);
+  signInPages(pages, full, render);
+  companyPages(pages, full, render);
   memberPages(pages, full, render);
   overviewPages(pages, full, render);
   membersListPages(pages, full, render);

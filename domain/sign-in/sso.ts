@@ -44,7 +44,8 @@ export function discover(sso: Pick<CompanySso, 'issuer' | 'clientId'>, clientSec
   const known = configurations.get(key);
   if (known && Date.now() - known.at < DISCOVERY_TTL_MS) return known.config;
   const insecure = new URL(sso.issuer).protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {};
-  const config = oidc.discovery(new URL(sso.issuer), sso.clientId, clientSecret, undefined, { ...insecure, timeout: 10 });
+  // client_secret_basic: what Okta, Entra ID and most providers register a web application with.
+  const config = oidc.discovery(new URL(sso.issuer), sso.clientId, undefined, oidc.ClientSecretBasic(clientSecret), { ...insecure, timeout: 10 });
   configurations.set(key, { at: Date.now(), config });
   config.catch(() => configurations.delete(key));
   return config;

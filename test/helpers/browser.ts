@@ -44,8 +44,11 @@ export async function signInAs(t: Scope, browser: Browser, options: { baseURL: s
   await page.goto(`/login?lang=${locale}`);
   await page.getByLabel(locale === 'en' ? 'E-mail address' : 'Adresse e-mail').fill(options.email);
   await page.getByLabel(locale === 'en' ? 'Password' : 'Mot de passe', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter' }).click();
-  await page.waitForURL(/\/(admin|me)$/);
+  await page.getByRole('button', { name: locale === 'en' ? 'Sign in' : 'Se connecter', exact: true }).click();
+  await page.waitForURL(/\/(admin|me)$/).catch(async (e: Error) => {
+    // Still on the sign-in page: say what it says (a wrong password, a refusal).
+    throw new Error(`${page.url()}: ${(await page.getByRole('alert').textContent({ timeout: 1000 }).catch(() => '')) ?? ''} ${e.message}`);
+  });
   return page;
 }
 

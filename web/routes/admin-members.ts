@@ -9,6 +9,7 @@ import { DateOnly } from '../../http/schemas/common.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { importProgress } from '../../domain/imports/member-import.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
+import { decideSignUp } from '../../domain/members/decide-sign-up.ts';
 import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
 import { keyName } from './api-keys.ts';
 import { getMember, memberHistory, offboardingFinished, type AuditAudience } from '../../domain/members/queries.ts';
@@ -30,6 +31,8 @@ const AccessForm = z.object({
   ...AccessDaysFields,
   dates: DayPassDatesField.optional(),
 });
+const DecisionForm = z.object({ decision: z.enum(['approve', 'refuse']) });
+const CardLostForm = z.object({ reason: z.enum(['lost', 'damaged']) });
 const RemoveForm = z.object({ reason: z.string().trim().max(500).optional() });
 const RoleForm = z.object({ role: PatchMemberBody.shape.role.unwrap() });
 const DetailsForm = z.object({
@@ -74,8 +77,9 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, c
   for (const [actor, name] of operatorKeys) names.set(actor, render.t(ctx, 'history.operator_key', { name: keyName(ctx, render, name) }));
   const offboarding = render.t(ctx, 'history.company_offboarding');
   const siteNames = new Map(sites.map(([key, name]) => [key.slice('site:'.length), name]));
+  const plainActors: Record<string, string> = { system: 'history.system', schedule: 'history.schedule', 'sign-up': 'history.sign_up', 'join-policy': 'history.join_policy', sso: 'history.sso' };
   const actorName = (actor: string) =>
-    names.get(actor) ?? (actor.startsWith('company-offboarding:') ? offboarding : actor === 'system' ? render.t(ctx, 'history.system') : actor.startsWith('cli:') ? render.t(ctx, 'history.cli') : actor === 'schedule' ? render.t(ctx, 'history.schedule') : actor);
+    names.get(actor) ?? (actor.startsWith('company-offboarding:') ? offboarding : plainActors[actor] ? render.t(ctx, plainActors[actor]) : actor.startsWith('cli:') ? render.t(ctx, 'history.cli') : actor);
   const detail = (e: (typeof events)[number]): string | null => {
     const d = e.data as Record<string, unknown>;
     if (e.type === 'member.role_changed') return `${render.t(ctx, `roles.${String(d.from)}`)} → ${render.t(ctx, `roles.${String(d.to)}`)}`;
@@ -197,6 +201,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
         sites,
         multipleSites: sites.length > 1,
         hasCard: member.card?.state === 'assigned',
+        awaitingApproval: member.status === 'awaiting_approval',
         isSelf: member.id === viewer.memberId,
         doors,
         dayPass: member.kind === 'day_pass',
@@ -300,6 +305,32 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
       return refusal(ctx, viewer, id, error, 'invitation');
     }
     see(ctx, `/admin/members/${id}?done=invitation_resent`);
+  });
+
+  // A sign-up waiting for approval: approving takes a seat ("8 of 8 seats used" otherwise).
+  router.post('/admin/members/:id/sign-up', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    const form = parseForm(ctx, render, DecisionForm);
+    if (!form.ok) return memberPage(ctx, viewer, id, { errors: form.errors }, 400);
+    try {
+      await decideSignUp({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: id, approve: form.data.decision === 'approve', actor: viewer.actor });
+    } catch (error) {
+      return refusal(ctx, viewer, id, error, 'signUp');
+    }
+    see(ctx, `/admin/members/${id}?done=sign_up_${form.data.decision === 'approve' ? 'approved' : 'refused'}`);
+  });
+
+  // "Change the access card for …": the card is lost or damaged; revoked now, the member registers another.
+  router.post('/admin/members/:id/card-lost', async (ctx) => {
+    const { viewer, id } = await target(ctx);
+    const form = parseForm(ctx, render, CardLostForm);
+    if (!form.ok) return memberPage(ctx, viewer, id, { errors: form.errors }, 400);
+    try {
+      await deps.lifecycles.cardLost(id, form.data.reason, viewer.actor);
+    } catch (error) {
+      return refusal(ctx, viewer, id, error, 'cardLost');
+    }
+    see(ctx, `/admin/members/${id}?done=member_card_lost`);
   });
 
   router.post('/admin/members/:id/card', async (ctx) => {

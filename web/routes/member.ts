@@ -9,6 +9,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { getMember } from '../../domain/members/queries.ts';
 import { memberWifi } from '../../providers/wifi.ts';
 import { qrSvg, wifiJoinText } from '../qr.ts';
+import { listPasskeys } from '../../domain/sign-in/passkeys.ts';
 import type { EnrollmentResult, LifecycleView } from '../../contract/workflows.ts';
 import type { Viewer } from '../page-context.ts';
 import { parseForm, requireViewer, see, type PageDeps, type Renderer } from '../page.ts';
@@ -93,6 +94,7 @@ export function memberPages(router: Router, deps: PageDeps, render: Renderer): v
     const wifi = await memberWifi(deps.wifi, member);
     ctx.set('Cache-Control', 'no-store');
     const joinQr = wifi?.ssid ? await qrSvg(wifiJoinText({ ssid: wifi.ssid, username: wifi.username, password: wifi.password }), render.t(ctx, 'profile.wifi.qr_label', { network: wifi.ssid }), 'qr wifi-qr') : null;
-    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, joinQr, cardPending: member.card?.state !== 'assigned' });
+    const passkeys = await listPasskeys(deps.em(), viewer.memberId);
+    render(ctx, 'profile', { member, site: site?.name ?? null, wifi, joinQr, cardPending: member.card?.state !== 'assigned', passkeyList: passkeys });
   });
 }

@@ -1,6 +1,8 @@
 // The operator's pages for its customer companies: create one with its sites and a first admin,
 // change its name and sites, end its contract at a date and follow the offboarding. Staff only.
 import type Router from '@koa/router';
+import { seatUsage } from '../../domain/companies/seats.ts';
+import { getCompanySignIn } from '../../domain/sign-in/company-sign-in.ts';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { Email, Locale } from '../../http/schemas/common.schema.ts';
@@ -61,9 +63,11 @@ export function operatorCompanyPages(router: Router, deps: PageDeps, render: Ren
 
   const companyPage = async (ctx: Context, viewer: Viewer, id: string, extra: Record<string, unknown> = {}, status = 200) => {
     const company = await getCompany(deps.em(), viewer.operatorId, id);
-    const [sites, members] = await Promise.all([
+    const [sites, members, seats, signIn] = await Promise.all([
       listSites(deps.em(), { operatorId: viewer.operatorId }),
       listMembers(deps.em(), { companyId: id }, { limit: 50 }),
+      seatUsage(deps.em(), id),
+      getCompanySignIn(deps.em(), id, deps.config.http.publicUrl),
     ]);
     const chosen = (extra.values as { siteIds?: string | string[] } | undefined)?.siteIds;
     const checked = new Set(chosen === undefined ? company.siteIds : [chosen].flat());
@@ -74,6 +78,8 @@ export function operatorCompanyPages(router: Router, deps: PageDeps, render: Ren
       company,
       sites: sites.map((s) => ({ ...s, checked: checked.has(s.id) })),
       members: members.items,
+      seats,
+      domains: signIn.domains,
       moreMembers: Boolean(members.nextCursor),
       offboarding,
       scheduled: offboarding?.state === 'scheduled',

@@ -115,8 +115,8 @@ export function nextDeadline(s: LifecycleState, input: MemberLifecycleInput): { 
 
 export function view(s: LifecycleState, input: MemberLifecycleInput): LifecycleView {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-  // Before a known-ahead invitation goes out, its clocks have not started: no deadline to show.
-  const waiting = s.schedule?.invitationPending === true;
+  // Before a known-ahead invitation goes out, or an admin approves a sign-up, the clocks have not started: no deadline to show.
+  const waiting = s.schedule?.invitationPending === true || s.joined?.awaitingApproval !== undefined;
   const invitationReminder = s.account.stage === 'invited' && !waiting ? invitationReminderTimes(s, input)[s.account.remindersSent] : undefined;
   const cardTrack = hasCardTrack(s);
   const cardReminder = s.card.stage !== 'enrolled' && !waiting && cardTrack ? cardReminderTimes(s, input)[s.card.remindersDue] : undefined;

@@ -100,7 +100,7 @@ export async function finishSso(
   const config = await discover(sso, deps.secrets.decrypt(sso.clientSecretSealed)).catch((error: unknown) => {
     throw unreachable(error);
   });
-  let claims: oidc.IDToken | undefined;
+  let claims: Record<string, unknown> | undefined;
   try {
     const tokens = await oidc.authorizationCodeGrant(config, input.currentUrl, {
       pkceCodeVerifier: challenge.data.verifier!,
@@ -108,7 +108,10 @@ export async function finishSso(
       expectedNonce: challenge.data.nonce!,
       idTokenExpected: true,
     });
-    claims = tokens.claims();
+    const idToken = tokens.claims()!;
+    // Providers that follow the spec strictly (oidc-provider, some Entra set-ups) put the scope's
+    // claims in the userinfo answer, not in the ID token: asked for the same subject.
+    claims = typeof idToken.email === 'string' ? idToken : { ...(await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)), sub: idToken.sub };
   } catch (error) {
     throw refused(`the identity provider's answer was refused: ${(error as Error).message}`);
   }

@@ -30,7 +30,7 @@ export const EMAIL_TEMPLATES = [
 export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
 
 /** Who reads each e-mail: it picks the footer ("you were invited" / "you administer"). */
-export type EmailAudience = 'member' | 'admin' | 'company_and_operator' | 'visitor' | 'host';
+export type EmailAudience = 'member' | 'admin' | 'company_and_operator' | 'visitor' | 'host' | 'applicant';
 
 export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   invitation: 'member',
@@ -57,9 +57,9 @@ export const EMAIL_AUDIENCE: Record<EmailTemplate, EmailAudience> = {
   visit_arrived: 'host',
   visit_approval: 'host',
   // "S'inscrire": the address that asked, the admins who decide, then the person again.
-  sign_up_link: 'member',
+  sign_up_link: 'applicant',
   sign_up_request: 'admin',
-  sign_up_decided: 'member',
+  sign_up_decided: 'applicant',
 };
 
 export const EMAIL_LOCALES = ['fr', 'en'] as const;

@@ -11,7 +11,7 @@ export function sampleEmailData<T extends EmailTemplate>(
   const admin = { name: 'Ada Martin', email: 'ada.martin@example.org' };
   const visitor = { name: 'Jules Petit', email: 'jules.petit@example.net' };
   const audience = EMAIL_AUDIENCE[template];
-  const toAdmin = audience !== 'member' && audience !== 'host' && audience !== 'visitor';
+  const toAdmin = audience !== 'member' && audience !== 'host' && audience !== 'visitor' && audience !== 'applicant';
   const common: CommonEmailData = {
     recipient: audience === 'visitor' ? visitor : toAdmin ? admin : member,
     audience: EMAIL_AUDIENCE[template],

@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { apiWorld, PASSWORD, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { connectBrowser, DESKTOP, onApp, openMenu, openPage, PHONE, screenshot, screenshots, signInAs } from './helpers/browser.ts';
 import { fileScope } from './helpers/scope.ts';
+import { startOpenIdProvider } from './helpers/oidc.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const scope = fileScope();
@@ -167,4 +168,48 @@ test('a lost card: the member declares it from the profile and registers another
   await screenshots(admin, 'member-card-lost');
   const after = await world.api.get(`/v1/members/${member.id}`, { token: world.org.apiKey });
   t.like(after.body, { status: 'awaiting_card' });
+});
+
+test('the company admin sets domains, the joining rule and single sign-on on "Joining"; the operator confirms the domain and sets the seats', async (t) => {
+  const created = await world.newCompany();
+  await world.adminSession(created);
+  const provider = await startOpenIdProvider(scope, { redirectUri: `${world.appUrl}/sso/callback` });
+  const domain = `atelier-${tag()}.example`;
+  const admin = await signInAs(t, browser, { baseURL: world.appUrl, email: created.adminEmail, locale: 'fr' });
+  await openMenu(admin);
+  await admin.getByRole('link', { name: 'Inscription', exact: true }).click();
+  await admin.getByLabel(/^Domaine/).fill('gmail.com');
+  await admin.getByRole('button', { name: 'Déclarer ce domaine' }).click();
+  t.regex((await admin.locator('#f-domain-error').textContent()) ?? '', /pas une messagerie publique/);
+  await admin.getByLabel(/^Domaine/).fill(domain);
+  await admin.getByRole('button', { name: 'Déclarer ce domaine' }).click();
+  t.regex((await admin.locator('main').textContent()) ?? '', new RegExp(`${domain} — en attente de confirmation par l’opérateur`));
+  await admin.getByLabel('Elle rejoint l’entreprise tout de suite, comme utilisateur').check();
+  await admin.getByRole('button', { name: 'Enregistrer', exact: true }).click();
+  // A wrong issuer is said at once; the right one is read and saved.
+  await admin.getByLabel(/^Émetteur/).fill('http://127.0.0.1:9/nothing-here');
+  await admin.getByLabel(/^ID client/).fill(provider.clientId);
+  await admin.getByLabel(/^Secret client/).fill(provider.clientSecret);
+  await admin.getByLabel(/^Texte du bouton/).fill('Okta');
+  await admin.getByRole('button', { name: 'Enregistrer l’authentification unique' }).click();
+  t.regex((await admin.locator('#f-issuer-error').textContent()) ?? '', /n’a pas pu être utilisé/);
+  await admin.getByLabel(/^Émetteur/).fill(provider.issuer);
+  await admin.getByLabel(/^Secret client/).fill(provider.clientSecret);
+  await admin.getByRole('button', { name: 'Enregistrer l’authentification unique' }).click();
+  t.regex((await admin.getByRole('status').first().textContent()) ?? '', /authentification unique est enregistrée/);
+  const settings = await world.api.get('/v1/organization/sign-in', { token: created.apiKey });
+  t.like(settings.body, { joinPolicy: 'automatic', sso: { issuer: provider.issuer, label: 'Okta', required: false } });
+  t.false(JSON.stringify(settings.body).includes(provider.clientSecret), 'the secret is never answered');
+  await screenshots(admin, 'admin-sign-in');
+
+  await world.adminSession();
+  const operator = await signInAs(t, browser, { baseURL: world.appUrl, email: world.org.adminEmail, locale: 'en' });
+  await operator.goto(`/operator/companies/${created.companyId}`);
+  await operator.getByRole('button', { name: `Confirm ${domain}` }).click();
+  t.regex((await operator.getByRole('status').first().textContent()) ?? '', /domain is confirmed/);
+  await operator.getByLabel(/^Contracted seats/).fill('12');
+  await operator.getByRole('button', { name: 'Save the seats' }).click();
+  t.regex((await operator.locator('main').textContent()) ?? '', /1 of 12 seats used/);
+  await screenshots(operator, 'operator-company-seats');
+  t.deepEqual((await world.api.get('/v1/plan', { token: created.apiKey })).body.seats, { used: 1, contracted: 12 });
 });

@@ -160,6 +160,14 @@ test('another company\'s provider is refused for a member who is not its own; "S
   // While "Sign in with Entra ID" still works.
   await signInWithProvider(page, email, EN);
   await page.waitForURL(/\/me$/);
+  // Someone invited now is sent to the provider: no password to create.
+  const later = `lou-${tag()}@${a.domain}`;
+  await api.post('/v1/members', { email: later, name: 'Lou Later', siteId: a.siteId, locale: 'en' }, { token: a.apiKey });
+  const link = /https?:\/\/\S+(\/invitations\/\S+)/.exec((await waitForMail(later, /invit/i))[0]!.text)![1]!;
+  const invitation = await openPage(t, browser, { baseURL: base, locale: 'en', viewport: DESKTOP });
+  await invitation.goto(link);
+  t.is(await invitation.getByRole('link', { name: 'Sign in with Entra ID' }).count(), 1);
+  t.is(await invitation.getByLabel(/^New password/).count(), 0);
   t.is(invited.status, 201);
 });
 

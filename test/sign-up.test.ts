@@ -28,8 +28,9 @@ async function companyWithDomain(options: { joinPolicy: 'automatic' | 'approval'
 }
 
 /** The token of the sign-up link e-mailed to `email`. */
-async function signUpToken(email: string): Promise<string> {
-  const [mail] = await waitForMail(email, /join|rejoindre/i);
+async function signUpToken(email: string, count = 1): Promise<string> {
+  // The mailbox lists newest first.
+  const [mail] = await waitForMail(email, /join|rejoindre/i, count);
   const token = /\/sign-up\/([^\s"]+)/.exec(mail!.text)?.[1];
   if (!token) throw new Error(`no sign-up link in: ${mail!.text}`);
   return decodeURIComponent(token);
@@ -179,4 +180,19 @@ test('contracted seats hold on invite, CSV, SCIM, sign-up and approval: "N of N 
   t.is((await api.post(`/v1/members/${pending.body.memberId}/sign-up/decision`, { approve: true }, { token: company.apiKey })).status, 200);
   const plan = await api.get('/v1/plan', { token: company.apiKey });
   t.deepEqual(plan.body.seats, { used: 3, contracted: 3 });
+});
+
+test('someone removed cannot come back by signing up: only an admin invites them again', async (t) => {
+  const { api } = world;
+  const company = await companyWithDomain({ joinPolicy: 'automatic' });
+  const email = `gone-${tag()}@${company.domain}`;
+  await api.post('/v1/auth/sign-up', { email });
+  const joined = await api.post(`/v1/sign-ups/${encodeURIComponent(await signUpToken(email))}`, { name: 'Gil Gone', password: PASSWORD });
+  t.is(joined.status, 201);
+  t.true([200, 202].includes((await api.delete(`/v1/members/${joined.body.memberId}`, { token: company.apiKey })).status));
+  await waitFor('removed', async () => ((await api.get(`/v1/members/${joined.body.memberId}`, { token: company.apiKey })).body.status === 'removed' ? true : undefined));
+  await api.post('/v1/auth/sign-up', { email });
+  const again = await api.post(`/v1/sign-ups/${encodeURIComponent(await signUpToken(email, 2))}`, { name: 'Gil Again', password: PASSWORD });
+  t.is(problemOf(again).type, 'member-removed-earlier');
+  t.is((await api.get(`/v1/members/${joined.body.memberId}`, { token: company.apiKey })).body.status, 'removed', 'still removed');
 });

@@ -118,6 +118,8 @@ export async function completeSignUp(
     { em: deps.em, lifecycles: deps.lifecycles },
     {
       companyId: link.companyId, email: link.email, name: input.name, role: 'user', locale: input.locale, siteId: site?.site_id, actor: 'sign-up',
+      // Removed by HR or SCIM: only an admin brings them back, not the person themself.
+      reinviteRemoved: false,
       joined: { via: 'sign_up', approval: link.approval, passwordHash },
     },
   );

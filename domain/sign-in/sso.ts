@@ -143,7 +143,7 @@ export async function finishSso(
   const site = await db.selectFrom('company_site').select('site_id').where('organization_id', '=', challenge.companyId).orderBy('granted_at').limit(1).executeTakeFirst();
   const joined = await inviteMember(
     { em: deps.em, lifecycles: deps.lifecycles },
-    { companyId: challenge.companyId, email, name, role: 'user', locale: input.locale, siteId: site?.site_id, actor: 'sso', joined: { via: 'sso', approval, passwordHash: null } },
+    { companyId: challenge.companyId, email, name, role: 'user', locale: input.locale, siteId: site?.site_id, actor: 'sso', reinviteRemoved: false, joined: { via: 'sso', approval, passwordHash: null } },
   );
   if (approval) return { kind: 'awaiting_approval', company };
   const session = await createSession(deps.em, joined.memberId);

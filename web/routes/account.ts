@@ -72,10 +72,16 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
     render(ctx, 'invitation-dead', { reason }, error.kind === 'gone' ? 410 : 404);
   };
 
+  /** A company that requires single sign-on creates no password: its invitation leads to its provider. */
+  const requiredSso = async (memberId: string) => {
+    const row = await deps.em().getKysely().selectFrom('member as m').innerJoin('organization as o', 'o.id', 'm.organization_id').select(['o.id', 'o.sso']).where('m.id', '=', memberId).executeTakeFirst();
+    return row?.sso?.required ? { companyId: row.id, label: row.sso.label } : undefined;
+  };
+
   router.get('/invitations/:token', async (ctx) => {
     try {
       const invitation = await inspectInvitation(deps.em(), deps.secrets, ctx.params.token!);
-      render(ctx, 'invitation', { invitation, token: ctx.params.token });
+      render(ctx, 'invitation', { invitation, token: ctx.params.token, sso: await requiredSso(invitation.memberId) });
     } catch (error) {
       if (error instanceof DomainError && error.code.startsWith('invitation_')) return invitationDead(ctx, error);
       throw error;

@@ -178,10 +178,10 @@ test('the company admin sets domains, the joining rule and single sign-on on "Jo
   const admin = await signInAs(t, browser, { baseURL: world.appUrl, email: created.adminEmail, locale: 'fr' });
   await openMenu(admin);
   await admin.getByRole('link', { name: 'Inscription', exact: true }).click();
-  await admin.getByLabel(/^Domaine/).fill('gmail.com');
+  await admin.getByLabel('Domaine', { exact: true }).fill('gmail.com');
   await admin.getByRole('button', { name: 'Déclarer ce domaine' }).click();
   t.regex((await admin.locator('#f-domain-error').textContent()) ?? '', /pas une messagerie publique/);
-  await admin.getByLabel(/^Domaine/).fill(domain);
+  await admin.getByLabel('Domaine', { exact: true }).fill(domain);
   await admin.getByRole('button', { name: 'Déclarer ce domaine' }).click();
   t.regex((await admin.locator('main').textContent()) ?? '', new RegExp(`${domain} — en attente de confirmation par l’opérateur`));
   await admin.getByLabel('Elle rejoint l’entreprise tout de suite, comme utilisateur').check();

@@ -317,7 +317,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     } catch (error) {
       return refusal(ctx, viewer, id, error, 'signUp');
     }
-    see(ctx, `/admin/members/${id}?done=sign_up_${form.data.decision === 'approve' ? 'approved' : 'refused'}`);
+    see(ctx, `/admin/members/${id}?done=${form.data.decision === 'approve' ? 'sign_up_approved' : 'sign_up_refused'}`);
   });
 
   // "Change the access card for …": the card is lost or damaged; revoked now, the member registers another.

@@ -262,7 +262,9 @@ export function createLifecycleActivities({ orm, access, wifi, visits }: Lifecyc
           .returning('id')
           .execute();
         await updateMember(em, input.memberId).set({ enrollment_pin: null, password_hash: null }).execute();
-        const result = { revoked: tokens.length };
+        // Passkeys too: someone invited again later registers theirs again, as they choose a new password.
+        const passkeys = await em.getKysely().deleteFrom('passkey').where('member_id', '=', input.memberId).returning('id').execute();
+        const result = { revoked: tokens.length + passkeys.length };
         await audit(em, { ...input, actor: 'system', type: 'member.credentials_revoked', data: { result } });
         return result;
       });

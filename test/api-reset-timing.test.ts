@@ -3,17 +3,13 @@
 import test from 'ava';
 import { apiWorld, tag, waitForMail, type ApiWorld } from './helpers/api.ts';
 import { fileScope } from './helpers/scope.ts';
+import { median } from './helpers/timing.ts';
 
 const scope = fileScope();
 let world: ApiWorld;
 test.before(async () => {
   world = await apiWorld(scope);
 });
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 
 test('a password reset takes as long for an address with an account as for one without', async (t) => {
   const { api } = world;

@@ -74,8 +74,8 @@ function watchReturn(page: Page) {
   return seen;
 }
 
-const FR = { sso: /authentification unique de votre entreprise/, email: /^Adresse e-mail/, find: /^Continuer$/, button: /^Se connecter avec / };
-const EN = { sso: /company's single sign-on/, email: /^E-mail address/, find: /^Continue$/, button: /^Sign in with / };
+const FR = { sso: /authentification unique \(SSO\)/, email: /^Adresse e-mail/, find: /^Continuer$/, button: /^Se connecter avec / };
+const EN = { sso: /single sign-on \(SSO\)/, email: /^E-mail address/, find: /^Continue$/, button: /^Sign in with / };
 
 test('"Sign in with <company IdP>": a member is matched by e-mail, an unknown address at the domain joins; a replayed answer and a wrong state are refused', async (t) => {
   const { api } = world;

@@ -47,7 +47,7 @@ test('export: the member and an admin download a zip of JSON and CSV with the pr
   const { org } = world;
   const m = await busyMember();
   const files = await unzipTexts(await download('/v1/me/export', m.token));
-  t.deepEqual(Object.keys(files).sort(), ['README.txt', 'actions-on-others.csv', 'actions-on-others.json', 'emails.csv', 'emails.json', 'entry-events.csv', 'entry-events.json', 'history.csv', 'history.json', 'profile.json', 'visits-hosted.csv', 'visits-hosted.json', 'wifi-sessions.csv', 'wifi-sessions.json']);
+  t.deepEqual(Object.keys(files).sort(), ['README.txt', 'actions-on-others.csv', 'actions-on-others.json', 'emails.csv', 'emails.json', 'entry-events.csv', 'entry-events.json', 'history.csv', 'history.json', 'passkeys.csv', 'passkeys.json', 'profile.json', 'visits-hosted.csv', 'visits-hosted.json', 'wifi-sessions.csv', 'wifi-sessions.json']);
   t.like(JSON.parse(files['profile.json']!), { id: m.id, email: m.email, name: m.name, status: 'active' });
   const history = JSON.parse(files['history.json']!) as { type: string; data: Record<string, unknown> }[];
   t.true(history.some((e) => e.type === 'member.invited' && e.data.email === m.email), 'their invitation, with the address it went to');

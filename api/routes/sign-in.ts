@@ -12,11 +12,10 @@ import {
   setJoinPolicy,
   withdrawDomain,
 } from '../../domain/sign-in/company-sign-in.ts';
-import { companyPlan, setOperatorBilling } from '../../domain/companies/plan.ts';
-import { seatUsage } from '../../domain/companies/seats.ts';
+import { companyPlan, operatorBilling, setOperatorBilling } from '../../domain/companies/plan.ts';
+import { setContractedSeats } from '../../domain/companies/seats.ts';
 import { getCompany } from '../../domain/companies/companies.ts';
 import { createSession } from '../../domain/auth/sessions.ts';
-import { recordAudit } from '../../domain/audit.ts';
 import { sessionBody, setSessionCookie } from '../../http/session-cookie.ts';
 import { Session } from '../../http/schemas/common.schema.ts';
 import {
@@ -269,11 +268,7 @@ export function signInRoutes(s: ApiServices) {
       },
       async ({ params, body, principal }, ctx) => {
         await getCompany(s.em(), principal.operatorId, params.id);
-        await s.em().transactional(async (em) => {
-          await em.getKysely().updateTable('organization').set({ seats: body.contracted }).where('id', '=', params.id).execute();
-          await recordAudit(em, { companyId: params.id, operatorId: principal.operatorId, actor: principal.actor, type: 'company.seats_changed', data: { contracted: body.contracted } });
-        });
-        ctx.body = await seatUsage(s.em(), params.id);
+        ctx.body = await setContractedSeats(s.em(), { operatorId: principal.operatorId, companyId: params.id, contracted: body.contracted, actor: principal.actor });
       },
     ),
     defineRoute(
@@ -297,8 +292,7 @@ export function signInRoutes(s: ApiServices) {
         responses: { 200: { description: 'The billing link', schema: Billing } },
       },
       async ({ principal }, ctx) => {
-        const row = await s.em().getKysely().selectFrom('operator').select(['billing_url', 'billing_contact']).where('id', '=', principal.operatorId).executeTakeFirstOrThrow();
-        ctx.body = { url: row.billing_url, contact: row.billing_contact };
+        ctx.body = await operatorBilling(s.em(), principal.operatorId);
       },
     ),
     defineRoute(

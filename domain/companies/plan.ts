@@ -44,6 +44,11 @@ export async function companyPlan(em: EntityManager, companyId: string): Promise
   };
 }
 
+export async function operatorBilling(em: EntityManager, operatorId: string): Promise<{ url: string | null; contact: string | null }> {
+  const row = await em.getKysely().selectFrom('operator').select(['billing_url', 'billing_contact']).where('id', '=', operatorId).executeTakeFirstOrThrow();
+  return { url: row.billing_url, contact: row.billing_contact };
+}
+
 /** The operator's billing portal and contact, shown to every company admin. */
 export async function setOperatorBilling(em: EntityManager, input: { operatorId: string; url: string | null; contact: string | null; actor: string }): Promise<{ url: string | null; contact: string | null }> {
   return em.transactional(async (tx) => {

@@ -4,6 +4,7 @@
 // additions at once cannot both take the last seat.
 import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
+import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 
 export interface SeatUsage {
@@ -46,4 +47,13 @@ export async function takeSeat(em: EntityManager, companyId: string): Promise<vo
   if (usage.contracted !== null && usage.used >= usage.contracted) {
     throw new DomainError('seats_full', 'conflict', `${seatsText(usage)}: the operator adds seats to the company's contract`, { seats: usage });
   }
+}
+
+/** The operator sets the contract's seats (null: no limit); fewer than used stops new members only. Audited. */
+export async function setContractedSeats(em: EntityManager, input: { operatorId: string; companyId: string; contracted: number | null; actor: string }): Promise<SeatUsage> {
+  await em.transactional(async (tx) => {
+    await tx.getKysely().updateTable('organization').set({ seats: input.contracted }).where('id', '=', input.companyId).where('operator_id', '=', input.operatorId).execute();
+    await recordAudit(tx, { companyId: input.companyId, operatorId: input.operatorId, actor: input.actor, type: 'company.seats_changed', data: { contracted: input.contracted } });
+  });
+  return seatUsage(em, input.companyId);
 }

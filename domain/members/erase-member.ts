@@ -55,6 +55,7 @@ export async function pseudonymiseMember(em: EntityManager, input: { memberId: s
     await db.deleteFrom('auth_token').where('member_id', '=', member.id).execute();
     await db.deleteFrom('passkey').where('member_id', '=', member.id).execute();
     await db.deleteFrom('sign_in_challenge').where('member_id', '=', member.id).execute();
+    await db.deleteFrom('sign_up_request').where('organization_id', '=', member.organization_id).where('email', '=', member.email).execute();
     await db.deleteFrom('email_outbox').where((eb) => eb.or([eb('member_id', '=', member.id), eb('to_address', '=', member.email)])).execute();
     // Webhook payloads keep who it was about by id only.
     await db

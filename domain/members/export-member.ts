@@ -52,6 +52,8 @@ export async function memberDataFiles(em: EntityManager, companyId: string, memb
     .orderBy('v.date')
     .execute();
 
+  const passkeys = await db.selectFrom('passkey').select(['name', 'created_at', 'last_used_at']).where('member_id', '=', memberId).orderBy('created_at').execute();
+
   const sets: Record<string, Rows> = {
     history: history.map((e) => ({ occurredAt: e.occurredAt, type: e.type, actor: e.actor, data: e.data })),
     'actions-on-others': actions.map((a) => ({ occurredAt: iso(a.occurred_at), type: a.type, memberId: a.member_id })),
@@ -59,6 +61,8 @@ export async function memberDataFiles(em: EntityManager, companyId: string, memb
     emails: emails.map((m) => ({ to: m.to_address, subject: m.subject, template: m.template, status: m.status, queuedAt: iso(m.created_at), sentAt: iso(m.sent_at) })),
     'wifi-sessions': wifi.map((w) => ({ startedAt: iso(w.started_at), stoppedAt: iso(w.stopped_at), seconds: w.seconds === null ? null : Number(w.seconds), accessPoint: w.access_point, device: w.device, bytesIn: w.bytes_in === null ? null : Number(w.bytes_in), bytesOut: w.bytes_out === null ? null : Number(w.bytes_out) })),
     'visits-hosted': visits.map((v) => ({ id: v.id, date: v.date, kind: v.kind, status: v.status, site: v.site, createdAt: iso(v.created_at) })),
+    // The name and dates only: a passkey's public key says nothing about the person.
+    passkeys: passkeys.map((p) => ({ name: p.name, addedAt: iso(p.created_at), lastUsedAt: iso(p.last_used_at) })),
   };
   const files = [
     { name: 'README.txt', content: readme(profile.id, new Date()) },
@@ -87,6 +91,7 @@ entry-events.*        vos passages aux portes (conservés 3 mois au plus)
 emails.*              les e-mails qui vous ont été envoyés : destinataire, objet, date
 wifi-sessions.*       vos connexions au Wi-Fi
 visits-hosted.*       les visites que vous avez reçues (sans les données de vos visiteurs)
+passkeys.*            vos clés d'accès (nom et dates)
 
 EN
 profile.json          your profile (name, address, role, site, dates, status)
@@ -96,6 +101,7 @@ entry-events.*        your passages at the doors (kept three months at most)
 emails.*              the e-mails sent to you: recipient, subject, time
 wifi-sessions.*       your Wi-Fi sessions
 visits-hosted.*       the visits you hosted (without your visitors' data)
+passkeys.*            your passkeys (name and dates)
 `;
 
 export async function memberDataZip(em: EntityManager, companyId: string, memberId: string): Promise<Buffer> {

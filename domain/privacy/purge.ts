@@ -5,7 +5,11 @@ import type { Database, EntityManager } from '../../db/orm.ts';
 /** The ids of the operator's companies, as a subquery: whose rows the operator's purge touches. */
 const companiesOf = (db: Kysely<Database>, operatorId: string) => db.selectFrom('organization').select('id').where('operator_id', '=', operatorId);
 
-/** E-mails that went out (or were given up on) before `before`: their recipient, subject and the data they were made of. */
+/**
+ * E-mails that went out (or were given up on) before `before`: their recipient, subject and the
+ * data they were made of; and the sign-up requests made then (the address that asked: its link
+ * died after a day).
+ */
 export async function purgeMessages(em: EntityManager, operatorId: string, before: Date): Promise<number> {
   const db = em.getKysely();
   const gone = await db
@@ -14,7 +18,8 @@ export async function purgeMessages(em: EntityManager, operatorId: string, befor
     .where('created_at', '<', before)
     .where('organization_id', 'in', companiesOf(db, operatorId))
     .executeTakeFirst();
-  return Number(gone.numDeletedRows);
+  const requests = await db.deleteFrom('sign_up_request').where('created_at', '<', before).where('organization_id', 'in', companiesOf(db, operatorId)).executeTakeFirst();
+  return Number(gone.numDeletedRows) + Number(requests.numDeletedRows);
 }
 
 /** Webhook events older than `before` whose every delivery is over (delivered or given up): their payloads and the log of their attempts. */

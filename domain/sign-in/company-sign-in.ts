@@ -8,6 +8,7 @@ import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import type { Secrets } from '../secrets.ts';
 import { discover, issuerProblem, ssoCallbackPath } from './sso.ts';
+import { companyOfDomain } from './sign-up.ts';
 
 export interface CompanySignInView {
   joinPolicy: JoinPolicy;
@@ -126,16 +127,6 @@ export async function removeCompanySso(em: EntityManager, input: { companyId: st
 
 /** The company whose confirmed domain this address is at, with single sign-on: where "Sign in with …" leads. */
 export async function ssoForEmail(em: EntityManager, email: string): Promise<{ companyId: string; label: string } | undefined> {
-  const domain = email.trim().toLowerCase().split('@')[1];
-  if (!domain) return undefined;
-  const row = await em
-    .getKysely()
-    .selectFrom('company_domain as d')
-    .innerJoin('organization as o', 'o.id', 'd.organization_id')
-    .select(['o.id', 'o.sso'])
-    .where('d.domain', '=', domain)
-    .where('d.confirmed_at', 'is not', null)
-    .where('o.sso', 'is not', null)
-    .executeTakeFirst();
-  return row?.sso ? { companyId: row.id, label: row.sso.label } : undefined;
+  const company = await companyOfDomain(em, email);
+  return company?.sso ? { companyId: company.companyId, label: company.sso.label } : undefined;
 }

@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import { dbNow } from '../../db/sql.ts';
 import type { EntityManager } from '../../db/orm.ts';
-import type { JoinPolicy } from '../../db/entities/index.ts';
+import type { CompanySso, JoinPolicy } from '../../db/entities/index.ts';
 import { recordAudit } from '../audit.ts';
 import { DomainError } from '../errors.ts';
 import { hashPassword, passwordProblem } from '../passwords.ts';
@@ -28,14 +28,14 @@ export async function requestSignUp(lifecycles: LifecycleGateway, input: { email
 }
 
 /** The address's domain, if it is one a company declared and the operator confirmed. */
-export async function companyOfDomain(em: EntityManager, email: string): Promise<{ companyId: string; joinPolicy: JoinPolicy } | undefined> {
-  const domain = email.split('@')[1]?.toLowerCase();
+export async function companyOfDomain(em: EntityManager, email: string): Promise<{ companyId: string; joinPolicy: JoinPolicy; sso: CompanySso | null } | undefined> {
+  const domain = email.trim().split('@')[1]?.toLowerCase();
   if (!domain) return undefined;
   return em
     .getKysely()
     .selectFrom('company_domain as d')
     .innerJoin('organization as o', 'o.id', 'd.organization_id')
-    .select(['o.id as companyId', 'o.join_policy as joinPolicy'])
+    .select(['o.id as companyId', 'o.join_policy as joinPolicy', 'o.sso'])
     .where('d.domain', '=', domain)
     .where('d.confirmed_at', 'is not', null)
     .where('o.offboarded_at', 'is', null)

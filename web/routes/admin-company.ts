@@ -5,11 +5,11 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.ts';
-import { companyPlan, setOperatorBilling } from '../../domain/companies/plan.ts';
+import { companyPlan, operatorBilling, setOperatorBilling } from '../../domain/companies/plan.ts';
+import { setContractedSeats } from '../../domain/companies/seats.ts';
 import { confirmDomain, declareDomain, getCompanySignIn, removeCompanySso, setCompanySso, setJoinPolicy, withdrawDomain } from '../../domain/sign-in/company-sign-in.ts';
 import { getCompany } from '../../domain/companies/companies.ts';
 import { ssoCallbackPath } from '../../domain/sign-in/sso.ts';
-import { recordAudit } from '../../domain/audit.ts';
 import { JOIN_POLICIES } from '../../db/entities/index.ts';
 import { describeSchedule } from '../../domain/access/words.ts';
 import { pageState, type Viewer } from '../page-context.ts';
@@ -115,11 +115,7 @@ export function companyPages(router: Router, deps: PageDeps, render: Renderer): 
     await getCompany(deps.em(), viewer.operatorId, id);
     const form = parseForm(ctx, render, SeatsForm);
     if (!form.ok) return see(ctx, `/operator/companies/${id}?done=seats_invalid`);
-    const contracted = form.data.contracted === '' ? null : form.data.contracted;
-    await deps.em().transactional(async (em) => {
-      await em.getKysely().updateTable('organization').set({ seats: contracted }).where('id', '=', id).execute();
-      await recordAudit(em, { companyId: id, operatorId: viewer.operatorId, actor: viewer.actor, type: 'company.seats_changed', data: { contracted } });
-    });
+    await setContractedSeats(deps.em(), { operatorId: viewer.operatorId, companyId: id, contracted: form.data.contracted === '' ? null : form.data.contracted, actor: viewer.actor });
     see(ctx, `/operator/companies/${id}?done=seats_saved`);
   });
 
@@ -134,8 +130,8 @@ export function companyPages(router: Router, deps: PageDeps, render: Renderer): 
   });
 
   const billingPage = async (ctx: Context, viewer: Viewer, extra: Record<string, unknown> = {}, status = 200) => {
-    const row = await deps.em().getKysely().selectFrom('operator').select(['billing_url', 'billing_contact']).where('id', '=', viewer.operatorId).executeTakeFirstOrThrow();
-    render(ctx, 'operator/billing', { here: '/operator/billing', values: { url: row.billing_url ?? '', contact: row.billing_contact ?? '' }, ...extra }, status);
+    const billing = await operatorBilling(deps.em(), viewer.operatorId);
+    render(ctx, 'operator/billing', { here: '/operator/billing', values: { url: billing.url ?? '', contact: billing.contact ?? '' }, ...extra }, status);
   };
   router.get('/operator/billing', async (ctx) => billingPage(ctx, requireOperator(ctx)));
   router.post('/operator/billing', async (ctx) => {

@@ -5,7 +5,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AppError } from '../../http/errors.ts';
+import { AppError, KIND_STATUS } from '../../http/errors.ts';
 import { setSessionCookie } from '../../http/session-cookie.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/passwords.ts';
@@ -29,7 +29,7 @@ const PasskeyForm = z.object({ passkeyId: z.string().min(1).max(1400) });
 const SSO_COOKIE = 'mo_sso';
 
 const isRefusal = (error: unknown): error is DomainError | AppError => error instanceof DomainError || (error instanceof AppError && error.status < 500);
-const statusOf = (error: DomainError | AppError) => (error instanceof AppError ? error.status : ({ invalid: 400, unprocessable: 422, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, gone: 410, too_many: 429, unavailable: 503 } as const)[error.kind]);
+const statusOf = (error: DomainError | AppError) => (error instanceof AppError ? error.status : KIND_STATUS[error.kind]);
 
 export function signInPages(router: Router, deps: PageDeps, render: Renderer): void {
   const home = (role: string) => (role === 'admin' ? '/admin' : '/me');

@@ -165,6 +165,7 @@ test('a lost card: the member declares it from the profile and registers another
   await admin.goto(`/admin/members/${member.id}`);
   await admin.getByRole('button', { name: 'Change the access card for Dominique Perdue' }).click();
   t.regex((await admin.getByRole('status').first().textContent()) ?? '', /old card is revoked/);
+  t.regex((await admin.locator('section[aria-labelledby="member-history"]').textContent()) ?? '', new RegExp(`Card declared lost or damaged \\(revoked\\) \\(lost: card ${second}\\)`), 'the history says why');
   await screenshots(admin, 'member-card-lost');
   const after = await world.api.get(`/v1/members/${member.id}`, { token: world.org.apiKey });
   t.like(after.body, { status: 'awaiting_card' });

@@ -87,6 +87,10 @@ async function readableHistory(ctx: Context, deps: PageDeps, render: Renderer, c
       const to = d.to as { startsOn?: string | null; endsOn?: string | null; endsAt?: string | null };
       return render.t(ctx, 'history.dates', { startsOn: to.startsOn ?? '—', endsOn: to.endsOn ?? (to.endsAt ? to.endsAt.slice(0, 16).replace('T', ' ') : '—') });
     }
+    if (e.type === 'card.lost' && (d.cause === 'lost' || d.cause === 'damaged')) {
+      const cards = ((d.result as { cards?: string[] } | undefined)?.cards ?? []).join(', ');
+      return render.t(ctx, `history.card_${d.cause}`, { cards });
+    }
     if (e.type === 'access.wifi_revoked') {
       // Which access points were asked to end the member's sessions, and what each answered.
       const sent = disconnectWords(ctx, render, (d.result as { disconnect?: Disconnects } | undefined)?.disconnect);

@@ -99,6 +99,9 @@ test('"Sign up" with approval, in English on a desktop: the admins approve from 
   t.regex((await page.getByRole('alert').textContent()) ?? '', /waits for an administrator's approval/);
 
   const admin = await signInAs(t, browser, { baseURL: world.appUrl, email: c.adminEmail, locale: 'en' });
+  // The overview lists the requests to join among what needs the admin.
+  const waiting = admin.locator('section[aria-labelledby="list-awaiting_approval"]');
+  t.regex((await waiting.textContent()) ?? '', /Requests to join\s*2[\s\S]*Alex Asking[\s\S]*Blake Asking/);
   const requests = await world.api.get('/v1/members?status=awaiting_approval', { token: c.apiKey });
   const alex = requests.body.items.find((m: { email: string }) => m.email === first);
   const blake = requests.body.items.find((m: { email: string }) => m.email === second);

@@ -1,5 +1,5 @@
-// The overview's figures: how many members are at each step, who needs someone to act (an
-// invitation that expired, a card not registered in time, who starts or leaves within a week),
+// The overview's figures: how many members are at each step, who needs someone to act (a sign-up
+// to approve, an invitation that expired, a card not registered in time, who starts or leaves within a week),
 // and how onboarding went week by week. One company, or every company of an operator.
 import { sql, type RawBuilder } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
@@ -19,7 +19,7 @@ export interface OverviewMember {
 }
 
 export interface OverviewList {
-  key: 'invitation_expired' | 'card_overdue' | 'starting' | 'leaving';
+  key: 'awaiting_approval' | 'invitation_expired' | 'card_overdue' | 'starting' | 'leaving';
   items: OverviewMember[];
   total: number;
 }
@@ -82,6 +82,7 @@ export async function memberOverview(em: EntityManager, scope: CompanyScope): Pr
   const [counts, lists, weekRows, companyRows] = await Promise.all([
     statusCounts(em, scope),
     Promise.all([
+      listOf('awaiting_approval', sql`m.status = 'awaiting_approval'`, sql`null::text`, sql`m.created_at`),
       listOf('invitation_expired', sql`m.status = 'invitation_expired'`, sql`null::text`, sql`m.updated_at desc`),
       listOf('card_overdue', sql`m.status = 'card_overdue'`, sql`null::text`, sql`m.updated_at desc`),
       listOf('starting', dueCondition('starting'), sql`m.starts_on::text`, sql`m.starts_on`),
@@ -131,13 +132,14 @@ export async function memberOverview(em: EntityManager, scope: CompanyScope): Pr
   for (const r of companyRows) {
     const line = companies.get(r.id) ?? { id: r.id, name: r.name, counts: zeroCounts(), needsAction: 0 };
     if (r.status) line.counts[r.status] = r.n;
-    line.needsAction = line.counts.invitation_expired + line.counts.card_overdue;
+    line.needsAction = line.counts.awaiting_approval + line.counts.invitation_expired + line.counts.card_overdue;
     companies.set(r.id, line);
   }
   return {
     counts,
     current: MEMBER_STATUSES.filter((s) => s !== 'removed').reduce((sum, s) => sum + counts[s], 0),
-    lists,
+    // Sign-ups to approve are listed only when there are some: most companies approve nobody.
+    lists: lists.filter((l) => l.key !== 'awaiting_approval' || l.total > 0),
     weeks: weekRows.map((r) => ({ weekOf: r.week_of, invited: r.invited, onboarded: r.onboarded })),
     // The companies that need someone first, then by name.
     companies: [...companies.values()].sort((a, b) => b.needsAction - a.needsAction || a.name.localeCompare(b.name)),

@@ -10,6 +10,7 @@ import { startApi } from './helpers/app.ts';
 import { connectBrowser, DESKTOP, openPage, PHONE, screenshot, screenshots } from './helpers/browser.ts';
 import { startOpenIdProvider } from './helpers/oidc.ts';
 import { fileScope } from './helpers/scope.ts';
+import { query } from './helpers/database.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const scope = fileScope();
@@ -160,6 +161,14 @@ test('another company\'s provider is refused for a member who is not its own; "S
   // While "Sign in with Entra ID" still works.
   await signInWithProvider(page, email, EN);
   await page.waitForURL(/\/me$/);
+  // The company's administrator signs in the same way, and lands on the administrators' pages.
+  const admin = await openPage(t, browser, { baseURL: base, locale: 'en', viewport: DESKTOP });
+  await admin.goto(`/sso/start/${a.companyId}`);
+  await admin.getByPlaceholder('Enter any login').fill(a.adminEmail);
+  await admin.getByPlaceholder('and password').fill('anything');
+  await admin.getByRole('button', { name: 'Sign-in' }).click();
+  await admin.getByRole('button', { name: 'Continue' }).click();
+  await admin.waitForURL(/\/admin$/);
   // Someone invited now is sent to the provider: no password to create.
   const later = `lou-${tag()}@${a.domain}`;
   await api.post('/v1/members', { email: later, name: 'Lou Later', siteId: a.siteId, locale: 'en' }, { token: a.apiKey });
@@ -210,4 +219,16 @@ test('a passkey: added on the profile, then signing in with it; listed and remov
   await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   await page.locator('#passkey-status').filter({ hasText: /passkey did not sign you in/ }).waitFor();
   t.regex(page.url(), /\/login/);
+
+  // A passkey added again ends with the member's removal, like their password and sessions.
+  await page.getByLabel('E-mail address').fill(member.email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL(/\/me$/);
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await page.waitForURL(/done=passkey_added/);
+  const count = async () => (await query<{ n: number }>(world.url, 'select count(*)::int as n from passkey where member_id = $1', [member.id])).rows[0]!.n;
+  t.is(await count(), 1);
+  await world.api.delete(`/v1/members/${member.id}`, { token: world.org.apiKey });
+  await waitFor('the removal done', async () => ((await count()) === 0 ? true : undefined));
 });

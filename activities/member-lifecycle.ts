@@ -33,6 +33,8 @@ const PIN_ATTEMPTS = 50;
 export interface Refusal {
   refused: 'LastAdmin' | 'SeatsFull';
   message: string;
+  /** What the caller's problem carries besides the message. */
+  details?: Record<string, unknown>;
 }
 
 /**
@@ -154,7 +156,7 @@ export function createLifecycleActivities({ orm, access, wifi, visits }: Lifecyc
         try {
           await takeSeat(em, input.companyId);
         } catch (error) {
-          if (error instanceof DomainError && error.code === 'seats_full') return { refused: 'SeatsFull' as const, message: error.message };
+          if (error instanceof DomainError && error.code === 'seats_full') return { refused: 'SeatsFull' as const, message: error.message, details: error.details };
           throw error;
         }
         await updateMember(em, input.memberId).set({ status: input.status, updated_at: dbNow }).execute();

@@ -148,10 +148,11 @@ export interface LifecycleState extends FormerlyOrganization {
     cardNumber?: string;
     method?: EnrollmentMethod;
     enrolledAt?: number;
-    /** A lost or damaged card restarted the track then: its reminders count from here. */
+    /**
+     * A lost or damaged card restarted the track then: its reminders count from here, and the
+     * next card gets its access in its own step, as the first did (the reason is in the audit).
+     */
     restartedAt?: number;
-    /** Why the previous card went (the next enrollment gets access in its own step, as the first did). */
-    lost?: 'lost' | 'damaged';
   };
   /** `announce`: access came with the enrollment and its e-mail is still to be sent. */
   access: { card: boolean; wifi: boolean; grantedAt?: number; announce?: boolean };

@@ -1,7 +1,7 @@
 // The lifecycle's pure decisions (workflows/member-lifecycle/decisions.ts), without Temporal.
 import test from 'ava';
 import type { LifecycleState, MemberLifecycleInput } from '../contract/workflows.ts';
-import { deriveStatus, initialState, invitationReminderTimes, nextDeadline, view } from '../workflows/member-lifecycle/decisions.ts';
+import { approvedState, cardLostState, cardReminderTimes, deriveStatus, initialState, invitationReminderTimes, joinedState, nextDeadline, view } from '../workflows/member-lifecycle/decisions.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2027, 0, 4, 9);
@@ -89,4 +89,33 @@ test('the view shows the PIN only while revealed, and no deadline before a pendi
   t.is(v.card.overdueAt, null);
   t.is(v.schedule?.invitationAt, new Date(NOW + 23 * DAY).toISOString());
   t.is(view(s, input()).account.invitationExpiresAt, new Date(NOW + 7 * DAY).toISOString());
+});
+
+test('someone who joined by themself starts with an account; with approval they wait 14 days, with no card clock, until approved', (t) => {
+  const automatic = fresh();
+  joinedState(automatic, { via: 'sign_up', approval: false }, NOW);
+  t.is(automatic.status, 'awaiting_card');
+  t.is(deriveStatus(automatic), 'awaiting_card');
+  t.is(automatic.account.stage, 'password_set');
+
+  const waiting = fresh();
+  joinedState(waiting, { via: 'sso', approval: true }, NOW);
+  t.is(deriveStatus(waiting), 'awaiting_approval');
+  t.deepEqual(nextDeadline(waiting, input()), { at: NOW + 14 * DAY, summary: 'sign-up expires unless an admin approves it' });
+  t.like(view(waiting, input()), { approval: { expiresAt: new Date(NOW + 14 * DAY).toISOString() }, card: { overdueAt: null, nextReminderAt: null } });
+
+  approvedState(waiting, input(), NOW + 5 * DAY);
+  t.is(deriveStatus(waiting), 'awaiting_card');
+  t.is(waiting.card.overdueAt, NOW + 5 * DAY + 14 * DAY, 'the card clocks start at the approval');
+  t.like(view(waiting, input()), { approval: null });
+});
+
+test('a lost card restarts the card track from that moment: reminders and overdue counted from it', (t) => {
+  const active = { ...enrolledWithPassword(fresh()), access: { card: true, wifi: true, grantedAt: NOW } };
+  t.is(deriveStatus(active), 'active');
+  const later = NOW + 40 * DAY;
+  cardLostState(active, input(), later);
+  t.is(deriveStatus(active), 'awaiting_card');
+  t.like(active, { card: { stage: 'not_started', overdue: false, overdueAt: later + 14 * DAY, restartedAt: later }, access: { card: false, wifi: true } });
+  t.deepEqual(cardReminderTimes(active, input()), [later + 3 * DAY]);
 });

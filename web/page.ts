@@ -157,6 +157,12 @@ export function idParam(ctx: Context): string {
   return id.data;
 }
 
+/** Where a signed-in person lands: admins on the overview, members on their profile. */
+export const homeFor = (role: string) => (role === 'admin' ? '/admin' : '/me');
+
+/** A refusal a page shows in its own words (a domain rule, or a 4xx), as opposed to a failure. */
+export const isRefusal = (error: unknown): error is DomainError | AppError => error instanceof DomainError || (error instanceof AppError && error.status < 500);
+
 export function requireViewer(ctx: Context): Viewer {
   const viewer = pageState(ctx).viewer;
   if (!viewer) throw new SignInRequired();

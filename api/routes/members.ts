@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { createMemberImport, importProgress, parseMembersCsv } from '../../domain/imports/member-import.ts';
 import { inviteMember } from '../../domain/members/invite-member.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
-import { decideSignUp } from '../../domain/members/decide-sign-up.ts';
 import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
 import { auditEvents, getMember, listMembers, memberHistory, type AuditAudience, type CompanyScope } from '../../domain/members/queries.ts';
 import type { AdminPrincipal } from '../auth.ts';
@@ -156,7 +155,7 @@ export function memberRoutes(s: ApiServices) {
       },
       async ({ params, body, principal }, ctx) => {
         await member(principal.companyId, params.id);
-        ctx.body = await decideSignUp({ em: s.em(), lifecycles: actions }, { companyId: principal.companyId, memberId: params.id, approve: body.approve, actor: principal.actor });
+        ctx.body = await actions.decideSignUp(params.id, body.approve, principal.actor);
       },
     ),
     defineRoute(

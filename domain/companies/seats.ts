@@ -18,19 +18,21 @@ export interface SeatUsage {
  * for an admin, who take one when approved.
  */
 export async function seatUsage(em: EntityManager, companyId: string): Promise<SeatUsage> {
-  const db = em.getKysely();
-  const company = await db.selectFrom('organization').select('seats').where('id', '=', companyId).executeTakeFirst();
-  const row = await db
+  const company = await em.getKysely().selectFrom('organization').select('seats').where('id', '=', companyId).executeTakeFirst();
+  return { used: await seatsUsed(em, companyId), contracted: company?.seats ?? null };
+}
+
+async function seatsUsed(em: EntityManager, companyId: string): Promise<number> {
+  const row = await em
+    .getKysely()
     .selectFrom('member')
     .select(sql<number>`count(*)::int`.as('used'))
     .where('organization_id', '=', companyId)
     .where('status', 'not in', ['removed', 'awaiting_approval'])
     .where('kind', '=', 'member')
     .executeTakeFirstOrThrow();
-  return { used: row.used, contracted: company?.seats ?? null };
+  return row.used;
 }
-
-export const seatsText = (usage: SeatUsage) => `${usage.used} of ${usage.contracted} seats used`;
 
 /**
  * Refuses (409 `seats_full`, "8 of 8 seats used") when one more member would pass the contracted
@@ -42,10 +44,12 @@ export async function takeSeat(em: EntityManager, companyId: string): Promise<vo
   // No contract limit (most companies): nothing to count, and bulk imports need not queue on the company row.
   const limited = await db.selectFrom('organization').select('seats').where('id', '=', companyId).executeTakeFirst();
   if (limited?.seats == null) return;
-  await db.selectFrom('organization').select('id').where('id', '=', companyId).forUpdate().execute();
-  const usage = await seatUsage(em, companyId);
-  if (usage.contracted !== null && usage.used >= usage.contracted) {
-    throw new DomainError('seats_full', 'conflict', `${seatsText(usage)}: the operator adds seats to the company's contract`, { seats: usage });
+  // The limit read again under the lock: the operator may have changed it meanwhile.
+  const locked = await db.selectFrom('organization').select('seats').where('id', '=', companyId).forUpdate().executeTakeFirstOrThrow();
+  if (locked.seats === null) return;
+  const usage = { used: await seatsUsed(em, companyId), contracted: locked.seats };
+  if (usage.used >= usage.contracted) {
+    throw new DomainError('seats_full', 'conflict', `${usage.used} of ${usage.contracted} seats used: the operator adds seats to the company's contract`, { seats: usage });
   }
 }
 

@@ -39,7 +39,9 @@ export async function onLifecycle<T>(memberId: string, call: () => Promise<T>): 
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       const type = (error.cause.type ?? 'InvalidRequest') as LifecycleRejection;
       const known = type in LIFECYCLE_REJECTIONS;
-      throw new DomainError(snake(known ? type : 'InvalidRequest'), known ? REJECTION_KINDS[type] : 'invalid', error.cause.message, { memberId });
+      const [details] = error.cause.details ?? [];
+      const extra = details !== null && typeof details === 'object' && !Array.isArray(details) ? details : {};
+      throw new DomainError(snake(known ? type : 'InvalidRequest'), known ? REJECTION_KINDS[type] : 'invalid', error.cause.message, { ...extra, memberId });
     }
     throw error;
   }

@@ -102,6 +102,24 @@ export async function inspectSignUp(em: EntityManager, secrets: Secrets, token: 
 }
 
 /**
+ * Someone joining by themself (the link's form, or their company's provider): a User at the
+ * company's first site, through the same `inviteMember` as an invitation (its seats, the company
+ * leaving, one row per address). Someone removed earlier does not come back this way: only an
+ * admin brings back whom HR or SCIM removed.
+ */
+export async function joinCompany(
+  deps: { em: EntityManager; lifecycles: LifecycleGateway },
+  input: { companyId: string; email: string; name: string; locale: 'fr' | 'en'; via: 'sign_up' | 'sso'; approval: boolean; passwordHash: string | null },
+) {
+  const site = await deps.em.getKysely().selectFrom('company_site').select('site_id').where('organization_id', '=', input.companyId).orderBy('granted_at').limit(1).executeTakeFirst();
+  return inviteMember(deps, {
+    companyId: input.companyId, email: input.email, name: input.name, role: 'user', locale: input.locale, siteId: site?.site_id, actor: input.via === 'sso' ? 'sso' : 'sign-up',
+    reinviteRemoved: false,
+    joined: { via: input.via, approval: input.approval, passwordHash: input.passwordHash },
+  });
+}
+
+/**
  * The link's POST: the person names themself and chooses a password. They join as a User at the
  * company's first site, within its seats; with the approval policy they wait for an admin.
  */
@@ -113,19 +131,9 @@ export async function completeSignUp(
   if (weak) throw new DomainError('password_rejected', 'invalid', weak);
   const link = await inspectSignUp(deps.em, deps.secrets, input.token);
   const passwordHash = await hashPassword(input.password);
-  const site = await deps.em.getKysely().selectFrom('company_site').select('site_id').where('organization_id', '=', link.companyId).orderBy('granted_at').limit(1).executeTakeFirst();
-  const joined = await inviteMember(
-    { em: deps.em, lifecycles: deps.lifecycles },
-    {
-      companyId: link.companyId, email: link.email, name: input.name, role: 'user', locale: input.locale, siteId: site?.site_id, actor: 'sign-up',
-      // Removed by HR or SCIM: only an admin brings them back, not the person themself.
-      reinviteRemoved: false,
-      joined: { via: 'sign_up', approval: link.approval, passwordHash },
-    },
-  );
+  const joined = await joinCompany(deps, { companyId: link.companyId, email: link.email, name: input.name, locale: input.locale, via: 'sign_up', approval: link.approval, passwordHash });
   // Used once the member exists: a link that failed (no seat left) can be tried again later.
   await deps.em.transactional(async (em) => {
-    await inspectSignUp(em, deps.secrets, input.token, true).catch(() => undefined);
     await em.getKysely().updateTable('sign_up_request').set({ consumed_at: dbNow }).where('id', '=', link.signUpId).where('consumed_at', 'is', null).execute();
     await recordAudit(em, { companyId: link.companyId, memberId: joined.memberId, actor: `member:${joined.memberId}`, type: 'account.password_created', data: { signUpId: link.signUpId } });
   });

@@ -13,8 +13,7 @@ import type { Secrets } from '../secrets.ts';
 import { signUpPending } from '../auth/login.ts';
 import { createSession, type Session } from '../auth/sessions.ts';
 import type { LifecycleGateway } from '../members/lifecycle-gateway.ts';
-import { inviteMember } from '../members/invite-member.ts';
-import { companyOfDomain } from './sign-up.ts';
+import { companyOfDomain, joinCompany } from './sign-up.ts';
 import { consumeChallenge, storeChallenge } from './challenges.ts';
 
 const SSO_REQUEST_TTL_MS = 10 * 60_000;
@@ -140,11 +139,7 @@ export async function finishSso(
   if (domain?.companyId !== challenge.companyId) throw new DomainError('sso_not_member', 'forbidden', `${email} is not a member of ${company}: ask its administrator to invite you`);
   const name = typeof claims?.name === 'string' && claims.name.trim() ? claims.name.trim().slice(0, 200) : email.split('@')[0]!;
   const approval = domain.joinPolicy === 'approval';
-  const site = await db.selectFrom('company_site').select('site_id').where('organization_id', '=', challenge.companyId).orderBy('granted_at').limit(1).executeTakeFirst();
-  const joined = await inviteMember(
-    { em: deps.em, lifecycles: deps.lifecycles },
-    { companyId: challenge.companyId, email, name, role: 'user', locale: input.locale, siteId: site?.site_id, actor: 'sso', reinviteRemoved: false, joined: { via: 'sso', approval, passwordHash: null } },
-  );
+  const joined = await joinCompany(deps, { companyId: challenge.companyId, email, name, locale: input.locale, via: 'sso', approval, passwordHash: null });
   if (approval) return { kind: 'awaiting_approval', company };
   const session = await createSession(deps.em, joined.memberId);
   return { kind: 'signed_in', ...session, memberId: joined.memberId, companyId: challenge.companyId, role: 'user' };

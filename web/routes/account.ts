@@ -13,7 +13,7 @@ import { acceptInvitation, inspectInvitation } from '../../domain/members/accept
 import { confirmEmailChange, inspectEmailChange } from '../../domain/members/change-email.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/passwords.ts';
 import { pageState } from '../page-context.ts';
-import { domainMessage, parseForm, safeNext, see, type PageDeps, type Renderer } from '../page.ts';
+import { domainMessage, homeFor, isRefusal, parseForm, safeNext, see, type PageDeps, type Renderer } from '../page.ts';
 
 const Email = z.string().trim().toLowerCase().pipe(z.email());
 const LoginForm = z.object({ email: Email, password: z.string().min(1).max(PASSWORD_MAX_LENGTH), next: z.string().optional() });
@@ -25,20 +25,18 @@ const ResetForm = z
   .object({ email: Email, code: z.string().trim().regex(/^\d{6}$/), password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH), passwordConfirm: z.string().optional() })
   .refine((f) => f.password === f.passwordConfirm, { path: ['passwordConfirm'], message: 'password_mismatch' });
 
-const isRefusal = (error: unknown): error is DomainError | AppError => error instanceof DomainError || (error instanceof AppError && error.status < 500);
 
 export function accountPages(router: Router, deps: PageDeps, render: Renderer): void {
-  const home = (role: string) => (role === 'admin' ? '/admin' : '/me');
 
   router.get('/', (ctx) => {
     const viewer = pageState(ctx).viewer;
-    see(ctx, viewer ? home(viewer.role) : '/login');
+    see(ctx, viewer ? homeFor(viewer.role) : '/login');
   });
 
   // ---- sign in / out ---------------------------------------------------------------------------
   router.get('/login', (ctx) => {
     const viewer = pageState(ctx).viewer;
-    if (viewer) return see(ctx, safeNext(ctx.query.next, home(viewer.role)));
+    if (viewer) return see(ctx, safeNext(ctx.query.next, homeFor(viewer.role)));
     render(ctx, 'login', { values: { email: ctx.query.email }, next: safeNext(ctx.query.next, ''), forCard: String(ctx.query.next ?? '').startsWith('/q/') });
   });
 
@@ -51,7 +49,7 @@ export function accountPages(router: Router, deps: PageDeps, render: Renderer): 
       const session = await limitedSignIn(deps.limits, ctx.ip, form.data.email, () => login({ em: deps.em(), lifecycles: deps.lifecycles }, { email: form.data.email, password: form.data.password }));
       setSessionCookie(ctx, session);
       const row = await deps.em().getKysely().selectFrom('member').select('role').where('id', '=', session.memberId).executeTakeFirst();
-      see(ctx, safeNext(next, home(row?.role ?? 'user')));
+      see(ctx, safeNext(next, homeFor(row?.role ?? 'user')));
     } catch (error) {
       if (!isRefusal(error)) throw error;
       const status = error instanceof AppError ? error.status : error.kind === 'too_many' ? 429 : 401;

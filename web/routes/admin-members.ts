@@ -9,7 +9,6 @@ import { DateOnly } from '../../http/schemas/common.schema.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { importProgress } from '../../domain/imports/member-import.ts';
 import { updateMember } from '../../domain/members/update-member.ts';
-import { decideSignUp } from '../../domain/members/decide-sign-up.ts';
 import { refuseOperatorStaff } from '../../domain/members/operator-staff.ts';
 import { keyName } from './api-keys.ts';
 import { getMember, memberHistory, offboardingFinished, type AuditAudience } from '../../domain/members/queries.ts';
@@ -317,7 +316,7 @@ export function adminMemberPages(router: Router, deps: PageDeps, render: Rendere
     const form = parseForm(ctx, render, DecisionForm);
     if (!form.ok) return memberPage(ctx, viewer, id, { errors: form.errors }, 400);
     try {
-      await decideSignUp({ em: deps.em(), lifecycles: deps.lifecycles }, { companyId: viewer.companyId, memberId: id, approve: form.data.decision === 'approve', actor: viewer.actor });
+      await deps.lifecycles.decideSignUp(id, form.data.decision === 'approve', viewer.actor);
     } catch (error) {
       return refusal(ctx, viewer, id, error, 'signUp');
     }

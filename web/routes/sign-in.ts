@@ -15,7 +15,7 @@ import { ssoForEmail } from '../../domain/sign-in/company-sign-in.ts';
 import { removePasskey } from '../../domain/sign-in/passkeys.ts';
 import { createSession } from '../../domain/auth/sessions.ts';
 import { pageState } from '../page-context.ts';
-import { domainMessage, parseForm, requireViewer, see, type PageDeps, type Renderer } from '../page.ts';
+import { domainMessage, homeFor, isRefusal, parseForm, requireViewer, see, type PageDeps, type Renderer } from '../page.ts';
 
 const Email = z.string().trim().toLowerCase().pipe(z.email());
 const SignUpForm = z.object({ email: Email });
@@ -28,11 +28,9 @@ const PasskeyForm = z.object({ passkeyId: z.string().min(1).max(1400) });
 /** The OpenID request's cookie: names its challenge row until the provider sends the browser back. */
 const SSO_COOKIE = 'mo_sso';
 
-const isRefusal = (error: unknown): error is DomainError | AppError => error instanceof DomainError || (error instanceof AppError && error.status < 500);
 const statusOf = (error: DomainError | AppError) => (error instanceof AppError ? error.status : KIND_STATUS[error.kind]);
 
 export function signInPages(router: Router, deps: PageDeps, render: Renderer): void {
-  const home = (role: string) => (role === 'admin' ? '/admin' : '/me');
 
   // ---- "S'inscrire": an address, then the e-mailed link ------------------------------------------
   router.get('/sign-up', (ctx) => render(ctx, 'sign-up', { values: { email: ctx.query.email } }));
@@ -115,7 +113,7 @@ export function signInPages(router: Router, deps: PageDeps, render: Renderer): v
       const outcome = await finishSso({ em: deps.em(), secrets: deps.secrets, lifecycles: deps.lifecycles }, { challengeId, currentUrl, locale: pageState(ctx).locale });
       if (outcome.kind === 'awaiting_approval') return render(ctx, 'sign-up-link', { link: { company: outcome.company }, pending: true }, 202);
       setSessionCookie(ctx, outcome);
-      see(ctx, home(outcome.role));
+      see(ctx, homeFor(outcome.role));
     } catch (error) {
       if (!isRefusal(error)) throw error;
       render(ctx, 'login', { values: {}, next: '', formError: domainMessage(ctx, render, error) }, statusOf(error));

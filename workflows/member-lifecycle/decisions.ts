@@ -54,8 +54,8 @@ export function approvedState(s: LifecycleState, input: MemberLifecycleInput, no
 }
 
 /** A lost or damaged card: the card track starts again, its clocks from now. */
-export function cardLostState(s: LifecycleState, input: MemberLifecycleInput, now: number, reason: 'lost' | 'damaged'): void {
-  s.card = { stage: 'not_started', remindersDue: 0, overdueAt: now + input.durations.cardOverdueAfterMs, overdue: false, restartedAt: now, lost: reason };
+export function cardLostState(s: LifecycleState, input: MemberLifecycleInput, now: number): void {
+  s.card = { stage: 'not_started', remindersDue: 0, overdueAt: now + input.durations.cardOverdueAfterMs, overdue: false, restartedAt: now };
   s.access.card = false;
 }
 

@@ -136,7 +136,7 @@ export class MemberLifecycle {
       // A member with a password gets access in the enrollment's own transaction, so what the
       // door hears ("enrolled") is already true at the door.
       // A card registered again after a lost one gets its access in the same step too.
-      const grantAccess = state.account.stage === 'password_set' && (!state.access.grantedAt || state.card.lost !== undefined) && this.started() && deprecated('access-with-enrollment');
+      const grantAccess = state.account.stage === 'password_set' && (!state.access.grantedAt || state.card.restartedAt !== undefined) && this.started() && deprecated('access-with-enrollment');
       const result = await act.enrollCard({
         memberId: this.memberId, companyId: this.companyId, siteId: state.siteId!, method, ...card, actor, key: this.key('enrollment'), ...(grantAccess ? { grantAccess } : {}),
       });
@@ -182,7 +182,7 @@ export class MemberLifecycle {
       if (state.removal) reject('MemberRemoved');
       if (state.card.stage !== 'enrolled') reject('NoCardRegistered');
       await act.declareCardLost({ memberId: this.memberId, companyId: this.companyId, reason, actor, key: this.key('card-lost') });
-      cardLostState(state, this.input, Date.now(), reason);
+      cardLostState(state, this.input, Date.now());
       await this.syncStatus();
       this.wake = true;
       return { status: state.status };
@@ -202,7 +202,7 @@ export class MemberLifecycle {
       // The status once approved (what the clocks approvedState restarts do not change).
       const next = deriveStatus({ ...state, joined: { via: state.joined.via } });
       const refusal = await act.approveSignUp({ memberId: this.memberId, companyId: this.companyId, actor, status: next, key: this.key('sign-up-approval') });
-      if (refusal) reject(refusal.refused, refusal.message);
+      if (refusal) reject(refusal.refused, refusal.message, refusal.details);
       approvedState(state, this.input, Date.now());
       this.setStatus(deriveStatus(state));
       await this.email('sign-up approved (to the member)', 'sign-up-decided', 'member', 'sign_up_decided', { approved: true });

@@ -3,6 +3,9 @@
 // database made (audit_event_link, Migration20261207121053_privacy). Each event's hash covers the
 // previous one's, its own fields, a digest of its data and a salted digest of its personal fields;
 // changing, removing or reordering a row in the database breaks its chain at that event.
+// A chain is in the order its events were committed (`seq`), which is not always the order of their
+// ids, the export's: two lifecycles writing at once can commit the later id first. So each chain is
+// read in `seq` order, whatever the file's order; `seq` is in the hash, so no one can reorder it.
 import { createHash } from 'node:crypto';
 
 // In the export's order: what people read first, then each event's link.
@@ -28,13 +31,16 @@ export interface Verdict {
 export function verifyChains(rows: ChainRow[]): Verdict {
   const last = new Map<string, { seq: number; hash: string; from: number }>();
   const fail = (row: ChainRow, why: string): Verdict => ({ ok: false, events: rows.length, chains: heads(last), broken: { id: row.id, chain: row.chain, seq: Number(row.seq), why } });
-  for (const row of rows) {
-    if (!row.chain || !/^\d+$/.test(row.seq ?? '') || !/^[0-9a-f]{64}$/.test(row.hash ?? '')) return fail(row, 'the event has no link (chain, seq, hash)');
+  const unlinked = rows.find((row) => !row.chain || !/^\d+$/.test(row.seq ?? '') || !/^[0-9a-f]{64}$/.test(row.hash ?? ''));
+  if (unlinked) return fail(unlinked, 'the event has no link (chain, seq, hash)');
+  const inChainOrder = [...rows].sort((a, b) => a.chain.localeCompare(b.chain) || Number(a.seq) - Number(b.seq));
+  for (const row of inChainOrder) {
     const seq = Number(row.seq);
     if (row.redacted !== '1' && sha256(row.data) !== row.data_sha256) return fail(row, 'its data is not what was hashed');
     if (row.personal && sha256(row.personal_salt + row.personal) !== row.personal_digest) return fail(row, 'its personal fields are not what was hashed');
     const before = last.get(row.chain);
     if (before) {
+      if (seq === before.seq) return fail(row, `event ${seq} of the chain appears twice`);
       if (seq !== before.seq + 1) return fail(row, `event ${before.seq + 1} of the chain is missing before it`);
       if (row.prev_hash !== before.hash) return fail(row, 'it does not link to the event before it');
     } else if (seq === 1 && row.prev_hash !== GENESIS) {

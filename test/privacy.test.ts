@@ -2,6 +2,7 @@
 // audit trail's hash chains checked offline by `npm run audit:verify`, with a real worker,
 // PostgreSQL and SMTP behind.
 import test from 'ava';
+import pg from 'pg';
 import { pseudonymOf } from '../domain/members/erase-member.ts';
 import { apiWorld, problemOf, tag, type ApiWorld } from './helpers/api.ts';
 import { query } from './helpers/database.ts';
@@ -152,6 +153,29 @@ test('the audit is a hash chain: an untouched export verifies offline and its he
   const deleted = await auditVerify(await csv());
   t.is(deleted.code, 1);
   t.regex(deleted.out, new RegExp(`BROKEN at event ${later[1]!.id} .*event ${later[0]!.seq} of the chain is missing before it`), 'a deleted event breaks it at the next one');
+});
+
+test('two events written at once may commit in the other order than their ids: the chain follows the commits, and the export still verifies', async (t) => {
+  const { api } = world;
+  const org = await world.newCompany();
+  const clients = [new pg.Client({ connectionString: world.url }), new pg.Client({ connectionString: world.url })];
+  await Promise.all(clients.map((c) => c.connect()));
+  t.teardown(() => Promise.all(clients.map((c) => c.end())));
+  const [first, second] = clients as [pg.Client, pg.Client];
+  const write = async (client: pg.Client, type: string) => {
+    await client.query('begin');
+    return (await client.query<{ id: string }>(`insert into audit_event (organization_id, actor, type, data, occurred_at) values ($1, 'test', $2, '{}', now()) returning id`, [org.companyId, type])).rows[0]!.id;
+  };
+  const lower = await write(first, 'test.first');
+  const higher = await write(second, 'test.second');
+  await second.query('commit');
+  await first.query('commit');
+  const { rows } = await query<{ id: string; seq: string }>(world.url, `select id, seq from audit_event where id in (${Number(lower)}, ${Number(higher)}) order by id`);
+  t.true(Number(rows[0]!.seq) > Number(rows[1]!.seq), `the lower id was linked after the higher one: ${JSON.stringify(rows)}`);
+
+  const exported = await auditVerify((await api.get('/v1/audit?format=csv', { token: org.apiKey })).text);
+  t.is(exported.code, 0, exported.out);
+  t.regex(exported.out, new RegExp(`company:${org.companyId}: events 1–${rows[0]!.seq},`));
 });
 
 test('retention settings: the operator reads the CNIL defaults, changes them within bounds (audited), and a company cannot', async (t) => {

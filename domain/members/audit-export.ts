@@ -1,6 +1,7 @@
 // The audit trail as rows for a spreadsheet, every matching event (up to a bound), the same
 // columns from the API's CSV and the pages' download. The columns after `data` are each event's
 // link in its hash chain, as stored: `npm run audit:verify` checks the file offline.
+import { IsolationLevel } from '@mikro-orm/core';
 import { sql } from 'kysely';
 import type { EntityManager } from '../../db/orm.ts';
 import { encodeCursor } from '../cursor.ts';
@@ -10,6 +11,12 @@ import { auditEventQuery, forAudience, type AuditAudience, type AuditFilter, typ
 const CSV_EXPORT_MAX = 100_000;
 
 export async function auditCsvLines(em: EntityManager, scope: CompanyScope, filter: Omit<AuditFilter, 'limit' | 'cursor'>, audience: AuditAudience = 'company'): Promise<string[][]> {
+  // Every page from one snapshot: between two pages, an event with an id already passed can commit
+  // (ids are taken at insert, links at commit), and the file would lack a link in the middle.
+  return em.transactional((tx) => csvLines(tx, scope, filter, audience), { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
+}
+
+async function csvLines(em: EntityManager, scope: CompanyScope, filter: Omit<AuditFilter, 'limit' | 'cursor'>, audience: AuditAudience): Promise<string[][]> {
   const lines: string[][] = [[...CHAIN_COLUMNS]];
   let cursor: string | undefined;
   do {

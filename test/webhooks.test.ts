@@ -122,7 +122,13 @@ test('receiver down then up: every event arrives once after, under the id of its
   t.is(arrived.length, 3, 'each arrived once');
   t.deepEqual(arrived.map((r) => payload(r).data.member.id).sort(), [...ids].sort());
   for (const r of arrived) t.truthy(new Webhook(hook.secret).verify(r.body, r.headers));
-  const log = (await w.api.get(`/v1/webhooks/${hook.id}/deliveries`, { token: w.org.apiKey })).body.items as { status: string; attempts: number; lastStatusCode: number }[];
+  // The receiver has answered; the sender records its answer a moment after.
+  const deliveries = async () => (await w.api.get(`/v1/webhooks/${hook.id}/deliveries`, { token: w.org.apiKey })).body.items as { status: string; attempts: number; lastStatusCode: number }[];
+  const log = await waitFor('the three attempts recorded', async () => {
+    const items = await deliveries();
+    return items.every((d) => d.status !== 'pending') ? items : undefined;
+  });
+  t.is(log.length, 3);
   t.true(log.every((d) => d.status === 'delivered' && d.attempts === 2 && d.lastStatusCode === 204), JSON.stringify(log));
   // The endpoint recovered: no failure run is left on it.
   t.is((await w.api.get(`/v1/webhooks/${hook.id}`, { token: w.org.apiKey })).body.failingSince, null);

@@ -441,7 +441,11 @@ test('a worker restarted mid-lifecycle finishes the member with no e-mail sent t
 
   const subjects = (await f.mailsTo(member.email)).map((m) => m.subject).sort();
   t.deepEqual(subjects, ['Acme vous invite à créer votre compte', "Enregistrez votre carte d'accès", 'Votre accès est actif']);
-  const { rows } = await query<{ key: string; attempts: number; status: string }>(f.url, 'select key, attempts, status from email_outbox where member_id = $1 order by created_at', [member.memberId]);
+  // The SMTP server has the last e-mail a moment before the activity commits its row as sent.
+  const rows = await waitFor('every e-mail recorded', async () => {
+    const { rows } = await query<{ key: string; attempts: number; status: string }>(f.url, 'select key, attempts, status from email_outbox where member_id = $1 order by created_at', [member.memberId]);
+    return rows.length >= 3 && rows.every((r) => r.status !== 'pending') ? rows : undefined;
+  });
   t.deepEqual(rows.map((r) => [r.key.split('/').slice(2).join('/'), r.status, r.attempts]), [
     ['invitation-email/1', 'sent', 1],
     ['card-instructions/1', 'sent', 1],
